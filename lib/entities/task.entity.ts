@@ -1,0 +1,106 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { TaskStatus } from '../types.js';
+import { epochMs, TABLES } from './columns.js';
+
+/** One unit of queued work (web2py's scheduler_task). */
+@Entity(TABLES.task)
+@Index('kronos_task_job_status', ['jobName', 'status'])
+@Index('kronos_task_worker', ['assignedWorker'])
+// The claim index: partial (QUEUED rows only) and ordered like the claim query, created by the
+// migrations and by each engine's start-up with dialect-specific SQL; TypeORM must not touch it.
+@Index('kronos_task_due', { synchronize: false })
+export class Task {
+  @PrimaryGeneratedColumn({ type: 'bigint', transformer: epochMs })
+  id!: number;
+
+  /** Idempotency key: enqueuing the same uuid twice returns the existing task. */
+  @Index('kronos_task_uuid', { unique: true })
+  @Column({ type: 'varchar', length: 64 })
+  uuid!: string;
+
+  @Column({ name: 'job_name', type: 'varchar', length: 200 })
+  jobName!: string;
+
+  /** JSON text. */
+  @Column({ type: 'text', nullable: true })
+  payload!: string | null;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: TaskStatus;
+
+  @Column({ name: 'group_name', type: 'varchar', length: 64 })
+  group!: string;
+
+  @Column({ type: 'integer', default: 0 })
+  priority!: number;
+
+  @Column({ name: 'next_run_time', type: 'bigint', transformer: epochMs })
+  nextRunTime!: number;
+
+  @Column({ name: 'stop_time', type: 'bigint', nullable: true, transformer: epochMs })
+  stopTime!: number | null;
+
+  @Column({ name: 'timeout_ms', type: 'integer', nullable: true })
+  timeoutMs!: number | null;
+
+  /** Retries allowed after a failed attempt of one occurrence. */
+  @Column({ type: 'integer', default: 0 })
+  retries!: number;
+
+  /** Attempts made for the current occurrence (reset when a recurring task moves on). */
+  @Column({ type: 'integer', default: 0 })
+  attempt!: number;
+
+  @Column({ name: 'times_run', type: 'integer', default: 0 })
+  timesRun!: number;
+
+  @Column({ name: 'times_failed', type: 'integer', default: 0 })
+  timesFailed!: number;
+
+  /** Recurring tasks: total runs allowed (0 = forever). */
+  @Column({ type: 'integer', default: 0 })
+  repeats!: number;
+
+  /** Recurring tasks: the normalised schedule (JSON). */
+  @Column({ type: 'text', nullable: true })
+  schedule!: string | null;
+
+  @Column({ name: 'last_run_time', type: 'bigint', nullable: true, transformer: epochMs })
+  lastRunTime!: number | null;
+
+  @Column({ name: 'assigned_worker', type: 'varchar', length: 200, nullable: true })
+  assignedWorker!: string | null;
+
+  /** Fencing token written by the claim; every write-back must match it. */
+  @Column({ name: 'claim_token', type: 'varchar', length: 64, nullable: true })
+  claimToken!: string | null;
+
+  @Column({ name: 'claimed_at', type: 'bigint', nullable: true, transformer: epochMs })
+  claimedAt!: number | null;
+
+  /** The user the task runs as (impersonation), set by server code only. */
+  @Column({ name: 'run_as', type: 'varchar', length: 200, nullable: true })
+  runAs!: string | null;
+
+  @Column({ name: 'queued_by', type: 'varchar', length: 200, nullable: true })
+  queuedBy!: string | null;
+
+  @Column({ type: 'integer', nullable: true })
+  progress!: number | null;
+
+  @Column({ name: 'progress_message', type: 'text', nullable: true })
+  progressMessage!: string | null;
+
+  /** Output of the attempt in progress (moved to its run when it ends). */
+  @Column({ type: 'text', nullable: true })
+  output!: string | null;
+
+  @Column({ name: 'stop_requested', type: 'boolean', default: false })
+  stopRequested!: boolean;
+
+  @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
+  createdAt!: number;
+
+  @Column({ name: 'updated_at', type: 'bigint', transformer: epochMs })
+  updatedAt!: number;
+}

@@ -1,0 +1,168 @@
+import type { EntityManager } from 'typeorm';
+import type { RunStatus, TaskStatus } from '../types.js';
+
+/**
+ * The storage contract. Everything the hot path does to the database goes through one of these
+ * methods, and each dialect implements them with hand-written SQL in its own folder.
+ *
+ * Times are UTC epoch milliseconds. An `Instant` of `null` means "the database's own clock":
+ * due-ness, leases and heartbeats compare against one clock for the whole cluster, so a node
+ * whose clock drifts can neither run a task early nor make a live worker look dead. A test clock
+ * passes explicit instants instead.
+ */
+export type Instant = number | null;
+
+/** A task to insert. `uuid` is the idempotency key. */
+export interface NewTask {
+  uuid: string;
+  jobName: string;
+  payload: string | null; // JSON text
+  group: string;
+  priority: number;
+  /** Earliest run time; `null` means "now" on the database clock. */
+  nextRunTime: Instant;
+  stopTime: number | null;
+  timeoutMs: number | null;
+  retries: number;
+  runAs: string | null;
+  queuedBy: string | null;
+  /** JSON text of the normalised schedule for recurring tasks, else null. */
+  schedule: string | null;
+  repeats: number;
+}
+
+export interface EnqueueResult {
+  id: number;
+  uuid: string;
+  /** false when a task with this uuid already existed (nothing was written). */
+  created: boolean;
+}
+
+/** A task as handed to a worker by `claim`. */
+export interface ClaimedTask {
+  id: number;
+  uuid: string;
+  jobName: string;
+  payload: string | null;
+  group: string;
+  priority: number;
+  timeoutMs: number | null;
+  retries: number;
+  /** 1-based number of this attempt for the current occurrence. */
+  attempt: number;
+  timesRun: number;
+  timesFailed: number;
+  repeats: number;
+  schedule: string | null;
+  /** The slot this run is for (the task's next_run_time when claimed). */
+  scheduledFor: number;
+  runAs: string | null;
+  claimToken: string;
+}
+
+/** What a worker writes back when an attempt ends. Applied only if `claimToken` still matches. */
+export interface TaskOutcome {
+  taskId: number;
+  claimToken: string;
+  jobName: string;
+  worker: string;
+  attempt: number;
+  runAs: string | null;
+  scheduledFor: number;
+  /** Status of the run row written for this attempt. */
+  runStatus: Exclude<RunStatus, 'RUNNING' | 'LOST'>;
+  startTime: number;
+  stopTime: number;
+  result: string | null; // JSON text
+  message: string | null;
+  output: string | null;
+  traceback: string | null;
+  /** New task status: QUEUED for a retry or the next slot of a recurring task. */
+  taskStatus: TaskStatus;
+  /** Next due time when `taskStatus` is QUEUED; `null` = database now + `delayMs`. */
+  nextRunTime: Instant;
+  delayMs: number;
+  /** Counters after this attempt. */
+  timesRun: number;
+  timesFailed: number;
+  /** Attempt counter stored on the task (reset to 0 when a new occurrence starts). */
+  nextAttempt: number;
+}
+
+/** Live state of a running attempt, synced while it runs. */
+export interface ProgressUpdate {
+  taskId: number;
+  claimToken: string;
+  progress: number | null;
+  progressMessage: string | null;
+  output: string | null;
+}
+
+export interface WorkerRecord {
+  name: string;
+  groups: string[];
+  hostname: string;
+  pid: number;
+  running: number;
+  completed: number;
+  failed: number;
+}
+
+/** A run lost with its worker: what `rescueOrphans` re-queued or failed. */
+export interface RescueReport {
+  requeued: number;
+  failed: number;
+}
+
+export interface ClaimRequest {
+  worker: string;
+  groups: string[];
+  /** Only tasks of jobs this worker has handlers for. */
+  jobNames: string[];
+  limit: number;
+  now: Instant;
+}
+
+export interface StorageEngine {
+  readonly dialect: 'postgres' | 'sqlite' | 'mysql';
+  /** Prepare statements, open the notification listener. Idempotent. */
+  start(): Promise<void>;
+  /** Release connections this engine opened itself (never the app's DataSource). */
+  close(): Promise<void>;
+
+  /** Insert tasks; a uuid that already exists returns the existing row with `created: false`. */
+  enqueue(tasks: NewTask[], manager?: EntityManager): Promise<EnqueueResult[]>;
+  /**
+   * Atomically move up to `limit` due QUEUED tasks of the given groups to RUNNING for `worker`,
+   * ordered by priority (high first) then due time, skipping tasks of inactive or missing jobs.
+   */
+  claim(request: ClaimRequest): Promise<ClaimedTask[]>;
+  /**
+   * Write back finished attempts in one batch: update each task (fenced by its claim token) and
+   * insert a run row for each outcome that still held its lease. Returns the ids that were
+   * fenced out (lease lost: nothing written for them).
+   */
+  complete(outcomes: TaskOutcome[]): Promise<number[]>;
+  /** Sync progress/output of running attempts (fenced). Returns the ids whose lease is lost. */
+  saveProgress(updates: ProgressUpdate[]): Promise<number[]>;
+  /** Ids of tasks running on `worker` for which `stop()` was requested. */
+  stopRequests(worker: string): Promise<number[]>;
+
+  /** Upsert the worker row and return its current status (the command addressed to it). */
+  heartbeat(worker: WorkerRecord, now: Instant): Promise<string>;
+  /** Remove the worker row (clean exit). */
+  removeWorker(name: string): Promise<void>;
+  /**
+   * Re-queue RUNNING tasks whose worker has not heartbeated for `deadAfterMs` (recording a LOST
+   * run and counting the attempt), or fail them when no retries remain. Idempotent.
+   */
+  rescueOrphans(deadAfterMs: number, now: Instant): Promise<RescueReport>;
+  /** Mark QUEUED tasks whose stop time has passed EXPIRED. */
+  expire(now: Instant): Promise<number>;
+  /** Resolve when new work may be available (a notification) or after `timeoutMs`. */
+  waitForWork(timeoutMs: number, signal: AbortSignal): Promise<void>;
+  /** Tell idle workers that work was enqueued (no-op where the dialect cannot). */
+  notify(): Promise<void>;
+}
+
+export const RUN_STATUSES: readonly RunStatus[] = ['RUNNING', 'COMPLETED', 'FAILED', 'TIMEOUT', 'STOPPED', 'INTERRUPTED', 'LOST'];

@@ -1,0 +1,61 @@
+/**
+ * Glossary. Kronos uses these nouns, and only these, everywhere in code and docs.
+ *
+ * - **job**: a named unit of work a provider method performs, declared with `@Job` (queued on
+ *   demand) or `@ScheduledTask` (recurring). Its persisted form is a `JobDefinition` row.
+ * - **scheduled task**: a job with a schedule; Kronos keeps exactly one task row for it and
+ *   re-queues that row for the next slot after every run.
+ * - **task**: one unit of queued work for a job: a payload, a due time, an owner (`runAs`),
+ *   limits (timeout, retries) and a status. Its persisted form is a `Task` row.
+ * - **run**: one execution attempt of a task, recorded in the Activity log (`Run` row) with its
+ *   status, timing, result, message, output and traceback.
+ * - **worker**: a process-wide service that claims due tasks from the database and runs them.
+ *   Its persisted form is a `Worker` row kept fresh by heartbeats.
+ * - **claim token**: a fresh random value written on a task when a worker claims it; every later
+ *   write-back is conditional on it (fencing), so a worker that lost its lease writes nothing.
+ */
+
+/** Lifecycle of a task (web2py's scheduler_task states). */
+export type TaskStatus =
+  | 'QUEUED'
+  | 'ASSIGNED'
+  | 'RUNNING'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'TIMEOUT'
+  | 'STOPPED'
+  | 'EXPIRED';
+
+/**
+ * Outcome of one run. `INTERRUPTED` marks an attempt cut short by a graceful shutdown (the task
+ * is re-queued and the attempt is not counted); `LOST` marks an attempt whose worker died.
+ */
+export type RunStatus = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'TIMEOUT' | 'STOPPED' | 'INTERRUPTED' | 'LOST';
+
+/** `scheduled` jobs recur on a schedule; `queued` jobs run when enqueued. */
+export type JobKind = 'scheduled' | 'queued';
+
+/** A duration: milliseconds, or a string such as `'500ms'`, `'30s'`, `'2m'`, `'1h'`, `'1d'`. */
+export type Duration = number | string;
+
+/** Options shared by `@Job`, `@ScheduledTask` and `scheduler.ini` sections. */
+export interface JobOptions {
+  /** Abort the run (status TIMEOUT) after this long. Default: the module's `defaultTimeout`. */
+  timeout?: Duration;
+  /** How many times a failed or timed-out attempt is retried (exponential back-off). Default 0. */
+  retries?: number;
+  /** Worker group that may run this job's tasks. Default `'main'`. */
+  group?: string;
+  /** Higher runs first among due tasks of the same group. Default 0. */
+  priority?: number;
+  /** Shown in listings and the dashboard. */
+  description?: string;
+  /**
+   * Initial value of the admin toggle. Applied only when the definition is first stored:
+   * once an admin activates or deactivates the job, redeploys never change it. Default true.
+   */
+  active?: boolean;
+}
+
+/** JSON-compatible value (what payloads and results must be). */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
