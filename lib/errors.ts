@@ -149,3 +149,10 @@ export class TaskTimeoutError extends KronosError {
     super(`Job "${job}" timed out after ${timeoutMs} ms.`);
   }
 }
+
+/** `runNow` on a job an admin deactivated. */
+export class JobInactiveError extends KronosError {
+  constructor(readonly job: string) {
+    super(`Job "${job}" is deactivated; activate it before running it.`);
+  }
+}

@@ -8,10 +8,10 @@ import { epochMs, TABLES } from './columns.js';
 @Index('kronos_run_job', ['jobName', 'id'])
 @Index('kronos_run_status', ['status', 'id'])
 export class Run {
-  @PrimaryGeneratedColumn({ type: 'bigint', transformer: epochMs })
+  @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;
 
-  @Column({ name: 'task_id', type: 'bigint', transformer: epochMs })
+  @Column({ name: 'task_id', type: 'integer' })
   taskId!: number;
 
   @Column({ name: 'job_name', type: 'varchar', length: 200 })

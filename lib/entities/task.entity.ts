@@ -10,7 +10,7 @@ import { epochMs, TABLES } from './columns.js';
 // migrations and by each engine's start-up with dialect-specific SQL; TypeORM must not touch it.
 @Index('kronos_task_due', { synchronize: false })
 export class Task {
-  @PrimaryGeneratedColumn({ type: 'bigint', transformer: epochMs })
+  @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;
 
   /** Idempotency key: enqueuing the same uuid twice returns the existing task. */

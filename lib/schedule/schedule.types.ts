@@ -56,15 +56,51 @@ export type ScheduleSpec = EverySpec | CronSpec | IntervalSpec | WeekdaysSpec | 
 /**
  * A validated, normalised schedule: plain JSON, stored on the job definition and the task row,
  * and the only input of the next-run math.
+ *
+ * Every calendar form (weekdays, monthdays, `every: 'monday'`, `every: 'day', at: ...`, cron)
+ * becomes a `cron` schedule evaluated by croner in its IANA time zone; fixed intervals become an
+ * `interval` schedule (pure millisecond arithmetic, no time zone, no DST).
  */
-export type NormalizedSchedule =
-  | { kind: 'interval'; everyMs: number; initialDelayMs: number; limits: NormalizedLimits }
-  | { kind: 'cron'; expression: string; timezone: string; limits: NormalizedLimits };
+export type NormalizedSchedule = IntervalSchedule | CronSchedule;
 
+/** Slots at `anchor + initialDelayMs + k * everyMs` (k = 0, 1, 2, ...). */
+export interface IntervalSchedule {
+  kind: 'interval';
+  /** Period in milliseconds (> 0). */
+  everyMs: number;
+  /** Offset of the first slot from the anchor, in milliseconds (>= 0). */
+  initialDelayMs: number;
+  limits: NormalizedLimits;
+  /** Human wording derived from the spec as written (see `describeSchedule`). */
+  label?: string;
+}
+
+/** Slots are the instants croner computes for `expression` in `timezone`. */
+export interface CronSchedule {
+  kind: 'cron';
+  /** A 5-field or 6-field (seconds first) cron expression. */
+  expression: string;
+  /** IANA time zone the expression is read in. */
+  timezone: string;
+  /**
+   * When set (> 1), only every `dayStep`-th local calendar day carries a slot, counted from the
+   * local day of the first slot at or after the anchor (`every: '2 days', at: '06:00'`).
+   */
+  dayStep?: number;
+  limits: NormalizedLimits;
+  /** Human wording derived from the spec as written (see `describeSchedule`). */
+  label?: string;
+}
+
+/** Limits with defaults applied; instants are epoch milliseconds. */
 export interface NormalizedLimits {
+  /** No slot before this instant (inclusive bound), or null. */
   startAt: number | null;
+  /** No slot after this instant (inclusive bound), or null. */
   stopAt: number | null;
+  /** Total runs allowed; 0 = forever. Enforced by the caller, which knows how many runs happened. */
   repeats: number;
+  /** Next slot follows the previous slot (true) or the end of the previous run (false). */
   preventDrift: boolean;
   misfire: MisfirePolicy;
 }

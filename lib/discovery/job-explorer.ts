@@ -1,0 +1,80 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import { InvalidJobDeclarationError, KronosError } from '../errors.js';
+import { KRONOS_JOBS_METADATA, readJobDeclarations, type JobDeclaration, type ScheduledTaskOptions } from '../decorators/job-metadata.js';
+import { normalizeJobOptions, validateJobName } from '../registry/job-options.js';
+import type { JobRegistry } from '../registry/job-registry.js';
+import type { JobHandler, RegisteredJob } from '../registry/registered-job.js';
+import { parseSchedule } from '../schedule/parse-schedule.js';
+import type { ResolvedSchedulerOptions } from '../scheduler.options.js';
+
+/**
+ * One pass over every provider of every module at start-up: each `@Job` / `@ScheduledTask`
+ * method is validated and registered. Anything wrong fails start-up with an error naming the
+ * provider, the method and the value.
+ */
+@Injectable()
+export class JobExplorer {
+  private readonly logger = new Logger('Kronos');
+
+  constructor(private readonly discovery: DiscoveryService) {}
+
+  explore(registry: JobRegistry, options: ResolvedSchedulerOptions): void {
+    for (const wrapper of this.discovery.getProviders()) {
+      const { instance, metatype } = wrapper;
+      // Factory and value providers have no class to carry decorators (arrow factories no prototype).
+      if (typeof metatype !== 'function' || !metatype.prototype) continue;
+      const declarations: JobDeclaration[] = Reflect.getMetadata(KRONOS_JOBS_METADATA, metatype.prototype) ?? [];
+      if (declarations.length === 0) continue;
+      const provider = metatype.name;
+      if (!wrapper.isDependencyTreeStatic()) {
+        this.logger.warn(
+          `${provider} is request-scoped, so its jobs (${declarations.map((d) => String(d.name)).join(', ')}) ` +
+            'cannot be registered: a job has no request. Move them to a singleton provider.',
+        );
+        continue;
+      }
+      if (!instance) continue;
+      for (const declaration of readJobDeclarations(instance)) {
+        registry.add(this.toRegisteredJob(provider, instance, declaration, options));
+      }
+    }
+  }
+
+  private toRegisteredJob(provider: string, instance: any, declaration: JobDeclaration, options: ResolvedSchedulerOptions): RegisteredJob {
+    const method = String(declaration.propertyKey);
+    const declaredAt = `${provider}.${method}`;
+    try {
+      const name = validateJobName(declaration.name, declaredAt);
+      const method$ = instance[declaration.propertyKey];
+      if (typeof method$ !== 'function') {
+        throw new InvalidJobDeclarationError(provider, method, `@${declaration.kind === 'scheduled' ? 'ScheduledTask' : 'Job'}("${name}") is on a ${typeof method$}, not a method`);
+      }
+      const spec = (declaration.options ?? {}) as ScheduledTaskOptions;
+      if (typeof spec !== 'object' || Array.isArray(spec)) {
+        throw new InvalidJobDeclarationError(provider, method, `the options of job "${name}" must be an object, got ${JSON.stringify(spec)}`);
+      }
+      const normalized = normalizeJobOptions(name, spec, { timeoutMs: options.defaultTimeoutMs });
+      const scheduled = declaration.kind === 'scheduled';
+      const handler: JobHandler = scheduled
+        ? (_payload, ctx) => method$.call(instance, ctx)
+        : (payload, ctx) => method$.call(instance, payload, ctx);
+      return {
+        name,
+        kind: declaration.kind,
+        declaredAt,
+        handler,
+        ...normalized,
+        schedule: scheduled ? parseSchedule(name, spec, { timezone: options.timezone }) : null,
+        scheduleSpec: scheduled ? spec : null,
+        payload: scheduled ? (spec.payload ?? null) : null,
+        runAs: scheduled && spec.runAs !== undefined ? String(spec.runAs) : null,
+      };
+    } catch (error) {
+      if (error instanceof KronosError && !(error instanceof InvalidJobDeclarationError)) {
+        error.message = `${error.message} (declared on ${declaredAt})`;
+      }
+      throw error;
+    }
+  }
+}

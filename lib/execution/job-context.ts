@@ -1,0 +1,60 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { OutputBuffer } from './output-buffer.js';
+
+/**
+ * What a handler knows about the run it is performing. Passed as the last argument, and
+ * available anywhere in the call chain through `SchedulerContext.current()`.
+ * @publicApi
+ */
+export class JobContext<TPayload = unknown, TUser = unknown> {
+  /** @internal live progress, read by the worker's periodic sync. */
+  progressState: { percent: number | null; message: string | null; dirty: boolean } = { percent: null, message: null, dirty: false };
+
+  constructor(
+    /** Task id: stable across attempts, use it to make handlers idempotent. */
+    readonly taskId: number,
+    /** The task's uuid (idempotency key). */
+    readonly uuid: string,
+    readonly jobName: string,
+    /** 1 for the first attempt, 2 for the first retry, ... */
+    readonly attempt: number,
+    readonly payload: TPayload,
+    /** The user the task runs as (resolved from `runAs`), or null. */
+    readonly user: TUser | null,
+    /** The `runAs` user id, or null. */
+    readonly userId: string | null,
+    /** The slot or due time this run is for (epoch ms). */
+    readonly scheduledFor: number,
+    /** Aborted on timeout, `stop()`, shutdown or lost lease; pass it to fetch/db calls. */
+    readonly signal: AbortSignal,
+    private readonly output: OutputBuffer,
+  ) {}
+
+  /** Report progress (0-100) with an optional message; visible through `status()` while running. */
+  progress(percent: number, message?: string): void {
+    const bounded = Math.max(0, Math.min(100, Math.round(Number(percent) || 0)));
+    this.progressState = { percent: bounded, message: message ?? this.progressState.message, dirty: true };
+  }
+
+  /** Append a line to the run's output (for admins). A line `!clear!` clears what came before. */
+  log(...args: unknown[]): void {
+    this.output.log(args);
+  }
+}
+
+const storage = new AsyncLocalStorage<JobContext>();
+
+/**
+ * Access to the current run from anywhere in its call chain, including other injected services.
+ * @publicApi
+ */
+export const SchedulerContext = {
+  /** The context of the run in progress, or undefined outside a run. */
+  current<TPayload = unknown, TUser = unknown>(): JobContext<TPayload, TUser> | undefined {
+    return storage.getStore() as JobContext<TPayload, TUser> | undefined;
+  },
+  /** @internal */
+  run<T>(context: JobContext, fn: () => T): T {
+    return storage.run(context, fn);
+  },
+};

@@ -1,0 +1,19 @@
+/**
+ * nestjs-kronos: durable, cluster-safe job scheduling for NestJS, stored in the application's
+ * own database through TypeORM. The glossary of its nouns is at the top of `types.ts`.
+ */
+export { SchedulerModule } from './scheduler.module.js';
+export type { SchedulerModuleExtras } from './scheduler.module-definition.js';
+export type { Clock, ImpersonationOptions, SchedulerModuleOptions, UserResolver, WorkerOptions } from './scheduler.options.js';
+export { Job, ScheduledTask, type ScheduledTaskOptions } from './decorators/index.js';
+export { SchedulerService } from './service/scheduler.service.js';
+export type { EnqueueOptions } from './service/enqueue-options.js';
+export type { JobInfo, RunFilter, TaskStatusView } from './service/views.js';
+export { JobContext, SchedulerContext } from './execution/job-context.js';
+export { Result, type ResultOptions } from './execution/result.js';
+export { JobDefinition, KRONOS_ENTITIES, Run, Task, Worker, type WorkerStatus } from './entities/index.js';
+export { KRONOS_MIGRATIONS } from './migrations/index.js';
+export { describeSchedule, nextRuns } from './schedule/index.js';
+export type { CronSpec, EverySpec, IntervalSpec, MisfirePolicy, MonthdaysSpec, NormalizedSchedule, ScheduleSpec, WeekdaysSpec } from './schedule/index.js';
+export * from './errors.js';
+export type { Duration, JobKind, JobOptions, JsonValue, RunStatus, TaskStatus } from './types.js';

@@ -1,0 +1,41 @@
+import type { DataSource } from 'typeorm';
+import { JobRegistry } from './registry/job-registry.js';
+import type { ResolvedSchedulerOptions } from './scheduler.options.js';
+import type { StorageEngine } from './storage/engine.js';
+
+/**
+ * Everything Kronos builds at start-up, shared by the service and the worker. Filled by
+ * `SchedulerBootstrap.onModuleInit`; using the service before that is a programming error.
+ */
+export class KronosRuntime {
+  readonly registry = new JobRegistry();
+  private state?: { dataSource: DataSource; engine: StorageEngine };
+
+  constructor(readonly options: ResolvedSchedulerOptions) {}
+
+  attach(dataSource: DataSource, engine: StorageEngine): void {
+    this.state = { dataSource, engine };
+  }
+
+  get ready(): boolean {
+    return this.state !== undefined;
+  }
+
+  get dataSource(): DataSource {
+    return this.require().dataSource;
+  }
+
+  get engine(): StorageEngine {
+    return this.require().engine;
+  }
+
+  /** `now` for engine calls: the database clock unless a test clock is configured. */
+  instant(): number | null {
+    return this.options.clock.isSystemClock ? null : this.options.clock.now();
+  }
+
+  private require() {
+    if (!this.state) throw new Error('Kronos is not initialised yet: SchedulerService can be used from onModuleInit of your own modules onwards.');
+    return this.state;
+  }
+}

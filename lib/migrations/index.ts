@@ -1,0 +1,18 @@
+import { POSTGRES_MIGRATIONS } from './postgres/index.js';
+import { SQLITE_MIGRATIONS } from './sqlite/index.js';
+
+export { KronosInitPostgres1764000000000 } from './postgres/index.js';
+export { KronosInitSqlite1764000000000 } from './sqlite/index.js';
+
+/**
+ * The migrations shipped with Kronos, per database. Add the one for your database to your
+ * DataSource's `migrations` (or use `synchronize` in development):
+ *
+ * ```ts
+ * TypeOrmModule.forRoot({ type: 'postgres', ..., migrations: [...KRONOS_MIGRATIONS.postgres], migrationsRun: true })
+ * ```
+ */
+export const KRONOS_MIGRATIONS = {
+  postgres: POSTGRES_MIGRATIONS,
+  sqlite: SQLITE_MIGRATIONS,
+} as const;

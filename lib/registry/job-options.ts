@@ -1,0 +1,69 @@
+import { InvalidJobOptionError } from '../errors.js';
+import { parseDuration } from '../schedule/duration.js';
+import type { Duration, JobOptions } from '../types.js';
+
+export const NAME_MAX_LENGTH = 200;
+export const GROUP_MAX_LENGTH = 64;
+const GROUP_PATTERN = /^[\w.:-]+$/;
+
+/** The per-job settings every task inherits unless overridden at enqueue. */
+export interface NormalizedJobOptions {
+  timeoutMs: number;
+  retries: number;
+  group: string;
+  priority: number;
+  description: string | null;
+  active: boolean;
+}
+
+export function validateJobName(name: unknown, where: string): string {
+  if (typeof name !== 'string' || name.trim() === '' || name.length > NAME_MAX_LENGTH) {
+    throw new InvalidJobOptionError(String(name), 'name', name, `is not a non-empty string of at most ${NAME_MAX_LENGTH} characters (on ${where})`);
+  }
+  return name;
+}
+
+export function validateRetries(job: string, value: unknown, field = 'retries'): number {
+  if (!Number.isInteger(value) || (value as number) < 0) {
+    throw new InvalidJobOptionError(job, field, value, 'is not a non-negative integer');
+  }
+  return value as number;
+}
+
+export function validatePriority(job: string, value: unknown, field = 'priority'): number {
+  if (!Number.isInteger(value) || Math.abs(value as number) > 1_000_000) {
+    throw new InvalidJobOptionError(job, field, value, 'is not an integer between -1000000 and 1000000');
+  }
+  return value as number;
+}
+
+export function validateGroup(job: string, value: unknown, field = 'group'): string {
+  if (typeof value !== 'string' || !GROUP_PATTERN.test(value) || value.length > GROUP_MAX_LENGTH) {
+    throw new InvalidJobOptionError(job, field, value, `is not a group name (letters, digits, . _ : -, at most ${GROUP_MAX_LENGTH})`);
+  }
+  return value;
+}
+
+export function validateTimeout(job: string, value: Duration, field = 'timeout'): number {
+  const ms = parseDuration(value, job, field);
+  if (ms <= 0) throw new InvalidJobOptionError(job, field, value, 'must be greater than zero');
+  return ms;
+}
+
+/** Validate `JobOptions` once, at start-up; errors name the job, the field and the value. */
+export function normalizeJobOptions(job: string, options: JobOptions, defaults: { timeoutMs: number }): NormalizedJobOptions {
+  if (options.description !== undefined && typeof options.description !== 'string') {
+    throw new InvalidJobOptionError(job, 'description', options.description, 'is not a string');
+  }
+  if (options.active !== undefined && typeof options.active !== 'boolean') {
+    throw new InvalidJobOptionError(job, 'active', options.active, 'is not a boolean');
+  }
+  return {
+    timeoutMs: options.timeout === undefined ? defaults.timeoutMs : validateTimeout(job, options.timeout),
+    retries: options.retries === undefined ? 0 : validateRetries(job, options.retries),
+    group: options.group === undefined ? 'main' : validateGroup(job, options.group),
+    priority: options.priority === undefined ? 0 : validatePriority(job, options.priority),
+    description: options.description ?? null,
+    active: options.active ?? true,
+  };
+}

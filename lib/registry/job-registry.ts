@@ -1,0 +1,37 @@
+import { DuplicateJobError, UnknownJobError } from '../errors.js';
+import type { RegisteredJob } from './registered-job.js';
+
+/** In-memory map job name -> handler and validated definition, filled once by discovery. */
+export class JobRegistry {
+  private readonly jobs = new Map<string, RegisteredJob>();
+
+  add(job: RegisteredJob): void {
+    const existing = this.jobs.get(job.name);
+    if (existing) throw new DuplicateJobError(job.name, existing.declaredAt, job.declaredAt);
+    this.jobs.set(job.name, job);
+  }
+
+  get(name: string): RegisteredJob | undefined {
+    return this.jobs.get(name);
+  }
+
+  /** The job, or an `UnknownJobError` naming it. */
+  require(name: string): RegisteredJob {
+    const job = this.jobs.get(name);
+    if (!job) throw new UnknownJobError(name);
+    return job;
+  }
+
+  all(): RegisteredJob[] {
+    return [...this.jobs.values()];
+  }
+
+  names(): string[] {
+    return [...this.jobs.keys()];
+  }
+
+  /** Groups that have at least one job. */
+  groups(): string[] {
+    return [...new Set(this.all().map((job) => job.group))];
+  }
+}

@@ -1,0 +1,28 @@
+import type { JobContext } from '../execution/job-context.js';
+import type { NormalizedSchedule, ScheduleSpec } from '../schedule/schedule.types.js';
+import type { JobKind, JsonValue } from '../types.js';
+
+/** A handler bound to its provider instance: `(payload, ctx)` for every kind. */
+export type JobHandler = (payload: unknown, ctx: JobContext) => unknown;
+
+/** A validated job: what discovery registers and what the worker and service consult. */
+export interface RegisteredJob {
+  name: string;
+  kind: JobKind;
+  /** `Provider.method`, for messages. */
+  declaredAt: string;
+  handler: JobHandler;
+  timeoutMs: number;
+  retries: number;
+  group: string;
+  priority: number;
+  description: string | null;
+  /** Initial value of the admin toggle. */
+  active: boolean;
+  /** Recurring jobs only. */
+  schedule: NormalizedSchedule | null;
+  scheduleSpec: ScheduleSpec | null;
+  /** Recurring jobs: fixed payload and user of every run. */
+  payload: { [key: string]: JsonValue } | null;
+  runAs: string | null;
+}

@@ -1,0 +1,147 @@
+import type { Type } from '@nestjs/common';
+import { InvalidSchedulerOptionError } from './errors.js';
+import { tryParseDuration } from './schedule/duration.js';
+import type { Duration } from './types.js';
+
+/** A source of "now". The system clock by default; `nestjs-kronos/testing` offers a controllable one. */
+export interface Clock {
+  now(): number;
+  /**
+   * True for the real wall clock: the engine then compares due times and heartbeats against the
+   * database's own clock, so the whole cluster shares one notion of "now".
+   */
+  readonly isSystemClock?: boolean;
+}
+
+export const systemClock: Clock = { now: () => Date.now(), isSystemClock: true };
+
+/** Turns a task's `runAs` user id into the user object handed to the handler as `ctx.user`. */
+export interface UserResolver<TUser = unknown> {
+  /** Return the user, or null/undefined when the id no longer resolves (the run then fails). */
+  resolveUser(userId: string): TUser | null | undefined | Promise<TUser | null | undefined>;
+}
+
+/** Impersonation: a resolver function, or a provider class implementing `UserResolver`. */
+export type ImpersonationOptions =
+  | { resolveUser: UserResolver['resolveUser'] }
+  | { resolver: Type<UserResolver> };
+
+/** The worker that claims and runs tasks in this process. */
+export interface WorkerOptions {
+  /** Tasks run at once by this process. Default 10. */
+  concurrency?: number;
+  /** Groups this worker serves. Default `['main']`. */
+  groups?: string[];
+  /** Idle poll interval (PostgreSQL also wakes on LISTEN/NOTIFY). Default `'1s'`. */
+  pollInterval?: Duration;
+  /** Heartbeat interval of the worker row. Default `'5s'`. */
+  heartbeatInterval?: Duration;
+  /** A worker silent this long is dead and its tasks are rescued. Default `'60s'`. */
+  deadAfter?: Duration;
+  /** How often progress and output of running tasks are written and stop requests read. Default `'2s'`. */
+  syncInterval?: Duration;
+  /** How long `app.close()` waits for running tasks before interrupting and re-queueing them. Default `'10s'`. */
+  shutdownGracePeriod?: Duration;
+  /** Maximum tasks fetched by one claim. Default: `concurrency`. */
+  batchSize?: number;
+}
+
+/** Options of `SchedulerModule.forRoot()` / `forRootAsync()`. */
+export interface SchedulerModuleOptions {
+  /** The worker in this process, or `false` for web-only processes that only enqueue. */
+  worker?: WorkerOptions | false;
+  /** How `runAs` user ids become `ctx.user`. Without it, a task queued with `runAs` fails. */
+  impersonation?: ImpersonationOptions;
+  /** Default IANA time zone of calendar schedules. Default `'UTC'`. */
+  timezone?: string;
+  /** Timeout of jobs that do not set one. Default `'5m'`. */
+  defaultTimeout?: Duration;
+  /** Largest accepted payload, in bytes of JSON. Default 1 MiB. */
+  maxPayloadBytes?: number;
+  /** Output kept per run (the tail is kept). Default 64 KiB. */
+  maxOutputBytes?: number;
+  /** First retry delay; doubled for each later attempt. Default `'1s'`. */
+  retryBackoff?: Duration;
+  /** Longest retry delay. Default `'1h'`. */
+  maxRetryBackoff?: Duration;
+  /** Source of time (tests). Default: the system clock and, where it has one, the database clock. */
+  clock?: Clock;
+}
+
+/** Options after defaults and validation (internal). */
+export interface ResolvedSchedulerOptions {
+  worker: Required<WorkerOptions> & { pollIntervalMs: number; heartbeatIntervalMs: number; deadAfterMs: number; syncIntervalMs: number; shutdownGracePeriodMs: number } | false;
+  impersonation: ImpersonationOptions | null;
+  timezone: string;
+  defaultTimeoutMs: number;
+  maxPayloadBytes: number;
+  maxOutputBytes: number;
+  retryBackoffMs: number;
+  maxRetryBackoffMs: number;
+  clock: Clock;
+}
+
+function duration(field: string, value: Duration | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const ms = tryParseDuration(value);
+  if (ms === null || ms <= 0) throw new InvalidSchedulerOptionError(field, value, "must be a positive duration (ms or e.g. '30s')");
+  return ms;
+}
+
+function positiveInt(field: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0) throw new InvalidSchedulerOptionError(field, value, 'must be a positive integer');
+  return value;
+}
+
+/** Apply defaults and validate every option once, at start-up. */
+export function resolveSchedulerOptions(options: SchedulerModuleOptions = {}): ResolvedSchedulerOptions {
+  const timezone = options.timezone ?? 'UTC';
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+  } catch {
+    throw new InvalidSchedulerOptionError('timezone', timezone, 'is not an IANA time zone name');
+  }
+  if (options.impersonation && !('resolveUser' in options.impersonation) && !('resolver' in options.impersonation)) {
+    throw new InvalidSchedulerOptionError('impersonation', options.impersonation, 'needs resolveUser(userId) or resolver: a provider class');
+  }
+  const w = options.worker;
+  let worker: ResolvedSchedulerOptions['worker'] = false;
+  if (w !== false) {
+    const cfg = w ?? {};
+    const groups = cfg.groups ?? ['main'];
+    if (!Array.isArray(groups) || groups.length === 0 || groups.some((g) => typeof g !== 'string' || g === '')) {
+      throw new InvalidSchedulerOptionError('worker.groups', groups, 'must be a non-empty array of group names');
+    }
+    const concurrency = positiveInt('worker.concurrency', cfg.concurrency, 10);
+    worker = {
+      concurrency,
+      groups,
+      batchSize: positiveInt('worker.batchSize', cfg.batchSize, concurrency),
+      pollInterval: cfg.pollInterval ?? '1s',
+      heartbeatInterval: cfg.heartbeatInterval ?? '5s',
+      deadAfter: cfg.deadAfter ?? '60s',
+      syncInterval: cfg.syncInterval ?? '2s',
+      shutdownGracePeriod: cfg.shutdownGracePeriod ?? '10s',
+      pollIntervalMs: duration('worker.pollInterval', cfg.pollInterval, 1000),
+      heartbeatIntervalMs: duration('worker.heartbeatInterval', cfg.heartbeatInterval, 5000),
+      deadAfterMs: duration('worker.deadAfter', cfg.deadAfter, 60_000),
+      syncIntervalMs: duration('worker.syncInterval', cfg.syncInterval, 2000),
+      shutdownGracePeriodMs: duration('worker.shutdownGracePeriod', cfg.shutdownGracePeriod, 10_000),
+    };
+    if (worker.deadAfterMs < worker.heartbeatIntervalMs * 3) {
+      throw new InvalidSchedulerOptionError('worker.deadAfter', cfg.deadAfter, 'must be at least three heartbeat intervals');
+    }
+  }
+  return {
+    worker,
+    impersonation: options.impersonation ?? null,
+    timezone,
+    defaultTimeoutMs: duration('defaultTimeout', options.defaultTimeout, 5 * 60_000),
+    maxPayloadBytes: positiveInt('maxPayloadBytes', options.maxPayloadBytes, 1024 * 1024),
+    maxOutputBytes: positiveInt('maxOutputBytes', options.maxOutputBytes, 64 * 1024),
+    retryBackoffMs: duration('retryBackoff', options.retryBackoff, 1000),
+    maxRetryBackoffMs: duration('maxRetryBackoff', options.maxRetryBackoff, 3_600_000),
+    clock: options.clock ?? systemClock,
+  };
+}

@@ -1,0 +1,106 @@
+import { In, Not, type DataSource } from 'typeorm';
+import { JobDefinition, Task } from '../entities/index.js';
+import type { RegisteredJob } from '../registry/registered-job.js';
+import { nextRun } from '../schedule/next-run.js';
+import type { StorageEngine } from '../storage/engine.js';
+
+/** What a sync changed, for logs and the `kronos discover` command. */
+export interface SyncReport {
+  added: string[];
+  changed: string[];
+  missing: string[];
+}
+
+/** The uuid of the single task row of a recurring job: one row means one claim per slot. */
+export const scheduledTaskUuid = (job: string) => `kronos:schedule:${job}`;
+
+function definitionFields(job: RegisteredJob) {
+  return {
+    kind: job.kind,
+    schedule: job.scheduleSpec ? JSON.stringify(job.scheduleSpec) : null,
+    scheduleNormalized: job.schedule ? JSON.stringify(job.schedule) : null,
+    timezone: job.schedule?.kind === 'cron' ? job.schedule.timezone : null,
+    description: job.description,
+    timeoutMs: job.timeoutMs,
+    retries: job.retries,
+    group: job.group,
+    priority: job.priority,
+    kwargs: job.payload ? JSON.stringify(job.payload) : null,
+  };
+}
+
+/**
+ * Make the `kronos_job` rows match the code: new definitions inserted, changed ones updated,
+ * the admin's `active` choice kept, definitions no longer in code flagged `missing` (kept, never
+ * run). Safe when several processes start at once (insert-or-ignore, then update).
+ */
+export async function syncDefinitions(dataSource: DataSource, jobs: RegisteredJob[], now: number): Promise<SyncReport> {
+  const repo = dataSource.getRepository(JobDefinition);
+  const report: SyncReport = { added: [], changed: [], missing: [] };
+  const existing = new Map((await repo.find()).map((row) => [row.name, row]));
+  for (const job of jobs) {
+    const fields = definitionFields(job);
+    const row = existing.get(job.name);
+    if (!row) {
+      const inserted = await repo
+        .createQueryBuilder()
+        .insert()
+        .values({ name: job.name, ...fields, active: job.active, activeSetBy: 'code', source: 'code', missing: false, firstSeen: now, lastSeen: now, updatedAt: now })
+        .orIgnore()
+        .execute();
+      if ((inserted.identifiers?.length ?? 0) > 0) report.added.push(job.name);
+      continue;
+    }
+    const changed = (Object.keys(fields) as (keyof typeof fields)[]).some((key) => row[key] !== fields[key]) || row.missing;
+    const active = row.activeSetBy === 'admin' ? row.active : job.active;
+    if (changed) report.changed.push(job.name);
+    await repo.update({ name: job.name }, { ...fields, active, missing: false, lastSeen: now, ...(changed ? { updatedAt: now } : {}) });
+  }
+  const inCode = new Set(jobs.map((job) => job.name));
+  for (const row of existing.values()) {
+    if (row.source === 'code' && !inCode.has(row.name) && !row.missing) {
+      await repo.update({ name: row.name }, { missing: true, updatedAt: now });
+      report.missing.push(row.name);
+    }
+  }
+  return report;
+}
+
+/**
+ * Ensure each recurring job has its task row (inserted once, by uuid, whatever the number of
+ * processes starting), and move it to the new schedule when the schedule changed.
+ */
+export async function ensureScheduledTasks(dataSource: DataSource, engine: StorageEngine, jobs: RegisteredJob[], now: number): Promise<void> {
+  const scheduled = jobs.filter((job) => job.schedule);
+  if (scheduled.length === 0) return;
+  const repo = dataSource.getRepository(Task);
+  const rows = await repo.find({ where: { uuid: In(scheduled.map((job) => scheduledTaskUuid(job.name))) } });
+  const byUuid = new Map(rows.map((row) => [row.uuid, row]));
+  for (const job of scheduled) {
+    const schedule = job.schedule!;
+    const json = JSON.stringify(schedule);
+    const first = nextRun(schedule, now, now);
+    const row = byUuid.get(scheduledTaskUuid(job.name));
+    if (!row) {
+      await engine.enqueue([
+        {
+          uuid: scheduledTaskUuid(job.name), jobName: job.name, payload: job.payload ? JSON.stringify(job.payload) : null,
+          group: job.group, priority: job.priority, nextRunTime: first ?? now, stopTime: schedule.limits.stopAt,
+          timeoutMs: null, retries: job.retries, runAs: job.runAs, queuedBy: null, schedule: json,
+          repeats: schedule.limits.repeats,
+        },
+      ]);
+      continue;
+    }
+    if (row.schedule === json && row.group === job.group && row.runAs === job.runAs) continue;
+    await repo.update(row.id, {
+      schedule: json, group: job.group, priority: job.priority, retries: job.retries, runAs: job.runAs,
+      repeats: schedule.limits.repeats, stopTime: schedule.limits.stopAt,
+      payload: job.payload ? JSON.stringify(job.payload) : null, updatedAt: now,
+    });
+    if (row.schedule !== json && first !== null) {
+      // A running attempt keeps its lease; it re-queues itself on the new schedule when it ends.
+      await repo.update({ id: row.id, status: Not('RUNNING') }, { nextRunTime: first, status: 'QUEUED', attempt: 0 });
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import type { EntityManager } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import { InvalidEnqueueOptionError } from '../errors.js';
+import { validateGroup, validatePriority, validateRetries, validateTimeout } from '../registry/job-options.js';
+import type { RegisteredJob } from '../registry/registered-job.js';
+import { tryParseDuration } from '../schedule/duration.js';
+import type { NewTask } from '../storage/engine.js';
+import type { Duration } from '../types.js';
+
+/** Options of `SchedulerService.enqueue`. */
+export interface EnqueueOptions {
+  /** Run as this user (impersonation): `ctx.user` is resolved from it. Set by server code only. */
+  runAs?: string | number;
+  /** Who queued it, for the record (defaults to `runAs`). */
+  queuedBy?: string | number;
+  /** Not before this instant. */
+  startAt?: Date | number | string;
+  /** Not before now + this delay (`'5m'`, ms). Exclusive with `startAt`. */
+  delay?: Duration;
+  /** Not claimed after this instant: the task ends EXPIRED. */
+  stopAt?: Date | number | string;
+  /** Idempotency key: enqueuing the same uuid again returns the existing task. */
+  uuid?: string;
+  priority?: number;
+  group?: string;
+  retries?: number;
+  timeout?: Duration;
+  /** Enqueue inside this TypeORM transaction: a rollback also removes the task. */
+  manager?: EntityManager;
+}
+
+const UUID_PATTERN = /^[\w.:@-]{1,64}$/;
+
+function instant(job: string, field: string, value: Date | number | string): number {
+  const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(value);
+  if (!Number.isFinite(ms)) throw new InvalidEnqueueOptionError(job, field, value, 'is not a valid date');
+  return ms;
+}
+
+function userId(job: string, field: string, value: string | number | undefined): string | null {
+  if (value === undefined || value === null) return null;
+  if ((typeof value !== 'string' && typeof value !== 'number') || String(value) === '' || String(value).length > 200) {
+    throw new InvalidEnqueueOptionError(job, field, value, 'is not a user id (a non-empty string or number)');
+  }
+  return String(value);
+}
+
+/** Validate enqueue options against the job's defaults and build the row to insert. */
+export function buildNewTask(job: RegisteredJob, payload: string | null, options: EnqueueOptions, now: number | null): NewTask {
+  const name = job.name;
+  if (options.startAt !== undefined && options.delay !== undefined) {
+    throw new InvalidEnqueueOptionError(name, 'delay', options.delay, 'cannot be combined with startAt');
+  }
+  let nextRunTime: number | null = now;
+  if (options.startAt !== undefined) nextRunTime = instant(name, 'startAt', options.startAt);
+  if (options.delay !== undefined) {
+    const delay = tryParseDuration(options.delay);
+    if (delay === null) throw new InvalidEnqueueOptionError(name, 'delay', options.delay, "is not a duration (ms or e.g. '5m')");
+    nextRunTime = (now ?? Date.now()) + delay;
+  }
+  const stopTime = options.stopAt === undefined ? null : instant(name, 'stopAt', options.stopAt);
+  if (stopTime !== null && stopTime <= (nextRunTime ?? Date.now())) {
+    throw new InvalidEnqueueOptionError(name, 'stopAt', options.stopAt, 'is not after the start time');
+  }
+  if (options.uuid !== undefined && (typeof options.uuid !== 'string' || !UUID_PATTERN.test(options.uuid))) {
+    throw new InvalidEnqueueOptionError(name, 'uuid', options.uuid, 'must be 1-64 characters of letters, digits and . _ : @ -');
+  }
+  const runAs = userId(name, 'runAs', options.runAs);
+  return {
+    uuid: options.uuid ?? randomUUID(),
+    jobName: name,
+    payload,
+    group: options.group === undefined ? job.group : validateGroup(name, options.group),
+    priority: options.priority === undefined ? job.priority : validatePriority(name, options.priority),
+    nextRunTime,
+    stopTime,
+    timeoutMs: options.timeout === undefined ? null : validateTimeout(name, options.timeout),
+    retries: options.retries === undefined ? job.retries : validateRetries(name, options.retries),
+    runAs,
+    queuedBy: userId(name, 'queuedBy', options.queuedBy) ?? runAs,
+    schedule: null,
+    repeats: 0,
+  };
+}

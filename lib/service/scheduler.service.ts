@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+import { In } from 'typeorm';
+import { JobDefinition, Run, Task } from '../entities/index.js';
+import { JobInactiveError, TaskNotFoundError, UnknownJobError } from '../errors.js';
+import { KronosRuntime } from '../kronos.runtime.js';
+import { describeSchedule } from '../schedule/describe-schedule.js';
+import type { NormalizedSchedule } from '../schedule/schedule.types.js';
+import type { TaskStatus } from '../types.js';
+import { buildNewTask, type EnqueueOptions } from './enqueue-options.js';
+import { serializePayload } from './payload.js';
+import type { JobInfo, RunFilter, TaskStatusView } from './views.js';
+
+/**
+ * Queue work, inspect tasks and runs, and steer jobs. Inject it anywhere.
+ * @publicApi
+ */
+@Injectable()
+export class SchedulerService {
+  constructor(private readonly runtime: KronosRuntime) {}
+
+  /**
+   * Queue a task for a `@Job` (or an extra run of a `@ScheduledTask`). Validation happens before
+   * anything is written: an unknown job, a payload that is not JSON or over `maxPayloadBytes`,
+   * and invalid options throw typed errors naming the job, field and value.
+   *
+   * @returns the task id and its uuid; with an existing `uuid`, the existing task.
+   */
+  async enqueue(name: string, payload?: unknown, options: EnqueueOptions = {}): Promise<{ id: number; uuid: string }> {
+    const job = this.runtime.registry.require(name);
+    const json = serializePayload(name, payload, this.runtime.options.maxPayloadBytes);
+    const task = buildNewTask(job, json, options, this.runtime.instant());
+    const [result] = await this.runtime.engine.enqueue([task], options.manager);
+    return { id: result.id, uuid: result.uuid };
+  }
+
+  /** Queue a run of `name` now, active or not in code order. Throws if the job is deactivated. */
+  async runNow(name: string, payload?: unknown, options: Omit<EnqueueOptions, 'startAt' | 'delay'> = {}): Promise<{ id: number; uuid: string }> {
+    const job = this.runtime.registry.require(name);
+    const definition = await this.definition(name);
+    if (!definition.active) throw new JobInactiveError(name);
+    return this.enqueue(name, payload ?? job.payload ?? undefined, { runAs: job.runAs ?? undefined, ...options });
+  }
+
+  /** The task with its latest finished run; live progress and output while it runs. */
+  async status(taskId: number): Promise<TaskStatusView> {
+    const task = await this.runtime.dataSource.getRepository(Task).findOneBy({ id: taskId });
+    if (!task) throw new TaskNotFoundError(taskId);
+    const latestRun = await this.runtime.dataSource.getRepository(Run).findOne({ where: { taskId }, order: { id: 'DESC' } });
+    return { task, latestRun };
+  }
+
+  /** The Activity log, newest first. */
+  async runs(filter: RunFilter = {}): Promise<Run[]> {
+    const where: Record<string, unknown> = {};
+    if (filter.job !== undefined) where.jobName = filter.job;
+    if (filter.taskId !== undefined) where.taskId = filter.taskId;
+    if (filter.status !== undefined) where.status = Array.isArray(filter.status) ? In(filter.status) : filter.status;
+    const take = Math.min(Math.max(1, filter.limit ?? 50), 1000);
+    return this.runtime.dataSource.getRepository(Run).find({ where, order: { id: 'DESC' }, take });
+  }
+
+  /**
+   * Stop a task: a queued one becomes STOPPED at once; a running one has its `ctx.signal`
+   * aborted and ends STOPPED (within the worker's sync interval). Finished tasks are unchanged.
+   * @returns the task's status after the request.
+   */
+  async stop(taskId: number): Promise<TaskStatus> {
+    const repo = this.runtime.dataSource.getRepository(Task);
+    const now = this.runtime.options.clock.now();
+    const queued = await repo.update({ id: taskId, status: In(['QUEUED', 'ASSIGNED']) }, { status: 'STOPPED', updatedAt: now });
+    if (queued.affected) return 'STOPPED';
+    await repo.update({ id: taskId, status: 'RUNNING' }, { stopRequested: true, updatedAt: now });
+    const task = await repo.findOneBy({ id: taskId });
+    if (!task) throw new TaskNotFoundError(taskId);
+    return task.status;
+  }
+
+  /** Let the job's tasks be claimed again. An admin choice: redeploys keep it. */
+  activate(name: string): Promise<void> {
+    return this.toggle(name, true);
+  }
+
+  /** Stop claiming the job's tasks (running ones finish). An admin choice: redeploys keep it. */
+  deactivate(name: string): Promise<void> {
+    return this.toggle(name, false);
+  }
+
+  /** Every stored job definition with its schedule in words, next and last run. */
+  async listJobs(): Promise<JobInfo[]> {
+    const ds = this.runtime.dataSource;
+    const definitions = await ds.getRepository(JobDefinition).find({ order: { name: 'ASC' } });
+    const scheduledTasks = await ds.getRepository(Task).find({ where: { uuid: In(definitions.map((d) => `kronos:schedule:${d.name}`)) } });
+    const taskByJob = new Map(scheduledTasks.map((t) => [t.jobName, t]));
+    const infos: JobInfo[] = [];
+    for (const d of definitions) {
+      const schedule: NormalizedSchedule | null = d.scheduleNormalized ? JSON.parse(d.scheduleNormalized) : null;
+      const task = taskByJob.get(d.name);
+      const last = await ds.getRepository(Run).findOne({ where: { jobName: d.name }, order: { id: 'DESC' } });
+      infos.push({
+        name: d.name,
+        kind: d.kind,
+        description: d.description,
+        group: d.group,
+        active: d.active,
+        missing: d.missing,
+        schedule,
+        scheduleDescription: schedule ? describeSchedule(schedule, d.schedule ? JSON.parse(d.schedule) : undefined) : null,
+        timezone: d.timezone,
+        nextRunTime: task && task.status === 'QUEUED' ? task.nextRunTime : null,
+        nextRunStatus: task?.status ?? null,
+        lastRun: last ? { status: last.status, startTime: last.startTime, stopTime: last.stopTime } : null,
+      });
+    }
+    return infos;
+  }
+
+  private async definition(name: string): Promise<JobDefinition> {
+    const row = await this.runtime.dataSource.getRepository(JobDefinition).findOneBy({ name });
+    if (!row) throw new UnknownJobError(name);
+    return row;
+  }
+
+  private async toggle(name: string, active: boolean): Promise<void> {
+    await this.definition(name);
+    await this.runtime.dataSource
+      .getRepository(JobDefinition)
+      .update({ name }, { active, activeSetBy: 'admin', updatedAt: this.runtime.options.clock.now() });
+    if (active) await this.runtime.engine.notify();
+  }
+}

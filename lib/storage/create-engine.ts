@@ -1,0 +1,23 @@
+import type { DataSource } from 'typeorm';
+import { UnsupportedDatabaseError } from '../errors.js';
+import type { StorageEngine } from './engine.js';
+
+/**
+ * The engine for the DataSource's database. Engines are imported lazily so an application only
+ * needs the driver of the database it uses.
+ */
+export async function createEngine(dataSource: DataSource): Promise<StorageEngine> {
+  const type = dataSource.options.type;
+  switch (type) {
+    case 'better-sqlite3': {
+      const { SqliteEngine } = await import('./sqlite/sqlite.engine.js');
+      return new SqliteEngine(dataSource);
+    }
+    case 'postgres': {
+      const { PostgresEngine } = await import('./postgres/postgres.engine.js');
+      return new PostgresEngine(dataSource);
+    }
+    default:
+      throw new UnsupportedDatabaseError(type);
+  }
+}

@@ -1,0 +1,150 @@
+import type { Client, ClientConfig } from 'pg';
+import { CHANNEL } from './sql.js';
+
+export interface ListenerOptions {
+  /** Builds a fresh, unconnected client for each (re)connection. */
+  createClient: () => Client;
+  /** Told about connection failures; the listener keeps retrying on its own. */
+  onError?: (error: Error) => void;
+  /** First reconnect delay; doubles per failure up to `maxBackoffMs`. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+/**
+ * A dedicated connection that LISTENs for enqueue notifications. It is a hint channel: polling
+ * stays the source of truth, so a dropped connection only costs latency until it is back. After
+ * every (re)connection waiters are woken once, since notifications sent meanwhile are lost.
+ */
+export class TaskListener {
+  private client?: Client;
+  private connecting?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+  private failures = 0;
+  private closed = false;
+  private readonly waiters = new Set<() => void>();
+  /** A notification arrived while nobody waited; the next wait returns at once. */
+  private pending = false;
+
+  constructor(private readonly options: ListenerOptions) {}
+
+  get connected(): boolean {
+    return this.client !== undefined;
+  }
+
+  /** Connect once; on failure report it and keep retrying in the background. */
+  async start(): Promise<void> {
+    this.closed = false;
+    if (this.client || this.timer) return;
+    await this.connect();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.connecting;
+    const client = this.client;
+    this.client = undefined;
+    this.wakeAll();
+    await client?.end().catch(() => undefined);
+  }
+
+  /** Resolve on a notification, after `timeoutMs`, or when `signal` aborts. */
+  wait(timeoutMs: number, signal: AbortSignal): Promise<void> {
+    if (this.pending || signal.aborted || this.closed) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, timeoutMs));
+      signal.addEventListener('abort', done, { once: true });
+      this.waiters.add(done);
+    });
+  }
+
+  private wakeAll(): void {
+    if (this.waiters.size === 0) {
+      this.pending = true;
+      return;
+    }
+    for (const wake of [...this.waiters]) wake();
+  }
+
+  private connect(): Promise<void> {
+    this.connecting ??= this.open().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  private async open(): Promise<void> {
+    const client = this.options.createClient();
+    let dropped = false;
+    const drop = (error?: Error) => {
+      if (dropped) return;
+      dropped = true;
+      if (this.client === client) this.client = undefined;
+      client.end().catch(() => undefined);
+      if (this.closed) return;
+      if (error) this.options.onError?.(error);
+      this.schedule();
+    };
+    client.on('error', drop);
+    client.on('end', () => drop(new Error('Kronos listener connection ended')));
+    client.on('notification', (message) => {
+      if (message.channel === CHANNEL) this.wakeAll();
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
+      drop(error as Error);
+      return;
+    }
+    if (this.closed || dropped) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.client = client;
+    if (this.failures > 0) this.wakeAll();
+    this.failures = 0;
+  }
+
+  private schedule(): void {
+    if (this.timer || this.closed) return;
+    const min = this.options.minBackoffMs ?? 100;
+    const max = this.options.maxBackoffMs ?? 10_000;
+    const delay = Math.min(max, min * 2 ** this.failures) * (0.75 + Math.random() * 0.5);
+    this.failures++;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (!this.closed) void this.connect();
+    }, delay);
+    this.timer.unref();
+  }
+}
+
+/** Connection settings for the listener, taken from the DataSource exactly as TypeORM builds its pool. */
+export function listenerConfig(options: Record<string, any>): ClientConfig {
+  const credentials = { ...(options.replication?.master ?? options) };
+  const { max: _max, min: _min, idleTimeoutMillis: _idle, ...extra } = options.extra ?? {};
+  const name = options.applicationName ?? credentials.applicationName;
+  return {
+    connectionString: credentials.url,
+    host: credentials.host,
+    user: credentials.username,
+    password: credentials.password,
+    database: credentials.database,
+    port: credentials.port,
+    ssl: credentials.ssl,
+    connectionTimeoutMillis: options.connectTimeoutMS,
+    ...extra,
+    application_name: name ? `${name} (kronos listener)` : 'kronos listener',
+    keepAlive: true,
+  };
+}

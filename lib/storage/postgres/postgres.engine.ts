@@ -1,0 +1,133 @@
+import type { Pool } from 'pg';
+import type { DataSource, EntityManager } from 'typeorm';
+import type {
+  ClaimedTask,
+  ClaimRequest,
+  EnqueueResult,
+  Instant,
+  NewTask,
+  ProgressUpdate,
+  RescueReport,
+  StorageEngine,
+  TaskOutcome,
+  WorkerRecord,
+} from '../engine.js';
+import { ensureClaimIndex } from './claim-index.sql.js';
+import { claimStatement, claimTasks } from './claim.sql.js';
+import { completeStatement, completeTasks } from './complete.sql.js';
+import { enqueueStatements, enqueueWithManager, enqueueWithPool } from './enqueue.sql.js';
+import { expireStatement, expireTasks } from './expire.sql.js';
+import { listenerConfig, TaskListener } from './listener.js';
+import { progressStatement, saveProgress } from './progress.sql.js';
+import { rescueOrphans, rescueStatement } from './rescue.sql.js';
+import { poolQuery } from './sql.js';
+import { pgTables, type PgTables } from './tables.js';
+import { heartbeat, removeWorker, stopRequests, workerStatements } from './workers.sql.js';
+
+/** Every statement text is built once per engine, from the resolved table names. */
+const buildStatements = (t: PgTables) => ({
+  enqueue: enqueueStatements(t),
+  claim: claimStatement(t),
+  complete: completeStatement(t),
+  progress: progressStatement(t),
+  workers: workerStatements(t),
+  rescue: rescueStatement(t),
+  expire: expireStatement(t),
+});
+
+export interface PostgresEngineOptions {
+  /** Told when the notification listener loses its connection (it reconnects with back-off). */
+  onListenerError?: (error: Error) => void;
+}
+
+/**
+ * PostgreSQL engine. Hot-path statements run as named prepared statements on the pool TypeORM
+ * already owns; the only connection it opens itself is the LISTEN connection for wake-ups.
+ */
+export class PostgresEngine implements StorageEngine {
+  readonly dialect = 'postgres' as const;
+  private readonly tables: PgTables;
+  private readonly sql: ReturnType<typeof buildStatements>;
+  private readonly listener: TaskListener;
+  private starting?: Promise<void>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    options: PostgresEngineOptions = {},
+  ) {
+    this.tables = pgTables(dataSource);
+    this.sql = buildStatements(this.tables);
+    const driver = dataSource.driver as unknown as { postgres: typeof import('pg'); options: Record<string, unknown> };
+    this.listener = new TaskListener({
+      createClient: () => new driver.postgres.Client(listenerConfig(driver.options)),
+      onError: options.onListenerError,
+    });
+  }
+
+  /** The pool TypeORM created for the DataSource (the primary when replication is configured). */
+  private get pool(): Pool {
+    const pool = (this.dataSource.driver as unknown as { master?: Pool }).master;
+    if (!pool) throw new Error('Kronos: the PostgreSQL DataSource is not initialized');
+    return pool;
+  }
+
+  start(): Promise<void> {
+    this.starting ??= (async () => {
+      await ensureClaimIndex(this.pool, this.tables);
+      await this.listener.start();
+    })().catch((error) => {
+      this.starting = undefined;
+      throw error;
+    });
+    return this.starting;
+  }
+
+  async close(): Promise<void> {
+    this.starting = undefined;
+    await this.listener.close();
+  }
+
+  enqueue(tasks: NewTask[], manager?: EntityManager): Promise<EnqueueResult[]> {
+    return manager ? enqueueWithManager(manager, this.sql.enqueue, tasks) : enqueueWithPool(this.pool, this.sql.enqueue, tasks);
+  }
+
+  claim(request: ClaimRequest): Promise<ClaimedTask[]> {
+    return claimTasks(this.pool, this.sql.claim, request);
+  }
+
+  complete(outcomes: TaskOutcome[]): Promise<number[]> {
+    return completeTasks(this.pool, this.sql.complete, outcomes);
+  }
+
+  saveProgress(updates: ProgressUpdate[]): Promise<number[]> {
+    return saveProgress(this.pool, this.sql.progress, updates);
+  }
+
+  stopRequests(worker: string): Promise<number[]> {
+    return stopRequests(this.pool, this.sql.workers, worker);
+  }
+
+  heartbeat(worker: WorkerRecord, now: Instant): Promise<string> {
+    return heartbeat(this.pool, this.sql.workers, worker, now);
+  }
+
+  removeWorker(name: string): Promise<void> {
+    return removeWorker(this.pool, this.sql.workers, name);
+  }
+
+  rescueOrphans(deadAfterMs: number, now: Instant): Promise<RescueReport> {
+    return rescueOrphans(this.pool, this.sql.rescue, deadAfterMs, now);
+  }
+
+  expire(now: Instant): Promise<number> {
+    return expireTasks(this.pool, this.sql.expire, now);
+  }
+
+  waitForWork(timeoutMs: number, signal: AbortSignal): Promise<void> {
+    return this.listener.wait(timeoutMs, signal);
+  }
+
+  async notify(): Promise<void> {
+    await poolQuery(this.pool, this.sql.enqueue.notify, []);
+  }
+}

@@ -1,0 +1,78 @@
+import type { Pool } from 'pg';
+import type { Instant, RescueReport } from '../engine.js';
+import type { PgTables } from './tables.js';
+import { DB_NOW_MS, INT_MAX, num, poolQuery, statement, type Statement } from './sql.js';
+
+/**
+ * Rescue runs whose worker died, in one statement (hence one transaction):
+ *
+ * - `orphans` locks RUNNING tasks whose worker row stopped heartbeating, or has no row at all and
+ *   claimed long enough ago (a worker may claim before its first heartbeat lands). SKIP LOCKED
+ *   lets two rescuers run at once: each takes different rows, and a row another rescuer already
+ *   moved on is re-checked against its new version (no longer RUNNING) and dropped. Running it
+ *   twice therefore rescues nothing the second time.
+ * - `lost` records the attempt as a LOST run, keeping the output the worker had synced.
+ * - `requeued` puts recurring tasks back for an immediate run of a fresh occurrence, retries a
+ *   one-off task while `attempt <= retries` (the lost attempt counts), and fails it otherwise.
+ * - `gone` deletes worker rows that are dead and have nothing RUNNING left (the rows this
+ *   statement rescues still look RUNNING to it, so they are excluded by id). SKIP LOCKED again:
+ *   a row a concurrent rescuer or heartbeat holds is left for the next round instead of waited
+ *   on, so two rescuers can never deadlock on worker rows.
+ */
+export function rescueStatement(t: PgTables): Statement {
+  const requeue = `(o.schedule IS NOT NULL OR o.attempt <= o.retries)`;
+  return statement(
+    'rescue',
+    `WITH clock AS (SELECT COALESCE($2::bigint, ${DB_NOW_MS}) AS now),
+     orphans AS (
+       SELECT t.id, t.job_name, t.assigned_worker, t.claimed_at, t.attempt, t.retries, t.schedule,
+              t.next_run_time, t.output, t.run_as
+         FROM ${t.task} t
+         CROSS JOIN clock c
+         LEFT JOIN ${t.worker} w ON w.name = t.assigned_worker
+        WHERE t.status = 'RUNNING'
+          AND CASE WHEN w.name IS NULL THEN COALESCE(t.claimed_at, 0) < c.now - $1::bigint
+                   ELSE w.last_heartbeat < c.now - $1::bigint END
+        FOR UPDATE OF t SKIP LOCKED
+     ),
+     lost AS (
+       INSERT INTO ${t.run} (task_id, job_name, status, worker, attempt, scheduled_for, start_time, stop_time,
+                             duration_ms, result, message, output, traceback, run_as)
+       SELECT o.id, o.job_name, 'LOST', o.assigned_worker, o.attempt, o.next_run_time,
+              COALESCE(o.claimed_at, c.now), c.now,
+              LEAST(GREATEST(c.now - COALESCE(o.claimed_at, c.now), 0), ${INT_MAX})::int, NULL,
+              'worker lost: ' || COALESCE(o.assigned_worker, 'unknown') || ' stopped heartbeating',
+              o.output, NULL, o.run_as
+         FROM orphans o CROSS JOIN clock c
+     ),
+     requeued AS (
+       UPDATE ${t.task} t
+          SET status = CASE WHEN ${requeue} THEN 'QUEUED' ELSE 'FAILED' END,
+              next_run_time = CASE WHEN ${requeue} THEN c.now ELSE t.next_run_time END,
+              attempt = CASE WHEN o.schedule IS NOT NULL THEN 0 ELSE t.attempt END,
+              times_failed = t.times_failed + 1,
+              assigned_worker = NULL, claim_token = NULL, claimed_at = NULL,
+              progress = NULL, progress_message = NULL, output = NULL, updated_at = c.now
+         FROM orphans o CROSS JOIN clock c
+        WHERE t.id = o.id
+       RETURNING t.status
+     ),
+     gone AS (
+       DELETE FROM ${t.worker}
+        WHERE name IN (SELECT w.name FROM ${t.worker} w CROSS JOIN clock c
+                        WHERE w.last_heartbeat < c.now - $1::bigint
+                          AND NOT EXISTS (SELECT 1 FROM ${t.task} t
+                                           WHERE t.assigned_worker = w.name AND t.status = 'RUNNING'
+                                             AND NOT EXISTS (SELECT 1 FROM orphans o WHERE o.id = t.id))
+                          FOR UPDATE OF w SKIP LOCKED)
+     )
+     SELECT count(*) FILTER (WHERE status = 'QUEUED') AS requeued,
+            count(*) FILTER (WHERE status = 'FAILED') AS failed
+       FROM requeued`,
+  );
+}
+
+export async function rescueOrphans(pool: Pool, sql: Statement, deadAfterMs: number, now: Instant): Promise<RescueReport> {
+  const { rows } = await poolQuery<{ requeued: string; failed: string }>(pool, sql, [Math.floor(deadAfterMs), now]);
+  return { requeued: num(rows[0]?.requeued ?? 0), failed: num(rows[0]?.failed ?? 0) };
+}

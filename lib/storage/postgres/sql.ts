@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import type { Pool, QueryResultRow } from 'pg';
+import type { EntityManager } from 'typeorm';
+
+/** The database clock in epoch milliseconds (clock_timestamp, not now(): a long transaction must not freeze it). */
+export const DB_NOW_MS = 'floor(extract(epoch from clock_timestamp()) * 1000)::bigint';
+
+/** Channel of the wake-up notification sent on enqueue. */
+export const CHANNEL = 'kronos_task';
+
+/**
+ * A named prepared statement. The name carries a hash of the text: the same operation on tables
+ * with another schema or prefix is another statement, and pg refuses one name for two texts.
+ */
+export interface Statement {
+  name: string;
+  text: string;
+}
+
+export function statement(operation: string, text: string): Statement {
+  const hash = createHash('sha1').update(text).digest('hex').slice(0, 10);
+  return { name: `kronos_${operation}_${hash}`, text };
+}
+
+/** Run a statement on the pool TypeORM owns: parsed once per connection, then only bound and executed. */
+export async function poolQuery<R extends QueryResultRow>(pool: Pool, sql: Statement, values: unknown[]): Promise<{ rows: R[]; rowCount: number }> {
+  const result = await pool.query<R>({ name: sql.name, text: sql.text, values });
+  return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+}
+
+/**
+ * Run a statement on the caller's EntityManager, i.e. inside its transaction when it has one.
+ * TypeORM answers UPDATE/DELETE with `[rows, count]` and everything else with `rows`; the
+ * structured result of the manager's query runner avoids guessing.
+ */
+export async function managerQuery<R>(manager: EntityManager, sql: Statement, values: unknown[]): Promise<R[]> {
+  const runner = manager.queryRunner;
+  if (runner && !runner.isReleased) {
+    const result = await runner.query(sql.text, values, true);
+    return (result.records ?? []) as R[];
+  }
+  const raw: unknown = await manager.query(sql.text, values);
+  if (Array.isArray(raw) && raw.length === 2 && Array.isArray(raw[0]) && typeof raw[1] === 'number') return raw[0] as R[];
+  return (raw ?? []) as R[];
+}
+
+/** pg returns BIGINT (and counts) as strings; epoch-ms values fit a JS number exactly. */
+export const num = (value: unknown): number => Number(value);
+export const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+
+/** Durations are INTEGER columns: clamp so a run longer than ~24 days cannot overflow. */
+export const INT_MAX = 2147483647;

@@ -1,0 +1,258 @@
+import { randomUUID } from 'node:crypto';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { DataSource, EntityManager } from 'typeorm';
+import { JobDefinition, Run, Task, Worker } from '../../entities/index.js';
+import type {
+  ClaimedTask,
+  ClaimRequest,
+  EnqueueResult,
+  Instant,
+  NewTask,
+  ProgressUpdate,
+  RescueReport,
+  StorageEngine,
+  TaskOutcome,
+  WorkerRecord,
+} from '../engine.js';
+import { openEngineConnection, withBusyRetry } from './sqlite-connection.js';
+import { SQLITE_SQL, type SqliteStatement } from './sqlite.sql.js';
+
+type Row = Record<string, unknown>;
+
+/**
+ * SQLite engine, the embedded default. One process or several on one machine share the file
+ * (WAL mode); there is no notification channel, so idle workers poll, and a worker in the same
+ * process is woken directly by `notify()`.
+ */
+export class SqliteEngine implements StorageEngine {
+  readonly dialect = 'sqlite' as const;
+  private db?: BetterSqlite3.Database;
+  private owned = false;
+  private readonly statements = new Map<SqliteStatement, BetterSqlite3.Statement>();
+  private readonly tables: Record<'task' | 'run' | 'job' | 'worker', string>;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(private readonly dataSource: DataSource) {
+    const quote = (entity: Function) => `"${dataSource.getMetadata(entity).tableName}"`;
+    this.tables = { task: quote(Task), run: quote(Run), job: quote(JobDefinition), worker: quote(Worker) };
+  }
+
+  async start(): Promise<void> {
+    if (this.db) return;
+    const { db, owned } = openEngineConnection(this.dataSource);
+    this.db = db;
+    this.owned = owned;
+    await withBusyRetry(() => db.exec(this.sql('dueIndex')));
+  }
+
+  async close(): Promise<void> {
+    for (const wake of this.waiters) wake();
+    this.statements.clear();
+    if (this.owned) this.db?.close();
+    this.db = undefined;
+  }
+
+  async enqueue(tasks: NewTask[], manager?: EntityManager): Promise<EnqueueResult[]> {
+    const now = Date.now();
+    const params = (t: NewTask) => [
+      t.uuid, t.jobName, t.payload, t.group, t.priority, t.nextRunTime ?? now, t.stopTime, t.timeoutMs, t.retries,
+      t.repeats, t.schedule, t.runAs, t.queuedBy, now, now,
+    ];
+    if (manager) {
+      // Inside the caller's transaction, on the caller's connection: a rollback removes the task.
+      const results: EnqueueResult[] = [];
+      for (const task of tasks) {
+        const inserted: Row[] = await manager.query(this.sql('insertTask'), params(task));
+        const row = inserted[0] ?? (await manager.query(this.sql('taskIdByUuid'), [task.uuid]))[0];
+        results.push({ id: Number(row.id), uuid: task.uuid, created: inserted.length > 0 });
+      }
+      return results;
+    }
+    const insert = this.statement('insertTask');
+    const lookup = this.statement('taskIdByUuid');
+    const results = await withBusyRetry(() =>
+      this.connection().transaction(() =>
+        tasks.map((task): EnqueueResult => {
+          const row = insert.get(...params(task)) as Row | undefined;
+          if (row) return { id: Number(row.id), uuid: task.uuid, created: true };
+          return { id: Number((lookup.get(task.uuid) as Row).id), uuid: task.uuid, created: false };
+        }),
+      )(),
+    );
+    await this.notify();
+    return results;
+  }
+
+  async claim(request: ClaimRequest): Promise<ClaimedTask[]> {
+    if (request.limit <= 0 || request.groups.length === 0 || request.jobNames.length === 0) return [];
+    const token = randomUUID();
+    const rows = await withBusyRetry(
+      () =>
+        this.statement('claim').all({
+          worker: request.worker,
+          token,
+          now: request.now ?? Date.now(),
+          groups: JSON.stringify(request.groups),
+          jobs: JSON.stringify(request.jobNames),
+          limit: request.limit,
+        }) as Row[],
+    );
+    return rows.map(toClaimedTask);
+  }
+
+  async complete(outcomes: TaskOutcome[]): Promise<number[]> {
+    if (outcomes.length === 0) return [];
+    const update = this.statement('completeTask');
+    const insertRun = this.statement('insertRun');
+    const now = Date.now();
+    return withBusyRetry(() =>
+      this.connection().transaction(() => {
+        const fenced: number[] = [];
+        for (const o of outcomes) {
+          const changed = update.run({
+            status: o.taskStatus, nextRunTime: o.nextRunTime, now, delayMs: o.delayMs, nextAttempt: o.nextAttempt,
+            timesRun: o.timesRun, timesFailed: o.timesFailed, stopTime: o.stopTime, taskId: o.taskId,
+            claimToken: o.claimToken,
+          }).changes;
+          if (changed === 0) {
+            fenced.push(o.taskId);
+            continue;
+          }
+          insertRun.run({
+            taskId: o.taskId, jobName: o.jobName, runStatus: o.runStatus, worker: o.worker, attempt: o.attempt,
+            scheduledFor: o.scheduledFor, startTime: o.startTime, stopTime: o.stopTime,
+            durationMs: o.stopTime - o.startTime, result: o.result, message: o.message, output: o.output,
+            traceback: o.traceback, runAs: o.runAs,
+          });
+        }
+        return fenced;
+      })(),
+    );
+  }
+
+  async saveProgress(updates: ProgressUpdate[]): Promise<number[]> {
+    if (updates.length === 0) return [];
+    const update = this.statement('saveProgress');
+    const now = Date.now();
+    return withBusyRetry(() =>
+      this.connection().transaction(() =>
+        updates.filter((u) => update.run({ ...u, now }).changes === 0).map((u) => u.taskId),
+      )(),
+    );
+  }
+
+  async stopRequests(worker: string): Promise<number[]> {
+    const rows = (await withBusyRetry(() => this.statement('stopRequests').all(worker))) as Row[];
+    return rows.map((row) => Number(row.id));
+  }
+
+  async heartbeat(worker: WorkerRecord, now: Instant): Promise<string> {
+    const row = await withBusyRetry(
+      () =>
+        this.statement('heartbeat').get({
+          name: worker.name, hostname: worker.hostname, pid: worker.pid, groups: JSON.stringify(worker.groups),
+          now: now ?? Date.now(), running: worker.running, completed: worker.completed, failed: worker.failed,
+        }) as Row,
+    );
+    return String(row.status);
+  }
+
+  async removeWorker(name: string): Promise<void> {
+    await withBusyRetry(() => this.statement('removeWorker').run(name));
+  }
+
+  async rescueOrphans(deadAfterMs: number, now: Instant): Promise<RescueReport> {
+    const at = now ?? Date.now();
+    const deadline = at - deadAfterMs;
+    return withBusyRetry(() =>
+      this.connection().transaction(() => {
+        const report: RescueReport = { requeued: 0, failed: 0 };
+        for (const t of this.statement('orphans').all({ deadline }) as Row[]) {
+          const attempt = Number(t.attempt);
+          const recurring = t.schedule !== null;
+          const retry = recurring || attempt <= Number(t.retries);
+          const changed = this.statement('rescueTask').run({
+            status: retry ? 'QUEUED' : 'FAILED', now: at, attempt: recurring ? 0 : attempt, id: t.id,
+            worker: t.assigned_worker,
+          }).changes;
+          if (changed === 0) continue;
+          const startTime = Number(t.claimed_at ?? at);
+          this.statement('lostRun').run({
+            id: t.id, jobName: t.job_name, worker: t.assigned_worker, attempt, scheduledFor: t.next_run_time,
+            startTime, now: at, durationMs: at - startTime,
+            message: `worker lost: ${String(t.assigned_worker)} stopped heartbeating`, output: t.output, runAs: t.run_as,
+          });
+          if (retry) report.requeued++;
+          else report.failed++;
+        }
+        this.statement('deleteDeadWorkers').run({ deadline });
+        return report;
+      })(),
+    );
+  }
+
+  async expire(now: Instant): Promise<number> {
+    const at = now ?? Date.now();
+    return withBusyRetry(() => this.statement('expire').run(at, at).changes);
+  }
+
+  waitForWork(timeoutMs: number, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      signal.addEventListener('abort', done, { once: true });
+      this.waiters.add(done);
+      if (signal.aborted) done();
+    });
+  }
+
+  async notify(): Promise<void> {
+    for (const wake of [...this.waiters]) wake();
+  }
+
+  private connection(): BetterSqlite3.Database {
+    if (!this.db) throw new Error('SqliteEngine used before start()');
+    return this.db;
+  }
+
+  private sql(name: SqliteStatement): string {
+    return SQLITE_SQL[name].replace(/\{(task|run|job|worker)\}/g, (_, table: 'task' | 'run' | 'job' | 'worker') => this.tables[table]);
+  }
+
+  private statement(name: SqliteStatement): BetterSqlite3.Statement {
+    let statement = this.statements.get(name);
+    if (!statement) {
+      statement = this.connection().prepare(this.sql(name));
+      this.statements.set(name, statement);
+    }
+    return statement;
+  }
+}
+
+const numberOrNull = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+
+export function toClaimedTask(row: Row): ClaimedTask {
+  return {
+    id: Number(row.id),
+    uuid: String(row.uuid),
+    jobName: String(row.job_name),
+    payload: (row.payload as string | null) ?? null,
+    group: String(row.group_name),
+    priority: Number(row.priority),
+    timeoutMs: numberOrNull(row.timeout_ms),
+    retries: Number(row.retries),
+    attempt: Number(row.attempt),
+    timesRun: Number(row.times_run),
+    timesFailed: Number(row.times_failed),
+    repeats: Number(row.repeats),
+    schedule: (row.schedule as string | null) ?? null,
+    scheduledFor: Number(row.next_run_time),
+    runAs: (row.run_as as string | null) ?? null,
+    claimToken: String(row.claim_token),
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * Every statement the SQLite engine runs, in one place for review. `{task}`, `{run}`, `{job}`,
+ * `{worker}` are replaced by the (quoted) table names. Booleans are 0/1; times are epoch ms.
+ */
+export const SQLITE_SQL = {
+  /** The claim index: partial, so finished history never slows the claim down. */
+  dueIndex: `CREATE INDEX IF NOT EXISTS "kronos_task_due" ON {task} ("group_name", "priority" DESC, "next_run_time", "id") WHERE "status" = 'QUEUED'`,
+
+  insertTask: `INSERT INTO {task} ("uuid", "job_name", "payload", "status", "group_name", "priority", "next_run_time",
+      "stop_time", "timeout_ms", "retries", "attempt", "times_run", "times_failed", "repeats", "schedule", "run_as",
+      "queued_by", "stop_requested", "created_at", "updated_at")
+    VALUES (?, ?, ?, 'QUEUED', ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?, ?, 0, ?, ?)
+    ON CONFLICT ("uuid") DO NOTHING RETURNING "id"`,
+
+  taskIdByUuid: `SELECT "id" FROM {task} WHERE "uuid" = ?`,
+
+  /**
+   * One statement moves a batch to RUNNING. SQLite serialises writers, so no row locks are
+   * needed: the sub-select and the update see the same snapshot inside the statement.
+   */
+  claim: `UPDATE {task} SET "status" = 'RUNNING', "assigned_worker" = @worker, "claim_token" = @token,
+      "claimed_at" = @now, "attempt" = "attempt" + 1, "progress" = NULL, "progress_message" = NULL,
+      "output" = NULL, "stop_requested" = 0, "updated_at" = @now
+    WHERE "id" IN (
+      SELECT t."id" FROM {task} t
+      WHERE t."status" = 'QUEUED' AND t."next_run_time" <= @now
+        AND (t."stop_time" IS NULL OR t."stop_time" > @now)
+        AND t."group_name" IN (SELECT value FROM json_each(@groups))
+        AND t."job_name" IN (SELECT value FROM json_each(@jobs))
+        AND NOT EXISTS (SELECT 1 FROM {job} j WHERE j."name" = t."job_name" AND (j."active" = 0 OR j."missing" = 1))
+      ORDER BY t."priority" DESC, t."next_run_time", t."id"
+      LIMIT @limit)
+    RETURNING "id", "uuid", "job_name", "payload", "group_name", "priority", "timeout_ms", "retries", "attempt",
+      "times_run", "times_failed", "repeats", "schedule", "next_run_time", "run_as", "claim_token"`,
+
+  completeTask: `UPDATE {task} SET "status" = @status,
+      "next_run_time" = CASE WHEN @status = 'QUEUED' THEN COALESCE(@nextRunTime, @now + @delayMs) ELSE "next_run_time" END,
+      "attempt" = @nextAttempt, "times_run" = @timesRun, "times_failed" = @timesFailed, "last_run_time" = @stopTime,
+      "assigned_worker" = NULL, "claim_token" = NULL, "claimed_at" = NULL, "progress" = NULL,
+      "progress_message" = NULL, "output" = NULL, "stop_requested" = 0, "updated_at" = @now
+    WHERE "id" = @taskId AND "claim_token" = @claimToken`,
+
+  insertRun: `INSERT INTO {run} ("task_id", "job_name", "status", "worker", "attempt", "scheduled_for", "start_time",
+      "stop_time", "duration_ms", "result", "message", "output", "traceback", "run_as")
+    VALUES (@taskId, @jobName, @runStatus, @worker, @attempt, @scheduledFor, @startTime, @stopTime, @durationMs,
+      @result, @message, @output, @traceback, @runAs)`,
+
+  saveProgress: `UPDATE {task} SET "progress" = @progress, "progress_message" = @progressMessage, "output" = @output,
+      "updated_at" = @now WHERE "id" = @taskId AND "claim_token" = @claimToken AND "status" = 'RUNNING'`,
+
+  stopRequests: `SELECT "id" FROM {task} WHERE "assigned_worker" = ? AND "status" = 'RUNNING' AND "stop_requested" = 1`,
+
+  heartbeat: `INSERT INTO {worker} ("name", "hostname", "pid", "groups", "status", "first_heartbeat", "last_heartbeat",
+      "running", "completed", "failed")
+    VALUES (@name, @hostname, @pid, @groups, 'ACTIVE', @now, @now, @running, @completed, @failed)
+    ON CONFLICT ("name") DO UPDATE SET "last_heartbeat" = @now, "running" = @running, "completed" = @completed,
+      "failed" = @failed, "groups" = @groups, "hostname" = @hostname, "pid" = @pid
+    RETURNING "status"`,
+
+  removeWorker: `DELETE FROM {worker} WHERE "name" = ?`,
+
+  /** RUNNING tasks whose worker is gone or silent. */
+  orphans: `SELECT t."id", t."job_name", t."assigned_worker", t."attempt", t."retries", t."schedule", t."claimed_at",
+      t."next_run_time", t."output", t."run_as"
+    FROM {task} t LEFT JOIN {worker} w ON w."name" = t."assigned_worker"
+    WHERE t."status" = 'RUNNING'
+      AND ((w."name" IS NULL AND t."claimed_at" < @deadline) OR w."last_heartbeat" < @deadline)`,
+
+  rescueTask: `UPDATE {task} SET "status" = @status, "next_run_time" = CASE WHEN @status = 'QUEUED' THEN @now ELSE "next_run_time" END,
+      "attempt" = @attempt, "times_failed" = "times_failed" + 1, "assigned_worker" = NULL, "claim_token" = NULL,
+      "claimed_at" = NULL, "progress" = NULL, "progress_message" = NULL, "output" = NULL, "updated_at" = @now
+    WHERE "id" = @id AND "status" = 'RUNNING' AND "assigned_worker" = @worker`,
+
+  lostRun: `INSERT INTO {run} ("task_id", "job_name", "status", "worker", "attempt", "scheduled_for", "start_time",
+      "stop_time", "duration_ms", "message", "output", "run_as")
+    VALUES (@id, @jobName, 'LOST', @worker, @attempt, @scheduledFor, @startTime, @now, @durationMs, @message, @output, @runAs)`,
+
+  deleteDeadWorkers: `DELETE FROM {worker} WHERE "last_heartbeat" < @deadline
+      AND NOT EXISTS (SELECT 1 FROM {task} t WHERE t."assigned_worker" = {worker}."name" AND t."status" = 'RUNNING')`,
+
+  expire: `UPDATE {task} SET "status" = 'EXPIRED', "updated_at" = ? WHERE "status" = 'QUEUED'
+      AND "stop_time" IS NOT NULL AND "stop_time" <= ?`,
+} as const;
+
+export type SqliteStatement = keyof typeof SQLITE_SQL;

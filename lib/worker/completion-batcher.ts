@@ -1,0 +1,58 @@
+import type { Logger } from '@nestjs/common';
+import type { StorageEngine, TaskOutcome } from '../storage/engine.js';
+
+/**
+ * Writes finished attempts in batches: the first outcome is flushed at once, and everything that
+ * finishes while a write is in flight goes out together in the next one (one statement per batch
+ * on PostgreSQL). A failed write (database gone) keeps the outcomes and retries with back-off, so
+ * results survive a database restart.
+ */
+export class CompletionBatcher {
+  private pending: TaskOutcome[] = [];
+  private flushing: Promise<void> | null = null;
+  private retryDelayMs = 100;
+
+  constructor(
+    private readonly engine: StorageEngine,
+    private readonly logger: Logger,
+    private readonly onFenced: (taskIds: number[]) => void,
+  ) {}
+
+  get size(): number {
+    return this.pending.length;
+  }
+
+  add(outcome: TaskOutcome): void {
+    this.pending.push(outcome);
+    if (!this.flushing) this.flushing = this.loop();
+  }
+
+  /** Resolves when everything added so far is written (or `deadline` passes). */
+  async drain(deadline = Number.POSITIVE_INFINITY): Promise<void> {
+    while ((this.flushing || this.pending.length > 0) && Date.now() < deadline) {
+      if (!this.flushing) this.flushing = this.loop();
+      await Promise.race([this.flushing, new Promise((r) => setTimeout(r, Math.max(0, Math.min(1000, deadline - Date.now()))))]);
+    }
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending;
+        this.pending = [];
+        try {
+          const fenced = await this.engine.complete(batch);
+          this.retryDelayMs = 100;
+          if (fenced.length > 0) this.onFenced(fenced);
+        } catch (error) {
+          this.pending = batch.concat(this.pending);
+          this.logger.error(`Could not record ${batch.length} finished run(s), retrying in ${this.retryDelayMs} ms: ${(error as Error).message}`);
+          await new Promise((r) => setTimeout(r, this.retryDelayMs));
+          this.retryDelayMs = Math.min(this.retryDelayMs * 2, 5000);
+        }
+      }
+    } finally {
+      this.flushing = null;
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import { Logger } from '@nestjs/common';
+import type { ResolvedSchedulerOptions } from '../scheduler.options.js';
+import type { ProgressUpdate, StorageEngine } from '../storage/engine.js';
+import type { Worker } from './worker.js';
+
+type WorkerConfig = Exclude<ResolvedSchedulerOptions['worker'], false>;
+
+/**
+ * The worker's periodic duties besides claiming:
+ * - heartbeat: keeps the worker row fresh and reads the command addressed to it;
+ * - sync: writes progress and output of running tasks (fenced) and reads stop requests;
+ * - rescue: re-queues tasks of dead workers and expires tasks past their stop time.
+ * When heartbeats keep failing for half of `deadAfter`, the worker stops claiming and aborts its
+ * handlers, so it never finishes an attempt another worker may already have rescued.
+ */
+export class WorkerHousekeeping {
+  private readonly logger = new Logger('Kronos');
+  private readonly timers: NodeJS.Timeout[] = [];
+  private lastHeartbeatOk = Date.now();
+  private disabledByCommand = false;
+
+  constructor(
+    private readonly worker: Worker,
+    private readonly engine: StorageEngine,
+    private readonly options: ResolvedSchedulerOptions,
+    private readonly config: WorkerConfig,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.heartbeat(); // the row exists before the first claim, so rescue never mistakes us for dead
+    this.every(this.config.heartbeatIntervalMs, () => this.heartbeat());
+    this.every(this.config.syncIntervalMs, () => this.sync());
+    this.every(Math.max(1000, Math.floor(this.config.deadAfterMs / 2)), () => this.rescue());
+    void this.rescue();
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    await this.sync().catch(() => undefined);
+    await this.engine.removeWorker(this.worker.name).catch((error) => this.logger.warn(`Could not remove worker row: ${error.message}`));
+  }
+
+  private every(ms: number, task: () => Promise<unknown>): void {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      task().catch((error) => this.logger.error(error.message)).finally(() => (busy = false));
+    }, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  private async heartbeat(): Promise<void> {
+    try {
+      const status = await this.engine.heartbeat(this.worker.record(), this.worker.instant());
+      this.lastHeartbeatOk = Date.now();
+      this.disabledByCommand = status !== 'ACTIVE';
+      this.worker.claiming = !this.disabledByCommand;
+    } catch (error) {
+      const silentFor = Date.now() - this.lastHeartbeatOk;
+      this.logger.error(`Heartbeat failed (${silentFor} ms without one): ${(error as Error).message}`);
+      if (silentFor > this.config.deadAfterMs / 2) {
+        // Others may rescue our tasks soon: stop before they do (fencing, no zombies).
+        this.worker.claiming = false;
+        if (this.worker.running.size > 0) {
+          this.logger.error(`Aborting ${this.worker.running.size} running task(s): the lease cannot be renewed`);
+          this.worker.abortAll('lease-lost');
+        }
+      }
+    }
+  }
+
+  private async sync(): Promise<void> {
+    const updates: ProgressUpdate[] = [];
+    for (const running of this.worker.running.values()) {
+      const ctx = running.context;
+      const progressChanged = ctx?.progressState.dirty ?? false;
+      const outputChanged = running.output.takeDirty();
+      if (!progressChanged && !outputChanged) continue;
+      if (ctx) ctx.progressState.dirty = false;
+      updates.push({
+        taskId: running.task.id,
+        claimToken: running.task.claimToken,
+        progress: ctx?.progressState.percent ?? null,
+        progressMessage: ctx?.progressState.message ?? null,
+        output: running.output.value(),
+      });
+    }
+    if (updates.length > 0) {
+      for (const id of await this.engine.saveProgress(updates)) this.worker.running.get(id)?.abort('lease-lost');
+    }
+    if (this.worker.running.size > 0) {
+      for (const id of await this.engine.stopRequests(this.worker.name)) this.worker.running.get(id)?.abort('stop');
+    }
+  }
+
+  private async rescue(): Promise<void> {
+    const now = this.worker.instant();
+    const report = await this.engine.rescueOrphans(this.config.deadAfterMs, now);
+    if (report.requeued + report.failed > 0) {
+      this.logger.warn(`Rescued tasks of dead workers: ${report.requeued} re-queued, ${report.failed} failed`);
+    }
+    await this.engine.expire(now);
+  }
+}

@@ -1,0 +1,149 @@
+import { Logger } from '@nestjs/common';
+import { hostname } from 'node:os';
+import type { AbortKind } from '../execution/attempt.js';
+import { RunningTask, type RunnerDeps } from '../execution/task-runner.js';
+import type { JobRegistry } from '../registry/job-registry.js';
+import type { ResolvedSchedulerOptions } from '../scheduler.options.js';
+import type { ClaimedTask, Instant, StorageEngine } from '../storage/engine.js';
+import { CompletionBatcher } from './completion-batcher.js';
+import { taskOutcome } from './task-outcome.js';
+import { WorkerHousekeeping } from './worker-housekeeping.js';
+
+type WorkerConfig = Exclude<ResolvedSchedulerOptions['worker'], false>;
+
+/**
+ * The claim loop: keeps up to `concurrency` tasks running, claims again at once while claims come
+ * back full, otherwise waits for a notification or the poll interval. Errors in handlers never
+ * reach this loop; errors talking to the database are logged and retried.
+ */
+export class Worker {
+  readonly name: string;
+  readonly running = new Map<number, RunningTask>();
+  readonly counters = { completed: 0, failed: 0 };
+  private readonly logger = new Logger('Kronos');
+  private readonly batcher: CompletionBatcher;
+  private readonly housekeeping: WorkerHousekeeping;
+  private readonly stopping = new AbortController();
+  private loopDone: Promise<void> = Promise.resolve();
+  private readonly slotWaiters = new Set<() => void>();
+  /** False while disabled by command or while the heartbeat is failing (fencing). */
+  claiming = true;
+
+  constructor(
+    name: string,
+    private readonly engine: StorageEngine,
+    private readonly registry: JobRegistry,
+    private readonly options: ResolvedSchedulerOptions,
+    private readonly config: WorkerConfig,
+    private readonly runner: RunnerDeps,
+  ) {
+    this.name = name;
+    this.batcher = new CompletionBatcher(engine, this.logger, (ids) => this.logger.warn(`Lease lost for task(s) ${ids.join(', ')}: results discarded`));
+    this.housekeeping = new WorkerHousekeeping(this, engine, options, config);
+  }
+
+  /** The instant to hand to the engine: the database clock unless a test clock is in use. */
+  instant(): Instant {
+    return this.options.clock.isSystemClock ? null : this.options.clock.now();
+  }
+
+  record() {
+    return { name: this.name, groups: this.config.groups, hostname: hostname(), pid: process.pid, running: this.running.size, ...this.counters };
+  }
+
+  async start(): Promise<void> {
+    await this.housekeeping.start();
+    this.loopDone = this.loop();
+  }
+
+  /** Stop claiming, wait for running tasks up to the grace period, interrupt the rest, write everything. */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    this.wake();
+    await this.loopDone;
+    const deadline = Date.now() + this.config.shutdownGracePeriodMs;
+    while (this.running.size > 0 && Date.now() < deadline) {
+      await Promise.race([...[...this.running.values()].map((t) => t.done), sleep(Math.max(0, deadline - Date.now()))]);
+    }
+    if (this.running.size > 0) {
+      this.logger.warn(`Interrupting ${this.running.size} running task(s) after the shutdown grace period; they are re-queued`);
+      this.abortAll('shutdown');
+      await Promise.all([...this.running.values()].map((t) => t.done.catch(() => undefined)));
+      await sleep(0);
+    }
+    await this.batcher.drain(Date.now() + 30_000);
+    await this.housekeeping.stop();
+  }
+
+  abortAll(kind: AbortKind): void {
+    for (const task of this.running.values()) task.abort(kind);
+  }
+
+  /** Wake the loop if it waits for a free slot. */
+  wake(): void {
+    for (const resolve of [...this.slotWaiters]) resolve();
+  }
+
+  private async loop(): Promise<void> {
+    const signal = this.stopping.signal;
+    let failures = 0;
+    while (!signal.aborted) {
+      const free = this.config.concurrency - this.running.size;
+      if (!this.claiming || free <= 0) {
+        await this.waitForSlot(this.config.pollIntervalMs);
+        continue;
+      }
+      const limit = Math.min(free, this.config.batchSize);
+      let claimed: ClaimedTask[] = [];
+      try {
+        claimed = await this.engine.claim({ worker: this.name, groups: this.config.groups, jobNames: this.registry.names(), limit, now: this.instant() });
+        failures = 0;
+      } catch (error) {
+        failures++;
+        this.logger.error(`Claim failed (${failures} in a row), retrying: ${(error as Error).message}`);
+        await sleep(Math.min(100 * 2 ** failures, 5000));
+        continue;
+      }
+      for (const task of claimed) this.launch(task);
+      if (claimed.length === limit) continue; // the queue may hold more: fetch again at once
+      await this.engine.waitForWork(this.config.pollIntervalMs, signal); // the queue is empty: wait for news
+    }
+  }
+
+  private waitForSlot(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.slotWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.slotWaiters.add(done);
+    });
+  }
+
+  private launch(task: ClaimedTask): void {
+    const job = this.registry.require(task.jobName);
+    const running = new RunningTask(task, job, this.runner);
+    this.running.set(task.id, running);
+    void running.done.then((attempt) => {
+      this.running.delete(task.id);
+      if (attempt.status === 'COMPLETED') this.counters.completed++;
+      else this.counters.failed++;
+      if (!attempt.leaseLost) {
+        const outcome = taskOutcome(task, attempt, {
+          worker: this.name,
+          retryBackoffMs: this.options.retryBackoffMs,
+          maxRetryBackoffMs: this.options.maxRetryBackoffMs,
+        });
+        if (outcome.taskStatus === 'QUEUED' && outcome.nextRunTime === null && !this.options.clock.isSystemClock) {
+          outcome.nextRunTime = this.options.clock.now() + outcome.delayMs;
+        }
+        this.batcher.add(outcome);
+      }
+      this.wake();
+    });
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

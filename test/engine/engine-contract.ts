@@ -1,0 +1,45 @@
+import type { DataSource } from 'typeorm';
+import type { StorageEngine } from '../../lib/storage/engine.js';
+import { createTestDataSource, type Dialect, describeForDialects } from '../support/databases.js';
+import { enqueueAndClaimCases } from './contract/enqueue-claim.cases.js';
+import { type ContractContext, emptyTables } from './contract/fixtures.js';
+import { workerCases } from './contract/workers.cases.js';
+import { writeBackCases } from './contract/write-back.cases.js';
+
+/**
+ * The storage contract every engine must pass, declared once and run per dialect (Oban's engine
+ * tests, solid_queue's TARGET_DB). Cases only touch the database through the engine and TypeORM
+ * repositories, so the same text checks PostgreSQL, MySQL and SQLite.
+ */
+export function describeEngineContract(dialect: Dialect, makeEngine: (dataSource: DataSource) => StorageEngine): void {
+  describeForDialects(
+    'StorageEngine contract',
+    () => {
+      let ctx: ContractContext | undefined;
+      const get = (): ContractContext => {
+        if (!ctx) throw new Error('the contract suite did not set up');
+        return ctx;
+      };
+
+      beforeAll(async () => {
+        const dataSource = await createTestDataSource(dialect, { schema: 'migrations' });
+        const engine = makeEngine(dataSource);
+        ctx = { dialect, dataSource, engine };
+        await engine.start();
+        await engine.start(); // idempotent
+      });
+
+      afterAll(async () => {
+        await ctx?.engine.close();
+        await ctx?.dataSource.destroy();
+      });
+
+      beforeEach(async () => emptyTables(get().dataSource));
+
+      describe('enqueue and claim', () => enqueueAndClaimCases(get));
+      describe('write-back', () => writeBackCases(get));
+      describe('workers, rescue and expiry', () => workerCases(get));
+    },
+    [dialect],
+  );
+}

@@ -1,0 +1,78 @@
+import { Module, type INestApplicationContext, type Provider } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import type { DataSource, DataSourceOptions } from 'typeorm';
+import { SchedulerModule, SchedulerService, type SchedulerModuleOptions } from '../../lib/index.js';
+import { createTestDataSource, type Dialect } from './databases.js';
+
+/** Worker timings short enough for tests to observe every transition quickly. */
+export const FAST_WORKER = {
+  pollInterval: 25,
+  syncInterval: 25,
+  heartbeatInterval: 200,
+  deadAfter: 1000,
+  shutdownGracePeriod: 500,
+} as const;
+
+/** A database prepared with the shipped migrations; `options` boots apps on it (again and again). */
+export interface TestDatabase {
+  dialect: Dialect;
+  options: DataSourceOptions;
+}
+
+export async function freshDatabase(dialect: Dialect, schema: 'migrations' | 'synchronize' = 'migrations'): Promise<TestDatabase> {
+  const dataSource = await createTestDataSource(dialect, { schema });
+  const { entities: _e, migrations: _m, ...options } = dataSource.options as DataSourceOptions & { entities?: unknown; migrations?: unknown };
+  await dataSource.destroy();
+  return { dialect, options: options as DataSourceOptions };
+}
+
+export interface TestApp {
+  app: INestApplicationContext;
+  scheduler: SchedulerService;
+  dataSource: DataSource;
+  close(): Promise<void>;
+}
+
+/** Boot a real Nest application context with Kronos on `db`, with the given job providers. */
+export async function bootApp(db: TestDatabase, providers: Provider[], options: SchedulerModuleOptions = {}, imports: any[] = []): Promise<TestApp> {
+  @Module({
+    imports: [
+      TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true, synchronize: false } as never),
+      SchedulerModule.forRoot({ worker: { ...FAST_WORKER }, ...options }),
+      ...imports,
+    ],
+    providers,
+  })
+  class TestAppModule {}
+  const app = await NestFactory.createApplicationContext(TestAppModule, { logger: process.env.KRONOS_TEST_LOGS ? undefined : false, abortOnError: false });
+  return {
+    app,
+    scheduler: app.get(SchedulerService),
+    dataSource: app.get<DataSource>(getDataSourceToken() as string),
+    close: () => app.close(),
+  };
+}
+
+/** Poll `probe` until it returns a truthy value (or throw after `timeoutMs`). */
+export async function waitFor<T>(probe: () => Promise<T> | T, timeoutMs = 10_000, label = 'condition'): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await probe();
+    if (last) return last as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${label} (last value: ${JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Wait until a task reaches one of `statuses`, returning its status view. */
+export async function waitForTask(scheduler: SchedulerService, taskId: number, statuses: string[], timeoutMs = 10_000) {
+  return waitFor(async () => {
+    const view = await scheduler.status(taskId);
+    return statuses.includes(view.task.status) ? view : null;
+  }, timeoutMs, `task ${taskId} to reach ${statuses.join('/')}`);
+}
+
+/** The dialects the core suites run on. */
+export const CORE_DIALECTS: Dialect[] = ['sqlite', 'postgres'];
