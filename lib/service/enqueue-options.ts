@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { randomUUID } from 'node:crypto';
-import { InvalidEnqueueOptionError } from '../errors.js';
+import { InvalidEnqueueOptionError, InvalidJobOptionError } from '../errors.js';
 import { validateGroup, validatePriority, validateRetries, validateTimeout } from '../registry/job-options.js';
 import type { RegisteredJob } from '../registry/registered-job.js';
 import { tryParseDuration } from '../schedule/duration.js';
@@ -47,6 +47,16 @@ function userId(job: string, field: string, value: string | number | undefined):
 
 /** Validate enqueue options against the job's defaults and build the row to insert. */
 export function buildNewTask(job: RegisteredJob, payload: string | null, options: EnqueueOptions, now: number | null): NewTask {
+  try {
+    return build(job, payload, options, now);
+  } catch (error) {
+    // The shared option validators speak of job options; here the caller passed enqueue options.
+    if (error instanceof InvalidJobOptionError) throw new InvalidEnqueueOptionError(error.job, error.field, error.value, error.reason);
+    throw error;
+  }
+}
+
+function build(job: RegisteredJob, payload: string | null, options: EnqueueOptions, now: number | null): NewTask {
   const name = job.name;
   if (options.startAt !== undefined && options.delay !== undefined) {
     throw new InvalidEnqueueOptionError(name, 'delay', options.delay, 'cannot be combined with startAt');

@@ -1,9 +1,12 @@
+/** Stops the embedded PostgreSQL the global setup may have started, and removes the scratch folder. */
 import { rm } from 'node:fs/promises';
-import { TMP_ENV } from '../support/settings.js';
-import { stopEmbeddedPostgres } from './postgres-server.js';
 
 export default async function globalTeardown(): Promise<void> {
-  await stopEmbeddedPostgres();
-  const scratch = process.env[TMP_ENV];
+  const key = Symbol.for('kronos.test.embeddedPostgres');
+  const registry = globalThis as Record<symbol, { stop(): Promise<void> } | undefined>;
+  const embedded = registry[key];
+  registry[key] = undefined;
+  await embedded?.stop();
+  const scratch = process.env.KRONOS_TEST_TMP;
   if (scratch) await rm(scratch, { recursive: true, force: true });
 }

@@ -1,4 +1,4 @@
-import { Module, type INestApplicationContext, type Provider } from '@nestjs/common';
+import { Module, type INestApplicationContext, type LoggerService, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource, DataSourceOptions } from 'typeorm';
@@ -35,7 +35,15 @@ export interface TestApp {
 }
 
 /** Boot a real Nest application context with Kronos on `db`, with the given job providers. */
-export async function bootApp(db: TestDatabase, providers: Provider[], options: SchedulerModuleOptions = {}, imports: any[] = []): Promise<TestApp> {
+export interface BootOptions {
+  /** Extra modules to import next to TypeORM and Kronos. */
+  imports?: any[];
+  /** A logger to collect what Kronos says (silent by default; KRONOS_TEST_LOGS=1 prints). */
+  logger?: LoggerService;
+}
+
+export async function bootApp(db: TestDatabase, providers: Provider[], options: SchedulerModuleOptions = {}, boot: BootOptions = {}): Promise<TestApp> {
+  const imports = boot.imports ?? [];
   @Module({
     imports: [
       TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true, synchronize: false } as never),
@@ -45,7 +53,7 @@ export async function bootApp(db: TestDatabase, providers: Provider[], options: 
     providers,
   })
   class TestAppModule {}
-  const app = await NestFactory.createApplicationContext(TestAppModule, { logger: process.env.KRONOS_TEST_LOGS ? undefined : false, abortOnError: false });
+  const app = await NestFactory.createApplicationContext(TestAppModule, { logger: boot.logger ?? (process.env.KRONOS_TEST_LOGS ? undefined : false), abortOnError: false });
   return {
     app,
     scheduler: app.get(SchedulerService),
@@ -76,3 +84,14 @@ export async function waitForTask(scheduler: SchedulerService, taskId: number, s
 
 /** The dialects the core suites run on. */
 export const CORE_DIALECTS: Dialect[] = ['sqlite', 'postgres'];
+
+/** A logger that keeps every line, for assertions on warnings. */
+export class CollectingLogger implements LoggerService {
+  readonly lines: { level: string; message: string }[] = [];
+  log(message: unknown) { this.lines.push({ level: 'log', message: String(message) }); }
+  error(message: unknown) { this.lines.push({ level: 'error', message: String(message) }); }
+  warn(message: unknown) { this.lines.push({ level: 'warn', message: String(message) }); }
+  debug() {}
+  verbose() {}
+  messages(level: string): string[] { return this.lines.filter((l) => l.level === level).map((l) => l.message); }
+}

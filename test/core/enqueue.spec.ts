@@ -1,0 +1,119 @@
+import 'reflect-metadata';
+import { Injectable } from '@nestjs/common';
+import {
+  InvalidEnqueueOptionError,
+  Job,
+  PayloadNotSerializableError,
+  PayloadTooLargeError,
+  Task,
+  UnknownJobError,
+} from '../../lib/index.js';
+import { describeForDialects } from '../support/databases.js';
+import { bootApp, CORE_DIALECTS, freshDatabase, waitForTask, type TestApp } from '../support/test-app.js';
+
+const seen: unknown[] = [];
+
+@Injectable()
+class MailJobs {
+  @Job('mail.send')
+  async send(payload: unknown) {
+    seen.push(payload);
+    return 'sent';
+  }
+}
+
+describeForDialects('enqueue', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await bootApp(await freshDatabase(dialect), [MailJobs], { maxPayloadBytes: 1000 });
+  });
+  afterAll(() => t?.close());
+  const taskCount = () => t.dataSource.getRepository(Task).count();
+
+  it('rejects an unknown job name with a typed error and writes nothing', async () => {
+    const before = await taskCount();
+    await expect(t.scheduler.enqueue('mail.sned', {})).rejects.toThrow(UnknownJobError);
+    await expect(t.scheduler.enqueue('mail.sned', {})).rejects.toThrow('Unknown job "mail.sned"');
+    expect(await taskCount()).toBe(before);
+  });
+
+  it.each([
+    ['a function', { to: 'a', render: () => 'x' }, '$.render'],
+    ['a BigInt', { amount: 10n }, '$.amount'],
+    ['a cycle', (() => { const o: any = { a: 1 }; o.self = o; return o; })(), '$.self'],
+    ['a class instance', { when: new Map() }, '$.when'],
+    ['NaN', { list: [1, Number.NaN] }, '$.list[1]'],
+    ['undefined inside', { to: undefined }, '$.to'],
+  ])('rejects a payload holding %s, naming the path, and writes nothing', async (_what, payload, path) => {
+    const before = await taskCount();
+    const error = await t.scheduler.enqueue('mail.send', payload).catch((e) => e);
+    expect(error).toBeInstanceOf(PayloadNotSerializableError);
+    expect(error.message).toContain('"mail.send"');
+    expect(error.message).toContain(path);
+    expect(await taskCount()).toBe(before);
+  });
+
+  it('rejects a payload over maxPayloadBytes, naming its size and the limit', async () => {
+    const before = await taskCount();
+    const error = await t.scheduler.enqueue('mail.send', { body: 'x'.repeat(2000) }).catch((e) => e);
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect(error.message).toMatch(/"mail.send" is 2011 bytes, over the limit of 1000 bytes/);
+    expect(await taskCount()).toBe(before);
+  });
+
+  it.each([
+    ['startAt with delay', { startAt: new Date(), delay: '1m' }, 'delay'],
+    ['a stopAt before the start', { delay: '1h', stopAt: new Date() }, 'stopAt'],
+    ['an invalid uuid', { uuid: 'has spaces in it' }, 'uuid'],
+    ['negative retries', { retries: -1 }, 'retries'],
+    ['an invalid date', { startAt: 'next tuesday' }, 'startAt'],
+    ['an invalid delay', { delay: 'soon' }, 'delay'],
+  ])('rejects %s, naming the field', async (_what, options, field) => {
+    const error = await t.scheduler.enqueue('mail.send', {}, options as never).catch((e) => e);
+    expect(error.message).toContain(`"mail.send"`);
+    expect(error.message).toContain(field);
+    expect(error).toBeInstanceOf(InvalidEnqueueOptionError);
+  });
+
+  it('treats uuid as an idempotency key: the second enqueue returns the existing task', async () => {
+    const first = await t.scheduler.enqueue('mail.send', { n: 1 }, { uuid: 'welcome-mail:user-42', delay: '1h' });
+    const second = await t.scheduler.enqueue('mail.send', { n: 2 }, { uuid: 'welcome-mail:user-42' });
+    expect(second).toEqual(first);
+    const rows = await t.dataSource.getRepository(Task).findBy({ uuid: 'welcome-mail:user-42' });
+    expect(rows).toHaveLength(1);
+    expect(JSON.parse(rows[0].payload!)).toEqual({ n: 1 });
+  });
+
+  it('enqueues inside the caller\'s transaction: a rollback removes the task', async () => {
+    const before = await taskCount();
+    await expect(
+      t.dataSource.transaction(async (manager) => {
+        await t.scheduler.enqueue('mail.send', { tx: 'rolled back' }, { manager });
+        throw new Error('business rule failed');
+      }),
+    ).rejects.toThrow('business rule failed');
+    expect(await taskCount()).toBe(before);
+  });
+
+  it('enqueues inside the caller\'s transaction: a commit makes the task run', async () => {
+    const { id } = await t.dataSource.transaction((manager) => t.scheduler.enqueue('mail.send', { tx: 'committed' }, { manager }));
+    await waitForTask(t.scheduler, id, ['COMPLETED']);
+    expect(seen).toContainEqual({ tx: 'committed' });
+    expect(seen).not.toContainEqual({ tx: 'rolled back' });
+  });
+
+  it('does not run a task before its start time', async () => {
+    const start = Date.now();
+    const { id } = await t.scheduler.enqueue('mail.send', { later: true }, { delay: '1h' });
+    await new Promise((r) => setTimeout(r, 150));
+    const { task } = await t.scheduler.status(id);
+    expect(task.status).toBe('QUEUED');
+    expect(task.nextRunTime).toBeGreaterThanOrEqual(start + 3_600_000 - 1000);
+  });
+
+  it('runs a task whose start time is reached', async () => {
+    const { id } = await t.scheduler.enqueue('mail.send', { soon: true }, { startAt: Date.now() + 200 });
+    const { latestRun } = await waitForTask(t.scheduler, id, ['COMPLETED']);
+    expect(latestRun!.startTime).toBeGreaterThanOrEqual(latestRun!.scheduledFor!);
+  });
+}, CORE_DIALECTS);
