@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { StorageEngine, TaskOutcome } from '../storage/engine.js';
+import { settledWithin, sleep } from './timing.js';
 
 /**
  * Writes finished attempts in batches: the first outcome is flushed at once, and everything that
@@ -31,7 +32,7 @@ export class CompletionBatcher {
   async drain(deadline = Number.POSITIVE_INFINITY): Promise<void> {
     while ((this.flushing || this.pending.length > 0) && Date.now() < deadline) {
       if (!this.flushing) this.flushing = this.loop();
-      await Promise.race([this.flushing, new Promise((r) => setTimeout(r, Math.max(0, Math.min(1000, deadline - Date.now()))))]);
+      await settledWithin(this.flushing, Math.min(1000, deadline - Date.now()));
     }
   }
 
@@ -47,7 +48,7 @@ export class CompletionBatcher {
         } catch (error) {
           this.pending = batch.concat(this.pending);
           this.logger.error(`Could not record ${batch.length} finished run(s), retrying in ${this.retryDelayMs} ms: ${(error as Error).message}`);
-          await new Promise((r) => setTimeout(r, this.retryDelayMs));
+          await sleep(this.retryDelayMs);
           this.retryDelayMs = Math.min(this.retryDelayMs * 2, 5000);
         }
       }

@@ -7,6 +7,7 @@ import type { ResolvedSchedulerOptions } from '../scheduler.options.js';
 import type { ClaimedTask, Instant, StorageEngine } from '../storage/engine.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import { taskOutcome } from './task-outcome.js';
+import { settledWithin, sleep } from './timing.js';
 import { WorkerHousekeeping } from './worker-housekeeping.js';
 
 type WorkerConfig = Exclude<ResolvedSchedulerOptions['worker'], false>;
@@ -63,7 +64,7 @@ export class Worker {
     await this.loopDone;
     const deadline = Date.now() + this.config.shutdownGracePeriodMs;
     while (this.running.size > 0 && Date.now() < deadline) {
-      await Promise.race([...[...this.running.values()].map((t) => t.done), sleep(Math.max(0, deadline - Date.now()))]);
+      await settledWithin(Promise.race([...this.running.values()].map((t) => t.done)), deadline - Date.now());
     }
     if (this.running.size > 0) {
       this.logger.warn(`Interrupting ${this.running.size} running task(s) after the shutdown grace period; they are re-queued`);
@@ -145,5 +146,3 @@ export class Worker {
     });
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
