@@ -7,6 +7,7 @@ import { KronosRuntime } from './kronos.runtime.js';
 import { KRONOS_DATA_SOURCE_NAME } from './scheduler.module-definition.js';
 import type { UserResolver } from './scheduler.options.js';
 import { ensureScheduledTasks, syncDefinitions } from './service/definition-sync.js';
+import { applyMisfirePolicies } from './service/misfire-sweep.js';
 import { createEngine } from './storage/create-engine.js';
 import { Worker } from './worker/worker.js';
 import { workerName } from './worker/worker-identity.js';
@@ -49,6 +50,8 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
   async onApplicationBootstrap(): Promise<void> {
     const config = this.runtime.options.worker;
     if (!config) return;
+    const moved = await applyMisfirePolicies(this.runtime.dataSource, this.runtime.registry.all(), this.runtime.options.clock.now());
+    if (moved > 0) this.logger.log(`Applied misfire policies to ${moved} recurring task(s) that missed slots while no worker ran`);
     this.worker = new Worker(workerName(), this.runtime.engine, this.runtime.registry, this.runtime.options, config, {
       clock: this.runtime.options.clock,
       maxOutputBytes: this.runtime.options.maxOutputBytes,

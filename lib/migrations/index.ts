@@ -1,6 +1,8 @@
+import { MYSQL_MIGRATIONS } from './mysql/index.js';
 import { POSTGRES_MIGRATIONS } from './postgres/index.js';
 import { SQLITE_MIGRATIONS } from './sqlite/index.js';
 
+export { KronosInitMysql1764000000000 } from './mysql/index.js';
 export { KronosInitPostgres1764000000000 } from './postgres/index.js';
 export { KronosInitSqlite1764000000000 } from './sqlite/index.js';
 
@@ -14,5 +16,6 @@ export { KronosInitSqlite1764000000000 } from './sqlite/index.js';
  */
 export const KRONOS_MIGRATIONS = {
   postgres: POSTGRES_MIGRATIONS,
+  mysql: MYSQL_MIGRATIONS,
   sqlite: SQLITE_MIGRATIONS,
 } as const;

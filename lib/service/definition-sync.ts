@@ -81,11 +81,12 @@ export async function ensureScheduledTasks(dataSource: DataSource, engine: Stora
     const json = JSON.stringify(schedule);
     const first = nextRun(schedule, now, now);
     const row = byUuid.get(scheduledTaskUuid(job.name));
+    if (!row && first === null) continue; // no slot left (stopAt passed): nothing to run
     if (!row) {
       await engine.enqueue([
         {
           uuid: scheduledTaskUuid(job.name), jobName: job.name, payload: job.payload ? JSON.stringify(job.payload) : null,
-          group: job.group, priority: job.priority, nextRunTime: first ?? now, stopTime: schedule.limits.stopAt,
+          group: job.group, priority: job.priority, nextRunTime: first, stopTime: schedule.limits.stopAt,
           timeoutMs: null, retries: job.retries, runAs: job.runAs, queuedBy: null, schedule: json,
           repeats: schedule.limits.repeats,
         },

@@ -17,6 +17,11 @@ export async function createEngine(dataSource: DataSource): Promise<StorageEngin
       const { PostgresEngine } = await import('./postgres/postgres.engine.js');
       return new PostgresEngine(dataSource);
     }
+    case 'mysql':
+    case 'mariadb': {
+      const { MysqlEngine } = await import('./mysql/mysql.engine.js');
+      return new MysqlEngine(dataSource);
+    }
     default:
       throw new UnsupportedDatabaseError(type);
   }

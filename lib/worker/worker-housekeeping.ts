@@ -53,7 +53,8 @@ export class WorkerHousekeeping {
 
   private async heartbeat(): Promise<void> {
     try {
-      const status = await this.engine.heartbeat(this.worker.record(), this.worker.instant());
+      // Liveness is real time (the database clock), even under a test clock that jumps ahead.
+      const status = await this.engine.heartbeat(this.worker.record(), null);
       this.lastHeartbeatOk = Date.now();
       this.disabledByCommand = status !== 'ACTIVE';
       this.worker.claiming = !this.disabledByCommand;
@@ -96,11 +97,10 @@ export class WorkerHousekeeping {
   }
 
   private async rescue(): Promise<void> {
-    const now = this.worker.instant();
-    const report = await this.engine.rescueOrphans(this.config.deadAfterMs, now);
+    const report = await this.engine.rescueOrphans(this.config.deadAfterMs, null);
     if (report.requeued + report.failed > 0) {
       this.logger.warn(`Rescued tasks of dead workers: ${report.requeued} re-queued, ${report.failed} failed`);
     }
-    await this.engine.expire(now);
+    await this.engine.expire(this.worker.instant());
   }
 }

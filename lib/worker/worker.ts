@@ -29,6 +29,9 @@ export class Worker {
   private readonly slotWaiters = new Set<() => void>();
   /** False while disabled by command or while the heartbeat is failing (fencing). */
   claiming = true;
+  /** True while `runDue()` owns claiming (testing helpers). */
+  private draining = false;
+  private claimInFlight: Promise<unknown> = Promise.resolve();
 
   constructor(
     name: string,
@@ -90,14 +93,14 @@ export class Worker {
     let failures = 0;
     while (!signal.aborted) {
       const free = this.config.concurrency - this.running.size;
-      if (!this.claiming || free <= 0) {
+      if (!this.claiming || this.draining || free <= 0) {
         await this.waitForSlot(this.config.pollIntervalMs);
         continue;
       }
       const limit = Math.min(free, this.config.batchSize);
       let claimed: ClaimedTask[] = [];
       try {
-        claimed = await this.engine.claim({ worker: this.name, groups: this.config.groups, jobNames: this.registry.names(), limit, now: this.instant() });
+        claimed = await this.claim(limit);
         failures = 0;
       } catch (error) {
         failures++;
@@ -109,6 +112,49 @@ export class Worker {
       if (claimed.length === limit) continue; // the queue may hold more: fetch again at once
       await this.engine.waitForWork(this.config.pollIntervalMs, signal); // the queue is empty: wait for news
     }
+  }
+
+  /**
+   * Run everything due now and wait until it is finished and recorded (the testing helpers'
+   * `drain()`). The background loop pauses meanwhile, so nothing is claimed behind its back;
+   * `prepare` runs once it is paused. Returns how many tasks were run.
+   */
+  async runDue(timeoutMs: number, prepare?: () => Promise<unknown>): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    this.draining = true;
+    let ran = 0;
+    try {
+      await this.claimInFlight.catch(() => undefined);
+      await prepare?.();
+      for (;;) {
+        if (Date.now() > deadline) throw new Error(`drain(): tasks still running or due after ${timeoutMs} ms`);
+        const free = this.config.concurrency - this.running.size;
+        const claimed = free > 0 ? await this.claim(Math.min(free, this.config.batchSize)) : [];
+        for (const task of claimed) this.launch(task);
+        ran += claimed.length;
+        if (claimed.length === 0 && this.running.size === 0) {
+          // Everything claimed has finished: once it is recorded, completions may have made more
+          // work due (retries, the next slot of a recurring task), so look once more.
+          await this.batcher.drain(deadline);
+          if (this.batcher.size > 0) continue;
+          const more = await this.claim(this.config.batchSize);
+          if (more.length === 0) return ran;
+          for (const task of more) this.launch(task);
+          ran += more.length;
+          continue;
+        }
+        if (claimed.length === 0) await settledWithin(Promise.race([...this.running.values()].map((t) => t.done)), 100);
+      }
+    } finally {
+      this.draining = false;
+      this.wake();
+    }
+  }
+
+  private claim(limit: number): Promise<ClaimedTask[]> {
+    const claim = this.engine.claim({ worker: this.name, groups: this.config.groups, jobNames: this.registry.names(), limit, now: this.instant() });
+    this.claimInFlight = claim;
+    return claim;
   }
 
   private waitForSlot(timeoutMs: number): Promise<void> {

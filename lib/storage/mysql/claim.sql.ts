@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import type { ClaimedTask, ClaimRequest } from '../engine.js';
+import type { MysqlConnections, Row } from './connection.js';
+import { CLOCK, type MysqlTables, num, numOrNull } from './sql.js';
+
+export interface ClaimStatements {
+  due: string;
+  take: string;
+  read: string;
+}
+
+/**
+ * MySQL cannot lock rows inside an UPDATE's sub-select, nor return what an UPDATE changed, so a
+ * claim is three statements in one transaction:
+ *
+ * - `due` picks due rows in claim order and locks them. SKIP LOCKED makes concurrent claimers
+ *   pass over each other's rows instead of queueing behind them. The scan follows the claim index
+ *   `kronos_task_due (status, group_name, priority DESC, next_run_time, id)`, so for one group it
+ *   stops after `limit` rows however much history the table keeps. The NOT EXISTS on the job table
+ *   is a plain read: a locking clause never reaches a subquery (verified on MariaDB), so a job
+ *   row another session holds cannot be "skipped" into looking absent. The clock is read once
+ *   here and reused below.
+ * - `take` moves exactly the locked rows to RUNNING under a fresh claim token.
+ * - `read` hands them back in claim order.
+ */
+export function claimStatements(t: MysqlTables): ClaimStatements {
+  return {
+    due: `SELECT t.id, c.now
+            FROM ${t.task} t
+           CROSS JOIN (SELECT ${CLOCK} AS now) c
+           WHERE t.status = 'QUEUED'
+             AND t.next_run_time <= c.now
+             AND (t.stop_time IS NULL OR t.stop_time > c.now)
+             AND t.group_name IN (?)
+             AND t.job_name IN (?)
+             AND NOT EXISTS (SELECT 1 FROM ${t.job} j WHERE j.name = t.job_name AND (j.active = 0 OR j.missing = 1))
+           ORDER BY t.priority DESC, t.next_run_time, t.id
+           LIMIT ?
+             FOR UPDATE SKIP LOCKED`,
+    take: `UPDATE ${t.task}
+              SET status = 'RUNNING', assigned_worker = ?, claim_token = ?, claimed_at = ?, attempt = attempt + 1,
+                  progress = NULL, progress_message = NULL, output = NULL, stop_requested = 0, updated_at = ?
+            WHERE id IN (?)`,
+    read: `SELECT id, uuid, job_name, payload, group_name, priority, timeout_ms, retries, attempt, times_run,
+                  times_failed, repeats, schedule, next_run_time, run_as, claim_token
+             FROM ${t.task}
+            WHERE id IN (?)
+            ORDER BY priority DESC, next_run_time, id`,
+  };
+}
+
+const toClaimed = (r: Row): ClaimedTask => ({
+  id: num(r.id),
+  uuid: r.uuid as string,
+  jobName: r.job_name as string,
+  payload: r.payload as string | null,
+  group: r.group_name as string,
+  priority: num(r.priority),
+  timeoutMs: numOrNull(r.timeout_ms),
+  retries: num(r.retries),
+  attempt: num(r.attempt),
+  timesRun: num(r.times_run),
+  timesFailed: num(r.times_failed),
+  repeats: num(r.repeats),
+  schedule: r.schedule as string | null,
+  scheduledFor: num(r.next_run_time),
+  runAs: r.run_as as string | null,
+  claimToken: r.claim_token as string,
+});
+
+export async function claimTasks(db: MysqlConnections, sql: ClaimStatements, request: ClaimRequest): Promise<ClaimedTask[]> {
+  const limit = Math.floor(request.limit);
+  if (limit <= 0 || request.groups.length === 0 || request.jobNames.length === 0) return [];
+  const token = randomUUID();
+  return db.transaction(async (session) => {
+    const due = await session.rows(sql.due, [request.now, request.groups, request.jobNames, limit]);
+    if (due.length === 0) return [];
+    const ids = due.map((row) => num(row.id));
+    const now = num(due[0].now);
+    await session.write(sql.take, [request.worker, token, now, now, ids]);
+    return (await session.rows(sql.read, [ids])).map(toClaimed);
+  });
+}

@@ -1,0 +1,59 @@
+import type { TaskOutcome } from '../engine.js';
+import type { MysqlConnections } from './connection.js';
+import { lockLeases } from './leases.sql.js';
+import { DB_NOW_MS, duration, literalRows, type MysqlTables } from './sql.js';
+
+const OUTCOME_COLUMNS = ['id', 'status', 'next_run_time', 'delay_ms', 'attempt', 'times_run', 'times_failed', 'last_run_time'] as const;
+
+const RUN_COLUMNS = `task_id, job_name, status, worker, attempt, scheduled_for, start_time, stop_time, duration_ms,
+                     result, message, output, traceback, run_as`;
+
+/**
+ * The task update of a batch, one statement for any batch size: the outcomes travel as a derived
+ * table of literal rows joined on the task id (the lease was checked, and the rows locked, by
+ * `lockLeases`). A retry with no explicit next run time is due `delay_ms` after the database
+ * clock, which is fixed for the statement, so every row of the batch sees the same "now".
+ */
+function updateStatement(t: MysqlTables, outcomes: readonly TaskOutcome[]): { sql: string; values: unknown[] } {
+  const rows = literalRows(
+    OUTCOME_COLUMNS,
+    outcomes.map((o) => [o.taskId, o.taskStatus, o.nextRunTime, o.delayMs, o.nextAttempt, o.timesRun, o.timesFailed, o.stopTime]),
+  );
+  return {
+    sql: `UPDATE ${t.task} t
+            JOIN (${rows.sql}) o ON o.id = t.id
+             SET t.status = o.status,
+                 t.next_run_time = CASE WHEN o.status = 'QUEUED'
+                                        THEN COALESCE(o.next_run_time, ${DB_NOW_MS} + o.delay_ms) ELSE t.next_run_time END,
+                 t.attempt = o.attempt, t.times_run = o.times_run, t.times_failed = o.times_failed,
+                 t.last_run_time = o.last_run_time, t.assigned_worker = NULL, t.claim_token = NULL,
+                 t.claimed_at = NULL, t.progress = NULL, t.progress_message = NULL, t.output = NULL,
+                 t.stop_requested = 0, t.updated_at = ${DB_NOW_MS}`,
+    values: rows.values,
+  };
+}
+
+const runRow = (o: TaskOutcome): unknown[] => [
+  o.taskId, o.jobName, o.runStatus, o.worker, o.attempt, o.scheduledFor, o.startTime, o.stopTime,
+  duration(o.startTime, o.stopTime), o.result, o.message, o.output, o.traceback, o.runAs,
+];
+
+/**
+ * Write back a batch of finished attempts in one transaction of three statements: lock the tasks
+ * and keep the outcomes whose claim token still matches (a rescued and re-claimed task has a new
+ * one), update those tasks, and insert their run rows with one multi-row INSERT. A worker that
+ * lost its lease writes nothing at all; its task ids are returned.
+ */
+export async function completeTasks(db: MysqlConnections, t: MysqlTables, outcomes: TaskOutcome[]): Promise<number[]> {
+  if (outcomes.length === 0) return [];
+  return db.transaction(async (session) => {
+    const { held, lost } = await lockLeases(session, t, outcomes);
+    if (held.length > 0) {
+      const update = updateStatement(t, held);
+      await session.write(update.sql, update.values);
+      // `VALUES ?` with an array of rows: mysql2 writes one parenthesised tuple per row.
+      await session.write(`INSERT INTO ${t.run} (${RUN_COLUMNS}) VALUES ?`, [held.map(runRow)]);
+    }
+    return lost;
+  });
+}

@@ -1,0 +1,1 @@
+export { MysqlEngine } from './mysql.engine.js';

@@ -1,0 +1,130 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type {
+  ClaimedTask,
+  ClaimRequest,
+  EnqueueResult,
+  Instant,
+  NewTask,
+  ProgressUpdate,
+  RescueReport,
+  StorageEngine,
+  TaskOutcome,
+  WorkerRecord,
+} from '../engine.js';
+import { ensureClaimIndex } from './claim-index.sql.js';
+import { claimStatements, claimTasks } from './claim.sql.js';
+import { completeTasks } from './complete.sql.js';
+import { managerSession, MysqlConnections } from './connection.js';
+import { insertTasks } from './enqueue.sql.js';
+import { expireStatement, expireTasks } from './expire.sql.js';
+import { saveProgress } from './progress.sql.js';
+import { rescueOrphans, rescueStatements } from './rescue.sql.js';
+import { mysqlTables, type MysqlTables } from './sql.js';
+import { heartbeat, removeWorker, stopRequests, workerStatements } from './workers.sql.js';
+
+/**
+ * MySQL 8 / MariaDB 10.6+ engine. Every operation borrows a connection from the pool TypeORM
+ * owns for the DataSource and runs its own short transaction; claims lock with
+ * `FOR UPDATE SKIP LOCKED`, so any number of nodes can claim from one table.
+ *
+ * There is no notification channel (no LISTEN/NOTIFY): idle workers poll, and a worker in the
+ * same process is woken directly by `notify()`, as on SQLite.
+ */
+export class MysqlEngine implements StorageEngine {
+  readonly dialect = 'mysql' as const;
+  private readonly tables: MysqlTables;
+  private readonly db: MysqlConnections;
+  private readonly sql: {
+    claim: ReturnType<typeof claimStatements>;
+    workers: ReturnType<typeof workerStatements>;
+    rescue: ReturnType<typeof rescueStatements>;
+    expire: string;
+  };
+  private readonly waiters = new Set<() => void>();
+  private starting?: Promise<void>;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.tables = mysqlTables(dataSource);
+    this.db = new MysqlConnections(dataSource);
+    this.sql = {
+      claim: claimStatements(this.tables),
+      workers: workerStatements(this.tables),
+      rescue: rescueStatements(this.tables),
+      expire: expireStatement(this.tables),
+    };
+  }
+
+  start(): Promise<void> {
+    this.starting ??= ensureClaimIndex(this.db, this.dataSource, this.tables).catch((error: unknown) => {
+      this.starting = undefined;
+      throw error;
+    });
+    return this.starting;
+  }
+
+  async close(): Promise<void> {
+    this.starting = undefined;
+    for (const wake of [...this.waiters]) wake();
+  }
+
+  async enqueue(tasks: NewTask[], manager?: EntityManager): Promise<EnqueueResult[]> {
+    // Inside the caller's transaction, on the caller's connection: a rollback removes the tasks.
+    // Nobody is woken then: the tasks are invisible until the caller commits, and polling finds them.
+    if (manager) return insertTasks(managerSession(manager), this.tables, tasks);
+    if (tasks.length === 0) return [];
+    const results = await this.db.transaction((session) => insertTasks(session, this.tables, tasks));
+    if (results.some((r) => r.created)) await this.notify();
+    return results;
+  }
+
+  claim(request: ClaimRequest): Promise<ClaimedTask[]> {
+    return claimTasks(this.db, this.sql.claim, request);
+  }
+
+  complete(outcomes: TaskOutcome[]): Promise<number[]> {
+    return completeTasks(this.db, this.tables, outcomes);
+  }
+
+  saveProgress(updates: ProgressUpdate[]): Promise<number[]> {
+    return saveProgress(this.db, this.tables, updates);
+  }
+
+  stopRequests(worker: string): Promise<number[]> {
+    return stopRequests(this.db, this.sql.workers, worker);
+  }
+
+  heartbeat(worker: WorkerRecord, now: Instant): Promise<string> {
+    return heartbeat(this.db, this.sql.workers, worker, now);
+  }
+
+  removeWorker(name: string): Promise<void> {
+    return removeWorker(this.db, this.sql.workers, name);
+  }
+
+  rescueOrphans(deadAfterMs: number, now: Instant): Promise<RescueReport> {
+    return rescueOrphans(this.db, this.sql.rescue, deadAfterMs, now);
+  }
+
+  expire(now: Instant): Promise<number> {
+    return expireTasks(this.db, this.sql.expire, now);
+  }
+
+  waitForWork(timeoutMs: number, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      signal.addEventListener('abort', done, { once: true });
+      this.waiters.add(done);
+      if (signal.aborted) done();
+    });
+  }
+
+  async notify(): Promise<void> {
+    for (const wake of [...this.waiters]) wake();
+  }
+}

@@ -1,0 +1,85 @@
+import type { Instant, RescueReport } from '../engine.js';
+import type { MysqlConnections, Row } from './connection.js';
+import { CLOCK, duration, type MysqlTables, num, numOrNull } from './sql.js';
+
+export interface RescueStatements {
+  clock: string;
+  orphans: string;
+  lostRuns: string;
+  requeue: string;
+  fail: string;
+  deadWorkers: string;
+  removeWorkers: string;
+}
+
+/**
+ * Rescue runs whose worker died, in one transaction:
+ *
+ * - `orphans` locks RUNNING tasks whose worker row stopped heartbeating, or has no row at all and
+ *   claimed long enough ago (a worker may claim before its first heartbeat lands). The worker
+ *   tests are subqueries, never a LEFT JOIN: under SKIP LOCKED a joined worker row that a
+ *   heartbeat holds would be skipped, and the task would look as if it had no worker at all.
+ *   Subqueries are read without locks. SKIP LOCKED lets two rescuers run at once, each taking
+ *   different rows; a row another rescuer already moved on is no longer RUNNING when read.
+ * - `lostRuns` records each attempt as a LOST run, keeping the output the worker had synced.
+ * - `requeue` puts recurring tasks back for an immediate run of a fresh occurrence and retries a
+ *   one-off task while `attempt <= retries` (the lost attempt counts); `fail` fails the rest.
+ * - `deadWorkers` / `removeWorkers` delete worker rows that are dead and have nothing RUNNING
+ *   left (the tasks rescued above are already updated in this transaction). SKIP LOCKED again: a
+ *   row a concurrent rescuer or heartbeat holds is left for the next round, not waited on.
+ */
+export function rescueStatements(t: MysqlTables): RescueStatements {
+  const reset = `assigned_worker = NULL, claim_token = NULL, claimed_at = NULL, progress = NULL,
+                 progress_message = NULL, output = NULL, times_failed = times_failed + 1, updated_at = ?`;
+  return {
+    clock: `SELECT ${CLOCK} AS now`,
+    orphans: `SELECT t.id, t.job_name, t.assigned_worker, t.claimed_at, t.attempt, t.retries, t.schedule,
+                     t.next_run_time, t.output, t.run_as
+                FROM ${t.task} t
+               WHERE t.status = 'RUNNING'
+                 AND (EXISTS (SELECT 1 FROM ${t.worker} w WHERE w.name = t.assigned_worker AND w.last_heartbeat < ?)
+                      OR (NOT EXISTS (SELECT 1 FROM ${t.worker} w WHERE w.name = t.assigned_worker)
+                          AND COALESCE(t.claimed_at, 0) < ?))
+               ORDER BY t.id
+                 FOR UPDATE SKIP LOCKED`,
+    lostRuns: `INSERT INTO ${t.run} (task_id, job_name, status, worker, attempt, scheduled_for, start_time, stop_time,
+                                     duration_ms, message, output, run_as) VALUES ?`,
+    requeue: `UPDATE ${t.task}
+                 SET status = 'QUEUED', next_run_time = ?, attempt = CASE WHEN schedule IS NULL THEN attempt ELSE 0 END,
+                     ${reset}
+               WHERE id IN (?)`,
+    fail: `UPDATE ${t.task} SET status = 'FAILED', ${reset} WHERE id IN (?)`,
+    deadWorkers: `SELECT w.name FROM ${t.worker} w
+                   WHERE w.last_heartbeat < ?
+                     AND NOT EXISTS (SELECT 1 FROM ${t.task} t WHERE t.assigned_worker = w.name AND t.status = 'RUNNING')
+                     FOR UPDATE SKIP LOCKED`,
+    removeWorkers: `DELETE FROM ${t.worker} WHERE name IN (?)`,
+  };
+}
+
+const lostRun = (o: Row, now: number): unknown[] => {
+  const start = numOrNull(o.claimed_at) ?? now;
+  const worker = (o.assigned_worker as string | null) ?? 'unknown';
+  return [
+    o.id, o.job_name, 'LOST', o.assigned_worker, o.attempt, o.next_run_time, start, now, duration(start, now),
+    `worker lost: ${worker} stopped heartbeating`, o.output, o.run_as,
+  ];
+};
+
+const retries = (o: Row): boolean => o.schedule !== null || num(o.attempt) <= num(o.retries);
+
+export async function rescueOrphans(db: MysqlConnections, sql: RescueStatements, deadAfterMs: number, at: Instant): Promise<RescueReport> {
+  return db.transaction(async (session) => {
+    const now = num((await session.rows(sql.clock, [at]))[0].now);
+    const deadline = now - Math.floor(deadAfterMs);
+    const orphans = await session.rows(sql.orphans, [deadline, deadline]);
+    const requeued = orphans.filter(retries).map((o) => num(o.id));
+    const failed = orphans.filter((o) => !retries(o)).map((o) => num(o.id));
+    if (orphans.length > 0) await session.write(sql.lostRuns, [orphans.map((o) => lostRun(o, now))]);
+    if (requeued.length > 0) await session.write(sql.requeue, [now, now, requeued]);
+    if (failed.length > 0) await session.write(sql.fail, [now, failed]);
+    const dead = await session.rows(sql.deadWorkers, [deadline]);
+    if (dead.length > 0) await session.write(sql.removeWorkers, [dead.map((w) => w.name)]);
+    return { requeued: requeued.length, failed: failed.length };
+  });
+}

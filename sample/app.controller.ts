@@ -1,0 +1,53 @@
+import { Body, Controller, Get, Headers, Param, ParseIntPipe, Post } from '@nestjs/common';
+import { SchedulerService } from '../lib/index.js';
+import { RecordsService } from './records/records.service.js';
+
+/** A small HTTP surface over the sample: records, and the scheduler's state. */
+@Controller()
+export class AppController {
+  constructor(
+    private readonly records: RecordsService,
+    private readonly scheduler: SchedulerService,
+  ) {}
+
+  @Get('records')
+  list() {
+    return this.records.list();
+  }
+
+  @Post('records')
+  create(@Body() body: { value: number }) {
+    return this.records.create(Number(body.value));
+  }
+
+  /** The approving user comes from the request (a real app takes it from its auth layer). */
+  @Post('records/:id/approve')
+  approve(@Param('id', ParseIntPipe) id: number, @Headers('x-user-id') userId = '1') {
+    return this.records.approve(id, Number(userId));
+  }
+
+  @Get('jobs')
+  jobs() {
+    return this.scheduler.listJobs();
+  }
+
+  @Post('jobs/:name/activate')
+  activate(@Param('name') name: string) {
+    return this.scheduler.activate(name);
+  }
+
+  @Post('jobs/:name/deactivate')
+  deactivate(@Param('name') name: string) {
+    return this.scheduler.deactivate(name);
+  }
+
+  @Get('runs')
+  runs() {
+    return this.scheduler.runs({ limit: 50 });
+  }
+
+  @Get('tasks/:id')
+  task(@Param('id', ParseIntPipe) id: number) {
+    return this.scheduler.status(id);
+  }
+}
