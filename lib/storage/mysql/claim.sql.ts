@@ -10,27 +10,27 @@ export interface ClaimStatements {
 }
 
 /**
- * MySQL cannot lock rows inside an UPDATE's sub-select, nor return what an UPDATE changed, so a
- * claim is three statements in one transaction:
+ * MySQL cannot UPDATE through a `LIMIT`ed sub-select of the same table, nor return what an UPDATE
+ * changed (MariaDB has no UPDATE ... RETURNING either), so a claim is three statements in one
+ * transaction:
  *
  * - `due` picks due rows in claim order and locks them. SKIP LOCKED makes concurrent claimers
  *   pass over each other's rows instead of queueing behind them. The scan follows the claim index
  *   `kronos_task_due (status, group_name, priority DESC, next_run_time, id)`, so for one group it
  *   stops after `limit` rows however much history the table keeps. The NOT EXISTS on the job table
- *   is a plain read: a locking clause never reaches a subquery (verified on MariaDB), so a job
- *   row another session holds cannot be "skipped" into looking absent. The clock is read once
- *   here and reused below.
+ *   is a plain read: a locking clause never reaches a subquery (MySQL documents it, MariaDB does
+ *   the same), so a job row another session holds cannot be "skipped" into looking absent. The
+ *   clock is fixed for the statement; it is read here and reused below.
  * - `take` moves exactly the locked rows to RUNNING under a fresh claim token.
  * - `read` hands them back in claim order.
  */
 export function claimStatements(t: MysqlTables): ClaimStatements {
   return {
-    due: `SELECT t.id, c.now
+    due: `SELECT t.id, ${CLOCK} AS now
             FROM ${t.task} t
-           CROSS JOIN (SELECT ${CLOCK} AS now) c
            WHERE t.status = 'QUEUED'
-             AND t.next_run_time <= c.now
-             AND (t.stop_time IS NULL OR t.stop_time > c.now)
+             AND t.next_run_time <= ${CLOCK}
+             AND (t.stop_time IS NULL OR t.stop_time > ${CLOCK})
              AND t.group_name IN (?)
              AND t.job_name IN (?)
              AND NOT EXISTS (SELECT 1 FROM ${t.job} j WHERE j.name = t.job_name AND (j.active = 0 OR j.missing = 1))
@@ -73,11 +73,12 @@ export async function claimTasks(db: MysqlConnections, sql: ClaimStatements, req
   if (limit <= 0 || request.groups.length === 0 || request.jobNames.length === 0) return [];
   const token = randomUUID();
   return db.transaction(async (session) => {
-    const due = await session.rows(sql.due, [request.now, request.groups, request.jobNames, limit]);
+    const now = request.now;
+    const due = await session.rows(sql.due, [now, now, now, request.groups, request.jobNames, limit]);
     if (due.length === 0) return [];
     const ids = due.map((row) => num(row.id));
-    const now = num(due[0].now);
-    await session.write(sql.take, [request.worker, token, now, now, ids]);
+    const at = num(due[0].now);
+    await session.write(sql.take, [request.worker, token, at, at, ids]);
     return (await session.rows(sql.read, [ids])).map(toClaimed);
   });
 }
