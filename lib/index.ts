@@ -9,6 +9,7 @@ export { Job, ScheduledTask, type ScheduledTaskOptions } from './decorators/inde
 export { SchedulerService } from './service/scheduler.service.js';
 export type { EnqueueOptions } from './service/enqueue-options.js';
 export type { JobInfo, RunFilter, TaskStatusView } from './service/views.js';
+export type { WorkerInfo } from './service/worker-commands.js';
 export { JobContext, SchedulerContext } from './execution/job-context.js';
 export { Result, type ResultOptions } from './execution/result.js';
 export { JobDefinition, KRONOS_ENTITIES, Run, Task, Worker, type WorkerStatus } from './entities/index.js';

@@ -9,6 +9,7 @@ import type { TaskStatus } from '../types.js';
 import { buildNewTask, type EnqueueOptions } from './enqueue-options.js';
 import { serializePayload } from './payload.js';
 import type { JobInfo, RunFilter, TaskStatusView } from './views.js';
+import { commandWorkers, listWorkers, type WorkerInfo } from './worker-commands.js';
 
 /**
  * Queue work, inspect tasks and runs, and steer jobs. Inject it anywhere.
@@ -112,6 +113,31 @@ export class SchedulerService {
       });
     }
     return infos;
+  }
+
+  /** Every live worker with its groups, command, heartbeat age and counters. */
+  workers(): Promise<WorkerInfo[]> {
+    return listWorkers(this.runtime.dataSource, this.runtime.options.clock.now());
+  }
+
+  /** Workers of these groups (all when omitted) stop claiming but stay alive. */
+  disableWorkers(groups?: string | string[]): Promise<string[]> {
+    return commandWorkers(this.runtime.dataSource, 'DISABLED', groups);
+  }
+
+  /** Disabled workers of these groups claim again. */
+  resumeWorkers(groups?: string | string[]): Promise<string[]> {
+    return commandWorkers(this.runtime.dataSource, 'ACTIVE', groups);
+  }
+
+  /** Workers of these groups finish their running tasks, then their process exits. */
+  terminateWorkers(groups?: string | string[]): Promise<string[]> {
+    return commandWorkers(this.runtime.dataSource, 'TERMINATE', groups);
+  }
+
+  /** Workers of these groups abort their running tasks (re-queued), then their process exits. */
+  killWorkers(groups?: string | string[]): Promise<string[]> {
+    return commandWorkers(this.runtime.dataSource, 'KILL', groups);
   }
 
   private async definition(name: string): Promise<JobDefinition> {

@@ -16,6 +16,8 @@ type WorkerConfig = Exclude<ResolvedSchedulerOptions['worker'], false>;
 export class WorkerHousekeeping {
   private readonly logger = new Logger('Kronos');
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Duties in progress: `stop()` waits for them, so none touches a closed connection. */
+  private readonly inFlight = new Set<Promise<unknown>>();
   private lastHeartbeatOk = Date.now();
   private disabledByCommand = false;
 
@@ -31,13 +33,22 @@ export class WorkerHousekeeping {
     this.every(this.config.heartbeatIntervalMs, () => this.heartbeat());
     this.every(this.config.syncIntervalMs, () => this.sync());
     this.every(Math.max(1000, Math.floor(this.config.deadAfterMs / 2)), () => this.rescue());
-    void this.rescue();
+    this.track(() => this.rescue());
   }
 
   async stop(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
+    await Promise.all(this.inFlight);
     await this.sync().catch(() => undefined);
     await this.engine.removeWorker(this.worker.name).catch((error) => this.logger.warn(`Could not remove worker row: ${error.message}`));
+  }
+
+  /** Run a duty now, logging (never throwing) its errors, and remember it until it ends. */
+  private track(task: () => Promise<unknown>): Promise<unknown> {
+    const running = task().catch((error) => this.logger.error((error as Error).message));
+    this.inFlight.add(running);
+    void running.finally(() => this.inFlight.delete(running));
+    return running;
   }
 
   private every(ms: number, task: () => Promise<unknown>): void {
@@ -45,7 +56,7 @@ export class WorkerHousekeeping {
     const timer = setInterval(() => {
       if (busy) return;
       busy = true;
-      task().catch((error) => this.logger.error(error.message)).finally(() => (busy = false));
+      void this.track(task).finally(() => (busy = false));
     }, ms);
     timer.unref();
     this.timers.push(timer);

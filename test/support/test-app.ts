@@ -83,7 +83,7 @@ export async function waitForTask(scheduler: SchedulerService, taskId: number, s
 }
 
 /** The dialects the core suites run on. */
-export const CORE_DIALECTS: Dialect[] = ['sqlite', 'postgres'];
+export const CORE_DIALECTS: Dialect[] = ['sqlite', 'postgres', 'mysql'];
 
 /** A logger that keeps every line, for assertions on warnings. */
 export class CollectingLogger implements LoggerService {
