@@ -22,6 +22,10 @@ export class JobDefinition {
   @Column({ type: 'varchar', length: 64, nullable: true })
   timezone!: string | null;
 
+  /** `'admin'` once `reschedule()` replaced the schedule from code: discovery then keeps it. */
+  @Column({ name: 'schedule_set_by', type: 'varchar', length: 8, default: 'code' })
+  scheduleSetBy!: 'code' | 'admin';
+
   /** Admin-owned toggle: discovery never overwrites it once `activeSetBy` is `'admin'`. */
   @Column({ type: 'boolean' })
   active!: boolean;

@@ -1,7 +1,8 @@
-import { In, Not, type DataSource } from 'typeorm';
+import { In, Not, type DataSource, type EntityManager } from 'typeorm';
 import { JobDefinition, Task } from '../entities/index.js';
 import type { RegisteredJob } from '../registry/registered-job.js';
 import { nextRun } from '../schedule/next-run.js';
+import type { NormalizedSchedule } from '../schedule/schedule.types.js';
 import type { StorageEngine } from '../storage/engine.js';
 
 /** What a sync changed, for logs and the `kronos discover` command. */
@@ -51,10 +52,12 @@ export async function syncDefinitions(dataSource: DataSource, jobs: RegisteredJo
       if ((inserted.identifiers?.length ?? 0) > 0) report.added.push(job.name);
       continue;
     }
-    const changed = (Object.keys(fields) as (keyof typeof fields)[]).some((key) => row[key] !== fields[key]) || row.missing;
+    // What an admin set (the active toggle, a reschedule) wins over the code.
+    const own = row.scheduleSetBy === 'admin' ? { ...fields, schedule: row.schedule, scheduleNormalized: row.scheduleNormalized, timezone: row.timezone } : fields;
+    const changed = (Object.keys(own) as (keyof typeof own)[]).some((key) => row[key] !== own[key]) || row.missing;
     const active = row.activeSetBy === 'admin' ? row.active : job.active;
     if (changed) report.changed.push(job.name);
-    await repo.update({ name: job.name }, { ...fields, active, missing: false, lastSeen: now, ...(changed ? { updatedAt: now } : {}) });
+    await repo.update({ name: job.name }, { ...own, active, missing: false, lastSeen: now, ...(changed ? { updatedAt: now } : {}) });
   }
   const inCode = new Set(jobs.map((job) => job.name));
   for (const row of existing.values()) {
@@ -73,11 +76,12 @@ export async function syncDefinitions(dataSource: DataSource, jobs: RegisteredJo
 export async function ensureScheduledTasks(dataSource: DataSource, engine: StorageEngine, jobs: RegisteredJob[], now: number): Promise<void> {
   const scheduled = jobs.filter((job) => job.schedule);
   if (scheduled.length === 0) return;
+  const overrides = await adminSchedules(dataSource, scheduled.map((job) => job.name));
   const repo = dataSource.getRepository(Task);
   const rows = await repo.find({ where: { uuid: In(scheduled.map((job) => scheduledTaskUuid(job.name))) } });
   const byUuid = new Map(rows.map((row) => [row.uuid, row]));
   for (const job of scheduled) {
-    const schedule = job.schedule!;
+    const schedule = overrides.get(job.name) ?? job.schedule!;
     const json = JSON.stringify(schedule);
     const first = nextRun(schedule, now, now);
     const row = byUuid.get(scheduledTaskUuid(job.name));
@@ -104,4 +108,22 @@ export async function ensureScheduledTasks(dataSource: DataSource, engine: Stora
       await repo.update({ id: row.id, status: Not('RUNNING') }, { nextRunTime: first, status: 'QUEUED', attempt: 0 });
     }
   }
+}
+
+/** Schedules an admin set with `reschedule()`, by job name. */
+async function adminSchedules(dataSource: DataSource, names: string[]): Promise<Map<string, NormalizedSchedule>> {
+  const rows = await dataSource.getRepository(JobDefinition).find({ where: { name: In(names), scheduleSetBy: 'admin' } });
+  return new Map(rows.filter((row) => row.scheduleNormalized).map((row) => [row.name, JSON.parse(row.scheduleNormalized!)]));
+}
+
+/**
+ * Move a recurring job's task row to `schedule`: the next slot from `now`, unless it is running
+ * (the running attempt re-queues itself on the new schedule when it ends).
+ */
+export async function applySchedule(manager: EntityManager, jobName: string, schedule: NormalizedSchedule, now: number): Promise<void> {
+  const repo = manager.getRepository(Task);
+  const uuid = scheduledTaskUuid(jobName);
+  const first = nextRun(schedule, now, now);
+  await repo.update({ uuid }, { schedule: JSON.stringify(schedule), repeats: schedule.limits.repeats, stopTime: schedule.limits.stopAt, updatedAt: now });
+  if (first !== null) await repo.update({ uuid, status: Not('RUNNING') }, { nextRunTime: first, status: 'QUEUED', attempt: 0 });
 }

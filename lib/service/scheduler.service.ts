@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { In } from 'typeorm';
 import { JobDefinition, Run, Task } from '../entities/index.js';
-import { JobInactiveError, TaskNotFoundError, UnknownJobError } from '../errors.js';
+import { InvalidScheduleError, JobInactiveError, TaskNotFoundError, UnknownJobError } from '../errors.js';
 import { KronosRuntime } from '../kronos.runtime.js';
 import { describeSchedule } from '../schedule/describe-schedule.js';
-import type { NormalizedSchedule } from '../schedule/schedule.types.js';
+import { parseSchedule } from '../schedule/parse-schedule.js';
+import type { NormalizedSchedule, ScheduleSpec } from '../schedule/schedule.types.js';
+import { applySchedule } from './definition-sync.js';
 import type { TaskStatus } from '../types.js';
 import { buildNewTask, type EnqueueOptions } from './enqueue-options.js';
 import { serializePayload } from './payload.js';
@@ -84,6 +86,38 @@ export class SchedulerService {
   /** Stop claiming the job's tasks (running ones finish). An admin choice: redeploys keep it. */
   deactivate(name: string): Promise<void> {
     return this.toggle(name, false);
+  }
+
+  /**
+   * Replace a recurring job's schedule (an admin decision: redeploys keep it until
+   * `resetSchedule`). The spec is validated first; a refused spec changes nothing.
+   * @returns the job as `listJobs()` reports it.
+   */
+  async reschedule(name: string, spec: ScheduleSpec): Promise<JobInfo> {
+    const job = this.runtime.registry.require(name);
+    if (!job.schedule) throw new InvalidScheduleError(name, 'job', name, 'is a queued job, not a recurring one; only @ScheduledTask jobs have a schedule');
+    const schedule = parseSchedule(name, spec, { timezone: this.runtime.options.timezone });
+    return this.storeSchedule(name, spec, schedule, 'admin');
+  }
+
+  /** Give a rescheduled job its schedule from code back. */
+  async resetSchedule(name: string): Promise<JobInfo> {
+    const job = this.runtime.registry.require(name);
+    if (!job.schedule || !job.scheduleSpec) throw new InvalidScheduleError(name, 'job', name, 'is a queued job, not a recurring one');
+    return this.storeSchedule(name, job.scheduleSpec, job.schedule, 'code');
+  }
+
+  private async storeSchedule(name: string, spec: ScheduleSpec, schedule: NormalizedSchedule, setBy: 'admin' | 'code'): Promise<JobInfo> {
+    const now = this.runtime.options.clock.now();
+    await this.runtime.dataSource.transaction(async (manager) => {
+      await manager.getRepository(JobDefinition).update(
+        { name },
+        { schedule: JSON.stringify(spec), scheduleNormalized: JSON.stringify(schedule), timezone: schedule.kind === 'cron' ? schedule.timezone : null, scheduleSetBy: setBy, updatedAt: now },
+      );
+      await applySchedule(manager, name, schedule, now);
+    });
+    await this.runtime.engine.notify();
+    return (await this.listJobs()).find((info) => info.name === name)!;
   }
 
   /** Every stored job definition with its schedule in words, next and last run. */

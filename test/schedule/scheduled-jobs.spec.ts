@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Injectable, type Type } from '@nestjs/common';
-import { JobContext, ScheduledTask, Task, type ScheduledTaskOptions } from '../../lib/index.js';
+import { InvalidScheduleError, JobContext, ScheduledTask, Task, type ScheduledTaskOptions } from '../../lib/index.js';
 import { drain, TestClock } from '../../lib/testing/index.js';
 import { describeForDialects } from '../support/databases.js';
 import { bootApp, CORE_DIALECTS, freshDatabase, type TestApp } from '../support/test-app.js';
@@ -109,5 +109,40 @@ describeForDialects('recurring jobs on a test clock', (dialect) => {
       await drain(t!.app);
     }
     expect(await slots()).toEqual(['06', '07', '08', '09'].map((h) => `2026-03-08T${h}:00:00.000Z`));
+  });
+}, CORE_DIALECTS);
+
+describeForDialects('reschedule', (dialect) => {
+  let t: TestApp | undefined;
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+
+  it('moves a recurring job to a new schedule, kept across restarts until reset', async () => {
+    const db = await freshDatabase(dialect);
+    const clock = new TestClock('2026-05-01T10:00:00Z');
+    const Jobs = jobsWith({ cron: '0 * * * *' });
+    t = await bootApp(db, [Jobs], { clock, worker: { pollInterval: 60_000 } });
+    const info = await t.scheduler.reschedule('job', { every: 'day', at: '06:00', timezone: 'Europe/Berlin' });
+    expect(info.scheduleDescription).toContain('06:00');
+    expect(iso(info.nextRunTime)).toBe('2026-05-02T04:00:00.000Z');
+    await t.close();
+    t = await bootApp(db, [Jobs], { clock, worker: { pollInterval: 60_000 } });
+    const again = (await t.scheduler.listJobs()).find((j) => j.name === 'job')!;
+    expect(iso(again.nextRunTime)).toBe('2026-05-02T04:00:00.000Z');
+    const reset = await t.scheduler.resetSchedule('job');
+    expect(iso(reset.nextRunTime)).toBe('2026-05-01T11:00:00.000Z');
+  });
+
+  it('refuses an invalid spec, naming the job and field, and changes nothing', async () => {
+    const db = await freshDatabase(dialect);
+    const clock = new TestClock('2026-05-01T10:00:00Z');
+    t = await bootApp(db, [jobsWith({ cron: '0 * * * *' })], { clock, worker: { pollInterval: 60_000 } });
+    const before = await t.scheduler.listJobs();
+    const error = await t.scheduler.reschedule('job', { every: 'day', at: '25:00' }).catch((e) => e);
+    expect(error).toBeInstanceOf(InvalidScheduleError);
+    expect(error.message).toMatch(/"job".*at "25:00"/);
+    expect(await t.scheduler.listJobs()).toEqual(before);
   });
 }, CORE_DIALECTS);

@@ -172,7 +172,7 @@ async function probeMysql(): Promise<void> {
 }
 
 export default async function globalSetup(): Promise<void> {
-  env.KRONOS_TEST_TMP = await mkdtemp(join(tmpdir(), 'kronos-test-'));
   await preparePostgres();
   await probeMysql();
+  env.KRONOS_TEST_TMP = await mkdtemp(join(tmpdir(), 'kronos-test-'));
 }

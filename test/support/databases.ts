@@ -82,19 +82,21 @@ export async function createTestDataSource(dialect: Dialect, { schema, options =
   return dataSource;
 }
 
-/** Drop the Kronos tables (as named by this DataSource's metadata) and the test migrations table. */
+/**
+ * Drop the Kronos tables (as named by this DataSource's metadata) and the test migrations table.
+ * Plain `DROP TABLE IF EXISTS` rather than TypeORM's look-then-drop, which races with anything
+ * else dropping the same table.
+ */
 export async function dropKronosTables(dataSource: DataSource): Promise<void> {
-  const runner = dataSource.createQueryRunner();
-  try {
-    const schema = (dataSource.options as { schema?: string }).schema;
-    if (schema && dataSource.options.type === 'postgres') await runner.createSchema(schema, true);
-    const migrationsTable = dataSource.driver.buildTableName(TEST_MIGRATIONS_TABLE, schema, undefined);
-    for (const path of [...dataSource.entityMetadatas.map((m) => m.tablePath), migrationsTable]) {
-      await runner.dropTable(path, true);
-    }
-  } finally {
-    await runner.release();
-  }
+  const driver = dataSource.driver;
+  const schema = (dataSource.options as { schema?: string }).schema;
+  if (schema && dataSource.options.type === 'postgres') await dataSource.query(`CREATE SCHEMA IF NOT EXISTS ${driver.escape(schema)}`);
+  const path = (table: string, tableSchema?: string) => (tableSchema ? `${driver.escape(tableSchema)}.${driver.escape(table)}` : driver.escape(table));
+  const tables = [
+    ...dataSource.entityMetadatas.map((m) => path(m.tableName, m.schema)),
+    path(TEST_MIGRATIONS_TABLE, dataSource.options.type === 'postgres' ? schema : undefined),
+  ];
+  for (const table of tables) await dataSource.query(`DROP TABLE IF EXISTS ${table}`);
 }
 
 /** Why MariaDB is unusable in this run, or null when it answered the global setup's probe. */

@@ -38,7 +38,8 @@ export class KronosInitMysql1764000000000 implements MigrationInterface {
     const t = tables(queryRunner);
     await queryRunner.query(`CREATE TABLE ${t.job} (
       \`name\` varchar(200) NOT NULL, \`kind\` varchar(16) NOT NULL, \`schedule\` text NULL,
-      \`schedule_normalized\` text NULL, \`timezone\` varchar(64) NULL, \`active\` tinyint NOT NULL,
+      \`schedule_normalized\` text NULL, \`timezone\` varchar(64) NULL,
+      \`schedule_set_by\` varchar(8) NOT NULL DEFAULT 'code', \`active\` tinyint NOT NULL,
       \`active_set_by\` varchar(8) NOT NULL DEFAULT 'code', \`description\` text NULL, \`timeout_ms\` int NULL,
       \`retries\` int NOT NULL DEFAULT '0', \`group_name\` varchar(64) NOT NULL, \`priority\` int NOT NULL DEFAULT '0',
       \`kwargs\` text NULL, \`source\` varchar(16) NOT NULL DEFAULT 'code', \`missing\` tinyint NOT NULL DEFAULT 0,

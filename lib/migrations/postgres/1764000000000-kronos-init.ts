@@ -37,7 +37,8 @@ export class KronosInitPostgres1764000000000 implements MigrationInterface {
     const t = tables(queryRunner);
     await queryRunner.query(`CREATE TABLE ${t.job} (
       "name" character varying(200) NOT NULL, "kind" character varying(16) NOT NULL, "schedule" text,
-      "schedule_normalized" text, "timezone" character varying(64), "active" boolean NOT NULL,
+      "schedule_normalized" text, "timezone" character varying(64),
+      "schedule_set_by" character varying(8) NOT NULL DEFAULT 'code', "active" boolean NOT NULL,
       "active_set_by" character varying(8) NOT NULL DEFAULT 'code', "description" text, "timeout_ms" integer,
       "retries" integer NOT NULL DEFAULT 0, "group_name" character varying(64) NOT NULL,
       "priority" integer NOT NULL DEFAULT 0, "kwargs" text, "source" character varying(16) NOT NULL DEFAULT 'code',

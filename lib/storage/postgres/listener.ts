@@ -43,16 +43,17 @@ export class TaskListener {
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.connecting;
+    // A connection still being opened sees `closed` when it lands and ends itself.
     const client = this.client;
     this.client = undefined;
-    this.wakeAll();
+    // Release current waiters so a shutdown is not held up; later waits simply time out.
+    for (const wake of [...this.waiters]) wake();
     await client?.end().catch(() => undefined);
   }
 
   /** Resolve on a notification, after `timeoutMs`, or when `signal` aborts. */
   wait(timeoutMs: number, signal: AbortSignal): Promise<void> {
-    if (this.pending || signal.aborted || this.closed) {
+    if (this.pending || signal.aborted) {
       this.pending = false;
       return Promise.resolve();
     }

@@ -1,0 +1,20 @@
+import type { QueryRunner } from 'typeorm';
+import { JobDefinition, Run, Task, Worker } from '../entities/index.js';
+import { TABLES } from '../entities/columns.js';
+
+export type MigrationTables = Record<keyof typeof TABLES, string>;
+
+/**
+ * Quoted table names for a migration: from the DataSource's entity metadata when the Kronos
+ * entities are registered on it (so a `schema` option or an `entityPrefix` applies), else the
+ * defaults.
+ */
+export function migrationTables(queryRunner: QueryRunner, quote: (name: string) => string): MigrationTables {
+  const connection = queryRunner.connection;
+  const name = (entity: Function, fallback: string): string => {
+    if (!connection.hasMetadata(entity)) return quote(fallback);
+    const { schema, tableName } = connection.getMetadata(entity);
+    return schema ? `${quote(schema)}.${quote(tableName)}` : quote(tableName);
+  };
+  return { job: name(JobDefinition, TABLES.job), task: name(Task, TABLES.task), run: name(Run, TABLES.run), worker: name(Worker, TABLES.worker) };
+}
