@@ -57,6 +57,10 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
       maxOutputBytes: this.runtime.options.maxOutputBytes,
       resolveUser: this.userResolver(),
     });
+    this.worker.onLeave = (command) => {
+      this.logger.warn(`Worker left on ${command}${config.exitOnCommand ? '; ending the process' : ''}`);
+      if (config.exitOnCommand) process.kill(process.pid, 'SIGTERM');
+    };
     await this.worker.start();
     this.logger.log(`Worker ${this.worker.name} started (groups ${config.groups.join(', ')}, concurrency ${config.concurrency})`);
   }

@@ -44,6 +44,12 @@ export interface WorkerOptions {
   shutdownGracePeriod?: Duration;
   /** Maximum tasks fetched by one claim. Default: `concurrency`. */
   batchSize?: number;
+  /**
+   * What `terminateWorkers()` / `killWorkers()` do to this process once its worker has left:
+   * `true` (default) sends it SIGTERM, so the application's shutdown hooks run and it exits
+   * (web2py semantics, what a dedicated worker process wants); `false` only stops the worker.
+   */
+  exitOnCommand?: boolean;
 }
 
 /** Options of `SchedulerModule.forRoot()` / `forRootAsync()`. */
@@ -118,6 +124,7 @@ export function resolveSchedulerOptions(options: SchedulerModuleOptions = {}): R
       concurrency,
       groups,
       batchSize: positiveInt('worker.batchSize', cfg.batchSize, concurrency),
+      exitOnCommand: cfg.exitOnCommand ?? true,
       pollInterval: cfg.pollInterval ?? '1s',
       heartbeatInterval: cfg.heartbeatInterval ?? '5s',
       deadAfter: cfg.deadAfter ?? '60s',

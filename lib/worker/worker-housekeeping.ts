@@ -19,7 +19,6 @@ export class WorkerHousekeeping {
   /** Duties in progress: `stop()` waits for them, so none touches a closed connection. */
   private readonly inFlight = new Set<Promise<unknown>>();
   private lastHeartbeatOk = Date.now();
-  private disabledByCommand = false;
 
   constructor(
     private readonly worker: Worker,
@@ -67,8 +66,9 @@ export class WorkerHousekeeping {
       // Liveness is real time (the database clock), even under a test clock that jumps ahead.
       const status = await this.engine.heartbeat(this.worker.record(), null);
       this.lastHeartbeatOk = Date.now();
-      this.disabledByCommand = status !== 'ACTIVE';
-      this.worker.claiming = !this.disabledByCommand;
+      this.worker.claiming = status === 'ACTIVE';
+      // Leaving stops this very housekeeping, which waits for its duties: obey outside of them.
+      if (status === 'TERMINATE' || status === 'KILL') setImmediate(() => this.worker.obey(status));
     } catch (error) {
       const silentFor = Date.now() - this.lastHeartbeatOk;
       this.logger.error(`Heartbeat failed (${silentFor} ms without one): ${(error as Error).message}`);

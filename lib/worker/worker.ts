@@ -27,6 +27,9 @@ export class Worker {
   private readonly stopping = new AbortController();
   private loopDone: Promise<void> = Promise.resolve();
   private readonly slotWaiters = new Set<() => void>();
+  private stopped?: Promise<void>;
+  /** Called once the worker left because of a TERMINATE or KILL command. */
+  onLeave?: (command: 'TERMINATE' | 'KILL') => void;
   /** False while disabled by command or while the heartbeat is failing (fencing). */
   claiming = true;
   /** True while `runDue()` owns claiming (testing helpers). */
@@ -60,17 +63,35 @@ export class Worker {
     this.loopDone = this.loop();
   }
 
-  /** Stop claiming, wait for running tasks up to the grace period, interrupt the rest, write everything. */
-  async stop(): Promise<void> {
+  /**
+   * Stop claiming, wait for running tasks up to `graceMs` (default: the shutdown grace period),
+   * interrupt the rest (they are re-queued), write everything and leave. Idempotent.
+   */
+  stop(graceMs = this.config.shutdownGracePeriodMs): Promise<void> {
+    this.stopped ??= this.shutdown(graceMs);
+    return this.stopped;
+  }
+
+  /**
+   * Obey a worker command read on the heartbeat: TERMINATE finishes the running tasks, KILL
+   * interrupts them (re-queued); either way the worker then leaves and `onLeave` is told.
+   */
+  obey(command: 'TERMINATE' | 'KILL'): void {
+    if (this.stopped) return;
+    this.logger.warn(`Worker ${this.name} received ${command}: ${command === 'KILL' ? 'interrupting' : 'finishing'} ${this.running.size} running task(s), then leaving`);
+    void this.stop(command === 'KILL' ? 0 : Number.POSITIVE_INFINITY).then(() => this.onLeave?.(command));
+  }
+
+  private async shutdown(graceMs: number): Promise<void> {
     this.stopping.abort();
     this.wake();
     await this.loopDone;
-    const deadline = Date.now() + this.config.shutdownGracePeriodMs;
+    const deadline = Date.now() + graceMs;
     while (this.running.size > 0 && Date.now() < deadline) {
       await settledWithin(Promise.race([...this.running.values()].map((t) => t.done)), deadline - Date.now());
     }
     if (this.running.size > 0) {
-      this.logger.warn(`Interrupting ${this.running.size} running task(s) after the shutdown grace period; they are re-queued`);
+      if (graceMs > 0) this.logger.warn(`Interrupting ${this.running.size} running task(s) after the shutdown grace period; they are re-queued`);
       this.abortAll('shutdown');
       await Promise.all([...this.running.values()].map((t) => t.done.catch(() => undefined)));
       await sleep(0);

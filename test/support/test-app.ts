@@ -12,6 +12,7 @@ export const FAST_WORKER = {
   heartbeatInterval: 200,
   deadAfter: 1000,
   shutdownGracePeriod: 500,
+  exitOnCommand: false,
 } as const;
 
 /** A database prepared with the shipped migrations; `options` boots apps on it (again and again). */
