@@ -56,7 +56,7 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
       clock: this.runtime.options.clock,
       maxOutputBytes: this.runtime.options.maxOutputBytes,
       resolveUser: this.userResolver(),
-    });
+    }, this.runtime.dataSource);
     this.worker.onLeave = (command) => {
       this.logger.warn(`Worker left on ${command}${config.exitOnCommand ? '; ending the process' : ''}`);
       if (config.exitOnCommand) process.kill(process.pid, 'SIGTERM');

@@ -1,5 +1,6 @@
 import type { Type } from '@nestjs/common';
 import { InvalidSchedulerOptionError } from './errors.js';
+import { resolveIsolation, type ProcessIsolationOptions, type ResolvedIsolation } from './isolation/isolation-options.js';
 import { tryParseDuration } from './schedule/duration.js';
 import type { Duration } from './types.js';
 
@@ -72,6 +73,12 @@ export interface SchedulerModuleOptions {
   maxRetryBackoff?: Duration;
   /** Source of time (tests). Default: the system clock and, where it has one, the database clock. */
   clock?: Clock;
+  /**
+   * Run handlers in a pool of child processes that boot the application once (see
+   * docs/isolation.md): every job by default, or only jobs declared with `isolation: 'process'`
+   * when `mode` is `'in-process'`. Default: every handler runs in the worker's own process.
+   */
+  isolation?: ProcessIsolationOptions;
 }
 
 /** Options after defaults and validation (internal). */
@@ -85,6 +92,7 @@ export interface ResolvedSchedulerOptions {
   retryBackoffMs: number;
   maxRetryBackoffMs: number;
   clock: Clock;
+  isolation: ResolvedIsolation | null;
 }
 
 function duration(field: string, value: Duration | undefined, fallback: number): number {
@@ -150,5 +158,6 @@ export function resolveSchedulerOptions(options: SchedulerModuleOptions = {}): R
     retryBackoffMs: duration('retryBackoff', options.retryBackoff, 1000),
     maxRetryBackoffMs: duration('maxRetryBackoff', options.maxRetryBackoff, 3_600_000),
     clock: options.clock ?? systemClock,
+    isolation: resolveIsolation(options.isolation),
   };
 }

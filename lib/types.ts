@@ -55,6 +55,18 @@ export interface JobOptions {
    * once an admin activates or deactivates the job, redeploys never change it. Default true.
    */
   active?: boolean;
+  /**
+   * Payload fields whose values the dashboard shows as `[redacted]`. A plain key (`'password'`)
+   * matches that key at any depth; a dotted path (`'card.number'`, `'users.*.token'`) matches
+   * from the payload's root, `*` standing for any one key or array index. Default none.
+   */
+  sensitive?: string[];
+  /**
+   * Where the handler runs: `'process'` in a child process of the isolation pool (a timeout
+   * kills it outright; a crash fails only the run), `'in-process'` in the worker's own process.
+   * Default: the module's `isolation.mode` when `isolation` is configured, else `'in-process'`.
+   */
+  isolation?: 'process' | 'in-process';
 }
 
 /** JSON-compatible value (what payloads and results must be). */

@@ -6,6 +6,8 @@ import { epochMs, TABLES } from './columns.js';
 @Entity(TABLES.task)
 @Index('kronos_task_job_status', ['jobName', 'status'])
 @Index('kronos_task_worker', ['assignedWorker'])
+// Lists filtered by status, newest first (the dashboard's keyset pages and capped counts).
+@Index('kronos_task_status', ['status', 'id'])
 // The claim index: partial (QUEUED rows only) and ordered like the claim query, created by the
 // migrations and by each engine's start-up with dialect-specific SQL; TypeORM must not touch it.
 @Index('kronos_task_due', { synchronize: false })

@@ -1,5 +1,25 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { OutputBuffer } from './output-buffer.js';
+import type { OutputSink } from './output-buffer.js';
+
+/**
+ * Live progress of one run, read by the worker's periodic sync. Shared by reference between the
+ * handler's `JobContext` and the worker's `RunningTask` (or fed from a child process).
+ */
+export class ProgressState {
+  percent: number | null = null;
+  message: string | null = null;
+  /** Set on every change; the sync clears it once written. */
+  dirty = false;
+
+  constructor(private readonly onChange?: () => void) {}
+
+  update(percent: number | null, message: string | null): void {
+    this.percent = percent;
+    this.message = message;
+    this.dirty = true;
+    this.onChange?.();
+  }
+}
 
 /**
  * What a handler knows about the run it is performing. Passed as the last argument, and
@@ -7,9 +27,6 @@ import type { OutputBuffer } from './output-buffer.js';
  * @publicApi
  */
 export class JobContext<TPayload = unknown, TUser = unknown> {
-  /** @internal live progress, read by the worker's periodic sync. */
-  progressState: { percent: number | null; message: string | null; dirty: boolean } = { percent: null, message: null, dirty: false };
-
   constructor(
     /** Task id: stable across attempts, use it to make handlers idempotent. */
     readonly taskId: number,
@@ -27,13 +44,15 @@ export class JobContext<TPayload = unknown, TUser = unknown> {
     readonly scheduledFor: number,
     /** Aborted on timeout, `stop()`, shutdown or lost lease; pass it to fetch/db calls. */
     readonly signal: AbortSignal,
-    private readonly output: OutputBuffer,
+    private readonly output: OutputSink,
+    /** @internal live progress, read by the worker's periodic sync. */
+    readonly progressState: ProgressState = new ProgressState(),
   ) {}
 
   /** Report progress (0-100) with an optional message; visible through `status()` while running. */
   progress(percent: number, message?: string): void {
     const bounded = Math.max(0, Math.min(100, Math.round(Number(percent) || 0)));
-    this.progressState = { percent: bounded, message: message ?? this.progressState.message, dirty: true };
+    this.progressState.update(bounded, message ?? this.progressState.message);
   }
 
   /** Append a line to the run's output (for admins). A line `!clear!` clears what came before. */

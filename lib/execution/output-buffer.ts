@@ -3,8 +3,21 @@ import { inspect } from 'node:util';
 /** The web2py idiom: a logged line `!clear!` clears the output written before it. */
 export const CLEAR_MARKER = '!clear!';
 
+/** Where a running handler's output goes: the run's buffer, or the channel to the parent process. */
+export interface OutputSink {
+  /** Append one line built from `ctx.log(...)` arguments. */
+  log(args: unknown[]): void;
+  /** Append a block of text (e.g. a Result's output). */
+  appendBlock(text: string): void;
+}
+
+/** One output line built like `console.log` does. */
+export function formatLogLine(args: unknown[]): string {
+  return args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg, { depth: 4 }))).join(' ');
+}
+
 /** Output of one run: appended lines, `!clear!` handling, bounded to its tail. */
-export class OutputBuffer {
+export class OutputBuffer implements OutputSink {
   private text = '';
   private dirty = false;
 
@@ -12,7 +25,7 @@ export class OutputBuffer {
 
   /** Append one line built like `console.log` does. */
   log(args: unknown[]): void {
-    const line = args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg, { depth: 4 }))).join(' ');
+    const line = formatLogLine(args);
     const cleared = line.lastIndexOf(CLEAR_MARKER);
     if (cleared >= 0) {
       this.text = '';

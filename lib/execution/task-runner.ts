@@ -1,17 +1,20 @@
-import { TaskTimeoutError, UserNotFoundError } from '../errors.js';
+import { TaskTimeoutError } from '../errors.js';
 import type { RegisteredJob } from '../registry/registered-job.js';
 import type { Clock } from '../scheduler.options.js';
 import type { ClaimedTask } from '../storage/engine.js';
 import type { AbortKind, AttemptResult } from './attempt.js';
-import { JobContext, SchedulerContext } from './job-context.js';
+import { InProcessExecutor, type AttemptIO, type TaskExecutor } from './executor.js';
+import { fromError, type HandlerSettlement, type Invocation, type ResolveUser } from './handler-run.js';
+import { ProgressState } from './job-context.js';
 import { OutputBuffer } from './output-buffer.js';
-import { Result } from './result.js';
 
 export interface RunnerDeps {
   clock: Clock;
   maxOutputBytes: number;
   /** Resolves a `runAs` id; null when impersonation is not configured. */
-  resolveUser: ((userId: string) => unknown) | null;
+  resolveUser: ResolveUser;
+  /** Where a job's handler runs (process isolation); default: in this process. */
+  executorFor?: (job: RegisteredJob) => TaskExecutor;
 }
 
 class AbortedRun extends Error {
@@ -22,18 +25,41 @@ class AbortedRun extends Error {
 
 const ABORT_STATUS = { stop: 'STOPPED', shutdown: 'INTERRUPTED', 'lease-lost': 'FAILED', timeout: 'TIMEOUT' } as const;
 
+const ABORT_MESSAGES: Record<AbortKind, string> = {
+  stop: 'stopped on request',
+  shutdown: 'interrupted by shutdown; re-queued',
+  'lease-lost': 'lease lost: the task was rescued by another worker',
+};
+
+/** The handler's view of a claimed task. */
+export function invocationOf(task: ClaimedTask): Invocation {
+  return {
+    taskId: task.id,
+    uuid: task.uuid,
+    jobName: task.jobName,
+    attempt: task.attempt,
+    payload: task.payload,
+    userId: task.runAs,
+    scheduledFor: task.scheduledFor,
+  };
+}
+
 /**
- * One attempt of one task in progress: its context, its output and a way to abort it.
- * The attempt settles as soon as the handler settles or the run is aborted (timeout, stop,
- * shutdown): an in-process handler cannot be killed, so its late result is ignored.
+ * One attempt of one task in progress: its output, its progress and a way to abort it. The
+ * handler runs through a `TaskExecutor` (this process, or a child process under isolation); this
+ * class races it against timeout, stop, shutdown and lost lease, and settles the attempt.
+ * An in-process handler cannot be killed, so an aborted attempt settles at once and a late
+ * result is ignored; an isolated one settles once its process has let go of it.
  */
 export class RunningTask {
   readonly output: OutputBuffer;
+  /** What the worker's periodic sync reads of the handler's context. */
+  readonly context = { progressState: new ProgressState() };
   readonly done: Promise<AttemptResult>;
-  context?: JobContext;
   private readonly controller = new AbortController();
   private rejectAbort!: (error: AbortedRun) => void;
   private readonly startTime: number;
+  private settled = false;
 
   constructor(
     readonly task: ClaimedTask,
@@ -49,16 +75,11 @@ export class RunningTask {
 
   /** Abort the attempt: `ctx.signal` fires and the attempt ends with the matching status. */
   abort(kind: AbortKind): void {
-    const messages = {
-      stop: 'stopped on request',
-      shutdown: 'interrupted by shutdown; re-queued',
-      'lease-lost': 'lease lost: the task was rescued by another worker',
-    };
-    this.fire(new AbortedRun(kind, messages[kind]));
+    this.fire(new AbortedRun(kind, ABORT_MESSAGES[kind]));
   }
 
   private fire(reason: AbortedRun): void {
-    if (this.controller.signal.aborted) return;
+    if (this.controller.signal.aborted || this.settled) return;
     this.controller.abort(reason);
     this.rejectAbort(reason);
   }
@@ -66,39 +87,38 @@ export class RunningTask {
   private async execute(aborted: Promise<never>): Promise<AttemptResult> {
     const { task, job } = this;
     const timeoutMs = task.timeoutMs ?? job.timeoutMs;
-    const timer = setTimeout(() => this.fire(new AbortedRun('timeout', new TaskTimeoutError(job.name, timeoutMs).message)), timeoutMs);
+    const executor = this.deps.executorFor?.(job) ?? new InProcessExecutor(this.deps.resolveUser);
+    let timer: NodeJS.Timeout | undefined;
+    const io: AttemptIO = {
+      signal: this.controller.signal,
+      output: this.output,
+      progress: this.context.progressState,
+      started: () => {
+        if (this.settled || timer) return;
+        timer = setTimeout(() => this.fire(new AbortedRun('timeout', new TaskTimeoutError(job.name, timeoutMs).message)), timeoutMs);
+      },
+    };
+    const handler = executor.run(job, invocationOf(task), io);
     try {
-      const user = await this.resolveUser();
-      const payload = task.payload === null ? (job.payload ?? undefined) : JSON.parse(task.payload);
-      const context = new JobContext(
-        task.id, task.uuid, task.jobName, task.attempt, payload, user, task.runAs, task.scheduledFor,
-        this.controller.signal, this.output,
-      );
-      this.context = context;
-      const value = await Promise.race([
-        SchedulerContext.run(context, () => Promise.resolve().then(() => job.handler(payload, context))),
-        aborted,
-      ]);
-      return this.fromValue(value);
+      return this.fromSettlement(await Promise.race([handler, aborted]));
     } catch (error) {
-      return this.fromError(error);
+      if (!(error instanceof AbortedRun)) return this.fromSettlement(fromError(error));
+      // An isolated handler is ended by force after its grace period: wait for it, so a retry
+      // never runs next to it, and say so when its process had to be killed.
+      const ended = executor.terminates ? await handler : null;
+      const message = ended?.crashed ? `${error.message}; ${ended.message}` : error.message;
+      return this.finish(ABORT_STATUS[error.kind], { message, leaseLost: error.kind === 'lease-lost' });
     } finally {
+      this.settled = true;
       clearTimeout(timer);
     }
   }
 
-  private async resolveUser(): Promise<unknown> {
-    const userId = this.task.runAs;
-    if (userId === null) return null;
-    if (!this.deps.resolveUser) {
-      throw Object.assign(new Error(`Job "${this.job.name}" was queued to run as user "${userId}", but no impersonation resolver is configured; it was not run.`), { retryable: false });
-    }
-    const user = await this.deps.resolveUser(userId);
-    if (user === null || user === undefined) throw Object.assign(new UserNotFoundError(this.job.name, userId), { retryable: false });
-    return user;
+  private fromSettlement(s: HandlerSettlement): AttemptResult {
+    return this.finish(s.status, { retryable: s.retryable, result: s.result, message: s.message, traceback: s.traceback });
   }
 
-  private settle(status: AttemptResult['status'], fields: Partial<AttemptResult>): AttemptResult {
+  private finish(status: AttemptResult['status'], fields: Partial<AttemptResult>): AttemptResult {
     return {
       status,
       retryable: true,
@@ -110,31 +130,5 @@ export class RunningTask {
       ...fields,
       output: this.output.value(),
     };
-  }
-
-  private fromValue(value: unknown): AttemptResult {
-    if (value instanceof Result) {
-      if (value.output) this.output.appendBlock(value.output);
-      return this.settle(value.status === 'success' ? 'COMPLETED' : 'FAILED', {
-        message: value.message,
-        result: value.data === null ? null : JSON.stringify(value.data),
-      });
-    }
-    let result: string | null = null;
-    try {
-      result = value === undefined ? null : (JSON.stringify(value) ?? null);
-    } catch (error) {
-      this.output.appendBlock(`[result not stored: ${(error as Error).message}]`);
-    }
-    return this.settle('COMPLETED', { result });
-  }
-
-  private fromError(error: unknown): AttemptResult {
-    if (error instanceof AbortedRun) {
-      return this.settle(ABORT_STATUS[error.kind], { message: error.message, leaseLost: error.kind === 'lease-lost' });
-    }
-    const err = error instanceof Error ? error : new Error(String(error));
-    const retryable = (err as { retryable?: boolean }).retryable !== false;
-    return this.settle('FAILED', { message: err.message, traceback: err.stack ?? String(err), retryable });
   }
 }

@@ -1,4 +1,5 @@
 import { InvalidJobOptionError } from '../errors.js';
+import { validateIsolation, type IsolationMode } from '../isolation/isolation-options.js';
 import { parseDuration } from '../schedule/duration.js';
 import type { Duration, JobOptions } from '../types.js';
 
@@ -14,6 +15,10 @@ export interface NormalizedJobOptions {
   priority: number;
   description: string | null;
   active: boolean;
+  /** Payload fields the dashboard redacts (see `JobOptions.sensitive`). */
+  sensitive: string[];
+  /** The job's own `isolation`, or null to follow the module's. */
+  isolation: IsolationMode | null;
 }
 
 export function validateJobName(name: unknown, where: string): string {
@@ -50,6 +55,15 @@ export function validateTimeout(job: string, value: Duration, field = 'timeout')
   return ms;
 }
 
+const SENSITIVE_PATH = /^[^.]+(\.[^.]+)*$/;
+
+export function validateSensitive(job: string, value: unknown): string[] {
+  if (!Array.isArray(value) || value.some((path) => typeof path !== 'string' || !SENSITIVE_PATH.test(path))) {
+    throw new InvalidJobOptionError(job, 'sensitive', value, "is not an array of payload keys or dotted paths (e.g. ['password', 'card.number'])");
+  }
+  return [...value];
+}
+
 /** Validate `JobOptions` once, at start-up; errors name the job, the field and the value. */
 export function normalizeJobOptions(job: string, options: JobOptions, defaults: { timeoutMs: number }): NormalizedJobOptions {
   if (options.description !== undefined && typeof options.description !== 'string') {
@@ -65,5 +79,7 @@ export function normalizeJobOptions(job: string, options: JobOptions, defaults: 
     priority: options.priority === undefined ? 0 : validatePriority(job, options.priority),
     description: options.description ?? null,
     active: options.active ?? true,
+    sensitive: options.sensitive === undefined ? [] : validateSensitive(job, options.sensitive),
+    isolation: options.isolation === undefined ? null : validateIsolation(job, options.isolation),
   };
 }

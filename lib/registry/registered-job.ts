@@ -1,4 +1,5 @@
 import type { JobContext } from '../execution/job-context.js';
+import type { IsolationMode } from '../isolation/isolation-options.js';
 import type { NormalizedSchedule, ScheduleSpec } from '../schedule/schedule.types.js';
 import type { JobKind, JsonValue } from '../types.js';
 
@@ -19,6 +20,10 @@ export interface RegisteredJob {
   description: string | null;
   /** Initial value of the admin toggle. */
   active: boolean;
+  /** Payload fields the dashboard redacts. */
+  sensitive: string[];
+  /** Where its handler runs, when the job says (null: the module's `isolation.mode`). */
+  isolation: IsolationMode | null;
   /** Recurring jobs only. */
   schedule: NormalizedSchedule | null;
   scheduleSpec: ScheduleSpec | null;

@@ -144,6 +144,7 @@ export class SchedulerService {
         nextRunTime: task && task.status === 'QUEUED' ? task.nextRunTime : null,
         nextRunStatus: task?.status ?? null,
         lastRun: last ? { status: last.status, startTime: last.startTime, stopTime: last.stopTime } : null,
+        sensitive: this.runtime.registry.get(d.name)?.sensitive ?? [],
       });
     }
     return infos;

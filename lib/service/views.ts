@@ -36,4 +36,6 @@ export interface JobInfo {
   nextRunTime: number | null;
   nextRunStatus: TaskStatus | null;
   lastRun: { status: RunStatus; startTime: number; stopTime: number | null } | null;
+  /** Payload fields marked `sensitive` in the job's options (empty for a job missing from code). */
+  sensitive: string[];
 }

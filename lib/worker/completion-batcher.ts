@@ -23,6 +23,11 @@ export class CompletionBatcher {
     return this.pending.length;
   }
 
+  /** Nothing waiting and nothing being written. */
+  get idle(): boolean {
+    return this.pending.length === 0 && this.flushing === null;
+  }
+
   add(outcome: TaskOutcome): void {
     this.pending.push(outcome);
     if (!this.flushing) this.flushing = this.loop();

@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { ResolvedSchedulerOptions } from '../scheduler.options.js';
-import type { ProgressUpdate, StorageEngine } from '../storage/engine.js';
+import type { DataSource } from 'typeorm';
+import { Task } from '../entities/index.js';
+import type { ClaimedTask, ProgressUpdate, StorageEngine } from '../storage/engine.js';
 import type { Worker } from './worker.js';
 
 type WorkerConfig = Exclude<ResolvedSchedulerOptions['worker'], false>;
@@ -25,11 +27,13 @@ export class WorkerHousekeeping {
     private readonly engine: StorageEngine,
     private readonly options: ResolvedSchedulerOptions,
     private readonly config: WorkerConfig,
+    private readonly dataSource: DataSource,
   ) {}
 
   async start(): Promise<void> {
     await this.heartbeat(); // the row exists before the first claim, so rescue never mistakes us for dead
     this.every(this.config.heartbeatIntervalMs, () => this.heartbeat());
+    this.every(Math.max(5000, this.config.heartbeatIntervalMs * 2), () => this.reconcile());
     this.every(this.config.syncIntervalMs, () => this.sync());
     this.every(Math.max(1000, Math.floor(this.config.deadAfterMs / 2)), () => this.rescue());
     this.track(() => this.rescue());
@@ -83,6 +87,18 @@ export class WorkerHousekeeping {
     }
   }
 
+  /** Find tasks assigned to this worker in the database that it does not run (see `releasePhantoms`). */
+  private async reconcile(): Promise<void> {
+    if (!this.worker.quiet) return;
+    const before = this.worker.claims;
+    const rows = await this.dataSource.getRepository(Task).find({ where: { assignedWorker: this.worker.name, status: 'RUNNING' } });
+    if (!this.worker.quiet || this.worker.claims !== before) return; // a claim ran meanwhile: look again later
+    const phantoms = rows.filter((row) => !this.worker.running.has(row.id) && row.claimToken && row.claimedAt !== null);
+    if (phantoms.length === 0) return;
+    this.logger.warn(`Releasing ${phantoms.length} task(s) assigned to this worker that it no longer runs: ${phantoms.map((t) => t.id).join(', ')}`);
+    this.worker.releasePhantoms(phantoms.map(asClaimed));
+  }
+
   private async sync(): Promise<void> {
     const updates: ProgressUpdate[] = [];
     for (const running of this.worker.running.values()) {
@@ -114,4 +130,12 @@ export class WorkerHousekeeping {
     }
     await this.engine.expire(this.worker.instant());
   }
+}
+
+function asClaimed(row: Task): ClaimedTask {
+  return {
+    id: row.id, uuid: row.uuid, jobName: row.jobName, payload: row.payload, group: row.group, priority: row.priority,
+    timeoutMs: row.timeoutMs, retries: row.retries, attempt: row.attempt, timesRun: row.timesRun, timesFailed: row.timesFailed,
+    repeats: row.repeats, schedule: row.schedule, scheduledFor: row.nextRunTime, runAs: row.runAs, claimToken: row.claimToken!,
+  };
 }

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
 import { hostname } from 'node:os';
 import type { AbortKind } from '../execution/attempt.js';
 import { RunningTask, type RunnerDeps } from '../execution/task-runner.js';
@@ -43,10 +44,11 @@ export class Worker {
     private readonly options: ResolvedSchedulerOptions,
     private readonly config: WorkerConfig,
     private readonly runner: RunnerDeps,
+    dataSource: DataSource,
   ) {
     this.name = name;
     this.batcher = new CompletionBatcher(engine, this.logger, (ids) => this.logger.warn(`Lease lost for task(s) ${ids.join(', ')}: results discarded`));
-    this.housekeeping = new WorkerHousekeeping(this, engine, options, config);
+    this.housekeeping = new WorkerHousekeeping(this, engine, options, config, dataSource);
   }
 
   /** The instant to hand to the engine: the database clock unless a test clock is in use. */
@@ -175,7 +177,37 @@ export class Worker {
   private claim(limit: number): Promise<ClaimedTask[]> {
     const claim = this.engine.claim({ worker: this.name, groups: this.config.groups, jobNames: this.registry.names(), limit, now: this.instant() });
     this.claimInFlight = claim;
+    this.claims++;
+    this.claimsInFlight++;
+    void claim.finally(() => this.claimsInFlight--).catch(() => undefined);
     return claim;
+  }
+
+  /** Claims started so far: an unchanged value means no claim started meanwhile. */
+  claims = 0;
+  private claimsInFlight = 0;
+
+  /** True when every finished attempt is written and no claim is in flight. */
+  get quiet(): boolean {
+    return this.batcher.idle && this.claimsInFlight === 0;
+  }
+
+  /**
+   * Release tasks the database says this worker runs but it does not: a claim whose reply was
+   * lost with the connection (committed on the server, never received), or an attempt it aborted
+   * when its lease could not be renewed. They are re-queued with an INTERRUPTED run, fenced by
+   * their claim token.
+   */
+  releasePhantoms(tasks: ClaimedTask[]): void {
+    for (const task of tasks) {
+      if (this.running.has(task.id)) continue;
+      const now = this.options.clock.now();
+      this.batcher.add(
+        taskOutcome(task, { status: 'INTERRUPTED', retryable: true, startTime: now, stopTime: now, result: null, message: 'released: this worker no longer runs it (its claim or lease was lost with the connection); re-queued', output: null, traceback: null }, {
+          worker: this.name, retryBackoffMs: this.options.retryBackoffMs, maxRetryBackoffMs: this.options.maxRetryBackoffMs,
+        }),
+      );
+    }
   }
 
   private waitForSlot(timeoutMs: number): Promise<void> {

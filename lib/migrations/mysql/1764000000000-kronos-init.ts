@@ -57,7 +57,7 @@ export class KronosInitMysql1764000000000 implements MigrationInterface {
       \`progress_message\` text NULL, \`output\` text NULL, \`stop_requested\` tinyint NOT NULL DEFAULT 0,
       \`created_at\` bigint NOT NULL, \`updated_at\` bigint NOT NULL,
       UNIQUE INDEX \`kronos_task_uuid\` (\`uuid\`), INDEX \`kronos_task_worker\` (\`assigned_worker\`),
-      INDEX \`kronos_task_job_status\` (\`job_name\`, \`status\`),
+      INDEX \`kronos_task_job_status\` (\`job_name\`, \`status\`), INDEX \`kronos_task_status\` (\`status\`, \`id\`),
       INDEX \`kronos_task_due\` (\`status\`, \`group_name\`, \`priority\` DESC, \`next_run_time\`, \`id\`),
       PRIMARY KEY (\`id\`)) ENGINE=InnoDB`);
     await queryRunner.query(`CREATE TABLE ${t.run} (

@@ -34,6 +34,7 @@ export class KronosInitSqlite1764000000000 implements MigrationInterface {
     await queryRunner.query(`CREATE UNIQUE INDEX "kronos_task_uuid" ON ${t.task} ("uuid")`);
     await queryRunner.query(`CREATE INDEX "kronos_task_worker" ON ${t.task} ("assigned_worker")`);
     await queryRunner.query(`CREATE INDEX "kronos_task_job_status" ON ${t.task} ("job_name", "status")`);
+    await queryRunner.query(`CREATE INDEX "kronos_task_status" ON ${t.task} ("status", "id")`);
     await queryRunner.query(
       `CREATE INDEX "kronos_task_due" ON ${t.task} ("group_name", "priority" DESC, "next_run_time", "id") WHERE "status" = 'QUEUED'`,
     );

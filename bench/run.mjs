@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: compiles the library and the benchmark with tsc (decorator metadata needs it)
+ * into the git-ignored `.build/bench/`, then runs the benchmark in a fresh Node process.
+ * Arguments are passed through: `npm run bench -- --smoke`, `npm run bench -- --only=throughput`.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(root);
+console.log('bench: compiling (tsc -p bench/tsconfig.json)');
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'bench/tsconfig.json'], { stdio: 'inherit' });
+const { status, signal } = spawnSync(process.execPath, ['.build/bench/bench/main.js', ...process.argv.slice(2)], { stdio: 'inherit' });
+process.exit(status ?? (signal ? 1 : 0));

@@ -1,0 +1,99 @@
+import { WorkerProcess, workerEntry } from '../support/child.js';
+import type { WorkerReport } from '../support/protocol.js';
+import { sleep, wallMs } from '../support/stats.js';
+import type { Backend, Configuration } from '../systems/system.js';
+
+export interface ThroughputResult {
+  config: string;
+  processes: number;
+  tasks: number;
+  jobsPerSec: number;
+  durationMs: number;
+  peakRssMb: number;
+  /** Every task ran exactly once (at most once for a time-boxed run) and the database agrees. */
+  exactlyOnce: boolean;
+  problems: string[];
+  /** The run was cut at the time box; `completed` tasks were finished by then. */
+  timeBoxed: boolean;
+  completed: number;
+}
+
+export interface ThroughputOptions {
+  tasks: number;
+  processes: number;
+  /** Measure over this window from the first start instead of draining (too slow to drain). */
+  timeBoxMs?: number;
+  /** Give up (and fail) after this long. */
+  limitMs?: number;
+}
+
+/** Handler calls per task number over all worker processes: what ran twice, what never ran. */
+export function checkCounts(reports: WorkerReport[], tasks: number, complete: boolean): string[] {
+  const problems: string[] = [];
+  let twice = 0;
+  let never = 0;
+  for (let n = 0; n < tasks; n++) {
+    const runs = reports.reduce((sum, r) => sum + (r.counts[n] ?? 0), 0);
+    if (runs > 1) twice++;
+    if (runs === 0) never++;
+  }
+  const unexpected = reports.reduce((sum, r) => sum + r.unexpected, 0);
+  if (twice) problems.push(`${twice} task(s) ran more than once`);
+  if (complete && never) problems.push(`${never} task(s) never ran`);
+  if (unexpected) problems.push(`${unexpected} handler call(s) for unknown task numbers`);
+  return problems;
+}
+
+/**
+ * `tasks` no-op tasks are enqueued up front, then `processes` worker processes drain them.
+ * Jobs/s count from the first handler start (in any process) to the moment the database shows
+ * every task finished and recorded; the benchmark polls for that only once every task started.
+ */
+export async function throughput(backend: Backend, config: Configuration, options: ThroughputOptions): Promise<ThroughputResult> {
+  const { tasks, processes } = options;
+  await backend.reset(config);
+  await backend.enqueueBulk(tasks);
+  const spec = { label: `${config.system} ${config.name}`, settings: config.settings, expected: tasks, keepStarts: false };
+  const workers = await Promise.all(Array.from({ length: processes }, () => WorkerProcess.start(workerEntry(config.worker), spec)));
+  const started = () => workers.reduce((sum, w) => sum + w.total, 0);
+  const limit = wallMs() + (options.limitMs ?? 300_000);
+  let end = 0;
+  let timeBoxed = false;
+  try {
+    if (options.timeBoxMs) {
+      while (started() === 0 && wallMs() < limit) await sleep(5);
+      const boxEnd = wallMs() + options.timeBoxMs;
+      while (started() < tasks && wallMs() < boxEnd) await sleep(5);
+      timeBoxed = started() < tasks;
+    } else {
+      while (started() < tasks && wallMs() < limit) await sleep(5);
+    }
+    if (!timeBoxed) {
+      while (!(await backend.drained())) {
+        if (wallMs() > limit) throw new Error(`${spec.label}: tasks not drained after ${options.limitMs ?? 300_000} ms`);
+        await sleep(1);
+      }
+    }
+    end = wallMs();
+    const completed = timeBoxed ? await backend.completed() : tasks;
+    const reports = await Promise.all(workers.map((w) => w.report()));
+    const first = Math.min(...reports.filter((r) => r.first > 0).map((r) => r.first));
+    const problems = checkCounts(reports, tasks, !timeBoxed);
+    if (!timeBoxed) problems.push(...(await backend.verify(tasks)));
+    const durationMs = end - first;
+    return {
+      config: config.name,
+      processes,
+      tasks,
+      jobsPerSec: completed / (durationMs / 1000),
+      durationMs,
+      peakRssMb: Math.max(...reports.map((r) => r.peakRssMb)),
+      exactlyOnce: problems.length === 0,
+      problems,
+      timeBoxed,
+      completed,
+    };
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+  }
+}

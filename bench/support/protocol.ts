@@ -1,0 +1,38 @@
+/** What the benchmark tells a worker process (as JSON in BENCH_WORKER) and what it answers. */
+export interface WorkerSpec {
+  /** Configuration name, for logs. */
+  label: string;
+  /** System-specific settings: connection and tuning. */
+  settings: Record<string, any>;
+  /** Task numbers run `0 .. expected - 1`; each handler call records its number. */
+  expected: number;
+  /** Keep each task's start time (latency runs). */
+  keepStarts: boolean;
+  /** Enqueue from inside the worker process at a fixed rate (the embedded SQLite default). */
+  selfEnqueue?: { count: number; warmup: number; ratePerSec: number };
+}
+
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'progress'; total: number }
+  | { type: 'report'; report: WorkerReport };
+
+export interface WorkerReport {
+  pid: number;
+  /** Wall-clock ms of the first handler start (0 if none ran). */
+  first: number;
+  last: number;
+  total: number;
+  /** Handler calls per task number. */
+  counts: number[];
+  /** Calls for numbers outside `0 .. expected - 1`. */
+  unexpected: number;
+  /** Start time per task number (latency runs), 0 when it did not run. */
+  starts?: number[];
+  /** Enqueue time per task number, when the process enqueued itself. */
+  enqueued?: number[];
+  /** Peak resident set size of the process (VmHWM), MB. */
+  peakRssMb: number;
+}
+
+export type ParentMessage = { type: 'report' } | { type: 'stop' };

@@ -1,0 +1,86 @@
+import { makeWorkerUtils, runMigrations, type WorkerUtils } from 'graphile-worker';
+import pg from 'pg';
+import { connectionString, postgres } from '../support/settings.js';
+import { inChunks, type Backend, type Configuration, type Producer } from './system.js';
+
+const url = () => connectionString(postgres());
+
+/**
+ * graphile-worker 0.18. Defaults: `run()` with concurrency 10 (its own default is 1; the issue's
+ * reference uses 10) and nothing else set: one job per fetch, completion per job, LISTEN/NOTIFY.
+ * Tuned: a local queue of 100 (batch fetch) and batched completions, as its performance page advises.
+ */
+export const graphileConfigurations = (): Configuration[] => [
+  {
+    system: 'graphile-worker',
+    name: 'defaults',
+    description: 'concurrency 10, otherwise defaults (fetch 1, complete 1, LISTEN/NOTIFY, poll 2 s)',
+    worker: 'graphile',
+    settings: { connectionString: url(), concurrency: 10 },
+  },
+  {
+    system: 'graphile-worker',
+    name: 'tuned',
+    description: 'concurrency 10, localQueue.size 100, completeJobBatchDelay 0, failJobBatchDelay 0',
+    worker: 'graphile',
+    settings: { connectionString: url(), concurrency: 10, preset: { localQueue: { size: 100 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+  },
+];
+
+export class GraphileBackend implements Backend {
+  readonly system = 'graphile-worker' as const;
+  private readonly pool = new pg.Pool({ connectionString: url(), max: 2 });
+  private utils?: WorkerUtils;
+  private enqueued = 0;
+
+  /** A fresh schema for every run: graphile-worker deletes finished jobs, so there is no history to keep. */
+  async reset(): Promise<void> {
+    await this.utils?.release();
+    this.utils = undefined;
+    await this.pool.query('DROP SCHEMA IF EXISTS graphile_worker CASCADE');
+    await runMigrations({ connectionString: url(), logger: undefined });
+    this.utils = await makeWorkerUtils({ connectionString: url() });
+    this.enqueued = 0;
+  }
+
+  async enqueueBulk(count: number): Promise<void> {
+    await inChunks(count, 5000, async (from, to) => {
+      const jobs = [];
+      for (let n = from; n < to; n++) jobs.push({ identifier: 'noop', payload: { n } });
+      await this.utils!.addJobs(jobs);
+    });
+    this.enqueued += count;
+    await this.pool.query('ANALYZE graphile_worker._private_jobs');
+  }
+
+  async producer(): Promise<Producer> {
+    const utils = await makeWorkerUtils({ connectionString: url() });
+    return {
+      enqueue: async (n) => {
+        await utils.addJob('noop', { n });
+        this.enqueued++;
+      },
+      close: () => utils.release(),
+    };
+  }
+
+  async drained(): Promise<boolean> {
+    const { rows } = await this.pool.query('SELECT NOT EXISTS (SELECT 1 FROM graphile_worker._private_jobs) AS done');
+    return rows[0].done;
+  }
+
+  async completed(): Promise<number> {
+    const { rows } = await this.pool.query('SELECT count(*)::int AS c FROM graphile_worker._private_jobs');
+    return this.enqueued - rows[0].c;
+  }
+
+  async verify(): Promise<string[]> {
+    const { rows } = await this.pool.query(`SELECT count(*)::int AS left, count(*) FILTER (WHERE last_error IS NOT NULL)::int AS failed FROM graphile_worker._private_jobs`);
+    return rows[0].left === 0 ? [] : [`${rows[0].left} job(s) left in graphile_worker._private_jobs (${rows[0].failed} failed)`];
+  }
+
+  async close(): Promise<void> {
+    await this.utils?.release();
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,183 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import 'reflect-metadata';
+import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { Job, KRONOS_ENTITIES, KRONOS_MIGRATIONS, SchedulerModule, SchedulerService } from '../../lib/index.js';
+import { createEngine } from '../../lib/storage/create-engine.js';
+import type { NewTask, StorageEngine } from '../../lib/storage/engine.js';
+import { mysql, postgres } from '../support/settings.js';
+import { inChunks, type Backend, type Configuration, type Producer } from './system.js';
+
+export type KronosDialect = 'postgres' | 'mysql' | 'sqlite';
+
+const MIGRATIONS_TABLE = 'kronos_bench_migrations';
+
+export function kronosDataSourceOptions(dialect: KronosDialect): DataSourceOptions {
+  switch (dialect) {
+    case 'postgres': {
+      const s = postgres();
+      return { type: 'postgres', host: s.host, port: s.port, username: s.user, password: s.password, database: s.database };
+    }
+    case 'mysql': {
+      const s = mysql();
+      return { type: 'mysql', host: s.host, port: s.port, username: s.user, password: s.password, database: s.database };
+    }
+    case 'sqlite':
+      return { type: 'better-sqlite3', database: join(mkdtempSync(join(tmpdir(), 'kronos-bench-')), 'kronos.db') };
+  }
+}
+
+/**
+ * Kronos configurations. `worker: {}` hands nothing to `SchedulerModule.forRoot({ worker })`, so
+ * "defaults" measures exactly what an application gets without tuning.
+ */
+export function kronosConfigurations(dialect: KronosDialect, dataSource: DataSourceOptions): Configuration[] {
+  const name = dialect === 'postgres' ? 'defaults' : dialect;
+  return [
+    {
+      system: 'kronos',
+      name,
+      description: 'SchedulerModule.forRoot({ worker: {} }): every worker option at its default',
+      worker: 'kronos',
+      settings: { dataSource, worker: {} },
+    },
+  ];
+}
+
+/** The job the benchmark's own (worker-less) application enqueues. */
+@Injectable()
+class BenchJobs {
+  @Job('bench.noop')
+  noop() {}
+}
+
+const noopTask = (n: number): NewTask => ({
+  uuid: randomUUID(),
+  jobName: 'bench.noop',
+  payload: JSON.stringify({ n }),
+  group: 'main',
+  priority: 0,
+  nextRunTime: null,
+  stopTime: null,
+  timeoutMs: null,
+  retries: 0,
+  runAs: null,
+  queuedBy: null,
+  schedule: null,
+  repeats: 0,
+});
+
+/**
+ * Kronos from the outside: the schema comes from the shipped migrations; bulk set-up goes
+ * through the engine's batch `enqueue(tasks[])` (one statement per 5,000 tasks), while the latency
+ * run enqueues through `SchedulerService.enqueue`, one task at a time, like an application.
+ */
+export class KronosBackend implements Backend {
+  readonly system = 'kronos' as const;
+  readonly dataSource: DataSource;
+  private engine?: StorageEngine;
+
+  constructor(readonly dialect: KronosDialect, readonly options: DataSourceOptions) {
+    this.dataSource = new DataSource({
+      ...options,
+      entities: KRONOS_ENTITIES,
+      migrations: [...KRONOS_MIGRATIONS[dialect]],
+      migrationsTableName: MIGRATIONS_TABLE,
+      synchronize: false,
+      migrationsRun: false,
+    } as DataSourceOptions);
+  }
+
+  /** Drop whatever Kronos tables are there and build them with the shipped migrations. */
+  async setUp(): Promise<void> {
+    await this.dataSource.initialize();
+    for (const table of ['kronos_worker', 'kronos_run', 'kronos_task', 'kronos_job', MIGRATIONS_TABLE]) {
+      await this.dataSource.query(`DROP TABLE IF EXISTS ${table}`);
+    }
+    await this.dataSource.runMigrations({ transaction: 'all' });
+    this.engine = await createEngine(this.dataSource);
+    await this.engine.start();
+  }
+
+  get storage(): StorageEngine {
+    return this.engine!;
+  }
+
+  async reset(): Promise<void> {
+    const tables = ['kronos_task', 'kronos_run', 'kronos_worker'];
+    if (this.dialect === 'postgres') await this.dataSource.query(`TRUNCATE ${tables.join(', ')} RESTART IDENTITY`);
+    else if (this.dialect === 'mysql') for (const t of tables) await this.dataSource.query(`TRUNCATE TABLE ${t}`);
+    else for (const t of tables) await this.dataSource.query(`DELETE FROM ${t}`);
+  }
+
+  async enqueueBulk(count: number, first = 0): Promise<void> {
+    await inChunks(count, 5000, async (from, to) => {
+      const tasks: NewTask[] = [];
+      for (let n = from; n < to; n++) tasks.push(noopTask(first + n));
+      await this.engine!.enqueue(tasks);
+    });
+    await this.analyze();
+  }
+
+  async analyze(): Promise<void> {
+    if (this.dialect === 'postgres') await this.dataSource.query('ANALYZE kronos_task, kronos_run');
+    else if (this.dialect === 'mysql') await this.dataSource.query('ANALYZE TABLE kronos_task, kronos_run');
+    else await this.dataSource.query('ANALYZE');
+  }
+
+  async producer(): Promise<Producer> {
+    const options = this.options;
+    @Module({
+      imports: [TypeOrmModule.forRoot({ ...options, autoLoadEntities: true, synchronize: false } as never), SchedulerModule.forRoot({ worker: false })],
+      providers: [BenchJobs],
+    })
+    class BenchProducerModule {}
+    const app: INestApplicationContext = await NestFactory.createApplicationContext(BenchProducerModule, { logger: ['error', 'warn'] });
+    const scheduler = app.get(SchedulerService);
+    return {
+      enqueue: async (n) => {
+        await scheduler.enqueue('bench.noop', { n });
+      },
+      close: () => app.close(),
+    };
+  }
+
+  async drained(): Promise<boolean> {
+    // Claimed tasks carry their worker until the completion is written: both indexed look-ups.
+    const rows = await this.dataSource.query(
+      `SELECT CASE WHEN EXISTS (SELECT 1 FROM kronos_task WHERE status = 'QUEUED')
+                     OR EXISTS (SELECT 1 FROM kronos_task WHERE assigned_worker IS NOT NULL) THEN 0 ELSE 1 END AS done`,
+    );
+    return Number(rows[0].done) === 1;
+  }
+
+  async completed(): Promise<number> {
+    const rows = await this.dataSource.query(`SELECT count(*) AS c FROM kronos_run WHERE status = 'COMPLETED'`);
+    return Number(rows[0].c);
+  }
+
+  async verify(count: number): Promise<string[]> {
+    const [tasks] = await this.dataSource.query(
+      `SELECT count(*) AS total, sum(CASE WHEN status = 'COMPLETED' AND times_run = 1 THEN 1 ELSE 0 END) AS done FROM kronos_task`,
+    );
+    const [runs] = await this.dataSource.query(
+      `SELECT count(*) AS total, count(DISTINCT task_id) AS tasks, sum(CASE WHEN status = 'COMPLETED' THEN 1 ELSE 0 END) AS done FROM kronos_run`,
+    );
+    const problems: string[] = [];
+    if (Number(tasks.total) !== count || Number(tasks.done) !== count) problems.push(`kronos_task: ${tasks.done} of ${tasks.total} COMPLETED once, ${count} expected`);
+    if (Number(runs.total) !== count || Number(runs.tasks) !== count || Number(runs.done) !== count) {
+      problems.push(`kronos_run: ${runs.total} run row(s) for ${runs.tasks} task(s), ${runs.done} COMPLETED; exactly ${count} expected`);
+    }
+    return problems;
+  }
+
+  async close(): Promise<void> {
+    await this.engine?.close();
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}

@@ -1,0 +1,108 @@
+import pg from 'pg';
+import { PgBoss } from 'pg-boss';
+import { connectionString, postgres } from '../support/settings.js';
+import { inChunks, type Backend, type Configuration, type Producer } from './system.js';
+
+const url = () => connectionString(postgres());
+const QUEUE = 'bench-noop';
+
+/**
+ * pg-boss 12.38. Defaults: `work(queue, handler)`: one job per fetch, a 2 s polling interval,
+ * no LISTEN/NOTIFY. Tuned: batches of 50, 10 local workers, burst mode while batches come back
+ * full, and LISTEN/NOTIFY wake-up (instance `useListenNotify` and a `notify` queue).
+ */
+export const pgbossConfigurations = (): Configuration[] => [
+  {
+    system: 'pg-boss',
+    name: 'defaults',
+    description: 'work(queue, handler): batchSize 1, pollingIntervalSeconds 2, no LISTEN/NOTIFY',
+    worker: 'pgboss',
+    settings: { connectionString: url(), queue: QUEUE, notify: false },
+  },
+  {
+    system: 'pg-boss',
+    name: 'tuned',
+    description: 'batchSize 50, localConcurrency 10, burstWhenBatchFull, useListenNotify + notify queue',
+    worker: 'pgboss',
+    settings: {
+      connectionString: url(),
+      queue: QUEUE,
+      notify: true,
+      constructor: { useListenNotify: true },
+      work: { batchSize: 50, localConcurrency: 10, burstWhenBatchFull: true },
+    },
+  },
+];
+
+export class PgBossBackend implements Backend {
+  readonly system = 'pg-boss' as const;
+  private readonly pool = new pg.Pool({ connectionString: url(), max: 2 });
+  private boss?: PgBoss;
+
+  /** A fresh schema for every run (pg-boss creates it on start), then the queue. */
+  async reset(config: Configuration): Promise<void> {
+    await this.boss?.stop({ graceful: false, timeout: 1000 });
+    await this.pool.query('DROP SCHEMA IF EXISTS pgboss CASCADE');
+    // The benchmark's own instance only enqueues: no maintenance or cron beside the worker's.
+    this.boss = new PgBoss({ connectionString: url(), supervise: false, schedule: false, max: 4 });
+    this.boss.on('error', (error) => console.error('pg-boss (producer):', error.message));
+    await this.boss.start();
+    await this.boss.createQueue(QUEUE, { notify: Boolean(config.settings.notify) });
+  }
+
+  async enqueueBulk(count: number): Promise<void> {
+    await inChunks(count, 5000, async (from, to) => {
+      const jobs = [];
+      for (let n = from; n < to; n++) jobs.push({ data: { n } });
+      await this.boss!.insert(QUEUE, jobs);
+    });
+    await this.pool.query('ANALYZE pgboss.job');
+  }
+
+  async producer(): Promise<Producer> {
+    const boss = this.boss!;
+    return {
+      enqueue: async (n) => {
+        await boss.send(QUEUE, { n });
+      },
+      close: async () => undefined,
+    };
+  }
+
+  /** The engine behind `fetch()`, for the claim-cost scenario. */
+  get instance(): PgBoss {
+    return this.boss!;
+  }
+
+  get queue(): string {
+    return QUEUE;
+  }
+
+  query(text: string, values: unknown[] = []) {
+    return this.pool.query(text, values);
+  }
+
+  async drained(): Promise<boolean> {
+    const { rows } = await this.pool.query(`SELECT NOT EXISTS (SELECT 1 FROM pgboss.job WHERE name = $1 AND state < 'completed') AS done`, [QUEUE]);
+    return rows[0].done;
+  }
+
+  async completed(): Promise<number> {
+    const { rows } = await this.pool.query(`SELECT count(*)::int AS c FROM pgboss.job WHERE name = $1 AND state = 'completed'`, [QUEUE]);
+    return rows[0].c;
+  }
+
+  async verify(count: number): Promise<string[]> {
+    const { rows } = await this.pool.query(
+      `SELECT count(*)::int AS total, count(*) FILTER (WHERE state = 'completed')::int AS completed FROM pgboss.job WHERE name = $1`,
+      [QUEUE],
+    );
+    const { total, completed } = rows[0];
+    return total === count && completed === count ? [] : [`pg-boss: ${completed} of ${total} job(s) completed, ${count} expected`];
+  }
+
+  async close(): Promise<void> {
+    await this.boss?.stop({ graceful: false, timeout: 1000 });
+    await this.pool.end();
+  }
+}

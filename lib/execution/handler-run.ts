@@ -1,0 +1,107 @@
+import { UserNotFoundError } from '../errors.js';
+import type { RegisteredJob } from '../registry/registered-job.js';
+import { JobContext, SchedulerContext, type ProgressState } from './job-context.js';
+import type { OutputSink } from './output-buffer.js';
+import { Result } from './result.js';
+
+/**
+ * Everything needed to run one attempt's handler, in plain JSON: it is what a worker sends to a
+ * child process under process isolation.
+ */
+export interface Invocation {
+  taskId: number;
+  uuid: string;
+  jobName: string;
+  attempt: number;
+  /** The task's payload as JSON text; null means the job's fixed payload (recurring jobs). */
+  payload: string | null;
+  /** The `runAs` user id, resolved into `ctx.user` where the handler runs. */
+  userId: string | null;
+  scheduledFor: number;
+}
+
+/** How a handler settled, in plain JSON (it crosses the channel from a child process). */
+export interface HandlerSettlement {
+  status: 'COMPLETED' | 'FAILED';
+  /** False for failures no retry can fix (e.g. the `runAs` user no longer exists). */
+  retryable: boolean;
+  /** JSON text of the result. */
+  result: string | null;
+  message: string | null;
+  traceback: string | null;
+  /** Set when the handler's process ended before the handler settled (crash, out of memory, killed). */
+  crashed?: boolean;
+}
+
+/** What the handler writes to while it runs, and the signal that asks it to stop. */
+export interface HandlerIO {
+  signal: AbortSignal;
+  output: OutputSink;
+  progress: ProgressState;
+}
+
+/** Resolves a `runAs` id; null when impersonation is not configured. */
+export type ResolveUser = ((userId: string) => unknown) | null;
+
+/**
+ * Run a job's handler once: resolve the user, build the `JobContext`, call the handler inside
+ * `SchedulerContext`, and map what it returned or threw. Never rejects. The same code runs in
+ * the worker's process and in an isolated child process.
+ */
+export async function runHandler(job: RegisteredJob, invocation: Invocation, resolveUser: ResolveUser, io: HandlerIO): Promise<HandlerSettlement> {
+  try {
+    const user = await resolveRunAs(job.name, invocation.userId, resolveUser);
+    const payload = invocation.payload === null ? (job.payload ?? undefined) : JSON.parse(invocation.payload);
+    const context = new JobContext(
+      invocation.taskId, invocation.uuid, invocation.jobName, invocation.attempt, payload, user, invocation.userId,
+      invocation.scheduledFor, io.signal, io.output, io.progress,
+    );
+    const value = await SchedulerContext.run(context, () => Promise.resolve().then(() => job.handler(payload, context)));
+    return fromValue(value, io.output);
+  } catch (error) {
+    return fromError(error);
+  }
+}
+
+async function resolveRunAs(jobName: string, userId: string | null, resolveUser: ResolveUser): Promise<unknown> {
+  if (userId === null) return null;
+  if (!resolveUser) {
+    throw Object.assign(new Error(`Job "${jobName}" was queued to run as user "${userId}", but no impersonation resolver is configured; it was not run.`), { retryable: false });
+  }
+  const user = await resolveUser(userId);
+  if (user === null || user === undefined) throw Object.assign(new UserNotFoundError(jobName, userId), { retryable: false });
+  return user;
+}
+
+const settlement = (status: HandlerSettlement['status'], fields: Partial<HandlerSettlement>): HandlerSettlement => ({
+  status,
+  retryable: true,
+  result: null,
+  message: null,
+  traceback: null,
+  ...fields,
+});
+
+function fromValue(value: unknown, output: OutputSink): HandlerSettlement {
+  if (value instanceof Result) {
+    if (value.output) output.appendBlock(value.output);
+    return settlement(value.status === 'success' ? 'COMPLETED' : 'FAILED', {
+      message: value.message,
+      result: value.data === null ? null : JSON.stringify(value.data),
+    });
+  }
+  let result: string | null = null;
+  try {
+    result = value === undefined ? null : (JSON.stringify(value) ?? null);
+  } catch (error) {
+    output.appendBlock(`[result not stored: ${(error as Error).message}]`);
+  }
+  return settlement('COMPLETED', { result });
+}
+
+/** A thrown error: FAILED with its message and stack (retryable unless it says otherwise). */
+export function fromError(error: unknown): HandlerSettlement {
+  const err = error instanceof Error ? error : new Error(String(error));
+  const retryable = (err as { retryable?: boolean }).retryable !== false;
+  return settlement('FAILED', { message: err.message, traceback: err.stack ?? String(err), retryable });
+}
