@@ -4,13 +4,16 @@
  * into the git-ignored `.build/bench/`, then runs the benchmark in a fresh Node process.
  * Arguments are passed through: `npm run bench -- --smoke`, `npm run bench -- --only=throughput`.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
 console.log('bench: compiling (tsc -p bench/tsconfig.json)');
-execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'bench/tsconfig.json'], { stdio: 'inherit' });
+const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'bench/tsconfig.json'], { stdio: 'inherit' });
+// tsc exits with 2 when it reported type errors but still wrote the JavaScript.
+if (tsc.status === 2) console.warn('bench: tsc reported type errors (above); running the emitted JavaScript anyway');
+else if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 const { status, signal } = spawnSync(process.execPath, ['.build/bench/bench/main.js', ...process.argv.slice(2)], { stdio: 'inherit' });
 process.exit(status ?? (signal ? 1 : 0));

@@ -18,3 +18,8 @@ export { describeSchedule, nextRuns } from './schedule/index.js';
 export type { CronSpec, EverySpec, IntervalSpec, MisfirePolicy, MonthdaysSpec, NormalizedSchedule, ScheduleSpec, WeekdaysSpec } from './schedule/index.js';
 export * from './errors.js';
 export type { Duration, JobKind, JobOptions, JsonValue, RunStatus, TaskStatus } from './types.js';
+export { DashboardGuardMissingError, InvalidDashboardOptionError, SchedulerDashboardModule, type SchedulerDashboardExtras, type SchedulerDashboardOptions } from './dashboard/index.js';
+export type { RetentionOptions } from './scheduler.options.js';
+export { WORKER_ENV } from './scheduler.environment.js';
+export { SchedulerIniFileError, exportIni, planIniImport, applyIniImport, readIniFile, type ImportPlan, type IniProblem } from './config/index.js';
+export { countPrunable, prune, type PruneCounts, type PruneOptions } from './maintenance/prune.js';

@@ -2,15 +2,28 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { ModuleRef } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { loadConfigFile } from './config/ini-loader.js';
+import { formatIniProblem, type IniProblem } from './config/ini-reader.js';
 import { JobExplorer } from './discovery/job-explorer.js';
+import { ChildServer } from './isolation/child-server.js';
+import { assertIsolationConfigured } from './isolation/isolation-options.js';
+import { createIsolation, type ProcessPool } from './isolation/process-pool.js';
+import { isKronosChild } from './isolation/protocol.js';
 import { KronosRuntime } from './kronos.runtime.js';
+import { Retention } from './maintenance/retention.js';
 import { KRONOS_DATA_SOURCE_NAME } from './scheduler.module-definition.js';
 import type { UserResolver } from './scheduler.options.js';
-import { ensureScheduledTasks, syncDefinitions } from './service/definition-sync.js';
+import { ensureScheduledTasks, syncDefinitions, type SyncReport } from './service/definition-sync.js';
 import { applyMisfirePolicies } from './service/misfire-sweep.js';
 import { createEngine } from './storage/create-engine.js';
 import { Worker } from './worker/worker.js';
 import { workerName } from './worker/worker-identity.js';
+
+/** What `onModuleInit` did: the definition sync and the scheduler.ini sections left out. */
+export interface StartupReport {
+  sync: SyncReport;
+  iniProblems: IniProblem[];
+}
 
 /**
  * Kronos' lifecycle: discover jobs and sync definitions at `onModuleInit`, start the worker at
@@ -21,6 +34,10 @@ import { workerName } from './worker/worker-identity.js';
 export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Kronos');
   private worker?: Worker;
+  private pool?: ProcessPool;
+  private childServer?: ChildServer;
+  private retention?: Retention;
+  private report?: StartupReport;
 
   constructor(
     private readonly runtime: KronosRuntime,
@@ -32,12 +49,19 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
   async onModuleInit(): Promise<void> {
     const dataSource = this.moduleRef.get<DataSource>(getDataSourceToken(this.dataSourceName) as string, { strict: false });
     this.explorer.explore(this.runtime.registry, this.runtime.options);
+    const configFile = this.runtime.options.configFile;
+    const iniProblems = configFile ? await loadConfigFile(configFile, this.runtime.registry, this.runtime.options) : [];
+    for (const problem of iniProblems) this.logger.warn(`scheduler.ini section left out: ${formatIniProblem(problem)}`);
+    if (!isKronosChild()) assertIsolationConfigured(this.runtime.registry.all(), this.runtime.options.isolation);
     const engine = await createEngine(dataSource);
     await engine.start();
     this.runtime.attach(dataSource, engine);
+    // An isolation child process only runs handlers for its parent worker, which owns the rest.
+    if (isKronosChild()) return;
     const jobs = this.runtime.registry.all();
     const now = this.runtime.options.clock.now();
-    const report = await syncDefinitions(dataSource, jobs, now);
+    const report = await syncDefinitions(dataSource, jobs, now, { configFileLoaded: configFile !== null });
+    this.report = { sync: report, iniProblems };
     await ensureScheduledTasks(dataSource, engine, jobs, now);
     this.logger.log(
       `${jobs.length} job(s) registered on ${engine.dialect}` +
@@ -48,14 +72,20 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    if (isKronosChild()) return this.serveParent();
     const config = this.runtime.options.worker;
     if (!config) return;
     const moved = await applyMisfirePolicies(this.runtime.dataSource, this.runtime.registry.all(), this.runtime.options.clock.now());
     if (moved > 0) this.logger.log(`Applied misfire policies to ${moved} recurring task(s) that missed slots while no worker ran`);
+    const resolveUser = this.userResolver();
+    const isolation = createIsolation(this.runtime.registry.all(), this.runtime.options.isolation, config.concurrency, resolveUser);
+    isolation?.pool.start();
+    this.pool = isolation?.pool;
     this.worker = new Worker(workerName(), this.runtime.engine, this.runtime.registry, this.runtime.options, config, {
       clock: this.runtime.options.clock,
       maxOutputBytes: this.runtime.options.maxOutputBytes,
-      resolveUser: this.userResolver(),
+      resolveUser,
+      executorFor: isolation?.executorFor,
     }, this.runtime.dataSource);
     this.worker.onLeave = (command) => {
       this.logger.warn(`Worker left on ${command}${config.exitOnCommand ? '; ending the process' : ''}`);
@@ -63,20 +93,39 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
     };
     await this.worker.start();
     this.logger.log(`Worker ${this.worker.name} started (groups ${config.groups.join(', ')}, concurrency ${config.concurrency})`);
+    if (this.runtime.options.retention) {
+      this.retention = new Retention(this.runtime.dataSource, this.runtime.options.retention, this.runtime.options.clock);
+      this.retention.start();
+    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    await this.retention?.stop();
     if (this.worker) {
       await this.worker.stop();
       this.logger.log(`Worker ${this.worker.name} stopped`);
       this.worker = undefined;
     }
+    await this.pool?.close();
+    this.pool = undefined;
+    this.childServer?.close();
     if (this.runtime.ready) await this.runtime.engine.close();
+  }
+
+  /** What start-up synced and which scheduler.ini sections it left out (`kronos discover`). */
+  get startupReport(): StartupReport | undefined {
+    return this.report;
   }
 
   /** The worker of this process, if any (tests and the `testing` helpers use it). */
   get currentWorker(): Worker | undefined {
     return this.worker;
+  }
+
+  /** In an isolation child process: serve the parent worker's run requests instead of running a worker. */
+  private serveParent(): void {
+    this.childServer = new ChildServer(this.runtime.registry, this.userResolver());
+    this.childServer.start();
   }
 
   private userResolver(): ((userId: string) => unknown) | null {

@@ -1,6 +1,7 @@
 import type { Type } from '@nestjs/common';
 import { InvalidSchedulerOptionError } from './errors.js';
 import { resolveIsolation, type ProcessIsolationOptions, type ResolvedIsolation } from './isolation/isolation-options.js';
+import { workerFromEnvironment } from './scheduler.environment.js';
 import { tryParseDuration } from './schedule/duration.js';
 import type { Duration } from './types.js';
 
@@ -79,6 +80,28 @@ export interface SchedulerModuleOptions {
    * when `mode` is `'in-process'`. Default: every handler runs in the worker's own process.
    */
   isolation?: ProcessIsolationOptions;
+  /**
+   * A `scheduler.ini` file loaded at start-up: each section becomes a recurring job named by its
+   * label that runs the handler of the registered job its `call` names (see docs/cli.md). A
+   * section with a problem is logged with file, section and line and left out. Default: none.
+   */
+  configFile?: string;
+  /**
+   * Delete old history periodically in processes that run a worker: runs and finished tasks
+   * older than `olderThan`, as `kronos prune` does (recurring task rows and unfinished tasks are
+   * never deleted). Default: keep everything.
+   */
+  retention?: RetentionOptions;
+}
+
+/** The built-in pruning of old runs and finished tasks. */
+export interface RetentionOptions {
+  /** Age of the history to delete, e.g. `'30d'`. */
+  olderThan: Duration;
+  /** How often to prune. Default `'1h'`. */
+  interval?: Duration;
+  /** Rows deleted per statement. Default 1000. */
+  batchSize?: number;
 }
 
 /** Options after defaults and validation (internal). */
@@ -93,6 +116,8 @@ export interface ResolvedSchedulerOptions {
   maxRetryBackoffMs: number;
   clock: Clock;
   isolation: ResolvedIsolation | null;
+  configFile: string | null;
+  retention: { olderThanMs: number; intervalMs: number; batchSize: number } | null;
 }
 
 function duration(field: string, value: Duration | undefined, fallback: number): number {
@@ -119,7 +144,8 @@ export function resolveSchedulerOptions(options: SchedulerModuleOptions = {}): R
   if (options.impersonation && !('resolveUser' in options.impersonation) && !('resolver' in options.impersonation)) {
     throw new InvalidSchedulerOptionError('impersonation', options.impersonation, 'needs resolveUser(userId) or resolver: a provider class');
   }
-  const w = options.worker;
+  // KRONOS_WORKER* environment variables (the `kronos` command, service files) win over the code.
+  const w = workerFromEnvironment(options.worker, process.env);
   let worker: ResolvedSchedulerOptions['worker'] = false;
   if (w !== false) {
     const cfg = w ?? {};
@@ -159,5 +185,19 @@ export function resolveSchedulerOptions(options: SchedulerModuleOptions = {}): R
     maxRetryBackoffMs: duration('maxRetryBackoff', options.maxRetryBackoff, 3_600_000),
     clock: options.clock ?? systemClock,
     isolation: resolveIsolation(options.isolation),
+    configFile: resolveConfigFile(options.configFile),
+    retention: options.retention
+      ? {
+          olderThanMs: duration('retention.olderThan', options.retention.olderThan ?? 0, 0),
+          intervalMs: duration('retention.interval', options.retention.interval, 3_600_000),
+          batchSize: positiveInt('retention.batchSize', options.retention.batchSize, 1000),
+        }
+      : null,
   };
+}
+
+function resolveConfigFile(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || value.trim() === '') throw new InvalidSchedulerOptionError('configFile', value, 'must be the path of a scheduler.ini file');
+  return value;
 }

@@ -51,6 +51,11 @@ export interface JobOptions {
   /** Shown in listings and the dashboard. */
   description?: string;
   /**
+   * At most this many of the job's tasks run at once across the whole cluster (e.g. 1 for a job
+   * that must never overlap itself). Default: no limit.
+   */
+  concurrency?: number;
+  /**
    * Initial value of the admin toggle. Applied only when the definition is first stored:
    * once an admin activates or deactivates the job, redeploys never change it. Default true.
    */

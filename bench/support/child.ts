@@ -25,6 +25,8 @@ export class WorkerProcess {
   /** Fork `entry` and resolve once it reports ready (its worker may already be running tasks). */
   static async start(entry: string, spec: WorkerSpec, timeoutMs = 60_000): Promise<WorkerProcess> {
     const child = fork(entry, [], {
+      // e.g. BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the workers
+      execArgv: process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
       env: { ...process.env, BENCH_WORKER: JSON.stringify(spec) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

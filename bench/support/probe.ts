@@ -18,6 +18,8 @@ export function peakRssMb(): number {
   return process.memoryUsage.rss() / (1024 * 1024);
 }
 
+const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
+
 /** Counts handler calls per task number; throttled progress messages let the benchmark see the end. */
 export class Probe {
   private readonly counts: Uint8Array;
@@ -35,9 +37,14 @@ export class Probe {
     this.enqueued = keepStarts ? new Float64Array(expected) : null;
   }
 
+  private cpuAtFirst?: NodeJS.CpuUsage;
+
   record(n: unknown): void {
     const t = wallMs();
-    if (this.first === 0) this.first = t;
+    if (this.first === 0) {
+      this.first = t;
+      this.cpuAtFirst = process.cpuUsage();
+    }
     this.last = t;
     this.total++;
     if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n < this.expected) {
@@ -54,6 +61,7 @@ export class Probe {
   }
 
   report(): WorkerReport {
+    if (process.env.BENCH_DEBUG_MEMORY) console.error('memory', process.pid, JSON.stringify(process.memoryUsage()), peakRssMb());
     return {
       pid: process.pid,
       first: this.first,
@@ -64,6 +72,7 @@ export class Probe {
       starts: this.starts ? Array.from(this.starts) : undefined,
       enqueued: this.enqueued ? Array.from(this.enqueued) : undefined,
       peakRssMb: peakRssMb(),
+      cpuMs: this.cpuAtFirst ? cpuMs(process.cpuUsage(this.cpuAtFirst)) : 0,
     };
   }
 }

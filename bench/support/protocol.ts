@@ -33,6 +33,8 @@ export interface WorkerReport {
   enqueued?: number[];
   /** Peak resident set size of the process (VmHWM), MB. */
   peakRssMb: number;
+  /** CPU time (user + system) of the process since its first handler started, ms. */
+  cpuMs: number;
 }
 
 export type ParentMessage = { type: 'report' } | { type: 'stop' };

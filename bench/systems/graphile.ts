@@ -60,7 +60,9 @@ export class GraphileBackend implements Backend {
         await utils.addJob('noop', { n });
         this.enqueued++;
       },
-      close: () => utils.release(),
+      close: async () => {
+        await utils.release();
+      },
     };
   }
 

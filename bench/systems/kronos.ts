@@ -44,7 +44,7 @@ export function kronosConfigurations(dialect: KronosDialect, dataSource: DataSou
       name,
       description: 'SchedulerModule.forRoot({ worker: {} }): every worker option at its default',
       worker: 'kronos',
-      settings: { dataSource, worker: {} },
+      settings: { dataSource, worker: JSON.parse(process.env.BENCH_KRONOS_WORKER ?? '{}') },
     },
   ];
 }

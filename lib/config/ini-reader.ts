@@ -81,7 +81,8 @@ export function readIni(text: string, file: string): IniDocument {
       const name = header[1]!.trim();
       current = { name, line, entries: [] };
       if (name === '') {
-        report('a section needs a name between the brackets');
+        problems.push({ file, section: null, line, message: 'a section needs a name between the brackets' });
+        bad.add(current);
         return;
       }
       const first = firstLine.get(name);

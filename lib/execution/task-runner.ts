@@ -106,7 +106,7 @@ export class RunningTask {
       // An isolated handler is ended by force after its grace period: wait for it, so a retry
       // never runs next to it, and say so when its process had to be killed.
       const ended = executor.terminates ? await handler : null;
-      const message = ended?.crashed ? `${error.message}; ${ended.message}` : error.message;
+      const message = ended?.crashed ? `${error.message.replace(/\.$/, '')}; ${ended.message}` : error.message;
       return this.finish(ABORT_STATUS[error.kind], { message, leaseLost: error.kind === 'lease-lost' });
     } finally {
       this.settled = true;

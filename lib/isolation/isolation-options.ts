@@ -1,3 +1,4 @@
+import type { LogLevel } from '@nestjs/common';
 import { isAbsolute, resolve } from 'node:path';
 import { InvalidJobOptionError, InvalidSchedulerOptionError } from '../errors.js';
 import type { RegisteredJob } from '../registry/registered-job.js';
@@ -33,6 +34,11 @@ export interface ProcessIsolationOptions {
   killGrace?: Duration;
   /** How long a child process may take to boot the application. Default `'60s'`. */
   startTimeout?: Duration;
+  /**
+   * Log levels of the Nest logger in child processes (their own `main.ts` does not run there), or
+   * `false` for none. Default `['log', 'error', 'warn']`.
+   */
+  logLevels?: LogLevel[] | false;
   /** Node.js options of the child processes (e.g. `--max-old-space-size=512`). Default: this process's, without `--inspect`. */
   execArgv?: string[];
   /**
@@ -51,11 +57,13 @@ export interface ResolvedIsolation {
   poolSize: number | null;
   killGraceMs: number;
   startTimeoutMs: number;
+  logLevels: LogLevel[] | false;
   execArgv: string[] | null;
   entry: string | null;
 }
 
 const MODES: readonly IsolationMode[] = ['in-process', 'process'];
+const LOG_LEVELS: readonly LogLevel[] = ['log', 'error', 'warn', 'debug', 'verbose', 'fatal'];
 
 function ms(field: string, value: Duration | undefined, fallback: number, allowZero: boolean): number {
   if (value === undefined) return fallback;
@@ -88,6 +96,10 @@ export function resolveIsolation(options: ProcessIsolationOptions | undefined): 
   if (options.execArgv !== undefined && (!Array.isArray(options.execArgv) || options.execArgv.some((a) => typeof a !== 'string'))) {
     throw new InvalidSchedulerOptionError('isolation.execArgv', options.execArgv, 'must be an array of strings');
   }
+  const levels = options.logLevels;
+  if (levels !== undefined && levels !== false && (!Array.isArray(levels) || levels.some((l) => !LOG_LEVELS.includes(l)))) {
+    throw new InvalidSchedulerOptionError('isolation.logLevels', levels, `must be false or an array of ${LOG_LEVELS.join(', ')}`);
+  }
   if (options.entry !== undefined && (typeof options.entry !== 'string' || options.entry === '')) {
     throw new InvalidSchedulerOptionError('isolation.entry', options.entry, 'must be the path of a script');
   }
@@ -98,6 +110,7 @@ export function resolveIsolation(options: ProcessIsolationOptions | undefined): 
     poolSize: poolSize ?? null,
     killGraceMs: ms('isolation.killGrace', options.killGrace, 5000, true),
     startTimeoutMs: ms('isolation.startTimeout', options.startTimeout, 60_000, false),
+    logLevels: levels === undefined ? ['log', 'error', 'warn'] : levels === false ? false : [...levels],
     execArgv: options.execArgv ? [...options.execArgv] : null,
     entry: options.entry ? absolute(options.entry) : null,
   };

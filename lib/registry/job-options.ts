@@ -17,6 +17,8 @@ export interface NormalizedJobOptions {
   active: boolean;
   /** Payload fields the dashboard redacts (see `JobOptions.sensitive`). */
   sensitive: string[];
+  /** Cluster-wide limit of running tasks (`JobOptions.concurrency`), or null. */
+  maxRunning: number | null;
   /** The job's own `isolation`, or null to follow the module's. */
   isolation: IsolationMode | null;
 }
@@ -64,6 +66,13 @@ export function validateSensitive(job: string, value: unknown): string[] {
   return [...value];
 }
 
+export function validateConcurrency(job: string, value: unknown): number {
+  if (!Number.isInteger(value) || (value as number) < 1) {
+    throw new InvalidJobOptionError(job, 'concurrency', value, 'is not a positive integer (the most tasks of this job running at once)');
+  }
+  return value as number;
+}
+
 /** Validate `JobOptions` once, at start-up; errors name the job, the field and the value. */
 export function normalizeJobOptions(job: string, options: JobOptions, defaults: { timeoutMs: number }): NormalizedJobOptions {
   if (options.description !== undefined && typeof options.description !== 'string') {
@@ -80,6 +89,7 @@ export function normalizeJobOptions(job: string, options: JobOptions, defaults: 
     description: options.description ?? null,
     active: options.active ?? true,
     sensitive: options.sensitive === undefined ? [] : validateSensitive(job, options.sensitive),
+    maxRunning: options.concurrency === undefined ? null : validateConcurrency(job, options.concurrency),
     isolation: options.isolation === undefined ? null : validateIsolation(job, options.isolation),
   };
 }

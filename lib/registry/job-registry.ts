@@ -30,6 +30,18 @@ export class JobRegistry {
     return [...this.jobs.keys()];
   }
 
+  /**
+   * What a worker claims: jobs without a concurrency limit in one claim, and each limited job in
+   * a claim of its own (serialised across the cluster by the engine).
+   */
+  claimPlan(): { unlimited: string[]; limited: { name: string; maxRunning: number }[] } {
+    const all = this.all();
+    return {
+      unlimited: all.filter((job) => job.maxRunning === null).map((job) => job.name),
+      limited: all.filter((job) => job.maxRunning !== null).map((job) => ({ name: job.name, maxRunning: job.maxRunning! })),
+    };
+  }
+
   /** Groups that have at least one job. */
   groups(): string[] {
     return [...new Set(this.all().map((job) => job.group))];

@@ -22,6 +22,8 @@ export interface RegisteredJob {
   active: boolean;
   /** Payload fields the dashboard redacts. */
   sensitive: string[];
+  /** Cluster-wide limit of running tasks, or null. */
+  maxRunning: number | null;
   /** Where its handler runs, when the job says (null: the module's `isolation.mode`). */
   isolation: IsolationMode | null;
   /** Recurring jobs only. */
@@ -30,4 +32,9 @@ export interface RegisteredJob {
   /** Recurring jobs: fixed payload and user of every run. */
   payload: { [key: string]: JsonValue } | null;
   runAs: string | null;
+  /**
+   * Set for a `scheduler.ini` section: the job is the section (named by its label) and runs the
+   * handler of the job declared in code that `call` names, with the section's kwargs as payload.
+   */
+  ini?: { call: string; file: string; line: number };
 }

@@ -12,6 +12,14 @@ export interface SyncReport {
   missing: string[];
 }
 
+export interface SyncOptions {
+  /**
+   * This process loaded a `configFile`: it is then the authority on `scheduler.ini` jobs, and
+   * stored ones it no longer has are flagged missing like jobs gone from the code.
+   */
+  configFileLoaded?: boolean;
+}
+
 /** The uuid of the single task row of a recurring job: one row means one claim per slot. */
 export const scheduledTaskUuid = (job: string) => `kronos:schedule:${job}`;
 
@@ -27,15 +35,17 @@ function definitionFields(job: RegisteredJob) {
     group: job.group,
     priority: job.priority,
     kwargs: job.payload ? JSON.stringify(job.payload) : null,
+    source: job.ini ? 'ini' : 'code',
   };
 }
 
 /**
- * Make the `kronos_job` rows match the code: new definitions inserted, changed ones updated,
+ * Make the `kronos_job` rows match the code (and the `scheduler.ini` sections, stored with
+ * `source: 'ini'`): new definitions inserted, changed ones updated,
  * the admin's `active` choice kept, definitions no longer in code flagged `missing` (kept, never
  * run). Safe when several processes start at once (insert-or-ignore, then update).
  */
-export async function syncDefinitions(dataSource: DataSource, jobs: RegisteredJob[], now: number): Promise<SyncReport> {
+export async function syncDefinitions(dataSource: DataSource, jobs: RegisteredJob[], now: number, options: SyncOptions = {}): Promise<SyncReport> {
   const repo = dataSource.getRepository(JobDefinition);
   const report: SyncReport = { added: [], changed: [], missing: [] };
   const existing = new Map((await repo.find()).map((row) => [row.name, row]));
@@ -46,7 +56,7 @@ export async function syncDefinitions(dataSource: DataSource, jobs: RegisteredJo
       const inserted = await repo
         .createQueryBuilder()
         .insert()
-        .values({ name: job.name, ...fields, active: job.active, activeSetBy: 'code', source: 'code', missing: false, firstSeen: now, lastSeen: now, updatedAt: now })
+        .values({ name: job.name, ...fields, active: job.active, activeSetBy: 'code', missing: false, firstSeen: now, lastSeen: now, updatedAt: now })
         .orIgnore()
         .execute();
       if ((inserted.identifiers?.length ?? 0) > 0) report.added.push(job.name);
@@ -61,7 +71,8 @@ export async function syncDefinitions(dataSource: DataSource, jobs: RegisteredJo
   }
   const inCode = new Set(jobs.map((job) => job.name));
   for (const row of existing.values()) {
-    if (row.source === 'code' && !inCode.has(row.name) && !row.missing) {
+    const authoritative = row.source === 'code' || (row.source === 'ini' && options.configFileLoaded);
+    if (authoritative && !inCode.has(row.name) && !row.missing) {
       await repo.update({ name: row.name }, { missing: true, updatedAt: now });
       report.missing.push(row.name);
     }
@@ -97,11 +108,14 @@ export async function ensureScheduledTasks(dataSource: DataSource, engine: Stora
       ]);
       continue;
     }
-    if (row.schedule === json && row.group === job.group && row.runAs === job.runAs) continue;
+    const payload = job.payload ? JSON.stringify(job.payload) : null;
+    const same = row.schedule === json && row.group === job.group && row.runAs === job.runAs;
+    // A scheduler.ini section edited only in its keyword arguments, priority or retries moves too.
+    if (same && row.payload === payload && row.priority === job.priority && row.retries === job.retries) continue;
     await repo.update(row.id, {
       schedule: json, group: job.group, priority: job.priority, retries: job.retries, runAs: job.runAs,
       repeats: schedule.limits.repeats, stopTime: schedule.limits.stopAt,
-      payload: job.payload ? JSON.stringify(job.payload) : null, updatedAt: now,
+      payload, updatedAt: now,
     });
     if (row.schedule !== json && first !== null) {
       // A running attempt keeps its lease; it re-queues itself on the new schedule when it ends.

@@ -121,6 +121,12 @@ export interface ClaimRequest {
   jobNames: string[];
   limit: number;
   now: Instant;
+  /**
+   * A per-job concurrency limit: `jobNames` then names exactly one job, claimers of that job are
+   * serialised (its definition row is locked), and at most `maxRunning` minus the job's RUNNING
+   * tasks (across the cluster) are claimed.
+   */
+  maxRunning?: number;
 }
 
 export interface StorageEngine {

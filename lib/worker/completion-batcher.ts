@@ -3,11 +3,15 @@ import type { StorageEngine, TaskOutcome } from '../storage/engine.js';
 import { settledWithin, sleep } from './timing.js';
 
 /**
- * Writes finished attempts in batches: the first outcome is flushed at once, and everything that
- * finishes while a write is in flight goes out together in the next one (one statement per batch
- * on PostgreSQL). A failed write (database gone) keeps the outcomes and retries with back-off, so
+ * Writes finished attempts in batches: a write starts as soon as the current turn of the event
+ * loop is over (a claimed batch of short tasks finishes within one turn, and goes out as one
+ * write), and everything that finishes while a write is in flight goes out together in the next
+ * one (one statement per batch on PostgreSQL, at most `MAX_BATCH` outcomes). A failed write (database gone) keeps the outcomes and retries with back-off, so
  * results survive a database restart.
  */
+/** Outcomes per write: bounds the statement's parameter arrays and the time a row lock is held. */
+const MAX_BATCH = 1000;
+
 export class CompletionBatcher {
   private pending: TaskOutcome[] = [];
   private flushing: Promise<void> | null = null;
@@ -43,9 +47,10 @@ export class CompletionBatcher {
 
   private async loop(): Promise<void> {
     try {
+      await new Promise<void>((resolve) => setImmediate(resolve));
       while (this.pending.length > 0) {
-        const batch = this.pending;
-        this.pending = [];
+        const batch = this.pending.length > MAX_BATCH ? this.pending.splice(0, MAX_BATCH) : this.pending;
+        if (batch === this.pending) this.pending = [];
         try {
           const fenced = await this.engine.complete(batch);
           this.retryDelayMs = 100;

@@ -6,6 +6,7 @@ import { RunningTask, type RunnerDeps } from '../execution/task-runner.js';
 import type { JobRegistry } from '../registry/job-registry.js';
 import type { ResolvedSchedulerOptions } from '../scheduler.options.js';
 import type { ClaimedTask, Instant, StorageEngine } from '../storage/engine.js';
+import { ClaimAhead } from './claim-ahead.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import { taskOutcome } from './task-outcome.js';
 import { settledWithin, sleep } from './timing.js';
@@ -14,8 +15,9 @@ import { WorkerHousekeeping } from './worker-housekeeping.js';
 type WorkerConfig = Exclude<ResolvedSchedulerOptions['worker'], false>;
 
 /**
- * The claim loop: keeps up to `concurrency` tasks running, claims again at once while claims come
- * back full, otherwise waits for a notification or the poll interval. Errors in handlers never
+ * The claim loop: keeps up to `concurrency` tasks running (and, for short tasks, a few claimed
+ * ahead: see `ClaimAhead`), claims again at once while claims come back full, otherwise waits for
+ * a notification or the poll interval. Errors in handlers never
  * reach this loop; errors talking to the database are logged and retried.
  */
 export class Worker {
@@ -36,6 +38,7 @@ export class Worker {
   /** True while `runDue()` owns claiming (testing helpers). */
   private draining = false;
   private claimInFlight: Promise<unknown> = Promise.resolve();
+  private readonly ahead: ClaimAhead;
 
   constructor(
     name: string,
@@ -47,6 +50,8 @@ export class Worker {
     dataSource: DataSource,
   ) {
     this.name = name;
+    this.plan = registry.claimPlan();
+    this.ahead = new ClaimAhead(config.concurrency, config.batchSize);
     this.batcher = new CompletionBatcher(engine, this.logger, (ids) => this.logger.warn(`Lease lost for task(s) ${ids.join(', ')}: results discarded`));
     this.housekeeping = new WorkerHousekeeping(this, engine, options, config, dataSource);
   }
@@ -89,6 +94,7 @@ export class Worker {
     this.wake();
     await this.loopDone;
     const deadline = Date.now() + graceMs;
+    if (graceMs > 0) this.startReady(); // claimed-ahead tasks start as slots free up, within the grace period
     while (this.running.size > 0 && Date.now() < deadline) {
       await settledWithin(Promise.race([...this.running.values()].map((t) => t.done)), deadline - Date.now());
     }
@@ -103,6 +109,10 @@ export class Worker {
   }
 
   abortAll(kind: AbortKind): void {
+    // Claimed-ahead tasks never started: without a lease they are dropped (rescue re-queues
+    // them), otherwise handed back at once.
+    const ready = this.ahead.take();
+    if (kind !== 'lease-lost') this.release(ready, 'released before it started: the worker is stopping; re-queued');
     for (const task of this.running.values()) task.abort(kind);
   }
 
@@ -115,12 +125,11 @@ export class Worker {
     const signal = this.stopping.signal;
     let failures = 0;
     while (!signal.aborted) {
-      const free = this.config.concurrency - this.running.size;
-      if (!this.claiming || this.draining || free <= 0) {
+      const limit = this.claiming && !this.draining ? this.ahead.want(this.running.size) : 0;
+      if (limit <= 0) {
         await this.waitForSlot(this.config.pollIntervalMs);
         continue;
       }
-      const limit = Math.min(free, this.config.batchSize);
       let claimed: ClaimedTask[] = [];
       try {
         claimed = await this.claim(limit);
@@ -131,7 +140,8 @@ export class Worker {
         await sleep(Math.min(100 * 2 ** failures, 5000));
         continue;
       }
-      for (const task of claimed) this.launch(task);
+      this.ahead.ready.push(...claimed);
+      this.startReady();
       if (claimed.length === limit) continue; // the queue may hold more: fetch again at once
       await this.engine.waitForWork(this.config.pollIntervalMs, signal); // the queue is empty: wait for news
     }
@@ -162,7 +172,8 @@ export class Worker {
           if (this.batcher.size > 0) continue;
           const more = await this.claim(this.config.batchSize);
           if (more.length === 0) return ran;
-          for (const task of more) this.launch(task);
+          this.ahead.ready.push(...more);
+          this.startReady();
           ran += more.length;
           continue;
         }
@@ -175,7 +186,7 @@ export class Worker {
   }
 
   private claim(limit: number): Promise<ClaimedTask[]> {
-    const claim = this.engine.claim({ worker: this.name, groups: this.config.groups, jobNames: this.registry.names(), limit, now: this.instant() });
+    const claim = this.claimPlanned(limit);
     this.claimInFlight = claim;
     this.claims++;
     this.claimsInFlight++;
@@ -183,13 +194,27 @@ export class Worker {
     return claim;
   }
 
+  /** Unlimited jobs in one claim; then each job with a concurrency limit in a claim of its own. */
+  private async claimPlanned(limit: number): Promise<ClaimedTask[]> {
+    const plan = this.plan;
+    const base = { worker: this.name, groups: this.config.groups, now: this.instant() };
+    const claimed = plan.unlimited.length > 0 ? await this.engine.claim({ ...base, jobNames: plan.unlimited, limit }) : [];
+    for (const job of plan.limited) {
+      if (claimed.length >= limit) break;
+      claimed.push(...(await this.engine.claim({ ...base, jobNames: [job.name], limit: limit - claimed.length, maxRunning: job.maxRunning })));
+    }
+    return claimed;
+  }
+
+  private readonly plan: ReturnType<JobRegistry['claimPlan']>;
+
   /** Claims started so far: an unchanged value means no claim started meanwhile. */
   claims = 0;
   private claimsInFlight = 0;
 
   /** True when every finished attempt is written and no claim is in flight. */
   get quiet(): boolean {
-    return this.batcher.idle && this.claimsInFlight === 0;
+    return this.batcher.idle && this.claimsInFlight === 0 && this.ahead.ready.length === 0;
   }
 
   /**
@@ -199,15 +224,25 @@ export class Worker {
    * their claim token.
    */
   releasePhantoms(tasks: ClaimedTask[]): void {
+    const phantoms = tasks.filter((task) => !this.running.has(task.id) && !this.ahead.holds(task.id));
+    this.release(phantoms, 'released: this worker no longer runs it (its claim or lease was lost with the connection); re-queued');
+  }
+
+  /** Hand claimed tasks back unrun: re-queued with an INTERRUPTED run, fenced by their claim token. */
+  private release(tasks: ClaimedTask[], message: string): void {
     for (const task of tasks) {
-      if (this.running.has(task.id)) continue;
       const now = this.options.clock.now();
       this.batcher.add(
-        taskOutcome(task, { status: 'INTERRUPTED', retryable: true, startTime: now, stopTime: now, result: null, message: 'released: this worker no longer runs it (its claim or lease was lost with the connection); re-queued', output: null, traceback: null }, {
+        taskOutcome(task, { status: 'INTERRUPTED', retryable: true, startTime: now, stopTime: now, result: null, message, output: null, traceback: null }, {
           worker: this.name, retryBackoffMs: this.options.retryBackoffMs, maxRetryBackoffMs: this.options.maxRetryBackoffMs,
         }),
       );
     }
+  }
+
+  /** Start claimed tasks while slots are free. */
+  private startReady(): void {
+    for (let task = this.ahead.next(this.running.size); task; task = this.ahead.next(this.running.size)) this.launch(task);
   }
 
   private waitForSlot(timeoutMs: number): Promise<void> {
@@ -228,6 +263,8 @@ export class Worker {
     this.running.set(task.id, running);
     void running.done.then((attempt) => {
       this.running.delete(task.id);
+      this.ahead.finished();
+      this.startReady();
       if (attempt.status === 'COMPLETED') this.counters.completed++;
       else this.counters.failed++;
       if (!attempt.leaseLost) {

@@ -68,6 +68,14 @@ class BehaviourJobs {
     return 'ok';
   }
 
+  @Job('one-at-a-time', { concurrency: 1 })
+  async oneAtATime() {
+    state.running++;
+    state.maxRunning = Math.max(state.maxRunning, state.running);
+    await sleep(40);
+    state.running--;
+  }
+
   @ScheduledTask('heartbeat.tick', { interval: 150, preventDrift: true, payload: { source: 'schedule' } })
   async tick(ctx: JobContext) {
     return { payload: ctx.payload as object, slot: ctx.scheduledFor };
@@ -147,6 +155,13 @@ describeForDialects('the worker', (dialect) => {
     const ids = await Promise.all(Array.from({ length: 9 }, () => t.scheduler.enqueue('counted')));
     for (const { id } of ids) await waitForTask(t.scheduler, id, ['COMPLETED']);
     expect(state.maxRunning).toBe(3);
+  });
+
+  it('never runs more tasks of a job than its own concurrency limit, whatever the worker could take', async () => {
+    state.maxRunning = 0;
+    const ids = await Promise.all(Array.from({ length: 5 }, () => t.scheduler.enqueue('one-at-a-time')));
+    for (const { id } of ids) await waitForTask(t.scheduler, id, ['COMPLETED']);
+    expect(state.maxRunning).toBe(1);
   });
 
   it('does not claim tasks of a deactivated job, and runs them once it is activated again', async () => {

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { StorageEngine } from '../../lib/storage/engine.js';
 import { createTestDataSource, type Dialect, describeForDialects } from '../support/databases.js';
+import { concurrencyLimitCases } from './contract/concurrency-limit.cases.js';
 import { enqueueAndClaimCases } from './contract/enqueue-claim.cases.js';
 import { type ContractContext, emptyTables } from './contract/fixtures.js';
 import { workerCases } from './contract/workers.cases.js';
@@ -38,6 +39,7 @@ export function describeEngineContract(dialect: Dialect, makeEngine: (dataSource
 
       describe('enqueue and claim', () => enqueueAndClaimCases(get));
       describe('write-back', () => writeBackCases(get));
+      describe('per-job concurrency limits', () => concurrencyLimitCases(get));
       describe('workers, rescue and expiry', () => workerCases(get));
     },
     [dialect],

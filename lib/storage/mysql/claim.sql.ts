@@ -7,6 +7,9 @@ export interface ClaimStatements {
   due: string;
   take: string;
   read: string;
+  /** Jobs with a concurrency limit: serialise their claimers on the definition row, then count. */
+  lockJob: string;
+  running: string;
 }
 
 /**
@@ -46,6 +49,8 @@ export function claimStatements(t: MysqlTables): ClaimStatements {
              FROM ${t.task}
             WHERE id IN (?)
             ORDER BY priority DESC, next_run_time, id`,
+    lockJob: `SELECT name FROM ${t.job} WHERE name = ? FOR UPDATE`,
+    running: `SELECT COUNT(*) AS n FROM ${t.task} WHERE job_name = ? AND status = 'RUNNING'`,
   };
 }
 
@@ -74,7 +79,15 @@ export async function claimTasks(db: MysqlConnections, sql: ClaimStatements, req
   const token = randomUUID();
   return db.transaction(async (session) => {
     const now = request.now;
-    const due = await session.rows(sql.due, [now, now, now, request.groups, request.jobNames, limit]);
+    let room = limit;
+    if (request.maxRunning !== undefined) {
+      // READ COMMITTED: the count after the lock sees every claim committed before ours.
+      await session.rows(sql.lockJob, [request.jobNames[0]]);
+      const [{ n }] = await session.rows(sql.running, [request.jobNames[0]]);
+      room = Math.min(limit, request.maxRunning - num(n));
+      if (room <= 0) return [];
+    }
+    const due = await session.rows(sql.due, [now, now, now, request.groups, request.jobNames, room]);
     if (due.length === 0) return [];
     const ids = due.map((row) => num(row.id));
     const at = num(due[0].now);

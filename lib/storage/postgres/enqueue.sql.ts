@@ -15,6 +15,10 @@ export interface EnqueueStatements {
  * rows, so the statement text (and its prepared plan) is the same for 1 task or 1,000.
  * `ON CONFLICT (uuid) DO NOTHING` makes the uuid an idempotency key even between two nodes
  * enqueuing at once: the second waits for the first's unique-index entry, then skips.
+ *
+ * The wake-up travels in the same statement (`pg_notify` in a one-time filter): one round trip
+ * per enqueue instead of two, and PostgreSQL still delivers it only when the transaction commits.
+ * (A batch whose uuids all existed wakes idle workers for nothing; they find no work and wait on.)
  */
 export function enqueueStatements(t: PgTables): EnqueueStatements {
   const insert = statement(
@@ -24,7 +28,8 @@ export function enqueueStatements(t: PgTables): EnqueueStatements {
                             $8::int[], $9::int[], $10::text[], $11::text[], $12::text[], $13::int[])
          WITH ORDINALITY AS i(uuid, job_name, payload, group_name, priority, next_run_time, stop_time,
                               timeout_ms, retries, run_as, queued_by, schedule, repeats, ord)
-     ), clock AS (SELECT ${DB_NOW_MS} AS now)
+     ), clock AS (SELECT ${DB_NOW_MS} AS now),
+     inserted AS (
      INSERT INTO ${t.task} (uuid, job_name, payload, status, group_name, priority, next_run_time, stop_time,
                             timeout_ms, retries, attempt, times_run, times_failed, repeats, schedule, run_as,
                             queued_by, stop_requested, created_at, updated_at)
@@ -34,7 +39,9 @@ export function enqueueStatements(t: PgTables): EnqueueStatements {
        FROM input i CROSS JOIN clock c
       ORDER BY i.ord
      ON CONFLICT (uuid) DO NOTHING
-     RETURNING id, uuid`,
+     RETURNING id, uuid
+     )
+     SELECT id, uuid FROM inserted WHERE (SELECT pg_notify('${CHANNEL}', NULL)::text) = ''`,
   );
   const lookup = statement('enqueue_lookup', `SELECT id, uuid FROM ${t.task} WHERE uuid = ANY($1::text[])`);
   const notify = statement('notify', `NOTIFY ${CHANNEL}`);
@@ -81,26 +88,24 @@ const missing = (tasks: NewTask[], inserted: IdRow[]): string[] => {
   return [...new Set(tasks.map((x) => x.uuid).filter((uuid) => !fresh.has(uuid)))];
 };
 
-/** Insert through the pool (autocommit), then wake idle workers. */
+/** Insert through the pool (autocommit); idle workers wake when it commits. */
 export async function enqueueWithPool(pool: Pool, sql: EnqueueStatements, tasks: NewTask[]): Promise<EnqueueResult[]> {
   if (tasks.length === 0) return [];
   const { rows } = await poolQuery<IdRow>(pool, sql.insert, columns(tasks));
   const others = missing(tasks, rows);
   const existing = others.length ? (await poolQuery<IdRow>(pool, sql.lookup, [others])).rows : [];
-  if (rows.length) await poolQuery(pool, sql.notify, []);
   return pair(tasks, rows, existing);
 }
 
 /**
- * Insert inside the caller's transaction. The NOTIFY goes through the same connection:
- * PostgreSQL holds it until COMMIT and drops it on ROLLBACK, so no worker wakes for a task it
- * cannot see yet.
+ * Insert inside the caller's transaction. The notification is part of the statement, so it
+ * travels with the transaction: PostgreSQL holds it until COMMIT and drops it on ROLLBACK, so no
+ * worker wakes for a task it cannot see yet.
  */
 export async function enqueueWithManager(manager: EntityManager, sql: EnqueueStatements, tasks: NewTask[]): Promise<EnqueueResult[]> {
   if (tasks.length === 0) return [];
   const rows = await managerQuery<IdRow>(manager, sql.insert, columns(tasks));
   const others = missing(tasks, rows);
   const existing = others.length ? await managerQuery<IdRow>(manager, sql.lookup, [others]) : [];
-  if (rows.length) await managerQuery(manager, sql.notify, []);
   return pair(tasks, rows, existing);
 }

@@ -13,6 +13,7 @@ import type {
   WorkerRecord,
 } from '../engine.js';
 import { ensureClaimIndex } from './claim-index.sql.js';
+import { claimLimitedTasks } from './claim-limited.sql.js';
 import { claimStatement, claimTasks } from './claim.sql.js';
 import { completeStatement, completeTasks } from './complete.sql.js';
 import { enqueueStatements, enqueueWithManager, enqueueWithPool } from './enqueue.sql.js';
@@ -92,6 +93,7 @@ export class PostgresEngine implements StorageEngine {
   }
 
   claim(request: ClaimRequest): Promise<ClaimedTask[]> {
+    if (request.maxRunning !== undefined) return claimLimitedTasks(this.pool, this.tables, this.sql.claim, request);
     return claimTasks(this.pool, this.sql.claim, request);
   }
 

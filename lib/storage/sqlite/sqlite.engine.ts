@@ -86,17 +86,27 @@ export class SqliteEngine implements StorageEngine {
   async claim(request: ClaimRequest): Promise<ClaimedTask[]> {
     if (request.limit <= 0 || request.groups.length === 0 || request.jobNames.length === 0) return [];
     const token = randomUUID();
-    const rows = await withBusyRetry(
-      () =>
-        this.statement('claim').all({
-          worker: request.worker,
-          token,
-          now: request.now ?? Date.now(),
-          groups: JSON.stringify(request.groups),
-          jobs: JSON.stringify(request.jobNames),
-          limit: request.limit,
-        }) as Row[],
-    );
+    const claim = (limit: number) =>
+      this.statement('claim').all({
+        worker: request.worker,
+        token,
+        now: request.now ?? Date.now(),
+        groups: JSON.stringify(request.groups),
+        jobs: JSON.stringify(request.jobNames),
+        limit,
+      }) as Row[];
+    const { maxRunning } = request;
+    const rows = await withBusyRetry(() => {
+      if (maxRunning === undefined) return claim(request.limit);
+      // A job with a concurrency limit: count and claim under one write lock (BEGIN IMMEDIATE).
+      return this.connection()
+        .transaction(() => {
+          const { n } = this.statement('runningOfJob').get(request.jobNames[0]) as { n: number };
+          const room = Math.min(request.limit, maxRunning - Number(n));
+          return room > 0 ? claim(room) : [];
+        })
+        .immediate();
+    });
     return rows.map(toClaimedTask);
   }
 

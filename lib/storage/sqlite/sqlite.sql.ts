@@ -33,6 +33,8 @@ export const SQLITE_SQL = {
     RETURNING "id", "uuid", "job_name", "payload", "group_name", "priority", "timeout_ms", "retries", "attempt",
       "times_run", "times_failed", "repeats", "schedule", "next_run_time", "run_as", "claim_token"`,
 
+  runningOfJob: `SELECT COUNT(*) AS n FROM {task} WHERE "job_name" = ? AND "status" = 'RUNNING'`,
+
   completeTask: `UPDATE {task} SET "status" = @status,
       "next_run_time" = CASE WHEN @status = 'QUEUED' THEN COALESCE(@nextRunTime, @now + @delayMs) ELSE "next_run_time" END,
       "attempt" = @nextAttempt, "times_run" = @timesRun, "times_failed" = @timesFailed, "last_run_time" = @stopTime,

@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { KronosError } from '../errors.js';
+import { SchedulerService } from '../service/scheduler.service.js';
+import type { TaskStatus } from '../types.js';
+
+/** What an action did, shown once on the next page. */
+export interface Flash {
+  kind: 'ok' | 'error';
+  text: string;
+}
+
+export type WorkerCommand = 'disable' | 'resume' | 'terminate' | 'kill';
+export const WORKER_COMMANDS: WorkerCommand[] = ['disable', 'resume', 'terminate', 'kill'];
+
+/** Finished tasks a retry may re-queue. */
+const RETRYABLE: TaskStatus[] = ['FAILED', 'TIMEOUT', 'EXPIRED', 'STOPPED'];
+/** Who queued what the dashboard queues, for the record. */
+const QUEUED_BY = 'kronos-dashboard';
+
+/** The dashboard's mutations, each one call of the public `SchedulerService`. */
+@Injectable()
+export class DashboardActions {
+  constructor(private readonly scheduler: SchedulerService) {}
+
+  /** Run an action; a Kronos error (unknown job, inactive job, bad payload) becomes an error flash. */
+  async attempt(action: () => Promise<string>): Promise<Flash> {
+    try {
+      return { kind: 'ok', text: await action() };
+    } catch (error) {
+      if (error instanceof KronosError || error instanceof SyntaxError) return { kind: 'error', text: error.message };
+      throw error;
+    }
+  }
+
+  async setActive(name: string, active: boolean): Promise<string> {
+    await (active ? this.scheduler.activate(name) : this.scheduler.deactivate(name));
+    return `Job "${name}" ${active ? 'activated' : 'deactivated'}.`;
+  }
+
+  /** `payloadText` is JSON typed by the admin; empty means the job's own payload. */
+  async runNow(name: string, payloadText: string): Promise<string> {
+    let payload: unknown;
+    if (payloadText.trim() !== '') {
+      try {
+        payload = JSON.parse(payloadText);
+      } catch (error) {
+        throw new SyntaxError(`The payload for "${name}" is not JSON: ${(error as Error).message}`);
+      }
+    }
+    const task = await this.scheduler.runNow(name, payload, { queuedBy: QUEUED_BY });
+    return `Job "${name}" queued to run now as task #${task.id}.`;
+  }
+
+  async stop(taskId: number): Promise<string> {
+    const status = await this.scheduler.stop(taskId);
+    return status === 'RUNNING' ? `Task #${taskId} is being stopped.` : `Task #${taskId} is ${status}.`;
+  }
+
+  /**
+   * Queue a finished task again as a new task: same job, payload, user, group, priority and
+   * limits. The user comes from the stored task, never from the request.
+   */
+  async retry(taskId: number): Promise<string> {
+    const { task } = await this.scheduler.status(taskId);
+    if (!RETRYABLE.includes(task.status)) throw new KronosError(`Task #${taskId} is ${task.status}; only ${RETRYABLE.join(', ')} tasks can be retried.`);
+    if (task.schedule !== null) throw new KronosError(`Task #${taskId} is the task of a recurring job; use "Run now" on the Jobs page instead.`);
+    const created = await this.scheduler.enqueue(task.jobName, task.payload === null ? undefined : JSON.parse(task.payload), {
+      runAs: task.runAs ?? undefined,
+      queuedBy: QUEUED_BY,
+      group: task.group,
+      priority: task.priority,
+      retries: task.retries,
+      timeout: task.timeoutMs ?? undefined,
+    });
+    return `Task #${taskId} queued again as task #${created.id}.`;
+  }
+
+  /** Address workers of one group (or all): the command is carried out on their next heartbeat. */
+  async commandWorkers(command: WorkerCommand, group: string | undefined): Promise<string> {
+    const groups = group === undefined ? undefined : [group];
+    const addressed = await {
+      disable: () => this.scheduler.disableWorkers(groups),
+      resume: () => this.scheduler.resumeWorkers(groups),
+      terminate: () => this.scheduler.terminateWorkers(groups),
+      kill: () => this.scheduler.killWorkers(groups),
+    }[command]();
+    const scope = group === undefined ? 'all groups' : `group "${group}"`;
+    return addressed.length === 0 ? `No worker of ${scope} could be told to ${command}.` : `Told ${addressed.length} worker(s) of ${scope} to ${command}: ${addressed.join(', ')}.`;
+  }
+}

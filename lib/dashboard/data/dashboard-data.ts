@@ -1,0 +1,58 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { Run } from '../../entities/index.js';
+import type { DashboardConfig } from '../dashboard.options.js';
+import { DASHBOARD_CONFIG } from '../dashboard.tokens.js';
+import type { PageRequest } from './keyset.js';
+import { loadOverview, RunBoundaries, type Overview } from './overview.js';
+import { FAILED_RUN_STATUSES, listRuns, type RunFilter, type RunRow } from './run-list.js';
+import { listTasks, type TaskFilter } from './task-list.js';
+
+/** How long the overview's figures are reused: every open page would otherwise recount them. */
+const OVERVIEW_TTL_MS = 2_000;
+
+/** Read-only queries behind the pages. Every mutation goes through `SchedulerService`. */
+@Injectable()
+export class DashboardData implements OnModuleInit {
+  private dataSource!: DataSource;
+  private overviewCache: { at: number; value: Promise<Overview> } | null = null;
+  private readonly boundaries = new RunBoundaries();
+
+  constructor(
+    @Inject(DASHBOARD_CONFIG) private readonly config: DashboardConfig,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  onModuleInit(): void {
+    this.dataSource = this.moduleRef.get<DataSource>(getDataSourceToken(this.config.dataSource) as string, { strict: false });
+  }
+
+  tasks(filter: TaskFilter, page: Omit<PageRequest, 'size'>, size = this.config.pageSize) {
+    return listTasks(this.dataSource, filter, { ...page, size });
+  }
+
+  runs(filter: RunFilter, page: Omit<PageRequest, 'size'>, size = this.config.pageSize) {
+    return listRuns(this.dataSource, filter, { ...page, size });
+  }
+
+  /** The latest failed, timed-out or lost runs, newest first (one index walk per status). */
+  async recentFailures(limit: number): Promise<RunRow[]> {
+    const pages = await Promise.all(FAILED_RUN_STATUSES.map((status) => this.runs({ status }, {}, limit)));
+    return pages.flatMap((p) => p.rows).sort((a, b) => b.id - a.id).slice(0, limit);
+  }
+
+  run(id: number): Promise<Run | null> {
+    return this.dataSource.getRepository(Run).findOneBy({ id });
+  }
+
+  overview(now = Date.now()): Promise<Overview> {
+    if (!this.overviewCache || now - this.overviewCache.at > OVERVIEW_TTL_MS) {
+      const value = loadOverview(this.dataSource, now, this.boundaries);
+      this.overviewCache = { at: now, value };
+      value.catch(() => (this.overviewCache = null));
+    }
+    return this.overviewCache.value;
+  }
+}

@@ -1,0 +1,41 @@
+import type { DataSource } from 'typeorm';
+import { Run } from '../../entities/index.js';
+import type { RunStatus } from '../../types.js';
+import { applyBounds, keysetPage, type Bounds, type Page, type PageRequest } from './keyset.js';
+
+export const RUN_STATUSES: RunStatus[] = ['COMPLETED', 'FAILED', 'TIMEOUT', 'STOPPED', 'INTERRUPTED', 'LOST', 'RUNNING'];
+/** Outcomes counted as failures in the overview. */
+export const FAILED_RUN_STATUSES: RunStatus[] = ['FAILED', 'TIMEOUT', 'LOST'];
+
+export interface RunFilter {
+  status?: RunStatus;
+  job?: string;
+  taskId?: number;
+}
+
+/** Output, result and traceback are read only when a run is opened. */
+const LIST_COLUMNS = ['id', 'taskId', 'jobName', 'status', 'worker', 'attempt', 'scheduledFor', 'startTime', 'stopTime', 'durationMs', 'message', 'runAs'] as const;
+
+export type RunRow = Pick<Run, (typeof LIST_COLUMNS)[number]>;
+
+/**
+ * One page of the Activity log. Indexes: `kronos_run_status (status, id)`, `kronos_run_job
+ * (job_name, id)`, `kronos_run_task (task_id)`. Status and job together have no index, so that
+ * combination searches a bounded range of ids per page.
+ */
+export async function listRuns(dataSource: DataSource, filter: RunFilter, page: PageRequest): Promise<Page<RunRow>> {
+  const fetch = (bounds: Bounds): Promise<RunRow[]> => {
+    const qb = dataSource.getRepository(Run).createQueryBuilder('r').select(LIST_COLUMNS.map((c) => `r.${c}`));
+    if (filter.taskId !== undefined) qb.andWhere('r.taskId = :taskId', { taskId: filter.taskId });
+    if (filter.status !== undefined) qb.andWhere('r.status = :status', { status: filter.status });
+    if (filter.job !== undefined) qb.andWhere('r.jobName = :job', { job: filter.job });
+    return applyBounds(qb, 'r', bounds).getMany();
+  };
+  const unindexed = filter.status !== undefined && filter.job !== undefined && filter.taskId === undefined;
+  return keysetPage(page, fetch, unindexed ? () => highestRunId(dataSource) : undefined);
+}
+
+export async function highestRunId(dataSource: DataSource): Promise<number> {
+  const row = await dataSource.getRepository(Run).createQueryBuilder('r').select('MAX(r.id)', 'max').getRawOne<{ max: string | number | null }>();
+  return Number(row?.max ?? 0);
+}

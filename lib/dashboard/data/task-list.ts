@@ -1,0 +1,77 @@
+import type { DataSource } from 'typeorm';
+import { Task } from '../../entities/index.js';
+import type { TaskStatus } from '../../types.js';
+import { applyBounds, keysetPage, mergeById, type Bounds, type Page, type PageRequest } from './keyset.js';
+
+export const TASK_STATUSES: TaskStatus[] = ['QUEUED', 'ASSIGNED', 'RUNNING', 'COMPLETED', 'FAILED', 'TIMEOUT', 'STOPPED', 'EXPIRED'];
+
+export interface TaskFilter {
+  status?: TaskStatus;
+  job?: string;
+  group?: string;
+}
+
+/** The columns a list shows; payload and output stay in the database until a task is opened. */
+const LIST_COLUMNS = [
+  'id', 'uuid', 'jobName', 'status', 'group', 'priority', 'nextRunTime', 'attempt', 'retries', 'timesRun', 'timesFailed',
+  'assignedWorker', 'runAs', 'progress', 'progressMessage', 'stopRequested', 'createdAt', 'updatedAt',
+] as const;
+
+export type TaskRow = Pick<Task, (typeof LIST_COLUMNS)[number]>;
+
+/**
+ * One page of tasks. Indexes: no filter walks the primary key, a status walks
+ * `kronos_task_status (status, id)`, a job with a status walks `kronos_task_job_status`. A job
+ * alone is one such walk per status, merged (each stops after a page). Group has no index of
+ * its own, so a group filter searches a bounded range of ids per page.
+ */
+export async function listTasks(dataSource: DataSource, filter: TaskFilter, page: PageRequest): Promise<Page<TaskRow>> {
+  const repo = dataSource.getRepository(Task);
+  const fetchOne = (bounds: Bounds, status: TaskStatus | undefined): Promise<TaskRow[]> => {
+    const qb = repo.createQueryBuilder('t').select(LIST_COLUMNS.map((c) => `t.${c}`));
+    if (status) qb.andWhere('t.status = :status', { status });
+    if (filter.job !== undefined) qb.andWhere('t.jobName = :job', { job: filter.job });
+    if (filter.group !== undefined) qb.andWhere('t.group = :group', { group: filter.group });
+    return applyBounds(qb, 't', bounds).getMany();
+  };
+  const fetch = async (bounds: Bounds): Promise<TaskRow[]> => {
+    if (filter.job === undefined || filter.status !== undefined) return fetchOne(bounds, filter.status);
+    return mergeById(await Promise.all(TASK_STATUSES.map((status) => fetchOne(bounds, status))), bounds);
+  };
+  const maxId = filter.group === undefined ? undefined : () => highestId(dataSource);
+  return keysetPage(page, fetch, maxId);
+}
+
+async function highestId(dataSource: DataSource): Promise<number> {
+  const row = await dataSource.getRepository(Task).createQueryBuilder('t').select('MAX(t.id)', 'max').getRawOne<{ max: string | number | null }>();
+  return Number(row?.max ?? 0);
+}
+
+/** At most `cap + 1` index entries are read per status: "10,000+" is as useful as an exact count. */
+export async function cappedStatusCounts(dataSource: DataSource, cap: number): Promise<Map<TaskStatus, number>> {
+  const counts = new Map<TaskStatus, number>();
+  for (const status of TASK_STATUSES) {
+    const row = await dataSource
+      .createQueryBuilder()
+      .select('COUNT(*)', 'n')
+      .from((sub) => sub.select('t.id', 'id').from(Task, 't').where('t.status = :status', { status }).limit(cap + 1), 'capped')
+      .getRawOne<{ n: string | number }>();
+    counts.set(status, Number(row?.n ?? 0));
+  }
+  return counts;
+}
+
+/** The due QUEUED task waiting longest (read through the partial claim index). */
+export async function longestWaiting(dataSource: DataSource, now: number): Promise<{ id: number; since: number } | null> {
+  const task = await dataSource
+    .getRepository(Task)
+    .createQueryBuilder('t')
+    .select(['t.id', 't.nextRunTime'])
+    .where("t.status = 'QUEUED'")
+    .andWhere('t.nextRunTime <= :now', { now })
+    .orderBy('t.nextRunTime', 'ASC')
+    .addOrderBy('t.id', 'ASC')
+    .limit(1)
+    .getOne();
+  return task ? { id: task.id, since: task.nextRunTime } : null;
+}

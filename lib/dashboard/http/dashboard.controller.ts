@@ -1,0 +1,175 @@
+import { Body, Controller, Get, Inject, NotFoundException, Param, Post, Query, Req, Res, UseGuards, type Type } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { TaskNotFoundError } from '../../errors.js';
+import { SchedulerService } from '../../service/scheduler.service.js';
+import type { JobInfo } from '../../service/views.js';
+import { DashboardActions, WORKER_COMMANDS, type Flash, type WorkerCommand } from '../dashboard-actions.js';
+import type { DashboardConfig } from '../dashboard.options.js';
+import { DASHBOARD_CONFIG } from '../dashboard.tokens.js';
+import { DashboardData } from '../data/dashboard-data.js';
+import { redactedPayload } from '../redact.js';
+import { html, type SafeHtml } from '../view/html.js';
+import { layout, type PageContext } from '../view/layout.js';
+import { jobsPage } from '../view/pages/jobs.page.js';
+import { overviewPage } from '../view/pages/overview.page.js';
+import { runDetailPage, runsPage } from '../view/pages/runs.page.js';
+import { taskDetailPage } from '../view/pages/task-detail.page.js';
+import { tasksPage } from '../view/pages/tasks.page.js';
+import { workersPage } from '../view/pages/workers.page.js';
+import { DashboardAccessGuard, DashboardMutationGuard } from './dashboard-access.js';
+import { actionRedirect, pageContext, setFlash } from './page-context.js';
+import { backTarget, id, pageCursor, runFilter, taskFilter, text, type Query as QueryValues } from './params.js';
+import { redirect, sendHtml, type DashboardRequest } from './request-io.js';
+
+/** Job definitions change only with deploys and admin toggles; pages reuse them this long. */
+const JOBS_TTL_MS = 2_000;
+
+/** The dashboard's routes, mounted at `path` (below any global prefix). */
+export function createDashboardController(path: string): Type<unknown> {
+  @Controller(path)
+  @UseGuards(DashboardAccessGuard)
+  class SchedulerDashboardController {
+    private jobsCache: { at: number; value: Promise<JobInfo[]> } | null = null;
+
+    constructor(
+      @Inject(DASHBOARD_CONFIG) private readonly config: DashboardConfig,
+      private readonly adapterHost: HttpAdapterHost,
+      private readonly scheduler: SchedulerService,
+      private readonly data: DashboardData,
+      private readonly actions: DashboardActions,
+    ) {}
+
+    private get adapter() {
+      return this.adapterHost.httpAdapter;
+    }
+
+    @Get()
+    async overview(@Req() req: DashboardRequest, @Res() res: unknown) {
+      const ctx = pageContext(this.adapter, this.config, req, res, 0);
+      const [overview, workers, recentFailures] = await Promise.all([this.data.overview(ctx.now), this.scheduler.workers(), this.data.recentFailures(5)]);
+      sendHtml(this.adapter, res, overviewPage(ctx, { overview, workers, recentFailures }), ctx.nonce);
+    }
+
+    @Get('jobs')
+    async jobs(@Req() req: DashboardRequest, @Res() res: unknown) {
+      const ctx = pageContext(this.adapter, this.config, req, res, 1);
+      sendHtml(this.adapter, res, jobsPage(ctx, await this.scheduler.listJobs()), ctx.nonce);
+    }
+
+    @Get('tasks')
+    async tasks(@Query() query: QueryValues, @Req() req: DashboardRequest, @Res() res: unknown) {
+      const ctx = pageContext(this.adapter, this.config, req, res, 1);
+      const filter = taskFilter(query ?? {});
+      const cursor = pageCursor(query ?? {});
+      const [page, jobs] = await Promise.all([this.data.tasks(filter, cursor), this.jobList()]);
+      const groups = [...new Set(jobs.map((j) => j.group))].sort();
+      const atNewest = cursor.before === undefined && cursor.after === undefined;
+      sendHtml(this.adapter, res, tasksPage(ctx, { filter, page, jobs: jobs.map((j) => j.name), groups, atNewest }), ctx.nonce);
+    }
+
+    @Get('tasks/:id')
+    async task(@Param('id') taskId: string, @Req() req: DashboardRequest, @Res() res: unknown) {
+      const ctx = pageContext(this.adapter, this.config, req, res, 2);
+      const view = await this.taskView(id(taskId));
+      if (!view) return this.notFound(ctx, res, 'tasks', `Task ${taskId} does not exist.`);
+      const [payload, runs] = await Promise.all([this.payload(view.task.jobName, view.task.payload), this.data.runs({ taskId: view.task.id }, {}, 20)]);
+      sendHtml(this.adapter, res, taskDetailPage(ctx, { task: view.task, payload, runs }), ctx.nonce);
+    }
+
+    @Get('runs')
+    async runs(@Query() query: QueryValues, @Req() req: DashboardRequest, @Res() res: unknown) {
+      const ctx = pageContext(this.adapter, this.config, req, res, 1);
+      const filter = runFilter(query ?? {});
+      const cursor = pageCursor(query ?? {});
+      const [page, jobs] = await Promise.all([this.data.runs(filter, cursor), this.jobList()]);
+      const atNewest = cursor.before === undefined && cursor.after === undefined;
+      sendHtml(this.adapter, res, runsPage(ctx, { filter, page, jobs: jobs.map((j) => j.name), atNewest }), ctx.nonce);
+    }
+
+    @Get('runs/:id')
+    async run(@Param('id') runId: string, @Req() req: DashboardRequest, @Res() res: unknown) {
+      const ctx = pageContext(this.adapter, this.config, req, res, 2);
+      const key = id(runId);
+      const run = key === undefined ? null : await this.data.run(key);
+      if (!run) return this.notFound(ctx, res, 'runs', `Run ${runId} does not exist.`);
+      const view = await this.taskView(run.taskId);
+      const payload = view ? await this.payload(run.jobName, view.task.payload) : null;
+      sendHtml(this.adapter, res, runDetailPage(ctx, { run, payload }), ctx.nonce);
+    }
+
+    @Get('workers')
+    async workers(@Req() req: DashboardRequest, @Res() res: unknown) {
+      const ctx = pageContext(this.adapter, this.config, req, res, 1);
+      sendHtml(this.adapter, res, workersPage(ctx, await this.scheduler.workers()), ctx.nonce);
+    }
+
+    /** Every mutation: guarded (read-only, cross-origin, CSRF), then a redirect back with a flash. */
+    @Post('actions/:action')
+    @UseGuards(DashboardMutationGuard)
+    async act(@Param('action') action: string, @Body() body: unknown, @Req() req: DashboardRequest, @Res() res: unknown) {
+      const form = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+      const [flash, fallback] = await this.perform(action, form);
+      this.jobsCache = null;
+      setFlash(this.adapter, req, res, flash);
+      redirect(this.adapter, res, actionRedirect(this.adapter, req, backTarget(form.back, fallback)));
+    }
+
+    private async perform(action: string, form: Record<string, unknown>): Promise<[Flash, string]> {
+      const missing = (what: string): Flash => ({ kind: 'error', text: `The form did not say which ${what}.` });
+      const name = text(form.name);
+      const taskId = id(form.task);
+      switch (action) {
+        case 'activate':
+        case 'deactivate':
+          return [name === undefined ? missing('job') : await this.actions.attempt(() => this.actions.setActive(name, action === 'activate')), 'jobs'];
+        case 'run-now': {
+          const payload = typeof form.payload === 'string' ? form.payload : '';
+          return [name === undefined ? missing('job') : await this.actions.attempt(() => this.actions.runNow(name, payload)), 'jobs'];
+        }
+        case 'stop':
+          return [taskId === undefined ? missing('task') : await this.actions.attempt(() => this.actions.stop(taskId)), 'tasks'];
+        case 'retry':
+          return [taskId === undefined ? missing('task') : await this.actions.attempt(() => this.actions.retry(taskId)), 'tasks'];
+        case 'workers': {
+          const command = form.command as WorkerCommand;
+          if (!WORKER_COMMANDS.includes(command)) return [missing('command'), 'workers'];
+          return [await this.actions.attempt(() => this.actions.commandWorkers(command, text(form.group, 64))), 'workers'];
+        }
+        default:
+          throw new NotFoundException(`No dashboard action "${action}".`);
+      }
+    }
+
+    private jobList(): Promise<JobInfo[]> {
+      const now = Date.now();
+      if (!this.jobsCache || now - this.jobsCache.at > JOBS_TTL_MS) {
+        const value = this.scheduler.listJobs();
+        this.jobsCache = { at: now, value };
+        value.catch(() => (this.jobsCache = null));
+      }
+      return this.jobsCache.value;
+    }
+
+    /** A stored payload as the page may show it: sensitive fields redacted, everything for a job no longer in code. */
+    private async payload(jobName: string, json: string | null): Promise<string | null> {
+      const job = (await this.jobList()).find((j) => j.name === jobName);
+      return redactedPayload(json, job?.sensitive ?? [], !job || job.missing);
+    }
+
+    private async taskView(taskId: number | undefined) {
+      if (taskId === undefined) return null;
+      try {
+        return await this.scheduler.status(taskId);
+      } catch (error) {
+        if (error instanceof TaskNotFoundError) return null;
+        throw error;
+      }
+    }
+
+    private notFound(ctx: PageContext, res: unknown, page: 'tasks' | 'runs', message: string): void {
+      const body: SafeHtml = layout(ctx, page, 'Not found', html`<p>${message}</p><p><a href="${ctx.root}${page}">Back to ${page}</a></p>`);
+      sendHtml(this.adapter, res, body, ctx.nonce, 404);
+    }
+  }
+  return SchedulerDashboardController;
+}

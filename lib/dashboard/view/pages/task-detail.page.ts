@@ -1,0 +1,39 @@
+import type { Task } from '../../../entities/index.js';
+import type { Page } from '../../data/keyset.js';
+import type { RunRow } from '../../data/run-list.js';
+import { formatDuration, when } from '../format.js';
+import { html, query, type SafeHtml } from '../html.js';
+import { layout, type PageContext } from '../layout.js';
+import { runsTable } from './runs.page.js';
+import { isRecurringTask, taskActions, taskState } from './tasks.page.js';
+
+export function taskDetailPage(ctx: PageContext, data: { task: Task; payload: string | null; runs: Page<RunRow> }): SafeHtml {
+  const { task } = data;
+  const tz = ctx.config.timezone;
+  const content = html`<section id="task" data-live>
+<div class="actions">${taskActions(ctx, task)}</div>
+<h2>Task</h2>
+<dl class="fields">
+<dt>Job</dt><dd><a href="${ctx.root}tasks${query({ job: task.jobName })}">${task.jobName}</a>${isRecurringTask(task) ? html` <span class="muted">(the recurring task of this job)</span>` : ''}</dd>
+<dt>Status</dt><dd>${taskState(task)}</dd>
+<dt>uuid</dt><dd>${task.uuid}</dd>
+<dt>Group / priority</dt><dd>${task.group} / ${task.priority}</dd>
+<dt>Due</dt><dd>${when(task.nextRunTime, tz, ctx.now)}</dd>
+<dt>Expires</dt><dd>${when(task.stopTime, tz, ctx.now)}</dd>
+<dt>Attempt</dt><dd>${task.attempt} of ${task.retries + 1} · ran ${task.timesRun} time(s), failed ${task.timesFailed}</dd>
+<dt>Timeout</dt><dd>${formatDuration(task.timeoutMs)}</dd>
+<dt>Runs as</dt><dd>${task.runAs ?? html`<span class="muted">no user</span>`}</dd>
+<dt>Queued by</dt><dd>${task.queuedBy ?? html`<span class="muted">–</span>`}</dd>
+<dt>Worker</dt><dd>${task.assignedWorker ?? html`<span class="muted">–</span>`}${task.claimedAt ? html` <span class="muted">claimed ${when(task.claimedAt, tz, ctx.now)}</span>` : ''}</dd>
+<dt>Last run</dt><dd>${when(task.lastRunTime, tz, ctx.now)}</dd>
+<dt>Created / updated</dt><dd>${when(task.createdAt, tz, ctx.now)} / ${when(task.updatedAt, tz, ctx.now)}</dd>
+</dl>
+<h2>Payload</h2>
+${data.payload === null ? html`<p class="muted">No payload.</p>` : html`<pre data-payload>${data.payload}</pre>`}
+${task.output ? html`<h2>Output so far</h2><pre>${task.output}</pre>` : ''}
+<h2>Runs of this task</h2>
+${runsTable(ctx, data.runs.rows)}
+${data.runs.older !== null ? html`<p><a href="${ctx.root}runs${query({ task: task.id })}">All runs of this task ›</a></p>` : ''}
+</section>`;
+  return layout(ctx, 'tasks', `Task #${task.id}`, content);
+}

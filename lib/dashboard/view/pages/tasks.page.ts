@@ -1,0 +1,64 @@
+import type { TaskStatus } from '../../../types.js';
+import type { Page } from '../../data/keyset.js';
+import { TASK_STATUSES, type TaskFilter, type TaskRow } from '../../data/task-list.js';
+import { badge, when } from '../format.js';
+import { html, query, type SafeHtml } from '../html.js';
+import { actionForm, layout, pager, type PageContext } from '../layout.js';
+
+const STOPPABLE: TaskStatus[] = ['QUEUED', 'ASSIGNED', 'RUNNING'];
+const RETRYABLE: TaskStatus[] = ['FAILED', 'TIMEOUT', 'EXPIRED', 'STOPPED'];
+const TABS: [string, TaskStatus | undefined][] = [['All', undefined], ['Queued', 'QUEUED'], ['Running', 'RUNNING'], ['Failed', 'FAILED'], ['Timed out', 'TIMEOUT'], ['Stopped', 'STOPPED'], ['Completed', 'COMPLETED']];
+
+export const isRecurringTask = (task: { uuid: string }) => task.uuid.startsWith('kronos:schedule:');
+
+/** A task's live state: a progress bar while it runs. */
+export function taskState(task: Pick<TaskRow, 'status' | 'progress' | 'progressMessage' | 'stopRequested'>): SafeHtml {
+  const running = task.status === 'RUNNING';
+  return html`${badge(task.status)}${running && task.stopRequested ? html` <span class="muted">stopping…</span>` : ''}${
+    running ? html`<div><progress max="100" value="${task.progress ?? 0}" aria-label="progress">${task.progress ?? 0}%</progress> <span class="muted">${task.progress ?? 0}% ${task.progressMessage ?? ''}</span></div>` : ''
+  }`;
+}
+
+export function taskActions(ctx: PageContext, task: Pick<TaskRow, 'id' | 'uuid' | 'status' | 'stopRequested'>): SafeHtml {
+  const stop = STOPPABLE.includes(task.status) && !task.stopRequested;
+  const retry = RETRYABLE.includes(task.status) && !isRecurringTask(task);
+  const confirm = isRecurringTask(task)
+    ? `Task #${task.id} is the recurring task of its job: stopping it ends the schedule for good. Stop it?`
+    : `Stop task #${task.id}?`;
+  return html`${stop ? actionForm(ctx, 'stop', { task: task.id }, 'Stop', { danger: true, confirm }) : ''}${
+    retry ? actionForm(ctx, 'retry', { task: task.id }, 'Retry') : ''
+  }`;
+}
+
+function filters(ctx: PageContext, filter: TaskFilter, jobs: string[], groups: string[]): SafeHtml {
+  const option = (value: string, selected: string | undefined, label = value) => html`<option value="${value}"${value === (selected ?? '') ? html` selected` : ''}>${label}</option>`;
+  return html`<div class="tabs">${TABS.map(([label, status]) => html`<a href="${ctx.root}tasks${query({ status, job: filter.job, group: filter.group })}" class="${status === filter.status ? 'current' : ''}">${label}</a>`)}</div>
+<form class="filters" method="get" action="${ctx.root}tasks">
+<label>Status<select name="status">${option('', filter.status, 'any')}${TASK_STATUSES.map((s) => option(s, filter.status))}</select></label>
+<label>Job<select name="job">${option('', filter.job, 'any')}${jobs.map((j) => option(j, filter.job))}</select></label>
+<label>Group<select name="group">${option('', filter.group, 'any')}${groups.map((g) => option(g, filter.group))}</select></label>
+<button type="submit">Filter</button>
+</form>`;
+}
+
+export function tasksPage(ctx: PageContext, data: { filter: TaskFilter; page: Page<TaskRow>; jobs: string[]; groups: string[]; atNewest: boolean }): SafeHtml {
+  const { filter, page } = data;
+  const tz = ctx.config.timezone;
+  const content = html`${filters(ctx, filter, data.jobs, data.groups)}
+<section id="tasks" data-live>
+${page.searched ? html`<p class="notice">Filtering by group has no index: tasks #${page.searched.from}–#${page.searched.to} were searched for this page.</p>` : ''}
+${
+  page.rows.length === 0
+    ? html`<p class="muted">No task matches.</p>`
+    : html`<table><thead><tr><th>Task</th><th>Job</th><th>Status</th><th>Group</th><th class="num">Priority</th><th>Due</th><th class="num">Attempt</th><th>Runs as</th><th>Worker</th><th></th></tr></thead><tbody>
+${page.rows.map(
+  (t) => html`<tr data-task="${t.id}"><td><a href="${ctx.root}tasks/${t.id}">#${t.id}</a>${isRecurringTask(t) ? html` <span class="muted">recurring</span>` : ''}</td>
+<td>${t.jobName}</td><td>${taskState(t)}</td><td>${t.group}</td><td class="num">${t.priority}</td>
+<td>${when(t.nextRunTime, tz, ctx.now)}</td><td class="num">${t.attempt}/${t.retries + 1}</td>
+<td>${t.runAs ?? html`<span class="muted">–</span>`}</td><td>${t.assignedWorker ?? ''}</td><td><div class="actions">${taskActions(ctx, t)}</div></td></tr>`,
+)}</tbody></table>`
+}
+${pager(ctx, 'tasks', { status: filter.status, job: filter.job, group: filter.group }, page, data.atNewest)}
+</section>`;
+  return layout(ctx, 'tasks', 'Tasks', content);
+}

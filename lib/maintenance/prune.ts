@@ -1,0 +1,81 @@
+import { In, IsNull, LessThan, Not, Like, type DataSource, type FindOptionsWhere } from 'typeorm';
+import { Run, Task } from '../entities/index.js';
+import type { RunStatus, TaskStatus } from '../types.js';
+
+/** Run statuses that `prune` may delete: every status but RUNNING. */
+export const PRUNABLE_RUN_STATUSES: readonly RunStatus[] = ['COMPLETED', 'FAILED', 'TIMEOUT', 'STOPPED', 'INTERRUPTED', 'LOST'];
+/** Task statuses that `prune` may delete: finished ones only. */
+export const PRUNABLE_TASK_STATUSES: readonly TaskStatus[] = ['COMPLETED', 'FAILED', 'TIMEOUT', 'STOPPED', 'EXPIRED'];
+
+export interface PruneOptions {
+  /** Delete what is older than this instant (epoch ms): runs by start time, tasks by last update. */
+  before: number;
+  /** Only rows with these statuses (a run status, a task status or both). Default: every finished status. */
+  statuses?: readonly string[];
+  /** Rows deleted per statement. Default 1000. */
+  batchSize?: number;
+  /** Told after each batch, with the totals so far. */
+  onProgress?: (done: PruneCounts) => void;
+  /** Checked between batches: an aborted prune stops after the current batch. */
+  signal?: AbortSignal;
+}
+
+export interface PruneCounts {
+  runs: number;
+  tasks: number;
+}
+
+/**
+ * Which rows a prune deletes. Recurring task rows (one per scheduled job: they carry the
+ * schedule) and unfinished tasks are never deleted, whatever their age.
+ */
+function filters(options: PruneOptions) {
+  const wanted = options.statuses ? new Set(options.statuses) : null;
+  const runStatuses = PRUNABLE_RUN_STATUSES.filter((s) => !wanted || wanted.has(s));
+  const taskStatuses = PRUNABLE_TASK_STATUSES.filter((s) => !wanted || wanted.has(s));
+  const runs: FindOptionsWhere<Run> = { startTime: LessThan(options.before), status: In(runStatuses) };
+  const tasks: FindOptionsWhere<Task> = {
+    updatedAt: LessThan(options.before),
+    status: In(taskStatuses),
+    schedule: IsNull(),
+    uuid: Not(Like('kronos:schedule:%')),
+  };
+  return { runs: runStatuses.length ? runs : null, tasks: taskStatuses.length ? tasks : null };
+}
+
+/** How many rows `prune(options)` would delete now. */
+export async function countPrunable(dataSource: DataSource, options: PruneOptions): Promise<PruneCounts> {
+  const where = filters(options);
+  return {
+    runs: where.runs ? await dataSource.getRepository(Run).countBy(where.runs) : 0,
+    tasks: where.tasks ? await dataSource.getRepository(Task).countBy(where.tasks) : 0,
+  };
+}
+
+/**
+ * Delete old runs, then old finished tasks, in batches of `batchSize` rows (select the ids, then
+ * delete them), so no statement holds locks for long and a big backlog never blocks workers.
+ */
+export async function prune(dataSource: DataSource, options: PruneOptions): Promise<PruneCounts> {
+  const where = filters(options);
+  const batchSize = options.batchSize ?? 1000;
+  const done: PruneCounts = { runs: 0, tasks: 0 };
+  const steps: [keyof PruneCounts, typeof Run | typeof Task, FindOptionsWhere<Run> | FindOptionsWhere<Task> | null][] = [
+    ['runs', Run, where.runs],
+    ['tasks', Task, where.tasks],
+  ];
+  for (const [key, entity, filter] of steps) {
+    if (!filter) continue;
+    const repo = dataSource.getRepository<Run | Task>(entity);
+    for (;;) {
+      if (options.signal?.aborted) return done;
+      const rows = await repo.find({ select: { id: true }, where: filter, order: { id: 'ASC' }, take: batchSize });
+      if (rows.length === 0) break;
+      await repo.delete(rows.map((row) => row.id));
+      done[key] += rows.length;
+      options.onProgress?.({ ...done });
+      if (rows.length < batchSize) break;
+    }
+  }
+  return done;
+}

@@ -1,0 +1,49 @@
+import { Logger } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import type { Clock, ResolvedSchedulerOptions } from '../scheduler.options.js';
+import { prune } from './prune.js';
+
+/**
+ * The `retention` option: every `interval`, delete runs and finished tasks older than
+ * `olderThan` (see `prune`). Runs in processes that run a worker; several processes pruning at
+ * once only delete the same rows once.
+ */
+export class Retention {
+  private readonly logger = new Logger('Kronos');
+  private readonly stopping = new AbortController();
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly options: NonNullable<ResolvedSchedulerOptions['retention']>,
+    private readonly clock: Clock,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.pruneNow(), this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stop the timer and wait for a prune in progress (it stops after its current batch). */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.stopping.abort();
+    await this.running;
+  }
+
+  /** Prune once now, unless a prune is already in progress. */
+  pruneNow(): Promise<void> {
+    this.running ??= prune(this.dataSource, {
+      before: this.clock.now() - this.options.olderThanMs,
+      batchSize: this.options.batchSize,
+      signal: this.stopping.signal,
+    })
+      .then(({ runs, tasks }) => {
+        if (runs + tasks > 0) this.logger.log(`Retention deleted ${runs} run(s) and ${tasks} finished task(s)`);
+      })
+      .catch((error) => this.logger.error(`Retention failed: ${(error as Error).message}`))
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+}

@@ -1,0 +1,169 @@
+import { Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { of } from 'rxjs';
+import type { Browser } from 'playwright-core';
+import { DashboardGuardMissingError, InvalidDashboardOptionError, SchedulerDashboardModule } from '../../lib/index.js';
+import { CollectingLogger } from '../support/test-app.js';
+import { adminContext, launchChromium, screenshot } from './support/browser.js';
+import { ADMIN_HEADER, ADMIN_TOKEN, bootDashboardApp, type DashboardApp } from './support/dashboard-app.js';
+import { DashboardTestJobs } from './support/jobs.js';
+
+/** A guard class the application does not provide anywhere: the dashboard builds it. */
+@Injectable()
+class HeaderGuard implements CanActivate {
+  canActivate(context: ExecutionContext) {
+    const request = context.switchToHttp().getRequest<{ headers: Record<string, string> }>();
+    return Promise.resolve(request.headers[ADMIN_HEADER] === ADMIN_TOKEN);
+  }
+}
+
+const admin = { [ADMIN_HEADER]: ADMIN_TOKEN };
+
+describe('Dashboard security', () => {
+  describe('start-up', () => {
+    it('fails without a guard, naming the path and the way out', async () => {
+      const boot = bootDashboardApp({ dashboard: SchedulerDashboardModule.register({ path: '/scheduler' }) });
+      await expect(boot).rejects.toThrow(DashboardGuardMissingError);
+      await expect(boot).rejects.toThrow(/dashboard at "\/scheduler" has no guard.*insecure: true/);
+    });
+
+    it('fails without a guard from registerAsync too', async () => {
+      const boot = bootDashboardApp({ dashboard: SchedulerDashboardModule.registerAsync({ useFactory: () => ({ readOnly: true }) }) });
+      await expect(boot).rejects.toThrow(DashboardGuardMissingError);
+    });
+
+    it('starts without a guard only with insecure: true, and warns about it', async () => {
+      const logger = new CollectingLogger();
+      const d = await bootDashboardApp({ dashboard: SchedulerDashboardModule.register({ path: '/ops', insecure: true }), path: '/ops', logger });
+      try {
+        expect(logger.messages('warn').join('\n')).toMatch(/dashboard at \/ops is mounted WITHOUT a guard/);
+        expect((await fetch(`${d.url}/jobs`)).status).toBe(200);
+      } finally {
+        await d.close();
+      }
+    });
+
+    it('rejects invalid options with a typed error', async () => {
+      expect(() => SchedulerDashboardModule.register({ path: '/jobs/:id', insecure: true })).toThrow(InvalidDashboardOptionError);
+      await expect(bootDashboardApp({ dashboardOptions: { pageSize: 0 } })).rejects.toThrow(/pageSize 0: must be an integer from 1 to 500/);
+      await expect(bootDashboardApp({ dashboardOptions: { refreshInterval: '10ms' } })).rejects.toThrow(InvalidDashboardOptionError);
+      await expect(bootDashboardApp({ dashboardOptions: { trustedOrigins: ['https://admin.example.com/path'] } })).rejects.toThrow(/trustedOrigins/);
+      await expect(bootDashboardApp({ dashboard: SchedulerDashboardModule.register({ guard: {} as CanActivate }) })).rejects.toThrow(/guard .* must be a CanActivate/);
+    });
+  });
+
+  describe('guards', () => {
+    it('accepts a guard class the application does not provide, and async verdicts', async () => {
+      const d = await bootDashboardApp({ dashboard: SchedulerDashboardModule.register({ path: '/scheduler', guard: HeaderGuard }) });
+      try {
+        expect((await fetch(`${d.url}/jobs`, { headers: admin })).status).toBe(200);
+        expect((await fetch(`${d.url}/jobs`)).status).toBe(403);
+      } finally {
+        await d.close();
+      }
+    });
+
+    it('accepts a guard instance with an Observable verdict, and lets it answer 401 itself', async () => {
+      const guard: CanActivate = {
+        canActivate: (context) => {
+          const { headers } = context.switchToHttp().getRequest<{ headers: Record<string, string> }>();
+          if (!headers.authorization) throw new UnauthorizedException();
+          return of(headers.authorization === 'Bearer admin');
+        },
+      };
+      const d = await bootDashboardApp({ dashboard: SchedulerDashboardModule.register({ path: '/scheduler', guard }) });
+      try {
+        expect((await fetch(d.url)).status).toBe(401);
+        expect((await fetch(d.url, { headers: { authorization: 'Bearer someone' } })).status).toBe(403);
+        expect((await fetch(d.url, { headers: { authorization: 'Bearer admin' } })).status).toBe(200);
+      } finally {
+        await d.close();
+      }
+    });
+  });
+
+  describe('read-only', () => {
+    let browser: Browser;
+    let d: DashboardApp;
+    beforeAll(async () => {
+      browser = await launchChromium();
+      d = await bootDashboardApp({ providers: [DashboardTestJobs], dashboardOptions: { readOnly: true } });
+    });
+    afterAll(async () => {
+      await d?.close();
+      await browser?.close();
+    });
+
+    it('shows no action in any page', async () => {
+      const { id } = await d.scheduler.enqueue('slow');
+      const context = await adminContext(browser);
+      try {
+        const page = await context.newPage();
+        for (const path of ['', '/jobs', '/tasks', `/tasks/${id}`, '/runs', '/workers']) {
+          await page.goto(`${d.url}${path}`);
+          expect(await page.locator('form[method="post"]').count()).toBe(0);
+          expect(await page.getByRole('button', { name: /Deactivate|Run now|Stop|Retry|Disable|Kill/ }).count()).toBe(0);
+        }
+        expect(await page.locator('header').textContent()).toContain('read-only');
+        await page.goto(`${d.url}/jobs`);
+        await screenshot(page, 'read-only-jobs');
+      } finally {
+        await context.close();
+        await d.scheduler.stop(id);
+      }
+    });
+
+    it('refuses every mutation, even with a valid CSRF token', async () => {
+      const context = await adminContext(browser);
+      try {
+        const page = await context.newPage();
+        await page.goto(`${d.url}/jobs`);
+        const token = (await context.cookies()).find((c) => c.name === 'kronos_csrf')!.value;
+        for (const action of ['deactivate', 'run-now', 'stop', 'retry', 'workers']) {
+          const answer = await page.evaluate(
+            async ([url, csrf]) => {
+              const response = await fetch(url, { method: 'POST', body: new URLSearchParams({ _csrf: csrf, name: 'echo', task: '1', command: 'kill' }) });
+              return [response.status, await response.text()] as const;
+            },
+            [`${d.url}/actions/${action}`, token] as const,
+          );
+          expect(answer).toEqual([403, expect.stringContaining('read-only')]);
+        }
+        expect((await d.scheduler.listJobs()).find((j) => j.name === 'echo')!.active).toBe(true);
+        expect((await d.scheduler.workers()).every((w) => w.status === 'ACTIVE')).toBe(true);
+      } finally {
+        await context.close();
+      }
+    });
+  });
+
+  it('accepts a same-origin form with its token, and only its own pages as the way back', async () => {
+    const d = await bootDashboardApp({ providers: [DashboardTestJobs] });
+    try {
+      const page = await fetch(`${d.url}/jobs`, { headers: admin });
+      const cookie = page.headers.get('set-cookie')!.split(';')[0];
+      const token = cookie.split('=')[1];
+      const post = (back: string) =>
+        fetch(`${d.url}/actions/deactivate`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { ...admin, cookie, origin: d.origin },
+          body: new URLSearchParams({ _csrf: token, name: 'echo', back }),
+        });
+      const accepted = await post('tasks?job=echo');
+      expect(accepted.status).toBe(303);
+      expect(accepted.headers.get('location')).toBe('../tasks?job=echo');
+      expect((await d.scheduler.listJobs()).find((j) => j.name === 'echo')!.active).toBe(false);
+      for (const evil of ['//evil.example/', 'https://evil.example/', '../../../x', 'tasks/../../x']) {
+        expect((await post(evil)).headers.get('location')).toBe('../jobs');
+      }
+      const foreign = await fetch(`${d.url}/actions/activate`, {
+        method: 'POST',
+        headers: { ...admin, cookie, origin: 'https://evil.example' },
+        body: new URLSearchParams({ _csrf: token, name: 'echo' }),
+      });
+      expect(foreign.status).toBe(403);
+    } finally {
+      await d.close();
+    }
+  });
+});

@@ -1,0 +1,38 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ADMIN_HEADER, ADMIN_TOKEN } from './dashboard-app.js';
+
+/** Debian's Chromium, as `.ci/run` installs it. */
+export const CHROMIUM = process.env.KRONOS_CHROMIUM ?? '/usr/bin/chromium';
+
+export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '../../../test-artifacts/dashboard');
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** A browser profile of an administrator: every request carries the guard's credentials. */
+export function adminContext(browser: Browser): Promise<BrowserContext> {
+  return browser.newContext({ extraHTTPHeaders: { [ADMIN_HEADER]: ADMIN_TOKEN }, viewport: { width: 1360, height: 900 } });
+}
+
+/** Accept every confirm() the page asks (Stop, Deactivate, Kill). */
+export function acceptDialogs(page: Page): void {
+  page.on('dialog', (dialog) => void dialog.accept());
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** Wait until the page's live refresh has run at least once more. */
+export async function nextRefresh(page: Page): Promise<void> {
+  const seen = Number((await page.getAttribute('body', 'data-refreshes')) ?? 0);
+  await page.waitForFunction(`Number(document.body.dataset.refreshes ?? 0) > ${seen}`, undefined, { timeout: 10_000 });
+}
