@@ -8,6 +8,7 @@
  *   npm run bench -- --smoke           tiny sizes, to check that everything still works
  *   npm run bench -- --only=throughput,latency,claim,cluster,sqlite,mysql
  *   npm run bench -- --repeats=5       throughput runs per configuration (median reported)
+ *   npm run bench -- --tasks=50000     tasks per throughput run
  *   npm run bench -- --configs=kronos:defaults,graphile-worker:tuned   only these PostgreSQL configurations
  */
 import 'reflect-metadata';
@@ -33,6 +34,8 @@ const wants = (part: string) => !only || only.includes(part);
 const sizes = sizesFor(smoke);
 const configsArg = args.find((a) => a.startsWith('--configs='))?.slice('--configs='.length).split(',');
 const repeatsArg = args.find((a) => a.startsWith('--repeats='));
+const tasksArg = args.find((a) => a.startsWith('--tasks='));
+if (tasksArg) sizes.throughputTasks = Number(tasksArg.slice('--tasks='.length));
 if (repeatsArg) sizes.repeats = Math.max(1, Number(repeatsArg.slice('--repeats='.length)));
 
 const say = (line: string) => console.log(`bench: ${line}`);
@@ -65,6 +68,7 @@ async function mariadbVersion(): Promise<string | null> {
   }
 }
 
+const onPostgres = (config: Configuration) => config.system !== 'kronos' || config.settings.dataSource?.type === 'postgres';
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /** Throughput runs, round-robin over configurations so load from elsewhere spreads evenly. */
@@ -74,9 +78,10 @@ async function throughputFigures(entries: { backend: Backend; config: Configurat
     for (const { backend, config, timeBoxed } of entries) {
       if (timeBoxed && round > 0) continue; // one window is enough for a configuration that cannot drain
       const label = `throughput ${config.system} ${config.name}`;
-      const result = await throughput(backend, config, { tasks, processes: 1, timeBoxMs: timeBoxed ? sizes.timeBoxMs : undefined });
+      const result = await throughput(backend, config, { tasks, processes: 1, timeBoxMs: timeBoxed ? sizes.timeBoxMs : undefined, databaseCpu: onPostgres(config) });
       checked(label, result);
-      say(`${label} (run ${round + 1}): ${fmt(result.jobsPerSec)} jobs/s, peak RSS ${fmt(result.peakRssMb)} MB${result.exactlyOnce ? '' : `, PROBLEMS: ${result.problems.join('; ')}`}`);
+      const db = result.databaseCpuMsPer1k === null ? '' : `, database ${fmt(result.databaseCpuMsPer1k)}`;
+      say(`${label} (run ${round + 1}): ${fmt(result.jobsPerSec)} jobs/s, peak RSS ${fmt(result.peakRssMb)} MB, CPU ms per 1,000 jobs: worker ${fmt(result.workerCpuMsPer1k)}${db}${result.exactlyOnce ? '' : `, PROBLEMS: ${result.problems.join('; ')}`}`);
       runs.set(config, [...(runs.get(config) ?? []), result]);
     }
   }
@@ -166,7 +171,7 @@ async function main(): Promise<void> {
       say(`multi-process: ${sizes.clusterProcesses} worker processes drain ${fmt(sizes.clusterTasks)} tasks`);
       const clustered = all.filter(({ config }) => config.system === 'kronos' || config.name === 'tuned');
       for (const { backend, config } of clustered) {
-        const result = await throughput(backend, config, { tasks: sizes.clusterTasks, processes: sizes.clusterProcesses });
+        const result = await throughput(backend, config, { tasks: sizes.clusterTasks, processes: sizes.clusterProcesses, databaseCpu: true });
         checked(`multi-process ${config.system} ${config.name}`, result);
         say(`multi-process ${config.system} ${config.name}: ${fmt(result.jobsPerSec)} jobs/s, exactly once: ${result.exactlyOnce ? 'yes' : result.problems.join('; ')}`);
         results.cluster.push({ system: config.system, name: config.name, description: config.description, result } satisfies ClusterFigure);

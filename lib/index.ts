@@ -5,6 +5,7 @@
 export { SchedulerModule } from './scheduler.module.js';
 export type { SchedulerModuleExtras } from './scheduler.module-definition.js';
 export type { Clock, ImpersonationOptions, SchedulerModuleOptions, UserResolver, WorkerOptions } from './scheduler.options.js';
+export type { IsolationMode, ProcessIsolationOptions } from './isolation/isolation-options.js';
 export { Job, ScheduledTask, type ScheduledTaskOptions } from './decorators/index.js';
 export { SchedulerService } from './service/scheduler.service.js';
 export type { EnqueueOptions } from './service/enqueue-options.js';

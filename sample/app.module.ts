@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { SchedulerModule } from '../lib/index.js';
+import { SchedulerDashboardModule, SchedulerModule } from '../lib/index.js';
 import { AppController } from './app.controller.js';
+import { DemoAdminGuard } from './demo-admin.guard.js';
 import { MaintenanceJobs } from './jobs/maintenance.jobs.js';
 import { StatsJobs } from './jobs/stats.jobs.js';
 import { DataRecord, Stats } from './records/record.entity.js';
@@ -26,6 +27,8 @@ import { UsersService } from './users/users.service.js';
       timezone: 'Europe/Berlin',
       impersonation: { resolver: UsersService },
     }),
+    // The admin pages at /scheduler; the demo guard asks for admin / admin (HTTP Basic).
+    SchedulerDashboardModule.register({ path: '/scheduler', guard: DemoAdminGuard, timezone: 'Europe/Berlin' }),
   ],
   controllers: [AppController],
   providers: [UsersService, RecordsService, StatsJobs, MaintenanceJobs],

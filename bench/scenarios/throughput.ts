@@ -1,5 +1,6 @@
 import { WorkerProcess, workerEntry } from '../support/child.js';
 import type { WorkerReport } from '../support/protocol.js';
+import { workerBackendCpuMs } from '../support/pg-cpu.js';
 import { sleep, wallMs } from '../support/stats.js';
 import type { Backend, Configuration } from '../systems/system.js';
 
@@ -16,6 +17,9 @@ export interface ThroughputResult {
   /** The run was cut at the time box; `completed` tasks were finished by then. */
   timeBoxed: boolean;
   completed: number;
+  /** CPU time per 1,000 finished tasks: the worker processes, and their PostgreSQL backends (null: not measured). */
+  workerCpuMsPer1k: number;
+  databaseCpuMsPer1k: number | null;
 }
 
 export interface ThroughputOptions {
@@ -25,6 +29,8 @@ export interface ThroughputOptions {
   timeBoxMs?: number;
   /** Give up (and fail) after this long. */
   limitMs?: number;
+  /** Measure the CPU time of the PostgreSQL backends serving the workers. */
+  databaseCpu?: boolean;
 }
 
 /** Handler calls per task number over all worker processes: what ran twice, what never ran. */
@@ -60,8 +66,9 @@ export async function throughput(backend: Backend, config: Configuration, option
   let end = 0;
   let timeBoxed = false;
   try {
+    while (started() === 0 && wallMs() < limit) await sleep(1);
+    const cpuBefore = options.databaseCpu ? await workerBackendCpuMs() : null;
     if (options.timeBoxMs) {
-      while (started() === 0 && wallMs() < limit) await sleep(5);
       const boxEnd = wallMs() + options.timeBoxMs;
       while (started() < tasks && wallMs() < boxEnd) await sleep(5);
       timeBoxed = started() < tasks;
@@ -75,6 +82,7 @@ export async function throughput(backend: Backend, config: Configuration, option
       }
     }
     end = wallMs();
+    const cpuAfter = cpuBefore === null ? null : await workerBackendCpuMs();
     const completed = timeBoxed ? await backend.completed() : tasks;
     const reports = await Promise.all(workers.map((w) => w.report()));
     const first = Math.min(...reports.filter((r) => r.first > 0).map((r) => r.first));
@@ -92,6 +100,8 @@ export async function throughput(backend: Backend, config: Configuration, option
       problems,
       timeBoxed,
       completed,
+      workerCpuMsPer1k: (reports.reduce((sum, r) => sum + r.cpuMs, 0) / completed) * 1000,
+      databaseCpuMsPer1k: cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) / completed) * 1000,
     };
   } finally {
     await Promise.all(workers.map((w) => w.stop()));

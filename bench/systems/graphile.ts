@@ -1,9 +1,11 @@
 import { makeWorkerUtils, runMigrations, type WorkerUtils } from 'graphile-worker';
 import pg from 'pg';
+import { WORKER_APPLICATION } from '../support/pg-cpu.js';
 import { connectionString, postgres } from '../support/settings.js';
 import { inChunks, type Backend, type Configuration, type Producer } from './system.js';
 
 const url = () => connectionString(postgres());
+const workerUrl = () => `${url()}?application_name=${WORKER_APPLICATION}`;
 
 /**
  * graphile-worker 0.18. Defaults: `run()` with concurrency 10 (its own default is 1; the issue's
@@ -16,14 +18,14 @@ export const graphileConfigurations = (): Configuration[] => [
     name: 'defaults',
     description: 'concurrency 10, otherwise defaults (fetch 1, complete 1, LISTEN/NOTIFY, poll 2 s)',
     worker: 'graphile',
-    settings: { connectionString: url(), concurrency: 10 },
+    settings: { connectionString: workerUrl(), concurrency: 10 },
   },
   {
     system: 'graphile-worker',
     name: 'tuned',
     description: 'concurrency 10, localQueue.size 100, completeJobBatchDelay 0, failJobBatchDelay 0',
     worker: 'graphile',
-    settings: { connectionString: url(), concurrency: 10, preset: { localQueue: { size: 100 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+    settings: { connectionString: workerUrl(), concurrency: 10, preset: { localQueue: { size: 100 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
   },
 ];
 

@@ -10,6 +10,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { Job, KRONOS_ENTITIES, KRONOS_MIGRATIONS, SchedulerModule, SchedulerService } from '../../lib/index.js';
 import { createEngine } from '../../lib/storage/create-engine.js';
 import type { NewTask, StorageEngine } from '../../lib/storage/engine.js';
+import { WORKER_APPLICATION } from '../support/pg-cpu.js';
 import { mysql, postgres } from '../support/settings.js';
 import { inChunks, type Backend, type Configuration, type Producer } from './system.js';
 
@@ -44,7 +45,10 @@ export function kronosConfigurations(dialect: KronosDialect, dataSource: DataSou
       name,
       description: 'SchedulerModule.forRoot({ worker: {} }): every worker option at its default',
       worker: 'kronos',
-      settings: { dataSource, worker: JSON.parse(process.env.BENCH_KRONOS_WORKER ?? '{}') },
+      settings: {
+        dataSource: dialect === 'postgres' ? { ...dataSource, applicationName: WORKER_APPLICATION } : dataSource,
+        worker: JSON.parse(process.env.BENCH_KRONOS_WORKER ?? '{}'),
+      },
     },
   ];
 }

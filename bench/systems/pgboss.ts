@@ -1,9 +1,11 @@
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
+import { WORKER_APPLICATION } from '../support/pg-cpu.js';
 import { connectionString, postgres } from '../support/settings.js';
 import { inChunks, type Backend, type Configuration, type Producer } from './system.js';
 
 const url = () => connectionString(postgres());
+const workerUrl = () => `${url()}?application_name=${WORKER_APPLICATION}`;
 const QUEUE = 'bench-noop';
 
 /**
@@ -17,7 +19,7 @@ export const pgbossConfigurations = (): Configuration[] => [
     name: 'defaults',
     description: 'work(queue, handler): batchSize 1, pollingIntervalSeconds 2, no LISTEN/NOTIFY',
     worker: 'pgboss',
-    settings: { connectionString: url(), queue: QUEUE, notify: false },
+    settings: { connectionString: workerUrl(), queue: QUEUE, notify: false },
   },
   {
     system: 'pg-boss',
@@ -25,7 +27,7 @@ export const pgbossConfigurations = (): Configuration[] => [
     description: 'batchSize 50, localConcurrency 10, burstWhenBatchFull, useListenNotify + notify queue',
     worker: 'pgboss',
     settings: {
-      connectionString: url(),
+      connectionString: workerUrl(),
       queue: QUEUE,
       notify: true,
       constructor: { useListenNotify: true },

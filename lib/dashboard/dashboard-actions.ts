@@ -12,8 +12,13 @@ export interface Flash {
 export type WorkerCommand = 'disable' | 'resume' | 'terminate' | 'kill';
 export const WORKER_COMMANDS: WorkerCommand[] = ['disable', 'resume', 'terminate', 'kill'];
 
-/** Finished tasks a retry may re-queue. */
-const RETRYABLE: TaskStatus[] = ['FAILED', 'TIMEOUT', 'EXPIRED', 'STOPPED'];
+/** Tasks a stop applies to. */
+export const STOPPABLE: TaskStatus[] = ['QUEUED', 'ASSIGNED', 'RUNNING'];
+/** Finished tasks a retry may queue again. */
+export const RETRYABLE: TaskStatus[] = ['FAILED', 'TIMEOUT', 'EXPIRED', 'STOPPED'];
+
+/** The single task row of a `@ScheduledTask` job (see `definition-sync.ts`). */
+export const isRecurringTask = (task: { uuid: string }): boolean => task.uuid.startsWith('kronos:schedule:');
 /** Who queued what the dashboard queues, for the record. */
 const QUEUED_BY = 'kronos-dashboard';
 
@@ -63,7 +68,7 @@ export class DashboardActions {
   async retry(taskId: number): Promise<string> {
     const { task } = await this.scheduler.status(taskId);
     if (!RETRYABLE.includes(task.status)) throw new KronosError(`Task #${taskId} is ${task.status}; only ${RETRYABLE.join(', ')} tasks can be retried.`);
-    if (task.schedule !== null) throw new KronosError(`Task #${taskId} is the task of a recurring job; use "Run now" on the Jobs page instead.`);
+    if (isRecurringTask(task)) throw new KronosError(`Task #${taskId} is the task of a recurring job; use "Run now" on the Jobs page instead.`);
     const created = await this.scheduler.enqueue(task.jobName, task.payload === null ? undefined : JSON.parse(task.payload), {
       runAs: task.runAs ?? undefined,
       queuedBy: QUEUED_BY,

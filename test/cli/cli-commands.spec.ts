@@ -218,8 +218,8 @@ describeForDialects('the kronos command on the fixture app', (dialect) => {
     expect((await cli('run', 'report.fail')).code).toBe(1);
     const old = Date.now() - 40 * 86_400_000;
     await inspect(async (ds) => {
-      await ds.getRepository(Run).update({}, { startTime: old });
-      await ds.getRepository(Task).update({}, { updatedAt: old }); // the recurring rows and queued ones too
+      await ds.getRepository(Run).createQueryBuilder().update().set({ startTime: old }).execute();
+      await ds.getRepository(Task).createQueryBuilder().update().set({ updatedAt: old }).execute(); // recurring and queued rows too
     });
     const dry = await cli('prune', '--older-than', '30d', '--dry-run', '--json');
     expect(json(dry)).toMatchObject({ dryRun: true, runs: 5, tasks: 4 });
@@ -266,10 +266,10 @@ describeForDialects('the kronos command on the fixture app', (dialect) => {
     const dry = await cli('import-ini', file, '--dry-run');
     expect(dry.code).toBe(1);
     expect(dry.stdout.split('\n')).toEqual([
-      'would reschedule report.acme: every 1 hour -> every 30 minutes',
+      'would reschedule report.acme: every hour -> every 30 minutes',
       'would deactivate report.acme',
       expect.stringMatching(/^would reschedule report\.weekly: .*08:00.*Europe\/Berlin -> .*UTC$/),
-      '2 change(s) to apply, 0 section(s) unchanged, 2 problem(s).',
+      '3 change(s) to apply, 0 section(s) unchanged, 2 problem(s).',
       '',
     ]);
     expect(dry.stderr).toContain(`kronos: ${file}:8: [report.nobody] "report.nobody" is not a job of this application: add the section to the configFile ${ini}`);
@@ -277,7 +277,7 @@ describeForDialects('the kronos command on the fixture app', (dialect) => {
     expect(json<any[]>(await cli('list', '--json')).find((j) => j.name === 'report.acme')).toMatchObject({ active: true, scheduleDescription: 'every 1 hour' });
     const applied = await cli('import-ini', file);
     expect(applied.code).toBe(1);
-    expect(applied.stdout).toContain('2 change(s) applied');
+    expect(applied.stdout).toContain('3 change(s) applied');
     const jobs = json<any[]>(await cli('list', '--json'));
     expect(jobs.find((j) => j.name === 'report.acme')).toMatchObject({ active: false, scheduleDescription: 'every 30 minutes' });
     expect(jobs.find((j) => j.name === 'report.weekly')).toMatchObject({ schedule: { expression: '0 9 * * 1', timezone: 'UTC' } });
@@ -334,14 +334,14 @@ describe('the kronos command: usage', () => {
     expect(notBuilt.stderr).toContain('does not exist. Build the application first.');
   });
 
-  it('--env-file loads settings before the application starts', async () => {
+  it('--env loads settings before the application starts', async () => {
     const db = await freshDatabase('sqlite');
     const envFile = join(scratchDir('kronos-env-'), 'tenant.env');
     writeFileSync(envFile, `KRONOS_FIXTURE_DB='${fixtureEnv(db.options).KRONOS_FIXTURE_DB}'\n`);
-    const result = await kronos(['list', '--json', '--env-file', envFile, '--app', FIXTURE_APP], { env: { KRONOS_FIXTURE_DB: undefined } });
+    const result = await kronos(['list', '--json', '--env', envFile, '--app', FIXTURE_APP], { env: { KRONOS_FIXTURE_DB: undefined } });
     expect(result.code).toBe(0);
     expect(json<any[]>(result).map((j) => j.name)).toContain('report.send');
-    expect((await kronos(['list', '--env-file', join(envFile, 'nope'), '--app', FIXTURE_APP])).stderr).toContain('cannot load --env-file');
+    expect((await kronos(['list', '--env', join(envFile, 'nope'), '--app', FIXTURE_APP])).stderr).toContain('cannot load --env');
   });
 
   it('the worker of a non-worker command is off, whatever the environment says', async () => {

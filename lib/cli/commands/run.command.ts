@@ -66,17 +66,16 @@ interface Live {
   output: string | null;
 }
 
-function live(app: KronosApp, taskId: number, view: TaskStatusView | null): Live | null {
-  const running = app.bootstrap.currentWorker?.running.get(taskId);
-  if (running) {
-    const progress = running.context?.progressState;
-    return { attempt: running.task.attempt, percent: progress?.percent ?? null, message: progress?.message ?? null, output: running.output.value() };
-  }
-  if (view?.task.status === 'RUNNING') {
-    return { attempt: view.task.attempt, percent: view.task.progress, message: view.task.progressMessage, output: view.task.output };
-  }
-  return null;
-}
+type RunningHere = NonNullable<ReturnType<NonNullable<KronosApp['bootstrap']['currentWorker']>['running']['get']>>;
+
+const fromMemory = (running: RunningHere): Live => ({
+  attempt: running.task.attempt,
+  percent: running.context?.progressState?.percent ?? null,
+  message: running.context?.progressState?.message ?? null,
+  output: running.output.value(),
+});
+
+const fromRow = (view: TaskStatusView): Live => ({ attempt: view.task.attempt, percent: view.task.progress, message: view.task.progressMessage, output: view.task.output });
 
 /** Poll until the task is finished, printing progress and new output on the way (unless `io` is null). */
 async function follow(app: KronosApp, taskId: number, io: Io | null): Promise<TaskStatusView> {
@@ -84,40 +83,45 @@ async function follow(app: KronosApp, taskId: number, io: Io | null): Promise<Ta
   let printed = '';
   let progress = '';
   let waiting = '';
-  let seenHere = false;
-  const showOutput = (output: string | null) => {
-    const text = output ?? '';
-    if (!io || text === printed) return;
+  let last: RunningHere | undefined;
+  const show = (now: Live) => {
+    if (!io) return;
+    if (now.attempt !== attempt) {
+      if (attempt > 0) print(io.err, `kronos: attempt ${now.attempt}`);
+      attempt = now.attempt;
+      printed = '';
+    }
+    const line = now.percent === null ? '' : `[${String(now.percent).padStart(3)}%]${now.message ? ` ${now.message}` : ''}`;
+    if (line && line !== progress) print(io.out, line);
+    progress = line;
+    const text = now.output ?? '';
+    if (text === printed) return;
     if (text.startsWith(printed)) io.out.write(`${text.slice(printed.length).replace(/^\n/, '')}\n`);
     else print(io.out, `--- output cleared ---\n${text}`);
     printed = text;
   };
   for (;;) {
-    const inMemory = live(app, taskId, null);
-    seenHere ||= inMemory !== null;
-    const view = inMemory ? null : await app.scheduler.status(taskId);
-    // Once the attempt ran here, the task row lags behind what was printed until it is recorded.
-    const now = inMemory ?? (seenHere ? null : live(app, taskId, view));
-    if (now) {
-      if (now.attempt !== attempt) {
-        if (attempt > 0 && io) print(io.err, `kronos: attempt ${now.attempt}`);
-        attempt = now.attempt;
-        printed = '';
-      }
-      const line = now.percent === null ? '' : `[${String(now.percent).padStart(3)}%]${now.message ? ` ${now.message}` : ''}`;
-      if (line && line !== progress && io) print(io.out, line);
-      progress = line;
-      showOutput(now.output);
-    } else if (view && FINISHED.includes(view.task.status)) {
-      if (view.latestRun?.attempt !== attempt) printed = '';
-      showOutput(view.latestRun?.output ?? null);
+    const running = app.bootstrap.currentWorker?.running.get(taskId);
+    if (running) {
+      last = running;
+      show(fromMemory(running));
+      await sleep(50);
+      continue;
+    }
+    // The attempt that ran here keeps its final state in memory: show what the last poll missed.
+    if (last) show(fromMemory(last));
+    const view = await app.scheduler.status(taskId);
+    if (FINISHED.includes(view.task.status)) {
+      if (view.latestRun) show({ attempt: view.latestRun.attempt, percent: null, message: null, output: view.latestRun.output });
       return view;
-    } else if (view && view.task.status === 'QUEUED' && view.task.attempt > 0) {
+    }
+    if (view.task.status === 'RUNNING' && !last) show(fromRow(view)); // running elsewhere (process isolation)
+    if (view.task.status === 'QUEUED' && view.task.attempt > 0 && io) {
       const note = `kronos: attempt ${view.task.attempt} ended ${view.latestRun?.status ?? ''}; retrying at ${new Date(view.task.nextRunTime).toISOString()}`;
-      if (note !== waiting && io) print(io.err, note);
+      if (note !== waiting) print(io.err, note);
       waiting = note;
     }
-    await sleep(inMemory ? 50 : 150);
+    await sleep(150);
   }
 }
 

@@ -18,7 +18,7 @@ a { color: var(--accent); }
 .flash { padding: 10px 14px; border-radius: 6px; margin-bottom: 16px; }
 .flash.ok { background: #e7f6ec; color: var(--ok); } .flash.error { background: #fdecea; color: var(--bad); }
 .notice { padding: 8px 12px; background: #fff7e6; color: var(--warn); border-radius: 6px; margin: 8px 0; }
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 12px; margin-bottom: 16px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(140px, 1fr)); gap: 12px; margin-bottom: 16px; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; }
 .card .value { font-size: 22px; font-weight: 600; } .card .label { color: var(--muted); font-size: 12px; }
 .card.bad .value { color: var(--bad); }
@@ -86,7 +86,7 @@ export const SCRIPT = `
     if (paused || busy || document.hidden) return;
     busy = true;
     try {
-      const response = await fetch(location.href, { headers: { 'X-Kronos-Refresh': '1' }, credentials: 'same-origin', cache: 'no-store' });
+      const response = await fetch(location.href, { credentials: 'same-origin', cache: 'no-store' });
       if (!response.ok) {
         clearInterval(timer);
         say('live refresh stopped (HTTP ' + response.status + '): reload the page');

@@ -14,6 +14,14 @@ import { DB_NOW_MS, num, numOrNull, poolQuery, statement, type Statement } from 
  * filter but not deliver rows in claim order, so PostgreSQL read and sorted every queued row: a
  * claim of 10 from a backlog of 20,000 took 26 ms instead of 0.3 ms. Per group the index scan
  * stops after `limit` rows, however long the queue and however much history the table keeps.
+ * The UPDATE finds the locked rows by primary key (`id = ANY(ARRAY(...))`): joined to the CTE
+ * instead, PostgreSQL hashed all 20,000 task rows to update 200 (11 of 17 ms).
+ *
+ * The claim commits without waiting for its WAL flush (`synchronous_commit` off for this one
+ * transaction): a claim is a lease, not a result. Should the database crash before the flush
+ * (a fraction of a second: `wal_writer_delay`), the claim is forgotten and the task runs again,
+ * as it would after a worker crash (at-least-once); a worker still running it is fenced out by
+ * its claim token. Completions keep the durable commit.
  */
 export function claimStatement(t: PgTables): Statement {
   return statement(
@@ -43,8 +51,8 @@ export function claimStatement(t: PgTables): Statement {
         SET status = 'RUNNING', assigned_worker = $1, claim_token = $6, claimed_at = c.now,
             attempt = t.attempt + 1, progress = NULL, progress_message = NULL, output = NULL,
             stop_requested = false, updated_at = c.now
-       FROM due, clock c
-      WHERE t.id = due.id
+       FROM clock c
+      WHERE t.id = ANY (ARRAY(SELECT id FROM due))
      RETURNING t.id, t.uuid, t.job_name, t.payload, t.group_name, t.priority, t.timeout_ms, t.retries, t.attempt,
                t.times_run, t.times_failed, t.repeats, t.schedule, t.next_run_time, t.run_as, t.claim_token`,
   );

@@ -46,9 +46,8 @@ export function overviewPage(ctx: PageContext, data: { overview: Overview; worke
   ${card('failed or timed-out tasks', count(failed, COUNT_CAP), tasks('FAILED'), failed > 0)}
   ${card('longest wait of a due task', wait, overview.longestWaiting ? `${ctx.root}tasks/${overview.longestWaiting.id}` : undefined)}
   ${card('workers', String(workers.length), `${ctx.root}workers`)}
-  ${card('runs in the last hour', about + count(overview.lastHour.runs), `${ctx.root}runs`)}
-  ${card('failures in the last hour', count(overview.lastHour.failed), `${ctx.root}runs?status=FAILED`, overview.lastHour.failed > 0)}
-  ${card('runs / failures, last 24 h', `${about}${count(overview.lastDay.runs)} / ${count(overview.lastDay.failed)}`)}
+  ${card('runs / failures, last hour', `${about}${count(overview.lastHour.runs)} / ${count(overview.lastHour.failed)}`, `${ctx.root}runs`, overview.lastHour.failed > 0)}
+  ${card('runs / failures, last 24 h', `${about}${count(overview.lastDay.runs)} / ${count(overview.lastDay.failed)}`, `${ctx.root}runs`)}
 </div>
 <h2>Runs per hour, last 24 hours <span class="muted">(failures in red)</span></h2>
 ${chart(ctx, overview.hourly)}

@@ -5,7 +5,8 @@ import { formatDuration, when } from '../format.js';
 import { html, query, type SafeHtml } from '../html.js';
 import { layout, type PageContext } from '../layout.js';
 import { runsTable } from './runs.page.js';
-import { isRecurringTask, taskActions, taskState } from './tasks.page.js';
+import { isRecurringTask } from '../../dashboard-actions.js';
+import { taskActions, taskState } from './tasks.page.js';
 
 export function taskDetailPage(ctx: PageContext, data: { task: Task; payload: string | null; runs: Page<RunRow> }): SafeHtml {
   const { task } = data;

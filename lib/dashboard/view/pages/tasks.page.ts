@@ -1,15 +1,12 @@
 import type { TaskStatus } from '../../../types.js';
+import { isRecurringTask, RETRYABLE, STOPPABLE } from '../../dashboard-actions.js';
 import type { Page } from '../../data/keyset.js';
 import { TASK_STATUSES, type TaskFilter, type TaskRow } from '../../data/task-list.js';
 import { badge, when } from '../format.js';
 import { html, query, type SafeHtml } from '../html.js';
 import { actionForm, layout, pager, type PageContext } from '../layout.js';
 
-const STOPPABLE: TaskStatus[] = ['QUEUED', 'ASSIGNED', 'RUNNING'];
-const RETRYABLE: TaskStatus[] = ['FAILED', 'TIMEOUT', 'EXPIRED', 'STOPPED'];
 const TABS: [string, TaskStatus | undefined][] = [['All', undefined], ['Queued', 'QUEUED'], ['Running', 'RUNNING'], ['Failed', 'FAILED'], ['Timed out', 'TIMEOUT'], ['Stopped', 'STOPPED'], ['Completed', 'COMPLETED']];
-
-export const isRecurringTask = (task: { uuid: string }) => task.uuid.startsWith('kronos:schedule:');
 
 /** A task's live state: a progress bar while it runs. */
 export function taskState(task: Pick<TaskRow, 'status' | 'progress' | 'progressMessage' | 'stopRequested'>): SafeHtml {
