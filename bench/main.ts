@@ -110,11 +110,12 @@ async function main(): Promise<void> {
   const graphile = new GraphileBackend();
   const pgboss = new PgBossBackend();
   await kronos.setUp();
-  const [kronosDefaults] = kronosConfigurations('postgres', pgOptions);
+  const [kronosDefaults, ...kronosVariants] = kronosConfigurations('postgres', pgOptions);
   const [graphileDefaults, graphileTuned] = graphileConfigurations();
   const [pgbossDefaults, pgbossTuned] = pgbossConfigurations();
-  const all = [
+  const all: { backend: Backend; config: Configuration; timeBoxed?: boolean }[] = [
     { backend: kronos as Backend, config: kronosDefaults },
+    ...kronosVariants.map((config) => ({ backend: kronos as Backend, config })),
     { backend: graphile as Backend, config: graphileDefaults },
     { backend: graphile as Backend, config: graphileTuned },
     { backend: pgboss as Backend, config: pgbossDefaults, timeBoxed: true },

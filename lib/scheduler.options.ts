@@ -44,7 +44,10 @@ export interface WorkerOptions {
   syncInterval?: Duration;
   /** How long `app.close()` waits for running tasks before interrupting and re-queueing them. Default `'10s'`. */
   shutdownGracePeriod?: Duration;
-  /** Maximum tasks fetched by one claim. Default: `concurrency`. */
+  /**
+   * Maximum tasks fetched by one claim, and the most claimed ahead of free slots while tasks are
+   * short (about what the worker starts in 50 ms). Default: 200, or `concurrency` if larger.
+   */
   batchSize?: number;
   /**
    * What `terminateWorkers()` / `killWorkers()` do to this process once its worker has left:
@@ -157,7 +160,7 @@ export function resolveSchedulerOptions(options: SchedulerModuleOptions = {}): R
     worker = {
       concurrency,
       groups,
-      batchSize: positiveInt('worker.batchSize', cfg.batchSize, concurrency),
+      batchSize: positiveInt('worker.batchSize', cfg.batchSize, Math.max(concurrency, 200)),
       exitOnCommand: cfg.exitOnCommand ?? true,
       pollInterval: cfg.pollInterval ?? '1s',
       heartbeatInterval: cfg.heartbeatInterval ?? '5s',

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import type { ParentMessage, WorkerMessage, WorkerReport, WorkerSpec } from './protocol.js';
 import { wallMs } from './stats.js';
 
@@ -49,6 +50,7 @@ export class Probe {
     this.total++;
     if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n < this.expected) {
       if (this.counts[n] < 255) this.counts[n]++;
+      if (n === 10_000 && process.env.BENCH_DEBUG_MIDHEAP) console.error('mid heap snapshot', writeHeapSnapshot(process.env.BENCH_DEBUG_MIDHEAP));
       if (this.starts && this.starts[n] === 0) this.starts[n] = t;
     } else {
       this.unexpected++;
@@ -61,6 +63,7 @@ export class Probe {
   }
 
   report(): WorkerReport {
+    if (process.env.BENCH_DEBUG_HEAP) console.error('heap snapshot', writeHeapSnapshot(process.env.BENCH_DEBUG_HEAP));
     if (process.env.BENCH_DEBUG_MEMORY) console.error('memory', process.pid, JSON.stringify(process.memoryUsage()), peakRssMb());
     return {
       pid: process.pid,
@@ -77,12 +80,42 @@ export class Probe {
   }
 }
 
+if (process.env.BENCH_DEBUG_MEMORY) {
+  const timer = setInterval(() => {
+    const spaces = getHeapSpaceStatistics().map((x) => `${x.space_name.replace('_space', '')}=${(x.space_size / 1e6).toFixed(0)}`).join(' ');
+    console.error(`rss ${(process.memoryUsage.rss() / 1e6).toFixed(0)} ${spaces}`);
+  }, 200);
+  timer.unref();
+}
+
+/** Debugging aid: where the objects that outlive young-generation collections are allocated. */
+let sampling: import('node:inspector').Session | undefined;
+async function startSampling(): Promise<void> {
+  const { Session } = await import('node:inspector');
+  sampling = new Session();
+  sampling.connect();
+  sampling.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.BENCH_DEBUG_ALLOC_ALL === "1" } as object);
+}
+export function stopSampling(file: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (!sampling) return resolve();
+    sampling.post('HeapProfiler.stopSampling', (error, result) => {
+      if (!error) writeFileSync(file, JSON.stringify(result.profile));
+      resolve();
+    });
+  });
+}
+if (process.env.BENCH_DEBUG_ALLOC) void startSampling();
+
 export const probe = new Probe(spec.expected ?? 0, spec.keepStarts ?? false);
 
 /** Tell the benchmark we are ready and answer its requests; `stop` shuts the worker down cleanly. */
 export function serve(stop: () => Promise<void>): void {
   process.on('message', (message: ParentMessage) => {
-    if (message.type === 'report') send({ type: 'report', report: probe.report() });
+    if (message.type === 'report') {
+      if (process.env.BENCH_DEBUG_ALLOC) void stopSampling(process.env.BENCH_DEBUG_ALLOC);
+      send({ type: 'report', report: probe.report() });
+    }
     if (message.type === 'stop') {
       const force = setTimeout(() => process.exit(0), 15_000);
       force.unref();

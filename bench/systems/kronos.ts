@@ -38,19 +38,22 @@ export function kronosDataSourceOptions(dialect: KronosDialect): DataSourceOptio
  * "defaults" measures exactly what an application gets without tuning.
  */
 export function kronosConfigurations(dialect: KronosDialect, dataSource: DataSourceOptions): Configuration[] {
-  const name = dialect === 'postgres' ? 'defaults' : dialect;
-  return [
-    {
-      system: 'kronos',
-      name,
-      description: 'SchedulerModule.forRoot({ worker: {} }): every worker option at its default',
-      worker: 'kronos',
-      settings: {
-        dataSource: dialect === 'postgres' ? { ...dataSource, applicationName: WORKER_APPLICATION } : dataSource,
-        worker: JSON.parse(process.env.BENCH_KRONOS_WORKER ?? '{}'),
-      },
-    },
+  const options = dialect === 'postgres' ? { ...dataSource, applicationName: WORKER_APPLICATION } : dataSource;
+  const configuration = (name: string, description: string, worker: Record<string, unknown>): Configuration => ({
+    system: 'kronos',
+    name,
+    description,
+    worker: 'kronos',
+    settings: { dataSource: options, worker },
+  });
+  const configurations = [
+    configuration(dialect === 'postgres' ? 'defaults' : dialect, 'SchedulerModule.forRoot({ worker: {} }): every worker option at its default', {}),
   ];
+  // Extra configurations to compare, e.g. BENCH_KRONOS_VARIANTS='{"b50":{"batchSize":50}}'
+  for (const [name, worker] of Object.entries<Record<string, unknown>>(JSON.parse(process.env.BENCH_KRONOS_VARIANTS ?? '{}'))) {
+    configurations.push(configuration(name, `SchedulerModule.forRoot({ worker: ${JSON.stringify(worker)} })`, worker));
+  }
+  return configurations;
 }
 
 /** The job the benchmark's own (worker-less) application enqueues. */

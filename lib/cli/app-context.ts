@@ -88,12 +88,11 @@ export interface KronosApp {
  * Boot the application context (no HTTP server). Whether it runs a worker is decided before,
  * through the KRONOS_WORKER* environment variables its SchedulerModule reads.
  */
-export async function bootApp(location: AppLocation, logLevels: LogLevel[] | false): Promise<KronosApp> {
+export async function bootApp(location: AppLocation, logLevels: LogLevel[]): Promise<KronosApp> {
   const module = await loadModule(location);
   let context: INestApplicationContext;
   try {
-    const logger = logLevels === false ? false : new CliLogger({ logLevels });
-    context = await NestFactory.createApplicationContext(module, { logger, abortOnError: false });
+    context = await NestFactory.createApplicationContext(module, { logger: new CliLogger({ logLevels }), abortOnError: false });
   } catch (error) {
     throw new CliError(`The application failed to start: ${(error as Error).message}`);
   }

@@ -46,8 +46,8 @@ export function mainHelp(): string {
     '',
     GLOBAL_HELP,
     '',
-    'kronos <command> --help shows the options of a command. Exit codes: 0 success, 1 failure,',
-    '2 wrong usage.',
+    'kronos <command> --help shows the options of a command; kronos --version the version.',
+    'Exit codes: 0 success, 1 failure, 2 wrong usage. See docs/cli.md.',
   ].join('\n');
 }
 
@@ -67,7 +67,7 @@ function parse(command: Command, argv: string[]): { values: Values; positionals:
 
 /**
  * Run one `kronos` command and return its exit code. Every failure becomes one line on stderr
- * (`kronos: ...`) and a non-zero code; `--verbose` adds the stack.
+ * (`kronos <command>: ...`) and a non-zero code; `--verbose` adds the stack.
  */
 export async function runCli(argv: string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [name, ...rest] = argv;
@@ -106,7 +106,8 @@ export async function runCli(argv: string[], io: Io, env: NodeJS.ProcessEnv = pr
       // The application reads these at start-up: only `worker` and `run` run a worker here.
       Object.assign(env, { [WORKER_ENV.switch]: 'off' }, command.environment?.(values, parsed.positionals) ?? {});
       const location = await locateApp({ app: values.app as string | undefined, config: values.config as string | undefined }, process.cwd(), env);
-      const logs: LogLevel[] | false = values.verbose ? ['log', 'error', 'warn', 'debug'] : command.boot === 'worker' && command.name === 'worker' ? ['log', 'error', 'warn'] : ['error', 'warn'];
+      // A worker process logs like the application; other commands only say what went wrong.
+      const logs: LogLevel[] = values.verbose ? ['log', 'error', 'warn', 'debug'] : command === workerCommand ? ['log', 'error', 'warn'] : ['error', 'warn'];
       app = await bootApp(location, logs);
     }
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
@@ -148,8 +149,16 @@ function notBooted(): KronosApp {
   });
 }
 
+/** This package's version: the package.json above this file (dist/lib/cli, or another build folder). */
 async function version(): Promise<string> {
   const { readFile } = await import('node:fs/promises');
-  const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  for (let up = 2; up <= 5; up++) {
+    try {
+      const pkg = JSON.parse(await readFile(new URL(`${'../'.repeat(up)}package.json`, import.meta.url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'nestjs-kronos') return pkg.version;
+    } catch {
+      // not at this level
+    }
+  }
+  return 'unknown';
 }

@@ -260,10 +260,11 @@ export class Worker {
   private launch(task: ClaimedTask): void {
     const job = this.registry.require(task.jobName);
     const running = new RunningTask(task, job, this.runner);
+    const launched = performance.now();
     this.running.set(task.id, running);
     void running.done.then((attempt) => {
       this.running.delete(task.id);
-      this.ahead.finished();
+      this.ahead.finished(performance.now() - launched);
       this.startReady();
       if (attempt.status === 'COMPLETED') this.counters.completed++;
       else this.counters.failed++;

@@ -1,85 +1,28 @@
 import 'reflect-metadata';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataSource, type DataSourceOptions } from 'typeorm';
-import { JobDefinition, KRONOS_ENTITIES, Run, Task, Worker } from '../../lib/index.js';
+import { JobDefinition, Run, Task } from '../../lib/index.js';
 import { describeForDialects } from '../support/databases.js';
-import { freshDatabase, waitFor, type TestDatabase } from '../support/test-app.js';
-import { buildCliFixtures, FIXTURE_APP, fixtureEnv, json, kronos, scratchDir, startKronos, type CliOptions } from './support/kronos-cli.js';
+import { freshDatabase, waitFor } from '../support/test-app.js';
+import { buildCliFixtures, FIXTURE_APP, json, kronos, startKronos } from './support/kronos-cli.js';
+import { FIXTURE_INI, useFixtureApp } from './support/fixture-app.js';
 
-export const FIXTURE_INI = `; one handler, scheduled for two customers
-[report.acme]
-call = report.send
-every = 1 hour
-to = acme@example.com
-format = pdf
-copies = 2
-
-[report.globex]
-callback = report.send
-frequency = 2 hours
-to = globex@example.com
-active = no
-
-[cleanup.nightly]
-call = cleanup.hourly
-every = day
-at = 02:30
-timezone = Europe/Berlin
-deep = true
-
-[bad.call]
-call = does.not.exist
-every = 1 hour
-
-[bad.schedule]
-call = report.send
-every = 5 lightyears
-`;
-
+/** What `kronos` does against a real database, per dialect (the rest runs on SQLite in cli-usage.spec.ts). */
 describeForDialects('the kronos command on the fixture app', (dialect) => {
-  let db: TestDatabase;
-  let dir: string;
-  let ini: string;
-  let log: string;
-  let options: CliOptions;
-  const cli = (...args: string[]) => kronos([...args, '--app', FIXTURE_APP], options);
-  const calls = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []);
-
-  /** A DataSource on the same database, to look at (and age) rows directly. */
-  async function inspect<T>(work: (ds: DataSource) => Promise<T>): Promise<T> {
-    const ds = new DataSource({ ...(db.options as DataSourceOptions), entities: KRONOS_ENTITIES } as DataSourceOptions);
-    await ds.initialize();
-    try {
-      return await work(ds);
-    } finally {
-      await ds.destroy();
-    }
-  }
-
+  const fx = useFixtureApp(dialect);
   beforeAll(() => buildCliFixtures(), 180_000);
-  beforeEach(async () => {
-    db = await freshDatabase(dialect);
-    dir = scratchDir('kronos-cli-');
-    ini = join(dir, 'scheduler.ini');
-    log = join(dir, 'calls.log');
-    writeFileSync(ini, FIXTURE_INI);
-    options = { env: fixtureEnv(db.options, { KRONOS_INI: ini, KRONOS_FIXTURE_LOG: log }) };
-  });
 
-  it('list: code jobs and scheduler.ini sections, as a table and as JSON; bad sections on stderr', async () => {
-    const table = await cli('list');
+  it('list: code jobs and scheduler.ini sections as a table and as JSON, bad sections on stderr', async () => {
+    const [table, asJson] = await Promise.all([fx.cli('list'), fx.cli('list', '--json')]);
     expect(table.code).toBe(0);
     const lines = table.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^NAME\s+KIND\s+SOURCE\s+SCHEDULE\s+TIME ZONE\s+ACTIVE\s+NEXT RUN\s+LAST RUN\s+LAST STATUS$/);
-    expect(lines.find((l) => l.startsWith('report.globex'))).toMatch(/^report\.globex\s+scheduled\s+ini\s+every 2 hours\s+-\s+no\s/);
+    expect(lines.find((l) => l.startsWith('report.globex'))).toMatch(/^report\.globex\s+scheduled\s+ini\s+every 2 hours\s+-\s+no\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+-\s+-$/);
     expect(lines.find((l) => l.startsWith('cleanup.nightly'))).toMatch(/every day at 02:30 Europe\/Berlin\s+Europe\/Berlin\s+yes\s+\d{4}-\d\d-\d\d 0[01]:30:00/);
     expect(lines.find((l) => l.startsWith('report.send'))).toMatch(/^report\.send\s+queued\s+code\s+-\s+-\s+yes\s+-\s+-\s+-$/);
-    expect(table.stderr).toContain(`${ini}:23: [bad.call] call "does.not.exist" names no registered job`);
-    expect(table.stderr).toContain(`${ini}:27: [bad.schedule] every "5 lightyears" has an unknown unit`);
-
-    const jobs = json<any[]>(await cli('list', '--json'));
-    expect(jobs.map((j) => [j.name, j.source, j.kind, j.active])).toEqual([
+    expect(table.stderr).toContain(`${fx.ini}:23: [bad.call] call "does.not.exist" names no registered job`);
+    expect(table.stderr).toContain(`${fx.ini}:28: [bad.schedule] every "5 lightyears" has an unknown unit`);
+    expect(json<any[]>(asJson).map((j) => [j.name, j.source, j.kind, j.active])).toEqual([
       ['cleanup.hourly', 'code', 'scheduled', true],
       ['cleanup.nightly', 'ini', 'scheduled', true],
       ['report.acme', 'ini', 'scheduled', true],
@@ -89,181 +32,184 @@ describeForDialects('the kronos command on the fixture app', (dialect) => {
       ['report.slow', 'code', 'queued', true],
       ['report.weekly', 'code', 'scheduled', true],
     ]);
-    expect(jobs.find((j) => j.name === 'report.acme')).toMatchObject({ scheduleDescription: 'every 1 hour', nextRunStatus: 'QUEUED', lastRun: null });
   });
 
-  it('run: streams progress and output, records the run, exits 0 on COMPLETED', async () => {
-    const result = await cli('run', 'report.slow', '--payload', '{"steps":4,"step":250}');
+  it('run: streams progress and output in the foreground, records the run, exits 0 on COMPLETED', async () => {
+    const result = await fx.cli('run', 'report.slow', '--payload', '{"steps":4,"step":250}');
     expect(result.code).toBe(0);
-    const out = result.stdout;
-    for (const line of ['[ 25%] step 1 of 4', 'line 1', '[ 50%] step 2 of 4', 'line 2', '[100%] step 4 of 4', 'line 4', 'summary: ok']) expect(out).toContain(line);
-    expect(out.indexOf('line 1')).toBeLessThan(out.indexOf('line 2'));
-    expect(out).toMatch(/COMPLETED in [\d.]+ s \(task (\d+), run (\d+), attempt 1\)\nmessage: all steps done\n/);
-    expect(result.stderr).toMatch(/kronos: running report\.slow as task \d+/);
-    const runs = json<any[]>(await cli('runs', '--json'));
+    expect(result.stdout).toMatch(
+      /^\[ 25%\] step 1 of 4\nline 1\n\[ 50%\] step 2 of 4\nline 2\n\[ 75%\] step 3 of 4\nline 3\n\[100%\] step 4 of 4\nline 4\nsummary: ok\nCOMPLETED in [\d.]+ s \(task \d+, run \d+, attempt 1\)\nmessage: all steps done\n$/,
+    );
+    expect(result.stderr).toMatch(/^kronos: running report\.slow as task \d+\n$/m);
+    const runs = json<any[]>(await fx.cli('runs', '--json'));
     expect(runs).toMatchObject([{ jobName: 'report.slow', status: 'COMPLETED', message: 'all steps done', output: 'line 1\nline 2\nline 3\nline 4\nsummary: ok' }]);
   });
 
-  it('run: a scheduler.ini section runs its handler with its keyword arguments; --payload and --as override', async () => {
-    const acme = await cli('run', 'report.acme');
-    expect(acme.code).toBe(0);
-    expect(acme.stdout).toContain('sending pdf report to acme@example.com');
-    expect(acme.stdout).toContain('result: {"to":"acme@example.com","format":"pdf"}');
-    const custom = await cli('run', 'report.send', '--payload', '{"to":"ops@example.com"}', '--as', '42', '--json');
-    expect(custom.code).toBe(1); // no impersonation configured: a run as a user fails, never anonymously
-    expect(json(custom)).toMatchObject({ task: { status: 'FAILED', runAs: '42' }, latestRun: { status: 'FAILED' } });
-    expect(calls()).toEqual(['report.send report.acme {"to":"acme@example.com","format":"pdf","copies":2} -']);
+  it('worker: runs due work and exits 0 on SIGTERM once drained; it is listed while it lives', async () => {
+    const worker = startKronos(['worker', '--concurrency', '2', '--app', FIXTURE_APP], fx.options);
+    await worker.waitFor(/kronos: worker \S+ running \(groups main, concurrency 2\)/);
+    expect(json<any[]>(await fx.cli('workers', '--json'))).toMatchObject([{ groups: ['main'], status: 'ACTIVE', running: 0 }]);
+    // The recurring section falls due: the worker runs its handler with its keyword arguments.
+    await fx.inspect((ds) => ds.getRepository(Task).update({ uuid: 'kronos:schedule:report.acme' }, { nextRunTime: Date.now() - 1000 }));
+    await waitFor(() => fx.calls().length > 0, 15_000, 'the worker to run report.acme');
+    expect(fx.calls()).toEqual(['report.send report.acme {"to":"acme@example.com","format":"pdf","copies":2} -']);
+    worker.child.kill('SIGTERM');
+    const exit = await worker.exited;
+    expect(exit.code).toBe(0);
+    expect(exit.stderr).toMatch(/kronos: stopping worker \S+/);
+    expect(await fx.inspect((ds) => ds.getRepository(Run).findBy({ jobName: 'report.acme' }))).toMatchObject([{ status: 'COMPLETED' }]);
+    expect(json<any[]>(await fx.cli('workers', '--json'))).toEqual([]);
   });
 
-  it('run: exits 1 when the job fails after its retries, printing the error', async () => {
-    const result = await cli('run', 'report.fail');
-    expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/FAILED in .* attempt 2\)\nmessage: broken on attempt 2/);
-    expect(result.stderr).toContain('Error: broken on attempt 2');
-    expect(calls()).toEqual(['report.fail attempt 1', 'report.fail attempt 2']);
-    const failed = json<any[]>(await cli('runs', '--failed', '--json'));
-    expect(failed.map((r) => [r.jobName, r.status, r.attempt])).toEqual([
-      ['report.fail', 'FAILED', 2],
-      ['report.fail', 'FAILED', 1],
+  it('prune deletes old runs and finished tasks in batches, never recurring or unfinished tasks', async () => {
+    const old = Date.now() - 40 * 86_400_000;
+    await fx.inspect(async (ds) => {
+      const tasks = ds.getRepository(Task);
+      for (const [i, status] of (['COMPLETED', 'COMPLETED', 'FAILED', 'QUEUED', 'RUNNING'] as const).entries()) {
+        const task = await tasks.save(tasks.create({ uuid: `old-${i}`, jobName: 'report.send', status, group: 'main', nextRunTime: old, createdAt: old, updatedAt: old }));
+        const runStatus = status === 'FAILED' ? 'FAILED' : 'COMPLETED';
+        await ds.getRepository(Run).save({ taskId: task.id, jobName: 'report.send', status: runStatus, startTime: old, stopTime: old + 5 });
+      }
+      await ds.getRepository(Run).save({ taskId: 1, jobName: 'report.send', status: 'COMPLETED', startTime: Date.now() }); // recent: kept
+      await tasks.createQueryBuilder().update().set({ updatedAt: old }).execute(); // recurring rows look old too
+    });
+    const dry = json(await fx.cli('prune', '--older-than', '30d', '--dry-run', '--json'));
+    expect(dry).toMatchObject({ dryRun: true, runs: 5, tasks: 3 });
+    const failed = await fx.cli('prune', '--older-than', '30d', '--status', 'FAILED', '--batch-size', '1');
+    expect(failed.stdout).toMatch(/^Deleted 1 run\(s\) and 1 finished task\(s\) older than \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\n$/);
+    expect(json(await fx.cli('prune', '--older-than', '30d', '--batch-size', '2', '--json'))).toMatchObject({ runs: 4, tasks: 2 });
+    const left = await fx.inspect(async (ds) => ({
+      runs: (await ds.getRepository(Run).find()).map((r) => r.status),
+      tasks: (await ds.getRepository(Task).find({ order: { uuid: 'ASC' } })).map((t) => `${t.uuid} ${t.status}`),
+    }));
+    expect(left.runs).toEqual(['COMPLETED']);
+    expect(left.tasks).toEqual([
+      ...['cleanup.hourly', 'cleanup.nightly', 'report.acme', 'report.globex', 'report.weekly'].map((name) => `kronos:schedule:${name} QUEUED`),
+      'old-3 QUEUED',
+      'old-4 RUNNING',
     ]);
   });
 
-  it('errors are one line with a non-zero exit code', async () => {
-    const unknown = await cli('run', 'no.such.job');
-    expect(unknown.code).toBe(1);
-    expect(unknown.stderr.trim().split('\n').pop()).toBe('kronos run: Unknown job "no.such.job": no @Job or @ScheduledTask with this name is registered.');
-    const inactive = await cli('run', 'report.globex');
-    expect(inactive.code).toBe(1);
-    expect(inactive.stderr).toContain('kronos run: Job "report.globex" is deactivated; activate it before running it.');
-    const usage = await cli('run');
-    expect(usage.code).toBe(2);
-    expect(usage.stderr).toContain('kronos run: run takes one job name\nUsage: kronos run NAME [--payload JSON] [--as USER_ID]');
-    const badJson = await cli('run', 'report.send', '--payload', '{nope');
-    expect(badJson.code).toBe(2);
-    expect(badJson.stderr).toContain('--payload is not JSON');
-    const badStatus = await cli('status', '999999');
-    expect(badStatus.code).toBe(1);
-    expect(badStatus.stderr).toContain('kronos status: Task 999999 does not exist.');
+  it('export-ini then import-ini changes nothing, admin toggles and reschedules included', async () => {
+    expect((await fx.cli('deactivate', 'cleanup.hourly')).code).toBe(0);
+    const exported = join(fx.dir, 'export.ini');
+    expect((await fx.cli('export-ini', '-o', exported)).code).toBe(0);
+    const text = readFileSync(exported, 'utf8');
+    expect(text).toContain('[cleanup.hourly]\ncall = cleanup.hourly\nevery = 1 hour\nactive = no\n');
+    expect(text).toContain('[report.acme]\ncall = report.send\nevery = 1 hour\nactive = yes\nto = acme@example.com\nformat = pdf\ncopies = 2\n');
+    expect(text).toContain('[report.weekly]\ncall = report.weekly\nat = 08:00\nweekdays = 1,3,5\ntimezone = Europe/Berlin\nactive = yes\nretries = 2\nformat = pdf\ncopies = 2\n');
+    // Every start records when it last saw each job; everything else must stay as it was.
+    const definitions = () => fx.inspect(async (ds) => (await ds.getRepository(JobDefinition).find({ order: { name: 'ASC' } })).map(({ lastSeen: _, ...row }) => row));
+    const before = await definitions();
+    const imported = await fx.cli('import-ini', exported);
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toBe('0 change(s) applied, 5 section(s) unchanged, 0 problem(s).\n');
+    expect(await definitions()).toEqual(before);
+  });
+}, ['sqlite', 'postgres']);
+
+/** Behaviour that does not depend on the database, on SQLite. */
+describe('the kronos command on the fixture app [sqlite]', () => {
+  const fx = useFixtureApp('sqlite');
+  beforeAll(() => buildCliFixtures(), 180_000);
+
+  it('run: a scheduler.ini section runs its handler with its keyword arguments; --as runs as a user', async () => {
+    const [acme, custom] = await Promise.all([
+      fx.cli('run', 'report.acme'),
+      fx.cli('run', 'report.send', '--payload', '{"to":"ops@example.com"}', '--as', '42', '--json'),
+    ]);
+    expect(acme.code).toBe(0);
+    expect(acme.stdout).toContain('sending pdf report to acme@example.com\nCOMPLETED');
+    expect(acme.stdout).toContain('result: {"to":"acme@example.com","format":"pdf"}');
+    expect(custom.code).toBe(1); // the fixture has no impersonation: a run as a user fails, it never runs anonymously
+    expect(json(custom)).toMatchObject({ task: { status: 'FAILED', runAs: '42', payload: '{"to":"ops@example.com"}' }, latestRun: { status: 'FAILED' } });
+    expect(fx.calls()).toEqual(['report.send report.acme {"to":"acme@example.com","format":"pdf","copies":2} -']);
   });
 
-  it('activate / deactivate are kept and shown by list', async () => {
-    expect((await cli('deactivate', 'report.acme')).stdout).toBe('report.acme deactivated\n');
-    expect((await cli('activate', 'report.globex')).stdout).toBe('report.globex activated\n');
-    const jobs = json<any[]>(await cli('list', '--json'));
-    expect(jobs.filter((j) => j.source === 'ini').map((j) => [j.name, j.active])).toEqual([
+  it('run: exits 1 when the job still fails after its retries, with the error on stderr', async () => {
+    const result = await fx.cli('run', 'report.fail');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/FAILED in .* attempt 2\)\nmessage: broken on attempt 2\n$/);
+    expect(result.stderr).toContain('kronos: attempt 2');
+    expect(result.stderr).toContain('Error: broken on attempt 2');
+    expect(fx.calls()).toEqual(['report.fail attempt 1', 'report.fail attempt 2']);
+    const [failed, one] = await Promise.all([fx.cli('runs', '--failed', '--json'), fx.cli('runs', '--job', 'report.fail', '--limit', '1')]);
+    expect(json<any[]>(failed).map((r) => [r.jobName, r.status, r.attempt])).toEqual([
+      ['report.fail', 'FAILED', 2],
+      ['report.fail', 'FAILED', 1],
+    ]);
+    expect(one.stdout).toMatch(/^RUN\s+TASK\s+JOB\s+STATUS\s+STARTED\s+DURATION\s+ATTEMPT\s+RUN AS\s+MESSAGE\n\d+\s+\d+\s+report\.fail\s+FAILED\s+.*\s2\s+-\s+broken on attempt 2\n$/);
+  });
+
+  it('errors are one line with a non-zero exit code', async () => {
+    const [unknown, inactive, usage, badJson, badTask] = await Promise.all([
+      fx.cliAlone('run', 'no.such.job'),
+      fx.cliAlone('run', 'report.globex'),
+      fx.cliAlone('run'),
+      fx.cliAlone('run', 'report.send', '--payload', '{nope'),
+      fx.cliAlone('status', '999999'),
+    ]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.trim().split('\n').pop()).toBe('kronos run: Unknown job "no.such.job": no @Job or @ScheduledTask with this name is registered.');
+    expect(inactive.code).toBe(1);
+    expect(inactive.stderr).toContain('kronos run: Job "report.globex" is deactivated; activate it before running it.\n');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('kronos run: run takes one job name\nUsage: kronos run NAME [--payload JSON] [--as USER_ID]\n');
+    expect(badJson.code).toBe(2);
+    expect(badJson.stderr).toContain('kronos run: --payload is not JSON');
+    expect(badTask.code).toBe(1);
+    expect(badTask.stderr).toContain('kronos status: Task 999999 does not exist.\n');
+  });
+
+  it('activate / deactivate are kept and shown by list; status shows a task and an overview', async () => {
+    const [off, on] = await Promise.all([fx.cli('deactivate', 'report.acme'), fx.cli('activate', 'report.globex')]);
+    expect(off.stdout).toBe('report.acme deactivated\n');
+    expect(on.stdout).toBe('report.globex activated\n');
+    const id = json(await fx.cli('run', 'report.slow', '--payload', '{"steps":1,"step":10}', '--json')).task.id as number;
+    const [jobs, one, overview] = await Promise.all([fx.cli('list', '--json'), fx.cli('status', String(id)), fx.cli('status', '--json')]);
+    expect(json<any[]>(jobs).filter((j) => j.source === 'ini').map((j) => [j.name, j.active])).toEqual([
       ['cleanup.nightly', true],
       ['report.acme', false],
       ['report.globex', true],
     ]);
-    expect((await cli('activate', 'nope')).stderr).toContain('Unknown job "nope"');
-  });
-
-  it('status: one task with its latest run, and an overview', async () => {
-    const ran = await cli('run', 'report.slow', '--payload', '{"steps":1,"step":10}', '--json');
-    const id = json(ran).task.id as number;
-    const one = await cli('status', String(id));
-    expect(one.code).toBe(0);
     expect(one.stdout).toMatch(new RegExp(`^task: +${id} \\(.+\\)\\njob: +report\\.slow\\nstatus: +COMPLETED\\n`));
-    expect(one.stdout).toMatch(/latest run \d+: COMPLETED at .* in \d+ ms on .+\nmessage: +all steps done/);
-    expect(one.stdout).toContain('output:\n  line 1\n  summary: ok');
-    const overview = json(await cli('status', '--json'));
-    expect(overview).toMatchObject({ tasks: { COMPLETED: 1, QUEUED: 5 }, jobs: { total: 8, active: 7, inactive: 1, missing: 0 }, workers: { total: 0 } });
-  });
-
-  it('worker: runs queued work, appears in workers, and exits 0 on SIGTERM after draining', async () => {
-    const worker = startKronos(['worker', '--concurrency', '2', '--app', FIXTURE_APP], options);
-    await worker.waitFor(/kronos: worker (\S+) running \(groups main, concurrency 2\)/);
-    const workers = json<any[]>(await cli('workers', '--json'));
-    expect(workers).toMatchObject([{ groups: ['main'], status: 'ACTIVE', running: 0 }]);
-    // Make a recurring section due now: the worker runs it with its keyword arguments.
-    await inspect((ds) => ds.getRepository(Task).update({ uuid: 'kronos:schedule:report.acme' }, { nextRunTime: Date.now() - 1000 }));
-    await waitFor(() => calls().length > 0, 10_000, 'the worker to run report.acme');
-    expect(calls()).toEqual(['report.send report.acme {"to":"acme@example.com","format":"pdf","copies":2} -']);
-    worker.child.kill('SIGTERM');
-    const exit = await worker.exited;
-    expect(exit.code).toBe(0);
-    expect(exit.stderr).toContain('stopping worker');
-    expect(json<any[]>(await cli('workers', '--json'))).toEqual([]);
+    expect(one.stdout).toMatch(/\nlatest run \d+: COMPLETED at .* in \d+ ms on .+\nmessage: +all steps done\n/);
+    expect(one.stdout).toContain('output:\n  line 1\n  summary: ok\n');
+    expect(json(overview)).toEqual({ tasks: { COMPLETED: 1, QUEUED: 5 }, jobs: { total: 8, active: 7, inactive: 1, missing: 0 }, workers: { total: 0, active: 0, running: 0 } });
   });
 
   it('workers terminate ends a dedicated worker process with exit code 0', async () => {
-    const worker = startKronos(['worker', '--groups', 'main,reports', '--app', FIXTURE_APP], options);
+    const worker = startKronos(['worker', '--groups', 'main,reports', '--app', FIXTURE_APP], fx.options);
     await worker.waitFor(/running \(groups main, reports/);
-    const told = await cli('workers', 'terminate', '--groups', 'reports');
+    const told = await fx.cli('workers', 'terminate', '--groups', 'reports');
     expect(told.stdout).toMatch(/^1 worker\(s\) told to finish their running tasks and exit: \S+\n$/);
     expect((await worker.exited).code).toBe(0);
-    const none = await cli('workers', 'disable', '--groups', 'reports');
-    expect(none.stdout).toBe('No worker matched.\n');
+    expect((await fx.cli('workers', 'disable', '--groups', 'reports')).stdout).toBe('No worker matched.\n');
   });
 
-  it('discover reports what the sync added, changed and flagged missing, and the bad sections (exit 1)', async () => {
-    const first = await cli('discover', '--json');
+  it('discover reports what the sync added, changed and flagged missing, and the sections left out (exit 1)', async () => {
+    const first = await fx.cli('discover', '--json');
     expect(first.code).toBe(1);
     expect(json(first)).toMatchObject({
       registered: 8,
       added: expect.arrayContaining(['report.acme', 'report.send', 'cleanup.nightly']),
       changed: [],
       missing: [],
-      iniProblems: [expect.objectContaining({ file: ini, section: 'bad.call', line: 23 }), expect.objectContaining({ section: 'bad.schedule', line: 27 })],
+      iniProblems: [
+        { file: fx.ini, section: 'bad.call', line: 23, message: expect.stringContaining('names no registered job') },
+        { file: fx.ini, section: 'bad.schedule', line: 28, message: expect.stringContaining('unknown unit') },
+      ],
     });
-    writeFileSync(ini, FIXTURE_INI.replace('copies = 2', 'copies = 3').replace(/\[report\.globex\][^[]*/, '').replace(/\[bad\.call\][^]*$/, ''));
-    const second = await cli('discover');
-    expect(second.code).toBe(0);
-    expect(second.stdout).toBe('7 job(s) registered\nadded: none\nchanged: report.acme\nmissing: report.globex\n');
-    expect(json<any[]>(await cli('list', '--json')).find((j) => j.name === 'report.globex')).toMatchObject({ missing: true });
+    writeFileSync(fx.ini, FIXTURE_INI.replace('copies = 2', 'copies = 3').replace(/\[report\.globex\][^[]*/, '').replace(/\[bad\.call\][^]*$/, ''));
+    const second = await fx.cli('discover');
+    expect(second).toMatchObject({ code: 0, stdout: '7 job(s) registered\nadded: none\nchanged: report.acme\nmissing: report.globex\n' });
+    expect(json<any[]>(await fx.cli('list', '--json')).find((j) => j.name === 'report.globex')).toMatchObject({ missing: true, active: false });
   });
 
-  it('prune deletes old runs and finished tasks in batches, never recurring or unfinished tasks', async () => {
-    for (let i = 0; i < 3; i++) expect((await cli('run', 'report.send', '--payload', `{"to":"n${i}"}`)).code).toBe(0);
-    expect((await cli('run', 'report.fail')).code).toBe(1);
-    const old = Date.now() - 40 * 86_400_000;
-    await inspect(async (ds) => {
-      await ds.getRepository(Run).createQueryBuilder().update().set({ startTime: old }).execute();
-      await ds.getRepository(Task).createQueryBuilder().update().set({ updatedAt: old }).execute(); // recurring and queued rows too
-    });
-    const dry = await cli('prune', '--older-than', '30d', '--dry-run', '--json');
-    expect(json(dry)).toMatchObject({ dryRun: true, runs: 5, tasks: 4 });
-    const onlyFailed = await cli('prune', '--older-than', '30d', '--status', 'FAILED', '--batch-size', '1');
-    expect(onlyFailed.stdout).toMatch(/^Deleted 2 run\(s\) and 1 finished task\(s\) older than /);
-    const rest = await cli('prune', '--older-than', '30d', '--batch-size', '2', '--json');
-    expect(json(rest)).toMatchObject({ runs: 3, tasks: 3 });
-    const left = await inspect(async (ds) => ({
-      runs: await ds.getRepository(Run).count(),
-      tasks: (await ds.getRepository(Task).find()).map((t) => [t.uuid, t.status]).sort(),
-    }));
-    expect(left.runs).toBe(0);
-    expect(left.tasks).toEqual(
-      ['cleanup.hourly', 'cleanup.nightly', 'report.acme', 'report.globex', 'report.weekly'].map((name) => [`kronos:schedule:${name}`, 'QUEUED']),
-    );
-    const bad = await cli('prune', '--older-than', 'soon');
-    expect(bad.code).toBe(2);
-    expect((await cli('prune', '--older-than', '1d', '--status', 'RUNNING')).stderr).toContain('prune deletes only COMPLETED');
-  });
-
-  it('export-ini then import-ini changes nothing, admin toggles and reschedules included', async () => {
-    expect((await cli('deactivate', 'cleanup.hourly')).code).toBe(0);
-    const exported = join(dir, 'export.ini');
-    expect((await cli('export-ini', '-o', exported)).code).toBe(0);
-    const text = readFileSync(exported, 'utf8');
-    expect(text).toContain('[cleanup.hourly]\ncall = cleanup.hourly\nevery = 1 hour\nactive = no\n');
-    expect(text).toContain('[report.acme]\ncall = report.send\nevery = 1 hour\nactive = yes\nto = acme@example.com\nformat = pdf\ncopies = 2\n');
-    expect(text).toContain('[report.weekly]\ncall = report.weekly\nat = 08:00\nweekdays = 1,3,5\ntimezone = Europe/Berlin\nactive = yes\nretries = 2\nformat = pdf\ncopies = 2\n');
-    // Every start records when it last saw each job; everything else must stay as it was.
-    const definitions = () => inspect(async (ds) => (await ds.getRepository(JobDefinition).find({ order: { name: 'ASC' } })).map(({ lastSeen: _, ...row }) => row));
-    const before = await definitions();
-    const imported = await cli('import-ini', exported);
-    expect(imported.code).toBe(0);
-    expect(imported.stdout).toBe('0 change(s) applied, 5 section(s) unchanged, 0 problem(s).\n');
-    expect(await definitions()).toEqual(before);
-    expect((await cli('export-ini')).stdout.replace(/ on \S+\./, '')).toBe(text.replace(/ on \S+\./, ''));
-    const iniOnly = (await cli('export-ini', '--source', 'ini')).stdout;
-    expect(iniOnly.match(/^\[.*\]$/gm)).toEqual(['[cleanup.nightly]', '[report.acme]', '[report.globex]']);
-  });
-
-  it('import-ini applies toggles and schedules, reports bad sections with file, section and line, and --dry-run changes nothing', async () => {
-    const file = join(dir, 'admin.ini');
+  it('import-ini applies toggles and schedules, reports bad sections with file, section and line; --dry-run changes nothing', async () => {
+    const file = join(fx.dir, 'admin.ini');
     writeFileSync(file, ['[report.acme]', 'active = no', 'every = 30 minutes', '', '[report.weekly]', 'cron = 0 9 * * 1', '', '[report.nobody]', 'call = report.send', 'every = 1 hour', '', '[cleanup.hourly]', 'every = 1 fortnight', ''].join('\n'));
-    const dry = await cli('import-ini', file, '--dry-run');
+    const dry = await fx.cli('import-ini', file, '--dry-run');
     expect(dry.code).toBe(1);
     expect(dry.stdout.split('\n')).toEqual([
       'would reschedule report.acme: every hour -> every 30 minutes',
@@ -272,85 +218,70 @@ describeForDialects('the kronos command on the fixture app', (dialect) => {
       '3 change(s) to apply, 0 section(s) unchanged, 2 problem(s).',
       '',
     ]);
-    expect(dry.stderr).toContain(`kronos: ${file}:8: [report.nobody] "report.nobody" is not a job of this application: add the section to the configFile ${ini}`);
+    expect(dry.stderr).toContain(`kronos: ${file}:8: [report.nobody] "report.nobody" is not a job of this application: add the section to the configFile ${fx.ini}`);
     expect(dry.stderr).toContain(`kronos: ${file}:13: [cleanup.hourly] every "1 fortnight" has an unknown unit`);
-    expect(json<any[]>(await cli('list', '--json')).find((j) => j.name === 'report.acme')).toMatchObject({ active: true, scheduleDescription: 'every 1 hour' });
-    const applied = await cli('import-ini', file);
+    expect(json<any[]>(await fx.cli('list', '--json')).find((j) => j.name === 'report.acme')).toMatchObject({ active: true, scheduleDescription: 'every hour' });
+    const applied = await fx.cli('import-ini', file);
     expect(applied.code).toBe(1);
-    expect(applied.stdout).toContain('3 change(s) applied');
-    const jobs = json<any[]>(await cli('list', '--json'));
-    expect(jobs.find((j) => j.name === 'report.acme')).toMatchObject({ active: false, scheduleDescription: 'every 30 minutes' });
-    expect(jobs.find((j) => j.name === 'report.weekly')).toMatchObject({ schedule: { expression: '0 9 * * 1', timezone: 'UTC' } });
-    expect((await cli('import-ini', join(dir, 'nope.ini'))).stderr).toContain(`Cannot read the scheduler.ini file "${join(dir, 'nope.ini')}"`);
+    expect(applied.stdout).toContain('3 change(s) applied, 0 section(s) unchanged, 2 problem(s).');
+    const [jobs, again, exported] = await Promise.all([fx.cli('list', '--json'), fx.cli('import-ini', file, '--json'), fx.cli('export-ini', '--source', 'ini')]);
+    expect(json<any[]>(jobs).find((j) => j.name === 'report.acme')).toMatchObject({ active: false, scheduleDescription: 'every 30 minutes' });
+    expect(json<any[]>(jobs).find((j) => j.name === 'report.weekly')).toMatchObject({ schedule: { expression: '0 9 * * 1', timezone: 'UTC' } });
+    expect(json(again)).toMatchObject({ dryRun: false, actions: [], unchanged: ['report.acme', 'report.weekly'] });
+    expect(exported.stdout.match(/^\[.*\]$/gm)).toEqual(['[cleanup.nightly]', '[report.acme]', '[report.globex]']);
+    expect(exported.stdout).toContain('[report.acme]\ncall = report.send\nevery = 30 minutes\nactive = no\n');
+    const missing = await fx.cli('import-ini', join(fx.dir, 'nope.ini'));
+    expect(missing.stderr).toContain(`Cannot read the scheduler.ini file "${join(fx.dir, 'nope.ini')}"`);
   });
-}, ['sqlite', 'postgres']);
+});
 
 describe('the kronos command: usage', () => {
   beforeAll(() => buildCliFixtures(), 180_000);
 
-  it('--help lists every command; each command has its own help', async () => {
-    const help = await kronos(['--help']);
+  it('--help lists every command, each command has its own help, and mistakes exit 2 with one line', async () => {
+    const [help, run, none, unknown, option] = await Promise.all([kronos(['--help']), kronos(['run', '--help']), kronos([]), kronos(['frobnicate']), kronos(['list', '--bogus'])]);
     expect(help.code).toBe(0);
     for (const name of ['worker', 'list', 'discover', 'activate', 'deactivate', 'run', 'status', 'runs', 'workers', 'prune', 'export-ini', 'import-ini', 'export-supervisord', 'export-systemd']) {
       expect(help.stdout).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
     }
-    const run = await kronos(['run', '--help']);
     expect(run.stdout).toMatch(/^Usage: kronos run NAME \[--payload JSON\] \[--as USER_ID\]\n/);
-    expect((await kronos([])).code).toBe(2);
-  });
-
-  it('unknown commands and options exit 2 with one line', async () => {
-    const unknown = await kronos(['frobnicate']);
-    expect(unknown).toMatchObject({ code: 2, stdout: '' });
-    expect(unknown.stderr).toBe('kronos: unknown command "frobnicate". Run kronos --help for the list.\n');
-    const option = await kronos(['list', '--bogus']);
+    expect(none.code).toBe(2);
+    expect(unknown).toMatchObject({ code: 2, stdout: '', stderr: 'kronos: unknown command "frobnicate". Run kronos --help for the list.\n' });
     expect(option.code).toBe(2);
     expect(option.stderr).toMatch(/^kronos list: Unknown option '--bogus'/);
   });
 
   it('finds the application through --app, KRONOS_APP, kronos.config.js or package.json, and says when it cannot', async () => {
+    const { fixtureEnv, scratchDir } = await import('./support/kronos-cli.js');
     const db = await freshDatabase('sqlite');
     const env = fixtureEnv(db.options);
     const [file, name] = FIXTURE_APP.split('#') as [string, string];
+    // Each command gets its own SQLite file: many processes starting at once on one file wait on its lock.
+    const own = async (extra: Record<string, string | undefined> = {}) => ({ ...fixtureEnv((await freshDatabase('sqlite')).options), ...extra });
     const none = scratchDir('kronos-cwd-');
-    const missing = await kronos(['list'], { cwd: none, env });
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('No application to boot: pass --app');
-    expect((await kronos(['list', '--json'], { cwd: none, env: { ...env, KRONOS_APP: FIXTURE_APP } })).code).toBe(0);
-
     const withPackage = scratchDir('kronos-cwd-');
-    writeFileSync(join(withPackage, 'package.json'), JSON.stringify({ name: 'app', kronos: { app: `${file}#${name}` } }));
-    expect(json<any[]>(await kronos(['list', '--json'], { cwd: withPackage, env })).length).toBe(5);
-
+    writeFileSync(join(withPackage, 'package.json'), JSON.stringify({ name: 'app', kronos: { app: file } })); // its only export
     const withConfig = scratchDir('kronos-cwd-');
     writeFileSync(join(withConfig, 'kronos.config.js'), `import { CliAppModule } from ${JSON.stringify(file)};\nexport default { app: CliAppModule };\n`);
     writeFileSync(join(withConfig, 'package.json'), JSON.stringify({ type: 'module' }));
-    expect((await kronos(['list', '--json'], { cwd: withConfig, env })).code).toBe(0);
-
-    const wrongExport = await kronos(['list', '--app', `${file}#Nope`], { env });
+    const envFile = join(none, 'app.env');
+    writeFileSync(envFile, `KRONOS_FIXTURE_DB='${env.KRONOS_FIXTURE_DB}'\n`);
+    const [missing, fromEnv, fromPackage, fromConfig, wrongExport, notBuilt, fromEnvFile, badEnvFile] = await Promise.all([
+      kronos(['list'], { cwd: none, env }),
+      kronos(['list', '--json'], { cwd: none, env: await own({ KRONOS_APP: FIXTURE_APP }) }),
+      kronos(['list', '--json'], { cwd: withPackage, env: await own() }),
+      kronos(['list', '--json'], { cwd: withConfig, env: await own() }),
+      kronos(['list', '--app', `${file}#Nope`], { env }),
+      kronos(['list', '--app', 'dist/nowhere.js'], { env }),
+      kronos(['list', '--json', '--env', envFile, '--app', FIXTURE_APP], { env: { KRONOS_FIXTURE_DB: undefined } }),
+      kronos(['list', '--env', join(none, 'nope.env'), '--app', FIXTURE_APP], { env }),
+    ]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('kronos list: No application to boot: pass --app');
+    for (const found of [fromEnv, fromPackage, fromConfig, fromEnvFile]) expect(json<any[]>(found).map((j) => j.name)).toContain('report.send');
     expect(wrongExport.code).toBe(1);
     expect(wrongExport.stderr).toContain(`has no exported module class "Nope" (exported classes: ${name})`);
-    const notBuilt = await kronos(['list', '--app', 'dist/nowhere.js'], { env });
     expect(notBuilt.stderr).toContain('does not exist. Build the application first.');
-  });
-
-  it('--env loads settings before the application starts', async () => {
-    const db = await freshDatabase('sqlite');
-    const envFile = join(scratchDir('kronos-env-'), 'tenant.env');
-    writeFileSync(envFile, `KRONOS_FIXTURE_DB='${fixtureEnv(db.options).KRONOS_FIXTURE_DB}'\n`);
-    const result = await kronos(['list', '--json', '--env', envFile, '--app', FIXTURE_APP], { env: { KRONOS_FIXTURE_DB: undefined } });
-    expect(result.code).toBe(0);
-    expect(json<any[]>(result).map((j) => j.name)).toContain('report.send');
-    expect((await kronos(['list', '--env', join(envFile, 'nope'), '--app', FIXTURE_APP])).stderr).toContain('cannot load --env');
-  });
-
-  it('the worker of a non-worker command is off, whatever the environment says', async () => {
-    const db = await freshDatabase('sqlite');
-    const result = await kronos(['status', '--json', '--app', FIXTURE_APP], { env: fixtureEnv(db.options, { KRONOS_WORKER: 'on' }) });
-    expect(json(result)).toMatchObject({ workers: { total: 0 } });
-    const ds = new DataSource({ ...(db.options as DataSourceOptions), entities: KRONOS_ENTITIES } as DataSourceOptions);
-    await ds.initialize();
-    expect(await ds.getRepository(Worker).count()).toBe(0);
-    await ds.destroy();
+    expect(badEnvFile.stderr).toContain(`kronos list: cannot load --env ${join(none, 'nope.env')}`);
   });
 });

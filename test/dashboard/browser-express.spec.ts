@@ -82,11 +82,24 @@ describe('Dashboard in a browser [express]', () => {
     const row = page.locator(`tr[data-task="${id}"]`);
     await expectText(row.locator('.badge'), 'RUNNING');
     await waitFor(async () => (await row.locator('progress').getAttribute('value')) === '40', 10_000, 'the progress bar');
+    await screenshot(page, 'express-tasks-running');
     await row.getByRole('button', { name: 'Stop' }).click();
     await expectText(page.locator('.flash'), `Task #${id}`);
     await page.goto(`${d.url}/tasks/${id}`);
     await waitFor(async () => (await page.locator('#task .badge').first().textContent()) === 'STOPPED', 10_000, 'STOPPED in the page');
     expect((await d.scheduler.status(id)).task.status).toBe('STOPPED');
+  });
+
+  it('retries a failed task as a new task with the same payload', async () => {
+    const { id } = await d.scheduler.enqueue('explode', { html: 'retry me' });
+    await waitForTask(d.scheduler, id, ['FAILED']);
+    await page.goto(`${d.url}/tasks?status=FAILED`);
+    await page.locator(`tr[data-task="${id}"]`).getByRole('button', { name: 'Retry' }).click();
+    const again = Number(new RegExp(`Task #${id} queued again as task #(\\d+)`).exec((await page.locator('.flash').textContent()) ?? '')?.[1]);
+    expect(new URL(page.url()).search).toBe('?status=FAILED');
+    const view = await waitForTask(d.scheduler, again, ['FAILED']);
+    expect(JSON.parse(view.task.payload!)).toEqual({ html: 'retry me' });
+    expect(view.task.queuedBy).toBe('kronos-dashboard');
   });
 
   it('pages refresh themselves without a reload', async () => {

@@ -50,7 +50,8 @@ const HELP = `Prints a service definition that runs "kronos worker" (write it wi
   --processes N          supervisord: number of worker processes (default 1)
 --app is passed on to the worker when given.`;
 
-const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`);
+/** Shell-quote an argument unless it is plainly safe (`#` only inside a word, where it is no comment). */
+const quote = (arg: string) => (/^[\w@%+=:,./-][\w@%+=:,./#-]*$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`);
 
 function serviceSpec(values: Values): ServiceSpec {
   const text = (key: string) => (typeof values[key] === 'string' ? (values[key] as string) : undefined);

@@ -42,7 +42,7 @@ button.danger { color: var(--bad); border-color: #f0b9b3; }
 .filters label { display: flex; flex-direction: column; font-size: 12px; color: var(--muted); gap: 2px; }
 input, select, textarea { font: inherit; font-size: 13px; padding: 4px 6px; border: 1px solid #c7ccd6; border-radius: 5px; background: #fff; }
 textarea { width: 100%; min-height: 70px; font-family: ui-monospace, Menlo, Consolas, monospace; }
-.tabs a { margin-right: 12px; text-decoration: none; } .tabs a.current { font-weight: 700; color: var(--fg); }
+.tabs { margin-bottom: 10px; } .tabs a { margin-right: 12px; text-decoration: none; } .tabs a.current { font-weight: 700; color: var(--fg); }
 .pager { display: flex; gap: 16px; margin: 10px 0; align-items: center; }
 pre { background: #0f1526; color: #e6e9f2; padding: 12px; border-radius: 6px; overflow: auto; max-height: 420px; white-space: pre-wrap; word-break: break-word; margin: 0; }
 dl.fields { display: grid; grid-template-columns: 170px 1fr; gap: 6px 16px; background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 14px; margin: 0; }

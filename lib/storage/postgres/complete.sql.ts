@@ -3,19 +3,14 @@ import type { TaskOutcome } from '../engine.js';
 import type { PgTables } from './tables.js';
 import { DB_NOW_MS, INT_MAX, num, poolQuery, statement, type Statement } from './sql.js';
 
-/** The outcome fields the statement reads, in the order of its column list. */
-const FIELDS = [
-  'taskId', 'claimToken', 'jobName', 'worker', 'attempt', 'runAs', 'scheduledFor', 'runStatus', 'startTime', 'stopTime',
-  'result', 'message', 'output', 'traceback', 'taskStatus', 'nextRunTime', 'delayMs', 'timesRun', 'timesFailed', 'nextAttempt',
-] as const satisfies readonly (keyof TaskOutcome)[];
-
 /**
  * Write back a batch of finished attempts in one round trip. Each task update is fenced by its
  * claim token (a rescued and re-claimed task has a new one), and a run row is inserted only for
  * the outcomes whose update went through: a worker that lost its lease writes nothing at all.
  * The final SELECT reports the fenced-out ids.
  *
- * The outcomes travel as one JSON array (`json_to_recordset`): serialising it is one native
+ * The outcomes travel as one JSON array (`json_to_recordset` reads the fields named in its
+ * column list, by the `TaskOutcome` property names): serialising it is one native
  * `JSON.stringify`, where twenty typed arrays cost the worker an escaping pass per value.
  * `t.id = ANY($2)` pins the task look-up to the primary key: joined to the input alone,
  * PostgreSQL sometimes hashed the whole task table to update a few hundred rows.
@@ -57,6 +52,6 @@ export function completeStatement(t: PgTables): Statement {
 
 export async function completeTasks(pool: Pool, sql: Statement, outcomes: TaskOutcome[]): Promise<number[]> {
   if (outcomes.length === 0) return [];
-  const { rows } = await poolQuery<{ id: string }>(pool, sql, [JSON.stringify(outcomes, FIELDS), outcomes.map((o) => o.taskId)]);
+  const { rows } = await poolQuery<{ id: string }>(pool, sql, [JSON.stringify(outcomes), outcomes.map((o) => o.taskId)]);
   return rows.map((r) => num(r.id));
 }

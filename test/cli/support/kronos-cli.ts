@@ -1,13 +1,22 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { TMP_ENV } from '../../support/settings.js';
 
 const ROOT = process.cwd();
-let fixturesBuilt = false;
-let distBuilt = false;
+
+/**
+ * Compile once per test run: every spec file gets fresh modules (and its own copy of the
+ * environment), so a marker in the run's scratch folder remembers what was built.
+ */
+function buildOnce(marker: string, tsconfig: string): void {
+  const done = join(process.env[TMP_ENV] || tmpdir(), marker);
+  if (process.env[TMP_ENV] && existsSync(done)) return;
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', tsconfig], { stdio: 'inherit' });
+  writeFileSync(done, '');
+}
 
 /** The `kronos` binary compiled with the fixture app (one copy of the library for both). */
 export const FIXTURE_CLI = resolve(ROOT, '.build/cli/lib/cli/main.js');
@@ -18,16 +27,12 @@ export const SAMPLE_APP = `${resolve(ROOT, 'dist/sample/app.module.js')}#AppModu
 
 /** Compile the library with the fixture app into .build/cli, once per test run. */
 export function buildCliFixtures(): void {
-  if (fixturesBuilt) return;
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'test/cli/tsconfig.fixtures.json'], { stdio: 'inherit' });
-  fixturesBuilt = true;
+  buildOnce('cli-fixtures.built', 'test/cli/tsconfig.fixtures.json');
 }
 
 /** `npm run build`: dist/lib (the published package, with the `kronos` bin) and dist/sample. */
 export function buildDist(): void {
-  if (distBuilt) return;
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-  distBuilt = true;
+  buildOnce('dist.built', 'tsconfig.build.json');
 }
 
 export const scratchDir = (prefix: string): string => mkdtempSync(join(process.env[TMP_ENV] || tmpdir(), prefix));

@@ -34,6 +34,11 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 /** Wait until the page's live refresh has run at least once more. */
 export async function nextRefresh(page: Page): Promise<void> {
-  const seen = Number((await page.getAttribute('body', 'data-refreshes')) ?? 0);
-  await page.waitForFunction(`Number(document.body.dataset.refreshes ?? 0) > ${seen}`, undefined, { timeout: 10_000 });
+  const refreshes = async () => Number((await page.getAttribute('body', 'data-refreshes')) ?? 0);
+  const seen = await refreshes();
+  const deadline = Date.now() + 10_000;
+  while ((await refreshes()) <= seen) {
+    if (Date.now() > deadline) throw new Error('The page did not refresh itself within 10 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

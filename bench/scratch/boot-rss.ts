@@ -1,0 +1,14 @@
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+const rss = () => /VmRSS:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1];
+console.log('start', rss(), JSON.stringify(process.memoryUsage()));
+await import('@nestjs/core');
+console.log('nest core', rss());
+await import('typeorm');
+console.log('typeorm', rss());
+await import('@nestjs/typeorm');
+console.log('nest typeorm', rss());
+await import('pg');
+console.log('pg', rss());
+await import('../../lib/index.js');
+console.log('kronos', rss(), JSON.stringify(process.memoryUsage()));
