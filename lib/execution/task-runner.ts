@@ -59,6 +59,8 @@ export class RunningTask {
   private readonly controller = new AbortController();
   private rejectAbort!: (error: AbortedRun) => void;
   private readonly startTime: number;
+  /** Wall-clock time the attempt began (for lease checks, whatever clock the module uses). */
+  readonly launchedAt = Date.now();
   private settled = false;
 
   constructor(

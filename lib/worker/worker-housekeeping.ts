@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { ResolvedSchedulerOptions } from '../scheduler.options.js';
-import type { DataSource } from 'typeorm';
+import { In, type DataSource } from 'typeorm';
 import { Task } from '../entities/index.js';
 import type { ClaimedTask, ProgressUpdate, StorageEngine } from '../storage/engine.js';
 import type { Worker } from './worker.js';
@@ -120,6 +120,28 @@ export class WorkerHousekeeping {
     }
     if (this.worker.running.size > 0) {
       for (const id of await this.engine.stopRequests(this.worker.name)) this.worker.running.get(id)?.abort('stop');
+      await this.checkLeases();
+    }
+  }
+
+  /**
+   * Abort attempts whose lease is gone (another worker rescued and re-claimed the task, e.g.
+   * after this one was too slow to heartbeat): their signal fires at once, not only when their
+   * fenced write-back is refused.
+   */
+  private async checkLeases(): Promise<void> {
+    const asOf = Date.now();
+    const candidates = [...this.worker.running.values()].filter((running) => running.launchedAt < asOf);
+    if (candidates.length === 0) return;
+    const rows = await this.dataSource.getRepository(Task).find({
+      select: { id: true, claimToken: true },
+      where: { id: In(candidates.map((running) => running.task.id)) },
+    });
+    const tokens = new Map(rows.map((row) => [row.id, row.claimToken]));
+    for (const running of candidates) {
+      if (tokens.get(running.task.id) === running.task.claimToken || this.worker.running.get(running.task.id) !== running) continue;
+      this.logger.warn(`Lease lost for task ${running.task.id} (${running.task.jobName}): another worker holds it now; aborting this attempt`);
+      running.abort('lease-lost');
     }
   }
 
