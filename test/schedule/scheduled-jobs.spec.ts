@@ -146,3 +146,68 @@ describeForDialects('reschedule', (dialect) => {
     expect(await t.scheduler.listJobs()).toEqual(before);
   });
 }, CORE_DIALECTS);
+
+describeForDialects('each grammar family, end to end', (dialect) => {
+  let t: TestApp | undefined;
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+
+  @Injectable()
+  class SecondsJobs {
+    @ScheduledTask('family.every', { every: '1 second', preventDrift: true })
+    async every(ctx: JobContext) {
+      return ctx.scheduledFor;
+    }
+
+    @ScheduledTask('family.interval', { interval: '1s', preventDrift: true })
+    async interval(ctx: JobContext) {
+      return ctx.scheduledFor;
+    }
+
+    @ScheduledTask('family.cron', { cron: '* * * * * *' })
+    async cron(ctx: JobContext) {
+      return ctx.scheduledFor;
+    }
+  }
+
+  it('every / interval / cron (seconds): real runs land on their slots, one second apart', async () => {
+    t = await bootApp(await freshDatabase(dialect), [SecondsJobs]);
+    await new Promise((r) => setTimeout(r, 4200));
+    for (const job of ['family.every', 'family.interval', 'family.cron']) {
+      const runs = (await t.scheduler.runs({ job, status: 'COMPLETED' })).reverse();
+      expect(runs.length).toBeGreaterThanOrEqual(3);
+      const slots = runs.map((r) => r.scheduledFor!);
+      for (let i = 1; i < slots.length; i++) expect(slots[i] - slots[i - 1]).toBe(1000);
+      for (const run of runs) expect(run.startTime - run.scheduledFor!).toBeLessThan(900);
+      if (job === 'family.cron') expect(slots.every((slot) => slot % 1000 === 0)).toBe(true);
+    }
+  });
+
+  function calendarJobs(spec: ScheduledTaskOptions) {
+    return jobsWith(spec);
+  }
+
+  it('weekdays with at: runs on the named weekdays only, at local time', async () => {
+    const clock = new TestClock('2026-05-03T12:00:00Z'); // a Sunday
+    t = await bootApp(await freshDatabase(dialect), [calendarJobs({ weekdays: [1, 3], at: '08:00', timezone: 'Europe/Berlin' })], { clock, worker: { pollInterval: 60_000 } });
+    for (let day = 0; day < 8; day++) {
+      clock.advance('1d');
+      await drain(t.app);
+    }
+    const slots = (await t.scheduler.runs({ job: 'job' })).map((r) => iso(r.scheduledFor)).reverse();
+    expect(slots).toEqual(['2026-05-04T06:00:00.000Z', '2026-05-06T06:00:00.000Z', '2026-05-11T06:00:00.000Z']);
+  });
+
+  it('monthdays [31]: skips months without a 31st', async () => {
+    const clock = new TestClock('2026-04-01T00:00:00Z');
+    t = await bootApp(await freshDatabase(dialect), [calendarJobs({ monthdays: [31], at: '02:00' })], { clock, worker: { pollInterval: 60_000 } });
+    for (const at of ['2026-04-30T12:00:00Z', '2026-05-01T00:00:00Z', '2026-05-31T12:00:00Z', '2026-06-30T12:00:00Z', '2026-07-31T12:00:00Z']) {
+      clock.set(at);
+      await drain(t.app);
+    }
+    const slots = (await t.scheduler.runs({ job: 'job' })).map((r) => iso(r.scheduledFor)).reverse();
+    expect(slots).toEqual(['2026-05-31T02:00:00.000Z', '2026-07-31T02:00:00.000Z']);
+  });
+}, CORE_DIALECTS);
