@@ -6,15 +6,21 @@ export type MigrationTables = Record<keyof typeof TABLES, string>;
 
 /**
  * Quoted table names for a migration: from the DataSource's entity metadata when the Kronos
- * entities are registered on it (so a `schema` option or an `entityPrefix` applies), else the
- * defaults.
+ * entities are registered on it (so a `schema` option, a database named on the entities or an
+ * `entityPrefix` applies), else the defaults.
  */
-export function migrationTables(queryRunner: QueryRunner, quote: (name: string) => string): MigrationTables {
+export function migrationTables(
+  queryRunner: QueryRunner,
+  quote: (name: string) => string,
+  /** What qualifies a table name on this dialect: a schema (PostgreSQL) or a database (MySQL). */
+  qualifier: 'schema' | 'database' = 'schema',
+): MigrationTables {
   const connection = queryRunner.connection;
   const name = (entity: Function, fallback: string): string => {
     if (!connection.hasMetadata(entity)) return quote(fallback);
-    const { schema, tableName } = connection.getMetadata(entity);
-    return schema ? `${quote(schema)}.${quote(tableName)}` : quote(tableName);
+    const metadata = connection.getMetadata(entity);
+    const prefix = metadata[qualifier];
+    return prefix ? `${quote(prefix)}.${quote(metadata.tableName)}` : quote(metadata.tableName);
   };
   return { job: name(JobDefinition, TABLES.job), task: name(Task, TABLES.task), run: name(Run, TABLES.run), worker: name(Worker, TABLES.worker) };
 }

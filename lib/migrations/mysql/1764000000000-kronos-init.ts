@@ -1,30 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { JobDefinition, Run, Task, Worker } from '../../entities/index.js';
-import { TABLES } from '../../entities/columns.js';
-
-type Tables = Record<keyof typeof TABLES, string>;
+import { migrationTables } from '../migration-tables.js';
 
 const quote = (name: string): string => `\`${name.replaceAll('`', '``')}\``;
-
-/**
- * Table names come from the DataSource's entity metadata when the Kronos entities are
- * registered on it (so an `entityPrefix`, or a database named on the entities, applies), else
- * the defaults.
- */
-function tables(queryRunner: QueryRunner): Tables {
-  const connection = queryRunner.connection;
-  const name = (entity: Function, fallback: string): string => {
-    if (!connection.hasMetadata(entity)) return quote(fallback);
-    const { database, tableName } = connection.getMetadata(entity);
-    return database ? `${quote(database)}.${quote(tableName)}` : quote(tableName);
-  };
-  return {
-    job: name(JobDefinition, TABLES.job),
-    task: name(Task, TABLES.task),
-    run: name(Run, TABLES.run),
-    worker: name(Worker, TABLES.worker),
-  };
-}
 
 /**
  * Creates the Kronos tables on MySQL 8 / MariaDB 10.6+ exactly as TypeORM's schema builder
@@ -35,7 +12,7 @@ export class KronosInitMysql1764000000000 implements MigrationInterface {
   name = 'KronosInitMysql1764000000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const t = tables(queryRunner);
+    const t = migrationTables(queryRunner, quote, 'database');
     await queryRunner.query(`CREATE TABLE ${t.job} (
       \`name\` varchar(200) NOT NULL, \`kind\` varchar(16) NOT NULL, \`schedule\` text NULL,
       \`schedule_normalized\` text NULL, \`timezone\` varchar(64) NULL,
@@ -76,7 +53,7 @@ export class KronosInitMysql1764000000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    const t = tables(queryRunner);
+    const t = migrationTables(queryRunner, quote, 'database');
     for (const table of [t.worker, t.run, t.task, t.job]) {
       await queryRunner.query(`DROP TABLE IF EXISTS ${table}`);
     }

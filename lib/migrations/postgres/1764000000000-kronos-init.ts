@@ -1,29 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { JobDefinition, Run, Task, Worker } from '../../entities/index.js';
-import { TABLES } from '../../entities/columns.js';
-
-type Tables = Record<keyof typeof TABLES, string>;
+import { migrationTables } from '../migration-tables.js';
 
 const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
-
-/**
- * Table names come from the DataSource's entity metadata when the Kronos entities are
- * registered on it (so a `schema` option or an `entityPrefix` applies), else the defaults.
- */
-function tables(queryRunner: QueryRunner): Tables {
-  const connection = queryRunner.connection;
-  const name = (entity: Function, fallback: string): string => {
-    if (!connection.hasMetadata(entity)) return quote(fallback);
-    const { schema, tableName } = connection.getMetadata(entity);
-    return schema ? `${quote(schema)}.${quote(tableName)}` : quote(tableName);
-  };
-  return {
-    job: name(JobDefinition, TABLES.job),
-    task: name(Task, TABLES.task),
-    run: name(Run, TABLES.run),
-    worker: name(Worker, TABLES.worker),
-  };
-}
 
 /**
  * Creates the Kronos tables on PostgreSQL exactly as the entities describe them (a test checks
@@ -34,7 +12,7 @@ export class KronosInitPostgres1764000000000 implements MigrationInterface {
   name = 'KronosInitPostgres1764000000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const t = tables(queryRunner);
+    const t = migrationTables(queryRunner, quote, 'schema');
     await queryRunner.query(`CREATE TABLE ${t.job} (
       "name" character varying(200) NOT NULL, "kind" character varying(16) NOT NULL, "schedule" text,
       "schedule_normalized" text, "timezone" character varying(64),
@@ -82,7 +60,7 @@ export class KronosInitPostgres1764000000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    const t = tables(queryRunner);
+    const t = migrationTables(queryRunner, quote, 'schema');
     for (const table of [t.worker, t.run, t.task, t.job]) {
       await queryRunner.query(`DROP TABLE IF EXISTS ${table}`);
     }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { claimedTaskFromRow } from '../claimed-task-row.js';
 import type { ClaimedTask, ClaimRequest } from '../engine.js';
 import type { MysqlConnections, Row } from './connection.js';
 import { CLOCK, type MysqlTables, num, numOrNull } from './sql.js';
@@ -54,24 +55,6 @@ export function claimStatements(t: MysqlTables): ClaimStatements {
   };
 }
 
-const toClaimed = (r: Row): ClaimedTask => ({
-  id: num(r.id),
-  uuid: r.uuid as string,
-  jobName: r.job_name as string,
-  payload: r.payload as string | null,
-  group: r.group_name as string,
-  priority: num(r.priority),
-  timeoutMs: numOrNull(r.timeout_ms),
-  retries: num(r.retries),
-  attempt: num(r.attempt),
-  timesRun: num(r.times_run),
-  timesFailed: num(r.times_failed),
-  repeats: num(r.repeats),
-  schedule: r.schedule as string | null,
-  scheduledFor: num(r.next_run_time),
-  runAs: r.run_as as string | null,
-  claimToken: r.claim_token as string,
-});
 
 export async function claimTasks(db: MysqlConnections, sql: ClaimStatements, request: ClaimRequest): Promise<ClaimedTask[]> {
   const limit = Math.floor(request.limit);
@@ -92,6 +75,6 @@ export async function claimTasks(db: MysqlConnections, sql: ClaimStatements, req
     const ids = due.map((row) => num(row.id));
     const at = num(due[0].now);
     await session.write(sql.take, [request.worker, token, at, at, ids]);
-    return (await session.rows(sql.read, [ids])).map(toClaimed);
+    return (await session.rows(sql.read, [ids])).map(claimedTaskFromRow);
   });
 }

@@ -21,6 +21,7 @@ import { saveProgress } from './progress.sql.js';
 import { rescueOrphans, rescueStatements } from './rescue.sql.js';
 import { mysqlTables, type MysqlTables } from './sql.js';
 import { heartbeat, removeWorker, stopRequests, workerStatements } from './workers.sql.js';
+import { LocalWakeups } from '../local-wakeups.js';
 
 /**
  * MySQL 8 / MariaDB 10.6+ engine. Every operation borrows a connection from the pool TypeORM
@@ -40,7 +41,7 @@ export class MysqlEngine implements StorageEngine {
     rescue: ReturnType<typeof rescueStatements>;
     expire: string;
   };
-  private readonly waiters = new Set<() => void>();
+  private readonly wakeups = new LocalWakeups();
   private starting?: Promise<void>;
 
   constructor(private readonly dataSource: DataSource) {
@@ -64,7 +65,7 @@ export class MysqlEngine implements StorageEngine {
 
   async close(): Promise<void> {
     this.starting = undefined;
-    for (const wake of [...this.waiters]) wake();
+    this.wakeups.wakeAll();
   }
 
   async enqueue(tasks: NewTask[], manager?: EntityManager): Promise<EnqueueResult[]> {
@@ -110,21 +111,10 @@ export class MysqlEngine implements StorageEngine {
   }
 
   waitForWork(timeoutMs: number, signal: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.waiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      signal.addEventListener('abort', done, { once: true });
-      this.waiters.add(done);
-      if (signal.aborted) done();
-    });
+    return this.wakeups.wait(timeoutMs, signal);
   }
 
   async notify(): Promise<void> {
-    for (const wake of [...this.waiters]) wake();
+    this.wakeups.wakeAll();
   }
 }

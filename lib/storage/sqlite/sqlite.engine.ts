@@ -16,6 +16,8 @@ import type {
 } from '../engine.js';
 import { openEngineConnection, withBusyRetry } from './sqlite-connection.js';
 import { SQLITE_SQL, type SqliteStatement } from './sqlite.sql.js';
+import { claimedTaskFromRow } from '../claimed-task-row.js';
+import { LocalWakeups } from '../local-wakeups.js';
 
 type Row = Record<string, unknown>;
 
@@ -30,7 +32,7 @@ export class SqliteEngine implements StorageEngine {
   private owned = false;
   private readonly statements = new Map<SqliteStatement, BetterSqlite3.Statement>();
   private readonly tables: Record<'task' | 'run' | 'job' | 'worker', string>;
-  private readonly waiters = new Set<() => void>();
+  private readonly wakeups = new LocalWakeups();
 
   constructor(private readonly dataSource: DataSource) {
     const quote = (entity: Function) => `"${dataSource.getMetadata(entity).tableName}"`;
@@ -46,7 +48,7 @@ export class SqliteEngine implements StorageEngine {
   }
 
   async close(): Promise<void> {
-    for (const wake of this.waiters) wake();
+    this.wakeups.wakeAll();
     this.statements.clear();
     if (this.owned) this.db?.close();
     this.db = undefined;
@@ -107,7 +109,7 @@ export class SqliteEngine implements StorageEngine {
         })
         .immediate();
     });
-    return rows.map(toClaimedTask);
+    return rows.map(claimedTaskFromRow);
   }
 
   async complete(outcomes: TaskOutcome[]): Promise<number[]> {
@@ -207,22 +209,11 @@ export class SqliteEngine implements StorageEngine {
   }
 
   waitForWork(timeoutMs: number, signal: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.waiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      signal.addEventListener('abort', done, { once: true });
-      this.waiters.add(done);
-      if (signal.aborted) done();
-    });
+    return this.wakeups.wait(timeoutMs, signal);
   }
 
   async notify(): Promise<void> {
-    for (const wake of [...this.waiters]) wake();
+    this.wakeups.wakeAll();
   }
 
   private connection(): BetterSqlite3.Database {
@@ -242,27 +233,4 @@ export class SqliteEngine implements StorageEngine {
     }
     return statement;
   }
-}
-
-const numberOrNull = (value: unknown) => (value === null || value === undefined ? null : Number(value));
-
-export function toClaimedTask(row: Row): ClaimedTask {
-  return {
-    id: Number(row.id),
-    uuid: String(row.uuid),
-    jobName: String(row.job_name),
-    payload: (row.payload as string | null) ?? null,
-    group: String(row.group_name),
-    priority: Number(row.priority),
-    timeoutMs: numberOrNull(row.timeout_ms),
-    retries: Number(row.retries),
-    attempt: Number(row.attempt),
-    timesRun: Number(row.times_run),
-    timesFailed: Number(row.times_failed),
-    repeats: Number(row.repeats),
-    schedule: (row.schedule as string | null) ?? null,
-    scheduledFor: Number(row.next_run_time),
-    runAs: (row.run_as as string | null) ?? null,
-    claimToken: String(row.claim_token),
-  };
 }
