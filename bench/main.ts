@@ -15,12 +15,12 @@ import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import mysql2 from 'mysql2/promise';
 import pg from 'pg';
 import { judge, markdown, type ClusterFigure, type LatencyFigure, type Results, type ThroughputFigure } from './report.js';
 import { kronosClaimCost, pgbossClaimCost } from './scenarios/claim-cost.js';
 import { latency } from './scenarios/latency.js';
 import { throughput, type ThroughputResult } from './scenarios/throughput.js';
+import { ensureMysqlDatabase, ensurePostgresDatabase } from './support/databases.js';
 import { connectionString, machine, mysql, postgres, sizes as sizesFor } from './support/settings.js';
 import { GraphileBackend, graphileConfigurations } from './systems/graphile.js';
 import { KronosBackend, kronosConfigurations, kronosDataSourceOptions } from './systems/kronos.js';
@@ -56,16 +56,10 @@ async function postgresVersion(): Promise<string> {
 
 async function mariadbVersion(): Promise<string | null> {
   const s = mysql();
-  try {
-    const conn = await mysql2.createConnection({ host: s.host, port: s.port, user: s.user, password: s.password, database: s.database, connectTimeout: 3000 });
-    const [rows] = await conn.query('SELECT VERSION() AS v');
-    await conn.end();
-    const v = String((rows as { v: string }[])[0].v);
-    return `${v.includes('MariaDB') ? 'MariaDB' : 'MySQL'} ${v.split('-')[0]}`;
-  } catch (error) {
-    say(`MariaDB/MySQL not reachable at ${s.host}:${s.port} (${(error as Error).message}); its figures are skipped`);
-    return null;
-  }
+  const answer = await ensureMysqlDatabase(s);
+  if ('version' in answer) return answer.version;
+  say(`MariaDB/MySQL not reachable at ${s.host}:${s.port} (${answer.error}); its figures are skipped`);
+  return null;
 }
 
 const onPostgres = (config: Configuration) => config.system !== 'kronos' || config.settings.dataSource?.type === 'postgres';
@@ -75,7 +69,9 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 async function throughputFigures(entries: { backend: Backend; config: Configuration; timeBoxed?: boolean }[], tasks: number, repeats: number): Promise<ThroughputFigure[]> {
   const runs = new Map<Configuration, ThroughputResult[]>();
   for (let round = 0; round < repeats; round++) {
-    for (const { backend, config, timeBoxed } of entries) {
+    // Each round starts with another configuration, so none always runs first (or after the same one).
+    const order = entries.map((_, i) => entries[(i + round) % entries.length]);
+    for (const { backend, config, timeBoxed } of order) {
       if (timeBoxed && round > 0) continue; // one window is enough for a configuration that cannot drain
       const label = `throughput ${config.system} ${config.name}`;
       const result = await throughput(backend, config, { tasks, processes: 1, timeBoxMs: timeBoxed ? sizes.timeBoxMs : undefined, databaseCpu: onPostgres(config) });
@@ -101,6 +97,7 @@ async function throughputFigures(entries: { backend: Backend; config: Configurat
 
 async function main(): Promise<void> {
   const loadBefore = loadavg()[0];
+  await ensurePostgresDatabase(postgres());
   const mariadb = wants('mysql') ? await mariadbVersion() : null;
   const info = { ...machine(), postgres: await postgresVersion(), mariadb: mariadb ?? 'MariaDB not measured' };
   say(`${info.cores} cores, ${info.cpu}, ${info.postgres}, ${info.mariadb}, Node ${info.node}, load ${loadBefore.toFixed(2)}${smoke ? ' (smoke run)' : ''}`);
@@ -142,7 +139,7 @@ async function main(): Promise<void> {
     if (wants('throughput')) {
       say(`throughput: ${fmt(sizes.throughputTasks)} no-op tasks, one worker process, ${sizes.repeats} run(s) per configuration`);
       results.throughput = await throughputFigures(all, sizes.throughputTasks, sizes.repeats);
-      results.peakRss = results.throughput.map((f) => ({ system: f.system, name: f.name, peakRssMb: f.peakRssMb }));
+      results.peakRss = results.throughput.map((f) => ({ system: f.system, name: f.name, peakRssMb: f.peakRssMb, rssAtFirstTaskMb: f.median.rssAtFirstTaskMb }));
     }
 
     if (wants('latency')) {
@@ -156,7 +153,8 @@ async function main(): Promise<void> {
         });
         // A configuration that cannot keep up leaves tasks unstarted: that is its figure, not a fault.
         checked(`latency ${config.system} ${config.name}`, { problems: result.problems.filter((p) => !p.includes('had not started') || !timeBoxed) });
-        say(`latency ${config.system} ${config.name}: p50 ${result.p50.toFixed(2)} ms, p95 ${result.p95.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms${result.lowerBound ? ` (${result.notStarted} not started: lower bounds)` : ''}`);
+        const call = result.enqueueP50 === null ? '' : `; the enqueue call itself p50 ${result.enqueueP50.toFixed(2)} ms, p99 ${result.enqueueP99!.toFixed(2)} ms`;
+        say(`latency ${config.system} ${config.name}: p50 ${result.p50.toFixed(2)} ms, p95 ${result.p95.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms${result.lowerBound ? ` (${result.notStarted} not started: lower bounds)` : ''}${call}`);
         results.latency.push({ system: config.system, name: config.name, description: config.description, result } satisfies LatencyFigure);
       }
     }
@@ -170,7 +168,7 @@ async function main(): Promise<void> {
 
     if (wants('cluster')) {
       say(`multi-process: ${sizes.clusterProcesses} worker processes drain ${fmt(sizes.clusterTasks)} tasks`);
-      const clustered = all.filter(({ config }) => config.system === 'kronos' || config.name === 'tuned');
+      const clustered = all.filter(({ config }) => (config.system === 'kronos' ? config.name === 'defaults' : config.name === 'tuned'));
       for (const { backend, config } of clustered) {
         const result = await throughput(backend, config, { tasks: sizes.clusterTasks, processes: sizes.clusterProcesses, databaseCpu: true });
         checked(`multi-process ${config.system} ${config.name}`, result);

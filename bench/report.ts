@@ -41,7 +41,7 @@ export interface Results {
   sizes: Record<string, unknown>;
   throughput: ThroughputFigure[];
   latency: LatencyFigure[];
-  peakRss: { system: SystemName; name: string; peakRssMb: number }[];
+  peakRss: { system: SystemName; name: string; peakRssMb: number; rssAtFirstTaskMb: number }[];
   claimCost: ClaimCostResult[];
   cluster: ClusterFigure[];
   sqlite?: { throughput?: ThroughputFigure; latency?: LatencyResult };
@@ -55,10 +55,21 @@ export interface Results {
 const fmt = (value: number | undefined, digits = 0): string =>
   value === undefined || !Number.isFinite(value) ? 'n/a' : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-const ratio = (kronos: number | undefined, peer: number | undefined): string =>
-  kronos === undefined || peer === undefined || !Number.isFinite(kronos) || !Number.isFinite(peer) || peer === 0 ? 'n/a' : `${(kronos / peer).toFixed(2)}x`;
+const ratio = (kronos: number | undefined, peer: number | undefined): string => {
+  if (kronos === undefined || peer === undefined || !Number.isFinite(kronos) || !Number.isFinite(peer) || peer === 0) return 'n/a';
+  const r = kronos / peer;
+  return `${r >= 0.01 && r < 1000 ? r.toFixed(2) : r.toPrecision(2)}x`;
+};
 
-const key = (c: { system: string; name: string }) => `${c.system} ${c.name}`;
+type ConfigKey = { system: string; name: string };
+const key = (c: ConfigKey) => `${c.system} ${c.name}`;
+
+/** Each Kronos configuration against each peer configuration: defaults with defaults and tuned, tuned with tuned. */
+function ratioPairs(columns: ConfigKey[]): [ConfigKey, ConfigKey][] {
+  const kronos = columns.filter((c) => c.system === 'kronos');
+  const peers = columns.filter((c) => c.system !== 'kronos');
+  return kronos.flatMap((k) => peers.filter((p) => k.name === 'defaults' || p.name === k.name).map((p): [ConfigKey, ConfigKey] => [k, p]));
+}
 
 function table(head: string[], rows: string[][]): string[] {
   return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
@@ -71,36 +82,43 @@ export function markdown(r: Results): string {
   lines.push(`# Kronos benchmark${r.smoke ? ' (smoke run: tiny sizes, figures meaningless)' : ''}`, '');
   lines.push(`${r.date} · ${m.cores} cores (${m.cpu}) · ${m.postgres} · ${m.mariadb} · Node ${m.node} · load average ${r.load.before.toFixed(2)} before, ${r.load.after.toFixed(2)} after`, '');
 
-  const columns = r.throughput.map((f) => ({ system: f.system, name: f.name }));
-  const kronos = columns.find((c) => c.system === 'kronos');
-  if (kronos && columns.length > 0) {
-    const tp = new Map(r.throughput.map((f) => [key(f), f.median.jobsPerSec]));
+  const columns: ConfigKey[] = [...r.throughput, ...r.latency].map((f) => ({ system: f.system, name: f.name })).filter((c, i, all) => all.findIndex((x) => key(x) === key(c)) === i);
+  if (columns.length > 0) {
+    const tp = new Map(r.throughput.map((f) => [key(f), f]));
     const lat = new Map(r.latency.map((f) => [key(f), f.result]));
-    const rss = new Map(r.peakRss.map((f) => [key(f), f.peakRssMb]));
-    const cell = (c: { system: string; name: string }, value: number | undefined, digits: number, kronosValue: number | undefined, bound = false) =>
-      c === kronos ? `${bound ? '≥ ' : ''}${fmt(value, digits)}` : `${bound ? '≥ ' : ''}${fmt(value, digits)} (${ratio(kronosValue, value)})`;
-    const row = (label: string, get: (c: { system: string; name: string }) => number | undefined, digits: number, bound?: (c: { system: string; name: string }) => boolean) =>
-      [label, ...columns.map((c) => cell(c, get(c), digits, get(kronos), bound?.(c) ?? false))];
-    const boxed = (c: { system: string; name: string }) => r.throughput.find((f) => key(f) === key(c))?.median.timeBoxed ?? false;
-    const censored = (c: { system: string; name: string }) => lat.get(key(c))?.lowerBound ?? false;
-    lines.push(`## PostgreSQL, one worker process`, '');
-    lines.push(`Each peer cell shows its figure and, in parentheses, the ratio Kronos/peer (throughput: above 1 is Kronos faster; latency, memory: below 1 is Kronos lower).`, '');
+    const figures: { label: string; digits: number; higherIsBetter: boolean; get: (c: ConfigKey) => number | undefined; bound?: (c: ConfigKey) => boolean }[] = [
+      { label: `throughput, jobs/s (${fmt(Number(r.sizes.throughputTasks))} tasks)`, digits: 0, higherIsBetter: true, get: (c) => tp.get(key(c))?.median.jobsPerSec },
+      { label: `latency p50, ms (${fmt(Number(r.sizes.latencyTasks))} at ${r.sizes.latencyRatePerSec}/s)`, digits: 1, higherIsBetter: false, get: (c) => lat.get(key(c))?.p50, bound: (c) => lat.get(key(c))?.lowerBound ?? false },
+      { label: 'latency p95, ms', digits: 1, higherIsBetter: false, get: (c) => lat.get(key(c))?.p95, bound: (c) => lat.get(key(c))?.lowerBound ?? false },
+      { label: 'latency p99, ms', digits: 1, higherIsBetter: false, get: (c) => lat.get(key(c))?.p99, bound: (c) => lat.get(key(c))?.lowerBound ?? false },
+      { label: 'of which the enqueue call, p50 ms', digits: 1, higherIsBetter: false, get: (c) => lat.get(key(c))?.enqueueP50 ?? undefined },
+      { label: 'worker peak RSS, MB', digits: 0, higherIsBetter: false, get: (c) => tp.get(key(c))?.peakRssMb },
+      { label: 'worker RSS at its first task, MB', digits: 0, higherIsBetter: false, get: (c) => tp.get(key(c))?.median.rssAtFirstTaskMb },
+      { label: 'worker CPU, ms per 1,000 jobs', digits: 0, higherIsBetter: false, get: (c) => tp.get(key(c))?.median.workerCpuMsPer1k },
+      { label: 'PostgreSQL CPU, ms per 1,000 jobs', digits: 0, higherIsBetter: false, get: (c) => tp.get(key(c))?.median.databaseCpuMsPer1k ?? undefined },
+    ];
+    lines.push('## PostgreSQL, one worker process', '');
     lines.push(
       ...table(
-        ['figure', ...columns.map((c) => `${c.system} ${c.name}`)],
-        [
-          row(`throughput, jobs/s (${fmt(Number(r.sizes.throughputTasks))} tasks)`, (c) => tp.get(key(c)), 0),
-          row(`latency p50, ms (${fmt(Number(r.sizes.latencyTasks))} at ${r.sizes.latencyRatePerSec}/s)`, (c) => lat.get(key(c))?.p50, 1, censored),
-          row('latency p95, ms', (c) => lat.get(key(c))?.p95, 1, censored),
-          row('latency p99, ms', (c) => lat.get(key(c))?.p99, 1, censored),
-          row('worker peak RSS, MB', (c) => rss.get(key(c)), 0),
-        ],
+        ['figure', ...columns.map(key)],
+        figures.map((f) => [f.label, ...columns.map((c) => `${f.bound?.(c) ? '≥ ' : ''}${fmt(f.get(c), f.digits)}`)]),
       ),
       '',
     );
-    const notes = r.throughput.filter((f) => f.median.timeBoxed).map((f) => `${key(f)} throughput is measured over a ${fmt(f.median.durationMs / 1000, 1)} s window (${f.median.completed} jobs finished): it cannot drain ${fmt(f.median.tasks)} tasks in reasonable time.`);
+    const pairs = ratioPairs(columns);
+    if (pairs.length > 0) {
+      lines.push('Ratios Kronos/peer (throughput: above 1 means Kronos is faster; latency, memory and CPU: below 1 means Kronos needs less).', '');
+      lines.push(
+        ...table(
+          ['figure', ...pairs.map(([k, p]) => `${key(k)} / ${key(p)}`)],
+          figures.map((f) => [f.label, ...pairs.map(([k, p]) => (f.bound?.(p) ? `≤ ${ratio(f.get(k), f.get(p))}` : ratio(f.get(k), f.get(p))))]),
+        ),
+        '',
+      );
+    }
+    const notes = r.throughput.filter((f) => f.median.timeBoxed).map((f) => `${key(f)} throughput is measured over a ${fmt(f.median.durationMs / 1000, 1)} s window (${f.median.completed} jobs finished): it cannot drain ${fmt(f.median.tasks)} tasks in reasonable time, so its CPU per job is not given.`);
     notes.push(...r.latency.filter((f) => f.result.lowerBound).map((f) => `${key(f)} latency is a lower bound: ${f.result.notStarted} of ${f.result.tasks} tasks had not started when the run was cut; their latency counts as the time they had waited.`));
-    if (r.throughput.some((f) => f.runs.length > 1)) notes.push(`Throughput is the median of ${Math.max(...r.throughput.map((f) => f.runs.length))} runs per configuration (all runs in results.json); peak RSS is the highest of those runs.`);
+    if (r.throughput.some((f) => f.runs.length > 1)) notes.push(`Throughput, RSS at first task and CPU are from the median of ${Math.max(...r.throughput.map((f) => f.runs.length))} runs per configuration (every run in results.json); peak RSS is the highest of those runs.`);
     lines.push(...notes.map((n) => `- ${n}`), '');
   }
 

@@ -11,6 +11,9 @@ export interface LatencyResult {
   p95: number;
   p99: number;
   max: number;
+  /** How long the enqueue call itself took (its insert and commit), p50 and p99, ms; null when not measured. */
+  enqueueP50: number | null;
+  enqueueP99: number | null;
   /** Tasks that had not started when the run was cut; their latency counts as "at least". */
   notStarted: number;
   /** True when a percentile is only a lower bound (some tasks never started in time). */
@@ -28,7 +31,7 @@ export interface LatencyOptions {
   selfEnqueue?: boolean;
 }
 
-function summarise(config: string, options: LatencyOptions, enqueued: ArrayLike<number>, report: WorkerReport, cutAt: number): LatencyResult {
+function summarise(config: string, options: LatencyOptions, enqueued: ArrayLike<number>, calls: number[] | null, report: WorkerReport, cutAt: number): LatencyResult {
   const latencies: number[] = [];
   let notStarted = 0;
   let twice = 0;
@@ -52,6 +55,8 @@ function summarise(config: string, options: LatencyOptions, enqueued: ArrayLike<
     p95: percentile(latencies, 95),
     p99: percentile(latencies, 99),
     max: percentile(latencies, 100),
+    enqueueP50: calls ? percentile(calls, 50) : null,
+    enqueueP99: calls ? percentile(calls, 99) : null,
     notStarted,
     lowerBound: notStarted > 0,
     problems,
@@ -79,6 +84,7 @@ export async function latency(backend: Backend, config: Configuration, options: 
   const worker = await WorkerProcess.start(workerEntry(config.worker), spec);
   try {
     let enqueued: ArrayLike<number> | undefined;
+    let calls: number[] | null = null;
     let lastEnqueue: number;
     if (options.selfEnqueue) {
       const planned = warmup * gap + 1000 + tasks * gap;
@@ -88,6 +94,7 @@ export async function latency(backend: Backend, config: Configuration, options: 
       await sleep(1000); // let the worker settle into its idle wait
       const producer = await backend.producer(config);
       const times = new Float64Array(tasks);
+      calls = [];
       try {
         for (let i = 0; i < warmup; i++) {
           await producer.enqueue(tasks + i);
@@ -99,6 +106,7 @@ export async function latency(backend: Backend, config: Configuration, options: 
           await sleep(t0 + n * gap - wallMs());
           times[n] = wallMs();
           await producer.enqueue(n);
+          calls.push(wallMs() - times[n]);
         }
         lastEnqueue = wallMs();
         while (worker.total < expected && wallMs() < lastEnqueue + options.graceMs) await sleep(20);
@@ -109,7 +117,7 @@ export async function latency(backend: Backend, config: Configuration, options: 
     }
     const cutAt = wallMs();
     const report = await worker.report();
-    return summarise(config.name, options, enqueued ?? report.enqueued!, report, cutAt);
+    return summarise(config.name, options, enqueued ?? report.enqueued!, calls, report, cutAt);
   } finally {
     await worker.stop();
   }

@@ -11,6 +11,8 @@ export interface ThroughputResult {
   jobsPerSec: number;
   durationMs: number;
   peakRssMb: number;
+  /** RSS when the first handler started: the process with its framework loaded, before any task ran. */
+  rssAtFirstTaskMb: number;
   /** Every task ran exactly once (at most once for a time-boxed run) and the database agrees. */
   exactlyOnce: boolean;
   problems: string[];
@@ -96,12 +98,14 @@ export async function throughput(backend: Backend, config: Configuration, option
       jobsPerSec: completed / (durationMs / 1000),
       durationMs,
       peakRssMb: Math.max(...reports.map((r) => r.peakRssMb)),
+      rssAtFirstTaskMb: Math.max(...reports.map((r) => r.rssAtFirstMb)),
       exactlyOnce: problems.length === 0,
       problems,
       timeBoxed,
       completed,
-      workerCpuMsPer1k: (reports.reduce((sum, r) => sum + r.cpuMs, 0) / completed) * 1000,
-      databaseCpuMsPer1k: cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) / completed) * 1000,
+      // A time-boxed run finished a handful of jobs: CPU per job would mean nothing.
+      workerCpuMsPer1k: timeBoxed ? Number.NaN : (reports.reduce((sum, r) => sum + r.cpuMs, 0) / completed) * 1000,
+      databaseCpuMsPer1k: timeBoxed || cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) / completed) * 1000,
     };
   } finally {
     await Promise.all(workers.map((w) => w.stop()));

@@ -1,5 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
+import { readFileSync } from 'node:fs';
 import type { ParentMessage, WorkerMessage, WorkerReport, WorkerSpec } from './protocol.js';
 import { wallMs } from './stats.js';
 
@@ -8,10 +7,10 @@ export const spec: WorkerSpec = JSON.parse(process.env.BENCH_WORKER ?? '{}');
 
 const send = (message: WorkerMessage) => process.send?.(message);
 
-/** Peak resident set size of this process so far (Linux VmHWM), MB. */
-export function peakRssMb(): number {
+/** Resident set size of this process (Linux /proc: VmRSS now, VmHWM the peak so far), MB. */
+function rssMb(field: 'VmRSS' | 'VmHWM'): number {
   try {
-    const kb = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    const kb = new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
     if (kb) return Number(kb) / 1024;
   } catch {
     // not Linux: fall back to the current RSS
@@ -31,6 +30,8 @@ export class Probe {
   private total = 0;
   private unexpected = 0;
   private timer?: NodeJS.Timeout;
+  private cpuAtFirst?: NodeJS.CpuUsage;
+  private rssAtFirst = 0;
 
   constructor(private readonly expected: number, keepStarts: boolean) {
     this.counts = new Uint8Array(expected);
@@ -38,19 +39,17 @@ export class Probe {
     this.enqueued = keepStarts ? new Float64Array(expected) : null;
   }
 
-  private cpuAtFirst?: NodeJS.CpuUsage;
-
   record(n: unknown): void {
     const t = wallMs();
     if (this.first === 0) {
       this.first = t;
       this.cpuAtFirst = process.cpuUsage();
+      this.rssAtFirst = rssMb('VmRSS');
     }
     this.last = t;
     this.total++;
     if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n < this.expected) {
       if (this.counts[n] < 255) this.counts[n]++;
-      if (n === 10_000 && process.env.BENCH_DEBUG_MIDHEAP) console.error('mid heap snapshot', writeHeapSnapshot(process.env.BENCH_DEBUG_MIDHEAP));
       if (this.starts && this.starts[n] === 0) this.starts[n] = t;
     } else {
       this.unexpected++;
@@ -63,8 +62,6 @@ export class Probe {
   }
 
   report(): WorkerReport {
-    if (process.env.BENCH_DEBUG_HEAP) console.error('heap snapshot', writeHeapSnapshot(process.env.BENCH_DEBUG_HEAP));
-    if (process.env.BENCH_DEBUG_MEMORY) console.error('memory', process.pid, JSON.stringify(process.memoryUsage()), peakRssMb());
     return {
       pid: process.pid,
       first: this.first,
@@ -74,48 +71,19 @@ export class Probe {
       unexpected: this.unexpected,
       starts: this.starts ? Array.from(this.starts) : undefined,
       enqueued: this.enqueued ? Array.from(this.enqueued) : undefined,
-      peakRssMb: peakRssMb(),
+      peakRssMb: rssMb('VmHWM'),
+      rssAtFirstMb: this.rssAtFirst,
       cpuMs: this.cpuAtFirst ? cpuMs(process.cpuUsage(this.cpuAtFirst)) : 0,
     };
   }
 }
-
-if (process.env.BENCH_DEBUG_MEMORY) {
-  const timer = setInterval(() => {
-    const spaces = getHeapSpaceStatistics().map((x) => `${x.space_name.replace('_space', '')}=${(x.space_size / 1e6).toFixed(0)}`).join(' ');
-    console.error(`rss ${(process.memoryUsage.rss() / 1e6).toFixed(0)} ${spaces}`);
-  }, 200);
-  timer.unref();
-}
-
-/** Debugging aid: where the objects that outlive young-generation collections are allocated. */
-let sampling: import('node:inspector').Session | undefined;
-async function startSampling(): Promise<void> {
-  const { Session } = await import('node:inspector');
-  sampling = new Session();
-  sampling.connect();
-  sampling.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.BENCH_DEBUG_ALLOC_ALL === "1" } as object);
-}
-export function stopSampling(file: string): Promise<void> {
-  return new Promise((resolve) => {
-    if (!sampling) return resolve();
-    sampling.post('HeapProfiler.stopSampling', (error, result) => {
-      if (!error) writeFileSync(file, JSON.stringify(result.profile));
-      resolve();
-    });
-  });
-}
-if (process.env.BENCH_DEBUG_ALLOC) void startSampling();
 
 export const probe = new Probe(spec.expected ?? 0, spec.keepStarts ?? false);
 
 /** Tell the benchmark we are ready and answer its requests; `stop` shuts the worker down cleanly. */
 export function serve(stop: () => Promise<void>): void {
   process.on('message', (message: ParentMessage) => {
-    if (message.type === 'report') {
-      if (process.env.BENCH_DEBUG_ALLOC) void stopSampling(process.env.BENCH_DEBUG_ALLOC);
-      send({ type: 'report', report: probe.report() });
-    }
+    if (message.type === 'report') send({ type: 'report', report: probe.report() });
     if (message.type === 'stop') {
       const force = setTimeout(() => process.exit(0), 15_000);
       force.unref();

@@ -33,6 +33,8 @@ export interface WorkerReport {
   enqueued?: number[];
   /** Peak resident set size of the process (VmHWM), MB. */
   peakRssMb: number;
+  /** Resident set size when the first handler started (the framework loaded, no task run yet), MB. */
+  rssAtFirstMb: number;
   /** CPU time (user + system) of the process since its first handler started, ms. */
   cpuMs: number;
 }

@@ -8,8 +8,6 @@ import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Job, SchedulerModule, SchedulerService } from '../../lib/index.js';
-import { KronosRuntime } from '../../lib/kronos.runtime.js';
-import type { StorageEngine } from '../../lib/storage/engine.js';
 import { probe, serve, spec } from '../support/probe.js';
 import { sleep, wallMs } from '../support/stats.js';
 
@@ -31,7 +29,6 @@ class BenchJobs {
 class BenchWorkerModule {}
 
 const app = await NestFactory.createApplicationContext(BenchWorkerModule, { logger: ['error', 'warn'] });
-if (process.env.BENCH_DEBUG_ENGINE) traceEngine(app.get(KronosRuntime).engine);
 serve(() => app.close());
 
 // The embedded default: the application enqueues into its own worker, one task at a time.
@@ -53,21 +50,3 @@ if (self) {
   }
 }
 
-/** Debugging aid: per engine call, count, rows and time, printed when the process ends. */
-function traceEngine(engine: StorageEngine): void {
-  const stats: Record<string, { calls: number; rows: number; ms: number }> = {};
-  for (const name of ['claim', 'complete', 'waitForWork'] as const) {
-    const original = (engine[name] as (...args: unknown[]) => Promise<unknown>).bind(engine);
-    stats[name] = { calls: 0, rows: 0, ms: 0 };
-    (engine as unknown as Record<string, unknown>)[name] = async (...args: unknown[]) => {
-      const t = wallMs();
-      const result = await original(...args);
-      const s = stats[name];
-      s.calls++;
-      s.ms += wallMs() - t;
-      s.rows += name === 'claim' ? (result as unknown[]).length : name === 'complete' ? (args[0] as unknown[]).length : 0;
-      return result;
-    };
-  }
-  process.on('exit', () => console.error('engine', JSON.stringify(stats)));
-}

@@ -62,12 +62,16 @@ export async function syncDefinitions(dataSource: DataSource, jobs: RegisteredJo
       if ((inserted.identifiers?.length ?? 0) > 0) report.added.push(job.name);
       continue;
     }
-    // What an admin set (the active toggle, a reschedule) wins over the code.
-    const own = row.scheduleSetBy === 'admin' ? { ...fields, schedule: row.schedule, scheduleNormalized: row.scheduleNormalized, timezone: row.timezone } : fields;
-    const changed = (Object.keys(own) as (keyof typeof own)[]).some((key) => row[key] !== own[key]) || row.missing;
-    const active = row.activeSetBy === 'admin' ? row.active : job.active;
+    // What an admin set (the active toggle, a reschedule) wins over the code. Those columns are
+    // written only WHERE the admin has not taken them over, so a toggle committed by another
+    // process while this one starts is never overwritten (no lost update).
+    const { schedule, scheduleNormalized, timezone, ...rest } = fields;
+    const scheduleChanged = row.scheduleSetBy === 'code' && (row.schedule !== schedule || row.scheduleNormalized !== scheduleNormalized || row.timezone !== timezone);
+    const changed = scheduleChanged || (Object.keys(rest) as (keyof typeof rest)[]).some((key) => row[key] !== rest[key]) || row.missing;
     if (changed) report.changed.push(job.name);
-    await repo.update({ name: job.name }, { ...own, active, missing: false, lastSeen: now, ...(changed ? { updatedAt: now } : {}) });
+    await repo.update({ name: job.name }, { ...rest, missing: false, lastSeen: now, ...(changed ? { updatedAt: now } : {}) });
+    if (scheduleChanged) await repo.update({ name: job.name, scheduleSetBy: 'code' }, { schedule, scheduleNormalized, timezone });
+    if (row.activeSetBy === 'code' && row.active !== job.active) await repo.update({ name: job.name, activeSetBy: 'code' }, { active: job.active });
   }
   const inCode = new Set(jobs.map((job) => job.name));
   for (const row of existing.values()) {

@@ -2,7 +2,9 @@ import type { ClaimedTask } from '../storage/engine.js';
 
 /** A task claimed ahead should start within about this long. */
 const WINDOW_MS = 50;
-/** Weight of the newest attempt in the running average of attempt durations. */
+/** Payload bytes the claimed-ahead tasks may hold in memory, about. */
+const PAYLOAD_BUDGET = 4 * 1024 * 1024;
+/** Weight of the newest value in the running averages. */
 const SMOOTHING = 0.2;
 
 /**
@@ -11,9 +13,10 @@ const SMOOTHING = 0.2;
  * A worker that claims only for its free slots spends most of its time waiting on claims when
  * tasks are short: ten no-op tasks run in a fraction of a millisecond, a claim takes a round trip.
  * So the worker claims ahead as many tasks as its slots are expected to start within 50 ms
- * (`concurrency × 50 ms / average attempt duration`, at most `batchSize`) and starts them as
- * slots free up. Tasks of a second or more get no look-ahead at all: the worker claims only for
- * free slots, so a claimed task never waits in a busy worker while another worker is idle.
+ * (`concurrency × 50 ms / average attempt duration`, at most `batchSize`, and no more than about
+ * 4 MB of payloads) and starts them as slots free up. Slow tasks get little or no look-ahead
+ * (none at concurrency 10 once attempts average 500 ms): the worker then claims only for free
+ * slots, so a claimed task does not wait in a busy worker while another worker is idle.
  *
  * Claimed-ahead tasks are RUNNING in the database like the running ones (the same lease), so a
  * dead worker's are rescued with the rest.
@@ -21,6 +24,7 @@ const SMOOTHING = 0.2;
 export class ClaimAhead {
   readonly ready: ClaimedTask[] = [];
   private averageMs?: number;
+  private averagePayload = 0;
 
   constructor(
     private readonly concurrency: number,
@@ -32,10 +36,20 @@ export class ClaimAhead {
     this.averageMs = this.averageMs === undefined ? durationMs : this.averageMs + (durationMs - this.averageMs) * SMOOTHING;
   }
 
+  /** Claimed tasks to hold; their payload sizes bound the look-ahead. */
+  push(tasks: ClaimedTask[]): void {
+    for (const task of tasks) {
+      this.averagePayload += ((task.payload?.length ?? 0) - this.averagePayload) * SMOOTHING;
+      this.ready.push(task);
+    }
+  }
+
   /** Tasks to hold ready beyond the slots: none until an attempt has been timed. */
   get depth(): number {
     if (this.averageMs === undefined) return 0;
-    return Math.min(this.batchSize, Math.floor((this.concurrency * WINDOW_MS) / Math.max(this.averageMs, 0.01)));
+    const byTime = (this.concurrency * WINDOW_MS) / Math.max(this.averageMs, 0.01);
+    const byMemory = PAYLOAD_BUDGET / Math.max(this.averagePayload, 1);
+    return Math.floor(Math.min(this.batchSize, byTime, byMemory));
   }
 
   /** How many to claim now for `running` tasks: 0 while the ready tasks still cover the window. */

@@ -140,7 +140,7 @@ export class Worker {
         await sleep(Math.min(100 * 2 ** failures, 5000));
         continue;
       }
-      this.ahead.ready.push(...claimed);
+      this.ahead.push(claimed);
       this.startReady();
       if (claimed.length === limit) continue; // the queue may hold more: fetch again at once
       await this.engine.waitForWork(this.config.pollIntervalMs, signal); // the queue is empty: wait for news
@@ -172,7 +172,7 @@ export class Worker {
           if (this.batcher.size > 0) continue;
           const more = await this.claim(this.config.batchSize);
           if (more.length === 0) return ran;
-          this.ahead.ready.push(...more);
+          this.ahead.push(more);
           this.startReady();
           ran += more.length;
           continue;

@@ -1,7 +1,6 @@
 import type { Pool } from 'pg';
 import type { ClaimedTask, ClaimRequest } from '../engine.js';
-import { claimTasks } from './claim.sql.js';
-import type { Statement } from './sql.js';
+import { claimTasks, type ClaimStatements } from './claim.sql.js';
 import type { PgTables } from './tables.js';
 
 /**
@@ -10,7 +9,7 @@ import type { PgTables } from './tables.js';
  * snapshot taken after the lock, so it sees every claim committed before ours. Only jobs with a
  * limit take this path: the hot path stays one statement.
  */
-export async function claimLimitedTasks(pool: Pool, t: PgTables, claim: Statement, request: ClaimRequest): Promise<ClaimedTask[]> {
+export async function claimLimitedTasks(pool: Pool, t: PgTables, claim: ClaimStatements, request: ClaimRequest): Promise<ClaimedTask[]> {
   const [job] = request.jobNames;
   const client = await pool.connect();
   try {

@@ -14,7 +14,7 @@ import type {
 } from '../engine.js';
 import { ensureClaimIndex } from './claim-index.sql.js';
 import { claimLimitedTasks } from './claim-limited.sql.js';
-import { claimStatement, claimTasks } from './claim.sql.js';
+import { claimStatements, claimTasks } from './claim.sql.js';
 import { completeStatement, completeTasks } from './complete.sql.js';
 import { enqueueStatements, enqueueWithManager, enqueueWithPool } from './enqueue.sql.js';
 import { expireStatement, expireTasks } from './expire.sql.js';
@@ -28,7 +28,7 @@ import { heartbeat, removeWorker, stopRequests, workerStatements } from './worke
 /** Every statement text is built once per engine, from the resolved table names. */
 const buildStatements = (t: PgTables) => ({
   enqueue: enqueueStatements(t),
-  claim: claimStatement(t),
+  claim: claimStatements(t),
   complete: completeStatement(t),
   progress: progressStatement(t),
   workers: workerStatements(t),
