@@ -15,7 +15,7 @@ export function postgres(env = process.env): Server {
     port: Number(env.PGPORT || 5432),
     user: env.PGUSER || 'postgres',
     password: env.PGPASSWORD ?? '',
-    database: env.PGDATABASE || 'kronos_h4',
+    database: env.PGDATABASE || 'kronos_bench',
   };
 }
 
@@ -25,7 +25,7 @@ export function mysql(env = process.env): Server {
     port: Number(env.MYSQL_PORT || 3306),
     user: env.MYSQL_USER || 'root',
     password: env.MYSQL_PASSWORD ?? '',
-    database: env.MYSQL_DATABASE || 'kronos_h4',
+    database: env.MYSQL_DATABASE || 'kronos_bench',
   };
 }
 
