@@ -220,8 +220,10 @@ async function main(): Promise<void> {
   console.log(`\n${text}`);
   const dir = join(import.meta.dirname, '..', '..', '..', 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const base = smoke ? 'smoke' : 'results';
-  const suffix = smoke ? '.tmp' : '';
+  // Only a full run replaces the published results; smoke and partial runs write scratch files.
+  const partial = Boolean(only || configsArg || tasksArg || repeatsArg || process.env.BENCH_KRONOS_VARIANTS);
+  const base = smoke ? 'smoke' : partial ? 'partial' : 'results';
+  const suffix = smoke || partial ? '.tmp' : '';
   writeFileSync(join(dir, `${base}.json${suffix}`), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(dir, `${base}.md${suffix}`), text);
   say(`written to bench/results/${base}.json${suffix} and ${base}.md${suffix}`);

@@ -112,7 +112,7 @@ export function markdown(r: Results): string {
       lines.push(
         ...table(
           ['figure', ...pairs.map(([k, p]) => `${key(k)} / ${key(p)}`)],
-          figures.map((f) => [f.label, ...pairs.map(([k, p]) => (f.bound?.(p) ? `≤ ${ratio(f.get(k), f.get(p))}` : ratio(f.get(k), f.get(p))))]),
+          figures.map((f) => [f.pair ? f.label.replace('p50 / p99', 'p50') : f.label, ...pairs.map(([k, p]) => (f.bound?.(p) ? `≤ ${ratio(f.get(k), f.get(p))}` : ratio(f.get(k), f.get(p))))]),
         ),
         '',
       );
