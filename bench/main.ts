@@ -4,12 +4,13 @@
  * and MariaDB. Prints a table with the ratio Kronos/peer for each pair and writes it as JSON and
  * Markdown under `bench/results/`. Exits non-zero when any task ran twice or never.
  *
- *   npm run bench                      full run (about 10 minutes)
+ *   npm run bench                      full run (about 6 minutes)
  *   npm run bench -- --smoke           tiny sizes, to check that everything still works
  *   npm run bench -- --only=throughput,latency,claim,cluster,sqlite,mysql
  *   npm run bench -- --repeats=5       throughput runs per configuration (median reported)
  *   npm run bench -- --tasks=50000     tasks per throughput run
  *   npm run bench -- --configs=kronos:defaults,graphile-worker:tuned   only these PostgreSQL configurations
+ *   BENCH_KRONOS_VARIANTS='{"b1000":{"batchSize":1000}}' npm run bench -- --configs=kronos:b1000   other Kronos settings
  */
 import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
