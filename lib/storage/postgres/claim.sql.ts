@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
+import { claimedTaskFromRow } from '../claimed-task-row.js';
 import type { ClaimedTask, ClaimRequest } from '../engine.js';
 import type { PgTables } from './tables.js';
-import { DB_NOW_MS, num, numOrNull, poolQuery, statement, type Statement } from './sql.js';
+import { DB_NOW_MS, poolQuery, statement, type Statement } from './sql.js';
 
 /**
  * The claim is one statement (graphile-worker's shape): the CTE picks due rows in claim order
@@ -97,24 +98,6 @@ export function claimStatements(t: PgTables): ClaimStatements {
 
 type ClaimRow = Record<string, unknown>;
 
-const toClaimed = (r: ClaimRow): ClaimedTask => ({
-  id: num(r.id),
-  uuid: r.uuid as string,
-  jobName: r.job_name as string,
-  payload: r.payload as string | null,
-  group: r.group_name as string,
-  priority: num(r.priority),
-  timeoutMs: numOrNull(r.timeout_ms),
-  retries: num(r.retries),
-  attempt: num(r.attempt),
-  timesRun: num(r.times_run),
-  timesFailed: num(r.times_failed),
-  repeats: num(r.repeats),
-  schedule: r.schedule as string | null,
-  scheduledFor: num(r.next_run_time),
-  runAs: r.run_as as string | null,
-  claimToken: r.claim_token as string,
-});
 
 /** RETURNING has no order; hand tasks back in claim order (priority, due time, id). */
 const claimOrder = (a: ClaimedTask, b: ClaimedTask): number =>
@@ -132,5 +115,5 @@ export async function claimTasks(pool: Pool, statements: ClaimStatements, reques
     request.now,
     token,
   ]);
-  return rows.map(toClaimed).sort(claimOrder);
+  return rows.map(claimedTaskFromRow).sort(claimOrder);
 }
