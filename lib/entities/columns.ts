@@ -16,3 +16,15 @@ export const TABLES = {
   run: 'kronos_run',
   worker: 'kronos_worker',
 } as const;
+
+/**
+ * The condition of the partial status indexes `kronos_task_status` and `kronos_run_status`
+ * (PostgreSQL and SQLite): every status but COMPLETED, which is most of both tables. PostgreSQL
+ * infers it from a query's `status = 'FAILED'`; SQLite uses a partial index only when the query
+ * states the index's condition itself, so queries by a status other than COMPLETED add
+ * `statusIndexTerm(alias)`, which changes no result.
+ */
+export const STATUS_INDEX_CONDITION = `"status" <> 'COMPLETED'`;
+
+/** `STATUS_INDEX_CONDITION` for a query-builder alias (`t` in `t.status`). */
+export const statusIndexTerm = (alias: string): string => `${alias}.status <> 'COMPLETED'`;

@@ -1,12 +1,14 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import type { RunStatus } from '../types.js';
-import { epochMs, TABLES } from './columns.js';
+import { epochMs, STATUS_INDEX_CONDITION, TABLES } from './columns.js';
 
 /** The Activity log: one row per execution attempt. */
 @Entity(TABLES.run)
 @Index('kronos_run_task', ['taskId'])
 @Index('kronos_run_job', ['jobName', 'id'])
-@Index('kronos_run_status', ['status', 'id'])
+// Runs by status, newest first, for every status but COMPLETED (most of the log, found by walking
+// the primary key): partial on PostgreSQL and SQLite.
+@Index('kronos_run_status', ['status', 'id'], { where: STATUS_INDEX_CONDITION })
 export class Run {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;

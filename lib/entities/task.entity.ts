@@ -1,13 +1,19 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import type { TaskStatus } from '../types.js';
-import { epochMs, TABLES } from './columns.js';
+import { epochMs, STATUS_INDEX_CONDITION, TABLES } from './columns.js';
 
 /** One unit of queued work (web2py's scheduler_task). */
 @Entity(TABLES.task)
+// Two of these indexes leave out the rows nobody looks them up by (partial on PostgreSQL and
+// SQLite; MySQL indexes every row): every index a row version enters costs the claim or the
+// completion that wrote it an index insertion (docs/performance.md).
+// A job's tasks by status, newest first (concurrency limits, the dashboard's job filter).
 @Index('kronos_task_job_status', ['jobName', 'status'])
-@Index('kronos_task_worker', ['assignedWorker'])
-// Lists filtered by status, newest first (the dashboard's keyset pages and capped counts).
-@Index('kronos_task_status', ['status', 'id'])
+// A worker's tasks: only claimed ones have a worker.
+@Index('kronos_task_worker', ['assignedWorker'], { where: `"assigned_worker" IS NOT NULL` })
+// Lists filtered by status, newest first (the dashboard's keyset pages and capped counts);
+// COMPLETED rows are most of the table, found by walking the primary key.
+@Index('kronos_task_status', ['status', 'id'], { where: STATUS_INDEX_CONDITION })
 // The claim index: partial (QUEUED rows only) and ordered like the claim query, created by the
 // migrations and by each engine's start-up with dialect-specific SQL; TypeORM must not touch it.
 @Index('kronos_task_due', { synchronize: false })

@@ -54,7 +54,7 @@ export async function runHandler(job: RegisteredJob, invocation: Invocation, res
     const payload = invocation.payload === null ? (job.payload ?? undefined) : JSON.parse(invocation.payload);
     const context = new JobContext(
       invocation.taskId, invocation.uuid, invocation.jobName, invocation.attempt, payload, user, invocation.userId,
-      invocation.scheduledFor, io.signal, io.output, io.progress,
+      invocation.scheduledFor, () => io.signal, io.output, io.progress,
     );
     const value = await SchedulerContext.run(context, () => Promise.resolve().then(() => job.handler(payload, context)));
     return fromValue(value, io.output);
@@ -73,22 +73,18 @@ async function resolveRunAs(jobName: string, userId: string | null, resolveUser:
   return user;
 }
 
-const settlement = (status: HandlerSettlement['status'], fields: Partial<HandlerSettlement>): HandlerSettlement => ({
-  status,
-  retryable: true,
-  result: null,
-  message: null,
-  traceback: null,
-  ...fields,
-});
+const settlement = (
+  status: HandlerSettlement['status'],
+  result: string | null,
+  message: string | null = null,
+  traceback: string | null = null,
+  retryable = true,
+): HandlerSettlement => ({ status, retryable, result, message, traceback });
 
 function fromValue(value: unknown, output: OutputSink): HandlerSettlement {
   if (value instanceof Result) {
     if (value.output) output.appendBlock(value.output);
-    return settlement(value.status === 'success' ? 'COMPLETED' : 'FAILED', {
-      message: value.message,
-      result: value.data === null ? null : JSON.stringify(value.data),
-    });
+    return settlement(value.status === 'success' ? 'COMPLETED' : 'FAILED', value.data === null ? null : JSON.stringify(value.data), value.message);
   }
   let result: string | null = null;
   try {
@@ -96,12 +92,12 @@ function fromValue(value: unknown, output: OutputSink): HandlerSettlement {
   } catch (error) {
     output.appendBlock(`[result not stored: ${(error as Error).message}]`);
   }
-  return settlement('COMPLETED', { result });
+  return settlement('COMPLETED', result);
 }
 
 /** A thrown error: FAILED with its message and stack (retryable unless it says otherwise). */
 export function fromError(error: unknown): HandlerSettlement {
   const err = error instanceof Error ? error : new Error(String(error));
   const retryable = (err as { retryable?: boolean }).retryable !== false;
-  return settlement('FAILED', { message: err.message, traceback: err.stack ?? String(err), retryable });
+  return settlement('FAILED', null, err.message, err.stack ?? String(err), retryable);
 }

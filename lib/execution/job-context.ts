@@ -42,12 +42,22 @@ export class JobContext<TPayload = unknown, TUser = unknown> {
     readonly userId: string | null,
     /** The slot or due time this run is for (epoch ms). */
     readonly scheduledFor: number,
-    /** Aborted on timeout, `stop()`, shutdown or lost lease; pass it to fetch/db calls. */
-    readonly signal: AbortSignal,
+    /** The run's abort signal, or a function that makes it on first use. */
+    signal: AbortSignal | (() => AbortSignal),
     private readonly output: OutputSink,
     /** @internal live progress, read by the worker's periodic sync. */
     readonly progressState: ProgressState = new ProgressState(),
-  ) {}
+  ) {
+    this.signalSource = signal;
+  }
+
+  private signalSource: AbortSignal | (() => AbortSignal);
+
+  /** Aborted on timeout, `stop()`, shutdown or lost lease; pass it to fetch/db calls. */
+  get signal(): AbortSignal {
+    if (typeof this.signalSource === 'function') this.signalSource = this.signalSource();
+    return this.signalSource;
+  }
 
   /** Report progress (0-100) with an optional message; visible through `status()` while running. */
   progress(percent: number, message?: string): void {

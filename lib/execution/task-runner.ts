@@ -31,6 +31,17 @@ const ABORT_MESSAGES: Record<AbortKind, string> = {
   'lease-lost': 'lease lost: the task was rescued by another worker',
 };
 
+/** One in-process executor per set of runner settings (it holds no per-attempt state). */
+const inProcessExecutors = new WeakMap<RunnerDeps, InProcessExecutor>();
+function inProcessExecutor(deps: RunnerDeps): InProcessExecutor {
+  let executor = inProcessExecutors.get(deps);
+  if (!executor) {
+    executor = new InProcessExecutor(deps.resolveUser);
+    inProcessExecutors.set(deps, executor);
+  }
+  return executor;
+}
+
 /** The handler's view of a claimed task. */
 export function invocationOf(task: ClaimedTask): Invocation {
   return {
@@ -56,7 +67,9 @@ export class RunningTask {
   /** What the worker's periodic sync reads of the handler's context. */
   readonly context = { progressState: new ProgressState() };
   readonly done: Promise<AttemptResult>;
-  private readonly controller = new AbortController();
+  /** Made on first use of `ctx.signal`: most handlers never read it, and most attempts are never aborted. */
+  private controller?: AbortController;
+  private abortReason?: AbortedRun;
   private rejectAbort!: (error: AbortedRun) => void;
   private readonly startTime: number;
   /** Wall-clock time the attempt began (for lease checks, whatever clock the module uses). */
@@ -80,19 +93,32 @@ export class RunningTask {
     this.fire(new AbortedRun(kind, ABORT_MESSAGES[kind]));
   }
 
+  /** The handler's `ctx.signal`, aborted with the reason once the attempt is cut short. */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortReason) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
   private fire(reason: AbortedRun): void {
-    if (this.controller.signal.aborted || this.settled) return;
-    this.controller.abort(reason);
+    if (this.abortReason || this.settled) return;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
     this.rejectAbort(reason);
   }
 
   private async execute(aborted: Promise<never>): Promise<AttemptResult> {
     const { task, job } = this;
     const timeoutMs = task.timeoutMs ?? job.timeoutMs;
-    const executor = this.deps.executorFor?.(job) ?? new InProcessExecutor(this.deps.resolveUser);
+    const executor = this.deps.executorFor?.(job) ?? inProcessExecutor(this.deps);
     let timer: NodeJS.Timeout | undefined;
+    const attempt = this;
     const io: AttemptIO = {
-      signal: this.controller.signal,
+      get signal() {
+        return attempt.signal;
+      },
       output: this.output,
       progress: this.context.progressState,
       started: () => {
@@ -109,7 +135,7 @@ export class RunningTask {
       // never runs next to it, and say so when its process had to be killed.
       const ended = executor.terminates ? await handler : null;
       const message = ended?.crashed ? `${error.message.replace(/\.$/, '')}; ${ended.message}` : error.message;
-      return this.finish(ABORT_STATUS[error.kind], { message, leaseLost: error.kind === 'lease-lost' });
+      return this.aborted(ABORT_STATUS[error.kind], message, error.kind === 'lease-lost');
     } finally {
       this.settled = true;
       clearTimeout(timer);
@@ -117,20 +143,23 @@ export class RunningTask {
   }
 
   private fromSettlement(s: HandlerSettlement): AttemptResult {
-    return this.finish(s.status, { retryable: s.retryable, result: s.result, message: s.message, traceback: s.traceback });
+    return this.finish(s.status, s.retryable, s.result, s.message, s.traceback);
   }
 
-  private finish(status: AttemptResult['status'], fields: Partial<AttemptResult>): AttemptResult {
-    return {
-      status,
-      retryable: true,
-      startTime: this.startTime,
-      stopTime: this.deps.clock.now(),
-      result: null,
-      message: null,
-      traceback: null,
-      ...fields,
-      output: this.output.value(),
-    };
+  private aborted(status: AttemptResult['status'], message: string, leaseLost: boolean): AttemptResult {
+    const result = this.finish(status, true, null, message, null);
+    if (leaseLost) result.leaseLost = true;
+    return result;
+  }
+
+  /** One object shape for every attempt (built once per task: no spreads on the hot path). */
+  private finish(
+    status: AttemptResult['status'],
+    retryable: boolean,
+    result: string | null,
+    message: string | null,
+    traceback: string | null,
+  ): AttemptResult {
+    return { status, retryable, startTime: this.startTime, stopTime: this.deps.clock.now(), result, message, output: this.output.value(), traceback };
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { In } from 'typeorm';
+import { In, Raw } from 'typeorm';
 import { JobDefinition, Run, Task } from '../entities/index.js';
 import { InvalidScheduleError, JobInactiveError, TaskNotFoundError, UnknownJobError } from '../errors.js';
 import { KronosRuntime } from '../kronos.runtime.js';
@@ -57,7 +57,13 @@ export class SchedulerService {
     const where: Record<string, unknown> = {};
     if (filter.job !== undefined) where.jobName = filter.job;
     if (filter.taskId !== undefined) where.taskId = filter.taskId;
-    if (filter.status !== undefined) where.status = Array.isArray(filter.status) ? In(filter.status) : filter.status;
+    if (filter.status !== undefined) {
+      const statuses = Array.isArray(filter.status) ? filter.status : [filter.status];
+      // Stating the partial status index's condition lets SQLite use it (see statusIndexTerm).
+      where.status = statuses.includes('COMPLETED')
+        ? In(statuses)
+        : Raw((column) => `${column} IN (:...statuses) AND ${column} <> 'COMPLETED'`, { statuses });
+    }
     const take = Math.min(Math.max(1, filter.limit ?? 50), 1000);
     return this.runtime.dataSource.getRepository(Run).find({ where, order: { id: 'DESC' }, take });
   }

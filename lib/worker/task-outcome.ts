@@ -2,6 +2,7 @@ import type { AttemptResult } from '../execution/attempt.js';
 import { nextAfterMisfire } from '../schedule/next-run.js';
 import type { NormalizedSchedule } from '../schedule/schedule.types.js';
 import type { ClaimedTask, TaskOutcome } from '../storage/engine.js';
+import type { TaskStatus } from '../types.js';
 
 export interface OutcomePolicy {
   worker: string;
@@ -23,7 +24,14 @@ export function retryDelay(attempt: number, policy: OutcomePolicy): number {
  * - INTERRUPTED (shutdown): re-queued at once; the attempt is not counted.
  */
 export function taskOutcome(task: ClaimedTask, attempt: AttemptResult, policy: OutcomePolicy): TaskOutcome {
-  const base = {
+  const outcome = (
+    taskStatus: TaskStatus,
+    timesRun: number,
+    timesFailed: number,
+    nextRunTime: number | null = null,
+    delayMs = 0,
+    nextAttempt = task.attempt,
+  ): TaskOutcome => ({
     taskId: task.id,
     claimToken: task.claimToken,
     jobName: task.jobName,
@@ -38,37 +46,38 @@ export function taskOutcome(task: ClaimedTask, attempt: AttemptResult, policy: O
     message: attempt.message,
     output: attempt.output,
     traceback: attempt.traceback,
-    nextRunTime: null,
-    delayMs: 0,
-    timesRun: task.timesRun,
-    timesFailed: task.timesFailed,
-    nextAttempt: task.attempt,
+    taskStatus,
+    nextRunTime,
+    delayMs,
+    timesRun,
+    timesFailed,
+    nextAttempt,
+  });
+  /** The next slot of a recurring task that has repeats left, else null. */
+  const nextSlot = (timesRun: number): number | null => {
+    if (!task.schedule || (task.repeats !== 0 && timesRun >= task.repeats)) return null;
+    const schedule: NormalizedSchedule = JSON.parse(task.schedule);
+    return nextAfterMisfire(schedule, task.scheduledFor, attempt.stopTime);
   };
-  const schedule: NormalizedSchedule | null = task.schedule ? JSON.parse(task.schedule) : null;
-  const nextSlot = () => (schedule ? nextAfterMisfire(schedule, task.scheduledFor, attempt.stopTime) : null);
 
   switch (attempt.status) {
     case 'INTERRUPTED':
-      return { ...base, taskStatus: 'QUEUED', nextAttempt: task.attempt - 1 };
+      return outcome('QUEUED', task.timesRun, task.timesFailed, null, 0, task.attempt - 1);
     case 'STOPPED':
-      return { ...base, taskStatus: 'STOPPED', timesRun: task.timesRun + 1 };
+      return outcome('STOPPED', task.timesRun + 1, task.timesFailed);
     case 'COMPLETED': {
       const timesRun = task.timesRun + 1;
-      const next = schedule && (task.repeats === 0 || timesRun < task.repeats) ? nextSlot() : null;
-      return next === null
-        ? { ...base, taskStatus: 'COMPLETED', timesRun }
-        : { ...base, taskStatus: 'QUEUED', timesRun, nextRunTime: next, nextAttempt: 0 };
+      const next = nextSlot(timesRun);
+      return next === null ? outcome('COMPLETED', timesRun, task.timesFailed) : outcome('QUEUED', timesRun, task.timesFailed, next, 0, 0);
     }
     default: {
       const timesRun = task.timesRun + 1;
       const timesFailed = task.timesFailed + 1;
       if (attempt.retryable && task.attempt <= task.retries) {
-        return { ...base, taskStatus: 'QUEUED', timesRun, timesFailed, delayMs: retryDelay(task.attempt, policy) };
+        return outcome('QUEUED', timesRun, timesFailed, null, retryDelay(task.attempt, policy));
       }
-      const next = schedule && (task.repeats === 0 || timesRun < task.repeats) ? nextSlot() : null;
-      return next === null
-        ? { ...base, taskStatus: attempt.status, timesRun, timesFailed }
-        : { ...base, taskStatus: 'QUEUED', timesRun, timesFailed, nextRunTime: next, nextAttempt: 0 };
+      const next = nextSlot(timesRun);
+      return next === null ? outcome(attempt.status, timesRun, timesFailed) : outcome('QUEUED', timesRun, timesFailed, next, 0, 0);
     }
   }
 }

@@ -65,6 +65,7 @@ describe('Dashboard over a million tasks and a million runs [sqlite]', () => {
   it.each([
     ['/tasks', 'task', (id: number) => id > 0],
     ['/tasks?status=FAILED', 'task', (id: number) => id % 5000 === 0],
+    ['/tasks?status=COMPLETED', 'task', (id: number) => id % 5000 !== 0 && id <= ROWS - 100],
     ['/tasks?status=FAILED&before=100000', 'task', (id: number) => id % 5000 === 0 && id < 100000],
     ['/tasks?job=rare.job', 'task', (id: number) => id % 1000 === 0],
     ['/tasks?job=bulk.job&before=500000', 'task', (id: number) => id % 1000 !== 0 && id < 500000],
@@ -73,6 +74,7 @@ describe('Dashboard over a million tasks and a million runs [sqlite]', () => {
     ['/tasks?after=12345', 'task', (id: number) => id > 12345 && id <= 12345 + 50],
     ['/runs', 'run', (id: number) => id > 0],
     ['/runs?status=FAILED', 'run', (id: number) => id % 5000 === 0],
+    ['/runs?status=COMPLETED', 'run', (id: number) => id % 5000 !== 0],
     ['/runs?job=rare.job&before=300000', 'run', (id: number) => id % 1000 === 0 && id < 300000],
     ['/runs?task=4242', 'run', (id: number) => id === 4242],
     ['/runs?before=70', 'run', (id: number) => id < 70],

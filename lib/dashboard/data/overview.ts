@@ -1,5 +1,6 @@
 import type { DataSource, SelectQueryBuilder } from 'typeorm';
 import { Run } from '../../entities/index.js';
+import { statusIndexTerm } from '../../entities/columns.js';
 import type { TaskStatus } from '../../types.js';
 import { FAILED_RUN_STATUSES } from './run-list.js';
 import { cappedStatusCounts, longestWaiting } from './task-list.js';
@@ -109,7 +110,8 @@ export async function hourlyActivity(dataSource: DataSource, now: number, bounda
   }
   const hourStart = ids.splice(23, 1)[0];
   const bounds = [...ids, maxId + 1];
-  const failedIn = (qb: SelectQueryBuilder<Run>) => void qb.andWhere('r.status IN (:...failedStatuses)', { failedStatuses: FAILED_RUN_STATUSES });
+  const failedIn = (qb: SelectQueryBuilder<Run>) =>
+    void qb.andWhere('r.status IN (:...failedStatuses)', { failedStatuses: FAILED_RUN_STATUSES }).andWhere(statusIndexTerm('r'));
   const approximate = maxId + 1 - bounds[0] > EXACT_COUNT_LIMIT;
   const runs = approximate ? bounds.slice(1).map((b, i) => b - bounds[i]) : await countPerIdRange(dataSource, bounds, () => undefined);
   const failed = await countPerIdRange(dataSource, bounds, failedIn);

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { statusIndexTerm } from '../../entities/columns.js';
 import { Run } from '../../entities/index.js';
 import type { RunStatus } from '../../types.js';
 import { applyBounds, keysetPage, type Bounds, type Page, type PageRequest } from './keyset.js';
@@ -19,19 +20,21 @@ const LIST_COLUMNS = ['id', 'taskId', 'jobName', 'status', 'worker', 'attempt', 
 export type RunRow = Pick<Run, (typeof LIST_COLUMNS)[number]>;
 
 /**
- * One page of the Activity log. Indexes: `kronos_run_status (status, id)`, `kronos_run_job
- * (job_name, id)`, `kronos_run_task (task_id)`. Status and job together have no index, so that
- * combination searches a bounded range of ids per page.
+ * One page of the Activity log. Indexes: `kronos_run_status (status, id)` (every status but
+ * COMPLETED, most of the log), `kronos_run_job (job_name, id)`, `kronos_run_task (task_id)`.
+ * Status and job together, and COMPLETED alone, have no index, so they search a bounded range
+ * of ids per page.
  */
 export async function listRuns(dataSource: DataSource, filter: RunFilter, page: PageRequest): Promise<Page<RunRow>> {
   const fetch = (bounds: Bounds): Promise<RunRow[]> => {
     const qb = dataSource.getRepository(Run).createQueryBuilder('r').select(LIST_COLUMNS.map((c) => `r.${c}`));
     if (filter.taskId !== undefined) qb.andWhere('r.taskId = :taskId', { taskId: filter.taskId });
     if (filter.status !== undefined) qb.andWhere('r.status = :status', { status: filter.status });
+    if (filter.status !== undefined && filter.status !== 'COMPLETED') qb.andWhere(statusIndexTerm('r'));
     if (filter.job !== undefined) qb.andWhere('r.jobName = :job', { job: filter.job });
     return applyBounds(qb, 'r', bounds).getMany();
   };
-  const unindexed = filter.status !== undefined && filter.job !== undefined && filter.taskId === undefined;
+  const unindexed = filter.status !== undefined && filter.taskId === undefined && (filter.job !== undefined || filter.status === 'COMPLETED');
   return keysetPage(page, fetch, unindexed ? () => highestRunId(dataSource) : undefined);
 }
 

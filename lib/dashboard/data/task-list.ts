@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { statusIndexTerm } from '../../entities/columns.js';
 import { Task } from '../../entities/index.js';
 import type { TaskStatus } from '../../types.js';
 import { applyBounds, keysetPage, mergeById, type Bounds, type Page, type PageRequest } from './keyset.js';
@@ -23,13 +24,16 @@ export type TaskRow = Pick<Task, (typeof LIST_COLUMNS)[number]>;
  * One page of tasks. Indexes: no filter walks the primary key, a status walks
  * `kronos_task_status (status, id)`, a job with a status walks `kronos_task_job_status`. A job
  * alone is one such walk per status, merged (each stops after a page). Group has no index of
- * its own, so a group filter searches a bounded range of ids per page.
+ * its own, and COMPLETED tasks are left out of the status index (they are most of the table, and
+ * every completion would pay for the entry), so those filters search a bounded range of ids per
+ * page.
  */
 export async function listTasks(dataSource: DataSource, filter: TaskFilter, page: PageRequest): Promise<Page<TaskRow>> {
   const repo = dataSource.getRepository(Task);
   const fetchOne = (bounds: Bounds, status: TaskStatus | undefined): Promise<TaskRow[]> => {
     const qb = repo.createQueryBuilder('t').select(LIST_COLUMNS.map((c) => `t.${c}`));
     if (status) qb.andWhere('t.status = :status', { status });
+    if (status && status !== 'COMPLETED') qb.andWhere(statusIndexTerm('t'));
     if (filter.job !== undefined) qb.andWhere('t.jobName = :job', { job: filter.job });
     if (filter.group !== undefined) qb.andWhere('t.group = :group', { group: filter.group });
     return applyBounds(qb, 't', bounds).getMany();
@@ -38,7 +42,8 @@ export async function listTasks(dataSource: DataSource, filter: TaskFilter, page
     if (filter.job === undefined || filter.status !== undefined) return fetchOne(bounds, filter.status);
     return mergeById(await Promise.all(TASK_STATUSES.map((status) => fetchOne(bounds, status))), bounds);
   };
-  const maxId = filter.group === undefined ? undefined : () => highestId(dataSource);
+  const unindexed = filter.group !== undefined || (filter.status === 'COMPLETED' && filter.job === undefined);
+  const maxId = unindexed ? () => highestId(dataSource) : undefined;
   return keysetPage(page, fetch, maxId);
 }
 
@@ -54,7 +59,11 @@ export async function cappedStatusCounts(dataSource: DataSource, cap: number): P
     const row = await dataSource
       .createQueryBuilder()
       .select('COUNT(*)', 'n')
-      .from((sub) => sub.select('t.id', 'id').from(Task, 't').where('t.status = :status', { status }).limit(cap + 1), 'capped')
+      .from((sub) => {
+        sub.select('t.id', 'id').from(Task, 't').where('t.status = :status', { status });
+        if (status !== 'COMPLETED') sub.andWhere(statusIndexTerm('t'));
+        return sub.limit(cap + 1);
+      }, 'capped')
       .getRawOne<{ n: string | number }>();
     counts.set(status, Number(row?.n ?? 0));
   }

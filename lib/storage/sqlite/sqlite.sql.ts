@@ -65,7 +65,7 @@ export const SQLITE_SQL = {
   orphans: `SELECT t."id", t."job_name", t."assigned_worker", t."attempt", t."retries", t."schedule", t."claimed_at",
       t."next_run_time", t."output", t."run_as"
     FROM {task} t LEFT JOIN {worker} w ON w."name" = t."assigned_worker"
-    WHERE t."status" = 'RUNNING'
+    WHERE t."status" = 'RUNNING' AND t."status" <> 'COMPLETED' -- the partial status index's condition
       AND ((w."name" IS NULL AND t."claimed_at" < @deadline) OR w."last_heartbeat" < @deadline)`,
 
   rescueTask: `UPDATE {task} SET "status" = @status, "next_run_time" = CASE WHEN @status = 'QUEUED' THEN @now ELSE "next_run_time" END,
