@@ -14,7 +14,7 @@ import type {
   TaskOutcome,
   WorkerRecord,
 } from '../engine.js';
-import { openEngineConnection, withBusyRetry } from './sqlite-connection.js';
+import { atStartup, openEngineConnection, withBusyRetry } from './sqlite-connection.js';
 import { SQLITE_SQL, type SqliteStatement } from './sqlite.sql.js';
 import { claimedTaskFromRow } from '../claimed-task-row.js';
 import { LocalWakeups } from '../local-wakeups.js';
@@ -30,6 +30,8 @@ export class SqliteEngine implements StorageEngine {
   readonly dialect = 'sqlite' as const;
   private db?: BetterSqlite3.Database;
   private owned = false;
+  /** The start in progress: opening the connection waits while other processes hold the file. */
+  private starting?: Promise<void>;
   private readonly statements = new Map<SqliteStatement, BetterSqlite3.Statement>();
   private readonly tables: Record<'task' | 'run' | 'job' | 'worker', string>;
   private readonly wakeups = new LocalWakeups();
@@ -40,11 +42,17 @@ export class SqliteEngine implements StorageEngine {
   }
 
   async start(): Promise<void> {
+    if (this.starting) return this.starting;
     if (this.db) return;
-    const { db, owned } = openEngineConnection(this.dataSource);
+    this.starting = this.open().finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  private async open(): Promise<void> {
+    const { db, owned, file } = await openEngineConnection(this.dataSource);
     this.db = db;
     this.owned = owned;
-    await withBusyRetry(() => db.exec(this.sql('dueIndex')));
+    await atStartup(file, () => db.exec(this.sql('dueIndex')));
   }
 
   async close(): Promise<void> {
