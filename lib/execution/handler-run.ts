@@ -50,21 +50,21 @@ export type ResolveUser = ((userId: string) => unknown) | null;
  */
 export async function runHandler(job: RegisteredJob, invocation: Invocation, resolveUser: ResolveUser, io: HandlerIO): Promise<HandlerSettlement> {
   try {
-    const user = await resolveRunAs(job.name, invocation.userId, resolveUser);
+    const user = invocation.userId === null ? null : await resolveRunAs(job.name, invocation.userId, resolveUser);
     const payload = invocation.payload === null ? (job.payload ?? undefined) : JSON.parse(invocation.payload);
     const context = new JobContext(
       invocation.taskId, invocation.uuid, invocation.jobName, invocation.attempt, payload, user, invocation.userId,
       invocation.scheduledFor, () => io.signal, io.output, io.progress,
     );
-    const value = await SchedulerContext.run(context, () => Promise.resolve().then(() => job.handler(payload, context)));
+    // A handler that throws before its first await is caught here like one that rejects.
+    const value = await SchedulerContext.run(context, () => job.handler(payload, context));
     return fromValue(value, io.output);
   } catch (error) {
     return fromError(error);
   }
 }
 
-async function resolveRunAs(jobName: string, userId: string | null, resolveUser: ResolveUser): Promise<unknown> {
-  if (userId === null) return null;
+async function resolveRunAs(jobName: string, userId: string, resolveUser: ResolveUser): Promise<unknown> {
   if (!resolveUser) {
     throw Object.assign(new Error(`Job "${jobName}" was queued to run as user "${userId}", but no impersonation resolver is configured; it was not run.`), { retryable: false });
   }

@@ -61,19 +61,27 @@ export function invocationOf(task: ClaimedTask): Invocation {
  * class races it against timeout, stop, shutdown and lost lease, and settles the attempt.
  * An in-process handler cannot be killed, so an aborted attempt settles at once and a late
  * result is ignored; an isolated one settles once its process has let go of it.
+ *
+ * It is also the executor's view of the attempt (`AttemptIO`), and it settles through callbacks
+ * rather than a race of promises: an attempt of a no-op handler is on the hot path of a worker
+ * draining a backlog, and every object it allocates is paid for in garbage collection.
  */
-export class RunningTask {
+export class RunningTask implements AttemptIO {
   readonly output: OutputBuffer;
+  readonly progress = new ProgressState();
   /** What the worker's periodic sync reads of the handler's context. */
-  readonly context = { progressState: new ProgressState() };
+  readonly context = { progressState: this.progress };
   readonly done: Promise<AttemptResult>;
+  /** Wall-clock time the attempt began (for lease checks, whatever clock the module uses). */
+  readonly launchedAt = Date.now();
+  private readonly startTime: number;
+  private readonly executor: TaskExecutor;
+  private readonly handler: Promise<HandlerSettlement>;
   /** Made on first use of `ctx.signal`: most handlers never read it, and most attempts are never aborted. */
   private controller?: AbortController;
   private abortReason?: AbortedRun;
-  private rejectAbort!: (error: AbortedRun) => void;
-  private readonly startTime: number;
-  /** Wall-clock time the attempt began (for lease checks, whatever clock the module uses). */
-  readonly launchedAt = Date.now();
+  private resolveDone!: (result: AttemptResult) => void;
+  private timer?: NodeJS.Timeout;
   private settled = false;
 
   constructor(
@@ -83,9 +91,13 @@ export class RunningTask {
   ) {
     this.startTime = deps.clock.now();
     this.output = new OutputBuffer(deps.maxOutputBytes);
-    const aborted = new Promise<never>((_, reject) => (this.rejectAbort = reject));
-    aborted.catch(() => undefined);
-    this.done = this.execute(aborted);
+    this.executor = deps.executorFor?.(job) ?? inProcessExecutor(deps);
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    this.handler = this.executor.run(job, invocationOf(task), this);
+    this.handler.then(
+      (settlement) => this.handlerSettled(settlement),
+      (error: unknown) => this.handlerSettled(fromError(error)),
+    );
   }
 
   /** Abort the attempt: `ctx.signal` fires and the attempt ends with the matching status. */
@@ -102,57 +114,49 @@ export class RunningTask {
     return this.controller.signal;
   }
 
+  /** Called by the executor once the handler really starts: the timeout counts from here. */
+  started(): void {
+    if (this.settled || this.timer) return;
+    const timeoutMs = this.task.timeoutMs ?? this.job.timeoutMs;
+    this.timer = setTimeout(() => this.fire(new AbortedRun('timeout', new TaskTimeoutError(this.job.name, timeoutMs).message)), timeoutMs);
+  }
+
+  private handlerSettled(s: HandlerSettlement): void {
+    if (this.abortReason) return; // the abort decides how the attempt ends
+    this.settle(this.finish(s.status, s.retryable, s.result, s.message, s.traceback));
+  }
+
   private fire(reason: AbortedRun): void {
     if (this.abortReason || this.settled) return;
     this.abortReason = reason;
     this.controller?.abort(reason);
-    this.rejectAbort(reason);
-  }
-
-  private async execute(aborted: Promise<never>): Promise<AttemptResult> {
-    const { task, job } = this;
-    const timeoutMs = task.timeoutMs ?? job.timeoutMs;
-    const executor = this.deps.executorFor?.(job) ?? inProcessExecutor(this.deps);
-    let timer: NodeJS.Timeout | undefined;
-    const attempt = this;
-    const io: AttemptIO = {
-      get signal() {
-        return attempt.signal;
-      },
-      output: this.output,
-      progress: this.context.progressState,
-      started: () => {
-        if (this.settled || timer) return;
-        timer = setTimeout(() => this.fire(new AbortedRun('timeout', new TaskTimeoutError(job.name, timeoutMs).message)), timeoutMs);
-      },
-    };
-    const handler = executor.run(job, invocationOf(task), io);
-    try {
-      return this.fromSettlement(await Promise.race([handler, aborted]));
-    } catch (error) {
-      if (!(error instanceof AbortedRun)) return this.fromSettlement(fromError(error));
-      // An isolated handler is ended by force after its grace period: wait for it, so a retry
-      // never runs next to it, and say so when its process had to be killed.
-      const ended = executor.terminates ? await handler : null;
-      const message = ended?.crashed ? `${error.message.replace(/\.$/, '')}; ${ended.message}` : error.message;
-      return this.aborted(ABORT_STATUS[error.kind], message, error.kind === 'lease-lost');
-    } finally {
-      this.settled = true;
-      clearTimeout(timer);
+    const status = ABORT_STATUS[reason.kind];
+    if (!this.executor.terminates) {
+      this.settle(this.aborted(status, reason.message, reason.kind));
+      return;
     }
+    // An isolated handler is ended by force after its grace period: wait for it, so a retry
+    // never runs next to it, and say so when its process had to be killed.
+    void this.handler.then((ended) => {
+      const message = ended.crashed ? `${reason.message.replace(/\.$/, '')}; ${ended.message}` : reason.message;
+      this.settle(this.aborted(status, message, reason.kind));
+    });
   }
 
-  private fromSettlement(s: HandlerSettlement): AttemptResult {
-    return this.finish(s.status, s.retryable, s.result, s.message, s.traceback);
+  private settle(result: AttemptResult): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.resolveDone(result);
   }
 
-  private aborted(status: AttemptResult['status'], message: string, leaseLost: boolean): AttemptResult {
+  private aborted(status: AttemptResult['status'], message: string, kind: AbortedRun['kind']): AttemptResult {
     const result = this.finish(status, true, null, message, null);
-    if (leaseLost) result.leaseLost = true;
+    if (kind === 'lease-lost') result.leaseLost = true;
     return result;
   }
 
-  /** One object shape for every attempt (built once per task: no spreads on the hot path). */
+  /** One object shape for every attempt (no spreads on the hot path). */
   private finish(
     status: AttemptResult['status'],
     retryable: boolean,

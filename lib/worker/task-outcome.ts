@@ -24,14 +24,52 @@ export function retryDelay(attempt: number, policy: OutcomePolicy): number {
  * - INTERRUPTED (shutdown): re-queued at once; the attempt is not counted.
  */
 export function taskOutcome(task: ClaimedTask, attempt: AttemptResult, policy: OutcomePolicy): TaskOutcome {
-  const outcome = (
-    taskStatus: TaskStatus,
-    timesRun: number,
-    timesFailed: number,
-    nextRunTime: number | null = null,
-    delayMs = 0,
-    nextAttempt = task.attempt,
-  ): TaskOutcome => ({
+  switch (attempt.status) {
+    case 'INTERRUPTED':
+      return outcome(task, attempt, policy, 'QUEUED', task.timesRun, task.timesFailed, null, 0, task.attempt - 1);
+    case 'STOPPED':
+      return outcome(task, attempt, policy, 'STOPPED', task.timesRun + 1, task.timesFailed, null, 0, task.attempt);
+    case 'COMPLETED': {
+      const timesRun = task.timesRun + 1;
+      const next = nextSlot(task, attempt, timesRun);
+      return next === null
+        ? outcome(task, attempt, policy, 'COMPLETED', timesRun, task.timesFailed, null, 0, task.attempt)
+        : outcome(task, attempt, policy, 'QUEUED', timesRun, task.timesFailed, next, 0, 0);
+    }
+    default: {
+      const timesRun = task.timesRun + 1;
+      const timesFailed = task.timesFailed + 1;
+      if (attempt.retryable && task.attempt <= task.retries) {
+        return outcome(task, attempt, policy, 'QUEUED', timesRun, timesFailed, null, retryDelay(task.attempt, policy), task.attempt);
+      }
+      const next = nextSlot(task, attempt, timesRun);
+      return next === null
+        ? outcome(task, attempt, policy, attempt.status, timesRun, timesFailed, null, 0, task.attempt)
+        : outcome(task, attempt, policy, 'QUEUED', timesRun, timesFailed, next, 0, 0);
+    }
+  }
+}
+
+/** The next slot of a recurring task that has repeats left, else null. */
+function nextSlot(task: ClaimedTask, attempt: AttemptResult, timesRun: number): number | null {
+  if (!task.schedule || (task.repeats !== 0 && timesRun >= task.repeats)) return null;
+  const schedule: NormalizedSchedule = JSON.parse(task.schedule);
+  return nextAfterMisfire(schedule, task.scheduledFor, attempt.stopTime);
+}
+
+/** Every outcome has the same shape, built in one literal (it is on the hot path). */
+function outcome(
+  task: ClaimedTask,
+  attempt: AttemptResult,
+  policy: OutcomePolicy,
+  taskStatus: TaskStatus,
+  timesRun: number,
+  timesFailed: number,
+  nextRunTime: number | null,
+  delayMs: number,
+  nextAttempt: number,
+): TaskOutcome {
+  return {
     taskId: task.id,
     claimToken: task.claimToken,
     jobName: task.jobName,
@@ -52,32 +90,5 @@ export function taskOutcome(task: ClaimedTask, attempt: AttemptResult, policy: O
     timesRun,
     timesFailed,
     nextAttempt,
-  });
-  /** The next slot of a recurring task that has repeats left, else null. */
-  const nextSlot = (timesRun: number): number | null => {
-    if (!task.schedule || (task.repeats !== 0 && timesRun >= task.repeats)) return null;
-    const schedule: NormalizedSchedule = JSON.parse(task.schedule);
-    return nextAfterMisfire(schedule, task.scheduledFor, attempt.stopTime);
   };
-
-  switch (attempt.status) {
-    case 'INTERRUPTED':
-      return outcome('QUEUED', task.timesRun, task.timesFailed, null, 0, task.attempt - 1);
-    case 'STOPPED':
-      return outcome('STOPPED', task.timesRun + 1, task.timesFailed);
-    case 'COMPLETED': {
-      const timesRun = task.timesRun + 1;
-      const next = nextSlot(timesRun);
-      return next === null ? outcome('COMPLETED', timesRun, task.timesFailed) : outcome('QUEUED', timesRun, task.timesFailed, next, 0, 0);
-    }
-    default: {
-      const timesRun = task.timesRun + 1;
-      const timesFailed = task.timesFailed + 1;
-      if (attempt.retryable && task.attempt <= task.retries) {
-        return outcome('QUEUED', timesRun, timesFailed, null, retryDelay(task.attempt, policy));
-      }
-      const next = nextSlot(timesRun);
-      return next === null ? outcome(attempt.status, timesRun, timesFailed) : outcome('QUEUED', timesRun, timesFailed, next, 0, 0);
-    }
-  }
 }
