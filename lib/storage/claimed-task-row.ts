@@ -7,9 +7,10 @@ const textOrNull = (value: unknown): string | null => (value === null || value =
 /**
  * A claimed task row (snake_case columns as every engine's claim returns them) as a
  * `ClaimedTask`. Drivers hand BIGINT back as strings on PostgreSQL and MySQL; epoch-ms values
- * fit a JS number exactly.
+ * fit a JS number exactly. An engine that knows the claim's token (one per claim) passes it
+ * rather than reading it back from every row.
  */
-export function claimedTaskFromRow(row: Record<string, unknown>): ClaimedTask {
+export function claimedTaskFromRow(row: Record<string, unknown>, claimToken = String(row.claim_token)): ClaimedTask {
   return {
     id: num(row.id),
     uuid: String(row.uuid),
@@ -26,6 +27,6 @@ export function claimedTaskFromRow(row: Record<string, unknown>): ClaimedTask {
     schedule: textOrNull(row.schedule),
     scheduledFor: num(row.next_run_time),
     runAs: textOrNull(row.run_as),
-    claimToken: String(row.claim_token),
+    claimToken,
   };
 }

@@ -75,6 +75,6 @@ export async function claimTasks(db: MysqlConnections, sql: ClaimStatements, req
     const ids = due.map((row) => num(row.id));
     const at = num(due[0].now);
     await session.write(sql.take, [request.worker, token, at, at, ids]);
-    return (await session.rows(sql.read, [ids])).map(claimedTaskFromRow);
+    return (await session.rows(sql.read, [ids])).map((row) => claimedTaskFromRow(row));
   });
 }

@@ -117,7 +117,7 @@ export class SqliteEngine implements StorageEngine {
         })
         .immediate();
     });
-    return rows.map(claimedTaskFromRow);
+    return rows.map((row) => claimedTaskFromRow(row));
   }
 
   async complete(outcomes: TaskOutcome[]): Promise<number[]> {
