@@ -3,6 +3,7 @@ import type { RegisteredJob } from '../registry/registered-job.js';
 import type { Clock } from '../scheduler.options.js';
 import type { ClaimedTask } from '../storage/engine.js';
 import type { AbortKind, AttemptResult } from './attempt.js';
+import { AttemptTimeouts, type TimedAttempt } from './attempt-timeouts.js';
 import { InProcessExecutor, type AttemptIO, type TaskExecutor } from './executor.js';
 import { fromError, type HandlerSettlement, type Invocation, type ResolveUser } from './handler-run.js';
 import { ProgressState } from './job-context.js';
@@ -31,14 +32,20 @@ const ABORT_MESSAGES: Record<AbortKind, string> = {
   'lease-lost': 'lease lost: the task was rescued by another worker',
 };
 
+/** The timeouts of every attempt in this process. */
+const ATTEMPT_TIMEOUTS = new AttemptTimeouts();
+
 /** One in-process executor per set of runner settings (it holds no per-attempt state). */
 const inProcessExecutors = new WeakMap<RunnerDeps, InProcessExecutor>();
+let lastExecutor: { deps: RunnerDeps; executor: InProcessExecutor } | undefined;
 function inProcessExecutor(deps: RunnerDeps): InProcessExecutor {
+  if (lastExecutor?.deps === deps) return lastExecutor.executor;
   let executor = inProcessExecutors.get(deps);
   if (!executor) {
     executor = new InProcessExecutor(deps.resolveUser);
     inProcessExecutors.set(deps, executor);
   }
+  lastExecutor = { deps, executor };
   return executor;
 }
 
@@ -66,12 +73,11 @@ export function invocationOf(task: ClaimedTask): Invocation {
  * rather than a race of promises: an attempt of a no-op handler is on the hot path of a worker
  * draining a backlog, and every object it allocates is paid for in garbage collection.
  */
-export class RunningTask implements AttemptIO {
+export class RunningTask implements AttemptIO, TimedAttempt {
   readonly output: OutputBuffer;
   readonly progress = new ProgressState();
   /** What the worker's periodic sync reads of the handler's context. */
   readonly context = { progressState: this.progress };
-  readonly done: Promise<AttemptResult>;
   /** Wall-clock time the attempt began (for lease checks, whatever clock the module uses). */
   readonly launchedAt = Date.now();
   private readonly startTime: number;
@@ -80,19 +86,33 @@ export class RunningTask implements AttemptIO {
   /** Made on first use of `ctx.signal`: most handlers never read it, and most attempts are never aborted. */
   private controller?: AbortController;
   private abortReason?: AbortedRun;
-  private resolveDone!: (result: AttemptResult) => void;
-  private timer?: NodeJS.Timeout;
+  private result?: AttemptResult;
+  private donePromise?: Promise<AttemptResult>;
+  private resolveDone?: (result: AttemptResult) => void;
+  private timing = false;
   private settled = false;
+  /** @internal the attempt's place in `AttemptTimeouts`. */
+  deadline = 0;
+  /** @internal */
+  prev?: TimedAttempt;
+  /** @internal */
+  next?: TimedAttempt;
+  /** @internal */
+  timeoutList?: TimedAttempt['timeoutList'];
 
+  /**
+   * @param onSettled called once, synchronously, when the attempt settles (the worker's
+   *   bookkeeping; `done` is the same result as a promise, made only when asked for).
+   */
   constructor(
     readonly task: ClaimedTask,
     private readonly job: RegisteredJob,
     private readonly deps: RunnerDeps,
+    private readonly onSettled?: (result: AttemptResult) => void,
   ) {
     this.startTime = deps.clock.now();
     this.output = new OutputBuffer(deps.maxOutputBytes);
     this.executor = deps.executorFor?.(job) ?? inProcessExecutor(deps);
-    this.done = new Promise((resolve) => (this.resolveDone = resolve));
     this.handler = this.executor.run(job, invocationOf(task), this);
     this.handler.then(
       (settlement) => this.handlerSettled(settlement),
@@ -114,11 +134,23 @@ export class RunningTask implements AttemptIO {
     return this.controller.signal;
   }
 
+  /** How the attempt ended, once it has. */
+  get done(): Promise<AttemptResult> {
+    this.donePromise ??= this.result ? Promise.resolve(this.result) : new Promise((resolve) => (this.resolveDone = resolve));
+    return this.donePromise;
+  }
+
   /** Called by the executor once the handler really starts: the timeout counts from here. */
   started(): void {
-    if (this.settled || this.timer) return;
+    if (this.settled || this.timing) return;
+    this.timing = true;
+    ATTEMPT_TIMEOUTS.add(this, this.task.timeoutMs ?? this.job.timeoutMs);
+  }
+
+  /** @internal called by `AttemptTimeouts` when the timeout passes. */
+  timedOut(): void {
     const timeoutMs = this.task.timeoutMs ?? this.job.timeoutMs;
-    this.timer = setTimeout(() => this.fire(new AbortedRun('timeout', new TaskTimeoutError(this.job.name, timeoutMs).message)), timeoutMs);
+    this.fire(new AbortedRun('timeout', new TaskTimeoutError(this.job.name, timeoutMs).message));
   }
 
   private handlerSettled(s: HandlerSettlement): void {
@@ -146,8 +178,10 @@ export class RunningTask implements AttemptIO {
   private settle(result: AttemptResult): void {
     if (this.settled) return;
     this.settled = true;
-    clearTimeout(this.timer);
-    this.resolveDone(result);
+    ATTEMPT_TIMEOUTS.remove(this);
+    this.result = result;
+    this.resolveDone?.(result);
+    this.onSettled?.(result);
   }
 
   private aborted(status: AttemptResult['status'], message: string, kind: AbortedRun['kind']): AttemptResult {

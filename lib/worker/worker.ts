@@ -259,10 +259,8 @@ export class Worker {
 
   private launch(task: ClaimedTask): void {
     const job = this.registry.require(task.jobName);
-    const running = new RunningTask(task, job, this.runner);
     const launched = performance.now();
-    this.running.set(task.id, running);
-    void running.done.then((attempt) => {
+    const running = new RunningTask(task, job, this.runner, (attempt) => {
       this.running.delete(task.id);
       this.ahead.finished(performance.now() - launched);
       this.startReady();
@@ -281,5 +279,7 @@ export class Worker {
       }
       this.wake();
     });
+    // An attempt settles in a later microtask at the earliest, so this comes first.
+    this.running.set(task.id, running);
   }
 }
