@@ -46,7 +46,7 @@ export interface WorkerOptions {
   shutdownGracePeriod?: Duration;
   /**
    * Maximum tasks fetched by one claim, and the most claimed ahead of free slots while tasks are
-   * short (about what the worker starts in 50 ms). Default: 500, or `concurrency` if larger.
+   * short (about what the worker starts in 50 ms). Default: 1000, or `concurrency` if larger.
    */
   batchSize?: number;
   /**
@@ -160,7 +160,7 @@ export function resolveSchedulerOptions(options: SchedulerModuleOptions = {}): R
     worker = {
       concurrency,
       groups,
-      batchSize: positiveInt('worker.batchSize', cfg.batchSize, Math.max(concurrency, 500)),
+      batchSize: positiveInt('worker.batchSize', cfg.batchSize, Math.max(concurrency, 1000)),
       exitOnCommand: cfg.exitOnCommand ?? true,
       pollInterval: cfg.pollInterval ?? '1s',
       heartbeatInterval: cfg.heartbeatInterval ?? '5s',

@@ -47,10 +47,10 @@ export function kronosConfigurations(dialect: KronosDialect, dataSource: DataSou
     settings: { dataSource: options, worker },
   });
   const configurations = [
-    configuration(dialect === 'postgres' ? 'defaults' : dialect, 'SchedulerModule.forRoot({ worker: {} }): every worker option at its default (concurrency 10, batchSize 500)', {}),
+    configuration(dialect === 'postgres' ? 'defaults' : dialect, 'SchedulerModule.forRoot({ worker: {} }): every worker option at its default (concurrency 10, batchSize 1000)', {}),
   ];
   if (dialect === 'postgres') {
-    configurations.push(configuration('tuned', 'worker: { batchSize: 1000 }: claims of up to 1,000 tasks, as many held ready while tasks are short', { batchSize: 1000 }));
+    configurations.push(configuration('tuned', 'worker: { batchSize: 2000 }: claims of up to 2,000 tasks, as many held ready while tasks are short', { batchSize: 2000 }));
   }
   // Extra configurations to compare, e.g. BENCH_KRONOS_VARIANTS='{"b50":{"batchSize":50}}'
   for (const [name, worker] of Object.entries<Record<string, unknown>>(JSON.parse(process.env.BENCH_KRONOS_VARIANTS ?? '{}'))) {
