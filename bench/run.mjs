@@ -5,11 +5,14 @@
  * Arguments are passed through: `npm run bench -- --smoke`, `npm run bench -- --only=throughput`.
  */
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
+// A clean build every time: what runs is exactly the sources, never an output left from before.
+rmSync(join(root, '.build/bench'), { recursive: true, force: true });
 console.log('bench: compiling (tsc -p bench/tsconfig.json)');
 const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'bench/tsconfig.json'], { stdio: 'inherit' });
 // tsc exits with 2 when it reported type errors but still wrote the JavaScript.
