@@ -47,22 +47,37 @@ export type ResolveUser = ((userId: string) => unknown) | null;
  * Run a job's handler once: resolve the user, build the `JobContext`, call the handler inside
  * `SchedulerContext`, and map what it returned or threw. Never rejects. The same code runs in
  * the worker's process and in an isolated child process.
+ *
+ * Written without `async`: with no user to resolve and a handler that returns a plain value,
+ * the attempt costs one settled promise, not an async function's state and its promises (a
+ * worker draining short tasks runs this tens of thousands of times a second).
  */
-export async function runHandler(job: RegisteredJob, invocation: Invocation, resolveUser: ResolveUser, io: HandlerIO): Promise<HandlerSettlement> {
+export function runHandler(job: RegisteredJob, invocation: Invocation, resolveUser: ResolveUser, io: HandlerIO): Promise<HandlerSettlement> {
+  if (invocation.userId === null) return invoke(job, invocation, null, io);
+  return resolveRunAs(job.name, invocation.userId, resolveUser).then((user) => invoke(job, invocation, user, io), failed);
+}
+
+const failed = (error: unknown): HandlerSettlement => fromError(error);
+
+/** Call the handler in its context; a throw before its first await is caught like a rejection. */
+function invoke(job: RegisteredJob, invocation: Invocation, user: unknown, io: HandlerIO): Promise<HandlerSettlement> {
+  let value: unknown;
   try {
-    const user = invocation.userId === null ? null : await resolveRunAs(job.name, invocation.userId, resolveUser);
     const payload = invocation.payload === null ? (job.payload ?? undefined) : JSON.parse(invocation.payload);
     const context = new JobContext(
       invocation.taskId, invocation.uuid, invocation.jobName, invocation.attempt, payload, user, invocation.userId,
-      invocation.scheduledFor, () => io.signal, io.output, io.progress,
+      invocation.scheduledFor, io, io.output, io.progress,
     );
-    // A handler that throws before its first await is caught here like one that rejects.
-    const value = await SchedulerContext.run(context, () => job.handler(payload, context));
-    return fromValue(value, io.output);
+    value = SchedulerContext.run(context, job.handler, payload, context);
   } catch (error) {
-    return fromError(error);
+    return Promise.resolve(fromError(error));
   }
+  if (isThenable(value)) return Promise.resolve(value).then((settled) => fromValue(settled, io.output), failed);
+  return Promise.resolve(fromValue(value, io.output));
 }
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
 
 async function resolveRunAs(jobName: string, userId: string, resolveUser: ResolveUser): Promise<unknown> {
   if (!resolveUser) {

@@ -42,8 +42,8 @@ export class JobContext<TPayload = unknown, TUser = unknown> {
     readonly userId: string | null,
     /** The slot or due time this run is for (epoch ms). */
     readonly scheduledFor: number,
-    /** The run's abort signal, or a function that makes it on first use. */
-    signal: AbortSignal | (() => AbortSignal),
+    /** The run's abort signal, or where to read it on first use (it is made only when asked for). */
+    signal: AbortSignal | { readonly signal: AbortSignal },
     private readonly output: OutputSink,
     /** @internal live progress, read by the worker's periodic sync. */
     readonly progressState: ProgressState = new ProgressState(),
@@ -51,12 +51,12 @@ export class JobContext<TPayload = unknown, TUser = unknown> {
     this.signalSource = signal;
   }
 
-  private signalSource: AbortSignal | (() => AbortSignal);
+  private signalSource: AbortSignal | { readonly signal: AbortSignal };
 
   /** Aborted on timeout, `stop()`, shutdown or lost lease; pass it to fetch/db calls. */
   get signal(): AbortSignal {
-    if (typeof this.signalSource === 'function') this.signalSource = this.signalSource();
-    return this.signalSource;
+    const source = this.signalSource;
+    return source instanceof AbortSignal ? source : source.signal;
   }
 
   /** Report progress (0-100) with an optional message; visible through `status()` while running. */
@@ -82,8 +82,8 @@ export const SchedulerContext = {
   current<TPayload = unknown, TUser = unknown>(): JobContext<TPayload, TUser> | undefined {
     return storage.getStore() as JobContext<TPayload, TUser> | undefined;
   },
-  /** @internal */
-  run<T>(context: JobContext, fn: () => T): T {
-    return storage.run(context, fn);
+  /** @internal calls `fn(...args)` with `context` as the current run. */
+  run<T, A extends unknown[]>(context: JobContext, fn: (...args: A) => T, ...args: A): T {
+    return storage.run(context, fn, ...args);
   },
 };

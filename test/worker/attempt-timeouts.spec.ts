@@ -8,8 +8,12 @@ const attempt = (fired: string[], name: string): TimedAttempt => ({
 });
 
 describe('AttemptTimeouts', () => {
-  beforeEach(() => jest.useFakeTimers({ now: 0 }));
-  afterEach(() => jest.useRealTimers());
+  beforeEach(() => {
+    jest.useFakeTimers({ now: 0 });
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
 
   it('times an attempt out when its timeout has passed, not before', () => {
     const fired: string[] = [];

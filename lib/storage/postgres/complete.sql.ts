@@ -50,9 +50,6 @@ export function completeStatement(t: PgTables): Statement {
   );
 }
 
-/** A string as JSON text. */
-const json = (value: string): string => JSON.stringify(value);
-
 /** The parameters of the completion statement for a batch. */
 export interface CompletionWire {
   /** `$1`: the outcomes as `json_to_recordset` input. */
@@ -65,17 +62,40 @@ export interface CompletionWire {
   worker: string;
 }
 
+/** One outcome as the statement reads it: short keys, optional ones only when they say something. */
+interface WireOutcome {
+  i: number;
+  k: number;
+  a: number;
+  f: number;
+  s: string;
+  b: number;
+  e: number;
+  tr: number;
+  tf: number;
+  na: number;
+  t?: string;
+  w?: string;
+  d?: number;
+  n?: number;
+  r?: string;
+  m?: string;
+  o?: string;
+  x?: string;
+}
+
 /**
  * A batch of outcomes as the completion statement's parameters. Keys as in its column list; a
  * key is left out when its value is null (the column reads NULL), `t` when the task's status is
  * the run's, `w` when the worker is the batch's. A claim gives all its tasks one token, so tokens
- * travel once each. Built as text: numbers and statuses need no escaping.
+ * travel once each. One native `JSON.stringify` writes the text: building it by concatenation
+ * left a trail of intermediate strings per outcome for the garbage collector.
  */
 export function completionWire(outcomes: TaskOutcome[]): CompletionWire {
   const worker = outcomes[0]?.worker ?? '';
   const tokens: string[] = [];
   const tokenIndex = new Map<string, number>();
-  let text = '[';
+  const wire: WireOutcome[] = new Array(outcomes.length);
   let ids = '{';
   for (let n = 0; n < outcomes.length; n++) {
     const o = outcomes[n];
@@ -84,20 +104,22 @@ export function completionWire(outcomes: TaskOutcome[]): CompletionWire {
       k = tokens.push(o.claimToken);
       tokenIndex.set(o.claimToken, k);
     }
-    const comma = n === 0 ? '' : ',';
-    ids += `${comma}${o.taskId}`;
-    text += `${comma}{"i":${o.taskId},"k":${k},"a":${o.attempt},"f":${o.scheduledFor},"s":"${o.runStatus}","b":${o.startTime},"e":${o.stopTime},"tr":${o.timesRun},"tf":${o.timesFailed},"na":${o.nextAttempt}`;
-    if (o.taskStatus !== o.runStatus) text += `,"t":"${o.taskStatus}"`;
-    if (o.worker !== worker) text += `,"w":${json(o.worker)}`;
-    if (o.delayMs !== 0) text += `,"d":${o.delayMs}`;
-    if (o.nextRunTime !== null) text += `,"n":${o.nextRunTime}`;
-    if (o.result !== null) text += `,"r":${json(o.result)}`;
-    if (o.message !== null) text += `,"m":${json(o.message)}`;
-    if (o.output !== null) text += `,"o":${json(o.output)}`;
-    if (o.traceback !== null) text += `,"x":${json(o.traceback)}`;
-    text += '}';
+    ids += n === 0 ? `${o.taskId}` : `,${o.taskId}`;
+    const w: WireOutcome = {
+      i: o.taskId, k, a: o.attempt, f: o.scheduledFor, s: o.runStatus, b: o.startTime, e: o.stopTime,
+      tr: o.timesRun, tf: o.timesFailed, na: o.nextAttempt,
+    };
+    if (o.taskStatus !== o.runStatus) w.t = o.taskStatus;
+    if (o.worker !== worker) w.w = o.worker;
+    if (o.delayMs !== 0) w.d = o.delayMs;
+    if (o.nextRunTime !== null) w.n = o.nextRunTime;
+    if (o.result !== null) w.r = o.result;
+    if (o.message !== null) w.m = o.message;
+    if (o.output !== null) w.o = o.output;
+    if (o.traceback !== null) w.x = o.traceback;
+    wire[n] = w;
   }
-  return { outcomes: `${text}]`, taskIds: `${ids}}`, tokens, worker };
+  return { outcomes: JSON.stringify(wire), taskIds: `${ids}}`, tokens, worker };
 }
 
 export async function completeTasks(pool: Pool, sql: Statement, outcomes: TaskOutcome[]): Promise<number[]> {
