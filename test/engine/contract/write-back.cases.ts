@@ -42,6 +42,28 @@ export function writeBackCases(get: () => ContractContext): void {
     expect(await ctx.engine.complete([])).toEqual([]);
   });
 
+  it('complete writes one batch of attempts from different claims and workers, every text stored exactly', async () => {
+    const ctx = get();
+    const a = await running(ctx, 'worker-a');
+    const b = await running(ctx, 'worker-b', { runAs: null });
+    const c = await running(ctx, 'worker-a', { retries: 1 });
+    const text = 'quote " backslash \\ tab \t newline \n accents é ü emoji 🚀 markup <script>&amp;';
+    expect(
+      await ctx.engine.complete([
+        outcome(a, 'worker-a', { runStatus: 'FAILED', taskStatus: 'FAILED', timesFailed: 1, result: null, message: text, output: text, traceback: `Error: ${text}\n    at x` }),
+        outcome(b, 'worker-b', { result: JSON.stringify({ text }), message: null, output: null }),
+        outcome(c, 'worker-a', { runStatus: 'TIMEOUT', taskStatus: 'QUEUED', delayMs: 60_000, timesFailed: 1, nextAttempt: 1, result: null, message: 'timed out', output: null }),
+      ]),
+    ).toEqual([]);
+
+    expect((await runsOf(ctx, a.id))[0]).toMatchObject({ status: 'FAILED', worker: 'worker-a', runAs: 'user-7', result: null, message: text, output: text, traceback: `Error: ${text}\n    at x` });
+    expect(await taskRow(ctx, a.id)).toMatchObject({ status: 'FAILED', timesFailed: 1 });
+    expect((await runsOf(ctx, b.id))[0]).toMatchObject({ status: 'COMPLETED', worker: 'worker-b', runAs: null, result: JSON.stringify({ text }), message: null, output: null, traceback: null });
+    expect(await taskRow(ctx, b.id)).toMatchObject({ status: 'COMPLETED' });
+    expect((await runsOf(ctx, c.id))[0]).toMatchObject({ status: 'TIMEOUT', worker: 'worker-a', message: 'timed out', jobName: c.jobName });
+    expect(await taskRow(ctx, c.id)).toMatchObject({ status: 'QUEUED', attempt: 1, timesFailed: 1, claimToken: null });
+  });
+
   it('complete re-queues a retry after delayMs on the database clock, and the next claim counts attempt 2', async () => {
     const ctx = get();
     const task = await running(ctx, 'worker-a', { retries: 2 });
