@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { loadConfigFile } from './config/ini-loader.js';
 import { formatIniProblem, type IniProblem } from './config/ini-reader.js';
 import { JobExplorer } from './discovery/job-explorer.js';
+import { inProcessOnly } from './execution/executor.js';
 import { ChildServer } from './isolation/child-server.js';
 import { assertIsolationConfigured } from './isolation/isolation-options.js';
 import { createIsolation, type ProcessPool } from './isolation/process-pool.js';
@@ -85,7 +86,7 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
       clock: this.runtime.options.clock,
       maxOutputBytes: this.runtime.options.maxOutputBytes,
       resolveUser,
-      executorFor: isolation?.executorFor,
+      executorFor: isolation?.executorFor ?? inProcessOnly(resolveUser),
     }, this.runtime.dataSource);
     this.worker.onLeave = (command) => {
       this.logger.warn(`Worker left on ${command}${config.exitOnCommand ? '; ending the process' : ''}`);

@@ -24,7 +24,12 @@ export const TABLES = {
  * states the index's condition itself, so queries by a status other than COMPLETED add
  * `statusIndexTerm(alias)`, which changes no result.
  */
-export const STATUS_INDEX_CONDITION = `"status" <> 'COMPLETED'`;
+export const STATUS_INDEX_CONDITION = notCompleted('"status"');
 
 /** `STATUS_INDEX_CONDITION` for a query-builder alias (`t` in `t.status`). */
-export const statusIndexTerm = (alias: string): string => `${alias}.status <> 'COMPLETED'`;
+export const statusIndexTerm = (alias: string): string => notCompleted(`${alias}.status`);
+
+/** The status indexes' condition on a status column written as `column`. */
+export function notCompleted(column: string): string {
+  return `${column} <> 'COMPLETED'`;
+}

@@ -33,3 +33,9 @@ export class InProcessExecutor implements TaskExecutor {
     return runHandler(job, invocation, this.resolveUser, io);
   }
 }
+
+/** Every job in this process (no isolation configured): one executor for all attempts. */
+export function inProcessOnly(resolveUser: ResolveUser): (job: RegisteredJob) => TaskExecutor {
+  const executor = new InProcessExecutor(resolveUser);
+  return () => executor;
+}

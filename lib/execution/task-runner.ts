@@ -4,7 +4,7 @@ import type { Clock } from '../scheduler.options.js';
 import type { ClaimedTask } from '../storage/engine.js';
 import type { AbortKind, AttemptResult } from './attempt.js';
 import { AttemptTimeouts, type TimedAttempt } from './attempt-timeouts.js';
-import { InProcessExecutor, type AttemptIO, type TaskExecutor } from './executor.js';
+import type { AttemptIO, TaskExecutor } from './executor.js';
 import { fromError, type HandlerSettlement, type Invocation, type ResolveUser } from './handler-run.js';
 import { ProgressState } from './job-context.js';
 import { OutputBuffer } from './output-buffer.js';
@@ -14,8 +14,8 @@ export interface RunnerDeps {
   maxOutputBytes: number;
   /** Resolves a `runAs` id; null when impersonation is not configured. */
   resolveUser: ResolveUser;
-  /** Where a job's handler runs (process isolation); default: in this process. */
-  executorFor?: (job: RegisteredJob) => TaskExecutor;
+  /** Where a job's handler runs: this process, or a child process under isolation. */
+  executorFor: (job: RegisteredJob) => TaskExecutor;
 }
 
 class AbortedRun extends Error {
@@ -34,20 +34,6 @@ const ABORT_MESSAGES: Record<AbortKind, string> = {
 
 /** The timeouts of every attempt in this process. */
 const ATTEMPT_TIMEOUTS = new AttemptTimeouts();
-
-/** One in-process executor per set of runner settings (it holds no per-attempt state). */
-const inProcessExecutors = new WeakMap<RunnerDeps, InProcessExecutor>();
-let lastExecutor: { deps: RunnerDeps; executor: InProcessExecutor } | undefined;
-function inProcessExecutor(deps: RunnerDeps): InProcessExecutor {
-  if (lastExecutor?.deps === deps) return lastExecutor.executor;
-  let executor = inProcessExecutors.get(deps);
-  if (!executor) {
-    executor = new InProcessExecutor(deps.resolveUser);
-    inProcessExecutors.set(deps, executor);
-  }
-  lastExecutor = { deps, executor };
-  return executor;
-}
 
 /** The handler's view of a claimed task. */
 export function invocationOf(task: ClaimedTask): Invocation {
@@ -75,9 +61,8 @@ export function invocationOf(task: ClaimedTask): Invocation {
  */
 export class RunningTask implements AttemptIO, TimedAttempt {
   readonly output: OutputBuffer;
+  /** The handler's progress, read by the worker's periodic sync. */
   readonly progress = new ProgressState();
-  /** What the worker's periodic sync reads of the handler's context. */
-  readonly context = { progressState: this.progress };
   /** Wall-clock time the attempt began (for lease checks, whatever clock the module uses). */
   readonly launchedAt = Date.now();
   private readonly startTime: number;
@@ -112,7 +97,7 @@ export class RunningTask implements AttemptIO, TimedAttempt {
   ) {
     this.startTime = deps.clock.now();
     this.output = new OutputBuffer(deps.maxOutputBytes);
-    this.executor = deps.executorFor?.(job) ?? inProcessExecutor(deps);
+    this.executor = deps.executorFor(job);
     this.handler = this.executor.run(job, invocationOf(task), this);
     this.handler.then(
       (settlement) => this.handlerSettled(settlement),

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { In, Raw } from 'typeorm';
+import { notCompleted } from '../entities/columns.js';
 import { JobDefinition, Run, Task } from '../entities/index.js';
 import { InvalidScheduleError, JobInactiveError, TaskNotFoundError, UnknownJobError } from '../errors.js';
 import { KronosRuntime } from '../kronos.runtime.js';
@@ -62,7 +63,7 @@ export class SchedulerService {
       // Stating the partial status index's condition lets SQLite use it (see statusIndexTerm).
       where.status = statuses.includes('COMPLETED')
         ? In(statuses)
-        : Raw((column) => `${column} IN (:...statuses) AND ${column} <> 'COMPLETED'`, { statuses });
+        : Raw((column) => `${column} IN (:...statuses) AND ${notCompleted(column)}`, { statuses });
     }
     const take = Math.min(Math.max(1, filter.limit ?? 50), 1000);
     return this.runtime.dataSource.getRepository(Run).find({ where, order: { id: 'DESC' }, take });

@@ -102,16 +102,16 @@ export class WorkerHousekeeping {
   private async sync(): Promise<void> {
     const updates: ProgressUpdate[] = [];
     for (const running of this.worker.running.values()) {
-      const ctx = running.context;
-      const progressChanged = ctx?.progressState.dirty ?? false;
+      const progress = running.progress;
+      const progressChanged = progress.dirty;
       const outputChanged = running.output.takeDirty();
       if (!progressChanged && !outputChanged) continue;
-      if (ctx) ctx.progressState.dirty = false;
+      progress.dirty = false;
       updates.push({
         taskId: running.task.id,
         claimToken: running.task.claimToken,
-        progress: ctx?.progressState.percent ?? null,
-        progressMessage: ctx?.progressState.message ?? null,
+        progress: progress.percent,
+        progressMessage: progress.message,
         output: running.output.value(),
       });
     }

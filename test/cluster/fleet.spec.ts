@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { Job, Run, Task } from '../../lib/index.js';
 import { enqueueMany } from '../support/bulk.js';
 import { describeForDialects } from '../support/databases.js';
-import { executions, startWorkerProcess, type WorkerProcess } from '../support/processes.js';
+import { executions, fleetClosedAfterEach, startWorkerProcess } from '../support/processes.js';
 import { bootApp, freshDatabase, waitFor, type TestApp } from '../support/test-app.js';
 
 @Injectable()
@@ -27,52 +27,45 @@ async function runsPerTask(web: TestApp) {
 }
 
 describeForDialects('a fleet of worker processes', (dialect) => {
-  let workers: WorkerProcess[] = [];
-  let web: TestApp | undefined;
-  afterEach(async () => {
-    for (const w of workers) w.child.kill('SIGKILL');
-    workers = [];
-    await web?.close();
-    web = undefined;
-  });
+  const fleet = fleetClosedAfterEach();
 
   it('4 processes drain 10,000 tasks: each has exactly one COMPLETED run, none missing', async () => {
     const db = await freshDatabase(dialect);
-    web = await bootApp(db, [ClusterJobs], { worker: false });
-    await enqueueMany(web.app, 'cluster.work', 10_000);
-    workers = await Promise.all([0, 1, 2, 3].map(() => startWorkerProcess(db.options)));
-    await waitFor(async () => (await web!.dataSource.getRepository(Task).countBy({ status: 'COMPLETED' })) === 10_000, 240_000, '10,000 COMPLETED');
-    const perTask = await runsPerTask(web);
+    fleet.web = await bootApp(db, [ClusterJobs], { worker: false });
+    await enqueueMany(fleet.web.app, 'cluster.work', 10_000);
+    fleet.workers = await Promise.all([0, 1, 2, 3].map(() => startWorkerProcess(db.options)));
+    await waitFor(async () => (await fleet.web!.dataSource.getRepository(Task).countBy({ status: 'COMPLETED' })) === 10_000, 240_000, '10,000 COMPLETED');
+    const perTask = await runsPerTask(fleet.web);
     expect(perTask).toHaveLength(10_000);
     expect(perTask.every((r) => r.status === 'COMPLETED' && r.runs === 1)).toBe(true);
-    const executed = workers.flatMap(executions);
+    const executed = fleet.workers.flatMap(executions);
     expect(executed).toHaveLength(10_000);
     expect(new Set(executed).size).toBe(10_000);
     // The fleet shared the work (a process that booted last may find the queue already drained).
-    expect(workers.filter((w) => executions(w).length > 0).length).toBeGreaterThanOrEqual(2);
+    expect(fleet.workers.filter((w) => executions(w).length > 0).length).toBeGreaterThanOrEqual(2);
   }, 300_000);
 
   it('a worker killed with SIGKILL mid-run: its tasks are rescued and completed by the others, none completed twice', async () => {
     const db = await freshDatabase(dialect);
-    web = await bootApp(db, [ClusterJobs], { worker: false });
+    fleet.web = await bootApp(db, [ClusterJobs], { worker: false });
     const env = { KRONOS_FIXTURE_DELAY_MS: '400', KRONOS_FIXTURE_CONCURRENCY: '5' };
-    workers = await Promise.all([0, 1, 2].map(() => startWorkerProcess(db.options, env)));
-    await enqueueMany(web.app, 'cluster.work', 90);
-    const victim = workers[0];
+    fleet.workers = await Promise.all([0, 1, 2].map(() => startWorkerProcess(db.options, env)));
+    await enqueueMany(fleet.web.app, 'cluster.work', 90);
+    const victim = fleet.workers[0];
     await waitFor(() => executions(victim).length >= 7, 20_000, 'the victim to be mid-run');
     victim.child.kill('SIGKILL');
     expect(await victim.exited).toEqual({ code: null, signal: 'SIGKILL' });
 
-    await waitFor(async () => (await web!.dataSource.getRepository(Task).countBy({ status: 'COMPLETED' })) === 90, 60_000, 'all 90 COMPLETED');
-    const perTask = await runsPerTask(web);
+    await waitFor(async () => (await fleet.web!.dataSource.getRepository(Task).countBy({ status: 'COMPLETED' })) === 90, 60_000, 'all 90 COMPLETED');
+    const perTask = await runsPerTask(fleet.web);
     const completed = perTask.filter((r) => r.status === 'COMPLETED');
     expect(completed).toHaveLength(90);
     expect(completed.every((r) => r.runs === 1)).toBe(true);
-    const lost = await web.dataSource.getRepository(Run).findBy({ status: 'LOST' });
+    const lost = await fleet.web.dataSource.getRepository(Run).findBy({ status: 'LOST' });
     expect(lost.length).toBeGreaterThan(0);
     expect(lost.every((r) => r.message!.startsWith('worker lost:') && r.worker!.includes(`#${victim.child.pid}#`))).toBe(true);
     // Every task the victim was running was finished by a survivor.
-    const survivors = new Set(workers.slice(1).flatMap(executions));
+    const survivors = new Set(fleet.workers.slice(1).flatMap(executions));
     for (const run of lost) expect(survivors.has(run.taskId)).toBe(true);
   }, 120_000);
 }, ['postgres', 'mysql']);

