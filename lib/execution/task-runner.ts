@@ -84,6 +84,8 @@ export class RunningTask implements AttemptIO, TimedAttempt {
   next?: TimedAttempt;
   /** @internal */
   timeoutList?: TimedAttempt['timeoutList'];
+  /** @internal the attempt's place in its worker's `RunningTasks`; -1 when not in one. */
+  slot = -1;
 
   /**
    * @param onSettled called once, synchronously, when the attempt settles (the worker's

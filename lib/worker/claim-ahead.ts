@@ -1,4 +1,5 @@
 import type { ClaimedTask } from '../storage/engine.js';
+import { Fifo } from './fifo.js';
 
 /** A task claimed ahead should start within about this long. */
 const WINDOW_MS = 50;
@@ -22,7 +23,7 @@ const SMOOTHING = 0.2;
  * dead worker's are rescued with the rest.
  */
 export class ClaimAhead {
-  readonly ready: ClaimedTask[] = [];
+  private readonly ready = new Fifo<ClaimedTask>();
   private averageMs?: number;
   private averagePayload = 0;
 
@@ -74,6 +75,11 @@ export class ClaimAhead {
 
   /** Empty the ready list, returning what it held. */
   take(): ClaimedTask[] {
-    return this.ready.splice(0, this.ready.length);
+    return this.ready.drain();
+  }
+
+  /** How many claimed tasks wait for a slot. */
+  get size(): number {
+    return this.ready.length;
   }
 }

@@ -7,6 +7,7 @@ import type { JobRegistry } from '../registry/job-registry.js';
 import type { ResolvedSchedulerOptions } from '../scheduler.options.js';
 import type { ClaimedTask, Instant, StorageEngine } from '../storage/engine.js';
 import { ClaimAhead } from './claim-ahead.js';
+import { RunningTasks } from './running-tasks.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import { taskOutcome } from './task-outcome.js';
 import { settledWithin, sleep } from './timing.js';
@@ -22,14 +23,15 @@ type WorkerConfig = Exclude<ResolvedSchedulerOptions['worker'], false>;
  */
 export class Worker {
   readonly name: string;
-  readonly running = new Map<number, RunningTask>();
+  readonly running = new RunningTasks();
   readonly counters = { completed: 0, failed: 0 };
   private readonly logger = new Logger('Kronos');
   private readonly batcher: CompletionBatcher;
   private readonly housekeeping: WorkerHousekeeping;
   private readonly stopping = new AbortController();
   private loopDone: Promise<void> = Promise.resolve();
-  private readonly slotWaiters = new Set<() => void>();
+  /** The claim loop, while it waits for a free slot (or a written batch). */
+  private slotWaiter?: () => void;
   private stopped?: Promise<void>;
   /** Called once the worker left because of a TERMINATE or KILL command. */
   onLeave?: (command: 'TERMINATE' | 'KILL') => void;
@@ -118,7 +120,7 @@ export class Worker {
 
   /** Wake the loop if it waits for a free slot. */
   wake(): void {
-    for (const resolve of [...this.slotWaiters]) resolve();
+    this.slotWaiter?.();
   }
 
   private async loop(): Promise<void> {
@@ -214,7 +216,7 @@ export class Worker {
 
   /** True when every finished attempt is written and no claim is in flight. */
   get quiet(): boolean {
-    return this.batcher.idle && this.claimsInFlight === 0 && this.ahead.ready.length === 0;
+    return this.batcher.idle && this.claimsInFlight === 0 && this.ahead.size === 0;
   }
 
   /**
@@ -249,19 +251,19 @@ export class Worker {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.slotWaiters.delete(done);
+        if (this.slotWaiter === done) this.slotWaiter = undefined;
         resolve();
       };
       const timer = setTimeout(done, timeoutMs);
-      this.slotWaiters.add(done);
+      this.slotWaiter = done;
     });
   }
 
   private launch(task: ClaimedTask): void {
     const job = this.registry.require(task.jobName);
     const launched = performance.now();
-    const running = new RunningTask(task, job, this.runner, (attempt) => {
-      this.running.delete(task.id);
+    const running: RunningTask = new RunningTask(task, job, this.runner, (attempt) => {
+      this.running.remove(running);
       this.ahead.finished(performance.now() - launched);
       this.startReady();
       if (attempt.status === 'COMPLETED') this.counters.completed++;
@@ -280,6 +282,6 @@ export class Worker {
       this.wake();
     });
     // An attempt settles in a later microtask at the earliest, so this comes first.
-    this.running.set(task.id, running);
+    this.running.add(running);
   }
 }
