@@ -21,7 +21,19 @@ export class CompletionBatcher {
     private readonly engine: StorageEngine,
     private readonly logger: Logger,
     private readonly onFenced: (taskIds: number[]) => void,
+    /** Called after each batch is written (the worker's claim loop may be waiting on `behind`). */
+    private readonly onWritten: () => void = () => undefined,
   ) {}
+
+  /**
+   * True while a full batch of outcomes waits behind the one being written: the database is not
+   * keeping up with the handlers. The worker then claims nothing until a write returns, so the
+   * results held in memory (and the finished work a crash would lose the record of) stay bounded
+   * by about two batches plus the tasks already claimed.
+   */
+  get behind(): boolean {
+    return this.pending.length >= MAX_BATCH;
+  }
 
   get size(): number {
     return this.pending.length;
@@ -55,6 +67,7 @@ export class CompletionBatcher {
           const fenced = await this.engine.complete(batch);
           this.retryDelayMs = 100;
           if (fenced.length > 0) this.onFenced(fenced);
+          this.onWritten();
         } catch (error) {
           this.pending = batch.concat(this.pending);
           this.logger.error(`Could not record ${batch.length} finished run(s), retrying in ${this.retryDelayMs} ms: ${(error as Error).message}`);

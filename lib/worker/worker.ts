@@ -54,7 +54,12 @@ export class Worker {
     this.name = name;
     this.plan = registry.claimPlan();
     this.ahead = new ClaimAhead(config.concurrency, config.batchSize);
-    this.batcher = new CompletionBatcher(engine, this.logger, (ids) => this.logger.warn(`Lease lost for task(s) ${ids.join(', ')}: results discarded`));
+    this.batcher = new CompletionBatcher(
+      engine,
+      this.logger,
+      (ids) => this.logger.warn(`Lease lost for task(s) ${ids.join(', ')}: results discarded`),
+      () => this.wake(),
+    );
     this.housekeeping = new WorkerHousekeeping(this, engine, options, config, dataSource);
   }
 
@@ -127,7 +132,7 @@ export class Worker {
     const signal = this.stopping.signal;
     let failures = 0;
     while (!signal.aborted) {
-      const limit = this.claiming && !this.draining ? this.ahead.want(this.running.size) : 0;
+      const limit = this.claiming && !this.draining && !this.batcher.behind ? this.ahead.want(this.running.size) : 0;
       if (limit <= 0) {
         await this.waitForSlot(this.config.pollIntervalMs);
         continue;
