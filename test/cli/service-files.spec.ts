@@ -36,7 +36,7 @@ describe('service files for kronos worker', () => {
       WorkingDirectory: '/srv/app',
       EnvironmentFile: '/etc/kronos/acme.env',
       Environment: 'NODE_ENV=production',
-      ExecStart: `${process.execPath} ${FIXTURE_CLI} worker --app dist/app.module.js#AppModule --groups reports --concurrency 4`,
+      ExecStart: `${process.execPath} --max-semi-space-size=4 ${FIXTURE_CLI} worker --app dist/app.module.js#AppModule --groups reports --concurrency 4`,
       Restart: 'on-failure',
       RestartSec: '5',
       KillSignal: 'SIGTERM',
@@ -47,9 +47,9 @@ describe('service files for kronos worker', () => {
       StandardError: 'append:/var/log/kronos/kronos-acme.error.log',
     });
     expect(unit.Install).toEqual({ WantedBy: 'multi-user.target' });
-    // The command it starts is this very binary: it runs.
-    const [node, main] = unit.Service!.ExecStart!.split(' ') as [string, string];
-    expect(execFileSync(node, [main, 'worker', '--help'], { encoding: 'utf8' })).toMatch(/^Usage: kronos worker/);
+    // The command it starts is this very binary, with its Node.js flags: it runs.
+    const [node, flag, main] = unit.Service!.ExecStart!.split(' ') as [string, string, string];
+    expect(execFileSync(node, [flag, main, 'worker', '--help'], { encoding: 'utf8' })).toMatch(/^Usage: kronos worker/);
   });
 
   it('systemd-analyze verify accepts the unit (where systemd is installed)', async () => {
@@ -73,7 +73,7 @@ describe('service files for kronos worker', () => {
     expect(doc.sections.map((s) => s.name)).toEqual(['program:kronos-acme']);
     const program = Object.fromEntries(doc.sections[0]!.entries.map((e) => [e.key, e.value]));
     expect(program).toEqual({
-      command: `/bin/sh -c 'set -a && . /etc/kronos/acme.env && set +a && exec ${process.execPath} ${FIXTURE_CLI} worker --app dist/app.module.js#AppModule --groups reports --concurrency 4'`,
+      command: `/bin/sh -c 'set -a && . /etc/kronos/acme.env && set +a && exec ${process.execPath} --max-semi-space-size=4 ${FIXTURE_CLI} worker --app dist/app.module.js#AppModule --groups reports --concurrency 4'`,
       process_name: '%(program_name)s_%(process_num)02d',
       numprocs: '2',
       directory: '/srv/app',
@@ -105,7 +105,7 @@ describe('service files for kronos worker', () => {
     expect(written).toMatchObject({ code: 0, stdout: '', stderr: `kronos: wrote ${file}\n` });
     const program = readFileSync(file, 'utf8');
     expect(program).toContain('[program:kronos-worker]\n');
-    expect(program).toContain(`command=${process.execPath} ${FIXTURE_CLI} worker\n`);
+    expect(program).toContain(`command=${process.execPath} --max-semi-space-size=4 ${FIXTURE_CLI} worker\n`);
     expect(program).toContain(`directory=${dir}\n`);
     expect(program).not.toContain('user=');
     expect(program).toContain('stdout_logfile=/var/log/kronos-worker/kronos-worker.log\n');
@@ -116,5 +116,17 @@ describe('service files for kronos worker', () => {
     expect(unitSections(always.stdout).Service).toMatchObject({ Restart: 'always' });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('kronos export-systemd: --restart sometimes is not on-failure or always');
+  });
+
+  it('--node-flags replaces the Node.js flags the worker starts with, or drops them', async () => {
+    const [custom, none, bad] = await Promise.all([
+      kronos(['export-systemd', '--node-flags=--max-semi-space-size=8 --max-old-space-size=512']),
+      kronos(['export-supervisord', '--node-flags', '']),
+      kronos(['export-systemd', '--node-flags', 'max-semi-space-size=8']),
+    ]);
+    expect(unitSections(custom.stdout).Service!.ExecStart).toBe(`${process.execPath} --max-semi-space-size=8 --max-old-space-size=512 ${FIXTURE_CLI} worker`);
+    expect(none.stdout).toContain(`command=${process.execPath} ${FIXTURE_CLI} worker\n`);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('kronos export-systemd: --node-flags: "max-semi-space-size=8" is not a Node.js flag (they start with -)');
   });
 });

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../cli-error.js';
 import type { Command, Values } from '../command.js';
 import { print } from '../format.js';
+import { WORKER_NODE_FLAGS } from '../worker-node-flags.js';
 
 /** What a service definition for `kronos worker` needs, after defaults. */
 export interface ServiceSpec {
@@ -26,6 +27,7 @@ const OPTIONS = {
   directory: { type: 'string' },
   'log-dir': { type: 'string' },
   node: { type: 'string' },
+  'node-flags': { type: 'string' },
   groups: { type: 'string' },
   concurrency: { type: 'string' },
   restart: { type: 'string' },
@@ -41,6 +43,8 @@ const HELP = `Prints a service definition that runs "kronos worker" (write it wi
   --env FILE             environment file the service loads (database settings, KRONOS_*)
   --log-dir DIR          log files DIR/NAME.log and DIR/NAME.error.log (default /var/log/NAME)
   --node PATH            the node binary (default: the one running this command)
+  --node-flags="FLAGS"   Node.js flags for the worker (default "${WORKER_NODE_FLAGS.join(' ')}": a smaller
+                         young generation, about 20 MB less memory per worker; "" for none)
   --groups a,b           worker groups; --concurrency n
   --restart on-failure|always
                          default on-failure: a crash restarts, while the exit after SIGTERM or
@@ -69,7 +73,10 @@ function serviceSpec(values: Values): ServiceSpec {
   const envFiles = values.env as string[] | undefined;
   if (envFiles && envFiles.length > 1) throw new UsageError('a service takes one --env file');
   const main = fileURLToPath(new URL('../main.js', import.meta.url));
-  const command = [text('node') ?? process.execPath, main, 'worker'];
+  const nodeFlags = text('node-flags')?.split(/\s+/).filter(Boolean) ?? WORKER_NODE_FLAGS;
+  const badFlag = nodeFlags.find((flag) => !flag.startsWith('-'));
+  if (badFlag !== undefined) throw new UsageError(`--node-flags: "${badFlag}" is not a Node.js flag (they start with -)`);
+  const command = [text('node') ?? process.execPath, ...nodeFlags, main, 'worker'];
   if (text('app')) command.push('--app', text('app')!);
   if (text('groups')) command.push('--groups', text('groups')!);
   if (text('concurrency')) command.push('--concurrency', String(number('concurrency', 1)));
@@ -102,8 +109,6 @@ export function systemdUnit(spec: ServiceSpec): string {
     `WorkingDirectory=${spec.directory}`,
     ...(spec.envFile ? [`EnvironmentFile=${spec.envFile}`] : []),
     'Environment=NODE_ENV=production',
-    // A smaller young generation: about 20 MB less peak RSS for the same throughput in the benchmark.
-    '# Environment=NODE_OPTIONS=--max-semi-space-size=4',
     `ExecStart=${spec.command.map(quote).join(' ')}`,
     `Restart=${spec.restart}`,
     'RestartSec=5',
@@ -135,8 +140,6 @@ export function supervisordProgram(spec: ServiceSpec): string {
     `directory=${spec.directory}`,
     ...(spec.user ? [`user=${spec.user}`] : []),
     'environment=NODE_ENV="production"',
-    '; for less peak memory, use this line instead of the one above:',
-    '; environment=NODE_ENV="production",NODE_OPTIONS="--max-semi-space-size=4"',
     'autostart=true',
     `autorestart=${spec.restart === 'always' ? 'true' : 'unexpected'}`,
     'exitcodes=0',
