@@ -205,8 +205,13 @@ export function judge(r: Results): Target[] {
     const change = (b.medianMs / a.medianMs - 1) * 100;
     targets.push({ target: `claim cost with ${fmt(b.history)} history rows within 20% of ${fmt(a.history)}`, measured: `${fmt(b.medianMs, 2)} vs ${fmt(a.medianMs, 2)} ms (${change >= 0 ? '+' : ''}${change.toFixed(0)}%)`, met: change <= 20 });
   }
-  const rss = r.peakRss.find((f) => f.system === 'kronos' && f.name === 'defaults');
-  if (rss) targets.push({ target: 'worker peak RSS ≤ 120 MB', measured: `${fmt(rss.peakRssMb)} MB`, met: rss.peakRssMb <= 120 });
+  // Two Kronos worker processes: the dedicated one as Kronos's service files start it, and one
+  // embedded in an application, whose Node.js flags are the application's (see docs/performance.md).
+  const rss = (name: string) => r.peakRss.find((f) => f.system === 'kronos' && f.name === name);
+  const service = rss('service');
+  if (service) targets.push({ target: 'worker peak RSS ≤ 120 MB: `kronos worker` as its service files start it', measured: `${fmt(service.peakRssMb)} MB`, met: service.peakRssMb <= 120 });
+  const embedded = rss('defaults');
+  if (embedded) targets.push({ target: 'worker peak RSS ≤ 120 MB: a worker inside a Nest application at Node\'s default flags', measured: `${fmt(embedded.peakRssMb)} MB`, met: embedded.peakRssMb <= 120 });
   targets.push({
     target: 'every task ran exactly once (every run of every system)',
     measured: r.problems.length ? `${r.problems.length} problem(s) in ${r.runsChecked} run(s)` : `${r.runsChecked} run(s) checked, no duplicate or lost task`,

@@ -1,4 +1,4 @@
-import { WorkerProcess, workerEntry } from '../support/child.js';
+import { WorkerProcess, workerLaunch } from '../support/child.js';
 import type { WorkerReport } from '../support/protocol.js';
 import { percentile, sleep, wallMs } from '../support/stats.js';
 import type { Backend, Configuration } from '../systems/system.js';
@@ -89,7 +89,7 @@ export async function latency(backend: Backend, config: Configuration, options: 
     keepStarts: true,
     selfEnqueue: options.selfEnqueue ? { count: tasks, warmup, ratePerSec } : undefined,
   };
-  const worker = await WorkerProcess.start(workerEntry(config.worker), spec);
+  const worker = await WorkerProcess.start(workerLaunch(config), spec);
   try {
     let enqueued: ArrayLike<number> | undefined;
     let calls: number[] | null = null;

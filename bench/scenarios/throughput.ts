@@ -1,4 +1,4 @@
-import { WorkerProcess, workerEntry } from '../support/child.js';
+import { WorkerProcess, workerLaunch } from '../support/child.js';
 import type { WorkerReport } from '../support/protocol.js';
 import { workerBackendCpuMs } from '../support/pg-cpu.js';
 import { sleep, wallMs } from '../support/stats.js';
@@ -62,7 +62,7 @@ export async function throughput(backend: Backend, config: Configuration, option
   await backend.reset(config);
   await backend.enqueueBulk(tasks);
   const spec = { label: `${config.system} ${config.name}`, settings: config.settings, expected: tasks, keepStarts: false };
-  const workers = await Promise.all(Array.from({ length: processes }, () => WorkerProcess.start(workerEntry(config.worker), spec)));
+  const workers = await Promise.all(Array.from({ length: processes }, () => WorkerProcess.start(workerLaunch(config), spec)));
   const started = () => workers.reduce((sum, w) => sum + w.total, 0);
   const limit = wallMs() + (options.limitMs ?? 300_000);
   let end = 0;

@@ -1,9 +1,37 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { WorkerMessage, WorkerReport, WorkerSpec } from './protocol.js';
+import type { Configuration } from '../systems/system.js';
+import { VIA_CLI, type WorkerMessage, type WorkerReport, type WorkerSpec } from './protocol.js';
 
-/** Compiled worker entry points, next to this file in `.build/bench/bench/`. */
-export const workerEntry = (name: string) => join(import.meta.dirname, '..', 'workers', `${name}.worker.js`);
+/** How to start a configuration's worker process. */
+export interface WorkerLaunch {
+  entry: string;
+  args: string[];
+  nodeFlags: readonly string[];
+  env: Record<string, string>;
+  /** Keep the process's output unless it fails (the `kronos worker` command reports its start and stop). */
+  quiet: boolean;
+}
+
+const workers = join(import.meta.dirname, '..', 'workers');
+
+/**
+ * A configuration's worker process: its `bench/workers/<name>.worker.ts`, or for Kronos's
+ * `service` configuration the `kronos worker` command (compiled into `.build/bench/lib/cli/`)
+ * booting kronos.app.ts, with the Node.js flags Kronos's service files give it.
+ */
+export function workerLaunch(config: Configuration): WorkerLaunch {
+  if (config.cli) {
+    return {
+      entry: join(import.meta.dirname, '..', '..', 'lib', 'cli', 'main.js'),
+      args: ['worker', '--app', `${join(workers, 'kronos.app.js')}#BenchWorkerModule`],
+      nodeFlags: config.cli.nodeFlags,
+      env: { [VIA_CLI]: '1' },
+      quiet: true,
+    };
+  }
+  return { entry: join(workers, `${config.worker}.worker.js`), args: [], nodeFlags: [], env: {}, quiet: false };
+}
 
 /** A worker process started by the benchmark. */
 export class WorkerProcess {
@@ -12,7 +40,16 @@ export class WorkerProcess {
   private readonly exited: Promise<number | null>;
 
   private constructor(private readonly child: ChildProcess) {
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    let output = '';
+    const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code) => {
+        if (code !== 0 && output) process.stderr.write(`bench: worker process ${child.pid} exited with ${code}; its output:\n${output}`);
+        resolve(code);
+      }),
+    );
     child.on('message', (message: WorkerMessage) => {
       if (message.type === 'progress') this.total = message.total;
       if (message.type === 'report') {
@@ -22,13 +59,13 @@ export class WorkerProcess {
     });
   }
 
-  /** Fork `entry` and resolve once it reports ready (its worker may already be running tasks). */
-  static async start(entry: string, spec: WorkerSpec, timeoutMs = 60_000): Promise<WorkerProcess> {
-    const child = fork(entry, [], {
+  /** Start the worker process and resolve once it reports ready (its worker may already be running tasks). */
+  static async start(launch: WorkerLaunch, spec: WorkerSpec, timeoutMs = 60_000): Promise<WorkerProcess> {
+    const child = fork(launch.entry, launch.args, {
       // e.g. BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the workers
-      execArgv: process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
-      env: { ...process.env, BENCH_WORKER: JSON.stringify(spec) },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: [...launch.nodeFlags, ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
+      env: { ...process.env, ...launch.env, BENCH_WORKER: JSON.stringify(spec) },
+      stdio: ['ignore', launch.quiet ? 'pipe' : 'inherit', launch.quiet ? 'pipe' : 'inherit', 'ipc'],
     });
     const worker = new WorkerProcess(child);
     await new Promise<void>((resolve, reject) => {

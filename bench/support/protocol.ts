@@ -1,3 +1,6 @@
+/** Set in the environment of a worker the benchmark starts through the `kronos worker` command. */
+export const VIA_CLI = 'BENCH_VIA_CLI';
+
 /** What the benchmark tells a worker process (as JSON in BENCH_WORKER) and what it answers. */
 export interface WorkerSpec {
   /** Configuration name, for logs. */

@@ -8,6 +8,7 @@ import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { Job, KRONOS_ENTITIES, KRONOS_MIGRATIONS, SchedulerModule, SchedulerService } from '../../lib/index.js';
+import { WORKER_NODE_FLAGS } from '../../lib/cli/worker-node-flags.js';
 import { createEngine } from '../../lib/storage/create-engine.js';
 import type { NewTask, StorageEngine } from '../../lib/storage/engine.js';
 import { WORKER_APPLICATION } from '../support/pg-cpu.js';
@@ -47,10 +48,18 @@ export function kronosConfigurations(dialect: KronosDialect, dataSource: DataSou
     settings: { dataSource: options, worker },
   });
   const configurations = [
-    configuration(dialect === 'postgres' ? 'defaults' : dialect, 'SchedulerModule.forRoot({ worker: {} }): every worker option at its default (concurrency 10, batchSize 1000)', {}),
+    configuration(dialect === 'postgres' ? 'defaults' : dialect, 'SchedulerModule.forRoot({ worker: {} }) in a Nest application context started with Node\'s default flags: every worker option at its default (concurrency 10, batchSize 1000)', {}),
   ];
   if (dialect === 'postgres') {
     configurations.push(configuration('tuned', 'worker: { batchSize: 2000 }: claims of up to 2,000 tasks, as many held ready while tasks are short', { batchSize: 2000 }));
+    configurations.push({
+      ...configuration(
+        'service',
+        `the same application and worker options (defaults) run by the \`kronos worker\` command, started as \`kronos export-systemd\` and \`export-supervisord\` start it: \`node ${WORKER_NODE_FLAGS.join(' ')} kronos worker\``,
+        {},
+      ),
+      cli: { nodeFlags: WORKER_NODE_FLAGS },
+    });
   }
   // Extra configurations to compare, e.g. BENCH_KRONOS_VARIANTS='{"b50":{"batchSize":50}}'
   for (const [name, worker] of Object.entries<Record<string, unknown>>(JSON.parse(process.env.BENCH_KRONOS_VARIANTS ?? '{}'))) {

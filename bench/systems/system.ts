@@ -12,6 +12,8 @@ export interface Configuration {
   worker: string;
   /** Handed to the worker process. */
   settings: Record<string, any>;
+  /** Started through the `kronos worker` command with these Node.js flags, not its worker entry point. */
+  cli?: { nodeFlags: readonly string[] };
 }
 
 /** Enqueues one task at a time, as an application would. */

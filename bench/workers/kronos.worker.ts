@@ -1,32 +1,13 @@
 /**
- * A Kronos worker process: a Nest application context with TypeORM and SchedulerModule, one
- * no-op `@Job` that records its task number. `settings.worker` is passed to `forRoot` as is, so
- * `{}` measures the library's defaults.
+ * A Kronos worker embedded in an application: a Nest application context of `BenchWorkerModule`
+ * (kronos.app.ts), started with Node's default flags like any application.
  */
 import 'reflect-metadata';
-import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { Job, SchedulerModule, SchedulerService } from '../../lib/index.js';
+import { SchedulerService } from '../../lib/index.js';
 import { probe, serve, spec } from '../support/probe.js';
 import { sleep, wallMs } from '../support/stats.js';
-
-@Injectable()
-class BenchJobs {
-  @Job('bench.noop')
-  noop(payload: { n: number }) {
-    probe.record(payload.n);
-  }
-}
-
-@Module({
-  imports: [
-    TypeOrmModule.forRoot({ ...spec.settings.dataSource, autoLoadEntities: true, synchronize: false }),
-    SchedulerModule.forRoot({ worker: spec.settings.worker ?? {} }),
-  ],
-  providers: [BenchJobs],
-})
-class BenchWorkerModule {}
+import { BenchWorkerModule } from './kronos.app.js';
 
 const app = await NestFactory.createApplicationContext(BenchWorkerModule, { logger: ['error', 'warn'] });
 serve(() => app.close());
@@ -49,4 +30,3 @@ if (self) {
     await scheduler.enqueue('bench.noop', { n });
   }
 }
-
