@@ -4,9 +4,9 @@
  *
  * `--max-semi-space-size=4`: V8's young generation in 4 MB semi-spaces instead of 16 MB. A Nest
  * application grows its young generation to the maximum while it loads, and a worker draining a
- * backlog then touches all of it: about 24 MB more resident memory per process for nothing a
- * queue worker needs. With 4 MB the benchmark's worker peaked at about 100-105 MB instead of
- * 121-127 MB, at the same or a slightly higher throughput (docs/performance.md, "Memory").
+ * backlog then touches all of it: 15-20 MB more resident memory per process for nothing a
+ * queue worker needs. With 4 MB the benchmark's worker peaked at 102-107 MB instead of
+ * 120-123 MB, at the same or a slightly higher throughput (docs/performance.md, "Memory").
  *
  * A library cannot choose V8 flags for the application it is part of, and Kronos does not try:
  * a worker inside your application runs with whatever flags the application starts with. A
