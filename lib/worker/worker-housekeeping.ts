@@ -131,7 +131,7 @@ export class WorkerHousekeeping {
    */
   private async checkLeases(): Promise<void> {
     const asOf = Date.now();
-    const candidates = [...this.worker.running.values()].filter((running) => running.launchedAt < asOf);
+    const candidates = this.worker.running.values().filter((running) => running.launchedAt < asOf);
     if (candidates.length === 0) return;
     const rows = await this.dataSource.getRepository(Task).find({
       select: { id: true, claimToken: true },

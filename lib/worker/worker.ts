@@ -103,12 +103,12 @@ export class Worker {
     const deadline = Date.now() + graceMs;
     if (graceMs > 0) this.startReady(); // claimed-ahead tasks start as slots free up, within the grace period
     while (this.running.size > 0 && Date.now() < deadline) {
-      await settledWithin(Promise.race([...this.running.values()].map((t) => t.done)), deadline - Date.now());
+      await settledWithin(Promise.race(this.running.values().map((t) => t.done)), deadline - Date.now());
     }
     if (this.running.size > 0) {
       if (graceMs > 0) this.logger.warn(`Interrupting ${this.running.size} running task(s) after the shutdown grace period; they are re-queued`);
       this.abortAll('shutdown');
-      await Promise.all([...this.running.values()].map((t) => t.done.catch(() => undefined)));
+      await Promise.all(this.running.values().map((t) => t.done.catch(() => undefined)));
       await sleep(0);
     }
     await this.batcher.drain(Date.now() + 30_000);
@@ -184,7 +184,7 @@ export class Worker {
           ran += more.length;
           continue;
         }
-        if (claimed.length === 0) await settledWithin(Promise.race([...this.running.values()].map((t) => t.done)), 100);
+        if (claimed.length === 0) await settledWithin(Promise.race(this.running.values().map((t) => t.done)), 100);
       }
     } finally {
       this.draining = false;
