@@ -1,3 +1,5 @@
+import { formatValue } from './format-value.js';
+
 /**
  * Every failure a user can act on has its own exported class. Messages name the job, the field
  * and the offending value, and say what to do.
@@ -9,14 +11,7 @@ export class KronosError extends Error {
   }
 }
 
-const show = (value: unknown): string => {
-  if (typeof value === 'string') return JSON.stringify(value);
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-};
+const show = formatValue;
 
 /** A schedule spec (or one of its fields) cannot be parsed or is out of range. */
 export class InvalidScheduleError extends KronosError {
@@ -71,10 +66,18 @@ export class UnknownJobError extends KronosError {
   }
 }
 
-/** A task id that does not exist. */
+/**
+ * No task has this id: it does not exist (any more), or it is no task id at all (not a positive
+ * integer within the id column's range, e.g. `'abc'` or `2 ** 40`), which no database is asked.
+ */
 export class TaskNotFoundError extends KronosError {
-  constructor(readonly taskId: number) {
-    super(`Task ${taskId} does not exist.`);
+  constructor(
+    /** The id as it was given. */
+    readonly taskId: unknown,
+    /** Why no task can have it, when it is no task id at all. */
+    readonly reason?: string,
+  ) {
+    super(reason === undefined ? `Task ${show(taskId)} does not exist.` : `Task ${show(taskId)} does not exist: ${reason}.`);
   }
 }
 
@@ -86,6 +89,50 @@ export class PayloadNotSerializableError extends KronosError {
     readonly reason: string,
   ) {
     super(`Payload for job "${job}" is not JSON-serialisable at ${path}: ${reason}.`);
+  }
+}
+
+/**
+ * An idempotency `uuid` given to `enqueue` already belongs to a task that is not the same work:
+ * another job, another payload (compared as canonical JSON: key order does not matter) or another
+ * `runAs` user. The same job, payload and user return the existing task instead.
+ */
+export class IdempotencyConflictError extends KronosError {
+  constructor(
+    readonly uuid: string,
+    /** The existing task's id and job. */
+    readonly taskId: number,
+    readonly job: string,
+    /** What differs between the existing task and this enqueue: `job`, `payload`, `runAs`. */
+    readonly differences: readonly ('job' | 'payload' | 'runAs')[],
+    /** The job this enqueue asked for. */
+    readonly requestedJob: string,
+  ) {
+    super(
+      `Idempotency key ${JSON.stringify(uuid)} is already used by task ${taskId} of job "${job}" with ${describeDifferences(differences, requestedJob)}; ` +
+        'the same uuid returns the existing task only for the same job, payload and runAs. Use a new uuid for different work.',
+    );
+  }
+}
+
+function describeDifferences(differences: readonly string[], requestedJob: string): string {
+  const parts = differences.map((field) =>
+    field === 'job' ? `another job (this enqueue is for "${requestedJob}")` : field === 'payload' ? 'a different payload' : 'a different runAs user',
+  );
+  return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : parts[0];
+}
+
+/**
+ * A handler returned a value (or `Result` data) that cannot be stored as JSON (BigInt, a cycle,
+ * a `toJSON` that throws): the run ends FAILED, and is not retried (the handler ran to its end).
+ */
+export class ResultNotSerializableError extends KronosError {
+  constructor(
+    readonly job: string,
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`Result of job "${job}" is not JSON-serialisable at ${path}: ${reason}; the handler ran to its end but its result cannot be stored.`);
   }
 }
 

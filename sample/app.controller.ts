@@ -1,5 +1,5 @@
-import { Body, Controller, Get, Headers, Param, ParseIntPipe, Post } from '@nestjs/common';
-import { SchedulerService } from '../lib/index.js';
+import { Body, Controller, Get, Headers, NotFoundException, Param, ParseIntPipe, Post } from '@nestjs/common';
+import { SchedulerService, TaskNotFoundError } from '../lib/index.js';
 import { RecordsService } from './records/records.service.js';
 
 /** A small HTTP surface over the sample: records, and the scheduler's state. */
@@ -46,8 +46,14 @@ export class AppController {
     return this.scheduler.runs({ limit: 50 });
   }
 
+  /** A task id no task has (`abc`, `2147483648`, a deleted task) is a 404 naming it, never a 500. */
   @Get('tasks/:id')
-  task(@Param('id', ParseIntPipe) id: number) {
-    return this.scheduler.status(id);
+  async task(@Param('id') id: string) {
+    try {
+      return await this.scheduler.status(/^\d+$/.test(id) ? Number(id) : Number.NaN);
+    } catch (error) {
+      if (error instanceof TaskNotFoundError) throw new NotFoundException(`Task ${JSON.stringify(id)} does not exist.`);
+      throw error;
+    }
   }
 }

@@ -30,9 +30,12 @@ export function validateJobName(name: unknown, where: string): string {
   return name;
 }
 
+/** The largest value of an `integer` column (retries, timeout_ms) and the longest timer Node.js keeps. */
+export const INT_MAX = 2_147_483_647;
+
 export function validateRetries(job: string, value: unknown, field = 'retries'): number {
-  if (!Number.isInteger(value) || (value as number) < 0) {
-    throw new InvalidJobOptionError(job, field, value, 'is not a non-negative integer');
+  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > INT_MAX) {
+    throw new InvalidJobOptionError(job, field, value, `is not a non-negative integer up to ${INT_MAX}`);
   }
   return value as number;
 }
@@ -54,6 +57,8 @@ export function validateGroup(job: string, value: unknown, field = 'group'): str
 export function validateTimeout(job: string, value: Duration, field = 'timeout'): number {
   const ms = parseDuration(value, job, field);
   if (ms <= 0) throw new InvalidJobOptionError(job, field, value, 'must be greater than zero');
+  // Longer timers fire at once in Node.js (and the column is a 32-bit integer).
+  if (ms > INT_MAX) throw new InvalidJobOptionError(job, field, value, `is longer than ${INT_MAX} ms (about 24.8 days), the longest timeout`);
   return ms;
 }
 

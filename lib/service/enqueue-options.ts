@@ -31,15 +31,18 @@ export interface EnqueueOptions {
 
 const UUID_PATTERN = /^[\w.:@-]{1,64}$/;
 
+/** The latest instant a JavaScript Date can hold (year 275760): later ones are no dates at all. */
+const MAX_INSTANT = 8.64e15;
+
 function instant(job: string, field: string, value: Date | number | string): number {
   const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(value);
-  if (!Number.isFinite(ms)) throw new InvalidEnqueueOptionError(job, field, value, 'is not a valid date');
-  return ms;
+  if (!Number.isFinite(ms) || Math.abs(ms) > MAX_INSTANT) throw new InvalidEnqueueOptionError(job, field, value, 'is not a valid date');
+  return Math.round(ms);
 }
 
 function userId(job: string, field: string, value: string | number | undefined): string | null {
   if (value === undefined || value === null) return null;
-  if ((typeof value !== 'string' && typeof value !== 'number') || String(value) === '' || String(value).length > 200) {
+  if ((typeof value !== 'string' && typeof value !== 'number') || (typeof value === 'number' && !Number.isFinite(value)) || String(value) === '' || String(value).length > 200) {
     throw new InvalidEnqueueOptionError(job, field, value, 'is not a user id (a non-empty string or number)');
   }
   return String(value);
@@ -67,6 +70,7 @@ function build(job: RegisteredJob, payload: string | null, options: EnqueueOptio
     const delay = tryParseDuration(options.delay);
     if (delay === null) throw new InvalidEnqueueOptionError(name, 'delay', options.delay, "is not a duration (ms or e.g. '5m')");
     nextRunTime = (now ?? Date.now()) + delay;
+    if (nextRunTime > MAX_INSTANT) throw new InvalidEnqueueOptionError(name, 'delay', options.delay, 'ends after the last date a JavaScript Date can hold');
   }
   const stopTime = options.stopAt === undefined ? null : instant(name, 'stopAt', options.stopAt);
   if (stopTime !== null && stopTime <= (nextRunTime ?? Date.now())) {

@@ -11,6 +11,7 @@ import { applySchedule } from './definition-sync.js';
 import type { TaskStatus } from '../types.js';
 import { buildNewTask, type EnqueueOptions } from './enqueue-options.js';
 import { serializePayload } from './payload.js';
+import { requireTaskId } from './task-id.js';
 import type { JobInfo, RunFilter, TaskStatusView } from './views.js';
 import { commandWorkers, listWorkers, type WorkerInfo } from './worker-commands.js';
 
@@ -45,8 +46,12 @@ export class SchedulerService {
     return this.enqueue(name, payload ?? job.payload ?? undefined, { runAs: job.runAs ?? undefined, ...options });
   }
 
-  /** The task with its latest finished run; live progress and output while it runs. */
+  /**
+   * The task with its latest finished run; live progress and output while it runs.
+   * @throws TaskNotFoundError for an id no task has (also `'abc'`, `2 ** 40`), on every database.
+   */
   async status(taskId: number): Promise<TaskStatusView> {
+    requireTaskId(taskId);
     const task = await this.runtime.dataSource.getRepository(Task).findOneBy({ id: taskId });
     if (!task) throw new TaskNotFoundError(taskId);
     const latestRun = await this.runtime.dataSource.getRepository(Run).findOne({ where: { taskId }, order: { id: 'DESC' } });
@@ -57,7 +62,7 @@ export class SchedulerService {
   async runs(filter: RunFilter = {}): Promise<Run[]> {
     const where: Record<string, unknown> = {};
     if (filter.job !== undefined) where.jobName = filter.job;
-    if (filter.taskId !== undefined) where.taskId = filter.taskId;
+    if (filter.taskId !== undefined) where.taskId = requireTaskId(filter.taskId);
     if (filter.status !== undefined) {
       const statuses = Array.isArray(filter.status) ? filter.status : [filter.status];
       // Stating the partial status index's condition lets SQLite use it (see statusIndexTerm).
@@ -73,8 +78,10 @@ export class SchedulerService {
    * Stop a task: a queued one becomes STOPPED at once; a running one has its `ctx.signal`
    * aborted and ends STOPPED (within the worker's sync interval). Finished tasks are unchanged.
    * @returns the task's status after the request.
+   * @throws TaskNotFoundError for an id no task has (also `'abc'`, `2 ** 40`), on every database.
    */
   async stop(taskId: number): Promise<TaskStatus> {
+    requireTaskId(taskId);
     const repo = this.runtime.dataSource.getRepository(Task);
     const now = this.runtime.options.clock.now();
     const queued = await repo.update({ id: taskId, status: In(['QUEUED', 'ASSIGNED']) }, { status: 'STOPPED', updatedAt: now });

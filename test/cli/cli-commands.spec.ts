@@ -142,12 +142,14 @@ describe('the kronos command on the fixture app [sqlite]', () => {
   });
 
   it('errors are one line with a non-zero exit code', async () => {
-    const [unknown, inactive, usage, badJson, badTask] = await Promise.all([
+    const [unknown, inactive, usage, badJson, badTask, hugeTask, notAnId] = await Promise.all([
       fx.cliAlone('run', 'no.such.job'),
       fx.cliAlone('run', 'report.globex'),
       fx.cliAlone('run'),
       fx.cliAlone('run', 'report.send', '--payload', '{nope'),
       fx.cliAlone('status', '999999'),
+      fx.cliAlone('status', String(2 ** 40)),
+      fx.cliAlone('status', '1e3'),
     ]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr.trim().split('\n').pop()).toBe('kronos run: Unknown job "no.such.job": no @Job or @ScheduledTask with this name is registered.');
@@ -159,6 +161,10 @@ describe('the kronos command on the fixture app [sqlite]', () => {
     expect(badJson.stderr).toContain('kronos run: --payload is not JSON');
     expect(badTask.code).toBe(1);
     expect(badTask.stderr).toContain('kronos status: Task 999999 does not exist.\n');
+    expect(hugeTask.code).toBe(1); // past the id column's range: the same error on every database, no SQL error
+    expect(hugeTask.stderr).toContain('kronos status: Task 1099511627776 does not exist: task ids run from 1 to 2147483647.\n');
+    expect(notAnId.code).toBe(2);
+    expect(notAnId.stderr).toContain('kronos status: 1e3 is not a task id\n');
   });
 
   it('activate / deactivate are kept and shown by list; status shows a task and an overview', async () => {

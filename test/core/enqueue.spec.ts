@@ -75,6 +75,29 @@ describeForDialects('enqueue', (dialect) => {
     expect(error).toBeInstanceOf(InvalidEnqueueOptionError);
   });
 
+  it.each([
+    ['priority', Number.NaN, 'priority NaN is not an integer'],
+    ['priority', Number.POSITIVE_INFINITY, 'priority Infinity is not an integer'],
+    ['priority', 1.5, 'priority 1.5 is not an integer'],
+    ['retries', Number.NaN, 'retries NaN is not a non-negative integer'],
+    ['retries', Number.NEGATIVE_INFINITY, 'retries -Infinity is not a non-negative integer'],
+    ['retries', 2 ** 40, 'retries 1099511627776 is not a non-negative integer up to 2147483647'],
+    ['timeout', Number.NaN, 'timeout NaN is not a duration'],
+    ['timeout', -0, 'timeout -0 must be greater than zero'],
+    ['timeout', '30d', 'timeout "30d" is longer than 2147483647 ms'],
+    ['delay', Number.POSITIVE_INFINITY, 'delay Infinity is not a duration'],
+    ['delay', 1e300, 'delay 1e+300 ends after the last date a JavaScript Date can hold'],
+    ['startAt', Number.NaN, 'startAt NaN is not a valid date'],
+    ['startAt', 1e300, 'startAt 1e+300 is not a valid date'],
+    ['runAs', Number.NaN, 'runAs NaN is not a user id'],
+  ])('names a bad number as JavaScript writes it: %s %p', async (field, value, message) => {
+    const before = await taskCount();
+    const error = await t.scheduler.enqueue('mail.send', {}, { [field]: value } as never).catch((e) => e);
+    expect(error).toBeInstanceOf(InvalidEnqueueOptionError);
+    expect(error.message).toContain(`Invalid enqueue option for job "mail.send": ${message}`);
+    expect(await taskCount()).toBe(before); // nothing reached the database, on any dialect
+  });
+
   it('treats uuid as an idempotency key: the second enqueue returns the existing task', async () => {
     const first = await t.scheduler.enqueue('mail.send', { n: 1 }, { uuid: 'welcome-mail:user-42', delay: '1h' });
     const second = await t.scheduler.enqueue('mail.send', { n: 2 }, { uuid: 'welcome-mail:user-42' });

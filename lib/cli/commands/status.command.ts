@@ -12,9 +12,9 @@ export const statusCommand: Command = {
   async run({ app, positionals, values, io }) {
     if (positionals.length > 1) throw new UsageError('status takes at most one task id');
     if (positionals.length === 1) {
-      const id = Number(positionals[0]);
-      if (!Number.isInteger(id) || id <= 0) throw new UsageError(`${positionals[0]} is not a task id`);
-      const view = await app.scheduler.status(id);
+      // Digits only ('1e3' and '0x10' are not ids); an id past the column's range is a TaskNotFoundError.
+      if (!/^\d+$/.test(positionals[0])) throw new UsageError(`${positionals[0]} is not a task id`);
+      const view = await app.scheduler.status(Number(positionals[0]));
       if (values.json) {
         printJson(io, view);
         return 0;
