@@ -2,6 +2,8 @@ import type { Type } from '@nestjs/common';
 import { InvalidSchedulerOptionError } from './errors.js';
 import { resolveIsolation, type ProcessIsolationOptions, type ResolvedIsolation } from './isolation/isolation-options.js';
 import { workerFromEnvironment } from './scheduler.environment.js';
+import { isOptionsObject } from './option-keys.js';
+import { assertKnownSchedulerOptions } from './scheduler.option-keys.js';
 import { tryParseDuration } from './schedule/duration.js';
 import type { Duration } from './types.js';
 
@@ -138,15 +140,15 @@ function positiveInt(field: string, value: number | undefined, fallback: number)
 
 /** Apply defaults and validate every option once, at start-up. */
 export function resolveSchedulerOptions(options: SchedulerModuleOptions = {}): ResolvedSchedulerOptions {
+  if (!isOptionsObject(options as unknown)) throw new InvalidSchedulerOptionError('options', options, 'must be an object such as { worker: { concurrency: 10 } }');
+  assertKnownSchedulerOptions(options);
   const timezone = options.timezone ?? 'UTC';
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: timezone });
   } catch {
     throw new InvalidSchedulerOptionError('timezone', timezone, 'is not an IANA time zone name');
   }
-  if (options.impersonation && !('resolveUser' in options.impersonation) && !('resolver' in options.impersonation)) {
-    throw new InvalidSchedulerOptionError('impersonation', options.impersonation, 'needs resolveUser(userId) or resolver: a provider class');
-  }
+  assertImpersonation(options.impersonation);
   // KRONOS_WORKER* environment variables (the `kronos` command, service files) win over the code.
   const w = workerFromEnvironment(options.worker, process.env);
   let worker: ResolvedSchedulerOptions['worker'] = false;
@@ -197,6 +199,18 @@ export function resolveSchedulerOptions(options: SchedulerModuleOptions = {}): R
         }
       : null,
   };
+}
+
+function assertImpersonation(value: unknown): void {
+  if (value === undefined) return;
+  const given = isOptionsObject(value) ? (['resolveUser', 'resolver'] as const).filter((key) => value[key] !== undefined) : [];
+  if (given.length !== 1) {
+    throw new InvalidSchedulerOptionError('impersonation', value, 'needs exactly one of resolveUser: (userId: string) => user, or resolver: a provider class implementing UserResolver');
+  }
+  const fn = (value as Record<string, unknown>)[given[0]];
+  if (typeof fn !== 'function') {
+    throw new InvalidSchedulerOptionError(`impersonation.${given[0]}`, String(fn), given[0] === 'resolver' ? 'must be a provider class implementing UserResolver' : 'must be a function (userId: string) => user');
+  }
 }
 
 function resolveConfigFile(value: unknown): string | null {

@@ -21,3 +21,22 @@ export class InvalidDashboardOptionError extends KronosError {
     super(`Invalid SchedulerDashboardModule option ${field} ${JSON.stringify(value) ?? String(value)}: ${reason}.`);
   }
 }
+
+/**
+ * An option `SchedulerDashboardModule` does not know: a typo, or an option written in the wrong
+ * place (such as `path` returned by a `registerAsync` factory). Start-up fails rather than
+ * ignore it.
+ */
+export class UnknownDashboardOptionError extends InvalidDashboardOptionError {
+  constructor(
+    /** The key as written: `'refreshIntervall'`. */
+    readonly key: string,
+    /** Why, and what to write instead. */
+    readonly hint: string,
+    /** The nearest valid key; null when none is near. */
+    readonly suggestion: string | null = null,
+  ) {
+    super(key, undefined, hint);
+    this.message = `Unknown SchedulerDashboardModule option ${key}: ${hint}${hint.endsWith('?') ? '' : '.'}`;
+  }
+}

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DashboardActions } from './dashboard-actions.js';
 import { ASYNC_OPTIONS_TYPE, ConfigurableModuleClass, DASHBOARD_MODULE_OPTIONS, OPTIONS_TYPE } from './dashboard.module-definition.js';
+import { assertKnownDashboardAsyncOptions } from './dashboard.option-keys.js';
 import { resolveDashboardOptions, type SchedulerDashboardOptions } from './dashboard.options.js';
 import { DASHBOARD_CONFIG, DASHBOARD_PATH } from './dashboard.tokens.js';
 import { DashboardData } from './data/dashboard-data.js';
@@ -42,6 +43,7 @@ export class SchedulerDashboardModule extends ConfigurableModuleClass {
 
   /** Mount the dashboard with options from a factory, class or existing provider; `path` stays inline. */
   static override registerAsync(options: typeof ASYNC_OPTIONS_TYPE) {
+    assertKnownDashboardAsyncOptions(options);
     return super.registerAsync(options);
   }
 }

@@ -2,6 +2,7 @@ import type { CanActivate, Type } from '@nestjs/common';
 import { tryParseDuration } from '../schedule/duration.js';
 import type { Duration } from '../types.js';
 import { DashboardGuardMissingError, InvalidDashboardOptionError } from './dashboard.errors.js';
+import { assertKnownDashboardOptions } from './dashboard.option-keys.js';
 
 /** Options of `SchedulerDashboardModule.register()` (all but `path` may come from `registerAsync`). */
 export interface SchedulerDashboardOptions {
@@ -81,6 +82,7 @@ const isGuard = (value: unknown): value is CanActivate | Type<CanActivate> =>
 
 /** Apply defaults and validate once, at start-up: a missing guard stops the application. */
 export function resolveDashboardOptions(options: SchedulerDashboardOptions, path: string): DashboardConfig {
+  assertKnownDashboardOptions(options);
   const shown = `/${path}`;
   if (options.guard !== undefined && options.guard !== null && !isGuard(options.guard)) {
     throw new InvalidDashboardOptionError('guard', String(options.guard), 'must be a CanActivate class or instance');
