@@ -3,6 +3,7 @@
  * own database through TypeORM. The glossary of its nouns is at the top of `types.ts`.
  */
 export { SchedulerModule } from './scheduler.module.js';
+export { KRONOS_CLOCK } from './scheduler.clock.js';
 export type { SchedulerModuleExtras } from './scheduler.module-definition.js';
 export type { Clock, ImpersonationOptions, SchedulerModuleOptions, UserResolver, WorkerOptions } from './scheduler.options.js';
 export type { IsolationMode, ProcessIsolationOptions } from './isolation/isolation-options.js';

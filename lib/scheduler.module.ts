@@ -5,6 +5,7 @@ import { JobExplorer } from './discovery/job-explorer.js';
 import { KRONOS_ENTITIES } from './entities/index.js';
 import { KronosRuntime } from './kronos.runtime.js';
 import { SchedulerBootstrap } from './scheduler.bootstrap.js';
+import { assertClock, clockOf, KRONOS_CLOCK } from './scheduler.clock.js';
 import { ConfigurableModuleClass, SCHEDULER_MODULE_OPTIONS, type ASYNC_OPTIONS_TYPE, type OPTIONS_TYPE } from './scheduler.module-definition.js';
 import { resolveSchedulerOptions, type SchedulerModuleOptions } from './scheduler.options.js';
 import { SchedulerService } from './service/scheduler.service.js';
@@ -27,13 +28,15 @@ import { SchedulerService } from './service/scheduler.service.js';
     JobExplorer,
     SchedulerBootstrap,
     SchedulerService,
+    // Its own provider, so a test can override it: overrideProvider(KRONOS_CLOCK).useValue(clock).
+    { provide: KRONOS_CLOCK, useFactory: clockOf, inject: [SCHEDULER_MODULE_OPTIONS] },
     {
       provide: KronosRuntime,
-      useFactory: (options: SchedulerModuleOptions) => new KronosRuntime(resolveSchedulerOptions(options)),
-      inject: [SCHEDULER_MODULE_OPTIONS],
+      useFactory: (options: SchedulerModuleOptions, clock: unknown) => new KronosRuntime({ ...resolveSchedulerOptions(options), clock: assertClock(clock) }),
+      inject: [SCHEDULER_MODULE_OPTIONS, KRONOS_CLOCK],
     },
   ],
-  exports: [SchedulerService],
+  exports: [SchedulerService, KRONOS_CLOCK],
 })
 export class SchedulerModule extends ConfigurableModuleClass {
   /** Register with options given inline. */
