@@ -14,6 +14,7 @@ import { KronosRuntime } from './kronos.runtime.js';
 import { Retention } from './maintenance/retention.js';
 import { KRONOS_DATA_SOURCE_NAME } from './scheduler.module-definition.js';
 import type { UserResolver } from './scheduler.options.js';
+import { replanFromClock } from './service/clock-replan.js';
 import { ensureScheduledTasks, syncDefinitions, type SyncReport } from './service/definition-sync.js';
 import { applyMisfirePolicies } from './service/misfire-sweep.js';
 import { createEngine } from './storage/create-engine.js';
@@ -64,6 +65,7 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
     const report = await syncDefinitions(dataSource, jobs, now, { configFileLoaded: configFile !== null });
     this.report = { sync: report, iniProblems };
     await ensureScheduledTasks(dataSource, engine, jobs, now);
+    if (!this.runtime.options.clock.isSystemClock) await this.replanFromTestClock(now);
     this.logger.log(
       `${jobs.length} job(s) registered on ${engine.dialect}` +
         (report.added.length ? `; added ${report.added.join(', ')}` : '') +
@@ -111,6 +113,13 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
     this.pool = undefined;
     this.childServer?.close();
     if (this.runtime.ready) await this.runtime.engine.close();
+  }
+
+  /** A test clock: recurring tasks start from its now, whatever an earlier run stored. */
+  private async replanFromTestClock(now: number): Promise<void> {
+    const moved = await replanFromClock(this.runtime.dataSource, this.runtime.registry.all(), now);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    for (const { job, from, to } of moved) this.logger.log(`Test clock at ${iso(now)}: ${job} re-planned from its stored slot ${iso(from)} to ${iso(to)}`);
   }
 
   /** What start-up synced and which scheduler.ini sections it left out (`kronos discover`). */

@@ -37,7 +37,7 @@ describeForDialects('recurring jobs on a test clock', (dialect) => {
 
   it('runs a daily 02:30 Berlin job exactly once on the spring-forward day, at 03:00 local', async () => {
     await start({ every: 'day', at: '02:30', timezone: 'Europe/Berlin' }, '2026-03-28T12:00:00Z');
-    expect(await drain(t!.app)).toBe(0);
+    expect((await drain(t!.app)).count).toBe(0);
     for (const at of ['2026-03-29T00:59:00Z', '2026-03-29T01:00:00Z', '2026-03-29T12:00:00Z', '2026-03-30T00:30:00Z']) {
       clock.set(at);
       await drain(t!.app);
@@ -63,7 +63,7 @@ describeForDialects('recurring jobs on a test clock', (dialect) => {
   it("misfire 'run-once' (default): one catch-up run for the latest missed slot, then back on schedule", async () => {
     await start({ cron: '0 * * * *' }, '2026-05-01T10:00:00Z');
     clock.set('2026-05-01T15:30:00Z'); // the app was down from 11:00 to 15:30
-    expect(await drain(t!.app)).toBe(1);
+    expect((await drain(t!.app)).count).toBe(1);
     expect(await slots()).toEqual(['2026-05-01T15:00:00.000Z']);
     expect(await nextSlot()).toBe('2026-05-01T16:00:00.000Z');
   });
@@ -71,14 +71,14 @@ describeForDialects('recurring jobs on a test clock', (dialect) => {
   it("misfire 'skip': no catch-up, the next future slot", async () => {
     await start({ cron: '0 * * * *', misfire: 'skip' }, '2026-05-01T10:00:00Z');
     clock.set('2026-05-01T15:30:00Z');
-    expect(await drain(t!.app)).toBe(0);
+    expect((await drain(t!.app)).count).toBe(0);
     expect(await nextSlot()).toBe('2026-05-01T16:00:00.000Z');
   });
 
   it("misfire 'run-all': every missed slot runs, each recorded with the slot it was for", async () => {
     await start({ cron: '0 * * * *', misfire: 'run-all' }, '2026-05-01T10:00:00Z');
     clock.set('2026-05-01T15:30:00Z');
-    expect(await drain(t!.app)).toBe(5);
+    expect((await drain(t!.app)).count).toBe(5);
     expect(await slots()).toEqual(['11', '12', '13', '14', '15'].map((h) => `2026-05-01T${h}:00:00.000Z`));
     expect(await nextSlot()).toBe('2026-05-01T16:00:00.000Z');
   });
