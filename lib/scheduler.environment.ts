@@ -8,27 +8,27 @@ import type { SchedulerModuleOptions, WorkerOptions } from './scheduler.options.
  * - `KRONOS_WORKER=off` runs no worker; `KRONOS_WORKER=on` runs one even under `worker: false`;
  * - `KRONOS_WORKER_GROUPS=a,b` and `KRONOS_WORKER_CONCURRENCY=n` replace those two settings.
  */
-export const WORKER_ENV = { switch: 'KRONOS_WORKER', groups: 'KRONOS_WORKER_GROUPS', concurrency: 'KRONOS_WORKER_CONCURRENCY' } as const;
+export const KRONOS_WORKER_ENV = { switch: 'KRONOS_WORKER', groups: 'KRONOS_WORKER_GROUPS', concurrency: 'KRONOS_WORKER_CONCURRENCY' } as const;
 
 const ON = ['on', 'true', '1'];
 const OFF = ['off', 'false', '0'];
 
 /** The `worker` option after the environment's overrides. */
 export function workerFromEnvironment(worker: SchedulerModuleOptions['worker'], env: NodeJS.ProcessEnv): SchedulerModuleOptions['worker'] {
-  const switched = env[WORKER_ENV.switch]?.trim().toLowerCase() || undefined;
+  const switched = env[KRONOS_WORKER_ENV.switch]?.trim().toLowerCase() || undefined;
   if (switched !== undefined && !ON.includes(switched) && !OFF.includes(switched)) {
-    throw new InvalidSchedulerOptionError(WORKER_ENV.switch, env[WORKER_ENV.switch], 'must be on or off');
+    throw new InvalidSchedulerOptionError(KRONOS_WORKER_ENV.switch, env[KRONOS_WORKER_ENV.switch], 'must be on or off');
   }
   if (switched !== undefined && OFF.includes(switched)) return false;
   if (worker === false && switched === undefined) return false;
   const result: WorkerOptions = { ...(worker || {}) };
-  const groups = env[WORKER_ENV.groups]?.trim();
+  const groups = env[KRONOS_WORKER_ENV.groups]?.trim();
   if (groups) result.groups = groups.split(',').map((g) => g.trim()).filter(Boolean);
-  const concurrency = env[WORKER_ENV.concurrency]?.trim();
+  const concurrency = env[KRONOS_WORKER_ENV.concurrency]?.trim();
   if (concurrency) {
     result.concurrency = Number(concurrency);
     if (!Number.isInteger(result.concurrency) || result.concurrency <= 0) {
-      throw new InvalidSchedulerOptionError(WORKER_ENV.concurrency, concurrency, 'must be a positive integer');
+      throw new InvalidSchedulerOptionError(KRONOS_WORKER_ENV.concurrency, concurrency, 'must be a positive integer');
     }
   }
   return result;

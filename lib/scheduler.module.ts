@@ -7,6 +7,7 @@ import { KronosRuntime } from './kronos.runtime.js';
 import { SchedulerBootstrap } from './scheduler.bootstrap.js';
 import { assertClock, clockOf, KRONOS_CLOCK } from './scheduler.clock.js';
 import { ConfigurableModuleClass, SCHEDULER_MODULE_OPTIONS, type ASYNC_OPTIONS_TYPE, type OPTIONS_TYPE } from './scheduler.module-definition.js';
+import { assertKnownAsyncOptions } from './scheduler.option-keys.js';
 import { resolveSchedulerOptions, type SchedulerModuleOptions } from './scheduler.options.js';
 import { SchedulerService } from './service/scheduler.service.js';
 
@@ -46,6 +47,7 @@ export class SchedulerModule extends ConfigurableModuleClass {
 
   /** Register with options from a factory, class or existing provider (e.g. `ConfigService`). */
   static override forRootAsync(options: typeof ASYNC_OPTIONS_TYPE) {
+    assertKnownAsyncOptions(options);
     return withEntities(super.forRootAsync(options), options.dataSource);
   }
 }

@@ -1,7 +1,7 @@
 import type { LogLevel } from '@nestjs/common';
 import { parseArgs } from 'node:util';
 import { KronosError } from '../errors.js';
-import { WORKER_ENV } from '../scheduler.environment.js';
+import { KRONOS_WORKER_ENV } from '../scheduler.environment.js';
 import { bootApp, locateApp, type KronosApp } from './app-context.js';
 import { CliError, EXIT, UsageError } from './cli-error.js';
 import { GLOBAL_HELP, GLOBAL_OPTIONS, type Command, type Values } from './command.js';
@@ -104,7 +104,7 @@ export async function runCli(argv: string[], io: Io, env: NodeJS.ProcessEnv = pr
     if (command.boot !== 'none') {
       for (const file of (values.env as string[] | undefined) ?? []) loadEnvFile(file);
       // The application reads these at start-up: only `worker` and `run` run a worker here.
-      Object.assign(env, { [WORKER_ENV.switch]: 'off' }, command.environment?.(values, parsed.positionals) ?? {});
+      Object.assign(env, { [KRONOS_WORKER_ENV.switch]: 'off' }, command.environment?.(values, parsed.positionals) ?? {});
       const location = await locateApp({ app: values.app as string | undefined, config: values.config as string | undefined }, process.cwd(), env);
       // A worker process logs like the application; other commands only say what went wrong.
       const logs: LogLevel[] = values.verbose ? ['log', 'error', 'warn', 'debug'] : command === workerCommand ? ['log', 'error', 'warn'] : ['error', 'warn'];

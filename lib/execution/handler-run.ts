@@ -1,6 +1,6 @@
 import { UserNotFoundError } from '../errors.js';
 import type { RegisteredJob } from '../registry/registered-job.js';
-import { JobContext, SchedulerContext, type ProgressState } from './job-context.js';
+import { createJobContext, runInContext, type ProgressState } from './job-context.js';
 import type { OutputSink } from './output-buffer.js';
 import { Result } from './result.js';
 
@@ -64,11 +64,11 @@ function invoke(job: RegisteredJob, invocation: Invocation, user: unknown, io: H
   let value: unknown;
   try {
     const payload = invocation.payload === null ? (job.payload ?? undefined) : JSON.parse(invocation.payload);
-    const context = new JobContext(
+    const context = createJobContext(
       invocation.taskId, invocation.uuid, invocation.jobName, invocation.attempt, payload, user, invocation.userId,
       invocation.scheduledFor, io, io.output, io.progress,
     );
-    value = SchedulerContext.run(context, job.handler, payload, context);
+    value = runInContext(context, job.handler, payload, context);
   } catch (error) {
     return Promise.resolve(fromError(error));
   }

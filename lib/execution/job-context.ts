@@ -21,13 +21,24 @@ export class ProgressState {
   }
 }
 
+/** Builds contexts: the handler runner's privilege (set once, by `JobContext`'s static block). */
+let construct: (
+  taskId: number, uuid: string, jobName: string, attempt: number, payload: unknown, user: unknown, userId: string | null,
+  scheduledFor: number, signal: AbortSignal | { readonly signal: AbortSignal }, output: OutputSink, progressState: ProgressState,
+) => JobContext;
+
 /**
  * What a handler knows about the run it is performing. Passed as the last argument, and
- * available anywhere in the call chain through `SchedulerContext.current()`.
+ * available anywhere in the call chain through `SchedulerContext.current()`. Kronos builds it;
+ * applications receive it (its constructor is private).
  * @publicApi
  */
 export class JobContext<TPayload = unknown, TUser = unknown> {
-  constructor(
+  static {
+    construct = (...args) => new JobContext(...args);
+  }
+
+  private constructor(
     /** Task id: stable across attempts, use it to make handlers idempotent. */
     readonly taskId: number,
     /** The task's uuid (idempotency key). */
@@ -38,15 +49,18 @@ export class JobContext<TPayload = unknown, TUser = unknown> {
     readonly payload: TPayload,
     /** The user the task runs as (resolved from `runAs`), or null. */
     readonly user: TUser | null,
-    /** The `runAs` user id, or null. */
+    /**
+     * The `runAs` user id, or null. Always a string, as stored: `runAs: 42` gives `'42'`, the same
+     * string the resolver received.
+     */
     readonly userId: string | null,
     /** The slot or due time this run is for (epoch ms). */
     readonly scheduledFor: number,
     /** The run's abort signal, or where to read it on first use (it is made only when asked for). */
     signal: AbortSignal | { readonly signal: AbortSignal },
     private readonly output: OutputSink,
-    /** @internal live progress, read by the worker's periodic sync. */
-    readonly progressState: ProgressState = new ProgressState(),
+    /** Live progress, shared with the worker's running task (or the child's channel) that writes it. */
+    private readonly progressState: ProgressState,
   ) {
     this.signalSource = signal;
   }
@@ -71,19 +85,27 @@ export class JobContext<TPayload = unknown, TUser = unknown> {
   }
 }
 
+/** The context of one run, for the handler runner (in the worker and in isolation child processes); not public. */
+export const createJobContext = (
+  ...args: Parameters<typeof construct>
+): JobContext => construct(...args);
+
 const storage = new AsyncLocalStorage<JobContext>();
 
 /**
  * Access to the current run from anywhere in its call chain, including other injected services.
  * @publicApi
  */
-export const SchedulerContext = {
+export const SchedulerContext: {
   /** The context of the run in progress, or undefined outside a run. */
+  current<TPayload = unknown, TUser = unknown>(): JobContext<TPayload, TUser> | undefined;
+} = Object.freeze({
   current<TPayload = unknown, TUser = unknown>(): JobContext<TPayload, TUser> | undefined {
     return storage.getStore() as JobContext<TPayload, TUser> | undefined;
   },
-  /** @internal calls `fn(...args)` with `context` as the current run. */
-  run<T, A extends unknown[]>(context: JobContext, fn: (...args: A) => T, ...args: A): T {
-    return storage.run(context, fn, ...args);
-  },
-};
+});
+
+/** Calls `fn(...args)` with `context` as the current run (the handler runner's; not public). */
+export function runInContext<T, A extends unknown[]>(context: JobContext, fn: (...args: A) => T, ...args: A): T {
+  return storage.run(context, fn, ...args);
+}

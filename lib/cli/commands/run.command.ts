@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WORKER_ENV } from '../../scheduler.environment.js';
+import { KRONOS_WORKER_ENV } from '../../scheduler.environment.js';
 import type { TaskStatusView } from '../../service/views.js';
 import type { TaskStatus } from '../../types.js';
 import type { KronosApp } from '../app-context.js';
@@ -29,7 +29,7 @@ keyword arguments); --as runs it as that user. Ctrl-C stops the run (status STOP
 Exit code 0 when the run ends COMPLETED, 1 otherwise.`,
   options: { payload: { type: 'string' }, as: { type: 'string' } },
   boot: 'worker',
-  environment: () => ({ [WORKER_ENV.switch]: 'on', [WORKER_ENV.groups]: RUN_GROUP, [WORKER_ENV.concurrency]: '1' }),
+  environment: () => ({ [KRONOS_WORKER_ENV.switch]: 'on', [KRONOS_WORKER_ENV.groups]: RUN_GROUP, [KRONOS_WORKER_ENV.concurrency]: '1' }),
   async run({ app, positionals, values, io, signal }) {
     const [name, ...extra] = positionals;
     if (!name || extra.length) throw new UsageError('run takes one job name');

@@ -1,4 +1,4 @@
-import { WORKER_ENV } from '../../scheduler.environment.js';
+import { KRONOS_WORKER_ENV } from '../../scheduler.environment.js';
 import { UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { print } from '../format.js';
@@ -16,14 +16,14 @@ commands (kronos workers terminate|kill) also end the process with exit code 0.`
   options: { groups: { type: 'string' }, concurrency: { type: 'string' } },
   boot: 'worker',
   environment(values) {
-    const env: Record<string, string> = { [WORKER_ENV.switch]: 'on' };
+    const env: Record<string, string> = { [KRONOS_WORKER_ENV.switch]: 'on' };
     if (typeof values.groups === 'string') {
       if (!values.groups.split(',').some((g) => g.trim())) throw new UsageError('--groups needs at least one group name');
-      env[WORKER_ENV.groups] = values.groups;
+      env[KRONOS_WORKER_ENV.groups] = values.groups;
     }
     if (typeof values.concurrency === 'string') {
       if (!/^[1-9]\d*$/.test(values.concurrency)) throw new UsageError(`--concurrency ${values.concurrency} is not a positive integer`);
-      env[WORKER_ENV.concurrency] = values.concurrency;
+      env[KRONOS_WORKER_ENV.concurrency] = values.concurrency;
     }
     return env;
   },
