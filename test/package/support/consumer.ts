@@ -19,7 +19,7 @@ export interface NpmResult {
 
 /** `npm <args>` in `cwd`; never throws on a non-zero exit (the result says how it ended). */
 export function npm(cwd: string, args: string[]): Promise<NpmResult> {
-  const env = { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
+  const env: NodeJS.ProcessEnv = { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
   for (const key of Object.keys(env)) if (key.startsWith('npm_package_') || key === 'npm_lifecycle_event') delete env[key];
   return new Promise((resolve) => {
     execFile('npm', args, { cwd, env, timeout: 180_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
