@@ -3,7 +3,7 @@ import { KRONOS_MIGRATIONS } from 'nestjs-kronos';
 
 /**
  * PostgreSQL when DATABASE_URL is set (the schema built by Kronos's migrations, in DB_SCHEMA if
- * given), else a SQLite file (SQLITE_FILE, default app.db) built by synchronize.
+ * given), else a SQLite file (SQLITE_FILE, default reports.db) built by synchronize.
  */
 export function databaseOptions(env: NodeJS.ProcessEnv = process.env): TypeOrmModuleOptions {
   if (env.DATABASE_URL) {
@@ -16,5 +16,5 @@ export function databaseOptions(env: NodeJS.ProcessEnv = process.env): TypeOrmMo
       migrationsRun: true,
     };
   }
-  return { type: 'better-sqlite3', database: env.SQLITE_FILE || 'app.db', autoLoadEntities: true, synchronize: true };
+  return { type: 'better-sqlite3', database: env.SQLITE_FILE || 'reports.db', autoLoadEntities: true, synchronize: true };
 }
