@@ -19,16 +19,42 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now(), isSystemClock: true };
 
-/** Turns a task's `runAs` user id into the user object handed to the handler as `ctx.user`. */
+/**
+ * Turns a task's `runAs` user id into the user object handed to the handler as `ctx.user`.
+ *
+ * **The id is always a string.** `runAs` accepts a string or an integer, and ids are stored as
+ * text, so `runAs: 42`, `runAs: '42'` and `kronos run --as 42` all arrive here as `'42'`, in the
+ * worker's process and in isolation child processes alike. Convert it for numeric keys:
+ *
+ * @example
+ * ```ts
+ * @Injectable()
+ * export class UsersService implements UserResolver<User> {
+ *   constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+ *   resolveUser(userId: string) {
+ *     return this.users.findOneBy({ id: Number(userId) });
+ *   }
+ * }
+ * // SchedulerModule.forRoot({ impersonation: { resolver: UsersService } })
+ * ```
+ * @publicApi
+ */
 export interface UserResolver<TUser = unknown> {
-  /** Return the user, or null/undefined when the id no longer resolves (the run then fails). */
+  /**
+   * Return the user for `userId` (always a string: see above), or null/undefined when the id
+   * no longer resolves: the run then fails with `UserNotFoundError`, never runs anonymously.
+   */
   resolveUser(userId: string): TUser | null | undefined | Promise<TUser | null | undefined>;
 }
 
-/** Impersonation: a resolver function, or a provider class implementing `UserResolver`. */
-export type ImpersonationOptions =
-  | { resolveUser: UserResolver['resolveUser'] }
-  | { resolver: Type<UserResolver> };
+/**
+ * Impersonation: a function, or a provider class implementing `UserResolver` (taken from the
+ * application's providers, so it may inject repositories). Either receives the `runAs` id as a
+ * string.
+ */
+export type ImpersonationOptions<TUser = unknown> =
+  | { resolveUser: UserResolver<TUser>['resolveUser'] }
+  | { resolver: Type<UserResolver<TUser>> };
 
 /** The worker that claims and runs tasks in this process. */
 export interface WorkerOptions {
@@ -63,7 +89,7 @@ export interface WorkerOptions {
 export interface SchedulerModuleOptions {
   /** The worker in this process, or `false` for web-only processes that only enqueue. */
   worker?: WorkerOptions | false;
-  /** How `runAs` user ids become `ctx.user`. Without it, a task queued with `runAs` fails. */
+  /** How `runAs` user ids (always strings) become `ctx.user`. Without it, a task queued with `runAs` fails. */
   impersonation?: ImpersonationOptions;
   /** Default IANA time zone of calendar schedules. Default `'UTC'`. */
   timezone?: string;

@@ -9,7 +9,7 @@ export type ScheduledTaskOptions = ScheduleSpec &
   JobOptions & {
     /** Keyword arguments handed to every run as `ctx.payload`. */
     payload?: { [key: string]: JsonValue };
-    /** Run every slot as this user (impersonation). Default: no user. */
+    /** Run every slot as this user (impersonation): a string or an integer, handed to the resolver as a string. Default: no user. */
     runAs?: string | number;
   };
 

@@ -3,6 +3,7 @@ import { DiscoveryService } from '@nestjs/core';
 import { InvalidJobDeclarationError, KronosError } from '../errors.js';
 import { KRONOS_JOBS_METADATA, readJobDeclarations, type JobDeclaration, type ScheduledTaskOptions } from '../decorators/job-metadata.js';
 import { normalizeJobOptions, validateJobName } from '../registry/job-options.js';
+import { toUserId } from '../registry/user-id.js';
 import type { JobRegistry } from '../registry/job-registry.js';
 import type { JobHandler, RegisteredJob } from '../registry/registered-job.js';
 import { parseSchedule } from '../schedule/parse-schedule.js';
@@ -68,7 +69,7 @@ export class JobExplorer {
         schedule: scheduled ? parseSchedule(name, spec, { timezone: options.timezone }) : null,
         scheduleSpec: scheduled ? spec : null,
         payload: scheduled ? (spec.payload ?? null) : null,
-        runAs: scheduled && spec.runAs !== undefined ? String(spec.runAs) : null,
+        runAs: scheduled && spec.runAs !== undefined ? toUserId(name, 'runAs', spec.runAs) : null,
       };
     } catch (error) {
       if (error instanceof KronosError && !(error instanceof InvalidJobDeclarationError)) {

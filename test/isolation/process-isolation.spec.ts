@@ -18,7 +18,7 @@ describeForDialects('process isolation', (dialect) => {
     await t?.close();
   });
 
-  async function run(job: string, payload?: unknown, options: { runAs?: string } = {}) {
+  async function run(job: string, payload?: unknown, options: { runAs?: string | number } = {}) {
     const { id } = await t.scheduler.enqueue(job, payload as never, options);
     return waitForTask(t.scheduler, id, ['COMPLETED', 'FAILED', 'TIMEOUT', 'STOPPED'], 30_000);
   }
@@ -64,6 +64,9 @@ describeForDialects('process isolation', (dialect) => {
     const view = await run('iso.whoami', undefined, { runAs: '7' });
     expect(result(view)).toEqual({ pid: expect.any(Number), user: 'ada', userId: '7', inService: 'ada', current: true });
     expect(result(view).pid).not.toBe(process.pid);
+
+    const numeric = await run('iso.whoami', undefined, { runAs: 7 }); // the child's resolver gets '7' too
+    expect(result(numeric)).toMatchObject({ user: 'ada', userId: '7' });
 
     const anonymous = await run('iso.whoami');
     expect(result(anonymous)).toMatchObject({ user: null, userId: null, inService: 'nobody' });
