@@ -111,6 +111,7 @@ function toRegisteredJob(section: IniJobSection, target: RegisteredJob, schedule
     declaredAt: `${section.file}:${section.line} [${label}]`,
     handler: target.handler,
     timeoutMs: options.timeout === undefined ? target.timeoutMs : validateTimeout(label, options.timeout),
+    timeoutFrom: options.timeout === undefined ? target.timeoutFrom : 'job',
     retries: options.retries === undefined ? target.retries : validateRetries(label, options.retries),
     group: options.group === undefined ? target.group : validateGroup(label, options.group),
     priority: options.priority === undefined ? target.priority : validatePriority(label, options.priority),

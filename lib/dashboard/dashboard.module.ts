@@ -6,6 +6,7 @@ import { resolveDashboardOptions, type SchedulerDashboardOptions } from './dashb
 import { DASHBOARD_CONFIG, DASHBOARD_PATH } from './dashboard.tokens.js';
 import { DashboardData } from './data/dashboard-data.js';
 import { DashboardAccess, DashboardAccessGuard, DashboardMutationGuard } from './http/dashboard-access.js';
+import { FastifyTrailingSlash } from './http/trailing-slash.js';
 
 /**
  * A web page where administrators see and steer the scheduler: overview, jobs, tasks, runs and
@@ -33,6 +34,7 @@ import { DashboardAccess, DashboardAccessGuard, DashboardMutationGuard } from '.
     DashboardMutationGuard,
     DashboardData,
     DashboardActions,
+    FastifyTrailingSlash,
   ],
 })
 export class SchedulerDashboardModule extends ConfigurableModuleClass {

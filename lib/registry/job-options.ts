@@ -10,6 +10,8 @@ const GROUP_PATTERN = /^[\w.:-]+$/;
 /** The per-job settings every task inherits unless overridden at enqueue. */
 export interface NormalizedJobOptions {
   timeoutMs: number;
+  /** Where `timeoutMs` comes from: the job's own `timeout`, or the module's `defaultTimeout`. */
+  timeoutFrom: 'job' | 'module';
   retries: number;
   group: string;
   priority: number;
@@ -88,6 +90,7 @@ export function normalizeJobOptions(job: string, options: JobOptions, defaults: 
   }
   return {
     timeoutMs: options.timeout === undefined ? defaults.timeoutMs : validateTimeout(job, options.timeout),
+    timeoutFrom: options.timeout === undefined ? 'module' : 'job',
     retries: options.retries === undefined ? 0 : validateRetries(job, options.retries),
     group: options.group === undefined ? 'main' : validateGroup(job, options.group),
     priority: options.priority === undefined ? 0 : validatePriority(job, options.priority),

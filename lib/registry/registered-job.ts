@@ -14,6 +14,8 @@ export interface RegisteredJob {
   declaredAt: string;
   handler: JobHandler;
   timeoutMs: number;
+  /** Where `timeoutMs` comes from: the job's own `timeout` (or its scheduler.ini section's), or the module's `defaultTimeout`. */
+  timeoutFrom: 'job' | 'module';
   retries: number;
   group: string;
   priority: number;

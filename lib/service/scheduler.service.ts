@@ -144,6 +144,7 @@ export class SchedulerService {
     for (const d of definitions) {
       const schedule: NormalizedSchedule | null = d.scheduleNormalized ? JSON.parse(d.scheduleNormalized) : null;
       const task = taskByJob.get(d.name);
+      const registered = this.runtime.registry.get(d.name);
       const last = await ds.getRepository(Run).findOne({ where: { jobName: d.name }, order: { id: 'DESC' } });
       infos.push({
         name: d.name,
@@ -159,6 +160,7 @@ export class SchedulerService {
         nextRunStatus: task?.status ?? null,
         lastRun: last ? { status: last.status, startTime: last.startTime, stopTime: last.stopTime } : null,
         sensitive: this.runtime.registry.get(d.name)?.sensitive ?? [],
+        timeout: registered ? { ms: registered.timeoutMs, from: registered.timeoutFrom } : null,
       });
     }
     return infos;

@@ -38,4 +38,10 @@ export interface JobInfo {
   lastRun: { status: RunStatus; startTime: number; stopTime: number | null } | null;
   /** Payload fields marked `sensitive` in the job's options (empty for a job missing from code). */
   sensitive: string[];
+  /**
+   * The attempt timeout of the job's tasks (a task enqueued with its own `timeout` keeps that),
+   * and where it comes from: the job's `timeout` option or the module's `defaultTimeout`. Null
+   * for a job missing from code.
+   */
+  timeout: { ms: number; from: 'job' | 'module' } | null;
 }

@@ -2,8 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { waitFor, waitForTask } from '../support/test-app.js';
-import { acceptDialogs, adminContext, launchChromium, nextRefresh, screenshot } from './support/browser.js';
-import { bootDashboardApp, type DashboardApp } from './support/dashboard-app.js';
+import { acceptDialogs, adminContext, BIDI_CONTROL, launchChromium, nextRefresh, phoneContext, phoneLayout, screenshot } from './support/browser.js';
+import { ADMIN_HEADER, ADMIN_TOKEN, bootDashboardApp, type DashboardApp } from './support/dashboard-app.js';
 import { DashboardTestJobs } from './support/jobs.js';
 
 /**
@@ -140,6 +140,120 @@ describe('Dashboard in a browser [express]', () => {
       expect(payload).toContain('"holder": "Ann"');
       expect(payload).not.toContain('hunter2');
       expect(payload).not.toContain('4111');
+    }
+  });
+
+  it('keeps sensitive values out of results, output, messages and progress on every page and refresh', async () => {
+    // "hunter2" also stands for the password as JSON writes it inside a string: hunter2\"pw.
+    const secrets = ['hunter2', '4111-1111-1111-1111', 'cvc-9z9', 'tok-123-abc'];
+    const payload = { user: 'ann', password: 'hunter2"pw', card: { number: '4111-1111-1111-1111', holder: 'Ann' }, cards: [{ cvc: 'cvc-9z9' }], token: 'tok-123-abc' };
+    const echoed = await waitForTask(d.scheduler, (await d.scheduler.enqueue('echo', payload)).id, ['COMPLETED']);
+    const failed = await waitForTask(d.scheduler, (await d.scheduler.enqueue('leak', { password: 'hunter2"pw', cards: [{ cvc: 'cvc-9z9' }] })).id, ['FAILED']);
+    const running = await d.scheduler.enqueue('leak', { password: 'hunter2"pw', cards: [{ cvc: 'cvc-9z9' }], wait: true });
+    await waitFor(async () => (await d.scheduler.status(running.id)).task.progressMessage !== null, 10_000, 'the progress message');
+    const showsNoSecret = async (where: string) => {
+      const content = await page.content();
+      for (const secret of secrets) expect({ where, leaks: content.includes(secret) ? secret : null }).toEqual({ where, leaks: null });
+    };
+
+    await page.goto(`${d.url}/runs/${echoed.latestRun!.id}`);
+    await expectText(page.locator('[data-result]'), '"password": "[redacted]"');
+    await expectText(page.locator('[data-result]'), '"holder": "Ann"');
+    await expectText(page.locator('[data-result]'), '"cvc": "[redacted]"');
+    await expectText(page.locator('[data-output]'), 'echoing');
+    await showsNoSecret('the run page of echo');
+
+    await page.goto(`${d.url}/runs/${failed.latestRun!.id}`);
+    await expectText(page.locator('[data-message]'), 'sign-in refused for [redacted]');
+    await expectText(page.locator('[data-output]'), 'signing in with [redacted], card code [redacted]');
+    await showsNoSecret('the run page of a failed run');
+    for (const path of ['', 'runs', 'runs?status=FAILED', `tasks/${failed.task.id}`, `tasks/${echoed.task.id}`]) {
+      await page.goto(path ? `${d.url}/${path}` : d.url);
+      await expectText(page.locator('main'), path === `tasks/${echoed.task.id}` ? '"holder": "Ann"' : 'sign-in refused for [redacted]');
+      await showsNoSecret(`/${path}`);
+    }
+
+    for (const path of ['tasks?status=RUNNING', `tasks/${running.id}`]) {
+      await page.goto(`${d.url}/${path}`);
+      await expectText(page.locator('[data-live]'), 'checking [redacted]');
+      await showsNoSecret(`/${path}`);
+      await nextRefresh(page);
+      await expectText(page.locator('[data-live]'), 'checking [redacted]');
+      await showsNoSecret(`/${path} after a live refresh`);
+    }
+    await expectText(page.locator('#task'), 'signing in with [redacted], card code [redacted]');
+    await d.scheduler.stop(running.id);
+    await waitForTask(d.scheduler, running.id, ['STOPPED']);
+  });
+
+  it('shows bidirectional control characters as visible escapes, never raw', async () => {
+    const spoof = 'RTL:\u202Egnp.exe \u2066x\u2069 \u200F\u061C';
+    const { id } = await d.scheduler.enqueue('explode', { html: spoof });
+    const run = (await waitForTask(d.scheduler, id, ['FAILED'])).latestRun!;
+    for (const path of [`runs/${run.id}`, 'runs', `tasks/${id}`, '']) {
+      await page.goto(path ? `${d.url}/${path}` : d.url);
+      await expectText(page.locator('main'), 'RTL:\\u202Egnp.exe \\u2066x\\u2069 \\u200F\\u061C');
+      expect(BIDI_CONTROL.test(await page.content())).toBe(false);
+    }
+  });
+
+  it('shows the timeout that applies to a task and where it comes from', async () => {
+    const own = await d.scheduler.enqueue('slow', undefined, { timeout: '30s', delay: '1h' });
+    const fromJob = await d.scheduler.enqueue('slow', undefined, { delay: '1h' });
+    const fromModule = await d.scheduler.enqueue('echo', {}, { delay: '1h' });
+    for (const [id, shown] of [
+      [own.id, '30 s (set for this task)'],
+      [fromJob.id, "2 min 0 s (the job's timeout)"],
+      [fromModule.id, "5 min 0 s (the module's defaultTimeout)"],
+    ] as const) {
+      await page.goto(`${d.url}/tasks/${id}`);
+      await expectText(page.locator('[data-timeout]'), shown);
+    }
+    await Promise.all([own, fromJob, fromModule].map((t) => d.scheduler.stop(t.id)));
+  });
+
+  it('answers an invalid filter with 400 and says which parameter and value', async () => {
+    const tasks = await page.goto(`${d.url}/tasks?status=BOGUS&before=abc`);
+    expect(tasks?.status()).toBe(400);
+    const message = (await page.locator('[data-filter-error]').textContent()) ?? '';
+    expect(message).toContain('status "BOGUS" is not one of QUEUED, ASSIGNED, RUNNING, COMPLETED, FAILED, TIMEOUT, STOPPED, EXPIRED');
+    expect(message).toContain('before "abc" is not a task id');
+    expect(await page.locator('tr[data-task]').count()).toBe(0);
+    const runs = await page.goto(`${d.url}/runs?task=-3`);
+    expect(runs?.status()).toBe(400);
+    await expectText(page.locator('[data-filter-error]'), 'task "-3" is not a task id');
+    expect((await page.goto(`${d.url}/tasks?status=&job=&group=`))?.status()).toBe(200); // the form's "any"
+  });
+
+  it('sends every page asked for with a trailing slash to its address, as on Fastify', async () => {
+    const { id } = await d.scheduler.enqueue('echo', { slash: true });
+    const run = (await waitForTask(d.scheduler, id, ['COMPLETED'])).latestRun!;
+    for (const [path, title] of [['/', 'Overview'], ['/jobs/', 'Jobs'], ['/tasks/', 'Tasks'], [`/tasks/${id}/`, `Task #${id}`], ['/runs/', 'Runs'], [`/runs/${run.id}/`, `Run #${run.id}`], ['/workers/', 'Workers']]) {
+      const response = await page.goto(`${d.url}${path}`);
+      expect([response?.status(), new URL(page.url()).pathname]).toEqual([200, `/scheduler${path.slice(0, -1)}`]);
+      await expectText(page.locator('h1'), title);
+    }
+    const slashed = await fetch(`${d.url}/tasks/?status=FAILED`, { headers: { [ADMIN_HEADER]: ADMIN_TOKEN }, redirect: 'manual' });
+    expect([slashed.status, slashed.headers.get('location')]).toEqual([308, '../tasks?status=FAILED']);
+    await page.locator('header nav').getByRole('link', { name: 'Tasks', exact: true }).click();
+    expect(new URL(page.url()).pathname).toBe('/scheduler/tasks');
+    expect((await page.goto(`${d.url}/nowhere`))?.status()).toBe(404);
+  });
+
+  it('fits a phone: no page is wider than the screen, and the header does not overlap', async () => {
+    const { id } = await d.scheduler.enqueue('explode', { html: 'a very long value '.repeat(20) });
+    const run = (await waitForTask(d.scheduler, id, ['FAILED'])).latestRun!;
+    const phone = await phoneContext(browser);
+    try {
+      const small = await phone.newPage();
+      for (const path of ['', 'jobs', 'tasks', `tasks/${id}`, 'runs', `runs/${run.id}`, 'workers']) {
+        await small.goto(path ? `${d.url}/${path}` : d.url);
+        const { scrollWidth, innerWidth, headerOverlap } = await phoneLayout(small);
+        expect({ path, innerWidth, widerBy: Math.max(0, scrollWidth - innerWidth), headerOverlap }).toEqual({ path, innerWidth: 390, widerBy: 0, headerOverlap: false });
+        await screenshot(small, `express-phone-${path.replace('/', '-') || 'overview'}`);
+      }
+    } finally {
+      await phone.close();
     }
   });
 

@@ -2,8 +2,8 @@ import { Injectable, Module } from '@nestjs/common';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { SchedulerDashboardModule } from '../../lib/index.js';
 import { waitFor, waitForTask } from '../support/test-app.js';
-import { acceptDialogs, adminContext, launchChromium, screenshot } from './support/browser.js';
-import { AdminTokenGuard, bootDashboardApp, type DashboardApp } from './support/dashboard-app.js';
+import { acceptDialogs, adminContext, launchChromium, phoneContext, phoneLayout, screenshot } from './support/browser.js';
+import { ADMIN_HEADER, ADMIN_TOKEN, AdminTokenGuard, bootDashboardApp, type DashboardApp } from './support/dashboard-app.js';
 import { DashboardTestJobs } from './support/jobs.js';
 
 /** Stands in for the application's configuration. */
@@ -85,6 +85,46 @@ describe('Dashboard in a browser [fastify, global prefix, registerAsync]', () =>
     const view = await waitForTask(d.scheduler, taskId, ['COMPLETED']);
     await page.goto(`${d.url}/runs`);
     await expectText(page.locator(`tr[data-run="${view.latestRun!.id}"] .badge`), 'COMPLETED');
+  });
+
+  it('sends every page asked for with a trailing slash to its address, as on Express', async () => {
+    const { id } = await d.scheduler.enqueue('echo', { slash: true });
+    const run = (await waitForTask(d.scheduler, id, ['COMPLETED'])).latestRun!;
+    for (const [path, title] of [['/', 'Overview'], ['/jobs/', 'Jobs'], ['/tasks/', 'Tasks'], [`/tasks/${id}/`, `Task #${id}`], ['/runs/', 'Runs'], [`/runs/${run.id}/`, `Run #${run.id}`], ['/workers/', 'Workers']]) {
+      const response = await page.goto(`${d.url}${path}`);
+      expect([response?.status(), new URL(page.url()).pathname]).toEqual([200, `/api/admin/scheduler${path.slice(0, -1)}`]);
+      await expectText(page.locator('h1'), title);
+    }
+    const slashed = await fetch(`${d.url}/tasks/?status=FAILED`, { headers: { [ADMIN_HEADER]: ADMIN_TOKEN }, redirect: 'manual' });
+    expect([slashed.status, slashed.headers.get('location')]).toEqual([308, '../tasks?status=FAILED']);
+    await page.locator('header nav').getByRole('link', { name: 'Tasks', exact: true }).click();
+    expect(new URL(page.url()).pathname).toBe('/api/admin/scheduler/tasks');
+    await page.goto(`${d.url}/jobs/`);
+    await page.locator('header nav').getByRole('link', { name: 'Overview', exact: true }).click();
+    expect(new URL(page.url()).pathname).toBe('/api/admin/scheduler');
+    expect((await page.goto(`${d.url}/nowhere/`))?.status()).toBe(404);
+  });
+
+  it('answers an invalid filter with 400 naming it, also a parameter given twice', async () => {
+    expect((await page.goto(`${d.url}/tasks?status=BOGUS&before=abc`))?.status()).toBe(400);
+    await expectText(page.locator('[data-filter-error]'), 'status "BOGUS" is not one of QUEUED');
+    await expectText(page.locator('[data-filter-error]'), 'before "abc" is not a task id');
+    expect((await page.goto(`${d.url}/runs?status=FAILED&status=LOST`))?.status()).toBe(400);
+    await expectText(page.locator('[data-filter-error]'), 'status ["FAILED","LOST"] is not a single value');
+  });
+
+  it('fits a phone: no page is wider than the screen, and the header does not overlap', async () => {
+    const phone = await phoneContext(browser);
+    try {
+      const small = await phone.newPage();
+      for (const path of ['', 'jobs', 'tasks', 'runs', 'workers']) {
+        await small.goto(path ? `${d.url}/${path}` : d.url);
+        const { scrollWidth, innerWidth, headerOverlap } = await phoneLayout(small);
+        expect({ path, innerWidth, widerBy: Math.max(0, scrollWidth - innerWidth), headerOverlap }).toEqual({ path, innerWidth: 390, widerBy: 0, headerOverlap: false });
+      }
+    } finally {
+      await phone.close();
+    }
   });
 
   it('refuses strangers (403) and requests without the CSRF token', async () => {

@@ -2,8 +2,9 @@ import { crossOriginRefusal, csrfTokenRefusal } from '../../lib/dashboard/http/c
 import { backTarget } from '../../lib/dashboard/http/params.js';
 import { linksFor, type DashboardRequest } from '../../lib/dashboard/http/request-io.js';
 import { keysetPage, SCAN_SPAN, type Bounds } from '../../lib/dashboard/data/keyset.js';
-import { redact, redactedPayload } from '../../lib/dashboard/redact.js';
-import { html } from '../../lib/dashboard/view/html.js';
+import { InvalidDashboardFilterError, runQuery, taskQuery } from '../../lib/dashboard/http/params.js';
+import { redact, redactedPayload, Redaction } from '../../lib/dashboard/redact.js';
+import { formValue, html } from '../../lib/dashboard/view/html.js';
 import { normalizeJobOptions } from '../../lib/registry/job-options.js';
 
 const request = (headers: Record<string, string>, body?: unknown): DashboardRequest => ({ headers, body });
@@ -28,6 +29,49 @@ describe('Dashboard building blocks', () => {
     expect(redact({ a: 1, b: [true, 'x'] }, [], true)).toEqual({ a: '[redacted]', b: ['[redacted]', '[redacted]'] });
     expect(redactedPayload('not json', ['password'])).toBe('[redacted]');
     expect(redactedPayload(null, ['password'])).toBeNull();
+  });
+
+  it('shows bidirectional controls as visible escapes, in text and attributes, but posts form values unchanged', () => {
+    const spoof = 'RTL:\u202Egnp.exe\u2066\u2069\u200E\u200F\u061C\u202A';
+    expect(html`<p title="${spoof}">${spoof}</p>`.value).toBe(
+      '<p title="RTL:\\u202Egnp.exe\\u2066\\u2069\\u200E\\u200F\\u061C\\u202A">RTL:\\u202Egnp.exe\\u2066\\u2069\\u200E\\u200F\\u061C\\u202A</p>',
+    );
+    expect(html`<input value="${formValue(`"${spoof}"`)}">`.value).toBe('<input value="&quot;RTL:&#x202E;gnp.exe&#x2066;&#x2069;&#x200E;&#x200F;&#x61C;&#x202A;&quot;">');
+  });
+
+  it('redacts a run by its payload: the result by path and by value, texts by value', () => {
+    const payload = JSON.stringify({ user: 'ann', password: 'pa"ss', cards: [{ cvc: '123', n: 7 }], card: { number: 4111 } });
+    const r = new Redaction(['password', 'cards.*.cvc', 'card'], false, payload);
+    expect(JSON.parse(r.result(JSON.stringify({ password: 'pa"ss', copy: 'pa"ss', n: 4111, nested: ['cvc 123'] }))!)).toEqual({
+      password: '[redacted]',
+      copy: '[redacted]',
+      n: '[redacted]',
+      nested: ['cvc [redacted]'],
+    });
+    expect(r.text('logged in with pa"ss; payload {"password":"pa\\"ss"}; card 4111; ann')).toBe('logged in with [redacted]; payload {"password":"[redacted]"}; card [redacted]; ann');
+    expect(r.result('plain pa"ss')).toBe('plain [redacted]');
+    expect(r.payload()).toContain('"user": "ann"');
+    // a one-letter secret does not eat into what was already redacted
+    expect(new Redaction(['p'], false, '{"p":"e"}').result('{"p":"e","q":"eee"}')).toBe('{\n  "p": "[redacted]",\n  "q": "[redacted][redacted][redacted]"\n}');
+    // job no longer in code: every value; task gone (payload unknown): texts withheld whole
+    expect(new Redaction([], true, '{"a":"x1","b":[2]}').text('x1 and 2')).toBe('[redacted] and [redacted]');
+    expect(new Redaction(['password'], false, undefined).text('anything')).toBe('[redacted]');
+    expect(new Redaction([], false, payload).text('pa"ss')).toBe('pa"ss');
+    expect(Redaction.NONE.text(null)).toBeNull();
+  });
+
+  it('reads list filters strictly, naming every parameter it cannot apply', () => {
+    expect(taskQuery({ status: 'FAILED', job: 'a', group: '', before: '12' })).toEqual({ filter: { status: 'FAILED', job: 'a', group: undefined }, cursor: { before: 12 } });
+    expect(runQuery({ task: '3', after: '9' })).toEqual({ filter: { status: undefined, job: undefined, taskId: 3 }, cursor: { after: 9 } });
+    expect(() => taskQuery({ status: 'BOGUS', before: 'abc' })).toThrow(
+      new InvalidDashboardFilterError([
+        { parameter: 'status', value: 'BOGUS', reason: 'is not one of QUEUED, ASSIGNED, RUNNING, COMPLETED, FAILED, TIMEOUT, STOPPED, EXPIRED' },
+        { parameter: 'before', value: 'abc', reason: 'is not a task id (a whole number from 1)' },
+      ]),
+    );
+    expect(() => runQuery({ status: ['FAILED', 'LOST'] })).toThrow('Invalid filter: status ["FAILED","LOST"] is not a single value.');
+    expect(() => runQuery({ after: '0' })).toThrow('Invalid filter: after "0" is not a run id (a whole number from 1).');
+    expect(() => taskQuery({ group: 'g'.repeat(65) })).toThrow(/group "g{40}…" is longer than 64 characters/);
   });
 
   it('validates the sensitive job option at start-up', () => {

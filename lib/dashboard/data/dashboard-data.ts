@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import { Run } from '../../entities/index.js';
+import { In, type DataSource } from 'typeorm';
+import { Run, Task } from '../../entities/index.js';
 import type { DashboardConfig } from '../dashboard.options.js';
 import { DASHBOARD_CONFIG } from '../dashboard.tokens.js';
 import type { PageRequest } from './keyset.js';
@@ -41,6 +41,13 @@ export class DashboardData implements OnModuleInit {
   async recentFailures(limit: number): Promise<RunRow[]> {
     const pages = await Promise.all(FAILED_RUN_STATUSES.map((status) => this.runs({ status }, {}, limit)));
     return pages.flatMap((p) => p.rows).sort((a, b) => b.id - a.id).slice(0, limit);
+  }
+
+  /** The stored payloads of these tasks, by id (a task that no longer exists is absent). */
+  async payloads(taskIds: number[]): Promise<Map<number, string | null>> {
+    if (taskIds.length === 0) return new Map();
+    const rows = await this.dataSource.getRepository(Task).find({ select: { id: true, payload: true }, where: { id: In(taskIds) } });
+    return new Map(rows.map((row) => [row.id, row.payload]));
   }
 
   run(id: number): Promise<Run | null> {

@@ -7,7 +7,9 @@ import { DashboardActions, WORKER_COMMANDS, type Flash, type WorkerCommand } fro
 import type { DashboardConfig } from '../dashboard.options.js';
 import { DASHBOARD_CONFIG } from '../dashboard.tokens.js';
 import { DashboardData } from '../data/dashboard-data.js';
-import { redactedPayload } from '../redact.js';
+import type { RunRow } from '../data/run-list.js';
+import { redactionOf, redactionsOf } from '../data/redactions.js';
+import type { Redaction } from '../redact.js';
 import { html, type SafeHtml } from '../view/html.js';
 import { layout, type PageContext } from '../view/layout.js';
 import { jobsPage } from '../view/pages/jobs.page.js';
@@ -18,8 +20,9 @@ import { tasksPage } from '../view/pages/tasks.page.js';
 import { workersPage } from '../view/pages/workers.page.js';
 import { DashboardAccessGuard, DashboardMutationGuard } from './dashboard-access.js';
 import { actionRedirect, pageContext, setFlash } from './page-context.js';
-import { backTarget, id, pageCursor, runFilter, taskFilter, text, type Query as QueryValues } from './params.js';
+import { backTarget, id, InvalidDashboardFilterError, runQuery, taskQuery, text, type Query as QueryValues } from './params.js';
 import { redirect, sendHtml, type DashboardRequest } from './request-io.js';
+import { withoutTrailingSlash } from './trailing-slash.js';
 
 /** Job definitions change only with deploys and admin toggles; pages reuse them this long. */
 const JOBS_TTL_MS = 2_000;
@@ -45,23 +48,30 @@ export function createDashboardController(path: string): Type<unknown> {
 
     @Get()
     async overview(@Req() req: DashboardRequest, @Res() res: unknown) {
+      if (this.redirectSlash(req, res)) return;
       const ctx = pageContext(this.adapter, this.config, req, res, 0);
-      const [overview, workers, recentFailures] = await Promise.all([this.data.overview(ctx.now), this.scheduler.workers(), this.data.recentFailures(5)]);
+      const [overview, workers, failures] = await Promise.all([this.data.overview(ctx.now), this.scheduler.workers(), this.data.recentFailures(5)]);
+      const recentFailures = await this.redactRuns(failures);
       sendHtml(this.adapter, res, overviewPage(ctx, { overview, workers, recentFailures }), ctx.nonce);
     }
 
     @Get('jobs')
     async jobs(@Req() req: DashboardRequest, @Res() res: unknown) {
+      if (this.redirectSlash(req, res)) return;
       const ctx = pageContext(this.adapter, this.config, req, res, 1);
       sendHtml(this.adapter, res, jobsPage(ctx, await this.scheduler.listJobs()), ctx.nonce);
     }
 
     @Get('tasks')
     async tasks(@Query() query: QueryValues, @Req() req: DashboardRequest, @Res() res: unknown) {
+      if (this.redirectSlash(req, res)) return;
       const ctx = pageContext(this.adapter, this.config, req, res, 1);
-      const filter = taskFilter(query ?? {});
-      const cursor = pageCursor(query ?? {});
+      const parsed = this.parseFilter(ctx, res, 'tasks', () => taskQuery(query ?? {}));
+      if (!parsed) return;
+      const { filter, cursor } = parsed;
       const [page, jobs] = await Promise.all([this.data.tasks(filter, cursor), this.jobList()]);
+      const redaction = await redactionsOf(jobs, page.rows.filter((t) => t.progressMessage).map((t) => ({ taskId: t.id, jobName: t.jobName })), (ids) => this.data.payloads(ids));
+      page.rows = page.rows.map((t) => (t.progressMessage ? { ...t, progressMessage: redaction({ taskId: t.id, jobName: t.jobName }).text(t.progressMessage) } : t));
       const groups = [...new Set(jobs.map((j) => j.group))].sort();
       const atNewest = cursor.before === undefined && cursor.after === undefined;
       sendHtml(this.adapter, res, tasksPage(ctx, { filter, page, jobs: jobs.map((j) => j.name), groups, atNewest }), ctx.nonce);
@@ -69,36 +79,48 @@ export function createDashboardController(path: string): Type<unknown> {
 
     @Get('tasks/:id')
     async task(@Param('id') taskId: string, @Req() req: DashboardRequest, @Res() res: unknown) {
+      if (this.redirectSlash(req, res)) return;
       const ctx = pageContext(this.adapter, this.config, req, res, 2);
       const view = await this.taskView(id(taskId));
       if (!view) return this.notFound(ctx, res, 'tasks', `Task ${taskId} does not exist.`);
-      const [payload, runs] = await Promise.all([this.payload(view.task.jobName, view.task.payload), this.data.runs({ taskId: view.task.id }, {}, 20)]);
-      sendHtml(this.adapter, res, taskDetailPage(ctx, { task: view.task, payload, runs }), ctx.nonce);
+      const [jobs, runs] = await Promise.all([this.jobList(), this.data.runs({ taskId: view.task.id }, {}, 20)]);
+      const task = view.task;
+      const redaction = redactionOf(jobs, task.jobName, task.payload);
+      const shown = { ...task, output: redaction.text(task.output), progressMessage: redaction.text(task.progressMessage) } as typeof task;
+      runs.rows = runs.rows.map((r) => ({ ...r, message: redaction.text(r.message) }));
+      const job = jobs.find((j) => j.name === task.jobName) ?? null;
+      sendHtml(this.adapter, res, taskDetailPage(ctx, { task: shown, job, payload: redaction.payload(), runs }), ctx.nonce);
     }
 
     @Get('runs')
     async runs(@Query() query: QueryValues, @Req() req: DashboardRequest, @Res() res: unknown) {
+      if (this.redirectSlash(req, res)) return;
       const ctx = pageContext(this.adapter, this.config, req, res, 1);
-      const filter = runFilter(query ?? {});
-      const cursor = pageCursor(query ?? {});
+      const parsed = this.parseFilter(ctx, res, 'runs', () => runQuery(query ?? {}));
+      if (!parsed) return;
+      const { filter, cursor } = parsed;
       const [page, jobs] = await Promise.all([this.data.runs(filter, cursor), this.jobList()]);
+      page.rows = await this.redactRuns(page.rows);
       const atNewest = cursor.before === undefined && cursor.after === undefined;
       sendHtml(this.adapter, res, runsPage(ctx, { filter, page, jobs: jobs.map((j) => j.name), atNewest }), ctx.nonce);
     }
 
     @Get('runs/:id')
     async run(@Param('id') runId: string, @Req() req: DashboardRequest, @Res() res: unknown) {
+      if (this.redirectSlash(req, res)) return;
       const ctx = pageContext(this.adapter, this.config, req, res, 2);
       const key = id(runId);
       const run = key === undefined ? null : await this.data.run(key);
       if (!run) return this.notFound(ctx, res, 'runs', `Run ${runId} does not exist.`);
-      const view = await this.taskView(run.taskId);
-      const payload = view ? await this.payload(run.jobName, view.task.payload) : null;
-      sendHtml(this.adapter, res, runDetailPage(ctx, { run, payload }), ctx.nonce);
+      const [view, jobs] = await Promise.all([this.taskView(run.taskId), this.jobList()]);
+      const redaction = redactionOf(jobs, run.jobName, view ? view.task.payload : undefined);
+      const shown = { ...run, message: redaction.text(run.message), output: redaction.text(run.output), traceback: redaction.text(run.traceback) } as typeof run;
+      sendHtml(this.adapter, res, runDetailPage(ctx, { run: shown, result: redaction.result(run.result), payload: view ? redaction.payload() : null }), ctx.nonce);
     }
 
     @Get('workers')
     async workers(@Req() req: DashboardRequest, @Res() res: unknown) {
+      if (this.redirectSlash(req, res)) return;
       const ctx = pageContext(this.adapter, this.config, req, res, 1);
       sendHtml(this.adapter, res, workersPage(ctx, await this.scheduler.workers()), ctx.nonce);
     }
@@ -150,10 +172,31 @@ export function createDashboardController(path: string): Type<unknown> {
       return this.jobsCache.value;
     }
 
-    /** A stored payload as the page may show it: sensitive fields redacted, everything for a job no longer in code. */
-    private async payload(jobName: string, json: string | null): Promise<string | null> {
-      const job = (await this.jobList()).find((j) => j.name === jobName);
-      return redactedPayload(json, job?.sensitive ?? [], !job || job.missing);
+    /** A page asked for with a trailing slash is redirected to its one address (as on Fastify, see `FastifyTrailingSlash`). */
+    private redirectSlash(req: DashboardRequest, res: unknown): boolean {
+      const location = withoutTrailingSlash(String(this.adapter.getRequestUrl(req) ?? '/'), this.config.path);
+      if (location === null) return false;
+      this.adapter.setHeader(res, 'Cache-Control', 'no-store');
+      this.adapter.redirect(res, 308, location);
+      return true;
+    }
+
+    /** Run rows with their messages as the pages may show them: the payloads' sensitive values redacted. */
+    private async redactRuns(rows: RunRow[]): Promise<RunRow[]> {
+      const redaction: (row: RunRow) => Redaction = await redactionsOf(await this.jobList(), rows, (ids) => this.data.payloads(ids));
+      return rows.map((r) => (r.message ? { ...r, message: redaction(r).text(r.message) } : r));
+    }
+
+    /** A list page's filter, or null when the query holds one it cannot apply (answered 400 with the reason). */
+    private parseFilter<T>(ctx: PageContext, res: unknown, page: 'tasks' | 'runs', parse: () => T): T | null {
+      try {
+        return parse();
+      } catch (error) {
+        if (!(error instanceof InvalidDashboardFilterError)) throw error;
+        const body = html`<div class="flash error" role="alert" data-filter-error>${error.message}</div><p><a href="${ctx.root}${page}">Show all ${page}</a></p>`;
+        sendHtml(this.adapter, res, layout(ctx, page, page === 'tasks' ? 'Tasks' : 'Runs', body), ctx.nonce, 400);
+        return null;
+      }
     }
 
     private async taskView(taskId: number | undefined) {

@@ -1,6 +1,6 @@
 import { RUN_STATUSES, type RunFilter } from '../data/run-list.js';
 import { TASK_STATUSES, type TaskFilter } from '../data/task-list.js';
-import type { RunStatus, TaskStatus } from '../../types.js';
+import { KronosError } from '../../errors.js';
 
 /** Query and form values arrive as strings (or arrays, or objects with some parsers): keep plain strings only. */
 export function text(value: unknown, max = 200): string | undefined {
@@ -16,23 +16,81 @@ export function id(value: unknown): number | undefined {
 
 export type Query = Record<string, unknown>;
 
-export function pageCursor(query: Query): { before?: number; after?: number } {
-  const after = id(query.after);
-  return after !== undefined ? { after } : { before: id(query.before) };
+/** One query parameter a page cannot apply. */
+export interface FilterProblem {
+  parameter: string;
+  value: unknown;
+  reason: string;
 }
 
-export function taskFilter(query: Query): TaskFilter {
-  const status = text(query.status, 16) as TaskStatus | undefined;
-  return {
-    status: status && TASK_STATUSES.includes(status) ? status : undefined,
-    job: text(query.job),
-    group: text(query.group, 64),
-  };
+/**
+ * A list page was asked for with filters or a cursor it cannot apply (`?status=BOGUS`,
+ * `?before=abc`). The page answers 400 and shows the message instead of ignoring the filter.
+ */
+export class InvalidDashboardFilterError extends KronosError {
+  constructor(readonly problems: readonly FilterProblem[]) {
+    super(`Invalid filter: ${problems.map((p) => `${p.parameter} ${JSON.stringify(p.value) ?? String(p.value)} ${p.reason}`).join('; ')}.`);
+  }
 }
 
-export function runFilter(query: Query): RunFilter {
-  const status = text(query.status, 16) as RunStatus | undefined;
-  return { status: status && RUN_STATUSES.includes(status) ? status : undefined, job: text(query.job), taskId: id(query.task) };
+/** Reads a page's query, collecting every parameter it cannot apply; an empty value means "any". */
+class QueryReader {
+  readonly problems: FilterProblem[] = [];
+
+  constructor(private readonly query: Query) {}
+
+  text(name: string, max = 200): string | undefined {
+    const value = this.query[name];
+    if (value === undefined || value === '') return undefined;
+    if (typeof value !== 'string') return this.refuse(name, value, 'is not a single value');
+    if (value.length > max) return this.refuse(name, `${value.slice(0, 40)}…`, `is longer than ${max} characters`);
+    return value;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
+    const value = this.text(name, 40);
+    if (value === undefined || allowed.includes(value as T)) return value as T | undefined;
+    return this.refuse(name, value, `is not one of ${allowed.join(', ')}`);
+  }
+
+  id(name: string, what: string): number | undefined {
+    const value = this.text(name, 40);
+    if (value === undefined) return undefined;
+    return id(value) ?? this.refuse(name, value, `is not a ${what} id (a whole number from 1)`);
+  }
+
+  /** The values read, or the error naming every parameter that was refused. */
+  done<T>(value: T): T {
+    if (this.problems.length > 0) throw new InvalidDashboardFilterError(this.problems);
+    return value;
+  }
+
+  private refuse(parameter: string, value: unknown, reason: string): undefined {
+    this.problems.push({ parameter, value, reason });
+    return undefined;
+  }
+}
+
+type Cursor = { before?: number; after?: number };
+
+function cursor(reader: QueryReader, what: string): Cursor {
+  const before = reader.id('before', what);
+  const after = reader.id('after', what);
+  return after !== undefined ? { after } : { before };
+}
+
+/** The Tasks page's filter and cursor; throws `InvalidDashboardFilterError` naming what it cannot apply. */
+export function taskQuery(query: Query): { filter: TaskFilter; cursor: Cursor } {
+  const reader = new QueryReader(query);
+  const filter: TaskFilter = { status: reader.oneOf('status', TASK_STATUSES), job: reader.text('job'), group: reader.text('group', 64) };
+  return reader.done({ filter, cursor: cursor(reader, 'task') });
+}
+
+/** The Runs page's filter and cursor; throws `InvalidDashboardFilterError` naming what it cannot apply. */
+export function runQuery(query: Query): { filter: RunFilter; cursor: Cursor } {
+  const reader = new QueryReader(query);
+  const filter: RunFilter = { status: reader.oneOf('status', RUN_STATUSES), job: reader.text('job'), taskId: reader.id('task', 'task') };
+  return reader.done({ filter, cursor: cursor(reader, 'run') });
 }
 
 /** Where an action returns to: a dashboard page relative to its root, nothing else (no open redirect). */

@@ -4,9 +4,10 @@ export const STYLES = `
   --ok: #1f7a3d; --bad: #b42318; --warn: #a15c00; --info: #2f5bd3; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
-header { display: flex; align-items: center; gap: 24px; padding: 10px 24px; background: #17203a; color: #fff; }
+header { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 24px; padding: 10px 24px; background: #17203a; color: #fff; }
 header .brand { font-weight: 700; font-size: 16px; letter-spacing: .02em; }
-header nav a { color: #c9d3f0; text-decoration: none; margin-right: 16px; padding: 4px 0; }
+header nav { display: flex; flex-wrap: wrap; gap: 4px 16px; }
+header nav a { color: #c9d3f0; text-decoration: none; padding: 4px 0; }
 header nav a.current { color: #fff; border-bottom: 2px solid #8fb0ff; }
 header .live { margin-left: auto; font-size: 12px; color: #c9d3f0; display: flex; gap: 8px; align-items: center; }
 header .live button { font-size: 12px; padding: 2px 8px; }
@@ -46,7 +47,7 @@ textarea { width: 100%; min-height: 70px; font-family: ui-monospace, Menlo, Cons
 .pager { display: flex; gap: 16px; margin: 10px 0; align-items: center; }
 pre { background: #0f1526; color: #e6e9f2; padding: 12px; border-radius: 6px; overflow: auto; max-height: 420px; white-space: pre-wrap; word-break: break-word; margin: 0; }
 dl.fields { display: grid; grid-template-columns: 170px 1fr; gap: 6px 16px; background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 14px; margin: 0; }
-dl.fields dt { color: var(--muted); } dl.fields dd { margin: 0; }
+dl.fields dt { color: var(--muted); } dl.fields dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
 progress { width: 120px; height: 10px; vertical-align: middle; }
 details summary { cursor: pointer; color: var(--accent); font-size: 12px; padding-top: 4px; }
 .links { font-size: 12px; margin-top: 2px; }
@@ -54,6 +55,18 @@ details summary { cursor: pointer; color: var(--accent); font-size: 12px; paddin
 .chart .ok { fill: #7fb8ff; } .chart .bad { fill: #e5484d; } .chart text { font-size: 9px; fill: var(--muted); }
 .actions { display: flex; gap: 6px; flex-wrap: wrap; }
 footer { color: var(--muted); font-size: 12px; padding: 0 24px 24px; }
+select { max-width: 100%; }
+/* Narrow screens: the header wraps, field lists stack, and each table scrolls inside itself, never the page. */
+@media (max-width: 900px) {
+  header { padding: 8px 12px; }
+  main { padding: 14px 12px 32px; }
+  footer { padding: 0 12px 20px; }
+  table { display: block; overflow-x: auto; max-width: 100%; }
+  th, td { min-width: 6.5em; }
+  dl.fields { grid-template-columns: 1fr; gap: 2px; }
+  dl.fields dd { margin-bottom: 6px; }
+  details textarea { width: min(320px, 80vw); }
+}
 `;
 
 /**

@@ -12,9 +12,30 @@ export class SafeHtml {
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-/** Escape text for an element body or a double-quoted attribute value. */
+/**
+ * Bidirectional controls: embeddings and overrides (U+202A–U+202E), isolates (U+2066–U+2069),
+ * the left-to-right, right-to-left and Arabic letter marks (U+200E, U+200F, U+061C). Shown raw,
+ * they reorder the text around them: `RTL:\u202Egnp.exe` would read `RTL:exe.png`.
+ */
+const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+
+const visibleEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+
+/**
+ * Escape text for an element body or a double-quoted attribute value. Bidirectional controls
+ * are shown as what they are (`\u202E`), so no value can display as something else.
+ */
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+  return value.replace(/[&<>"']/g, (c) => ESCAPES[c]).replace(BIDI_CONTROLS, visibleEscape);
+}
+
+/**
+ * A value a form posts back unchanged (a hidden field, an option's value): escaped, with
+ * bidirectional controls kept as character references, so the browser submits the original
+ * text. Never use it for anything the page displays.
+ */
+export function formValue(value: string | number): SafeHtml {
+  return new SafeHtml(String(value).replace(/[&<>"']/g, (c) => ESCAPES[c]).replace(BIDI_CONTROLS, (c) => `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`));
 }
 
 /** What may be interpolated: text (escaped), markup from `html`, or lists of either. */

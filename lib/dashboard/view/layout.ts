@@ -2,7 +2,7 @@ import type { Flash } from '../dashboard-actions.js';
 import type { DashboardConfig } from '../dashboard.options.js';
 import { CSRF_FIELD } from '../http/csrf.js';
 import { STYLES, SCRIPT } from './assets.js';
-import { html, trusted, type HtmlValue, type SafeHtml } from './html.js';
+import { formValue, html, trusted, type HtmlValue, type SafeHtml } from './html.js';
 
 export type PageKey = 'overview' | 'jobs' | 'tasks' | 'runs' | 'workers';
 
@@ -73,8 +73,8 @@ export function actionForm(
 ): SafeHtml {
   if (ctx.config.readOnly) return html``;
   return html`<form class="inline" method="post" action="${ctx.root}actions/${action}"${options.confirm ? html` data-confirm="${options.confirm}"` : ''}>
-<input type="hidden" name="${CSRF_FIELD}" value="${ctx.csrf}"><input type="hidden" name="back" value="${ctx.back}">${Object.entries(fields).map(
-    ([name, value]) => html`<input type="hidden" name="${name}" value="${String(value)}">`,
+<input type="hidden" name="${CSRF_FIELD}" value="${ctx.csrf}"><input type="hidden" name="back" value="${formValue(ctx.back)}">${Object.entries(fields).map(
+    ([name, value]) => html`<input type="hidden" name="${name}" value="${formValue(value)}">`,
   )}<button type="submit"${options.danger ? html` class="danger"` : ''}>${label}</button>${options.extra ?? ''}</form>`;
 }
 

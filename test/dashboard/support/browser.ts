@@ -42,3 +42,21 @@ export async function nextRefresh(page: Page): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** An administrator's browser on a phone: 390 px wide, as an iPhone 12 to 15 reports it. */
+export function phoneContext(browser: Browser): Promise<BrowserContext> {
+  return browser.newContext({ extraHTTPHeaders: { [ADMIN_HEADER]: ADMIN_TOKEN }, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+}
+
+/** What a phone shows of the page: its width against the screen's, and whether the header's navigation and live control overlap. */
+export async function phoneLayout(page: Page): Promise<{ scrollWidth: number; innerWidth: number; headerOverlap: boolean }> {
+  return page.evaluate(`(() => {
+    const nav = document.querySelector('header nav').getBoundingClientRect();
+    const live = document.querySelector('header .live').getBoundingClientRect();
+    const apart = nav.right <= live.left || live.right <= nav.left || nav.bottom <= live.top || live.bottom <= nav.top;
+    return { scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, headerOverlap: !apart };
+  })()`);
+}
+
+/** Bidirectional control characters (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C). */
+export const BIDI_CONTROL = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;

@@ -6,7 +6,7 @@ import { Job, JobContext, ScheduledTask } from '../../../lib/index.js';
 export class DashboardTestJobs {
   readonly echoed: unknown[] = [];
 
-  @Job('echo', { description: 'Returns its payload', sensitive: ['password', 'card.number'] })
+  @Job('echo', { description: 'Returns its payload', sensitive: ['password', 'card.number', 'cards.*.cvc', 'token'] })
   async echo(payload: unknown, ctx: JobContext) {
     ctx.log('echoing', JSON.stringify(payload));
     this.echoed.push(payload);
@@ -21,6 +21,15 @@ export class DashboardTestJobs {
       if (ctx.signal.aborted) return resolve();
       ctx.signal.addEventListener('abort', () => resolve(), { once: true });
     });
+  }
+
+  /** Repeats its payload's secrets wherever a job can: output, progress, error message. */
+  @Job('leak', { sensitive: ['password', 'cards.*.cvc'] })
+  async leak(payload: { password: string; cards: { cvc: string }[]; wait?: boolean }, ctx: JobContext) {
+    ctx.log(`signing in with ${payload.password}, card code ${payload.cards[0].cvc}`);
+    ctx.progress(50, `checking ${payload.password}`);
+    if (payload.wait) await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+    throw new Error(`sign-in refused for ${payload.password}`);
   }
 
   @Job('explode')

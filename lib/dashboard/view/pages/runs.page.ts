@@ -2,7 +2,7 @@ import type { Run } from '../../../entities/index.js';
 import type { Page } from '../../data/keyset.js';
 import { RUN_STATUSES, type RunFilter, type RunRow } from '../../data/run-list.js';
 import { badge, formatDuration, truncate, when } from '../format.js';
-import { html, query, type SafeHtml } from '../html.js';
+import { formValue, html, query, type SafeHtml } from '../html.js';
 import { layout, pager, type PageContext } from '../layout.js';
 
 export function runsTable(ctx: PageContext, rows: RunRow[]): SafeHtml {
@@ -18,7 +18,7 @@ ${rows.map(
 
 export function runsPage(ctx: PageContext, data: { filter: RunFilter; page: Page<RunRow>; jobs: string[]; atNewest: boolean }): SafeHtml {
   const { filter, page } = data;
-  const option = (value: string, selected: string | undefined, label = value) => html`<option value="${value}"${value === (selected ?? '') ? html` selected` : ''}>${label}</option>`;
+  const option = (value: string, selected: string | undefined, label = value) => html`<option value="${formValue(value)}"${value === (selected ?? '') ? html` selected` : ''}>${label}</option>`;
   const content = html`<form class="filters" method="get" action="${ctx.root}runs">
 <label>Status<select name="status">${option('', filter.status, 'any')}${RUN_STATUSES.map((s) => option(s, filter.status))}</select></label>
 <label>Job<select name="job">${option('', filter.job, 'any')}${data.jobs.map((j) => option(j, filter.job))}</select></label>
@@ -33,10 +33,10 @@ ${pager(ctx, 'runs', { status: filter.status, job: filter.job, task: filter.task
   return layout(ctx, 'runs', 'Runs', content);
 }
 
-export function runDetailPage(ctx: PageContext, data: { run: Run; payload: string | null }): SafeHtml {
-  const { run } = data;
+/** A run as the page may show it: `result` and `payload` already redacted and pretty-printed, as are the run's texts. */
+export function runDetailPage(ctx: PageContext, data: { run: Run; result: string | null; payload: string | null }): SafeHtml {
+  const { run, result } = data;
   const tz = ctx.config.timezone;
-  const result = run.result === null ? null : pretty(run.result);
   const content = html`<section id="run">
 <dl class="fields">
 <dt>Job</dt><dd><a href="${ctx.root}runs${query({ job: run.jobName })}">${run.jobName}</a></dd>
@@ -56,12 +56,4 @@ ${run.traceback ? html`<h2>Stack trace</h2><pre data-traceback>${run.traceback}<
 <h2>Task payload</h2>${data.payload === null ? html`<p class="muted">No payload.</p>` : html`<pre data-payload>${data.payload}</pre>`}
 </section>`;
   return layout(ctx, 'runs', `Run #${run.id}`, content);
-}
-
-function pretty(json: string): string {
-  try {
-    return JSON.stringify(JSON.parse(json), null, 2);
-  } catch {
-    return json;
-  }
 }

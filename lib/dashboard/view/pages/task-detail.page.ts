@@ -1,4 +1,5 @@
 import type { Task } from '../../../entities/index.js';
+import type { JobInfo } from '../../../service/views.js';
 import type { Page } from '../../data/keyset.js';
 import type { RunRow } from '../../data/run-list.js';
 import { formatDuration, when } from '../format.js';
@@ -8,7 +9,16 @@ import { runsTable } from './runs.page.js';
 import { isRecurringTask } from '../../dashboard-actions.js';
 import { taskActions, taskState } from './tasks.page.js';
 
-export function taskDetailPage(ctx: PageContext, data: { task: Task; payload: string | null; runs: Page<RunRow> }): SafeHtml {
+/** The attempt timeout that applies to the task, and where it comes from (the worker's rule: the task's own, else the job's). */
+function timeout(task: Task, job: JobInfo | null): SafeHtml {
+  if (task.timeoutMs !== null) return html`${formatDuration(task.timeoutMs)} <span class="muted">(set for this task)</span>`;
+  if (!job?.timeout) return html`<span class="muted">– (the job is no longer in code)</span>`;
+  const from = job.timeout.from === 'job' ? "the job's timeout" : "the module's defaultTimeout";
+  return html`${formatDuration(job.timeout.ms)} <span class="muted">(${from})</span>`;
+}
+
+/** A task as the page may show it: `payload` already redacted, as are the task's texts and its runs' messages. */
+export function taskDetailPage(ctx: PageContext, data: { task: Task; job: JobInfo | null; payload: string | null; runs: Page<RunRow> }): SafeHtml {
   const { task } = data;
   const tz = ctx.config.timezone;
   const content = html`<section id="task" data-live>
@@ -22,7 +32,7 @@ export function taskDetailPage(ctx: PageContext, data: { task: Task; payload: st
 <dt>Due</dt><dd>${when(task.nextRunTime, tz, ctx.now)}</dd>
 <dt>Expires</dt><dd>${when(task.stopTime, tz, ctx.now)}</dd>
 <dt>Attempt</dt><dd>${task.attempt} of ${task.retries + 1} · ran ${task.timesRun} time(s), failed ${task.timesFailed}</dd>
-<dt>Timeout</dt><dd>${formatDuration(task.timeoutMs)}</dd>
+<dt>Timeout</dt><dd data-timeout>${timeout(task, data.job)}</dd>
 <dt>Runs as</dt><dd>${task.runAs ?? html`<span class="muted">no user</span>`}</dd>
 <dt>Queued by</dt><dd>${task.queuedBy ?? html`<span class="muted">–</span>`}</dd>
 <dt>Worker</dt><dd>${task.assignedWorker ?? html`<span class="muted">–</span>`}${task.claimedAt ? html` <span class="muted">claimed ${when(task.claimedAt, tz, ctx.now)}</span>` : ''}</dd>

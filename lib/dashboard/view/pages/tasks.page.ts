@@ -3,7 +3,7 @@ import { isRecurringTask, RETRYABLE, STOPPABLE } from '../../dashboard-actions.j
 import type { Page } from '../../data/keyset.js';
 import { TASK_STATUSES, type TaskFilter, type TaskRow } from '../../data/task-list.js';
 import { badge, when } from '../format.js';
-import { html, query, type SafeHtml } from '../html.js';
+import { formValue, html, query, type SafeHtml } from '../html.js';
 import { actionForm, layout, pager, type PageContext } from '../layout.js';
 
 const TABS: [string, TaskStatus | undefined][] = [['All', undefined], ['Queued', 'QUEUED'], ['Running', 'RUNNING'], ['Failed', 'FAILED'], ['Timed out', 'TIMEOUT'], ['Stopped', 'STOPPED'], ['Completed', 'COMPLETED']];
@@ -28,7 +28,7 @@ export function taskActions(ctx: PageContext, task: Pick<TaskRow, 'id' | 'uuid' 
 }
 
 function filters(ctx: PageContext, filter: TaskFilter, jobs: string[], groups: string[]): SafeHtml {
-  const option = (value: string, selected: string | undefined, label = value) => html`<option value="${value}"${value === (selected ?? '') ? html` selected` : ''}>${label}</option>`;
+  const option = (value: string, selected: string | undefined, label = value) => html`<option value="${formValue(value)}"${value === (selected ?? '') ? html` selected` : ''}>${label}</option>`;
   return html`<div class="tabs">${TABS.map(([label, status]) => html`<a href="${ctx.root}tasks${query({ status, job: filter.job, group: filter.group })}" class="${status === filter.status ? 'current' : ''}">${label}</a>`)}</div>
 <form class="filters" method="get" action="${ctx.root}tasks">
 <label>Status<select name="status">${option('', filter.status, 'any')}${TASK_STATUSES.map((s) => option(s, filter.status))}</select></label>
