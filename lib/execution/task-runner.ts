@@ -24,12 +24,13 @@ class AbortedRun extends Error {
   }
 }
 
-const ABORT_STATUS = { stop: 'STOPPED', shutdown: 'INTERRUPTED', 'lease-lost': 'FAILED', timeout: 'TIMEOUT' } as const;
+const ABORT_STATUS = { stop: 'STOPPED', shutdown: 'INTERRUPTED', 'lease-lost': 'FAILED', unreachable: 'INTERRUPTED', timeout: 'TIMEOUT' } as const;
 
 const ABORT_MESSAGES: Record<AbortKind, string> = {
   stop: 'stopped on request',
   shutdown: 'interrupted by shutdown; re-queued',
   'lease-lost': 'lease lost: the task was rescued by another worker',
+  unreachable: 'interrupted: the database could not be reached for half of deadAfter (the worker fenced itself); re-queued',
 };
 
 /** The timeouts of every attempt in this process. */

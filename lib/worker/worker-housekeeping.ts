@@ -3,6 +3,7 @@ import type { ResolvedSchedulerOptions } from '../scheduler.options.js';
 import { In, type DataSource } from 'typeorm';
 import { Task } from '../entities/index.js';
 import type { ClaimedTask, ProgressUpdate, StorageEngine } from '../storage/engine.js';
+import { Liveness } from './liveness.js';
 import type { Worker } from './worker.js';
 
 type WorkerConfig = Exclude<ResolvedSchedulerOptions['worker'], false>;
@@ -12,15 +13,18 @@ type WorkerConfig = Exclude<ResolvedSchedulerOptions['worker'], false>;
  * - heartbeat: keeps the worker row fresh and reads the command addressed to it;
  * - sync: writes progress and output of running tasks (fenced) and reads stop requests;
  * - rescue: re-queues tasks of dead workers and expires tasks past their stop time.
- * When heartbeats keep failing for half of `deadAfter`, the worker stops claiming and aborts its
- * handlers, so it never finishes an attempt another worker may already have rescued.
+ * The lease protocol (docs/architecture.md, "Leases, heartbeats and rescue"): when no heartbeat
+ * has come back for half of `deadAfter`, the worker fences itself: it stops claiming and
+ * interrupts its handlers (re-queued, fenced by their claim tokens), so it never finishes an
+ * attempt another worker may rescue. It rescues others only once its own heartbeats have come
+ * back without a break for `deadAfter`, so nobody is declared dead for a database outage.
  */
 export class WorkerHousekeeping {
   private readonly logger = new Logger('Kronos');
   private readonly timers: NodeJS.Timeout[] = [];
   /** Duties in progress: `stop()` waits for them, so none touches a closed connection. */
   private readonly inFlight = new Set<Promise<unknown>>();
-  private lastHeartbeatOk = Date.now();
+  private readonly liveness: Liveness;
 
   constructor(
     private readonly worker: Worker,
@@ -28,15 +32,18 @@ export class WorkerHousekeeping {
     private readonly options: ResolvedSchedulerOptions,
     private readonly config: WorkerConfig,
     private readonly dataSource: DataSource,
-  ) {}
+  ) {
+    this.liveness = new Liveness(config.deadAfterMs);
+  }
 
   async start(): Promise<void> {
     await this.heartbeat(); // the row exists before the first claim, so rescue never mistakes us for dead
     this.every(this.config.heartbeatIntervalMs, () => this.heartbeat());
+    // Checked often and apart from the heartbeat itself, which may hang on a silent connection.
+    this.repeat(Math.max(50, Math.floor(this.config.deadAfterMs / 20)), () => this.fenceIfSilent());
     this.every(Math.max(5000, this.config.heartbeatIntervalMs * 2), () => this.reconcile());
     this.every(this.config.syncIntervalMs, () => this.sync());
     this.every(Math.max(1000, Math.floor(this.config.deadAfterMs / 2)), () => this.rescue());
-    this.track(() => this.rescue());
   }
 
   async stop(): Promise<void> {
@@ -54,13 +61,18 @@ export class WorkerHousekeeping {
     return running;
   }
 
+  /** Run `task` every `ms`, skipping a beat while the previous run is still in progress. */
   private every(ms: number, task: () => Promise<unknown>): void {
     let busy = false;
-    const timer = setInterval(() => {
+    this.repeat(ms, () => {
       if (busy) return;
       busy = true;
       void this.track(task).finally(() => (busy = false));
-    }, ms);
+    });
+  }
+
+  private repeat(ms: number, tick: () => void): void {
+    const timer = setInterval(tick, ms);
     timer.unref();
     this.timers.push(timer);
   }
@@ -69,21 +81,32 @@ export class WorkerHousekeeping {
     try {
       // Liveness is real time (the database clock), even under a test clock that jumps ahead.
       const status = await this.engine.heartbeat(this.worker.record(), null);
-      this.lastHeartbeatOk = Date.now();
+      const silence = this.liveness.heard();
+      if (silence !== null && silence > this.config.deadAfterMs / 2) {
+        this.logger.warn(`Database reachable again after ${Math.round(silence)} ms without a heartbeat: claiming and writing finished results again; rescuing other workers only after ${this.config.deadAfterMs} ms of heartbeats`);
+      }
       this.worker.claiming = status === 'ACTIVE';
       // Leaving stops this very housekeeping, which waits for its duties: obey outside of them.
       if (status === 'TERMINATE' || status === 'KILL') setImmediate(() => this.worker.obey(status));
     } catch (error) {
-      const silentFor = Date.now() - this.lastHeartbeatOk;
-      this.logger.error(`Heartbeat failed (${silentFor} ms without one): ${(error as Error).message}`);
-      if (silentFor > this.config.deadAfterMs / 2) {
-        // Others may rescue our tasks soon: stop before they do (fencing, no zombies).
-        this.worker.claiming = false;
-        if (this.worker.running.size > 0) {
-          this.logger.error(`Aborting ${this.worker.running.size} running task(s): the lease cannot be renewed`);
-          this.worker.abortAll('lease-lost');
-        }
-      }
+      this.liveness.failed();
+      this.logger.error(`Heartbeat failed (${Math.round(this.liveness.silentFor())} ms without one): ${(error as Error).message}`);
+      this.fenceIfSilent();
+    }
+  }
+
+  /**
+   * Silent for half of `deadAfter`: others may declare this worker dead once the database is back
+   * and they have been heard for `deadAfter`. Stop before that (no zombies): claim nothing more and
+   * interrupt running handlers; their INTERRUPTED outcomes wait, with the finished ones, to be
+   * written fenced by claim token when the database answers again.
+   */
+  private fenceIfSilent(): void {
+    if (this.liveness.silentFor() <= this.config.deadAfterMs / 2) return;
+    this.worker.claiming = false;
+    if (this.worker.running.size > 0) {
+      this.logger.error(`Interrupting ${this.worker.running.size} running task(s): no heartbeat for ${Math.round(this.liveness.silentFor())} ms, others may soon rescue them; they are re-queued when the database answers`);
+      this.worker.abortAll('unreachable');
     }
   }
 
@@ -146,9 +169,12 @@ export class WorkerHousekeeping {
   }
 
   private async rescue(): Promise<void> {
-    const report = await this.engine.rescueOrphans(this.config.deadAfterMs, null);
-    if (report.requeued + report.failed > 0) {
-      this.logger.warn(`Rescued tasks of dead workers: ${report.requeued} re-queued, ${report.failed} failed`);
+    // Judge others only after a whole `deadAfter` of reachable database (see `Liveness`).
+    if (this.liveness.mayRescue()) {
+      const report = await this.engine.rescueOrphans(this.config.deadAfterMs, null);
+      if (report.requeued + report.failed > 0) {
+        this.logger.warn(`Rescued tasks of dead workers: ${report.requeued} re-queued, ${report.failed} failed`);
+      }
     }
     await this.engine.expire(this.worker.instant());
   }

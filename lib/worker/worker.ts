@@ -119,7 +119,7 @@ export class Worker {
     // Claimed-ahead tasks never started: without a lease they are dropped (rescue re-queues
     // them), otherwise handed back at once.
     const ready = this.ahead.take();
-    if (kind !== 'lease-lost') this.release(ready, 'released before it started: the worker is stopping; re-queued');
+    if (kind !== 'lease-lost') this.release(ready, `released before it started: ${kind === 'unreachable' ? 'the database could not be reached' : 'the worker is stopping'}; re-queued`);
     for (const task of this.running.values()) task.abort(kind);
   }
 

@@ -85,9 +85,9 @@ describe('when the database restarts under running workers', () => {
     const completed = runs.filter((r) => r.status === 'COMPLETED');
     expect(completed).toHaveLength(30);
     expect(new Set(completed.map((r) => r.taskId)).size).toBe(30);
-    // The attempts cut short by the outage were recorded (released by their own worker, which
-    // came back first, or rescued as LOST by another), then re-run.
-    expect(runs.filter((r) => r.status === 'INTERRUPTED' || r.status === 'LOST').length).toBeGreaterThan(0);
-    expect(runs.every((r) => ['COMPLETED', 'INTERRUPTED', 'LOST'].includes(r.status))).toBe(true);
+    // The attempts cut short by the outage were re-queued by their own worker when the database
+    // came back (INTERRUPTED), then re-run; nobody was declared dead (no LOST run).
+    expect(runs.filter((r) => r.status === 'INTERRUPTED').length).toBeGreaterThan(0);
+    expect(runs.every((r) => ['COMPLETED', 'INTERRUPTED'].includes(r.status))).toBe(true);
   }, 180_000);
 });

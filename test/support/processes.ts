@@ -42,6 +42,13 @@ export function executions(worker: WorkerProcess): number[] {
   return readFileSync(worker.log, 'utf8').split('\n').filter(Boolean).map((line) => Number(line.split(' ')[0]));
 }
 
+/** The task ids whose `cluster.varied` handler ran to its end in a worker process (one per return). */
+export function finishes(worker: WorkerProcess): number[] {
+  const log = `${worker.log}.finished`;
+  if (!existsSync(log)) return [];
+  return readFileSync(log, 'utf8').split('\n').filter(Boolean).map((line) => Number(line.split(' ')[0]));
+}
+
 /** The worker processes and the (worker-less) application a fleet spec starts in one test. */
 export interface Fleet {
   workers: WorkerProcess[];
