@@ -7,6 +7,8 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.spec.json', diagnostics: { warnOnly: false } }],
   },
   testMatch: ['<rootDir>/test/**/*.spec.ts'],
+  // The consumer applications' own tests run inside those applications (test/consumers/consumers.spec.ts).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/consumers/[^/]+/'],
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   testTimeout: 60000,

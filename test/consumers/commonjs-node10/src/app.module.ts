@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { SchedulerModule } from 'nestjs-kronos';
+import { databaseOptions } from './database';
+import { ReportJobs } from './reports.jobs';
+import { UsersService } from './users.service';
+
+@Module({
+  imports: [
+    TypeOrmModule.forRoot(databaseOptions()),
+    SchedulerModule.forRoot({
+      worker: { concurrency: 4 },
+      impersonation: { resolver: UsersService },
+    }),
+  ],
+  providers: [UsersService, ReportJobs],
+})
+export class AppModule {}
