@@ -19,7 +19,11 @@ export interface EnqueueOptions {
   delay?: Duration;
   /** Not claimed after this instant: the task ends EXPIRED. */
   stopAt?: Date | number | string;
-  /** Idempotency key: enqueuing the same uuid again returns the existing task. */
+  /**
+   * Idempotency key: enqueuing the same uuid again for the same job, payload (compared as JSON,
+   * key order aside) and `runAs` returns the existing task, whose other options stay as first
+   * queued. The uuid reused for another job, payload or user throws `IdempotencyConflictError`.
+   */
   uuid?: string;
   priority?: number;
   group?: string;

@@ -10,6 +10,7 @@ import type { NormalizedSchedule, ScheduleSpec } from '../schedule/schedule.type
 import { applySchedule } from './definition-sync.js';
 import type { TaskStatus } from '../types.js';
 import { buildNewTask, type EnqueueOptions } from './enqueue-options.js';
+import { checkRepeatedEnqueue } from './idempotency.js';
 import { serializePayload } from './payload.js';
 import { requireTaskId } from './task-id.js';
 import type { JobInfo, RunFilter, TaskStatusView } from './views.js';
@@ -29,12 +30,15 @@ export class SchedulerService {
    * and invalid options throw typed errors naming the job, field and value.
    *
    * @returns the task id and its uuid; with an existing `uuid`, the existing task.
+   * @throws IdempotencyConflictError when the `uuid` belongs to a task of another job, payload
+   * or `runAs` user (see `EnqueueOptions.uuid`).
    */
   async enqueue(name: string, payload?: unknown, options: EnqueueOptions = {}): Promise<{ id: number; uuid: string }> {
     const job = this.runtime.registry.require(name);
     const json = serializePayload(name, payload, this.runtime.options.maxPayloadBytes);
     const task = buildNewTask(job, json, options, this.runtime.instant());
     const [result] = await this.runtime.engine.enqueue([task], options.manager);
+    checkRepeatedEnqueue(task, result);
     return { id: result.id, uuid: result.uuid };
   }
 

@@ -36,6 +36,19 @@ export interface EnqueueResult {
   uuid: string;
   /** false when a task with this uuid already existed (nothing was written). */
   created: boolean;
+  /**
+   * When `created` is false: what the task that holds the uuid was queued with, read after the
+   * insert met the unique index (so a concurrent enqueue of the same uuid is seen), to tell a
+   * repeated enqueue from a uuid reused for other work.
+   */
+  existing?: ExistingTask;
+}
+
+/** The identity of a task found by its uuid: its job, payload (JSON text) and `runAs` user. */
+export interface ExistingTask {
+  jobName: string;
+  payload: string | null;
+  runAs: string | null;
 }
 
 /** A task as handed to a worker by `claim`. */
@@ -136,7 +149,11 @@ export interface StorageEngine {
   /** Release connections this engine opened itself (never the app's DataSource). */
   close(): Promise<void>;
 
-  /** Insert tasks; a uuid that already exists returns the existing row with `created: false`. */
+  /**
+   * Insert tasks; a uuid that already exists returns the existing row with `created: false` and
+   * what it holds (`existing`). A uuid repeated within the batch is created once; its later
+   * occurrences report the first one's content.
+   */
   enqueue(tasks: NewTask[], manager?: EntityManager): Promise<EnqueueResult[]>;
   /**
    * Atomically move up to `limit` due QUEUED tasks of the given groups to RUNNING for `worker`,

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import {
+  IdempotencyConflictError,
   InvalidEnqueueOptionError,
   Job,
   PayloadNotSerializableError,
@@ -19,6 +20,11 @@ class MailJobs {
   async send(payload: unknown) {
     seen.push(payload);
     return 'sent';
+  }
+
+  @Job('mail.digest')
+  async digest() {
+    return 'digested';
   }
 }
 
@@ -98,13 +104,46 @@ describeForDialects('enqueue', (dialect) => {
     expect(await taskCount()).toBe(before); // nothing reached the database, on any dialect
   });
 
-  it('treats uuid as an idempotency key: the second enqueue returns the existing task', async () => {
-    const first = await t.scheduler.enqueue('mail.send', { n: 1 }, { uuid: 'welcome-mail:user-42', delay: '1h' });
-    const second = await t.scheduler.enqueue('mail.send', { n: 2 }, { uuid: 'welcome-mail:user-42' });
+  it('treats uuid as an idempotency key: the same job, payload and runAs return the existing task', async () => {
+    const first = await t.scheduler.enqueue('mail.send', { n: 1, to: ['a', 'b'] }, { uuid: 'welcome-mail:user-42', delay: '1h', runAs: 42 });
+    // Key order is not a difference; options saying how to run it keep the first enqueue's values.
+    const second = await t.scheduler.enqueue('mail.send', { to: ['a', 'b'], n: 1 }, { uuid: 'welcome-mail:user-42', priority: 5, runAs: '42' });
     expect(second).toEqual(first);
     const rows = await t.dataSource.getRepository(Task).findBy({ uuid: 'welcome-mail:user-42' });
     expect(rows).toHaveLength(1);
-    expect(JSON.parse(rows[0].payload!)).toEqual({ n: 1 });
+    expect(rows[0]).toMatchObject({ payload: '{"n":1,"to":["a","b"]}', priority: 0, runAs: '42' });
+  });
+
+  it.each([
+    ['another job', 'mail.digest', { n: 1 }, { runAs: 7 }, ['job'], 'with another job (this enqueue is for "mail.digest")'],
+    ['another payload', 'mail.send', { n: 2 }, { runAs: 7 }, ['payload'], 'with a different payload'],
+    ['another runAs user', 'mail.send', { n: 1 }, { runAs: 8 }, ['runAs'], 'with a different runAs user'],
+    ['no payload', 'mail.send', undefined, { runAs: 7 }, ['payload'], 'with a different payload'],
+    ['everything different', 'mail.digest', { n: 3 }, {}, ['job', 'payload', 'runAs'], 'with another job (this enqueue is for "mail.digest"), a different payload and a different runAs user'],
+  ])('refuses a uuid reused for %s with IdempotencyConflictError, keeping the first task as it was', async (_what, job, payload, options, differences, wording) => {
+    const uuid = `reused-${differences.join('-')}-${job}-${payload === undefined}`;
+    const first = await t.scheduler.enqueue('mail.send', { n: 1 }, { uuid, delay: '1h', runAs: 7 });
+    const error = await t.scheduler.enqueue(job, payload, { uuid, ...options }).catch((e) => e);
+    expect(error).toBeInstanceOf(IdempotencyConflictError);
+    expect(error).toMatchObject({ uuid, taskId: first.id, job: 'mail.send', requestedJob: job, differences });
+    expect(error.message).toBe(
+      `Idempotency key "${uuid}" is already used by task ${first.id} of job "mail.send" ${wording}; ` +
+        'the same uuid returns the existing task only for the same job, payload and runAs. Use a new uuid for different work.',
+    );
+    const rows = await t.dataSource.getRepository(Task).findBy({ uuid });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ id: first.id, jobName: 'mail.send', payload: '{"n":1}', runAs: '7' });
+  });
+
+  it('refuses a reused uuid inside the caller\'s transaction too, which stays usable', async () => {
+    const first = await t.scheduler.enqueue('mail.send', { n: 1 }, { uuid: 'reused-in-transaction', delay: '1h' });
+    const outcome = await t.dataSource.transaction(async (manager) => {
+      const refused = await t.scheduler.enqueue('mail.send', { n: 2 }, { uuid: 'reused-in-transaction', manager }).catch((e) => e);
+      const same = await t.scheduler.enqueue('mail.send', { n: 1 }, { uuid: 'reused-in-transaction', manager });
+      return { refused, same };
+    });
+    expect(outcome.refused).toBeInstanceOf(IdempotencyConflictError);
+    expect(outcome.same).toEqual(first);
   });
 
   it('enqueues inside the caller\'s transaction: a rollback removes the task', async () => {

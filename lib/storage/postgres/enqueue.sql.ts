@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { EntityManager } from 'typeorm';
-import type { EnqueueResult, NewTask } from '../engine.js';
+import type { EnqueueResult, ExistingTask, NewTask } from '../engine.js';
 import type { PgTables } from './tables.js';
 import { CHANNEL, DB_NOW_MS, managerQuery, num, poolQuery, statement, type Statement } from './sql.js';
 
@@ -43,7 +43,9 @@ export function enqueueStatements(t: PgTables): EnqueueStatements {
      )
      SELECT id, uuid FROM inserted WHERE (SELECT pg_notify('${CHANNEL}', NULL)::text) = ''`,
   );
-  const lookup = statement('enqueue_lookup', `SELECT id, uuid FROM ${t.task} WHERE uuid = ANY($1::text[])`);
+  // Runs only for uuids the insert skipped; its snapshot is newer than the insert's, so it sees the
+  // row whose unique-index entry made the insert skip (committed, or this transaction's own).
+  const lookup = statement('enqueue_lookup', `SELECT id, uuid, job_name, payload, run_as FROM ${t.task} WHERE uuid = ANY($1::text[])`);
   const notify = statement('notify', `NOTIFY ${CHANNEL}`);
   return { insert, lookup, notify };
 }
@@ -65,21 +67,26 @@ const columns = (tasks: NewTask[]): unknown[] => [
 ];
 
 type IdRow = { id: string | number; uuid: string };
+type ExistingRow = IdRow & { job_name: string; payload: string | null; run_as: string | null };
+
+const identity = (task: NewTask): ExistingTask => ({ jobName: task.jobName, payload: task.payload, runAs: task.runAs });
 
 /**
  * Pair each input with its row. A uuid seen twice in one batch is created once: the later
- * occurrences report `created: false`, like a second call would.
+ * occurrences report `created: false` and the first one's content, like a second call would.
  */
-function pair(tasks: NewTask[], inserted: IdRow[], existing: IdRow[]): EnqueueResult[] {
+function pair(tasks: NewTask[], inserted: IdRow[], existing: ExistingRow[]): EnqueueResult[] {
   const fresh = new Map(inserted.map((r) => [r.uuid, num(r.id)]));
-  const old = new Map(existing.map((r) => [r.uuid, num(r.id)]));
-  const seen = new Set<string>();
+  const old = new Map(existing.map((r) => [r.uuid, r]));
+  const firsts = new Map<string, NewTask>();
   return tasks.map((task) => {
-    const first = !seen.has(task.uuid);
-    seen.add(task.uuid);
-    const id = fresh.get(task.uuid) ?? old.get(task.uuid);
-    if (id === undefined) throw new Error(`Kronos: task ${task.uuid} was neither inserted nor found`);
-    return { id, uuid: task.uuid, created: first && fresh.has(task.uuid) };
+    const first = firsts.get(task.uuid);
+    if (!first) firsts.set(task.uuid, task);
+    const freshId = fresh.get(task.uuid);
+    if (freshId !== undefined) return first ? { id: freshId, uuid: task.uuid, created: false, existing: identity(first) } : { id: freshId, uuid: task.uuid, created: true };
+    const row = old.get(task.uuid);
+    if (row === undefined) throw new Error(`Kronos: task ${task.uuid} was neither inserted nor found`);
+    return { id: num(row.id), uuid: task.uuid, created: false, existing: { jobName: row.job_name, payload: row.payload, runAs: row.run_as } };
   });
 }
 
@@ -93,7 +100,7 @@ export async function enqueueWithPool(pool: Pool, sql: EnqueueStatements, tasks:
   if (tasks.length === 0) return [];
   const { rows } = await poolQuery<IdRow>(pool, sql.insert, columns(tasks));
   const others = missing(tasks, rows);
-  const existing = others.length ? (await poolQuery<IdRow>(pool, sql.lookup, [others])).rows : [];
+  const existing = others.length ? (await poolQuery<ExistingRow>(pool, sql.lookup, [others])).rows : [];
   return pair(tasks, rows, existing);
 }
 
@@ -106,6 +113,6 @@ export async function enqueueWithManager(manager: EntityManager, sql: EnqueueSta
   if (tasks.length === 0) return [];
   const rows = await managerQuery<IdRow>(manager, sql.insert, columns(tasks));
   const others = missing(tasks, rows);
-  const existing = others.length ? await managerQuery<IdRow>(manager, sql.lookup, [others]) : [];
+  const existing = others.length ? await managerQuery<ExistingRow>(manager, sql.lookup, [others]) : [];
   return pair(tasks, rows, existing);
 }

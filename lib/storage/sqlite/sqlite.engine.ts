@@ -21,6 +21,14 @@ import { LocalWakeups } from '../local-wakeups.js';
 
 type Row = Record<string, unknown>;
 
+/** The result for a uuid the insert skipped: the row that holds it (SQLite serialises writers, so it is there). */
+const existingTask = (uuid: string, row: Row): EnqueueResult => ({
+  id: Number(row.id),
+  uuid,
+  created: false,
+  existing: { jobName: row.job_name as string, payload: row.payload as string | null, runAs: row.run_as as string | null },
+});
+
 /**
  * SQLite engine, the embedded default. One process or several on one machine share the file
  * (WAL mode); there is no notification channel, so idle workers poll, and a worker in the same
@@ -73,19 +81,19 @@ export class SqliteEngine implements StorageEngine {
       const results: EnqueueResult[] = [];
       for (const task of tasks) {
         const inserted: Row[] = await manager.query(this.sql('insertTask'), params(task));
-        const row = inserted[0] ?? (await manager.query(this.sql('taskIdByUuid'), [task.uuid]))[0];
-        results.push({ id: Number(row.id), uuid: task.uuid, created: inserted.length > 0 });
+        if (inserted[0]) results.push({ id: Number(inserted[0].id), uuid: task.uuid, created: true });
+        else results.push(existingTask(task.uuid, (await manager.query(this.sql('taskByUuid'), [task.uuid]))[0]));
       }
       return results;
     }
     const insert = this.statement('insertTask');
-    const lookup = this.statement('taskIdByUuid');
+    const lookup = this.statement('taskByUuid');
     const results = await withBusyRetry(() =>
       this.connection().transaction(() =>
         tasks.map((task): EnqueueResult => {
           const row = insert.get(...params(task)) as Row | undefined;
           if (row) return { id: Number(row.id), uuid: task.uuid, created: true };
-          return { id: Number((lookup.get(task.uuid) as Row).id), uuid: task.uuid, created: false };
+          return existingTask(task.uuid, lookup.get(task.uuid) as Row);
         }),
       )(),
     );

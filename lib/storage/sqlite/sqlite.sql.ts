@@ -14,7 +14,8 @@ export const SQLITE_SQL = {
     VALUES (?, ?, ?, 'QUEUED', ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?, ?, 0, ?, ?)
     ON CONFLICT ("uuid") DO NOTHING RETURNING "id"`,
 
-  taskIdByUuid: `SELECT "id" FROM {task} WHERE "uuid" = ?`,
+  /** The task holding a uuid an insert skipped, with what it was queued with (idempotency conflicts). */
+  taskByUuid: `SELECT "id", "job_name", "payload", "run_as" FROM {task} WHERE "uuid" = ?`,
 
   /**
    * One statement moves a batch to RUNNING. SQLite serialises writers, so no row locks are

@@ -12,9 +12,10 @@ export function enqueueAndClaimCases(get: () => ContractContext): void {
     expect(first[0].id).not.toEqual(first[1].id);
 
     const c = newTask();
-    const again = await engine.enqueue([{ ...a, payload: '{"changed":true}' }, c]);
-    expect(again[0]).toEqual({ id: first[0].id, uuid: a.uuid, created: false });
-    expect(again[1].created).toBe(true);
+    const again = await engine.enqueue([{ ...a, jobName: 'other.job', payload: '{"changed":true}', runAs: null }, c]);
+    // Nothing is written for a taken uuid; the caller learns what the existing task holds.
+    expect(again[0]).toEqual({ id: first[0].id, uuid: a.uuid, created: false, existing: { jobName: JOB, payload: '{"n":1}', runAs: 'user-7' } });
+    expect(again[1]).toEqual({ id: expect.any(Number), uuid: c.uuid, created: true });
 
     const row = await taskRow(get(), first[0].id);
     expect(row).toMatchObject({ status: 'QUEUED', attempt: 0, timesRun: 0, timesFailed: 0, payload: '{"n":1}' });
@@ -29,10 +30,34 @@ export function enqueueAndClaimCases(get: () => ContractContext): void {
 
   it('a uuid repeated within one batch is created once', async () => {
     const task = newTask();
-    const results = await get().engine.enqueue([task, { ...task }]);
+    const results = await get().engine.enqueue([task, { ...task, payload: '{"n":2}' }]);
     expect(results.map((r) => r.created)).toEqual([true, false]);
     expect(results[0].id).toEqual(results[1].id);
+    expect(results[1].existing).toEqual({ jobName: JOB, payload: '{"n":1}', runAs: 'user-7' });
     expect(await get().dataSource.getRepository(Task).count()).toBe(1);
+  });
+
+  it('enqueues of one uuid racing on separate connections create one task, and every other sees its content', async () => {
+    const { engine, dataSource } = get();
+    const uuid = `race-${Date.now()}`;
+    for (let round = 0; round < 5; round++) {
+      const racers = Array.from({ length: 8 }, (_, i) => newTask({ uuid: `${uuid}-${round}`, payload: `{"racer":${i}}` }));
+      const results = (await Promise.all(racers.map((task) => engine.enqueue([task])))).map(([result]) => result);
+      const winners = results.filter((r) => r.created);
+      expect(winners).toHaveLength(1);
+      const winner = racers[results.indexOf(winners[0])];
+      for (const result of results.filter((r) => !r.created)) {
+        expect(result).toEqual({ id: winners[0].id, uuid: winner.uuid, created: false, existing: { jobName: JOB, payload: winner.payload, runAs: 'user-7' } });
+      }
+      expect(await dataSource.getRepository(Task).countBy({ uuid: winner.uuid })).toBe(1);
+    }
+  });
+
+  it('an enqueue inside a transaction sees the task that holds its uuid', async () => {
+    const { engine, dataSource } = get();
+    const [held] = await engine.enqueue([newTask()]);
+    const [again] = await dataSource.transaction((manager) => engine.enqueue([newTask({ uuid: held.uuid, payload: '{"n":9}', runAs: null })], manager));
+    expect(again).toEqual({ id: held.id, uuid: held.uuid, created: false, existing: { jobName: JOB, payload: '{"n":1}', runAs: 'user-7' } });
   });
 
   it('transactional enqueue through a manager is removed by a rollback and kept by a commit', async () => {
