@@ -39,7 +39,7 @@ describe('the packed tarball', () => {
    * where require() could not load ES modules. That is the single rule this package ignores;
    * every other rule and every other resolution mode must be clean. What CommonJS applications
    * really get is checked elsewhere: Node >= 20.19 (the engines range) loads the package with
-   * require() (consumer.spec.ts runs it), and TypeScript compiles a CommonJS file that imports
+   * require() (consumer-install.spec.ts runs it), and TypeScript compiles a CommonJS file that imports
    * it under node10 and nodenext resolution (consumer-types.spec.ts). A `--profile esm-only`
    * would also hide node10's answers, which users on `moduleResolution: node` depend on.
    */
