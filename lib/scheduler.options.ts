@@ -66,7 +66,13 @@ export interface WorkerOptions {
   pollInterval?: Duration;
   /** Heartbeat interval of the worker row. Default `'5s'`. */
   heartbeatInterval?: Duration;
-  /** A worker silent this long is dead and its tasks are rescued. Default `'60s'`. */
+  /**
+   * A worker whose row the database has not seen refreshed for this long is dead, and its tasks are
+   * rescued by a worker that has itself been heartbeating without a break for this long (so nobody
+   * is declared dead for a database outage). A worker with no heartbeat back for half of it fences
+   * itself: it stops claiming and interrupts its handlers. At least three heartbeat intervals.
+   * Default `'60s'`. See docs/architecture.md, "Leases, heartbeats and rescue".
+   */
   deadAfter?: Duration;
   /** How often progress and output of running tasks are written and stop requests read. Default `'2s'`. */
   syncInterval?: Duration;

@@ -78,6 +78,21 @@ export function workerCases(get: () => ContractContext): void {
     expect(again.map((t) => [t.id, t.attempt]).sort()).toEqual([[retried.id, 2], [recurring.id, 1]].sort());
   });
 
+  it('rescueOrphans on the database clock judges rows the database stamped: a worker heard just now is spared, one silent for deadAfter is rescued', async () => {
+    const ctx = get();
+    // Both stamps and the comparison are the database's `now` (null instants), as live workers use them.
+    await ctx.engine.heartbeat(workerRecord('back-after-outage'), null);
+    await ctx.engine.heartbeat(workerRecord('silent'), null);
+    const spared = await running(ctx, 'back-after-outage');
+    const lost = await running(ctx, 'silent', { retries: 1 });
+    await sleep(1_200);
+    await ctx.engine.heartbeat(workerRecord('back-after-outage'), null); // its first heartbeat after the outage
+    expect(await ctx.engine.rescueOrphans(1_000, null)).toEqual({ requeued: 1, failed: 0 });
+    expect(await taskRow(ctx, spared.id)).toMatchObject({ status: 'RUNNING', claimToken: spared.claimToken });
+    expect(await taskRow(ctx, lost.id)).toMatchObject({ status: 'QUEUED', claimToken: null });
+    expect((await runsOf(ctx, lost.id))[0]).toMatchObject({ status: 'LOST', message: 'worker lost: silent stopped heartbeating' });
+  });
+
   it('rescueOrphans run by two workers at once rescues every task exactly once', async () => {
     const ctx = get();
     await ctx.engine.heartbeat(workerRecord('dead'), T0);
