@@ -1,4 +1,5 @@
-import { UserNotFoundError } from '../errors.js';
+import { ResultNotSerializableError, UserNotFoundError } from '../errors.js';
+import { findResultProblem } from '../json-check.js';
 import type { RegisteredJob } from '../registry/registered-job.js';
 import { createJobContext, runInContext, type ProgressState } from './job-context.js';
 import type { OutputSink } from './output-buffer.js';
@@ -72,8 +73,8 @@ function invoke(job: RegisteredJob, invocation: Invocation, user: unknown, io: H
   } catch (error) {
     return Promise.resolve(fromError(error));
   }
-  if (isThenable(value)) return Promise.resolve(value).then((settled) => fromValue(settled, io.output), failed);
-  return Promise.resolve(fromValue(value, io.output));
+  if (isThenable(value)) return Promise.resolve(value).then((settled) => fromValue(job.name, settled, io.output), failed);
+  return Promise.resolve(fromValue(job.name, value, io.output));
 }
 
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
@@ -96,18 +97,26 @@ const settlement = (
   retryable = true,
 ): HandlerSettlement => ({ status, retryable, result, message, traceback });
 
-function fromValue(value: unknown, output: OutputSink): HandlerSettlement {
-  if (value instanceof Result) {
-    if (value.output) output.appendBlock(value.output);
-    return settlement(value.status === 'success' ? 'COMPLETED' : 'FAILED', value.data === null ? null : JSON.stringify(value.data), value.message);
-  }
-  let result: string | null = null;
+/**
+ * What the handler returned, as the run's outcome. One rule for a plain return value and for
+ * `Result` data: stored as `JSON.stringify` writes it, and a value it refuses (BigInt, a cycle)
+ * fails the run with `ResultNotSerializableError` naming the path, not retried (the handler ran
+ * to its end; running it again would repeat its work to fail the same way).
+ */
+function fromValue(job: string, value: unknown, output: OutputSink): HandlerSettlement {
+  const isResult = value instanceof Result;
+  if (isResult && value.output) output.appendBlock(value.output);
+  // A Result without data stores no result; a plain `return null` stores JSON null, as before.
+  const data = isResult ? (value.data ?? undefined) : value;
+  let result: string | null;
   try {
-    result = value === undefined ? null : (JSON.stringify(value) ?? null);
+    result = data === undefined ? null : (JSON.stringify(data) ?? null);
   } catch (error) {
-    output.appendBlock(`[result not stored: ${(error as Error).message}]`);
+    const problem = findResultProblem(data) ?? { path: '$', reason: (error as Error).message };
+    return settlement('FAILED', null, new ResultNotSerializableError(job, problem.path, problem.reason).message, null, false);
   }
-  return settlement('COMPLETED', result);
+  if (!isResult) return settlement('COMPLETED', result);
+  return settlement(value.status === 'success' ? 'COMPLETED' : 'FAILED', result, value.message);
 }
 
 /** A thrown error: FAILED with its message and stack (retryable unless it says otherwise). */

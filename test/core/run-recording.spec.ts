@@ -27,6 +27,29 @@ class ReportJobs {
     throw new TypeError('cannot read the ledger');
   }
 
+  @Job('report.bigint', { retries: 2 })
+  async bigint() {
+    return { totals: [{ cents: 12n }] };
+  }
+
+  @Job('report.cycle', { retries: 2 })
+  async cycle() {
+    const node: Record<string, unknown> = { name: 'root' };
+    node.children = [{ parent: node }];
+    return node;
+  }
+
+  @Job('report.bad-data', { retries: 2 })
+  async badData() {
+    return Result.success('Aggregates updated', { output: 'recomputed', data: { rows: 3n } as never });
+  }
+
+  @Job('report.json-rules')
+  async jsonRules() {
+    // JSON.stringify's own rules: toJSON is honoured, undefined and functions are left out.
+    return { at: new Date(Date.UTC(2026, 0, 2)), skipped: undefined, fn: () => 1, nan: Number.NaN, list: [undefined] };
+  }
+
   @Job('report.clearing')
   async clearing(_: unknown, ctx: JobContext) {
     ctx.log('step 1');
@@ -77,6 +100,25 @@ describeForDialects('recording runs', (dialect) => {
     expect(latestRun!.traceback).toContain('broken');
     const next = await t.scheduler.enqueue('report.sum', { numbers: [5] });
     await waitForTask(t.scheduler, next.id, ['COMPLETED']);
+  });
+
+  it.each([
+    ['a return value holding a BigInt', 'report.bigint', '$.totals[0].cents: BigInt 12n has no JSON form (return it as a string)', null],
+    ['a return value with a cycle', 'report.cycle', '$.children[0].parent: circular reference', null],
+    ['Result data holding a BigInt', 'report.bad-data', '$.rows: BigInt 3n has no JSON form (return it as a string)', 'recomputed'],
+  ])('fails the run for %s, naming the path, and does not retry it', async (_what, job, where, output) => {
+    const { id } = await t.scheduler.enqueue(job);
+    const { task, latestRun } = await waitForTask(t.scheduler, id, ['FAILED', 'COMPLETED']);
+    expect(task).toMatchObject({ status: 'FAILED', timesFailed: 1, attempt: 1 }); // retries: 2, but not retried
+    expect(latestRun).toMatchObject({ status: 'FAILED', result: null, output });
+    expect(latestRun!.message).toBe(`Result of job "${job}" is not JSON-serialisable at ${where}; the handler ran to its end but its result cannot be stored.`);
+    expect(await t.scheduler.runs({ taskId: id })).toHaveLength(1);
+  });
+
+  it('stores any other return value as JSON.stringify writes it', async () => {
+    const { id } = await t.scheduler.enqueue('report.json-rules');
+    const { latestRun } = await waitForTask(t.scheduler, id, ['COMPLETED', 'FAILED']);
+    expect(latestRun).toMatchObject({ status: 'COMPLETED', result: '{"at":"2026-01-02T00:00:00.000Z","nan":null,"list":[null]}' });
   });
 
   it('clears earlier output when a handler logs !clear!', async () => {

@@ -36,6 +36,15 @@ describeForDialects('process isolation', (dialect) => {
     expect(result(local).pid).toBe(process.pid);
   });
 
+  it('fails a run whose return value JSON refuses, naming the path, as in-process execution does', async () => {
+    const view = await run('iso.bigint');
+    expect(view.task).toMatchObject({ status: 'FAILED', attempt: 1 }); // not retried
+    expect(view.latestRun).toMatchObject({ status: 'FAILED', result: null });
+    expect(view.latestRun!.message).toBe(
+      'Result of job "iso.bigint" is not JSON-serialisable at $.cents: BigInt 5n has no JSON form (return it as a string); the handler ran to its end but its result cannot be stored.',
+    );
+  });
+
   it('reuses its children: consecutive tasks run in the same process', async () => {
     const first = result(await run('iso.pid')).pid;
     const second = result(await run('iso.pid')).pid;
