@@ -3,13 +3,18 @@ import { randomUUID } from 'node:crypto';
 import { InvalidEnqueueOptionError, InvalidJobOptionError } from '../errors.js';
 import { validateGroup, validatePriority, validateRetries, validateTimeout } from '../registry/job-options.js';
 import type { RegisteredJob } from '../registry/registered-job.js';
+import { toUserId } from '../registry/user-id.js';
 import { tryParseDuration } from '../schedule/duration.js';
 import type { NewTask } from '../storage/engine.js';
 import type { Duration } from '../types.js';
 
 /** Options of `SchedulerService.enqueue`. */
 export interface EnqueueOptions {
-  /** Run as this user (impersonation): `ctx.user` is resolved from it. Set by server code only. */
+  /**
+   * Run as this user (impersonation): `ctx.user` is resolved from it. A string or an integer;
+   * stored as text, so the resolver and `ctx.userId` always see a string (`42` gives `'42'`).
+   * Set by server code only.
+   */
   runAs?: string | number;
   /** Who queued it, for the record (defaults to `runAs`). */
   queuedBy?: string | number;
@@ -44,12 +49,9 @@ function instant(job: string, field: string, value: Date | number | string): num
   return Math.round(ms);
 }
 
+/** A user id as stored (a string), or null; the shared rule is in `toUserId`. */
 function userId(job: string, field: string, value: string | number | undefined): string | null {
-  if (value === undefined || value === null) return null;
-  if ((typeof value !== 'string' && typeof value !== 'number') || (typeof value === 'number' && !Number.isFinite(value)) || String(value) === '' || String(value).length > 200) {
-    throw new InvalidEnqueueOptionError(job, field, value, 'is not a user id (a non-empty string or number)');
-  }
-  return String(value);
+  return value === undefined || value === null ? null : toUserId(job, field, value);
 }
 
 /** Validate enqueue options against the job's defaults and build the row to insert. */

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
-import { Job, JobContext, ScheduledTask, SchedulerContext, type UserResolver } from '../../lib/index.js';
+import { InvalidEnqueueOptionError, Job, JobContext, ScheduledTask, SchedulerContext, type UserResolver } from '../../lib/index.js';
 import { describeForDialects } from '../support/databases.js';
 import { bootApp, CORE_DIALECTS, freshDatabase, waitFor, waitForTask, type TestApp, type TestDatabase } from '../support/test-app.js';
 
@@ -115,6 +115,45 @@ describe('impersonation without a resolver', () => {
     } finally {
       await t.close();
     }
+  });
+
+  it('hands the resolver the id as a string, however runAs was given', async () => {
+    const received: unknown[] = [];
+    const resolveUser = (id: string) => {
+      received.push(id);
+      return USERS.get(id);
+    };
+    const t = await bootApp(await freshDatabase('sqlite'), [AuditService, ReportJobs], { impersonation: { resolveUser } });
+    try {
+      for (const runAs of [8, '8']) {
+        const { id } = await t.scheduler.enqueue('report.for-user', { expect: 'grace' }, { runAs });
+        const { latestRun } = await waitForTask(t.scheduler, id, ['COMPLETED']);
+        expect(JSON.parse(latestRun!.result!)).toMatchObject({ ctxUser: 'grace', userId: '8' });
+        expect(latestRun!.runAs).toBe('8');
+      }
+      expect(received.filter((id) => id === '8')).toHaveLength(2); // (and '7' for the recurring report.as-admin)
+      expect(received.filter((id) => typeof id !== 'string')).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('refuses a runAs number that is not a safe integer, in enqueue and in @ScheduledTask', async () => {
+    const db = await freshDatabase('sqlite');
+    const t = await bootApp(db, [AuditService, ReportJobs], { impersonation: { resolveUser: (id) => USERS.get(id) } });
+    try {
+      await expect(t.scheduler.enqueue('report.for-user', {}, { runAs: 2 ** 64 })).rejects.toThrow(InvalidEnqueueOptionError);
+    } finally {
+      await t.close();
+    }
+    @Injectable()
+    class FractionalUser {
+      @ScheduledTask('report.fractional', { every: '1 hour', runAs: 1.5 })
+      async run() {}
+    }
+    await expect(bootApp(db, [FractionalUser])).rejects.toThrow(
+      'Invalid option for job "report.fractional": runAs 1.5 is not a user id: a number id must be a safe integer (pass larger or other ids as strings).',
+    );
   });
 
   it('accepts a resolveUser function', async () => {
