@@ -44,7 +44,6 @@ async function bootOnClock(db: TestDatabase, clock: unknown, registration: 'forR
   const moduleRef = await Test.createTestingModule({ imports: [appModule(db, registration)] })
     .overrideProvider(KRONOS_CLOCK)
     .useValue(clock)
-    .setLogger(false as never)
     .compile();
   return moduleRef.init();
 }
