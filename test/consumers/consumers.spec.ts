@@ -25,7 +25,6 @@ import {
 import { postgresSettings } from '../support/settings.js';
 
 const MINUTE = 60_000;
-jest.setTimeout(20 * MINUTE);
 
 const APPS = ['esm-vitest', 'commonjs-node10', 'jest-esm'] as const;
 
@@ -61,7 +60,7 @@ describe(`consumer applications on Node.js ${process.versions.node}`, () => {
   beforeAll(async () => {
     tarball = await packedTarball();
     scratch = await consumersScratch();
-  });
+  }, 5 * MINUTE);
 
   afterAll(() => {
     if (timings.length) console.log(`Consumer applications on Node.js ${process.versions.node}:\n${timings.join('\n')}`);
@@ -88,16 +87,18 @@ describe(`consumer applications on Node.js ${process.versions.node}`, () => {
       expectSuccess('npm install', install);
       await keepBetterSqlitePrebuild(dir, scratch, env);
       expectSuccess('npm run build', await inApp('npm', ['run', 'build']));
-    });
+      // The build leaves the tests out: they type-check too.
+      expectSuccess('npx tsc --noEmit', await inApp('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']));
+    }, 20 * MINUTE);
 
     it('passes its own tests on SQLite', async () => {
       expectSuccess('npm test (SQLite)', await inApp('npm', ['test'], sqlite()));
-    });
+    }, 5 * MINUTE);
 
     it('passes its own tests on PostgreSQL', async () => {
       await freshSchema(schema);
       expectSuccess('npm test (PostgreSQL)', await inApp('npm', ['test'], postgres()));
-    });
+    }, 5 * MINUTE);
 
     it.each([
       ['SQLite', sqlite],
@@ -107,6 +108,6 @@ describe(`consumer applications on Node.js ${process.versions.node}`, () => {
       expectSuccess('npx kronos list', list);
       expect(list.output).toMatch(/weekly-digest +scheduled +code +every Monday at 08:00 Europe\/Berlin/);
       expect(list.output).toMatch(/lists\.recount +queued/);
-    });
+    }, 5 * MINUTE);
   });
 });

@@ -12,6 +12,7 @@
  * prebuild (prebuild-install's `local_prebuilds` setting), the same file a download would give.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
@@ -65,7 +66,7 @@ export function nodeEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.P
   const bin = dirname(process.execPath);
   const env: NodeJS.ProcessEnv = { ...base, PATH: [bin, base.PATH ?? ''].join(delimiter) };
   // A Node.js folder with its headers (include/node): native modules compile against those.
-  env.npm_config_nodedir = dirname(bin);
+  if (existsSync(join(dirname(bin), 'include', 'node', 'common.gypi'))) env.npm_config_nodedir = dirname(bin);
   for (const key of Object.keys(env)) {
     // What jest or an enclosing npm script set must not steer the application's own tools.
     if (key.startsWith('npm_lifecycle') || key.startsWith('npm_package') || key === 'NODE_OPTIONS' || key === 'JEST_WORKER_ID') delete env[key];
