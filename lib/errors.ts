@@ -48,6 +48,17 @@ export class InvalidJobDeclarationError extends KronosError {
   }
 }
 
+/** An `@OnTaskEvent` listener names an unknown event, a bad `job` filter, or is not on a method. */
+export class InvalidTaskEventListenerError extends KronosError {
+  constructor(
+    readonly provider: string,
+    readonly method: string,
+    readonly reason: string,
+  ) {
+    super(`Invalid task event listener on ${provider}.${method}: ${reason}.`);
+  }
+}
+
 /** Two handlers declare the same job name. */
 export class DuplicateJobError extends KronosError {
   constructor(

@@ -8,6 +8,22 @@ export type { SchedulerModuleExtras } from './scheduler.module-definition.js';
 export type { Clock, ImpersonationOptions, SchedulerModuleOptions, UserResolver, WorkerOptions } from './scheduler.options.js';
 export type { IsolationMode, ProcessIsolationOptions } from './isolation/isolation-options.js';
 export { Job, ScheduledTask, type ScheduledTaskOptions } from './decorators/index.js';
+export {
+  OnTaskEvent,
+  type CompletedTaskEvent,
+  type ExpiredTaskEvent,
+  type FailedTaskEvent,
+  type InterruptedTaskEvent,
+  type LostTaskEvent,
+  type OnTaskEventOptions,
+  type RetryingTaskEvent,
+  type StoppedTaskEvent,
+  type TaskEvent,
+  type TaskEventError,
+  type TaskEventOf,
+  type TaskEventType,
+  type TimeoutTaskEvent,
+} from './events/index.js';
 export { SchedulerService } from './service/scheduler.service.js';
 export type { EnqueueOptions } from './service/enqueue-options.js';
 export type { JobInfo, RunFilter, TaskStatusView } from './service/views.js';

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { TaskEvents } from './events/task-events.js';
 import { JobRegistry } from './registry/job-registry.js';
 import type { ResolvedSchedulerOptions } from './scheduler.options.js';
 import type { StorageEngine } from './storage/engine.js';
@@ -9,6 +10,8 @@ import type { StorageEngine } from './storage/engine.js';
  */
 export class KronosRuntime {
   readonly registry = new JobRegistry();
+  /** Lifecycle events of this process (`@OnTaskEvent` listeners and `SchedulerService.events$`). */
+  readonly events = new TaskEvents();
   private state?: { dataSource: DataSource; engine: StorageEngine };
 
   constructor(readonly options: ResolvedSchedulerOptions) {}

@@ -4,6 +4,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { loadConfigFile } from './config/ini-loader.js';
 import { formatIniProblem, type IniProblem } from './config/ini-reader.js';
+import { EventListenerExplorer } from './discovery/event-listener-explorer.js';
 import { JobExplorer } from './discovery/job-explorer.js';
 import { inProcessOnly } from './execution/executor.js';
 import { ChildServer } from './isolation/child-server.js';
@@ -44,6 +45,7 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
   constructor(
     private readonly runtime: KronosRuntime,
     private readonly explorer: JobExplorer,
+    private readonly listenerExplorer: EventListenerExplorer,
     private readonly moduleRef: ModuleRef,
     @Inject(KRONOS_DATA_SOURCE_NAME) private readonly dataSourceName: string | undefined,
   ) {}
@@ -51,6 +53,7 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
   async onModuleInit(): Promise<void> {
     const dataSource = this.moduleRef.get<DataSource>(getDataSourceToken(this.dataSourceName) as string, { strict: false });
     this.explorer.explore(this.runtime.registry, this.runtime.options);
+    this.listenerExplorer.explore(this.runtime.events);
     const configFile = this.runtime.options.configFile;
     const iniProblems = configFile ? await loadConfigFile(configFile, this.runtime.registry, this.runtime.options) : [];
     for (const problem of iniProblems) this.logger.warn(`scheduler.ini section left out: ${formatIniProblem(problem)}`);
@@ -89,7 +92,7 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
       maxOutputBytes: this.runtime.options.maxOutputBytes,
       resolveUser,
       executorFor: isolation?.executorFor ?? inProcessOnly(resolveUser),
-    }, this.runtime.dataSource);
+    }, this.runtime.dataSource, this.runtime.events);
     this.worker.onLeave = (command) => {
       this.logger.warn(`Worker left on ${command}${config.exitOnCommand ? '; ending the process' : ''}`);
       if (config.exitOnCommand) process.kill(process.pid, 'SIGTERM');
@@ -113,6 +116,7 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
     this.pool = undefined;
     this.childServer?.close();
     if (this.runtime.ready) await this.runtime.engine.close();
+    this.runtime.events.close();
   }
 
   /** A test clock: recurring tasks start from its now, whatever an earlier run stored. */

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { EventListenerExplorer } from './discovery/event-listener-explorer.js';
 import { JobExplorer } from './discovery/job-explorer.js';
 import { KRONOS_ENTITIES } from './entities/index.js';
 import { KronosRuntime } from './kronos.runtime.js';
@@ -27,6 +28,7 @@ import { SchedulerService } from './service/scheduler.service.js';
   imports: [DiscoveryModule],
   providers: [
     JobExplorer,
+    EventListenerExplorer,
     SchedulerBootstrap,
     SchedulerService,
     // Its own provider, so a test can override it: overrideProvider(KRONOS_CLOCK).useValue(clock).

@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import type { Observable } from 'rxjs';
 import { In, Raw } from 'typeorm';
 import { notCompleted } from '../entities/columns.js';
 import { JobDefinition, Run, Task } from '../entities/index.js';
 import { InvalidScheduleError, JobInactiveError, TaskNotFoundError, UnknownJobError } from '../errors.js';
+import { stoppedQueuedEvent } from '../events/event-builders.js';
+import type { TaskEvent } from '../events/task-event.js';
 import { KronosRuntime } from '../kronos.runtime.js';
 import { describeSchedule } from '../schedule/describe-schedule.js';
 import { parseSchedule } from '../schedule/parse-schedule.js';
@@ -23,6 +26,16 @@ import { commandWorkers, listWorkers, type WorkerInfo } from './worker-commands.
 @Injectable()
 export class SchedulerService {
   constructor(private readonly runtime: KronosRuntime) {}
+
+  /**
+   * The lifecycle events of this process (see `TaskEvent`): the runs its worker recorded, the
+   * rescues and expiries it made, the queued tasks it stopped; each once its change is
+   * committed. Other processes' changes are not here (docs/events.md). Completes when the
+   * application shuts down. Nothing is built while nobody subscribes.
+   */
+  get events$(): Observable<TaskEvent> {
+    return this.runtime.events.stream;
+  }
 
   /**
    * Queue a task for a `@Job` (or an extra run of a `@ScheduledTask`). Validation happens before
@@ -89,11 +102,20 @@ export class SchedulerService {
     const repo = this.runtime.dataSource.getRepository(Task);
     const now = this.runtime.options.clock.now();
     const queued = await repo.update({ id: taskId, status: In(['QUEUED', 'ASSIGNED']) }, { status: 'STOPPED', updatedAt: now });
-    if (queued.affected) return 'STOPPED';
+    if (queued.affected) {
+      if (this.runtime.events.active) await this.publishStopped(taskId, now);
+      return 'STOPPED';
+    }
     await repo.update({ id: taskId, status: 'RUNNING' }, { stopRequested: true, updatedAt: now });
     const task = await repo.findOneBy({ id: taskId });
     if (!task) throw new TaskNotFoundError(taskId);
     return task.status;
+  }
+
+  /** The `stopped` event of a task stopped while queued: this process made the change. */
+  private async publishStopped(taskId: number, at: number): Promise<void> {
+    const task = await this.runtime.dataSource.getRepository(Task).findOneBy({ id: taskId });
+    if (task) this.runtime.events.publish(() => [stoppedQueuedEvent(task, at)]);
   }
 
   /** Let the job's tasks be claimed again. An admin choice: redeploys keep it. */

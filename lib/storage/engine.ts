@@ -127,6 +127,32 @@ export interface RescueReport {
   failed: number;
 }
 
+/** One attempt `rescueOrphans` recorded as a LOST run (reported to lifecycle events). */
+export interface LostRun {
+  taskId: number;
+  /** The LOST run row written for the attempt. */
+  runId: number;
+  jobName: string;
+  attempt: number;
+  runAs: string | null;
+  /** The worker that stopped heartbeating. */
+  worker: string | null;
+  /** QUEUED again, or FAILED when no retry remained. */
+  taskStatus: 'QUEUED' | 'FAILED';
+  /** When it was rescued, on the clock the rescue used. */
+  at: number;
+}
+
+/** One task `expire` marked EXPIRED (reported to lifecycle events). */
+export interface ExpiredTask {
+  taskId: number;
+  jobName: string;
+  attempt: number;
+  runAs: string | null;
+  /** When it was expired, on the clock the statement used. */
+  at: number;
+}
+
 export interface ClaimRequest {
   worker: string;
   groups: string[];
@@ -164,8 +190,12 @@ export interface StorageEngine {
    * Write back finished attempts in one batch: update each task (fenced by its claim token) and
    * insert a run row for each outcome that still held its lease. Returns the ids that were
    * fenced out (lease lost: nothing written for them).
+   *
+   * `runIds`, when given (only while lifecycle events have listeners: it costs a little more),
+   * receives the id of the run row written for each outcome, by index, once the batch is
+   * committed; 0 for an outcome fenced out.
    */
-  complete(outcomes: TaskOutcome[]): Promise<number[]>;
+  complete(outcomes: TaskOutcome[], runIds?: number[]): Promise<number[]>;
   /** Sync progress/output of running attempts (fenced). Returns the ids whose lease is lost. */
   saveProgress(updates: ProgressUpdate[]): Promise<number[]>;
   /** Ids of tasks running on `worker` for which `stop()` was requested. */
@@ -177,11 +207,15 @@ export interface StorageEngine {
   removeWorker(name: string): Promise<void>;
   /**
    * Re-queue RUNNING tasks whose worker has not heartbeated for `deadAfterMs` (recording a LOST
-   * run and counting the attempt), or fail them when no retries remain. Idempotent.
+   * run and counting the attempt), or fail them when no retries remain. Idempotent. `lost`, when
+   * given, receives every attempt rescued, once the rescue is committed.
    */
-  rescueOrphans(deadAfterMs: number, now: Instant): Promise<RescueReport>;
-  /** Mark QUEUED tasks whose stop time has passed EXPIRED. */
-  expire(now: Instant): Promise<number>;
+  rescueOrphans(deadAfterMs: number, now: Instant, lost?: LostRun[]): Promise<RescueReport>;
+  /**
+   * Mark QUEUED tasks whose stop time has passed EXPIRED. `expired`, when given, receives each
+   * task expired, once the change is committed.
+   */
+  expire(now: Instant, expired?: ExpiredTask[]): Promise<number>;
   /** Resolve when new work may be available (a notification) or after `timeoutMs`. */
   waitForWork(timeoutMs: number, signal: AbortSignal): Promise<void>;
   /** Tell idle workers that work was enqueued (no-op where the dialect cannot). */

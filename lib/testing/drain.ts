@@ -1,9 +1,11 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { MoreThan, type DataSource } from 'typeorm';
 import { Run } from '../entities/index.js';
+import { expiredEvent } from '../events/event-builders.js';
 import { KronosRuntime } from '../kronos.runtime.js';
 import { SchedulerBootstrap } from '../scheduler.bootstrap.js';
 import { applyMisfirePolicies } from '../service/misfire-sweep.js';
+import type { ExpiredTask } from '../storage/engine.js';
 import type { RunStatus } from '../types.js';
 
 /** Options of {@link drain}. */
@@ -58,7 +60,9 @@ export async function drain(app: INestApplicationContext, options: DrainOptions 
   const now = runtime.options.clock.now();
   await worker.runDue(options.timeoutMs ?? 10_000, async () => {
     await applyMisfirePolicies(runtime.dataSource, runtime.registry.all(), now);
-    await runtime.engine.expire(now);
+    const expired: ExpiredTask[] | undefined = runtime.events.active ? [] : undefined;
+    await runtime.engine.expire(now, expired);
+    if (expired && expired.length > 0) runtime.events.publish(() => expired.map(expiredEvent));
   });
   const runs = await runsSince(runtime.dataSource, worker.name, reported.get(worker) ?? 0);
   if (runs.length > 0) reported.set(worker, runs[runs.length - 1].id);

@@ -1,4 +1,6 @@
 import type { Logger } from '@nestjs/common';
+import { batchEvents } from '../events/event-builders.js';
+import type { TaskEvents } from '../events/task-events.js';
 import type { StorageEngine, TaskOutcome } from '../storage/engine.js';
 import { settledWithin, sleep } from './timing.js';
 
@@ -23,6 +25,8 @@ export class CompletionBatcher {
     private readonly onFenced: (taskIds: number[]) => void,
     /** Called after each batch is written (the worker's claim loop may be waiting on `behind`). */
     private readonly onWritten: () => void = () => undefined,
+    /** Lifecycle events: told about each written batch, only while someone listens. */
+    private readonly events?: TaskEvents,
   ) {}
 
   /**
@@ -64,8 +68,10 @@ export class CompletionBatcher {
         const batch = this.pending.length > MAX_BATCH ? this.pending.splice(0, MAX_BATCH) : this.pending;
         if (batch === this.pending) this.pending = [];
         try {
-          const fenced = await this.engine.complete(batch);
+          const runIds = this.events?.active ? [] : undefined; // nobody listening: no run ids asked for, no events built
+          const fenced = await this.engine.complete(batch, runIds);
           this.retryDelayMs = 100;
+          if (runIds) this.events!.publish(() => batchEvents(batch, runIds));
           if (fenced.length > 0) this.onFenced(fenced);
           this.onWritten();
         } catch (error) {

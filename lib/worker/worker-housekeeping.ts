@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import type { ResolvedSchedulerOptions } from '../scheduler.options.js';
 import { In, type DataSource } from 'typeorm';
 import { Task } from '../entities/index.js';
-import type { ClaimedTask, ProgressUpdate, StorageEngine } from '../storage/engine.js';
+import { expiredEvent, lostEvent } from '../events/event-builders.js';
+import type { ClaimedTask, ExpiredTask, LostRun, ProgressUpdate, StorageEngine } from '../storage/engine.js';
 import { Liveness } from './liveness.js';
 import type { Worker } from './worker.js';
 
@@ -170,13 +171,18 @@ export class WorkerHousekeeping {
 
   private async rescue(): Promise<void> {
     // Judge others only after a whole `deadAfter` of reachable database (see `Liveness`).
+    const events = this.worker.events?.active ? this.worker.events : undefined; // nobody listening: nothing reported
     if (this.liveness.mayRescue()) {
-      const report = await this.engine.rescueOrphans(this.config.deadAfterMs, null);
+      const lost: LostRun[] | undefined = events && [];
+      const report = await this.engine.rescueOrphans(this.config.deadAfterMs, null, lost);
       if (report.requeued + report.failed > 0) {
         this.logger.warn(`Rescued tasks of dead workers: ${report.requeued} re-queued, ${report.failed} failed`);
       }
+      if (lost && lost.length > 0) events!.publish(() => lost.map(lostEvent));
     }
-    await this.engine.expire(this.worker.instant());
+    const expired: ExpiredTask[] | undefined = events && [];
+    await this.engine.expire(this.worker.instant(), expired);
+    if (expired && expired.length > 0) events!.publish(() => expired.map(expiredEvent));
   }
 }
 

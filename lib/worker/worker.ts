@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { hostname } from 'node:os';
+import type { TaskEvents } from '../events/task-events.js';
 import type { AbortKind } from '../execution/attempt.js';
 import { RunningTask, type RunnerDeps } from '../execution/task-runner.js';
 import type { JobRegistry } from '../registry/job-registry.js';
@@ -50,6 +51,8 @@ export class Worker {
     private readonly config: WorkerConfig,
     private readonly runner: RunnerDeps,
     dataSource: DataSource,
+    /** Lifecycle events of this process: written batches, rescues and expiries are told to it. */
+    readonly events?: TaskEvents,
   ) {
     this.name = name;
     this.plan = registry.claimPlan();
@@ -59,6 +62,7 @@ export class Worker {
       this.logger,
       (ids) => this.logger.warn(`Lease lost for task(s) ${ids.join(', ')}: results discarded`),
       () => this.wake(),
+      events,
     );
     this.housekeeping = new WorkerHousekeeping(this, engine, options, config, dataSource);
   }

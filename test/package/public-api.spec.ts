@@ -11,6 +11,8 @@ import * as testing from '../../lib/testing/index.js';
 const ROOT_EXPORTS = [
   // The module, its decorators and its service.
   'SchedulerModule', 'Job', 'ScheduledTask', 'SchedulerService',
+  // Lifecycle events.
+  'OnTaskEvent',
   // What handlers receive and return.
   'JobContext', 'SchedulerContext', 'Result',
   // The schema: entities and shipped migrations.
@@ -24,7 +26,7 @@ const ROOT_EXPORTS = [
   // Errors: every failure a user can act on.
   'KronosError', 'DashboardGuardMissingError', 'DuplicateJobError', 'IdempotencyConflictError', 'InvalidDashboardOptionError',
   'InvalidEnqueueOptionError', 'InvalidJobDeclarationError', 'InvalidJobOptionError', 'InvalidScheduleError',
-  'InvalidSchedulerOptionError', 'JobInactiveError', 'PayloadNotSerializableError', 'PayloadTooLargeError',
+  'InvalidSchedulerOptionError', 'InvalidTaskEventListenerError', 'JobInactiveError', 'PayloadNotSerializableError', 'PayloadTooLargeError',
   'ResultNotSerializableError', 'SchedulerIniFileError', 'TaskNotFoundError', 'TaskTimeoutError', 'UnknownDashboardOptionError',
   'UnknownJobError', 'UnknownSchedulerOptionError', 'UnsupportedDatabaseError', 'UserNotFoundError',
 ];

@@ -1,6 +1,7 @@
 import type { TaskOutcome } from '../engine.js';
 import type { MysqlConnections } from './connection.js';
 import { lockLeases } from './leases.sql.js';
+import { insertedRunIds } from './run-ids.sql.js';
 import { DB_NOW_MS, duration, literalRows, type MysqlTables } from './sql.js';
 
 const OUTCOME_COLUMNS = ['id', 'status', 'next_run_time', 'delay_ms', 'attempt', 'times_run', 'times_failed', 'last_run_time'] as const;
@@ -44,16 +45,28 @@ const runRow = (o: TaskOutcome): unknown[] => [
  * one), update those tasks, and insert their run rows with one multi-row INSERT. A worker that
  * lost its lease writes nothing at all; its task ids are returned.
  */
-export async function completeTasks(db: MysqlConnections, t: MysqlTables, outcomes: TaskOutcome[]): Promise<number[]> {
+export async function completeTasks(db: MysqlConnections, t: MysqlTables, outcomes: TaskOutcome[], runIds?: number[]): Promise<number[]> {
   if (outcomes.length === 0) return [];
-  return db.transaction(async (session) => {
+  const { lost, written } = await db.transaction(async (session) => {
     const { held, lost } = await lockLeases(session, t, outcomes);
+    let written: Map<number, number> | null = null;
     if (held.length > 0) {
       const update = updateStatement(t, held);
       await session.write(update.sql, update.values);
       // `VALUES ?` with an array of rows: mysql2 writes one parenthesised tuple per row.
-      await session.write(`INSERT INTO ${t.run} (${RUN_COLUMNS}) VALUES ?`, [held.map(runRow)]);
+      const insert = await session.write(`INSERT INTO ${t.run} (${RUN_COLUMNS}) VALUES ?`, [held.map(runRow)]);
+      if (runIds) written = await insertedRunIds(session, t, insert.insertId, held.map((o) => o.taskId));
     }
-    return lost;
+    return { lost, written };
   });
+  // A task listed twice is held once (lockLeases): its run id goes to the first of its outcomes.
+  if (runIds) {
+    const held = new Set<number>();
+    for (const o of outcomes) {
+      const runId = held.has(o.taskId) ? undefined : written?.get(o.taskId);
+      held.add(o.taskId);
+      runIds.push(runId ?? 0);
+    }
+  }
+  return lost;
 }

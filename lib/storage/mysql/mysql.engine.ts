@@ -3,7 +3,9 @@ import type {
   ClaimedTask,
   ClaimRequest,
   EnqueueResult,
+  ExpiredTask,
   Instant,
+  LostRun,
   NewTask,
   ProgressUpdate,
   RescueReport,
@@ -16,7 +18,7 @@ import { claimStatements, claimTasks } from './claim.sql.js';
 import { completeTasks } from './complete.sql.js';
 import { managerSession, MysqlConnections } from './connection.js';
 import { insertTasks } from './enqueue.sql.js';
-import { expireStatement, expireTasks } from './expire.sql.js';
+import { expireStatement, expireTasks, expireTasksReporting } from './expire.sql.js';
 import { saveProgress } from './progress.sql.js';
 import { rescueOrphans, rescueStatements } from './rescue.sql.js';
 import { mysqlTables, type MysqlTables } from './sql.js';
@@ -82,8 +84,8 @@ export class MysqlEngine implements StorageEngine {
     return claimTasks(this.db, this.sql.claim, request);
   }
 
-  complete(outcomes: TaskOutcome[]): Promise<number[]> {
-    return completeTasks(this.db, this.tables, outcomes);
+  complete(outcomes: TaskOutcome[], runIds?: number[]): Promise<number[]> {
+    return completeTasks(this.db, this.tables, outcomes, runIds);
   }
 
   saveProgress(updates: ProgressUpdate[]): Promise<number[]> {
@@ -102,11 +104,12 @@ export class MysqlEngine implements StorageEngine {
     return removeWorker(this.db, this.sql.workers, name);
   }
 
-  rescueOrphans(deadAfterMs: number, now: Instant): Promise<RescueReport> {
-    return rescueOrphans(this.db, this.sql.rescue, deadAfterMs, now);
+  rescueOrphans(deadAfterMs: number, now: Instant, lost?: LostRun[]): Promise<RescueReport> {
+    return rescueOrphans(this.db, this.sql.rescue, this.tables, deadAfterMs, now, lost);
   }
 
-  expire(now: Instant): Promise<number> {
+  expire(now: Instant, expired?: ExpiredTask[]): Promise<number> {
+    if (expired) return expireTasksReporting(this.db, this.tables, now, expired);
     return expireTasks(this.db, this.sql.expire, now);
   }
 

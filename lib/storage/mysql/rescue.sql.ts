@@ -1,5 +1,6 @@
-import type { Instant, RescueReport } from '../engine.js';
+import type { Instant, LostRun, RescueReport } from '../engine.js';
 import type { MysqlConnections, Row } from './connection.js';
+import { insertedRunIds } from './run-ids.sql.js';
 import { CLOCK, duration, type MysqlTables, num, numOrNull } from './sql.js';
 
 export interface RescueStatements {
@@ -68,18 +69,30 @@ const lostRun = (o: Row, now: number): unknown[] => {
 
 const retries = (o: Row): boolean => o.schedule !== null || num(o.attempt) <= num(o.retries);
 
-export async function rescueOrphans(db: MysqlConnections, sql: RescueStatements, deadAfterMs: number, at: Instant): Promise<RescueReport> {
-  return db.transaction(async (session) => {
+export async function rescueOrphans(
+  db: MysqlConnections, sql: RescueStatements, tables: MysqlTables, deadAfterMs: number, at: Instant, lost?: LostRun[],
+): Promise<RescueReport> {
+  const { report, rescued } = await db.transaction(async (session) => {
     const now = num((await session.rows(sql.clock, [at]))[0].now);
     const deadline = now - Math.floor(deadAfterMs);
     const orphans = await session.rows(sql.orphans, [deadline, deadline]);
     const requeued = orphans.filter(retries).map((o) => num(o.id));
     const failed = orphans.filter((o) => !retries(o)).map((o) => num(o.id));
-    if (orphans.length > 0) await session.write(sql.lostRuns, [orphans.map((o) => lostRun(o, now))]);
+    let runIds = new Map<number, number>();
+    if (orphans.length > 0) {
+      const insert = await session.write(sql.lostRuns, [orphans.map((o) => lostRun(o, now))]);
+      if (lost) runIds = await insertedRunIds(session, tables, insert.insertId, orphans.map((o) => num(o.id)));
+    }
     if (requeued.length > 0) await session.write(sql.requeue, [now, now, requeued]);
     if (failed.length > 0) await session.write(sql.fail, [now, failed]);
     const dead = await session.rows(sql.deadWorkers, [deadline]);
     if (dead.length > 0) await session.write(sql.removeWorkers, [dead.map((w) => w.name)]);
-    return { requeued: requeued.length, failed: failed.length };
+    const rescued: LostRun[] = orphans.map((o) => ({
+      taskId: num(o.id), runId: runIds.get(num(o.id)) ?? 0, jobName: String(o.job_name), attempt: num(o.attempt),
+      runAs: o.run_as as string | null, worker: o.assigned_worker as string | null, taskStatus: retries(o) ? 'QUEUED' : 'FAILED', at: now,
+    }));
+    return { report: { requeued: requeued.length, failed: failed.length }, rescued };
   });
+  lost?.push(...rescued);
+  return report;
 }

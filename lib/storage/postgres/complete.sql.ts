@@ -16,10 +16,14 @@ import { DB_NOW_MS, INT_MAX, num, poolQuery, statement, type Statement } from '.
  * worker's socket writes and PostgreSQL's JSON parser both feel the difference. `t.id = ANY($2)` pins the task look-up to the primary key:
  * joined to the input alone, PostgreSQL sometimes hashed the whole task table to update a few
  * hundred rows.
+ *
+ * With `runIds` (lifecycle events have listeners) the statement also returns the id of each run
+ * row it inserted, beside the fenced-out ids (those with a NULL `run_id`); without listeners the
+ * reply stays the few fenced-out rows, usually none.
  */
-export function completeStatement(t: PgTables): Statement {
+export function completeStatement(t: PgTables, runIds = false): Statement {
   return statement(
-    'complete',
+    runIds ? 'complete_runs' : 'complete',
     `WITH input AS (
        SELECT j.i, ($3::text[])[j.k] AS k, COALESCE(j.w, $4) AS w, j.a, j.f, j.s, j.b, j.e, j.r, j.m, j.o, j.x,
               COALESCE(j.t, j.s) AS t, j.n, j.d, j.tr, j.tf, j.na
@@ -44,9 +48,11 @@ export function completeStatement(t: PgTables): Statement {
        SELECT i.i, u.job_name, i.s, i.w, i.a, i.f, i.b, i.e,
               LEAST(GREATEST(i.e - i.b, 0), ${INT_MAX})::int, i.r, i.m, i.o, i.x, u.run_as
          FROM input i JOIN updated u ON u.id = i.i AND u.token = i.k
+       ${runIds ? 'RETURNING task_id, id' : ''}
      )
-     SELECT i.i AS id FROM input i
-      WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.id = i.i AND u.token = i.k)`,
+     SELECT i.i AS id${runIds ? ', NULL::int AS run_id' : ''} FROM input i
+      WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.id = i.i AND u.token = i.k)
+     ${runIds ? 'UNION ALL SELECT r.task_id, r.id FROM runs r' : ''}`,
   );
 }
 
@@ -127,4 +133,19 @@ export async function completeTasks(pool: Pool, sql: Statement, outcomes: TaskOu
   const wire = completionWire(outcomes);
   const { rows } = await poolQuery<{ id: string }>(pool, sql, [wire.outcomes, wire.taskIds, wire.tokens, wire.worker]);
   return rows.map((r) => num(r.id));
+}
+
+/** `completeTasks` with the statement built by `completeStatement(t, true)`: fills `runIds` by index. */
+export async function completeTasksWithRunIds(pool: Pool, sql: Statement, outcomes: TaskOutcome[], runIds: number[]): Promise<number[]> {
+  if (outcomes.length === 0) return [];
+  const wire = completionWire(outcomes);
+  const { rows } = await poolQuery<{ id: string; run_id: number | null }>(pool, sql, [wire.outcomes, wire.taskIds, wire.tokens, wire.worker]);
+  const fenced: number[] = [];
+  const written = new Map<number, number>();
+  for (const row of rows) {
+    if (row.run_id === null) fenced.push(num(row.id));
+    else written.set(num(row.id), num(row.run_id));
+  }
+  for (const o of outcomes) runIds.push(written.get(o.taskId) ?? 0);
+  return fenced;
 }

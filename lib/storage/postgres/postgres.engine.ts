@@ -4,7 +4,9 @@ import type {
   ClaimedTask,
   ClaimRequest,
   EnqueueResult,
+  ExpiredTask,
   Instant,
+  LostRun,
   NewTask,
   ProgressUpdate,
   RescueReport,
@@ -15,9 +17,9 @@ import type {
 import { ensureClaimIndex } from './claim-index.sql.js';
 import { claimLimitedTasks } from './claim-limited.sql.js';
 import { claimStatements, claimTasks } from './claim.sql.js';
-import { completeStatement, completeTasks } from './complete.sql.js';
+import { completeStatement, completeTasks, completeTasksWithRunIds } from './complete.sql.js';
 import { enqueueStatements, enqueueWithManager, enqueueWithPool } from './enqueue.sql.js';
-import { expireStatement, expireTasks } from './expire.sql.js';
+import { expireStatement, expireTasks, expireTasksReporting } from './expire.sql.js';
 import { listenerConfig, TaskListener } from './listener.js';
 import { progressStatement, saveProgress } from './progress.sql.js';
 import { rescueOrphans, rescueStatement } from './rescue.sql.js';
@@ -30,10 +32,12 @@ const buildStatements = (t: PgTables) => ({
   enqueue: enqueueStatements(t),
   claim: claimStatements(t),
   complete: completeStatement(t),
+  completeWithRunIds: completeStatement(t, true),
   progress: progressStatement(t),
   workers: workerStatements(t),
   rescue: rescueStatement(t),
   expire: expireStatement(t),
+  expireReporting: expireStatement(t, true),
 });
 
 export interface PostgresEngineOptions {
@@ -97,7 +101,8 @@ export class PostgresEngine implements StorageEngine {
     return claimTasks(this.pool, this.sql.claim, request);
   }
 
-  complete(outcomes: TaskOutcome[]): Promise<number[]> {
+  complete(outcomes: TaskOutcome[], runIds?: number[]): Promise<number[]> {
+    if (runIds) return completeTasksWithRunIds(this.pool, this.sql.completeWithRunIds, outcomes, runIds);
     return completeTasks(this.pool, this.sql.complete, outcomes);
   }
 
@@ -117,11 +122,12 @@ export class PostgresEngine implements StorageEngine {
     return removeWorker(this.pool, this.sql.workers, name);
   }
 
-  rescueOrphans(deadAfterMs: number, now: Instant): Promise<RescueReport> {
-    return rescueOrphans(this.pool, this.sql.rescue, deadAfterMs, now);
+  rescueOrphans(deadAfterMs: number, now: Instant, lost?: LostRun[]): Promise<RescueReport> {
+    return rescueOrphans(this.pool, this.sql.rescue, deadAfterMs, now, lost);
   }
 
-  expire(now: Instant): Promise<number> {
+  expire(now: Instant, expired?: ExpiredTask[]): Promise<number> {
+    if (expired) return expireTasksReporting(this.pool, this.sql.expireReporting, now, expired);
     return expireTasks(this.pool, this.sql.expire, now);
   }
 

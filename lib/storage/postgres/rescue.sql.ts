@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { Instant, RescueReport } from '../engine.js';
+import type { Instant, LostRun, RescueReport } from '../engine.js';
 import type { PgTables } from './tables.js';
 import { DB_NOW_MS, INT_MAX, num, poolQuery, statement, type Statement } from './sql.js';
 
@@ -44,6 +44,7 @@ export function rescueStatement(t: PgTables): Statement {
               'worker lost: ' || COALESCE(o.assigned_worker, 'unknown') || ' stopped heartbeating',
               o.output, NULL, o.run_as
          FROM orphans o CROSS JOIN clock c
+       RETURNING id, task_id
      ),
      requeued AS (
        UPDATE ${t.task} t
@@ -55,7 +56,7 @@ export function rescueStatement(t: PgTables): Statement {
               progress = NULL, progress_message = NULL, output = NULL, updated_at = c.now
          FROM orphans o CROSS JOIN clock c
         WHERE t.id = o.id
-       RETURNING t.status
+       RETURNING t.id, t.status
      ),
      gone AS (
        DELETE FROM ${t.worker}
@@ -66,13 +67,36 @@ export function rescueStatement(t: PgTables): Statement {
                                              AND NOT EXISTS (SELECT 1 FROM orphans o WHERE o.id = t.id))
                           FOR UPDATE OF w SKIP LOCKED)
      )
-     SELECT count(*) FILTER (WHERE status = 'QUEUED') AS requeued,
-            count(*) FILTER (WHERE status = 'FAILED') AS failed
-       FROM requeued`,
+     SELECT o.id, o.job_name, o.assigned_worker, o.attempt, o.run_as, r.status, l.id AS run_id, c.now
+       FROM orphans o
+       JOIN requeued r ON r.id = o.id
+       JOIN lost l ON l.task_id = o.id
+       CROSS JOIN clock c`,
   );
 }
 
-export async function rescueOrphans(pool: Pool, sql: Statement, deadAfterMs: number, now: Instant): Promise<RescueReport> {
-  const { rows } = await poolQuery<{ requeued: string; failed: string }>(pool, sql, [Math.floor(deadAfterMs), now]);
-  return { requeued: num(rows[0]?.requeued ?? 0), failed: num(rows[0]?.failed ?? 0) };
+interface RescuedRow {
+  id: string;
+  job_name: string;
+  assigned_worker: string | null;
+  attempt: number;
+  run_as: string | null;
+  status: 'QUEUED' | 'FAILED';
+  run_id: number;
+  now: string;
+}
+
+/** One row per rescued attempt (as many as were rescued, usually none), counted here. */
+export async function rescueOrphans(pool: Pool, sql: Statement, deadAfterMs: number, now: Instant, lost?: LostRun[]): Promise<RescueReport> {
+  const { rows } = await poolQuery<RescuedRow>(pool, sql, [Math.floor(deadAfterMs), now]);
+  const report: RescueReport = { requeued: 0, failed: 0 };
+  for (const r of rows) {
+    if (r.status === 'QUEUED') report.requeued++;
+    else report.failed++;
+    lost?.push({
+      taskId: num(r.id), runId: num(r.run_id), jobName: r.job_name, attempt: num(r.attempt), runAs: r.run_as,
+      worker: r.assigned_worker, taskStatus: r.status, at: num(r.now),
+    });
+  }
+  return report;
 }

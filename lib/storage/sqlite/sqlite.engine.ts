@@ -6,7 +6,9 @@ import type {
   ClaimedTask,
   ClaimRequest,
   EnqueueResult,
+  ExpiredTask,
   Instant,
+  LostRun,
   NewTask,
   ProgressUpdate,
   RescueReport,
@@ -128,14 +130,15 @@ export class SqliteEngine implements StorageEngine {
     return rows.map((row) => claimedTaskFromRow(row));
   }
 
-  async complete(outcomes: TaskOutcome[]): Promise<number[]> {
+  async complete(outcomes: TaskOutcome[], runIds?: number[]): Promise<number[]> {
     if (outcomes.length === 0) return [];
     const update = this.statement('completeTask');
     const insertRun = this.statement('insertRun');
     const now = Date.now();
-    return withBusyRetry(() =>
+    const { fenced, written } = await withBusyRetry(() =>
       this.connection().transaction(() => {
         const fenced: number[] = [];
+        const written: number[] | null = runIds ? [] : null; // asked for by lifecycle events only
         for (const o of outcomes) {
           const changed = update.run({
             status: o.taskStatus, nextRunTime: o.nextRunTime, now, delayMs: o.delayMs, nextAttempt: o.nextAttempt,
@@ -144,18 +147,22 @@ export class SqliteEngine implements StorageEngine {
           }).changes;
           if (changed === 0) {
             fenced.push(o.taskId);
+            written?.push(0);
             continue;
           }
-          insertRun.run({
+          const run = insertRun.run({
             taskId: o.taskId, jobName: o.jobName, runStatus: o.runStatus, worker: o.worker, attempt: o.attempt,
             scheduledFor: o.scheduledFor, startTime: o.startTime, stopTime: o.stopTime,
             durationMs: o.stopTime - o.startTime, result: o.result, message: o.message, output: o.output,
             traceback: o.traceback, runAs: o.runAs,
           });
+          written?.push(Number(run.lastInsertRowid));
         }
-        return fenced;
+        return { fenced, written };
       })(),
     );
+    if (written) runIds?.push(...written);
+    return fenced;
   }
 
   async saveProgress(updates: ProgressUpdate[]): Promise<number[]> {
@@ -189,12 +196,12 @@ export class SqliteEngine implements StorageEngine {
     await withBusyRetry(() => this.statement('removeWorker').run(name));
   }
 
-  async rescueOrphans(deadAfterMs: number, now: Instant): Promise<RescueReport> {
+  async rescueOrphans(deadAfterMs: number, now: Instant, lost?: LostRun[]): Promise<RescueReport> {
     const at = now ?? Date.now();
     const deadline = at - deadAfterMs;
-    return withBusyRetry(() =>
+    const rescued = await withBusyRetry(() =>
       this.connection().transaction(() => {
-        const report: RescueReport = { requeued: 0, failed: 0 };
+        const rescued: LostRun[] = [];
         for (const t of this.statement('orphans').all({ deadline }) as Row[]) {
           const attempt = Number(t.attempt);
           const recurring = t.schedule !== null;
@@ -205,23 +212,33 @@ export class SqliteEngine implements StorageEngine {
           }).changes;
           if (changed === 0) continue;
           const startTime = Number(t.claimed_at ?? at);
-          this.statement('lostRun').run({
+          const run = this.statement('lostRun').run({
             id: t.id, jobName: t.job_name, worker: t.assigned_worker, attempt, scheduledFor: t.next_run_time,
             startTime, now: at, durationMs: at - startTime,
             message: `worker lost: ${String(t.assigned_worker)} stopped heartbeating`, output: t.output, runAs: t.run_as,
           });
-          if (retry) report.requeued++;
-          else report.failed++;
+          rescued.push({
+            taskId: Number(t.id), runId: Number(run.lastInsertRowid), jobName: String(t.job_name), attempt,
+            runAs: t.run_as as string | null, worker: t.assigned_worker as string | null, taskStatus: retry ? 'QUEUED' : 'FAILED', at,
+          });
         }
         this.statement('deleteDeadWorkers').run({ deadline });
-        return report;
+        return rescued;
       })(),
     );
+    lost?.push(...rescued);
+    const requeued = rescued.filter((r) => r.taskStatus === 'QUEUED').length;
+    return { requeued, failed: rescued.length - requeued };
   }
 
-  async expire(now: Instant): Promise<number> {
+  async expire(now: Instant, expired?: ExpiredTask[]): Promise<number> {
     const at = now ?? Date.now();
-    return withBusyRetry(() => this.statement('expire').run(at, at).changes);
+    if (!expired) return withBusyRetry(() => this.statement('expire').run(at, at).changes);
+    const rows = (await withBusyRetry(() => this.statement('expireReporting').all(at, at))) as Row[];
+    for (const r of rows) {
+      expired.push({ taskId: Number(r.id), jobName: String(r.job_name), attempt: Number(r.attempt), runAs: r.run_as as string | null, at });
+    }
+    return rows.length;
   }
 
   waitForWork(timeoutMs: number, signal: AbortSignal): Promise<void> {

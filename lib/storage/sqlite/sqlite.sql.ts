@@ -85,6 +85,11 @@ export const SQLITE_SQL = {
 
   expire: `UPDATE {task} SET "status" = 'EXPIRED', "updated_at" = ? WHERE "status" = 'QUEUED'
       AND "stop_time" IS NOT NULL AND "stop_time" <= ?`,
+
+  /** `expire`, returning what it expired (lifecycle events have listeners). */
+  expireReporting: `UPDATE {task} SET "status" = 'EXPIRED', "updated_at" = ? WHERE "status" = 'QUEUED'
+      AND "stop_time" IS NOT NULL AND "stop_time" <= ?
+    RETURNING "id", "job_name", "attempt", "run_as"`,
 } as const;
 
 export type SqliteStatement = keyof typeof SQLITE_SQL;

@@ -1,0 +1,15 @@
+export { OnTaskEvent, type OnTaskEventOptions } from './on-task-event.decorator.js';
+export type {
+  CompletedTaskEvent,
+  ExpiredTaskEvent,
+  FailedTaskEvent,
+  InterruptedTaskEvent,
+  LostTaskEvent,
+  RetryingTaskEvent,
+  StoppedTaskEvent,
+  TaskEvent,
+  TaskEventError,
+  TaskEventOf,
+  TaskEventType,
+  TimeoutTaskEvent,
+} from './task-event.js';
