@@ -25,6 +25,8 @@ export class WorkerHousekeeping {
   private readonly timers: NodeJS.Timeout[] = [];
   /** Duties in progress: `stop()` waits for them, so none touches a closed connection. */
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Consecutive failures of each duty, by name. */
+  private readonly failures = new Map<string, number>();
   private readonly liveness: Liveness;
 
   constructor(
@@ -39,12 +41,12 @@ export class WorkerHousekeeping {
 
   async start(): Promise<void> {
     await this.heartbeat(); // the row exists before the first claim, so rescue never mistakes us for dead
-    this.every(this.config.heartbeatIntervalMs, () => this.heartbeat());
+    this.every('heartbeat', this.config.heartbeatIntervalMs, () => this.heartbeat());
     // Checked often and apart from the heartbeat itself, which may hang on a silent connection.
     this.repeat(Math.max(50, Math.floor(this.config.deadAfterMs / 20)), () => this.fenceIfSilent());
-    this.every(Math.max(5000, this.config.heartbeatIntervalMs * 2), () => this.reconcile());
-    this.every(this.config.syncIntervalMs, () => this.sync());
-    this.every(Math.max(1000, Math.floor(this.config.deadAfterMs / 2)), () => this.rescue());
+    this.every('reconcile', Math.max(5000, this.config.heartbeatIntervalMs * 2), () => this.reconcile());
+    this.every('progress sync', this.config.syncIntervalMs, () => this.sync());
+    this.every('rescue and expiry', Math.max(1000, Math.floor(this.config.deadAfterMs / 2)), () => this.rescue());
   }
 
   async stop(): Promise<void> {
@@ -54,21 +56,34 @@ export class WorkerHousekeeping {
     await this.engine.removeWorker(this.worker.name).catch((error) => this.logger.warn(`Could not remove worker row: ${error.message}`));
   }
 
-  /** Run a duty now, logging (never throwing) its errors, and remember it until it ends. */
-  private track(task: () => Promise<unknown>): Promise<unknown> {
-    const running = task().catch((error) => this.logger.error((error as Error).message));
+  /**
+   * Run a duty now, logging (never throwing) its errors under the duty's name, and remember it
+   * until it ends. The next beat is the retry: a single failure (a deadlock the database broke,
+   * a dropped connection) is a verbose line, a duty failing twice in a row an ERROR.
+   */
+  private track(duty: string, task: () => Promise<unknown>): Promise<unknown> {
+    const running = task().then(
+      () => this.failures.delete(duty),
+      (error) => {
+        const failures = (this.failures.get(duty) ?? 0) + 1;
+        this.failures.set(duty, failures);
+        const line = `Worker duty "${duty}" failed (${failures} in a row), retrying on its next beat: ${(error as Error).message}`;
+        if (failures > 1) this.logger.error(line);
+        else this.logger.verbose(line);
+      },
+    );
     this.inFlight.add(running);
     void running.finally(() => this.inFlight.delete(running));
     return running;
   }
 
   /** Run `task` every `ms`, skipping a beat while the previous run is still in progress. */
-  private every(ms: number, task: () => Promise<unknown>): void {
+  private every(duty: string, ms: number, task: () => Promise<unknown>): void {
     let busy = false;
     this.repeat(ms, () => {
       if (busy) return;
       busy = true;
-      void this.track(task).finally(() => (busy = false));
+      void this.track(duty, task).finally(() => (busy = false));
     });
   }
 

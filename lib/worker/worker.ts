@@ -147,7 +147,11 @@ export class Worker {
         failures = 0;
       } catch (error) {
         failures++;
-        this.logger.error(`Claim failed (${failures} in a row), retrying: ${(error as Error).message}`);
+        // One failed claim (a deadlock the database broke, a dropped connection) is retried at
+        // once and quietly; a claim failing again is an ERROR.
+        const line = `Claim failed (${failures} in a row), retrying: ${(error as Error).message}`;
+        if (failures > 1) this.logger.error(line);
+        else this.logger.verbose(line);
         await sleep(Math.min(100 * 2 ** failures, 5000));
         continue;
       }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { claimedTaskFromRow } from '../claimed-task-row.js';
 import type { ClaimedTask, ClaimRequest } from '../engine.js';
 import type { MysqlConnections, Row } from './connection.js';
+import { CLAIM_INDEX } from './claim-index.sql.js';
 import { CLOCK, type MysqlTables, num, numOrNull } from './sql.js';
 
 export interface ClaimStatements {
@@ -25,13 +26,18 @@ export interface ClaimStatements {
  *   is a plain read: a locking clause never reaches a subquery (MySQL documents it, MariaDB does
  *   the same), so a job row another session holds cannot be "skipped" into looking absent. The
  *   clock is fixed for the statement; it is read here and reused below.
+ * - Every claim walks the claim index (FORCE INDEX), never another: claimers then lock the same
+ *   index entries in the same order, and SKIP LOCKED passes over what another claim holds. Left
+ *   to the optimizer, one claim could walk the status index while another walks the claim index;
+ *   MariaDB then waits for the row behind an index entry it locked (SKIP LOCKED or not), while
+ *   the other claim's UPDATE waits for that index entry: a deadlock.
  * - `take` moves exactly the locked rows to RUNNING under a fresh claim token.
  * - `read` hands them back in claim order.
  */
 export function claimStatements(t: MysqlTables): ClaimStatements {
   return {
     due: `SELECT t.id, ${CLOCK} AS now
-            FROM ${t.task} t
+            FROM ${t.task} t FORCE INDEX (${CLAIM_INDEX})
            WHERE t.status = 'QUEUED'
              AND t.next_run_time <= ${CLOCK}
              AND (t.stop_time IS NULL OR t.stop_time > ${CLOCK})

@@ -2,20 +2,47 @@ import type { ExpiredTask, Instant } from '../engine.js';
 import type { MysqlConnections } from './connection.js';
 import { CLOCK, num, type MysqlTables } from './sql.js';
 
-/**
- * A queued task whose stop time passed before any worker claimed it will never run: EXPIRED.
- * The clock is a derived table so the statement reads it (and binds the instant) once.
- */
-export function expireStatement(t: MysqlTables): string {
-  return `UPDATE ${t.task} t
-            JOIN (SELECT ${CLOCK} AS now) c
-             SET t.status = 'EXPIRED', t.updated_at = c.now
-           WHERE t.status = 'QUEUED' AND t.stop_time IS NOT NULL AND t.stop_time <= c.now`;
+/** Candidates per round: a backlog of expired tasks is worked off in slices, each a short statement. */
+const EXPIRE_BATCH = 500;
+
+export interface ExpireStatements {
+  due: string;
+  expire: string;
 }
 
-export async function expireTasks(db: MysqlConnections, sql: string, now: Instant): Promise<number> {
-  const result = await db.autocommit((session) => session.write(sql, [now]));
-  return result.affectedRows;
+/**
+ * A queued task whose stop time passed before any worker claimed it will never run: EXPIRED.
+ *
+ * Locks are taken in the order every other statement takes them, the row (primary key) before
+ * its index entries: `due` finds the candidates with a plain read (no locks), and `expire` takes
+ * them by primary key, checking again that each is still QUEUED and past its stop time (a claim
+ * may have taken one meanwhile). A single UPDATE filtered on status walked the status index,
+ * locking index entries before their rows; a claim locks rows first and then updates their index
+ * entries, so the two deadlocked whenever queued work was being claimed.
+ */
+export function expireStatement(t: MysqlTables): ExpireStatements {
+  return {
+    due: `SELECT id, ${CLOCK} AS now FROM ${t.task}
+           WHERE status = 'QUEUED' AND stop_time IS NOT NULL AND stop_time <= ${CLOCK}
+           ORDER BY id LIMIT ${EXPIRE_BATCH}`,
+    expire: `UPDATE ${t.task} FORCE INDEX (PRIMARY)
+                SET status = 'EXPIRED', updated_at = ?
+              WHERE id IN (?) AND status = 'QUEUED' AND stop_time <= ?`,
+  };
+}
+
+export async function expireTasks(db: MysqlConnections, sql: ExpireStatements, now: Instant): Promise<number> {
+  return db.autocommit(async (session) => {
+    let expired = 0;
+    for (;;) {
+      const due = await session.rows(sql.due, [now, now]);
+      if (due.length === 0) return expired;
+      const at = Number(due[0].now);
+      const { affectedRows } = await session.write(sql.expire, [at, due.map((row) => Number(row.id)), at]);
+      expired += affectedRows;
+      if (due.length < EXPIRE_BATCH || affectedRows === 0) return expired;
+    }
+  });
 }
 
 /**

@@ -41,7 +41,7 @@ export class MysqlEngine implements StorageEngine {
     claim: ReturnType<typeof claimStatements>;
     workers: ReturnType<typeof workerStatements>;
     rescue: ReturnType<typeof rescueStatements>;
-    expire: string;
+    expire: ReturnType<typeof expireStatement>;
   };
   private readonly wakeups = new LocalWakeups();
   private starting?: Promise<void>;
