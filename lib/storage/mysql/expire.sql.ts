@@ -47,17 +47,23 @@ export async function expireTasks(db: MysqlConnections, sql: ExpireStatements, n
 
 /**
  * `expireTasks`, reporting each task expired (lifecycle events have listeners). MySQL has no
- * `UPDATE ... RETURNING`, so one transaction reads the clock, locks the expired rows (SKIP
- * LOCKED: a row a claim holds is left to the next round; the claim does not take it past its
- * stop time anyway) and updates them by id.
+ * `UPDATE ... RETURNING`, so one transaction reads the clock, finds the candidates with a plain
+ * read, locks their rows by primary key (the lock order of `expireStatement`; SKIP LOCKED: a row
+ * a claim holds is left to the next round, and the claim does not take it past its stop time
+ * anyway), reading them again, and updates them by id.
  */
 export async function expireTasksReporting(db: MysqlConnections, t: MysqlTables, now: Instant, expired: ExpiredTask[]): Promise<number> {
   const found = await db.transaction(async (session) => {
     const at = num((await session.rows(`SELECT ${CLOCK} AS now`, [now]))[0].now);
-    const rows = await session.rows(
-      `SELECT id, job_name, attempt, run_as FROM ${t.task}
-        WHERE status = 'QUEUED' AND stop_time IS NOT NULL AND stop_time <= ? ORDER BY id FOR UPDATE SKIP LOCKED`,
+    const due = await session.rows(
+      `SELECT id FROM ${t.task} WHERE status = 'QUEUED' AND stop_time IS NOT NULL AND stop_time <= ? ORDER BY id LIMIT ${EXPIRE_BATCH}`,
       [at],
+    );
+    if (due.length === 0) return [];
+    const rows = await session.rows(
+      `SELECT id, job_name, attempt, run_as FROM ${t.task} FORCE INDEX (PRIMARY)
+        WHERE id IN (?) AND status = 'QUEUED' AND stop_time <= ? ORDER BY id FOR UPDATE SKIP LOCKED`,
+      [due.map((r) => num(r.id)), at],
     );
     if (rows.length > 0) await session.write(`UPDATE ${t.task} SET status = 'EXPIRED', updated_at = ? WHERE id IN (?)`, [at, rows.map((r) => r.id)]);
     return rows.map((r): ExpiredTask => ({ taskId: num(r.id), jobName: String(r.job_name), attempt: num(r.attempt), runAs: r.run_as as string | null, at }));
