@@ -1,4 +1,5 @@
 import { KronosError } from '../errors.js';
+import { formatValue } from '../format-value.js';
 
 /** `SchedulerDashboardModule` was registered without a guard and without `insecure: true`. */
 export class DashboardGuardMissingError extends KronosError {
@@ -18,7 +19,7 @@ export class InvalidDashboardOptionError extends KronosError {
     readonly value: unknown,
     readonly reason: string,
   ) {
-    super(`Invalid SchedulerDashboardModule option ${field} ${JSON.stringify(value) ?? String(value)}: ${reason}.`);
+    super(`Invalid SchedulerDashboardModule option ${field} ${formatValue(value)}: ${reason}.`);
   }
 }
 

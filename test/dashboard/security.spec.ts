@@ -46,6 +46,8 @@ describe('Dashboard security', () => {
       expect(() => SchedulerDashboardModule.register({ path: '/jobs/:id', insecure: true })).toThrow(InvalidDashboardOptionError);
       await expect(bootDashboardApp({ dashboardOptions: { pageSize: 0 } })).rejects.toThrow(/pageSize 0: must be an integer from 1 to 500/);
       await expect(bootDashboardApp({ dashboardOptions: { refreshInterval: '10ms' } })).rejects.toThrow(InvalidDashboardOptionError);
+      // Numbers JSON cannot write are named as written.
+      await expect(bootDashboardApp({ dashboardOptions: { pageSize: Number.NaN } })).rejects.toThrow('Invalid SchedulerDashboardModule option pageSize NaN: must be an integer from 1 to 500.');
       await expect(bootDashboardApp({ dashboardOptions: { trustedOrigins: ['https://admin.example.com/path'] } })).rejects.toThrow(/trustedOrigins/);
       await expect(bootDashboardApp({ dashboard: SchedulerDashboardModule.register({ guard: {} as CanActivate }) })).rejects.toThrow(/guard .* must be a CanActivate/);
     });
