@@ -5,6 +5,7 @@ import { CLOCK, duration, type MysqlTables, num, numOrNull } from './sql.js';
 
 export interface RescueStatements {
   clock: string;
+  candidates: string;
   orphans: string;
   lostRuns: string;
   requeue: string;
@@ -16,12 +17,18 @@ export interface RescueStatements {
 /**
  * Rescue runs whose worker died, in one transaction:
  *
- * - `orphans` locks RUNNING tasks whose worker row stopped heartbeating, or has no row at all and
- *   claimed long enough ago (a worker may claim before its first heartbeat lands). The worker
- *   tests are subqueries, never a LEFT JOIN: under SKIP LOCKED a joined worker row that a
- *   heartbeat holds would be skipped, and the task would look as if it had no worker at all.
- *   Subqueries are read without locks. SKIP LOCKED lets two rescuers run at once, each taking
- *   different rows; a row another rescuer already moved on is no longer RUNNING when read.
+ * - `candidates` finds RUNNING tasks whose worker row stopped heartbeating, or has no row at all
+ *   and claimed long enough ago (a worker may claim before its first heartbeat lands), with a
+ *   plain read (no locks); `orphans` then locks those rows by primary key, testing every
+ *   condition again on the latest committed row. Locks are so taken in the order every other
+ *   statement takes them, the row before its index entries: a locking read filtered on status
+ *   walks the status index, locking index entries before their rows, and deadlocks with
+ *   completions, which lock rows first and then update their index entries (the same cause and
+ *   fix as `expireStatement`). The worker tests are subqueries, never a LEFT JOIN: under SKIP
+ *   LOCKED a joined worker row that a heartbeat holds would be skipped, and the task would look
+ *   as if it had no worker at all. Subqueries are read without locks. SKIP LOCKED lets two
+ *   rescuers run at once, each taking different rows; a row another rescuer already moved on is
+ *   no longer RUNNING when locked.
  * - `lostRuns` records each attempt as a LOST run, keeping the output the worker had synced.
  * - `requeue` puts recurring tasks back for an immediate run of a fresh occurrence and retries a
  *   one-off task while `attempt <= retries` (the lost attempt counts); `fail` fails the rest.
@@ -32,15 +39,17 @@ export interface RescueStatements {
 export function rescueStatements(t: MysqlTables): RescueStatements {
   const reset = `assigned_worker = NULL, claim_token = NULL, claimed_at = NULL, progress = NULL,
                  progress_message = NULL, output = NULL, times_failed = times_failed + 1, updated_at = ?`;
+  // Both placeholders are the deadline (the database's now minus deadAfter).
+  const orphaned = `(EXISTS (SELECT 1 FROM ${t.worker} w WHERE w.name = t.assigned_worker AND w.last_heartbeat < ?)
+                     OR (NOT EXISTS (SELECT 1 FROM ${t.worker} w WHERE w.name = t.assigned_worker)
+                         AND COALESCE(t.claimed_at, 0) < ?))`;
   return {
     clock: `SELECT ${CLOCK} AS now`,
+    candidates: `SELECT t.id FROM ${t.task} t WHERE t.status = 'RUNNING' AND ${orphaned}`,
     orphans: `SELECT t.id, t.job_name, t.assigned_worker, t.claimed_at, t.attempt, t.retries, t.schedule,
                      t.next_run_time, t.output, t.run_as
-                FROM ${t.task} t
-               WHERE t.status = 'RUNNING'
-                 AND (EXISTS (SELECT 1 FROM ${t.worker} w WHERE w.name = t.assigned_worker AND w.last_heartbeat < ?)
-                      OR (NOT EXISTS (SELECT 1 FROM ${t.worker} w WHERE w.name = t.assigned_worker)
-                          AND COALESCE(t.claimed_at, 0) < ?))
+                FROM ${t.task} t FORCE INDEX (PRIMARY)
+               WHERE t.id IN (?) AND t.status = 'RUNNING' AND ${orphaned}
                ORDER BY t.id
                  FOR UPDATE SKIP LOCKED`,
     lostRuns: `INSERT INTO ${t.run} (task_id, job_name, status, worker, attempt, scheduled_for, start_time, stop_time,
@@ -75,7 +84,10 @@ export async function rescueOrphans(
   const { report, rescued } = await db.transaction(async (session) => {
     const now = num((await session.rows(sql.clock, [at]))[0].now);
     const deadline = now - Math.floor(deadAfterMs);
-    const orphans = await session.rows(sql.orphans, [deadline, deadline]);
+    const candidates = await session.rows(sql.candidates, [deadline, deadline]);
+    const orphans = candidates.length === 0
+      ? []
+      : await session.rows(sql.orphans, [candidates.map((c) => num(c.id)), deadline, deadline]);
     const requeued = orphans.filter(retries).map((o) => num(o.id));
     const failed = orphans.filter((o) => !retries(o)).map((o) => num(o.id));
     let runIds = new Map<number, number>();
