@@ -49,6 +49,11 @@ export class WorkerHousekeeping {
     this.every('rescue and expiry', Math.max(1000, Math.floor(this.config.deadAfterMs / 2)), () => this.rescue());
   }
 
+  /** Milliseconds since a heartbeat last came back (since start before the first one). */
+  silentFor(): number {
+    return this.liveness.silentFor();
+  }
+
   async stop(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     await Promise.all(this.inFlight);

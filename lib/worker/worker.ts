@@ -17,6 +17,19 @@ import { WorkerHousekeeping } from './worker-housekeeping.js';
 type WorkerConfig = Exclude<ResolvedSchedulerOptions['worker'], false>;
 
 /**
+ * A worker's state for health checks. `fenced`: no heartbeat back for more than half of
+ * `deadAfter`, so it claims nothing and has interrupted its handlers (the lease protocol);
+ * `disabled`: a worker command told it to stop claiming; `stopped`: it left or is shutting down.
+ */
+export interface WorkerHealth {
+  name: string;
+  state: 'claiming' | 'disabled' | 'fenced' | 'stopped';
+  /** Milliseconds since its last heartbeat came back. */
+  silentForMs: number;
+  deadAfterMs: number;
+}
+
+/**
  * The claim loop: keeps up to `concurrency` tasks running (and, for short tasks, a few claimed
  * ahead: see `ClaimAhead`), claims again at once while claims come back full, otherwise waits for
  * a notification or the poll interval. Errors in handlers never
@@ -74,6 +87,14 @@ export class Worker {
 
   record() {
     return { name: this.name, groups: this.config.groups, hostname: hostname(), pid: process.pid, running: this.running.size, ...this.counters };
+  }
+
+  /** Its state as health checks read it: from memory, no query. */
+  health(): WorkerHealth {
+    const silentForMs = this.housekeeping.silentFor();
+    const fenced = silentForMs > this.config.deadAfterMs / 2;
+    const state = this.stopped ? 'stopped' : fenced ? 'fenced' : this.claiming ? 'claiming' : 'disabled';
+    return { name: this.name, state, silentForMs, deadAfterMs: this.config.deadAfterMs };
   }
 
   async start(): Promise<void> {
