@@ -39,10 +39,10 @@ describe('npm install of the packed package', () => {
     const { dir } = await installedConsumer();
     const required = await node(dir, [
       '-e',
-      `const k = require('nestjs-kronos'); const t = require('nestjs-kronos/testing');
-       console.log(JSON.stringify([typeof k.SchedulerModule, typeof k.SchedulerService, typeof t.TestClock, typeof t.drain]));`,
+      `const k = require('nestjs-kronos'); const t = require('nestjs-kronos/testing'); const h = require('nestjs-kronos/terminus');
+       console.log(JSON.stringify([typeof k.SchedulerModule, typeof k.SchedulerService, typeof t.TestClock, typeof t.drain, typeof h.KronosHealthIndicator]));`,
     ]);
-    expect(required).toEqual({ code: 0, stdout: '["function","function","function","function"]\n', stderr: '' });
+    expect(required).toEqual({ code: 0, stdout: '["function","function","function","function","function"]\n', stderr: '' });
     const imported = await node(dir, [
       '--input-type=module',
       '-e',
@@ -58,14 +58,14 @@ describe('npm install of the packed package', () => {
     expect(await node(dir, [join(dir, 'node_modules/.bin/kronos'), '--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   }, INSTALL_MS);
 
-  it('alone: npm 11 adds the required peers itself, and no driver', async () => {
+  it('alone: npm 11 adds the required peers itself, and no driver nor @nestjs/terminus (optional peers)', async () => {
     const dir = await emptyProject('alone');
     const plan = await npm(dir, ['install', await packedTarball(), '--dry-run', ...INSTALL_FLAGS]);
     expect(plan.code).toBe(0);
     const added = [...plan.stdout.matchAll(/^add (\S+) /gm)].map(([, name]) => name);
     const peers = (await requiredPeers()).map((p) => p.slice(0, p.lastIndexOf('@')));
     expect(added).toEqual(expect.arrayContaining(['nestjs-kronos', 'croner', ...peers]));
-    expect(added.filter((name) => ['better-sqlite3', 'pg', 'mysql2'].includes(name))).toEqual([]);
+    expect(added.filter((name) => ['better-sqlite3', 'pg', 'mysql2', '@nestjs/terminus'].includes(name))).toEqual([]);
     expect(warnings(plan.stderr)).toEqual([]);
   }, INSTALL_MS);
 

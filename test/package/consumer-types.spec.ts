@@ -13,11 +13,13 @@ import { installedConsumer } from './support/consumer.js';
 const INSTALL_MS = 240_000;
 const TSC = join(process.cwd(), 'node_modules/typescript/bin/tsc');
 
-/** Uses values and types of both entry points, so an unresolved or untyped import fails strict mode. */
+/** Uses values and types of every entry point, so an unresolved or untyped import fails strict mode. */
 const CONSUMER = `import { SchedulerModule, SchedulerService, JobContext } from 'nestjs-kronos';
 import { TestClock, drain } from 'nestjs-kronos/testing';
+import { KronosHealthIndicator, type BacklogCheckOptions } from 'nestjs-kronos/terminus';
 
-export const parts: unknown[] = [SchedulerModule, SchedulerService, drain];
+export const parts: unknown[] = [SchedulerModule, SchedulerService, drain, KronosHealthIndicator];
+export const backlog: BacklogCheckOptions = { maxWait: '5m' };
 export const clock: TestClock = new TestClock('2026-01-01T00:00:00Z');
 export const now: number = clock.now();
 export function report(context: JobContext): string {

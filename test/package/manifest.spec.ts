@@ -35,9 +35,11 @@ describe('the packed package', () => {
     const manifest = await packedManifest();
     expect(manifest.dependencies).toEqual({ croner: expect.any(String) });
     expect(Object.keys(manifest.peerDependencies ?? {}).sort()).toEqual(
-      ['@nestjs/common', '@nestjs/core', '@nestjs/typeorm', 'better-sqlite3', 'mysql2', 'pg', 'reflect-metadata', 'rxjs', 'typeorm'].sort(),
+      ['@nestjs/common', '@nestjs/core', '@nestjs/terminus', '@nestjs/typeorm', 'better-sqlite3', 'mysql2', 'pg', 'reflect-metadata', 'rxjs', 'typeorm'].sort(),
     );
-    expect(manifest.peerDependenciesMeta).toEqual({ 'better-sqlite3': { optional: true }, mysql2: { optional: true }, pg: { optional: true } });
+    expect(manifest.peerDependenciesMeta).toEqual({
+      '@nestjs/terminus': { optional: true }, 'better-sqlite3': { optional: true }, mysql2: { optional: true }, pg: { optional: true },
+    });
     // The repository's own tests run against every peer, at a version the peer range accepts.
     for (const [name, range] of Object.entries(manifest.peerDependencies ?? {})) {
       expect([name, manifest.devDependencies?.[name]]).toEqual([name, range]);
@@ -49,7 +51,7 @@ describe('the packed package', () => {
     const files = (await readdir(root, { recursive: true, withFileTypes: true }))
       .filter((e) => e.isFile())
       .map((e) => relative(root, join(e.parentPath, e.name)));
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'CHANGELOG.md', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/testing/index.js', 'dist/lib/testing/index.d.ts', 'dist/lib/cli/main.js']));
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'CHANGELOG.md', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/testing/index.js', 'dist/lib/testing/index.d.ts', 'dist/lib/terminus/index.js', 'dist/lib/terminus/index.d.ts', 'dist/lib/cli/main.js']));
     const unexpected = files.filter((f) => !['package.json', 'README.md', 'CHANGELOG.md'].includes(f) && !/^dist\/lib\/.+\.(js|d\.ts)$/.test(f));
     expect(unexpected).toEqual([]);
     const manifest = await packedManifest();
@@ -63,5 +65,18 @@ describe('the packed package', () => {
     const awaits = [...graph].flatMap(([file, source]) => topLevelAwaits(source).map((at) => `${relative(root, file)}:${at}`));
     expect(awaits).toEqual([]);
     expect(graph.size).toBeGreaterThan(entry.includes('testing') ? 1 : 20);
+  }, BUILD_MS);
+
+  it('imports @nestjs/terminus, an optional peer, in nestjs-kronos/terminus only: no other module loads it', async () => {
+    const root = await unpackedPackage();
+    const importers: string[] = [];
+    for (const file of await jsFiles(join(root, 'dist'))) {
+      const imports = importsOf(parseJs(file, await readFile(file, 'utf8')));
+      if (imports.some(({ specifier }) => packageOf(specifier) === '@nestjs/terminus')) importers.push(relative(root, file));
+    }
+    expect(importers).toEqual(['dist/lib/terminus/kronos-health.indicator.js']);
+    // Nor does the root entry point reach the subpath's modules.
+    const graph = await staticGraph(join(root, 'dist/lib/index.js'));
+    expect([...graph.keys()].map((file) => relative(root, file)).filter((file) => file.startsWith('dist/lib/terminus/'))).toEqual([]);
   }, BUILD_MS);
 });

@@ -50,6 +50,7 @@ describe('the packed tarball', () => {
     expect(Object.values(problems).flat()).toEqual([
       { kind: 'CJSResolvesToESM', entrypoint: '.', resolutionKind: 'node16-cjs' },
       { kind: 'CJSResolvesToESM', entrypoint: './testing', resolutionKind: 'node16-cjs' },
+      { kind: 'CJSResolvesToESM', entrypoint: './terminus', resolutionKind: 'node16-cjs' },
     ]);
 
     const checked = await attw([tarball, '--ignore-rules', 'cjs-resolves-to-esm', '--format', 'ascii']);

@@ -1,5 +1,6 @@
 import * as root from '../../lib/index.js';
 import { JobContext, SchedulerContext } from '../../lib/index.js';
+import * as terminus from '../../lib/terminus/index.js';
 import * as testing from '../../lib/testing/index.js';
 
 /**
@@ -33,6 +34,8 @@ const ROOT_EXPORTS = [
 
 const TESTING_EXPORTS = ['TestClock', 'drain'];
 
+const TERMINUS_EXPORTS = ['KronosHealthIndicator', 'InvalidHealthCheckOptionError'];
+
 const sorted = (names: Iterable<string>) => [...names].sort();
 
 describe('the public API', () => {
@@ -42,6 +45,11 @@ describe('the public API', () => {
 
   it('nestjs-kronos/testing exports exactly the pinned names', () => {
     expect(sorted(Object.keys(testing))).toEqual(sorted(TESTING_EXPORTS));
+  });
+
+  it('nestjs-kronos/terminus exports exactly the pinned names', () => {
+    expect(sorted(Object.keys(terminus))).toEqual(sorted(TERMINUS_EXPORTS));
+    expect(terminus.InvalidHealthCheckOptionError.prototype).toBeInstanceOf(root.KronosError);
   });
 
   it('every exported error is a KronosError', () => {

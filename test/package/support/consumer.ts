@@ -78,14 +78,15 @@ export function unpackedPackage(): Promise<string> {
 
 /**
  * The correct setup, installed once per test run: a CommonJS project (with @types/node, as every
- * Nest application has) that ran `npm install <tarball> <required peers> better-sqlite3`.
+ * Nest application has) that ran `npm install <tarball> <required peers> better-sqlite3 @nestjs/terminus`.
  */
 export function installedConsumer(): Promise<{ dir: string; install: NpmResult }> {
   return oncePerRun('installed-consumer', async (dir) => {
     const manifest = await packedManifest();
     await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'commonjs' }, null, 2));
     const driver = `better-sqlite3@${manifest.peerDependencies?.['better-sqlite3']}`;
-    const install = await npm(dir, ['install', await packedTarball(), ...(await requiredPeers()), driver, '@types/node@^20.19.0', ...INSTALL_FLAGS]);
+    const terminus = `@nestjs/terminus@${manifest.peerDependencies?.['@nestjs/terminus']}`;
+    const install = await npm(dir, ['install', await packedTarball(), ...(await requiredPeers()), driver, terminus, '@types/node@^20.19.0', ...INSTALL_FLAGS]);
     if (install.code !== 0) throw new Error(`npm install into ${dir} failed (${install.code}):\n${install.stderr}`);
     return { dir, install };
   });
