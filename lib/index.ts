@@ -39,5 +39,6 @@ export { UnknownSchedulerOptionError } from './scheduler.option-errors.js';
 export type { Duration, JobKind, JobOptions, JsonValue, RunStatus, TaskStatus } from './types.js';
 export { DashboardGuardMissingError, InvalidDashboardOptionError, SchedulerDashboardModule, UnknownDashboardOptionError, type SchedulerDashboardExtras, type SchedulerDashboardOptions } from './dashboard/index.js';
 export type { RetentionOptions } from './scheduler.options.js';
+export type { PostgresConnectionConfig, PostgresOptions } from './storage/postgres-options.js';
 export { KRONOS_WORKER_ENV } from './scheduler.environment.js';
 export { SchedulerIniFileError } from './config/config.errors.js';

@@ -58,7 +58,10 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
     const iniProblems = configFile ? await loadConfigFile(configFile, this.runtime.registry, this.runtime.options) : [];
     for (const problem of iniProblems) this.logger.warn(`scheduler.ini section left out: ${formatIniProblem(problem)}`);
     if (!isKronosChild()) assertIsolationConfigured(this.runtime.registry.all(), this.runtime.options.isolation);
-    const engine = await createEngine(dataSource);
+    const engine = await createEngine(dataSource, this.runtime.options.postgres);
+    if (this.runtime.options.postgres.given && engine.dialect !== 'postgres') {
+      this.logger.warn(`The postgres option is ignored: the DataSource is ${dataSource.options.type}, not PostgreSQL`);
+    }
     await engine.start();
     this.runtime.attach(dataSource, engine);
     // An isolation child process only runs handlers for its parent worker, which owns the rest.

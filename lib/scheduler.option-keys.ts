@@ -2,6 +2,7 @@ import type { ProcessIsolationOptions } from './isolation/isolation-options.js';
 import { UnknownSchedulerOptionError } from './scheduler.option-errors.js';
 import { findUnknownKey, isOptionsObject, keysOf, type OptionLevel } from './option-keys.js';
 import type { SchedulerModuleExtras } from './scheduler.module-definition.js';
+import type { PostgresOptions } from './storage/postgres-options.js';
 import type { RetentionOptions, SchedulerModuleOptions, WorkerOptions } from './scheduler.options.js';
 
 /** The keys `forRootAsync()` takes besides the extras (Nest's own async-provider keys). */
@@ -15,7 +16,7 @@ const TOP: OptionLevel = {
   usage: (key) => forRoot(key),
   keys: keysOf<SchedulerModuleOptions>({
     worker: true, impersonation: true, timezone: true, defaultTimeout: true, maxPayloadBytes: true, maxOutputBytes: true,
-    retryBackoff: true, maxRetryBackoff: true, clock: true, isolation: true, configFile: true, retention: true,
+    retryBackoff: true, maxRetryBackoff: true, clock: true, isolation: true, configFile: true, retention: true, postgres: true,
   }),
 };
 
@@ -45,7 +46,9 @@ const ISOLATION = nested('isolation', 'an isolation option', keysOf<ProcessIsola
 const APP_MODULE = nested('isolation.appModule', 'an isolation.appModule option', keysOf<ProcessIsolationOptions['appModule']>({ path: true, export: true }));
 const RETENTION = nested('retention', 'a retention option', keysOf<RetentionOptions>({ olderThan: true, interval: true, batchSize: true }));
 
-const LEVELS = [TOP, EXTRAS, WORKER, IMPERSONATION, ISOLATION, APP_MODULE, RETENTION];
+const POSTGRES = nested('postgres', 'a postgres option', keysOf<PostgresOptions>({ pooling: true, listenConnection: true }));
+
+const LEVELS = [TOP, EXTRAS, WORKER, IMPERSONATION, ISOLATION, APP_MODULE, RETENTION, POSTGRES];
 
 /** `forRootAsync()`'s own options: Nest's async-provider keys and the extras. */
 const ASYNC: OptionLevel = {
@@ -66,8 +69,9 @@ function check(value: unknown, level: OptionLevel, others: readonly OptionLevel[
 
 /**
  * Fail on any key of the module options (inline, or returned by `forRootAsync`'s factory) that
- * no level takes: the top level, `worker`, `impersonation`, `isolation` (and its `appModule`)
- * and `retention`. `clock` is the caller's own object and is not checked.
+ * no level takes: the top level, `worker`, `impersonation`, `isolation` (and its `appModule`),
+ * `retention` and `postgres` (not `postgres.listenConnection`: `pg` client settings). `clock` is
+ * the caller's own object and is not checked.
  */
 export function assertKnownSchedulerOptions(options: SchedulerModuleOptions): void {
   const others = (level: OptionLevel) => LEVELS.filter((other) => other !== level);
@@ -77,9 +81,10 @@ export function assertKnownSchedulerOptions(options: SchedulerModuleOptions): vo
   check(options.isolation, ISOLATION, others(ISOLATION));
   check((options.isolation as { appModule?: unknown } | undefined)?.appModule, APP_MODULE, others(APP_MODULE));
   check(options.retention, RETENTION, others(RETENTION));
+  check(options.postgres, POSTGRES, others(POSTGRES));
 }
 
 /** Fail on a key of `forRootAsync()`'s own options that it does not read (e.g. `worker` beside `useFactory`). */
 export function assertKnownAsyncOptions(options: object): void {
-  check(options, ASYNC, [FROM_FACTORY, WORKER, IMPERSONATION, ISOLATION, APP_MODULE, RETENTION]);
+  check(options, ASYNC, [FROM_FACTORY, WORKER, IMPERSONATION, ISOLATION, APP_MODULE, RETENTION, POSTGRES]);
 }

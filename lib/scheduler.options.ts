@@ -4,6 +4,7 @@ import { resolveIsolation, type ProcessIsolationOptions, type ResolvedIsolation 
 import { workerFromEnvironment } from './scheduler.environment.js';
 import { isOptionsObject } from './option-keys.js';
 import { assertKnownSchedulerOptions } from './scheduler.option-keys.js';
+import { resolvePostgresOptions, type PostgresOptions, type ResolvedPostgresOptions } from './storage/postgres-options.js';
 import { tryParseDuration } from './schedule/duration.js';
 import type { Duration } from './types.js';
 
@@ -129,6 +130,12 @@ export interface SchedulerModuleOptions {
    * never deleted). Default: keep everything.
    */
   retention?: RetentionOptions;
+  /**
+   * PostgreSQL only: `{ pooling: 'transaction', listenConnection }` when the DataSource goes
+   * through PgBouncer in transaction pooling mode (see docs/pgbouncer.md). Ignored, with a
+   * warning, on other databases. Default: `{ pooling: 'session' }`.
+   */
+  postgres?: PostgresOptions;
 }
 
 /** The built-in pruning of old runs and finished tasks. */
@@ -155,6 +162,7 @@ export interface ResolvedSchedulerOptions {
   isolation: ResolvedIsolation | null;
   configFile: string | null;
   retention: { olderThanMs: number; intervalMs: number; batchSize: number } | null;
+  postgres: ResolvedPostgresOptions;
 }
 
 function duration(field: string, value: Duration | undefined, fallback: number): number {
@@ -230,6 +238,7 @@ export function resolveSchedulerOptions(options: SchedulerModuleOptions = {}): R
           batchSize: positiveInt('retention.batchSize', options.retention.batchSize, 1000),
         }
       : null,
+    postgres: resolvePostgresOptions(options.postgres),
   };
 }
 

@@ -1,12 +1,14 @@
 import type { DataSource } from 'typeorm';
 import { UnsupportedDatabaseError } from '../errors.js';
 import type { StorageEngine } from './engine.js';
+import type { ResolvedPostgresOptions } from './postgres-options.js';
 
 /**
  * The engine for the DataSource's database. Engines are imported lazily so an application only
- * needs the driver of the database it uses.
+ * needs the driver of the database it uses. `postgres` (the `postgres` module option) is read
+ * only by the PostgreSQL engine.
  */
-export async function createEngine(dataSource: DataSource): Promise<StorageEngine> {
+export async function createEngine(dataSource: DataSource, postgres?: ResolvedPostgresOptions): Promise<StorageEngine> {
   const type = dataSource.options.type;
   switch (type) {
     case 'better-sqlite3': {
@@ -15,7 +17,7 @@ export async function createEngine(dataSource: DataSource): Promise<StorageEngin
     }
     case 'postgres': {
       const { PostgresEngine } = await import('./postgres/postgres.engine.js');
-      return new PostgresEngine(dataSource);
+      return new PostgresEngine(dataSource, { pooling: postgres?.pooling, listenConnection: postgres?.listenConnection });
     }
     case 'mysql':
     case 'mariadb': {

@@ -1,6 +1,5 @@
 import type { Pool } from 'pg';
 import type { PgTables } from './tables.js';
-import { poolQuery, statement } from './sql.js';
 
 export const CLAIM_INDEX = 'kronos_task_due';
 
@@ -10,12 +9,11 @@ export const CLAIM_INDEX = 'kronos_task_due';
  * when the index exists, which would queue behind any open transaction that wrote a task.
  */
 export async function ensureClaimIndex(pool: Pool, t: PgTables): Promise<void> {
-  const exists = await poolQuery(
-    pool,
-    statement('claim_index', `SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1::regclass AND c.relname = $2`),
+  const exists = await pool.query(
+    'SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1::regclass AND c.relname = $2',
     [t.task, CLAIM_INDEX],
   );
-  if (exists.rowCount > 0) return;
+  if ((exists.rowCount ?? 0) > 0) return;
   try {
     await pool.query(
       `CREATE INDEX IF NOT EXISTS ${CLAIM_INDEX} ON ${t.task} (group_name, priority DESC, next_run_time, id) WHERE status = 'QUEUED'`,

@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { claimedTaskFromRow } from '../claimed-task-row.js';
 import type { ClaimedTask, ClaimRequest } from '../engine.js';
 import type { PgTables } from './tables.js';
-import { DB_NOW_MS, poolQuery, statement, type Statement } from './sql.js';
+import { DB_NOW_MS, poolQuery, type MakeStatement, type Statement } from './sql.js';
 
 /**
  * The claim is one statement (graphile-worker's shape): the CTE picks due rows in claim order
@@ -70,7 +70,7 @@ export interface ClaimStatements {
  * `group_name = ANY(...)` the index can filter but not deliver rows in claim order, and
  * PostgreSQL read and sorted every queued row (26 ms for 10 tasks of a 20,000 backlog).
  */
-export function claimStatements(t: PgTables): ClaimStatements {
+export function claimStatements(t: PgTables, statement: MakeStatement): ClaimStatements {
   const byCap = new Map<number, Statement>();
   const single = (cap: number) => {
     let sql = byCap.get(cap);

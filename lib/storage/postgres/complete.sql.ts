@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { TaskOutcome } from '../engine.js';
 import type { PgTables } from './tables.js';
-import { DB_NOW_MS, INT_MAX, num, poolQuery, statement, type Statement } from './sql.js';
+import { DB_NOW_MS, INT_MAX, num, poolQuery, type MakeStatement, type Statement } from './sql.js';
 
 /**
  * Write back a batch of finished attempts in one round trip. Each task update is fenced by its
@@ -21,7 +21,7 @@ import { DB_NOW_MS, INT_MAX, num, poolQuery, statement, type Statement } from '.
  * row it inserted, beside the fenced-out ids (those with a NULL `run_id`); without listeners the
  * reply stays the few fenced-out rows, usually none.
  */
-export function completeStatement(t: PgTables, runIds = false): Statement {
+export function completeStatement(t: PgTables, statement: MakeStatement, runIds = false): Statement {
   return statement(
     runIds ? 'complete_runs' : 'complete',
     `WITH input AS (

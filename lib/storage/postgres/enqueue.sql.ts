@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { EntityManager } from 'typeorm';
 import type { EnqueueResult, ExistingTask, NewTask } from '../engine.js';
 import type { PgTables } from './tables.js';
-import { CHANNEL, DB_NOW_MS, managerQuery, num, poolQuery, statement, type Statement } from './sql.js';
+import { CHANNEL, DB_NOW_MS, managerQuery, num, poolQuery, type MakeStatement, type Statement } from './sql.js';
 
 export interface EnqueueStatements {
   insert: Statement;
@@ -20,7 +20,7 @@ export interface EnqueueStatements {
  * per enqueue instead of two, and PostgreSQL still delivers it only when the transaction commits.
  * (A batch whose uuids all existed wakes idle workers for nothing; they find no work and wait on.)
  */
-export function enqueueStatements(t: PgTables): EnqueueStatements {
+export function enqueueStatements(t: PgTables, statement: MakeStatement): EnqueueStatements {
   const insert = statement(
     'enqueue',
     `WITH input AS (

@@ -1,13 +1,13 @@
 import type { Pool } from 'pg';
 import type { ExpiredTask, Instant } from '../engine.js';
 import type { PgTables } from './tables.js';
-import { DB_NOW_MS, num, poolQuery, statement, type Statement } from './sql.js';
+import { DB_NOW_MS, num, poolQuery, type MakeStatement, type Statement } from './sql.js';
 
 /**
  * A queued task whose stop time passed before any worker claimed it will never run: EXPIRED.
  * With `report` (lifecycle events have listeners) the expired rows are returned.
  */
-export function expireStatement(t: PgTables, report = false): Statement {
+export function expireStatement(t: PgTables, statement: MakeStatement, report = false): Statement {
   return statement(
     report ? 'expire_report' : 'expire',
     `WITH clock AS (SELECT COALESCE($1::bigint, ${DB_NOW_MS}) AS now)

@@ -1,4 +1,5 @@
 import type { Client, ClientConfig } from 'pg';
+import type { PostgresConnectionConfig } from '../postgres-options.js';
 import { CHANNEL } from './sql.js';
 
 export interface ListenerOptions {
@@ -148,4 +149,9 @@ export function listenerConfig(options: Record<string, any>): ClientConfig {
     application_name: name ? `${name} (kronos listener)` : 'kronos listener',
     keepAlive: true,
   };
+}
+
+/** Connection settings for the listener from `postgres.listenConnection` (a direct connection, past any pooler). */
+export function directListenerConfig(settings: PostgresConnectionConfig): ClientConfig {
+  return { application_name: 'kronos listener', ...(settings as ClientConfig), keepAlive: true };
 }

@@ -20,40 +20,53 @@ import { claimStatements, claimTasks } from './claim.sql.js';
 import { completeStatement, completeTasks, completeTasksWithRunIds } from './complete.sql.js';
 import { enqueueStatements, enqueueWithManager, enqueueWithPool } from './enqueue.sql.js';
 import { expireStatement, expireTasks, expireTasksReporting } from './expire.sql.js';
-import { listenerConfig, TaskListener } from './listener.js';
+import { directListenerConfig, listenerConfig, TaskListener } from './listener.js';
 import { progressStatement, saveProgress } from './progress.sql.js';
 import { rescueOrphans, rescueStatement } from './rescue.sql.js';
-import { poolQuery } from './sql.js';
+import { poolQuery, statement, unnamedStatement, type MakeStatement } from './sql.js';
+import type { PostgresConnectionConfig } from '../postgres-options.js';
 import { pgTables, type PgTables } from './tables.js';
 import { heartbeat, removeWorker, stopRequests, workerStatements } from './workers.sql.js';
 
-/** Every statement text is built once per engine, from the resolved table names. */
-const buildStatements = (t: PgTables) => ({
-  enqueue: enqueueStatements(t),
-  claim: claimStatements(t),
-  complete: completeStatement(t),
-  completeWithRunIds: completeStatement(t, true),
-  progress: progressStatement(t),
-  workers: workerStatements(t),
-  rescue: rescueStatement(t),
-  expire: expireStatement(t),
-  expireReporting: expireStatement(t, true),
+/** Every statement is built once per engine, from the resolved table names, named or not by the pooling mode. */
+const buildStatements = (t: PgTables, make: MakeStatement) => ({
+  enqueue: enqueueStatements(t, make),
+  claim: claimStatements(t, make),
+  complete: completeStatement(t, make),
+  completeWithRunIds: completeStatement(t, make, true),
+  progress: progressStatement(t, make),
+  workers: workerStatements(t, make),
+  rescue: rescueStatement(t, make),
+  expire: expireStatement(t, make),
+  expireReporting: expireStatement(t, make, true),
 });
 
 export interface PostgresEngineOptions {
   /** Told when the notification listener loses its connection (it reconnects with back-off). */
   onListenerError?: (error: Error) => void;
+  /**
+   * `'transaction'`: the DataSource goes through a transaction-pooling PgBouncer, so statements
+   * are unnamed and nothing LISTENs through it. Default `'session'`.
+   */
+  pooling?: 'session' | 'transaction';
+  /** Where the listener connects; default the DataSource's settings, or nowhere (polling) in `'transaction'` mode. */
+  listenConnection?: PostgresConnectionConfig | null;
 }
 
 /**
  * PostgreSQL engine. Hot-path statements run as named prepared statements on the pool TypeORM
  * already owns; the only connection it opens itself is the LISTEN connection for wake-ups.
+ * Through a transaction-pooling PgBouncer (`pooling: 'transaction'`) every statement is unnamed
+ * (one transaction each, or the limited claim's explicit one) and no session state is set; the
+ * listener then uses `listenConnection`, and without it there is none: idle workers poll.
  */
 export class PostgresEngine implements StorageEngine {
   readonly dialect = 'postgres' as const;
   private readonly tables: PgTables;
   private readonly sql: ReturnType<typeof buildStatements>;
   private readonly listener: TaskListener;
+  /** False when there is no connection to LISTEN on: `waitForWork` is then a plain poll interval. */
+  private readonly listens: boolean;
   private starting?: Promise<void>;
 
   constructor(
@@ -61,10 +74,13 @@ export class PostgresEngine implements StorageEngine {
     options: PostgresEngineOptions = {},
   ) {
     this.tables = pgTables(dataSource);
-    this.sql = buildStatements(this.tables);
+    const transactionPooling = options.pooling === 'transaction';
+    this.sql = buildStatements(this.tables, transactionPooling ? unnamedStatement : statement);
     const driver = dataSource.driver as unknown as { postgres: typeof import('pg'); options: Record<string, unknown> };
+    const listen = options.listenConnection ? directListenerConfig(options.listenConnection) : transactionPooling ? null : listenerConfig(driver.options);
+    this.listens = listen !== null;
     this.listener = new TaskListener({
-      createClient: () => new driver.postgres.Client(listenerConfig(driver.options)),
+      createClient: () => new driver.postgres.Client(listen ?? undefined),
       onError: options.onListenerError,
     });
   }
@@ -79,7 +95,7 @@ export class PostgresEngine implements StorageEngine {
   start(): Promise<void> {
     this.starting ??= (async () => {
       await ensureClaimIndex(this.pool, this.tables);
-      await this.listener.start();
+      if (this.listens) await this.listener.start();
     })().catch((error) => {
       this.starting = undefined;
       throw error;

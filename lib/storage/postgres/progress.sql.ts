@@ -1,13 +1,13 @@
 import type { Pool } from 'pg';
 import type { ProgressUpdate } from '../engine.js';
 import type { PgTables } from './tables.js';
-import { DB_NOW_MS, num, poolQuery, statement, type Statement } from './sql.js';
+import { DB_NOW_MS, num, poolQuery, type MakeStatement, type Statement } from './sql.js';
 
 /**
  * Progress of every running attempt of a worker in one fenced UPDATE. The ids that matched no
  * row lost their lease: the worker aborts those handlers.
  */
-export function progressStatement(t: PgTables): Statement {
+export function progressStatement(t: PgTables, statement: MakeStatement): Statement {
   return statement(
     'progress',
     `WITH input AS (

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { Instant, LostRun, RescueReport } from '../engine.js';
 import type { PgTables } from './tables.js';
-import { DB_NOW_MS, INT_MAX, num, poolQuery, statement, type Statement } from './sql.js';
+import { DB_NOW_MS, INT_MAX, num, poolQuery, type MakeStatement, type Statement } from './sql.js';
 
 /**
  * Rescue runs whose worker died, in one statement (hence one transaction):
@@ -19,7 +19,7 @@ import { DB_NOW_MS, INT_MAX, num, poolQuery, statement, type Statement } from '.
  *   a row a concurrent rescuer or heartbeat holds is left for the next round instead of waited
  *   on, so two rescuers can never deadlock on worker rows.
  */
-export function rescueStatement(t: PgTables): Statement {
+export function rescueStatement(t: PgTables, statement: MakeStatement): Statement {
   const requeue = `(o.schedule IS NOT NULL OR o.attempt <= o.retries)`;
   return statement(
     'rescue',

@@ -9,20 +9,30 @@ export const DB_NOW_MS = 'floor(extract(epoch from clock_timestamp()) * 1000)::b
 export const CHANNEL = 'kronos_task';
 
 /**
- * A named prepared statement. The name carries a hash of the text: the same operation on tables
- * with another schema or prefix is another statement, and pg refuses one name for two texts.
+ * A statement of the engine. Named, it is a prepared statement: the name carries a hash of the
+ * text, so the same operation on tables with another schema or prefix is another statement (pg
+ * refuses one name for two texts). Unnamed (`name` undefined), it is parsed on every execution,
+ * as a transaction-pooling PgBouncer requires: a statement prepared on one server connection is
+ * unknown to the next one the pooler hands out.
  */
 export interface Statement {
-  name: string;
+  name: string | undefined;
   text: string;
 }
 
-export function statement(operation: string, text: string): Statement {
+/** Builds an engine's statements; the engine picks one of the two below once, at construction. */
+export type MakeStatement = (operation: string, text: string) => Statement;
+
+/** A named prepared statement (the default: parsed and planned once per connection). */
+export const statement: MakeStatement = (operation, text) => {
   const hash = createHash('sha1').update(text).digest('hex').slice(0, 10);
   return { name: `kronos_${operation}_${hash}`, text };
-}
+};
 
-/** Run a statement on the pool TypeORM owns: parsed once per connection, then only bound and executed. */
+/** An unnamed statement, for `postgres: { pooling: 'transaction' }`. */
+export const unnamedStatement: MakeStatement = (_operation, text) => ({ name: undefined, text });
+
+/** Run a statement on the pool TypeORM owns: named, it is parsed once per connection, then only bound and executed. */
 export async function poolQuery<R extends QueryResultRow>(pool: Pool, sql: Statement, values: unknown[]): Promise<{ rows: R[]; rowCount: number }> {
   const result = await pool.query<R>({ name: sql.name, text: sql.text, values });
   return { rows: result.rows, rowCount: result.rowCount ?? 0 };

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { Instant, WorkerRecord } from '../engine.js';
 import type { PgTables } from './tables.js';
-import { DB_NOW_MS, num, poolQuery, statement, type Statement } from './sql.js';
+import { DB_NOW_MS, num, poolQuery, type MakeStatement, type Statement } from './sql.js';
 
 export interface WorkerStatements {
   heartbeat: Statement;
@@ -14,7 +14,7 @@ export interface WorkerStatements {
  * liveness fields and leave `status` alone, because status is the command an admin (or the CLI)
  * addresses to the worker, and the heartbeat is how the worker reads it.
  */
-export function workerStatements(t: PgTables): WorkerStatements {
+export function workerStatements(t: PgTables, statement: MakeStatement): WorkerStatements {
   return {
     heartbeat: statement(
       'heartbeat',

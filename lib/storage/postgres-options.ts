@@ -1,0 +1,72 @@
+import { InvalidSchedulerOptionError } from '../errors.js';
+import { isOptionsObject } from '../option-keys.js';
+
+/**
+ * Settings of a direct PostgreSQL connection, handed to the `pg` driver's `Client` as they are
+ * (any other `pg` client setting may be added).
+ */
+export interface PostgresConnectionConfig {
+  connectionString?: string;
+  host?: string;
+  port?: number;
+  user?: string;
+  password?: string;
+  database?: string;
+  ssl?: boolean | object;
+  [setting: string]: unknown;
+}
+
+/**
+ * How Kronos talks to PostgreSQL (`SchedulerModule.forRoot({ postgres: {...} })`). Read only when
+ * the DataSource is PostgreSQL; on another database it is ignored with a warning. See docs/pgbouncer.md.
+ */
+export interface PostgresOptions {
+  /**
+   * What the DataSource's connections are. `'session'` (default): PostgreSQL sessions, directly
+   * or through a session-pooling proxy; the hot path runs as named prepared statements.
+   * `'transaction'`: a pooler in transaction pooling mode, such as PgBouncer with
+   * `pool_mode = transaction`, that hands each transaction to any server connection: Kronos then
+   * uses unnamed statements, keeps no session state and does not LISTEN through the pooler.
+   */
+  pooling?: 'session' | 'transaction';
+  /**
+   * A connection to PostgreSQL itself (not through the pooler), as a connection string or `pg`
+   * client settings, on which idle workers LISTEN for enqueue notifications: one connection per
+   * process. Default: in `'session'` mode the DataSource's own settings; in `'transaction'` mode
+   * none, and idle workers poll every `worker.pollInterval` instead.
+   */
+  listenConnection?: string | PostgresConnectionConfig;
+}
+
+/** `PostgresOptions` after defaults and validation (internal). */
+export interface ResolvedPostgresOptions {
+  pooling: 'session' | 'transaction';
+  /** The LISTEN connection's settings, or null for the default. */
+  listenConnection: PostgresConnectionConfig | null;
+  /** Whether the application set `postgres` at all (a warning on other databases). */
+  given: boolean;
+}
+
+const POOLING = ['session', 'transaction'] as const;
+
+/** Apply defaults and validate `postgres` once, at start-up. */
+export function resolvePostgresOptions(value: unknown): ResolvedPostgresOptions {
+  if (value === undefined) return { pooling: 'session', listenConnection: null, given: false };
+  if (!isOptionsObject(value)) throw new InvalidSchedulerOptionError('postgres', value, "must be an object such as { pooling: 'transaction' }");
+  const pooling = value.pooling ?? 'session';
+  if (!POOLING.includes(pooling as (typeof POOLING)[number])) {
+    throw new InvalidSchedulerOptionError('postgres.pooling', pooling, "must be 'session' (the default) or 'transaction'");
+  }
+  return { pooling: pooling as ResolvedPostgresOptions['pooling'], listenConnection: listenConnection(value.listenConnection), given: true };
+}
+
+function listenConnection(value: unknown): PostgresConnectionConfig | null {
+  if (value === undefined) return null;
+  if (typeof value === 'string' && value.trim() !== '') return { connectionString: value };
+  if (isOptionsObject(value) && Object.keys(value).length > 0) return { ...value };
+  throw new InvalidSchedulerOptionError(
+    'postgres.listenConnection',
+    value,
+    "must be a connection string such as 'postgres://user@db-host:5432/app' or pg client settings such as { host, port, user, password, database }",
+  );
+}
