@@ -5,7 +5,7 @@ import { InvalidSchedulerOptionError, Job, Run, Task, UnknownSchedulerOptionErro
 import { KRONOS_ENTITIES } from '../../lib/entities/index.js';
 import { resolveSchedulerOptions } from '../../lib/scheduler.options.js';
 import { PostgresEngine } from '../../lib/storage/postgres/index.js';
-import { claimRequest, newTask, sleep } from '../engine/contract/fixtures.js';
+import { claimRequest, newTask, outcome, sleep } from '../engine/contract/fixtures.js';
 import { enqueueMany } from '../support/bulk.js';
 import { createTestDataSource, postgresSettings } from '../support/databases.js';
 import { describeWithPgBouncer, PgBouncer } from '../support/pgbouncer.js';
@@ -74,6 +74,47 @@ describe('the postgres module option', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe("PostgresEngine with pooling: 'transaction'", () => {
+  let dataSource: DataSource;
+  beforeAll(async () => {
+    dataSource = await createTestDataSource('postgres', { schema: 'migrations' });
+  });
+  afterAll(async () => {
+    await dataSource?.destroy();
+  });
+
+  it('sends every statement of the hot path unnamed (the default mode names them: test/engine/postgres.engine.spec.ts)', async () => {
+    const engine = new PostgresEngine(dataSource, { pooling: 'transaction' });
+    const pool = (dataSource.driver as unknown as { master: { query: (...args: unknown[]) => unknown } }).master;
+    const original = pool.query;
+    const sent: unknown[] = [];
+    pool.query = function (this: unknown, ...args: unknown[]) {
+      sent.push(args[0]);
+      return original.apply(this, args);
+    };
+    try {
+      await engine.start();
+      const [created] = await engine.enqueue([newTask()]);
+      const [claimed] = await engine.claim(claimRequest());
+      expect(claimed.id).toBe(created.id);
+      await engine.heartbeat({ name: 'worker-a', hostname: 'h', pid: 1, groups: ['main'], running: 1, completed: 0, failed: 0 }, null);
+      await engine.complete([outcome(claimed, 'worker-a')]);
+      await engine.claim(claimRequest({ groups: ['main', 'other'] }));
+      await engine.claim(claimRequest({ maxRunning: 3 }));
+      await engine.saveProgress([]);
+      await engine.rescueOrphans(60_000, null);
+      await engine.expire(null);
+      await engine.notify();
+    } finally {
+      pool.query = original;
+      await engine.close();
+    }
+    const named = sent.filter((query) => typeof query === 'object' && query !== null && (query as { name?: string }).name !== undefined);
+    expect(sent.length).toBeGreaterThanOrEqual(9);
+    expect(named).toEqual([]);
   });
 });
 
