@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { TaskEvents } from './events/task-events.js';
+import { NO_TELEMETRY, type Telemetry } from './observability/telemetry.js';
 import { JobRegistry } from './registry/job-registry.js';
 import type { ResolvedSchedulerOptions } from './scheduler.options.js';
 import type { StorageEngine } from './storage/engine.js';
@@ -12,6 +13,8 @@ export class KronosRuntime {
   readonly registry = new JobRegistry();
   /** Lifecycle events of this process (`@OnTaskEvent` listeners and `SchedulerService.events$`). */
   readonly events = new TaskEvents();
+  /** OpenTelemetry tracing and metrics, decided at start-up (nothing while no SDK is registered). */
+  telemetry: Telemetry = NO_TELEMETRY;
   private state?: { dataSource: DataSource; engine: StorageEngine };
 
   constructor(readonly options: ResolvedSchedulerOptions) {}

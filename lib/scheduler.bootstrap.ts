@@ -13,6 +13,7 @@ import { createIsolation, type ProcessPool } from './isolation/process-pool.js';
 import { isKronosChild } from './isolation/protocol.js';
 import { KronosRuntime } from './kronos.runtime.js';
 import { Retention } from './maintenance/retention.js';
+import { startTelemetry } from './observability/telemetry.js';
 import { KRONOS_DATA_SOURCE_NAME } from './scheduler.module-definition.js';
 import type { UserResolver } from './scheduler.options.js';
 import { replanFromClock } from './service/clock-replan.js';
@@ -63,6 +64,7 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
       this.logger.warn(`The postgres option is ignored: the DataSource is ${dataSource.options.type}, not PostgreSQL`);
     }
     await engine.start();
+    this.runtime.telemetry = await startTelemetry(dataSource, () => this.runtime.registry.all());
     this.runtime.attach(dataSource, engine);
     // An isolation child process only runs handlers for its parent worker, which owns the rest.
     if (isKronosChild()) return;
@@ -95,7 +97,7 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
       maxOutputBytes: this.runtime.options.maxOutputBytes,
       resolveUser,
       executorFor: isolation?.executorFor ?? inProcessOnly(resolveUser),
-    }, this.runtime.dataSource, this.runtime.events);
+    }, this.runtime.dataSource, this.runtime.events, this.runtime.telemetry);
     this.worker.onLeave = (command) => {
       this.logger.warn(`Worker left on ${command}${config.exitOnCommand ? '; ending the process' : ''}`);
       if (config.exitOnCommand) process.kill(process.pid, 'SIGTERM');
@@ -118,6 +120,7 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
     await this.pool?.close();
     this.pool = undefined;
     this.childServer?.close();
+    this.runtime.telemetry.metrics?.close();
     if (this.runtime.ready) await this.runtime.engine.close();
     this.runtime.events.close();
   }

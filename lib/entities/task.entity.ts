@@ -111,4 +111,11 @@ export class Task {
 
   @Column({ name: 'updated_at', type: 'bigint', transformer: epochMs })
   updatedAt!: number;
+
+  /**
+   * The W3C trace context (`{"traceparent":…,"tracestate":…}`) of the span that enqueued the
+   * task; null unless an OpenTelemetry tracer provider was registered (docs/observability.md).
+   */
+  @Column({ name: 'trace_context', type: 'text', nullable: true })
+  traceContext!: string | null;
 }

@@ -11,6 +11,7 @@ import { describeSchedule } from '../schedule/describe-schedule.js';
 import { parseSchedule } from '../schedule/parse-schedule.js';
 import type { NormalizedSchedule, ScheduleSpec } from '../schedule/schedule.types.js';
 import { applySchedule } from './definition-sync.js';
+import type { NewTask } from '../storage/engine.js';
 import type { TaskStatus } from '../types.js';
 import { buildNewTask, type EnqueueOptions } from './enqueue-options.js';
 import { checkRepeatedEnqueue } from './idempotency.js';
@@ -50,6 +51,14 @@ export class SchedulerService {
     const job = this.runtime.registry.require(name);
     const json = serializePayload(name, payload, this.runtime.options.maxPayloadBytes);
     const task = buildNewTask(job, json, options, this.runtime.instant());
+    const tracing = this.runtime.telemetry.tracing;
+    if (tracing) {
+      return tracing.enqueue({ job: name, group: task.group, uuid: task.uuid }, (traceContext) => this.insert({ ...task, traceContext }, options));
+    }
+    return this.insert(task, options);
+  }
+
+  private async insert(task: NewTask, options: EnqueueOptions): Promise<{ id: number; uuid: string }> {
     const [result] = await this.runtime.engine.enqueue([task], options.manager);
     checkRepeatedEnqueue(task, result);
     return { id: result.id, uuid: result.uuid };

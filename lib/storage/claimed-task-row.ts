@@ -28,5 +28,6 @@ export function claimedTaskFromRow(row: Record<string, unknown>, claimToken = St
     scheduledFor: num(row.next_run_time),
     runAs: textOrNull(row.run_as),
     claimToken,
+    traceContext: textOrNull(row.trace_context),
   };
 }

@@ -29,6 +29,8 @@ export interface NewTask {
   /** JSON text of the normalised schedule for recurring tasks, else null. */
   schedule: string | null;
   repeats: number;
+  /** The enqueuing span's W3C trace context (JSON text); absent or null when not traced. */
+  traceContext?: string | null;
 }
 
 export interface EnqueueResult {
@@ -71,6 +73,8 @@ export interface ClaimedTask {
   scheduledFor: number;
   runAs: string | null;
   claimToken: string;
+  /** The enqueuing span's W3C trace context (JSON text), or null. */
+  traceContext: string | null;
 }
 
 /** What a worker writes back when an attempt ends. Applied only if `claimToken` still matches. */

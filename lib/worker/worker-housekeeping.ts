@@ -102,6 +102,7 @@ export class WorkerHousekeeping {
     try {
       // Liveness is real time (the database clock), even under a test clock that jumps ahead.
       const status = await this.engine.heartbeat(this.worker.record(), null);
+      this.worker.telemetry.metrics?.heartbeat(this.worker.name);
       const silence = this.liveness.heard();
       if (silence !== null && silence > this.config.deadAfterMs / 2) {
         this.logger.warn(`Database reachable again after ${Math.round(silence)} ms without a heartbeat: claiming and writing finished results again; rescuing other workers only after ${this.config.deadAfterMs} ms of heartbeats`);
@@ -193,12 +194,14 @@ export class WorkerHousekeeping {
     // Judge others only after a whole `deadAfter` of reachable database (see `Liveness`).
     const events = this.worker.events?.active ? this.worker.events : undefined; // nobody listening: nothing reported
     if (this.liveness.mayRescue()) {
-      const lost: LostRun[] | undefined = events && [];
+      const metrics = this.worker.telemetry.metrics;
+      const lost: LostRun[] | undefined = events || metrics ? [] : undefined;
       const report = await this.engine.rescueOrphans(this.config.deadAfterMs, null, lost);
       if (report.requeued + report.failed > 0) {
         this.logger.warn(`Rescued tasks of dead workers: ${report.requeued} re-queued, ${report.failed} failed`);
       }
-      if (lost && lost.length > 0) events!.publish(() => lost.map(lostEvent));
+      if (events && lost!.length > 0) events.publish(() => lost!.map(lostEvent));
+      metrics?.lost(lost ?? null, report.requeued + report.failed);
     }
     const expired: ExpiredTask[] | undefined = events && [];
     await this.engine.expire(this.worker.instant(), expired);
@@ -211,5 +214,6 @@ function asClaimed(row: Task): ClaimedTask {
     id: row.id, uuid: row.uuid, jobName: row.jobName, payload: row.payload, group: row.group, priority: row.priority,
     timeoutMs: row.timeoutMs, retries: row.retries, attempt: row.attempt, timesRun: row.timesRun, timesFailed: row.timesFailed,
     repeats: row.repeats, schedule: row.schedule, scheduledFor: row.nextRunTime, runAs: row.runAs, claimToken: row.claimToken!,
+    traceContext: row.traceContext,
   };
 }

@@ -2,11 +2,12 @@ import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { hostname } from 'node:os';
 import type { TaskEvents } from '../events/task-events.js';
-import type { AbortKind } from '../execution/attempt.js';
+import type { AbortKind, AttemptResult } from '../execution/attempt.js';
 import { RunningTask, type RunnerDeps } from '../execution/task-runner.js';
+import { NO_TELEMETRY, type Telemetry } from '../observability/telemetry.js';
 import type { JobRegistry } from '../registry/job-registry.js';
 import type { ResolvedSchedulerOptions } from '../scheduler.options.js';
-import type { ClaimedTask, Instant, StorageEngine } from '../storage/engine.js';
+import type { ClaimedTask, Instant, StorageEngine, TaskOutcome } from '../storage/engine.js';
 import { ClaimAhead } from './claim-ahead.js';
 import { RunningTasks } from './running-tasks.js';
 import { CompletionBatcher } from './completion-batcher.js';
@@ -66,6 +67,8 @@ export class Worker {
     dataSource: DataSource,
     /** Lifecycle events of this process: written batches, rescues and expiries are told to it. */
     readonly events?: TaskEvents,
+    /** OpenTelemetry tracing and metrics of this process; both null when no SDK is registered. */
+    readonly telemetry: Telemetry = NO_TELEMETRY,
   ) {
     this.name = name;
     this.plan = registry.claimPlan();
@@ -296,26 +299,56 @@ export class Worker {
   private launch(task: ClaimedTask): void {
     const job = this.registry.require(task.jobName);
     const launched = performance.now();
+    const { tracing, metrics } = this.telemetry;
+    if (tracing || metrics) {
+      this.launchObserved(task, job, launched);
+      return;
+    }
     const running: RunningTask = new RunningTask(task, job, this.runner, (attempt) => {
-      this.running.remove(running);
-      this.ahead.finished(performance.now() - launched);
-      this.startReady();
-      if (attempt.status === 'COMPLETED') this.counters.completed++;
-      else this.counters.failed++;
-      if (!attempt.leaseLost) {
-        const outcome = taskOutcome(task, attempt, {
-          worker: this.name,
-          retryBackoffMs: this.options.retryBackoffMs,
-          maxRetryBackoffMs: this.options.maxRetryBackoffMs,
-        });
-        if (outcome.taskStatus === 'QUEUED' && outcome.nextRunTime === null && !this.options.clock.isSystemClock) {
-          outcome.nextRunTime = this.options.clock.now() + outcome.delayMs;
-        }
-        this.batcher.add(outcome);
-      }
-      this.wake();
+      this.settled(running, task, attempt, launched);
     });
     // An attempt settles in a later microtask at the earliest, so this comes first.
     this.running.add(running);
+  }
+
+  /**
+   * `launch` while OpenTelemetry is on: the attempt runs inside its `kronos.run` span (when
+   * tracing) and is measured when it settles (when metering). Kept apart so that the plain
+   * launch tests one condition and nothing more.
+   */
+  private launchObserved(task: ClaimedTask, job: ReturnType<JobRegistry['require']>, launched: number): void {
+    const { tracing, metrics } = this.telemetry;
+    const span = tracing?.startRun(task, this.name);
+    const start = () =>
+      new RunningTask(task, job, this.runner, (attempt) => {
+        span?.end(attempt);
+        const outcome = this.settled(running, task, attempt, launched);
+        metrics?.attempt(task, attempt, outcome);
+      });
+    const running: RunningTask = span ? span.within(start) : start();
+    this.running.add(running);
+  }
+
+  /** Book a settled attempt: free its slot, count it, queue its outcome for writing. */
+  private settled(running: RunningTask, task: ClaimedTask, attempt: AttemptResult, launched: number): TaskOutcome | null {
+    this.running.remove(running);
+    this.ahead.finished(performance.now() - launched);
+    this.startReady();
+    if (attempt.status === 'COMPLETED') this.counters.completed++;
+    else this.counters.failed++;
+    let outcome: TaskOutcome | null = null;
+    if (!attempt.leaseLost) {
+      outcome = taskOutcome(task, attempt, {
+        worker: this.name,
+        retryBackoffMs: this.options.retryBackoffMs,
+        maxRetryBackoffMs: this.options.maxRetryBackoffMs,
+      });
+      if (outcome.taskStatus === 'QUEUED' && outcome.nextRunTime === null && !this.options.clock.isSystemClock) {
+        outcome.nextRunTime = this.options.clock.now() + outcome.delayMs;
+      }
+      this.batcher.add(outcome);
+    }
+    this.wake();
+    return outcome;
   }
 }

@@ -35,10 +35,10 @@ describe('the packed package', () => {
     const manifest = await packedManifest();
     expect(manifest.dependencies).toEqual({ croner: expect.any(String) });
     expect(Object.keys(manifest.peerDependencies ?? {}).sort()).toEqual(
-      ['@nestjs/common', '@nestjs/core', '@nestjs/terminus', '@nestjs/typeorm', 'better-sqlite3', 'mysql2', 'pg', 'reflect-metadata', 'rxjs', 'typeorm'].sort(),
+      ['@nestjs/common', '@nestjs/core', '@nestjs/terminus', '@nestjs/typeorm', '@opentelemetry/api', 'better-sqlite3', 'mysql2', 'pg', 'reflect-metadata', 'rxjs', 'typeorm'].sort(),
     );
     expect(manifest.peerDependenciesMeta).toEqual({
-      '@nestjs/terminus': { optional: true }, 'better-sqlite3': { optional: true }, mysql2: { optional: true }, pg: { optional: true },
+      '@nestjs/terminus': { optional: true }, '@opentelemetry/api': { optional: true }, 'better-sqlite3': { optional: true }, mysql2: { optional: true }, pg: { optional: true },
     });
     // The repository's own tests run against every peer, at a version the peer range accepts.
     for (const [name, range] of Object.entries(manifest.peerDependencies ?? {})) {

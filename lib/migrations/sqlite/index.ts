@@ -1,4 +1,5 @@
 import { KronosInitSqlite1764000000000 } from './1764000000000-kronos-init.js';
+import { KronosTraceContextSqlite1765000000000 } from './1765000000000-kronos-trace-context.js';
 
-export { KronosInitSqlite1764000000000 };
-export const SQLITE_MIGRATIONS = [KronosInitSqlite1764000000000];
+export { KronosInitSqlite1764000000000, KronosTraceContextSqlite1765000000000 };
+export const SQLITE_MIGRATIONS = [KronosInitSqlite1764000000000, KronosTraceContextSqlite1765000000000];

@@ -52,7 +52,7 @@ export function claimStatements(t: MysqlTables): ClaimStatements {
                   progress = NULL, progress_message = NULL, output = NULL, stop_requested = 0, updated_at = ?
             WHERE id IN (?)`,
     read: `SELECT id, uuid, job_name, payload, group_name, priority, timeout_ms, retries, attempt, times_run,
-                  times_failed, repeats, schedule, next_run_time, run_as, claim_token
+                  times_failed, repeats, schedule, next_run_time, run_as, claim_token, trace_context
              FROM ${t.task}
             WHERE id IN (?)
             ORDER BY priority DESC, next_run_time, id`,

@@ -4,14 +4,14 @@ import { CLOCK, type MysqlTables, num } from './sql.js';
 
 const TASK_COLUMNS = `uuid, job_name, payload, status, group_name, priority, next_run_time, stop_time, timeout_ms,
                       retries, attempt, times_run, times_failed, repeats, schedule, run_as, queued_by,
-                      stop_requested, created_at, updated_at`;
+                      stop_requested, created_at, updated_at, trace_context`;
 
 /** One tuple per task; `next_run_time` null means the database clock, which is fixed per statement. */
-const TUPLE = `(?, ?, ?, 'QUEUED', ?, ?, ${CLOCK}, ?, ?, ?, 0, 0, 0, ?, ?, ?, ?, 0, ${CLOCK}, ${CLOCK})`;
+const TUPLE = `(?, ?, ?, 'QUEUED', ?, ?, ${CLOCK}, ?, ?, ?, 0, 0, 0, ?, ?, ?, ?, 0, ${CLOCK}, ${CLOCK}, ?)`;
 
 const tupleValues = (x: NewTask): unknown[] => [
   x.uuid, x.jobName, x.payload, x.group, x.priority, x.nextRunTime, x.stopTime, x.timeoutMs, x.retries, x.repeats,
-  x.schedule, x.runAs, x.queuedBy, null, null,
+  x.schedule, x.runAs, x.queuedBy, null, null, x.traceContext ?? null,
 ];
 
 const insertSql = (t: MysqlTables, count: number): string =>

@@ -33,7 +33,7 @@ function claimText(t: PgTables, due: string): string {
        FROM clock c
       WHERE t.ctid = ANY (ARRAY(SELECT ctid FROM due))
      RETURNING t.id, t.uuid, t.job_name, t.payload, t.group_name, t.priority, t.timeout_ms, t.retries, t.attempt,
-               t.times_run, t.times_failed, t.repeats, t.schedule, t.next_run_time, t.run_as`;
+               t.times_run, t.times_failed, t.repeats, t.schedule, t.next_run_time, t.run_as, t.trace_context`;
 }
 
 const dueRows = (t: PgTables, group: string, limit: string) => `

@@ -25,17 +25,17 @@ export function enqueueStatements(t: PgTables, statement: MakeStatement): Enqueu
     'enqueue',
     `WITH input AS (
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::bigint[],
-                            $8::int[], $9::int[], $10::text[], $11::text[], $12::text[], $13::int[])
+                            $8::int[], $9::int[], $10::text[], $11::text[], $12::text[], $13::int[], $14::text[])
          WITH ORDINALITY AS i(uuid, job_name, payload, group_name, priority, next_run_time, stop_time,
-                              timeout_ms, retries, run_as, queued_by, schedule, repeats, ord)
+                              timeout_ms, retries, run_as, queued_by, schedule, repeats, trace_context, ord)
      ), clock AS (SELECT ${DB_NOW_MS} AS now),
      inserted AS (
      INSERT INTO ${t.task} (uuid, job_name, payload, status, group_name, priority, next_run_time, stop_time,
                             timeout_ms, retries, attempt, times_run, times_failed, repeats, schedule, run_as,
-                            queued_by, stop_requested, created_at, updated_at)
+                            queued_by, stop_requested, created_at, updated_at, trace_context)
      SELECT i.uuid, i.job_name, i.payload, 'QUEUED', i.group_name, i.priority, COALESCE(i.next_run_time, c.now),
             i.stop_time, i.timeout_ms, i.retries, 0, 0, 0, i.repeats, i.schedule, i.run_as, i.queued_by, false,
-            c.now, c.now
+            c.now, c.now, i.trace_context
        FROM input i CROSS JOIN clock c
       ORDER BY i.ord
      ON CONFLICT (uuid) DO NOTHING
@@ -64,6 +64,7 @@ const columns = (tasks: NewTask[]): unknown[] => [
   tasks.map((x) => x.queuedBy),
   tasks.map((x) => x.schedule),
   tasks.map((x) => x.repeats),
+  tasks.map((x) => x.traceContext ?? null),
 ];
 
 type IdRow = { id: string | number; uuid: string };

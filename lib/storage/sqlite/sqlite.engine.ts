@@ -76,7 +76,7 @@ export class SqliteEngine implements StorageEngine {
     const now = Date.now();
     const params = (t: NewTask) => [
       t.uuid, t.jobName, t.payload, t.group, t.priority, t.nextRunTime ?? now, t.stopTime, t.timeoutMs, t.retries,
-      t.repeats, t.schedule, t.runAs, t.queuedBy, now, now,
+      t.repeats, t.schedule, t.runAs, t.queuedBy, now, now, t.traceContext ?? null,
     ];
     if (manager) {
       // Inside the caller's transaction, on the caller's connection: a rollback removes the task.

@@ -10,8 +10,8 @@ export const SQLITE_SQL = {
 
   insertTask: `INSERT INTO {task} ("uuid", "job_name", "payload", "status", "group_name", "priority", "next_run_time",
       "stop_time", "timeout_ms", "retries", "attempt", "times_run", "times_failed", "repeats", "schedule", "run_as",
-      "queued_by", "stop_requested", "created_at", "updated_at")
-    VALUES (?, ?, ?, 'QUEUED', ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?, ?, 0, ?, ?)
+      "queued_by", "stop_requested", "created_at", "updated_at", "trace_context")
+    VALUES (?, ?, ?, 'QUEUED', ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?, ?, 0, ?, ?, ?)
     ON CONFLICT ("uuid") DO NOTHING RETURNING "id"`,
 
   /** The task holding a uuid an insert skipped, with what it was queued with (idempotency conflicts). */
@@ -34,7 +34,7 @@ export const SQLITE_SQL = {
       ORDER BY t."priority" DESC, t."next_run_time", t."id"
       LIMIT @limit)
     RETURNING "id", "uuid", "job_name", "payload", "group_name", "priority", "timeout_ms", "retries", "attempt",
-      "times_run", "times_failed", "repeats", "schedule", "next_run_time", "run_as", "claim_token"`,
+      "times_run", "times_failed", "repeats", "schedule", "next_run_time", "run_as", "claim_token", "trace_context"`,
 
   runningOfJob: `SELECT COUNT(*) AS n FROM {task} WHERE "job_name" = ? AND "status" = 'RUNNING'`,
 

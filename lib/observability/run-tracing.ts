@@ -1,0 +1,98 @@
+import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
+import type { AttemptResult } from '../execution/attempt.js';
+import type { ClaimedTask } from '../storage/engine.js';
+import type { OpenTelemetryApi } from './open-telemetry.js';
+import type { EnqueueTrace, RunSpan, Tracing } from './telemetry.js';
+import { formatTraceContext, parseTraceContext } from './trace-context.js';
+
+/** Statuses that mark the run span as an error. */
+const ERROR_STATUSES: ReadonlySet<string> = new Set(['FAILED', 'TIMEOUT']);
+
+/** "TypeError: boom\n    at …" → "TypeError"; "Error" when the traceback names no class. */
+const exceptionName = (traceback: string | null): string => /^([A-Za-z_$][\w$]*):/.exec(traceback ?? '')?.[1] ?? 'Error';
+
+/**
+ * Kronos' spans (docs/observability.md): `kronos.enqueue` (PRODUCER) in the caller, whose W3C
+ * trace context is stored with the task, and `kronos.run <job>` (CONSUMER) around each attempt
+ * in the worker, a child of the enqueuing span. Exists only while a tracer provider is registered.
+ */
+export class KronosTracing implements Tracing {
+  private readonly tracer: Tracer;
+
+  constructor(private readonly api: OpenTelemetryApi) {
+    this.tracer = api.trace.getTracer('nestjs-kronos');
+  }
+
+  /**
+   * Run an enqueue inside a `kronos.enqueue` span: `write` receives the span's trace context to
+   * store with the task and resolves with the task id.
+   */
+  enqueue<T extends { id: number }>(what: EnqueueTrace, write: (traceContext: string) => Promise<T>): Promise<T> {
+    const attributes: Attributes = {
+      'messaging.system': 'kronos',
+      'messaging.operation.type': 'send',
+      'messaging.operation.name': 'enqueue',
+      'messaging.destination.name': what.job,
+      'kronos.job': what.job,
+      'kronos.group': what.group,
+      'kronos.task.uuid': what.uuid,
+    };
+    return this.tracer.startActiveSpan('kronos.enqueue', { kind: this.api.SpanKind.PRODUCER, attributes }, async (span) => {
+      try {
+        const result = await write(formatTraceContext(span.spanContext()));
+        span.setAttributes({ 'messaging.message.id': String(result.id), 'kronos.task.id': result.id });
+        return result;
+      } catch (error) {
+        this.failed(span, error instanceof Error ? error : new Error(String(error)));
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  /** Open the `kronos.run <job>` span of a claimed task's attempt. */
+  startRun(task: ClaimedTask, worker: string): RunSpan {
+    const api = this.api;
+    const remote = parseTraceContext(task.traceContext, api.createTraceState);
+    const parent: Context = remote ? api.trace.setSpanContext(api.ROOT_CONTEXT, remote) : api.ROOT_CONTEXT;
+    const span = this.tracer.startSpan(
+      `kronos.run ${task.jobName}`,
+      {
+        kind: api.SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'kronos',
+          'messaging.operation.type': 'process',
+          'messaging.operation.name': 'run',
+          'messaging.destination.name': task.jobName,
+          'messaging.message.id': String(task.id),
+          'kronos.job': task.jobName,
+          'kronos.task.id': task.id,
+          'kronos.task.uuid': task.uuid,
+          'kronos.attempt': task.attempt,
+          'kronos.group': task.group,
+          'kronos.worker': worker,
+        },
+      },
+      parent,
+    );
+    const active = api.trace.setSpan(parent, span);
+    return {
+      within: (fn) => api.context.with(active, fn),
+      end: (result) => {
+        span.setAttribute('kronos.run.status', result.status);
+        if (ERROR_STATUSES.has(result.status)) {
+          const message = result.message ?? result.status;
+          span.recordException({ name: result.status === 'TIMEOUT' ? 'TaskTimeoutError' : exceptionName(result.traceback), message, stack: result.traceback ?? undefined });
+          span.setStatus({ code: api.SpanStatusCode.ERROR, message });
+        }
+        span.end();
+      },
+    };
+  }
+
+  private failed(span: Span, error: Error): void {
+    span.recordException(error);
+    span.setStatus({ code: this.api.SpanStatusCode.ERROR, message: error.message });
+  }
+}
