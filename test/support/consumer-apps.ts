@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join, relative, resolve } from 'node:path';
+import { delimiter, dirname, join, relative, resolve, sep } from 'node:path';
 import { TMP_ENV } from './settings.js';
 
 /** The folder holding the consumer applications' sources. */
@@ -85,6 +85,12 @@ export async function consumersScratch(): Promise<string> {
   return root;
 }
 
+/** What a local run of the application may have left in its folder: installs, builds, databases. */
+function leftBehind(path: string): boolean {
+  const parts = path.split(sep);
+  return parts.includes('node_modules') || parts.includes('dist') || /\.db(-wal|-shm)?$|\.tsbuildinfo$/.test(path);
+}
+
 /**
  * Copy `test/consumers/<name>` to `<scratch>/<name>` (no node_modules, dist or databases) and
  * point its `nestjs-kronos` dependency at the tarball, as `npm install ./nestjs-kronos-x.y.z.tgz` does.
@@ -92,10 +98,7 @@ export async function consumersScratch(): Promise<string> {
 export async function copyApp(name: string, scratch: string, tarball: string): Promise<string> {
   const source = join(CONSUMERS_DIR, name);
   const target = join(scratch, name);
-  await cp(source, target, {
-    recursive: true,
-    filter: (path) => !/[/\\](node_modules|dist)([/\\]|$)|\.db(-wal|-shm)?$|tsbuildinfo$/.test(relative(source, path) ? `/${relative(source, path)}` : ''),
-  });
+  await cp(source, target, { recursive: true, filter: (path) => !leftBehind(relative(source, path)) });
   const manifestFile = join(target, 'package.json');
   const manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as { dependencies: Record<string, string> };
   if (!manifest.dependencies['nestjs-kronos']) throw new Error(`${name}/package.json does not depend on nestjs-kronos`);
