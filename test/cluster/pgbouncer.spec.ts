@@ -142,7 +142,11 @@ describeWithPgBouncer('PostgreSQL through PgBouncer in transaction pooling mode'
       (await schema.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'kronos listener' AND datname = current_database()`))[0].n;
 
     it('in the default mode fails: a named prepared statement meets a server connection that has it already, or lacks it', async () => {
-      const engine = new PostgresEngine(dataSource);
+      // A PgBouncer of its own: the default mode also LISTENs through the pooler, and the server
+      // connection that ran the LISTEN goes on listening in the pool after the engine is closed.
+      const own = await new PgBouncer({ poolSize: 4 }).start();
+      const viaOwn = await throughBouncer(own);
+      const engine = new PostgresEngine(viaOwn);
       try {
         await engine.start();
         const errors = await busyRounds(engine, 10);
@@ -151,7 +155,10 @@ describeWithPgBouncer('PostgreSQL through PgBouncer in transaction pooling mode'
         for (const error of errors) expect([error.code, error.message]).toEqual([expect.stringMatching(/^(42P05|26000)$/), expect.stringMatching(/prepared statement "kronos_/)]);
       } finally {
         await engine.close();
+        await viaOwn.destroy();
+        await own.stop();
       }
+      await waitFor(async () => (await listenerBackends()) === 0, 5_000, 'the server connections of the stopped PgBouncer to end');
     });
 
     it("with pooling: 'transaction' runs every statement unnamed, so the same load meets no error, limited claims included", async () => {
