@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import { decoratedProviders } from './decorated-providers.js';
 import { InvalidTaskEventListenerError } from '../errors.js';
 import { formatValue } from '../format-value.js';
 import { jobFilter } from '../events/job-filter.js';
@@ -20,17 +21,14 @@ export class EventListenerExplorer {
   constructor(private readonly discovery: DiscoveryService) {}
 
   explore(events: TaskEvents): void {
-    for (const wrapper of this.discovery.getProviders()) {
-      const { instance, metatype } = wrapper;
-      if (typeof metatype !== 'function' || !metatype.prototype) continue;
-      const declarations: TaskEventListenerDeclaration[] = Reflect.getMetadata(KRONOS_EVENT_LISTENERS_METADATA, metatype.prototype) ?? [];
-      if (declarations.length === 0) continue;
-      const provider = metatype.name;
-      if (!wrapper.isDependencyTreeStatic()) {
-        this.logger.warn(`${provider} is request-scoped, so its task event listeners cannot be registered: an event has no request. Move them to a singleton provider.`);
-        continue;
-      }
-      if (!instance) continue;
+    const found = decoratedProviders<TaskEventListenerDeclaration>(
+      this.discovery,
+      KRONOS_EVENT_LISTENERS_METADATA,
+      this.logger,
+      (provider) =>
+        `${provider} is request-scoped, so its task event listeners cannot be registered: an event has no request. Move them to a singleton provider.`,
+    );
+    for (const { provider, instance, declarations } of found) {
       for (const declaration of declarations) events.addListener(toListener(provider, instance, declaration));
     }
   }

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import { decoratedProviders } from './decorated-providers.js';
 import { InvalidJobDeclarationError, KronosError } from '../errors.js';
 import { KRONOS_JOBS_METADATA, readJobDeclarations, type JobDeclaration, type ScheduledTaskOptions } from '../decorators/job-metadata.js';
 import { normalizeJobOptions, validateJobName } from '../registry/job-options.js';
@@ -21,21 +22,15 @@ export class JobExplorer {
   constructor(private readonly discovery: DiscoveryService) {}
 
   explore(registry: JobRegistry, options: ResolvedSchedulerOptions): void {
-    for (const wrapper of this.discovery.getProviders()) {
-      const { instance, metatype } = wrapper;
-      // Factory and value providers have no class to carry decorators (arrow factories no prototype).
-      if (typeof metatype !== 'function' || !metatype.prototype) continue;
-      const declarations: JobDeclaration[] = Reflect.getMetadata(KRONOS_JOBS_METADATA, metatype.prototype) ?? [];
-      if (declarations.length === 0) continue;
-      const provider = metatype.name;
-      if (!wrapper.isDependencyTreeStatic()) {
-        this.logger.warn(
-          `${provider} is request-scoped, so its jobs (${declarations.map((d) => String(d.name)).join(', ')}) ` +
-            'cannot be registered: a job has no request. Move them to a singleton provider.',
-        );
-        continue;
-      }
-      if (!instance) continue;
+    const found = decoratedProviders<JobDeclaration>(
+      this.discovery,
+      KRONOS_JOBS_METADATA,
+      this.logger,
+      (provider, declarations) =>
+        `${provider} is request-scoped, so its jobs (${declarations.map((d) => String(d.name)).join(', ')}) ` +
+        'cannot be registered: a job has no request. Move them to a singleton provider.',
+    );
+    for (const { provider, instance } of found) {
       for (const declaration of readJobDeclarations(instance)) {
         registry.add(this.toRegisteredJob(provider, instance, declaration, options));
       }

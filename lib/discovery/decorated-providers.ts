@@ -1,0 +1,38 @@
+import type { Logger } from '@nestjs/common';
+import type { DiscoveryService } from '@nestjs/core';
+
+/** A singleton provider whose class carries declarations under one metadata key. */
+export interface DecoratedProvider<T> {
+  /** The provider's class name, for error messages. */
+  provider: string;
+  instance: any;
+  declarations: T[];
+}
+
+/**
+ * The one walk over every provider at start-up that both job and event-listener discovery use:
+ * yields each provider whose class carries declarations under `metadataKey`. Factory and value
+ * providers have no class to carry decorators and are passed over; a request-scoped provider is
+ * reported with `warning(provider, declarations)` and left out (a job or an event has no request).
+ */
+export function* decoratedProviders<T>(
+  discovery: DiscoveryService,
+  metadataKey: symbol | string,
+  logger: Logger,
+  warning: (provider: string, declarations: T[]) => string,
+): Generator<DecoratedProvider<T>> {
+  for (const wrapper of discovery.getProviders()) {
+    const { instance, metatype } = wrapper;
+    // Arrow-function factories have no prototype either.
+    if (typeof metatype !== 'function' || !metatype.prototype) continue;
+    const declarations: T[] = Reflect.getMetadata(metadataKey, metatype.prototype) ?? [];
+    if (declarations.length === 0) continue;
+    const provider = metatype.name;
+    if (!wrapper.isDependencyTreeStatic()) {
+      logger.warn(warning(provider, declarations));
+      continue;
+    }
+    if (!instance) continue;
+    yield { provider, instance, declarations };
+  }
+}
