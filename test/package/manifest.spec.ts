@@ -46,13 +46,13 @@ describe('the packed package', () => {
     }
   }, BUILD_MS);
 
-  it('ships the compiled library with its declarations, README and CHANGELOG, and no tests, sample, sources or source maps', async () => {
+  it('ships the compiled library with its declarations, README, CHANGELOG and LICENSE, and no tests, sample, sources or source maps', async () => {
     const root = await unpackedPackage();
     const files = (await readdir(root, { recursive: true, withFileTypes: true }))
       .filter((e) => e.isFile())
       .map((e) => relative(root, join(e.parentPath, e.name)));
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'CHANGELOG.md', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/testing/index.js', 'dist/lib/testing/index.d.ts', 'dist/lib/terminus/index.js', 'dist/lib/terminus/index.d.ts', 'dist/lib/cli/main.js']));
-    const unexpected = files.filter((f) => !['package.json', 'README.md', 'CHANGELOG.md'].includes(f) && !/^dist\/lib\/.+\.(js|d\.ts)$/.test(f));
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/testing/index.js', 'dist/lib/testing/index.d.ts', 'dist/lib/terminus/index.js', 'dist/lib/terminus/index.d.ts', 'dist/lib/cli/main.js']));
+    const unexpected = files.filter((f) => !['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE'].includes(f) && !/^dist\/lib\/.+\.(js|d\.ts)$/.test(f));
     expect(unexpected).toEqual([]);
     const manifest = await packedManifest();
     expect(manifest.bin).toEqual({ kronos: './dist/lib/cli/main.js' });
