@@ -15,25 +15,52 @@
  *   write-back is conditional on it (fencing), so a worker that lost its lease writes nothing.
  */
 
-/** Lifecycle of a task (web2py's scheduler_task states). */
-export type TaskStatus =
-  | 'QUEUED'
-  | 'ASSIGNED'
-  | 'RUNNING'
-  | 'COMPLETED'
-  | 'FAILED'
-  | 'TIMEOUT'
-  | 'STOPPED'
-  | 'EXPIRED';
+/**
+ * Every task status, in the one order Kronos lists them (CLI overview, dashboard filters and
+ * counts): waiting, in progress, then the finished states, success first.
+ *
+ * - `QUEUED`: waiting for its due time (or for a worker once due).
+ * - `RUNNING`: claimed by a worker, which holds its lease (claim token). A task a worker claimed
+ *   ahead of running it is RUNNING too: web2py's `ASSIGNED` state is deliberately not used, as
+ *   marking it would cost one more write per task on the claim path (docs/architecture.md).
+ * - `COMPLETED`: a one-off task that succeeded, or a recurring one whose schedule has ended.
+ * - `FAILED`: the last attempt failed and no retry remains.
+ * - `TIMEOUT`: the last attempt timed out and no retry remains.
+ * - `STOPPED`: stopped by `SchedulerService.stop()` (queued, or running and then aborted).
+ * - `EXPIRED`: its `stopAt` passed before it could run.
+ */
+export const TASK_STATUSES = ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'TIMEOUT', 'STOPPED', 'EXPIRED'] as const;
+
+/** Lifecycle of a task (web2py's scheduler_task states, without `ASSIGNED`): see {@link TASK_STATUSES}. */
+export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /**
- * Outcome of one run. `INTERRUPTED` marks an attempt cut short by a graceful shutdown (the task
- * is re-queued and the attempt is not counted); `LOST` marks an attempt whose worker died.
+ * Every run status, in the one order Kronos lists them: in progress, then the outcomes, success
+ * first. `INTERRUPTED` marks an attempt cut short by a graceful shutdown (the task is re-queued
+ * and the attempt is not counted); `LOST` marks an attempt whose worker died.
  */
-export type RunStatus = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'TIMEOUT' | 'STOPPED' | 'INTERRUPTED' | 'LOST';
+export const RUN_STATUSES = ['RUNNING', 'COMPLETED', 'FAILED', 'TIMEOUT', 'STOPPED', 'INTERRUPTED', 'LOST'] as const;
+
+/** Outcome of one run: see {@link RUN_STATUSES}. */
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** Statuses of a task still to run or running: the ones `SchedulerService.stop()` acts on. */
+export const UNFINISHED_TASK_STATUSES = ['QUEUED', 'RUNNING'] as const satisfies readonly TaskStatus[];
+
+/** Statuses of a finished task, in the order of {@link TASK_STATUSES}. */
+export const FINISHED_TASK_STATUSES: readonly TaskStatus[] = TASK_STATUSES.filter((s) => s !== 'QUEUED' && s !== 'RUNNING');
+
+/** Statuses of a finished attempt, in the order of {@link RUN_STATUSES}. */
+export const FINISHED_RUN_STATUSES: readonly RunStatus[] = RUN_STATUSES.filter((s) => s !== 'RUNNING');
+
+/** Attempts that did not succeed on their own (failures in the overview, `kronos runs --failed`). */
+export const FAILED_RUN_STATUSES: readonly RunStatus[] = RUN_STATUSES.filter((s) => s === 'FAILED' || s === 'TIMEOUT' || s === 'LOST');
 
 /** `scheduled` jobs recur on a schedule; `queued` jobs run when enqueued. */
-export type JobKind = 'scheduled' | 'queued';
+export const JOB_KINDS = ['scheduled', 'queued'] as const;
+
+/** `scheduled` jobs recur on a schedule; `queued` jobs run when enqueued. */
+export type JobKind = (typeof JOB_KINDS)[number];
 
 /** A duration: milliseconds, or a string such as `'500ms'`, `'30s'`, `'2m'`, `'1h'`, `'1d'`. */
 export type Duration = number | string;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { KronosError } from '../errors.js';
 import { SchedulerService } from '../service/scheduler.service.js';
-import type { TaskStatus } from '../types.js';
+import { FINISHED_TASK_STATUSES, UNFINISHED_TASK_STATUSES, type TaskStatus } from '../types.js';
 
 /** What an action did, shown once on the next page. */
 export interface Flash {
@@ -13,9 +13,9 @@ export type WorkerCommand = 'disable' | 'resume' | 'terminate' | 'kill';
 export const WORKER_COMMANDS: WorkerCommand[] = ['disable', 'resume', 'terminate', 'kill'];
 
 /** Tasks a stop applies to. */
-export const STOPPABLE: TaskStatus[] = ['QUEUED', 'ASSIGNED', 'RUNNING'];
-/** Finished tasks a retry may queue again. */
-export const RETRYABLE: TaskStatus[] = ['FAILED', 'TIMEOUT', 'EXPIRED', 'STOPPED'];
+export const STOPPABLE: readonly TaskStatus[] = UNFINISHED_TASK_STATUSES;
+/** Finished tasks a retry may queue again: every finished status but COMPLETED. */
+export const RETRYABLE: readonly TaskStatus[] = FINISHED_TASK_STATUSES.filter((s) => s !== 'COMPLETED');
 
 /** The single task row of a `@ScheduledTask` job (see `definition-sync.ts`). */
 export const isRecurringTask = (task: { uuid: string }): boolean => task.uuid.startsWith('kronos:schedule:');

@@ -1,11 +1,11 @@
 import { In, IsNull, LessThan, Not, Like, type DataSource, type FindOptionsWhere } from 'typeorm';
 import { Run, Task } from '../entities/index.js';
-import type { RunStatus, TaskStatus } from '../types.js';
+import { FINISHED_RUN_STATUSES, FINISHED_TASK_STATUSES, type RunStatus, type TaskStatus } from '../types.js';
 
 /** Run statuses that `prune` may delete: every status but RUNNING. */
-export const PRUNABLE_RUN_STATUSES: readonly RunStatus[] = ['COMPLETED', 'FAILED', 'TIMEOUT', 'STOPPED', 'INTERRUPTED', 'LOST'];
+export const PRUNABLE_RUN_STATUSES: readonly RunStatus[] = FINISHED_RUN_STATUSES;
 /** Task statuses that `prune` may delete: finished ones only. */
-export const PRUNABLE_TASK_STATUSES: readonly TaskStatus[] = ['COMPLETED', 'FAILED', 'TIMEOUT', 'STOPPED', 'EXPIRED'];
+export const PRUNABLE_TASK_STATUSES: readonly TaskStatus[] = FINISHED_TASK_STATUSES;
 
 export interface PruneOptions {
   /** Delete what is older than this instant (epoch ms): runs by start time, tasks by last update. */

@@ -110,7 +110,7 @@ export class SchedulerService {
     requireTaskId(taskId);
     const repo = this.runtime.dataSource.getRepository(Task);
     const now = this.runtime.options.clock.now();
-    const queued = await repo.update({ id: taskId, status: In(['QUEUED', 'ASSIGNED']) }, { status: 'STOPPED', updatedAt: now });
+    const queued = await repo.update({ id: taskId, status: 'QUEUED' }, { status: 'STOPPED', updatedAt: now });
     if (queued.affected) {
       if (this.runtime.events.active) await this.publishStopped(taskId, now);
       return 'STOPPED';

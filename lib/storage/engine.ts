@@ -1,6 +1,9 @@
 import type { EntityManager } from 'typeorm';
 import type { RunStatus, TaskStatus } from '../types.js';
 
+/** The run statuses, from lib/types.ts (the one list). */
+export { RUN_STATUSES } from '../types.js';
+
 /**
  * The storage contract. Everything the hot path does to the database goes through one of these
  * methods, and each dialect implements them with hand-written SQL in its own folder.
@@ -225,5 +228,3 @@ export interface StorageEngine {
   /** Tell idle workers that work was enqueued (no-op where the dialect cannot). */
   notify(): Promise<void>;
 }
-
-export const RUN_STATUSES: readonly RunStatus[] = ['RUNNING', 'COMPLETED', 'FAILED', 'TIMEOUT', 'STOPPED', 'INTERRUPTED', 'LOST'];

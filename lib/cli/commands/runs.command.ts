@@ -1,11 +1,8 @@
-import { RUN_STATUSES } from '../../storage/engine.js';
-import type { RunStatus } from '../../types.js';
+import { FAILED_RUN_STATUSES, RUN_STATUSES, type RunStatus } from '../../types.js';
 import { UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { clip, formatElapsed, formatTime, print, printJson, table } from '../format.js';
 
-/** Statuses `--failed` selects: attempts that did not succeed on their own. */
-const FAILED: RunStatus[] = ['FAILED', 'TIMEOUT', 'LOST'];
 
 /** `kronos runs`: the Activity log, newest first. */
 export const runsCommand: Command = {
@@ -18,7 +15,7 @@ export const runsCommand: Command = {
   async run({ app, values, io }) {
     const limit = values.limit === undefined ? 20 : Number(values.limit);
     if (!Number.isInteger(limit) || limit <= 0) throw new UsageError(`--limit ${values.limit} is not a positive integer`);
-    const statuses = new Set<RunStatus>(values.failed ? FAILED : []);
+    const statuses = new Set<RunStatus>(values.failed ? FAILED_RUN_STATUSES : []);
     if (typeof values.status === 'string') {
       for (const status of values.status.split(',').map((s) => s.trim().toUpperCase())) {
         if (!RUN_STATUSES.includes(status as RunStatus)) throw new UsageError(`--status ${status} is not one of ${RUN_STATUSES.join(', ')}`);

@@ -1,3 +1,4 @@
+import { TASK_STATUSES } from '../../types.js';
 import { JobDefinition, Task } from '../../entities/index.js';
 import { UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';
@@ -61,7 +62,7 @@ export const statusCommand: Command = {
     print(io.out, `jobs:     ${jobs.total} (${jobs.active} active, ${jobs.inactive} inactive, ${jobs.missing} missing)`);
     print(io.out, `workers:  ${overview.workers.total} (${overview.workers.active} active, ${overview.workers.running} task(s) running)`);
     print(io.out, 'tasks:');
-    const order = ['QUEUED', 'ASSIGNED', 'RUNNING', 'COMPLETED', 'FAILED', 'TIMEOUT', 'STOPPED', 'EXPIRED'];
+    const order = TASK_STATUSES;
     print(io.out, table(['  STATUS', 'COUNT'], order.filter((s) => tasks[s]).map((s) => [`  ${s}`, String(tasks[s])])));
     return 0;
   },

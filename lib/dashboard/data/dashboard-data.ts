@@ -7,7 +7,7 @@ import type { DashboardConfig } from '../dashboard.options.js';
 import { DASHBOARD_CONFIG } from '../dashboard.tokens.js';
 import type { PageRequest } from './keyset.js';
 import { loadOverview, RunBoundaries, type Overview } from './overview.js';
-import { FAILED_RUN_STATUSES, listRuns, type RunFilter, type RunRow } from './run-list.js';
+import { FAILED_RUN_STATUSES, listRuns, type RunListFilter, type RunRow } from './run-list.js';
 import { listTasks, type TaskFilter } from './task-list.js';
 
 /** How long the overview's figures are reused: every open page would otherwise recount them. */
@@ -33,7 +33,7 @@ export class DashboardData implements OnModuleInit {
     return listTasks(this.dataSource, filter, { ...page, size });
   }
 
-  runs(filter: RunFilter, page: Omit<PageRequest, 'size'>, size = this.config.pageSize) {
+  runs(filter: RunListFilter, page: Omit<PageRequest, 'size'>, size = this.config.pageSize) {
     return listRuns(this.dataSource, filter, { ...page, size });
   }
 

@@ -1,18 +1,18 @@
 import type { DataSource } from 'typeorm';
 import { statusIndexTerm } from '../../entities/columns.js';
 import { Run } from '../../entities/index.js';
-import type { RunStatus } from '../../types.js';
+import type { RunFilter } from '../../service/views.js';
+import { FAILED_RUN_STATUSES, RUN_STATUSES, type RunStatus } from '../../types.js';
 import { applyBounds, keysetPage, type Bounds, type Page, type PageRequest } from './keyset.js';
 
-export const RUN_STATUSES: RunStatus[] = ['COMPLETED', 'FAILED', 'TIMEOUT', 'STOPPED', 'INTERRUPTED', 'LOST', 'RUNNING'];
-/** Outcomes counted as failures in the overview. */
-export const FAILED_RUN_STATUSES: RunStatus[] = ['FAILED', 'TIMEOUT', 'LOST'];
+/** The run statuses in their one order, and those counted as failures (both from lib/types.ts). */
+export { FAILED_RUN_STATUSES, RUN_STATUSES };
 
-export interface RunFilter {
-  status?: RunStatus;
-  job?: string;
-  taskId?: number;
-}
+/**
+ * The Activity page's filter: `SchedulerService.runs()`'s {@link RunFilter} with one status at
+ * most (each status is its own index walk), and no limit (pages are read by keyset).
+ */
+export type RunListFilter = Omit<RunFilter, 'status' | 'limit'> & { status?: RunStatus };
 
 /** Output, result and traceback are read only when a run is opened. */
 const LIST_COLUMNS = ['id', 'taskId', 'jobName', 'status', 'worker', 'attempt', 'scheduledFor', 'startTime', 'stopTime', 'durationMs', 'message', 'runAs'] as const;
@@ -25,7 +25,7 @@ export type RunRow = Pick<Run, (typeof LIST_COLUMNS)[number]>;
  * Status and job together, and COMPLETED alone, have no index, so they search a bounded range
  * of ids per page.
  */
-export async function listRuns(dataSource: DataSource, filter: RunFilter, page: PageRequest): Promise<Page<RunRow>> {
+export async function listRuns(dataSource: DataSource, filter: RunListFilter, page: PageRequest): Promise<Page<RunRow>> {
   const fetch = (bounds: Bounds): Promise<RunRow[]> => {
     const qb = dataSource.getRepository(Run).createQueryBuilder('r').select(LIST_COLUMNS.map((c) => `r.${c}`));
     if (filter.taskId !== undefined) qb.andWhere('r.taskId = :taskId', { taskId: filter.taskId });

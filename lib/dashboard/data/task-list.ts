@@ -1,10 +1,11 @@
 import type { DataSource } from 'typeorm';
 import { statusIndexTerm } from '../../entities/columns.js';
 import { Task } from '../../entities/index.js';
-import type { TaskStatus } from '../../types.js';
+import { TASK_STATUSES, type TaskStatus } from '../../types.js';
 import { applyBounds, keysetPage, mergeById, type Bounds, type Page, type PageRequest } from './keyset.js';
 
-export const TASK_STATUSES: TaskStatus[] = ['QUEUED', 'ASSIGNED', 'RUNNING', 'COMPLETED', 'FAILED', 'TIMEOUT', 'STOPPED', 'EXPIRED'];
+/** The task statuses in their one order (lib/types.ts), as the dashboard's filter offers them. */
+export { TASK_STATUSES };
 
 export interface TaskFilter {
   status?: TaskStatus;

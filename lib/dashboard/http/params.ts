@@ -1,4 +1,4 @@
-import { RUN_STATUSES, type RunFilter } from '../data/run-list.js';
+import { RUN_STATUSES, type RunListFilter } from '../data/run-list.js';
 import { TASK_STATUSES, type TaskFilter } from '../data/task-list.js';
 import { KronosError } from '../../errors.js';
 
@@ -87,9 +87,9 @@ export function taskQuery(query: Query): { filter: TaskFilter; cursor: Cursor } 
 }
 
 /** The Runs page's filter and cursor; throws `InvalidDashboardFilterError` naming what it cannot apply. */
-export function runQuery(query: Query): { filter: RunFilter; cursor: Cursor } {
+export function runQuery(query: Query): { filter: RunListFilter; cursor: Cursor } {
   const reader = new QueryReader(query);
-  const filter: RunFilter = { status: reader.oneOf('status', RUN_STATUSES), job: reader.text('job'), taskId: reader.id('task', 'task') };
+  const filter: RunListFilter = { status: reader.oneOf('status', RUN_STATUSES), job: reader.text('job'), taskId: reader.id('task', 'task') };
   return reader.done({ filter, cursor: cursor(reader, 'run') });
 }
 

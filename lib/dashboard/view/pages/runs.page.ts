@@ -1,6 +1,6 @@
 import type { Run } from '../../../entities/index.js';
 import type { Page } from '../../data/keyset.js';
-import { RUN_STATUSES, type RunFilter, type RunRow } from '../../data/run-list.js';
+import { RUN_STATUSES, type RunListFilter, type RunRow } from '../../data/run-list.js';
 import { badge, formatDuration, truncate, when } from '../format.js';
 import { formValue, html, query, type SafeHtml } from '../html.js';
 import { layout, pager, type PageContext } from '../layout.js';
@@ -16,7 +16,7 @@ ${rows.map(
 )}</tbody></table>`;
 }
 
-export function runsPage(ctx: PageContext, data: { filter: RunFilter; page: Page<RunRow>; jobs: string[]; atNewest: boolean }): SafeHtml {
+export function runsPage(ctx: PageContext, data: { filter: RunListFilter; page: Page<RunRow>; jobs: string[]; atNewest: boolean }): SafeHtml {
   const { filter, page } = data;
   const option = (value: string, selected: string | undefined, label = value) => html`<option value="${formValue(value)}"${value === (selected ?? '') ? html` selected` : ''}>${label}</option>`;
   const content = html`<form class="filters" method="get" action="${ctx.root}runs">
