@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Subject, type Observable } from 'rxjs';
+import { logLine } from '../logging/log-record.js';
 import type { TaskEvent, TaskEventType } from './task-event.js';
 
 /** A decorated method, as discovery registers it. */
@@ -72,6 +73,11 @@ export class TaskEvents {
 
   private failed(listener: TaskEventListener, event: TaskEvent, error: unknown): void {
     const { message, stack } = error instanceof Error ? error : { message: String(error), stack: undefined };
-    this.logger.error(`Task event listener ${listener.name} failed on "${event.type}" of task ${event.taskId} (${event.job}): ${message}`, stack);
+    this.logger.error(
+      logLine(`Task event listener ${listener.name} failed on "${event.type}" of task ${event.taskId} (${event.job}): ${message}`, {
+        job: event.job, taskId: event.taskId, runId: event.runId, attempt: event.attempt, userId: event.userId,
+        ...(event.worker === null ? {} : { worker: event.worker }), event: event.type, listener: listener.name, err: { message, stack: stack ?? null },
+      }),
+    );
   }
 }

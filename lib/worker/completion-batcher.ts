@@ -1,6 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import { batchEvents } from '../events/event-builders.js';
 import type { TaskEvents } from '../events/task-events.js';
+import { logLine } from '../logging/log-record.js';
 import type { StorageEngine, TaskOutcome } from '../storage/engine.js';
 import { settledWithin, sleep } from './timing.js';
 
@@ -18,6 +19,8 @@ export class CompletionBatcher {
   private pending: TaskOutcome[] = [];
   private flushing: Promise<void> | null = null;
   private retryDelayMs = 100;
+  /** FAILED and TIMEOUT outcomes waiting to be written: their batches ask for run ids, to log them. */
+  private failedPending = 0;
 
   constructor(
     private readonly engine: StorageEngine,
@@ -50,6 +53,7 @@ export class CompletionBatcher {
 
   add(outcome: TaskOutcome): void {
     this.pending.push(outcome);
+    if (outcome.runStatus === 'FAILED' || outcome.runStatus === 'TIMEOUT') this.failedPending++;
     if (!this.flushing) this.flushing = this.loop();
   }
 
@@ -68,10 +72,12 @@ export class CompletionBatcher {
         const batch = this.pending.length > MAX_BATCH ? this.pending.splice(0, MAX_BATCH) : this.pending;
         if (batch === this.pending) this.pending = [];
         try {
-          const runIds = this.events?.active ? [] : undefined; // nobody listening: no run ids asked for, no events built
+          // Nobody listening and nothing failed: no run ids asked for, no events built.
+          const runIds = this.events?.active || this.failedPending > 0 ? [] : undefined;
           const fenced = await this.engine.complete(batch, runIds);
           this.retryDelayMs = 100;
-          if (runIds) this.events!.publish(() => batchEvents(batch, runIds));
+          if (runIds && this.failedPending > 0) this.logFailures(batch, runIds);
+          if (runIds && this.events?.active) this.events.publish(() => batchEvents(batch, runIds));
           if (fenced.length > 0) this.onFenced(fenced);
           this.onWritten();
         } catch (error) {
@@ -83,6 +89,30 @@ export class CompletionBatcher {
       }
     } finally {
       this.flushing = null;
+    }
+  }
+
+  /**
+   * One line per written FAILED or TIMEOUT attempt: WARN while a retry remains, ERROR otherwise,
+   * with the run's fields for JSON loggers.
+   */
+  private logFailures(batch: readonly TaskOutcome[], runIds: readonly number[]): void {
+    for (let i = 0; i < batch.length; i++) {
+      const o = batch[i];
+      if (o.runStatus !== 'FAILED' && o.runStatus !== 'TIMEOUT') continue;
+      this.failedPending--;
+      if (!(runIds[i] > 0)) continue; // fenced out: nothing was written
+      const retrying = o.taskStatus === 'QUEUED' && o.nextAttempt === o.attempt;
+      const what = o.runStatus === 'FAILED' ? 'failed' : 'timed out';
+      const fields = {
+        job: o.jobName, taskId: o.taskId, runId: runIds[i], attempt: o.attempt, userId: o.runAs, worker: o.worker,
+        runStatus: o.runStatus, status: o.taskStatus, err: { message: o.message ?? o.runStatus, stack: o.traceback },
+      };
+      if (retrying) {
+        this.logger.warn(logLine(`Task ${o.taskId} (${o.jobName}) attempt ${o.attempt} ${what}, retrying in ${o.delayMs} ms: ${o.message ?? o.runStatus}`, { ...fields, retryDelayMs: o.delayMs }));
+      } else {
+        this.logger.error(logLine(`Task ${o.taskId} (${o.jobName}) attempt ${o.attempt} ${what}, no retry left: ${o.message ?? o.runStatus}`, fields));
+      }
     }
   }
 }

@@ -4,6 +4,7 @@ import { In, type DataSource } from 'typeorm';
 import { Task } from '../entities/index.js';
 import { expiredEvent, lostEvent } from '../events/event-builders.js';
 import type { ClaimedTask, ExpiredTask, LostRun, ProgressUpdate, StorageEngine } from '../storage/engine.js';
+import { logLine } from '../logging/log-record.js';
 import { Liveness } from './liveness.js';
 import type { Worker } from './worker.js';
 
@@ -140,7 +141,11 @@ export class WorkerHousekeeping {
     if (!this.worker.quiet || this.worker.claims !== before) return; // a claim ran meanwhile: look again later
     const phantoms = rows.filter((row) => !this.worker.running.has(row.id) && row.claimToken && row.claimedAt !== null);
     if (phantoms.length === 0) return;
-    this.logger.warn(`Releasing ${phantoms.length} task(s) assigned to this worker that it no longer runs: ${phantoms.map((t) => t.id).join(', ')}`);
+    this.logger.warn(
+      logLine(`Releasing ${phantoms.length} task(s) assigned to this worker that it no longer runs: ${phantoms.map((t) => t.id).join(', ')}`, {
+        taskIds: phantoms.map((t) => t.id), worker: this.worker.name,
+      }),
+    );
     this.worker.releasePhantoms(phantoms.map(asClaimed));
   }
 
@@ -185,7 +190,12 @@ export class WorkerHousekeeping {
     const tokens = new Map(rows.map((row) => [row.id, row.claimToken]));
     for (const running of candidates) {
       if (tokens.get(running.task.id) === running.task.claimToken || this.worker.running.get(running.task.id) !== running) continue;
-      this.logger.warn(`Lease lost for task ${running.task.id} (${running.task.jobName}): another worker holds it now; aborting this attempt`);
+      const { id, jobName, attempt, runAs } = running.task;
+      this.logger.warn(
+        logLine(`Lease lost for task ${id} (${jobName}): another worker holds it now; aborting this attempt`, {
+          job: jobName, taskId: id, attempt, userId: runAs, worker: this.worker.name,
+        }),
+      );
       running.abort('lease-lost');
     }
   }

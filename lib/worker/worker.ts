@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import type { TaskEvents } from '../events/task-events.js';
 import type { AbortKind, AttemptResult } from '../execution/attempt.js';
 import { RunningTask, type RunnerDeps } from '../execution/task-runner.js';
+import { logLine } from '../logging/log-record.js';
 import { NO_TELEMETRY, type Telemetry } from '../observability/telemetry.js';
 import type { JobRegistry } from '../registry/job-registry.js';
 import type { ResolvedSchedulerOptions } from '../scheduler.options.js';
@@ -76,7 +77,7 @@ export class Worker {
     this.batcher = new CompletionBatcher(
       engine,
       this.logger,
-      (ids) => this.logger.warn(`Lease lost for task(s) ${ids.join(', ')}: results discarded`),
+      (ids) => this.logger.warn(logLine(`Lease lost for task(s) ${ids.join(', ')}: results discarded`, { taskIds: ids, worker: this.name })),
       () => this.wake(),
       events,
     );

@@ -109,7 +109,9 @@ describeForDialects('task event listeners', (dialect) => {
       ['Kronos', `Task event listener Listeners.throws failed on "failed" of task ${failing.id} (billing.charge): listener broke on failed`],
       ['Kronos', `Task event listener Listeners.rejects failed on "retrying" of task ${failing.id} (billing.charge): async listener broke`],
     ]));
-    expect(errors[0].stack).toContain('Error: listener broke on completed');
+    // The stack travels in the line's structured fields (err), with the task's.
+    expect(errors[0].raw).toMatchObject({ job: 'billing.charge', listener: 'Listeners.throws', event: 'completed', err: { message: 'listener broke on completed' } });
+    expect((errors[0].raw as { err: { stack: string } }).err.stack).toContain('Error: listener broke on completed');
   });
 
   const firstCompletedCharge = () => waitFor(() => EventRecorder.events.find((e) => e.job === 'billing.charge' && e.type === 'completed'));
