@@ -134,6 +134,25 @@ function describeDifferences(differences: readonly string[], requestedJob: strin
 }
 
 /**
+ * One item of `SchedulerService.enqueueMany` was refused: nothing of the batch was written. The
+ * item's `index` (0-based, in the array given) and the refusal itself (`cause`: an
+ * `UnknownJobError`, `PayloadNotSerializableError`, `PayloadTooLargeError`,
+ * `InvalidEnqueueOptionError` or `IdempotencyConflictError`) say which item and why.
+ */
+export class BulkEnqueueItemError extends KronosError {
+  constructor(
+    /** 0-based position of the refused item in the array given to `enqueueMany`. */
+    readonly index: number,
+    /** The item's job name (as given, which may be no job at all). */
+    readonly job: string,
+    /** The refusal of that item, as `enqueue` would have thrown it. */
+    override readonly cause: Error,
+  ) {
+    super(`enqueueMany item ${index} (job ${JSON.stringify(job)}) was refused, so nothing was enqueued: ${cause.message}`);
+  }
+}
+
+/**
  * A handler returned a value (or `Result` data) that cannot be stored as JSON (BigInt, a cycle,
  * a `toJSON` that throws): the run ends FAILED, and is not retried (the handler ran to its end).
  */

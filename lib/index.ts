@@ -26,6 +26,7 @@ export {
 } from './events/index.js';
 export { SchedulerService } from './service/scheduler.service.js';
 export type { EnqueueOptions } from './service/enqueue-options.js';
+export type { EnqueueManyItem, EnqueueManyOptions } from './service/enqueue-many.js';
 export type { JobInfo, RunFilter, TaskStatusView } from './service/views.js';
 export type { WorkerInfo } from './service/worker-commands.js';
 export { JobContext, SchedulerContext } from './execution/job-context.js';

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { Observable } from 'rxjs';
-import { In, Raw } from 'typeorm';
+import { In, Raw, type EntityManager } from 'typeorm';
 import { notCompleted } from '../entities/columns.js';
 import { JobDefinition, Run, Task } from '../entities/index.js';
-import { InvalidScheduleError, JobInactiveError, TaskNotFoundError, UnknownJobError } from '../errors.js';
+import { InvalidEnqueueOptionError, InvalidScheduleError, JobInactiveError, TaskNotFoundError, UnknownJobError } from '../errors.js';
 import { stoppedQueuedEvent } from '../events/event-builders.js';
 import type { TaskEvent } from '../events/task-event.js';
 import { KronosRuntime } from '../kronos.runtime.js';
@@ -14,6 +14,7 @@ import { applySchedule } from './definition-sync.js';
 import type { NewTask } from '../storage/engine.js';
 import type { TaskStatus } from '../types.js';
 import { buildNewTask, type EnqueueOptions } from './enqueue-options.js';
+import { atIndex, chunks, chunkSizeOf, itemJob, type EnqueueManyItem, type EnqueueManyOptions } from './enqueue-many.js';
 import { checkRepeatedEnqueue } from './idempotency.js';
 import { serializePayload } from './payload.js';
 import { requireTaskId } from './task-id.js';
@@ -62,6 +63,69 @@ export class SchedulerService {
     const [result] = await this.runtime.engine.enqueue([task], options.manager);
     checkRepeatedEnqueue(task, result);
     return { id: result.id, uuid: result.uuid };
+  }
+
+  /**
+   * Queue many tasks of one job: one task per payload, all with the same `options`. The array
+   * holds payloads only (an object in it is a payload, never options); per-task options, uuids or
+   * jobs are the mixed form's, `enqueueMany(items, options)`.
+   *
+   * Every payload is checked as `enqueue` checks it before anything is written; the tasks are
+   * then inserted a chunk at a time (`chunkSize`, one multi-row INSERT per chunk), all in one
+   * transaction: the caller's when `options.manager` is given, else one of its own.
+   *
+   * @returns each task's id and uuid, in the order of `payloads`.
+   * @throws BulkEnqueueItemError naming the index of the first refused payload (unknown job,
+   * payload not JSON or too large, invalid option); nothing is written then.
+   */
+  enqueueMany(name: string, payloads: readonly unknown[], options?: EnqueueManyOptions): Promise<{ id: number; uuid: string }[]>;
+  /**
+   * Queue many tasks of any jobs: each item names its job and payload and may carry its own
+   * `enqueue` options (`uuid`, `startAt`, `priority`...), which take precedence over the shared
+   * `options`. Checked, chunked and written in one transaction like the one-job form.
+   *
+   * @returns each task's id and uuid, in the order of `items`.
+   * @throws BulkEnqueueItemError naming the index of the first refused item; nothing is written.
+   */
+  enqueueMany(items: readonly EnqueueManyItem[], options?: EnqueueManyOptions): Promise<{ id: number; uuid: string }[]>;
+  async enqueueMany(
+    first: string | readonly EnqueueManyItem[],
+    second?: readonly unknown[] | EnqueueManyOptions,
+    third?: EnqueueManyOptions,
+  ): Promise<{ id: number; uuid: string }[]> {
+    const named = typeof first === 'string';
+    const list: unknown = named ? second : first;
+    const options: EnqueueManyOptions = (named ? third : (second as EnqueueManyOptions | undefined)) ?? {};
+    const label = named ? first : '(enqueueMany)';
+    if (!Array.isArray(list)) throw new InvalidEnqueueOptionError(label, named ? 'payloads' : 'items', list, 'must be an array');
+    if ('uuid' in options) throw new InvalidEnqueueOptionError(label, 'uuid', (options as EnqueueOptions).uuid, 'is per task: give it in each item of the mixed form');
+    const size = chunkSizeOf(label, options);
+    const { chunkSize: _size, manager, ...shared } = options;
+    const now = this.runtime.instant();
+    const build = (job: string, payload: unknown, taskOptions: EnqueueOptions): NewTask =>
+      buildNewTask(this.runtime.registry.require(job), serializePayload(job, payload, this.runtime.options.maxPayloadBytes), taskOptions, now);
+    const tasks = list.map((entry: unknown, index): NewTask => {
+      if (named) return atIndex(index, first, () => build(first, entry, shared));
+      const job = itemJob(entry, index);
+      const { job: _job, payload, ...own } = entry as EnqueueManyItem;
+      return atIndex(index, job, () => build(job, payload, { ...shared, ...own }));
+    });
+    if (tasks.length === 0) return [];
+    const write = async (transaction: EntityManager): Promise<{ id: number; uuid: string }[]> => {
+      const ids: { id: number; uuid: string }[] = [];
+      for (const chunk of chunks(tasks, size)) {
+        const results = await this.runtime.engine.enqueue(chunk, transaction);
+        results.forEach((result, n) => {
+          atIndex(ids.length, chunk[n].jobName, () => checkRepeatedEnqueue(chunk[n], result));
+          ids.push({ id: result.id, uuid: result.uuid });
+        });
+      }
+      return ids;
+    };
+    if (manager) return write(manager);
+    const ids = await this.runtime.dataSource.transaction(write);
+    await this.runtime.engine.notify();
+    return ids;
   }
 
   /** Queue a run of `name` now, active or not in code order. Throws if the job is deactivated. */

@@ -25,7 +25,7 @@ const ROOT_EXPORTS = [
   // The dashboard.
   'SchedulerDashboardModule',
   // Errors: every failure a user can act on.
-  'KronosError', 'DashboardGuardMissingError', 'DuplicateJobError', 'IdempotencyConflictError', 'InvalidDashboardOptionError',
+  'KronosError', 'BulkEnqueueItemError', 'DashboardGuardMissingError', 'DuplicateJobError', 'IdempotencyConflictError', 'InvalidDashboardOptionError',
   'InvalidEnqueueOptionError', 'InvalidJobDeclarationError', 'InvalidJobOptionError', 'InvalidScheduleError',
   'InvalidSchedulerOptionError', 'InvalidTaskEventListenerError', 'JobInactiveError', 'PayloadNotSerializableError', 'PayloadTooLargeError',
   'ResultNotSerializableError', 'SchedulerIniFileError', 'TaskNotFoundError', 'TaskTimeoutError', 'UnknownDashboardOptionError',
