@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import type { RunStatus, TaskStatus } from '../types.js';
+import type { WorkerStatus } from '../entities/worker.entity.js';
+import type { JobKind, RunStatus, TaskStatus } from '../types.js';
 
 /** The run statuses, from lib/types.ts (the one list). */
 export { RUN_STATUSES } from '../types.js';
@@ -175,6 +176,81 @@ export interface ClaimRequest {
   maxRunning?: number;
 }
 
+/** One task `stopTask` moved from QUEUED to STOPPED (reported to lifecycle events). */
+export interface StoppedTask {
+  taskId: number;
+  jobName: string;
+  attempt: number;
+  runAs: string | null;
+  /** When it was stopped (the `now` given to `stopTask`). */
+  at: number;
+}
+
+/** A job definition as the code (or `scheduler.ini`) declares it: what definition sync writes. */
+export interface DefinitionSpec {
+  name: string;
+  kind: JobKind;
+  /** JSON text of the schedule as declared, of the normalised schedule, and the cron time zone. */
+  schedule: string | null;
+  scheduleNormalized: string | null;
+  timezone: string | null;
+  description: string | null;
+  timeoutMs: number | null;
+  retries: number;
+  group: string;
+  priority: number;
+  /** JSON text of the default payload. */
+  kwargs: string | null;
+  source: string;
+  /** The `active` flag the code asks for (kept only while no admin has set it). */
+  active: boolean;
+}
+
+/** A schedule an admin set (`reschedule`) or gave back to the code (`resetSchedule`). */
+export interface DefinitionSchedule {
+  name: string;
+  schedule: string;
+  scheduleNormalized: string;
+  timezone: string | null;
+  setBy: 'admin' | 'code';
+}
+
+/** Move a recurring job's task row (found by its uuid) to another schedule. */
+export interface ScheduleMove {
+  uuid: string;
+  /** JSON text of the normalised schedule, with its limits. */
+  schedule: string;
+  repeats: number;
+  stopTime: number | null;
+  /** Columns a changed definition also carries to the task (a `scheduler.ini` section edited). */
+  task?: { payload: string | null; group: string; priority: number; retries: number; runAs: string | null };
+  /**
+   * The first slot of the schedule: a task that is not RUNNING moves there (QUEUED, attempt 0);
+   * a running attempt keeps its lease and re-queues itself on the new schedule when it ends.
+   * `null` leaves the slot alone.
+   */
+  nextRunTime: number | null;
+  now: number;
+}
+
+/** Move one queued task from slot `from` to `to`, only if it still waits for `from`. */
+export interface SlotMove {
+  taskId: number;
+  from: number;
+  /** The new slot; `null` marks the task EXPIRED (no slot left). */
+  to: number | null;
+  /** Pending retries start over (attempt 0). */
+  resetAttempt: boolean;
+  now: number;
+}
+
+/** Which history rows `pruneBatch` deletes. */
+export interface PruneFilter {
+  /** Runs by start time, tasks by last update: older than this instant (epoch ms). */
+  before: number;
+  statuses: readonly string[];
+}
+
 export interface StorageEngine {
   readonly dialect: 'postgres' | 'sqlite' | 'mysql';
   /** Prepare statements, open the notification listener. Idempotent. */
@@ -223,6 +299,48 @@ export interface StorageEngine {
    * task expired, once the change is committed.
    */
   expire(now: Instant, expired?: ExpiredTask[]): Promise<number>;
+  /**
+   * Stop a task: a QUEUED one becomes STOPPED (`stopped`, when given, receives it once committed),
+   * a RUNNING one gets `stop_requested` (its worker aborts it). Returns the task's status after
+   * the request, or null when no task has this id.
+   */
+  stopTask(taskId: number, now: number, stopped?: StoppedTask[]): Promise<TaskStatus | null>;
+  /** The RUNNING tasks the database holds for `worker` (with a claim token), as claimed. */
+  tasksHeldBy(worker: string): Promise<ClaimedTask[]>;
+  /** The current claim token of each task id (null when none; absent when no such task). */
+  leaseTokens(taskIds: number[]): Promise<Map<number, string | null>>;
+  /** Address a command (the worker row's status) to the named workers. */
+  commandWorkers(names: string[], status: WorkerStatus): Promise<void>;
+
+  /**
+   * Insert a job definition unless one of its name exists (several processes may start at once).
+   * Returns true when this call inserted it.
+   */
+  addDefinition(definition: DefinitionSpec, now: number): Promise<boolean>;
+  /**
+   * Make a stored definition match `definition`: every column the code owns, `missing` cleared,
+   * `last_seen` stamped (`updated_at` too when `changed`); the schedule and `active` only where
+   * no admin has set them (checked in the statement, so a concurrent admin choice wins).
+   */
+  updateDefinition(definition: DefinitionSpec, now: number, changed: boolean): Promise<void>;
+  /** Flag a definition no longer in the code (or configuration) `missing`. */
+  markDefinitionMissing(name: string, now: number): Promise<void>;
+  /** The admin's active toggle: kept over what the code says until changed again. */
+  setDefinitionActive(name: string, active: boolean, now: number): Promise<void>;
+  /**
+   * Move a recurring job's task to another schedule; with `definition`, store that schedule on
+   * the job definition in the same transaction.
+   */
+  moveSchedule(move: ScheduleMove, definition?: DefinitionSchedule): Promise<void>;
+  /** Move a queued task to another slot (or EXPIRED), only if it still waits for `move.from`. */
+  moveSlot(move: SlotMove): Promise<boolean>;
+  /**
+   * Delete one batch of up to `limit` history rows of the given statuses, oldest id first: runs
+   * (never RUNNING ones), or tasks (never QUEUED or RUNNING ones, nor the task row of a recurring
+   * job, whatever its age). Returns how many were deleted.
+   */
+  pruneBatch(kind: 'runs' | 'tasks', filter: PruneFilter, limit: number): Promise<number>;
+
   /** Resolve when new work may be available (a notification) or after `timeoutMs`. */
   waitForWork(timeoutMs: number, signal: AbortSignal): Promise<void>;
   /** Tell idle workers that work was enqueued (no-op where the dialect cannot). */

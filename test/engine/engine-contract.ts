@@ -4,6 +4,7 @@ import { createTestDataSource, type Dialect, describeForDialects } from '../supp
 import { concurrencyLimitCases } from './contract/concurrency-limit.cases.js';
 import { enqueueAndClaimCases } from './contract/enqueue-claim.cases.js';
 import { type ContractContext, emptyTables } from './contract/fixtures.js';
+import { stateChangeCases } from './contract/state-changes.cases.js';
 import { workerCases } from './contract/workers.cases.js';
 import { writeBackCases } from './contract/write-back.cases.js';
 
@@ -41,6 +42,7 @@ export function describeEngineContract(dialect: Dialect, makeEngine: (dataSource
       describe('write-back', () => writeBackCases(get));
       describe('per-job concurrency limits', () => concurrencyLimitCases(get));
       describe('workers, rescue and expiry', () => workerCases(get));
+      describe('state changes off the hot path', () => stateChangeCases(get));
     },
     [dialect],
   );

@@ -1,18 +1,28 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type {
+
   ClaimedTask,
   ClaimRequest,
+  DefinitionSchedule,
+  DefinitionSpec,
   EnqueueResult,
   ExpiredTask,
   Instant,
   LostRun,
   NewTask,
   ProgressUpdate,
+  PruneFilter,
   RescueReport,
+  ScheduleMove,
+  SlotMove,
+  StoppedTask,
   StorageEngine,
   TaskOutcome,
   WorkerRecord,
 } from '../engine.js';
+import type { WorkerStatus } from '../../entities/worker.entity.js';
+import type { TaskStatus } from '../../types.js';
+import { MysqlAdmin } from './admin.sql.js';
 import { ensureClaimIndex } from './claim-index.sql.js';
 import { claimStatements, claimTasks } from './claim.sql.js';
 import { completeTasks } from './complete.sql.js';
@@ -37,6 +47,7 @@ export class MysqlEngine implements StorageEngine {
   readonly dialect = 'mysql' as const;
   private readonly tables: MysqlTables;
   private readonly db: MysqlConnections;
+  private readonly admin: MysqlAdmin;
   private readonly sql: {
     claim: ReturnType<typeof claimStatements>;
     workers: ReturnType<typeof workerStatements>;
@@ -49,6 +60,7 @@ export class MysqlEngine implements StorageEngine {
   constructor(private readonly dataSource: DataSource) {
     this.tables = mysqlTables(dataSource);
     this.db = new MysqlConnections(dataSource);
+    this.admin = new MysqlAdmin(this.db, this.tables);
     this.sql = {
       claim: claimStatements(this.tables),
       workers: workerStatements(this.tables),
@@ -111,6 +123,50 @@ export class MysqlEngine implements StorageEngine {
   expire(now: Instant, expired?: ExpiredTask[]): Promise<number> {
     if (expired) return expireTasksReporting(this.db, this.tables, now, expired);
     return expireTasks(this.db, this.sql.expire, now);
+  }
+
+  stopTask(taskId: number, now: number, stopped?: StoppedTask[]): Promise<TaskStatus | null> {
+    return this.admin.stopTask(taskId, now, stopped);
+  }
+
+  tasksHeldBy(worker: string): Promise<ClaimedTask[]> {
+    return this.admin.tasksHeldBy(worker);
+  }
+
+  leaseTokens(taskIds: number[]): Promise<Map<number, string | null>> {
+    return this.admin.leaseTokens(taskIds);
+  }
+
+  commandWorkers(names: string[], status: WorkerStatus): Promise<void> {
+    return this.admin.commandWorkers(names, status);
+  }
+
+  addDefinition(definition: DefinitionSpec, now: number): Promise<boolean> {
+    return this.admin.addDefinition(definition, now);
+  }
+
+  updateDefinition(definition: DefinitionSpec, now: number, changed: boolean): Promise<void> {
+    return this.admin.updateDefinition(definition, now, changed);
+  }
+
+  markDefinitionMissing(name: string, now: number): Promise<void> {
+    return this.admin.markDefinitionMissing(name, now);
+  }
+
+  setDefinitionActive(name: string, active: boolean, now: number): Promise<void> {
+    return this.admin.setDefinitionActive(name, active, now);
+  }
+
+  moveSchedule(move: ScheduleMove, definition?: DefinitionSchedule): Promise<void> {
+    return this.admin.moveSchedule(move, definition);
+  }
+
+  moveSlot(move: SlotMove): Promise<boolean> {
+    return this.admin.moveSlot(move);
+  }
+
+  pruneBatch(kind: 'runs' | 'tasks', filter: PruneFilter, limit: number): Promise<number> {
+    return this.admin.pruneBatch(kind, filter, limit);
   }
 
   waitForWork(timeoutMs: number, signal: AbortSignal): Promise<void> {

@@ -1,19 +1,29 @@
 import type { Pool } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import type {
+
   ClaimedTask,
   ClaimRequest,
+  DefinitionSchedule,
+  DefinitionSpec,
   EnqueueResult,
   ExpiredTask,
   Instant,
   LostRun,
   NewTask,
   ProgressUpdate,
+  PruneFilter,
   RescueReport,
+  ScheduleMove,
+  SlotMove,
+  StoppedTask,
   StorageEngine,
   TaskOutcome,
   WorkerRecord,
 } from '../engine.js';
+import type { WorkerStatus } from '../../entities/worker.entity.js';
+import type { TaskStatus } from '../../types.js';
+import { PgAdmin } from './admin.sql.js';
 import { ensureClaimIndex } from './claim-index.sql.js';
 import { claimLimitedTasks } from './claim-limited.sql.js';
 import { claimStatements, claimTasks } from './claim.sql.js';
@@ -65,6 +75,7 @@ export class PostgresEngine implements StorageEngine {
   private readonly tables: PgTables;
   private readonly sql: ReturnType<typeof buildStatements>;
   private readonly listener: TaskListener;
+  private readonly admin: PgAdmin;
   /** False when there is no connection to LISTEN on: `waitForWork` is then a plain poll interval. */
   private readonly listens: boolean;
   private starting?: Promise<void>;
@@ -76,6 +87,7 @@ export class PostgresEngine implements StorageEngine {
     this.tables = pgTables(dataSource);
     const transactionPooling = options.pooling === 'transaction';
     this.sql = buildStatements(this.tables, transactionPooling ? unnamedStatement : statement);
+    this.admin = new PgAdmin(() => this.pool, this.tables);
     const driver = dataSource.driver as unknown as { postgres: typeof import('pg'); options: Record<string, unknown> };
     const listen = options.listenConnection ? directListenerConfig(options.listenConnection) : transactionPooling ? null : listenerConfig(driver.options);
     this.listens = listen !== null;
@@ -145,6 +157,50 @@ export class PostgresEngine implements StorageEngine {
   expire(now: Instant, expired?: ExpiredTask[]): Promise<number> {
     if (expired) return expireTasksReporting(this.pool, this.sql.expireReporting, now, expired);
     return expireTasks(this.pool, this.sql.expire, now);
+  }
+
+  stopTask(taskId: number, now: number, stopped?: StoppedTask[]): Promise<TaskStatus | null> {
+    return this.admin.stopTask(taskId, now, stopped);
+  }
+
+  tasksHeldBy(worker: string): Promise<ClaimedTask[]> {
+    return this.admin.tasksHeldBy(worker);
+  }
+
+  leaseTokens(taskIds: number[]): Promise<Map<number, string | null>> {
+    return this.admin.leaseTokens(taskIds);
+  }
+
+  commandWorkers(names: string[], status: WorkerStatus): Promise<void> {
+    return this.admin.commandWorkers(names, status);
+  }
+
+  addDefinition(definition: DefinitionSpec, now: number): Promise<boolean> {
+    return this.admin.addDefinition(definition, now);
+  }
+
+  updateDefinition(definition: DefinitionSpec, now: number, changed: boolean): Promise<void> {
+    return this.admin.updateDefinition(definition, now, changed);
+  }
+
+  markDefinitionMissing(name: string, now: number): Promise<void> {
+    return this.admin.markDefinitionMissing(name, now);
+  }
+
+  setDefinitionActive(name: string, active: boolean, now: number): Promise<void> {
+    return this.admin.setDefinitionActive(name, active, now);
+  }
+
+  moveSchedule(move: ScheduleMove, definition?: DefinitionSchedule): Promise<void> {
+    return this.admin.moveSchedule(move, definition);
+  }
+
+  moveSlot(move: SlotMove): Promise<boolean> {
+    return this.admin.moveSlot(move);
+  }
+
+  pruneBatch(kind: 'runs' | 'tasks', filter: PruneFilter, limit: number): Promise<number> {
+    return this.admin.pruneBatch(kind, filter, limit);
   }
 
   waitForWork(timeoutMs: number, signal: AbortSignal): Promise<void> {

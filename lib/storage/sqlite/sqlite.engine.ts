@@ -5,17 +5,25 @@ import { JobDefinition, Run, Task, Worker } from '../../entities/index.js';
 import type {
   ClaimedTask,
   ClaimRequest,
+  DefinitionSchedule,
+  DefinitionSpec,
   EnqueueResult,
   ExpiredTask,
   Instant,
   LostRun,
   NewTask,
   ProgressUpdate,
+  PruneFilter,
   RescueReport,
+  ScheduleMove,
+  SlotMove,
+  StoppedTask,
   StorageEngine,
   TaskOutcome,
   WorkerRecord,
 } from '../engine.js';
+import type { WorkerStatus } from '../../entities/worker.entity.js';
+import type { TaskStatus } from '../../types.js';
 import { atStartup, openEngineConnection, withBusyRetry } from './sqlite-connection.js';
 import { SQLITE_SQL, type SqliteStatement } from './sqlite.sql.js';
 import { claimedTaskFromRow } from '../claimed-task-row.js';
@@ -239,6 +247,90 @@ export class SqliteEngine implements StorageEngine {
       expired.push({ taskId: Number(r.id), jobName: String(r.job_name), attempt: Number(r.attempt), runAs: r.run_as as string | null, at });
     }
     return rows.length;
+  }
+
+  async stopTask(taskId: number, now: number, stopped?: StoppedTask[]): Promise<TaskStatus | null> {
+    const result = await withBusyRetry(() =>
+      this.connection()
+        .transaction((): { status: TaskStatus | null; task?: StoppedTask } => {
+          const row = this.statement('taskToStop').get(taskId) as Row | undefined;
+          if (!row) return { status: null };
+          const status = row.status as TaskStatus;
+          if (status === 'QUEUED') {
+            this.statement('stopQueued').run({ id: taskId, now });
+            const task = { taskId, jobName: String(row.job_name), attempt: Number(row.attempt), runAs: row.run_as as string | null, at: now };
+            return { status: 'STOPPED', task };
+          }
+          if (status === 'RUNNING') this.statement('requestStop').run({ id: taskId, now });
+          return { status };
+        })
+        .immediate(),
+    );
+    if (result.task) stopped?.push(result.task);
+    return result.status;
+  }
+
+  async tasksHeldBy(worker: string): Promise<ClaimedTask[]> {
+    const rows = (await withBusyRetry(() => this.statement('tasksHeldBy').all(worker))) as Row[];
+    return rows.map((row) => claimedTaskFromRow(row));
+  }
+
+  async leaseTokens(taskIds: number[]): Promise<Map<number, string | null>> {
+    if (taskIds.length === 0) return new Map();
+    const rows = (await withBusyRetry(() => this.statement('leaseTokens').all(JSON.stringify(taskIds)))) as Row[];
+    return new Map(rows.map((row) => [Number(row.id), row.claim_token as string | null]));
+  }
+
+  async commandWorkers(names: string[], status: WorkerStatus): Promise<void> {
+    if (names.length === 0) return;
+    await withBusyRetry(() => this.statement('commandWorkers').run(status, JSON.stringify(names)));
+  }
+
+  async addDefinition(definition: DefinitionSpec, now: number): Promise<boolean> {
+    const params = { ...definition, active: definition.active ? 1 : 0, now };
+    return (await withBusyRetry(() => this.statement('addDefinition').run(params))).changes > 0;
+  }
+
+  async updateDefinition(definition: DefinitionSpec, now: number, changed: boolean): Promise<void> {
+    const params = { ...definition, active: definition.active ? 1 : 0, now, changed: changed ? 1 : 0 };
+    await withBusyRetry(() => this.statement('updateDefinition').run(params));
+  }
+
+  async markDefinitionMissing(name: string, now: number): Promise<void> {
+    await withBusyRetry(() => this.statement('markDefinitionMissing').run(now, name));
+  }
+
+  async setDefinitionActive(name: string, active: boolean, now: number): Promise<void> {
+    await withBusyRetry(() => this.statement('setDefinitionActive').run(active ? 1 : 0, now, name));
+  }
+
+  async moveSchedule(move: ScheduleMove, definition?: DefinitionSchedule): Promise<void> {
+    const { uuid, schedule, repeats, stopTime, now, nextRunTime, task } = move;
+    await withBusyRetry(() =>
+      this.connection()
+        .transaction(() => {
+          if (definition) this.statement('setDefinitionSchedule').run({ ...definition, now });
+          if (task) this.statement('scheduleTaskWithFields').run({ uuid, schedule, repeats, stopTime, now, ...task });
+          else this.statement('scheduleTask').run({ uuid, schedule, repeats, stopTime, now });
+          if (nextRunTime !== null) this.statement('moveToFirstSlot').run({ uuid, nextRunTime });
+        })
+        .immediate(),
+    );
+  }
+
+  async moveSlot(move: SlotMove): Promise<boolean> {
+    const { taskId, from, to, now } = move;
+    const result = await withBusyRetry(() =>
+      to === null
+        ? this.statement('expireSlot').run({ taskId, from, now })
+        : this.statement('moveSlot').run({ taskId, from, to, now, resetAttempt: move.resetAttempt ? 1 : 0 }),
+    );
+    return result.changes > 0;
+  }
+
+  async pruneBatch(kind: 'runs' | 'tasks', filter: PruneFilter, limit: number): Promise<number> {
+    const params = { before: filter.before, statuses: JSON.stringify(filter.statuses), limit };
+    return (await withBusyRetry(() => this.statement(kind === 'runs' ? 'pruneRuns' : 'pruneTasks').run(params))).changes;
   }
 
   waitForWork(timeoutMs: number, signal: AbortSignal): Promise<void> {

@@ -90,6 +90,73 @@ export const SQLITE_SQL = {
   expireReporting: `UPDATE {task} SET "status" = 'EXPIRED', "updated_at" = ? WHERE "status" = 'QUEUED'
       AND "stop_time" IS NOT NULL AND "stop_time" <= ?
     RETURNING "id", "job_name", "attempt", "run_as"`,
+  /** A task row, locked by the transaction's write lock, before `stopTask` changes it. */
+  taskToStop: `SELECT "status", "job_name", "attempt", "run_as" FROM {task} WHERE "id" = ?`,
+  stopQueued: `UPDATE {task} SET "status" = 'STOPPED', "updated_at" = @now WHERE "id" = @id AND "status" = 'QUEUED'`,
+  requestStop: `UPDATE {task} SET "stop_requested" = 1, "updated_at" = @now WHERE "id" = @id AND "status" = 'RUNNING'`,
+
+  /** The RUNNING tasks the database holds for a worker, as a claim returns them. */
+  tasksHeldBy: `SELECT "id", "uuid", "job_name", "payload", "group_name", "priority", "timeout_ms", "retries", "attempt",
+      "times_run", "times_failed", "repeats", "schedule", "next_run_time", "run_as", "claim_token", "trace_context"
+    FROM {task} WHERE "assigned_worker" = ? AND "status" = 'RUNNING' AND ${notCompleted('"status"')}
+      AND "claim_token" IS NOT NULL AND "claimed_at" IS NOT NULL ORDER BY "id"`,
+
+  leaseTokens: `SELECT "id", "claim_token" FROM {task} WHERE "id" IN (SELECT value FROM json_each(?))`,
+
+  commandWorkers: `UPDATE {worker} SET "status" = ? WHERE "name" IN (SELECT value FROM json_each(?))`,
+
+  addDefinition: `INSERT INTO {job} ("name", "kind", "schedule", "schedule_normalized", "timezone", "schedule_set_by", "active",
+      "active_set_by", "description", "timeout_ms", "retries", "group_name", "priority", "kwargs", "source", "missing",
+      "first_seen", "last_seen", "updated_at")
+    VALUES (@name, @kind, @schedule, @scheduleNormalized, @timezone, 'code', @active, 'code', @description, @timeoutMs,
+      @retries, @group, @priority, @kwargs, @source, 0, @now, @now, @now)
+    ON CONFLICT ("name") DO NOTHING`,
+
+  /** The admin-owned columns (schedule, active) are written only where the code still owns them. */
+  updateDefinition: `UPDATE {job} SET "kind" = @kind, "description" = @description, "timeout_ms" = @timeoutMs,
+      "retries" = @retries, "group_name" = @group, "priority" = @priority, "kwargs" = @kwargs, "source" = @source,
+      "missing" = 0, "last_seen" = @now, "updated_at" = CASE WHEN @changed THEN @now ELSE "updated_at" END,
+      "schedule" = CASE WHEN "schedule_set_by" = 'code' THEN @schedule ELSE "schedule" END,
+      "schedule_normalized" = CASE WHEN "schedule_set_by" = 'code' THEN @scheduleNormalized ELSE "schedule_normalized" END,
+      "timezone" = CASE WHEN "schedule_set_by" = 'code' THEN @timezone ELSE "timezone" END,
+      "active" = CASE WHEN "active_set_by" = 'code' THEN @active ELSE "active" END
+    WHERE "name" = @name`,
+
+  markDefinitionMissing: `UPDATE {job} SET "missing" = 1, "updated_at" = ? WHERE "name" = ?`,
+
+  setDefinitionActive: `UPDATE {job} SET "active" = ?, "active_set_by" = 'admin', "updated_at" = ? WHERE "name" = ?`,
+
+  setDefinitionSchedule: `UPDATE {job} SET "schedule" = @schedule, "schedule_normalized" = @scheduleNormalized,
+      "timezone" = @timezone, "schedule_set_by" = @setBy, "updated_at" = @now WHERE "name" = @name`,
+
+  scheduleTask: `UPDATE {task} SET "schedule" = @schedule, "repeats" = @repeats, "stop_time" = @stopTime, "updated_at" = @now
+    WHERE "uuid" = @uuid`,
+
+  /** `scheduleTask` for a changed definition: its payload, group, priority, retries and user move too. */
+  scheduleTaskWithFields: `UPDATE {task} SET "schedule" = @schedule, "repeats" = @repeats, "stop_time" = @stopTime,
+      "updated_at" = @now, "payload" = @payload, "group_name" = @group, "priority" = @priority, "retries" = @retries,
+      "run_as" = @runAs
+    WHERE "uuid" = @uuid`,
+
+  /** A running attempt keeps its lease; it re-queues itself on the new schedule when it ends. */
+  moveToFirstSlot: `UPDATE {task} SET "next_run_time" = @nextRunTime, "status" = 'QUEUED', "attempt" = 0
+    WHERE "uuid" = @uuid AND "status" <> 'RUNNING'`,
+
+  moveSlot: `UPDATE {task} SET "next_run_time" = @to, "updated_at" = @now,
+      "attempt" = CASE WHEN @resetAttempt THEN 0 ELSE "attempt" END
+    WHERE "id" = @taskId AND "status" = 'QUEUED' AND "next_run_time" = @from`,
+
+  expireSlot: `UPDATE {task} SET "status" = 'EXPIRED', "updated_at" = @now
+    WHERE "id" = @taskId AND "status" = 'QUEUED' AND "next_run_time" = @from`,
+
+  pruneRuns: `DELETE FROM {run} WHERE "id" IN (SELECT "id" FROM {run}
+      WHERE "start_time" < @before AND "status" IN (SELECT value FROM json_each(@statuses)) AND "status" <> 'RUNNING' ORDER BY "id" LIMIT @limit)`,
+
+  /** Recurring task rows (they carry the schedule) are never deleted. */
+  pruneTasks: `DELETE FROM {task} WHERE "id" IN (SELECT "id" FROM {task}
+      WHERE "updated_at" < @before AND "status" IN (SELECT value FROM json_each(@statuses))
+        AND "status" NOT IN ('QUEUED', 'RUNNING') AND "schedule" IS NULL
+        AND "uuid" NOT LIKE 'kronos:schedule:%' ORDER BY "id" LIMIT @limit)`,
 } as const;
 
 export type SqliteStatement = keyof typeof SQLITE_SQL;
