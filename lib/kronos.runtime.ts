@@ -3,7 +3,8 @@ import { TaskEvents } from './events/task-events.js';
 import { NO_TELEMETRY, type Telemetry } from './observability/telemetry.js';
 import { JobRegistry } from './registry/job-registry.js';
 import type { ResolvedSchedulerOptions } from './scheduler.options.js';
-import type { StorageEngine } from './storage/engine.js';
+import { engineInstant } from './scheduler.clock.js';
+import type { Instant, StorageEngine } from './storage/engine.js';
 
 /**
  * Everything Kronos builds at start-up, shared by the service and the worker. Filled by
@@ -35,9 +36,9 @@ export class KronosRuntime {
     return this.require().engine;
   }
 
-  /** `now` for engine calls: the database clock unless a test clock is configured. */
-  instant(): number | null {
-    return this.options.clock.isSystemClock ? null : this.options.clock.now();
+  /** `now` for engine calls: the database clock unless a test clock is configured (see `engineInstant`). */
+  instant(): Instant {
+    return engineInstant(this.options.clock);
   }
 
   private require() {

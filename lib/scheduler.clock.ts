@@ -1,5 +1,6 @@
 import { InvalidSchedulerOptionError } from './errors.js';
 import { systemClock, type Clock } from './scheduler.options.js';
+import type { Instant } from './storage/engine.js';
 
 /**
  * DI token of the {@link Clock} the `SchedulerModule` runs on: `forRoot({ clock })` when given,
@@ -20,6 +21,15 @@ export const KRONOS_CLOCK = 'KRONOS_CLOCK';
 /** The clock of the module's options (the default provider of `KRONOS_CLOCK`). */
 export function clockOf(options: { clock?: Clock } | undefined): Clock {
   return options?.clock ?? systemClock;
+}
+
+/**
+ * The `now` to hand to the storage engine: `null` (the database's own clock, one clock for the
+ * whole cluster) on the system clock, the test clock's time otherwise. The one place that choice
+ * is made; the worker and the service both ask here.
+ */
+export function engineInstant(clock: Clock): Instant {
+  return clock.isSystemClock ? null : clock.now();
 }
 
 /** Check what `KRONOS_CLOCK` resolved to, once at start-up: a bad override fails loudly here. */

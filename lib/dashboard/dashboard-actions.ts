@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { KronosError } from '../errors.js';
+import { isScheduledTaskUuid } from '../scheduled-task-uuid.js';
 import { SchedulerService } from '../service/scheduler.service.js';
 import { FINISHED_TASK_STATUSES, UNFINISHED_TASK_STATUSES, type TaskStatus } from '../types.js';
 
@@ -17,8 +18,8 @@ export const STOPPABLE: readonly TaskStatus[] = UNFINISHED_TASK_STATUSES;
 /** Finished tasks a retry may queue again: every finished status but COMPLETED. */
 export const RETRYABLE: readonly TaskStatus[] = FINISHED_TASK_STATUSES.filter((s) => s !== 'COMPLETED');
 
-/** The single task row of a `@ScheduledTask` job (see `definition-sync.ts`). */
-export const isRecurringTask = (task: { uuid: string }): boolean => task.uuid.startsWith('kronos:schedule:');
+/** The single task row of a `@ScheduledTask` job (see `scheduled-task-uuid.ts`). */
+export const isRecurringTask = (task: { uuid: string }): boolean => isScheduledTaskUuid(task.uuid);
 /** Who queued what the dashboard queues, for the record. */
 const QUEUED_BY = 'kronos-dashboard';
 

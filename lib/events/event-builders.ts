@@ -1,5 +1,6 @@
 import type { Task } from '../entities/index.js';
 import type { ExpiredTask, LostRun, TaskOutcome } from '../storage/engine.js';
+import { workerLostMessage } from '../storage/lost-attempt.js';
 import type { TaskEvent } from './task-event.js';
 
 /**
@@ -41,7 +42,7 @@ export function batchEvents(outcomes: readonly TaskOutcome[], runIds: readonly n
 
 /** An attempt rescue recorded as LOST. */
 export function lostEvent(lost: LostRun): TaskEvent {
-  const message = `worker lost: ${lost.worker ?? 'unknown'} stopped heartbeating`;
+  const message = workerLostMessage(lost.worker);
   return {
     type: 'lost', taskId: lost.taskId, runId: lost.runId, job: lost.jobName, attempt: lost.attempt, userId: lost.runAs,
     status: lost.taskStatus, runStatus: 'LOST', message, error: { message, stack: null }, worker: lost.worker, finishedAt: lost.at,

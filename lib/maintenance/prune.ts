@@ -1,5 +1,6 @@
 import { In, IsNull, LessThan, Not, Like, type DataSource, type FindOptionsWhere } from 'typeorm';
 import { Run, Task } from '../entities/index.js';
+import { SCHEDULED_TASK_UUID_LIKE } from '../scheduled-task-uuid.js';
 import { FINISHED_RUN_STATUSES, FINISHED_TASK_STATUSES, type RunStatus, type TaskStatus } from '../types.js';
 
 /** Run statuses that `prune` may delete: every status but RUNNING. */
@@ -38,7 +39,7 @@ function filters(options: PruneOptions) {
     updatedAt: LessThan(options.before),
     status: In(taskStatuses),
     schedule: IsNull(),
-    uuid: Not(Like('kronos:schedule:%')),
+    uuid: Not(Like(SCHEDULED_TASK_UUID_LIKE)),
   };
   return { runs: runStatuses.length ? runs : null, tasks: taskStatuses.length ? tasks : null };
 }

@@ -3,7 +3,7 @@ import { Task } from '../entities/index.js';
 import type { RegisteredJob } from '../registry/registered-job.js';
 import { nextRun } from '../schedule/next-run.js';
 import type { NormalizedSchedule } from '../schedule/schedule.types.js';
-import { scheduledTaskUuid } from './definition-sync.js';
+import { scheduledTaskUuid } from '../scheduled-task-uuid.js';
 
 /** A recurring job's task moved by {@link replanFromClock}. */
 export interface Replanned {

@@ -3,6 +3,7 @@ import { JobDefinition, Task } from '../entities/index.js';
 import type { RegisteredJob } from '../registry/registered-job.js';
 import { nextRun } from '../schedule/next-run.js';
 import type { NormalizedSchedule } from '../schedule/schedule.types.js';
+import { scheduledTaskUuid } from '../scheduled-task-uuid.js';
 import type { StorageEngine } from '../storage/engine.js';
 
 /** What a sync changed, for logs and the `kronos discover` command. */
@@ -19,9 +20,6 @@ export interface SyncOptions {
    */
   configFileLoaded?: boolean;
 }
-
-/** The uuid of the single task row of a recurring job: one row means one claim per slot. */
-export const scheduledTaskUuid = (job: string) => `kronos:schedule:${job}`;
 
 function definitionFields(job: RegisteredJob) {
   return {

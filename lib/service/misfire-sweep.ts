@@ -3,7 +3,7 @@ import { Task } from '../entities/index.js';
 import type { RegisteredJob } from '../registry/registered-job.js';
 import { staleSlotAdjustment } from '../schedule/misfire.js';
 import type { NormalizedSchedule } from '../schedule/schedule.types.js';
-import { scheduledTaskUuid } from './definition-sync.js';
+import { scheduledTaskUuid } from '../scheduled-task-uuid.js';
 
 /**
  * Apply each recurring job's misfire policy to slots missed while no worker ran (see

@@ -7,6 +7,7 @@ import { RunningTask, type RunnerDeps } from '../execution/task-runner.js';
 import { logLine } from '../logging/log-record.js';
 import { NO_TELEMETRY, type Telemetry } from '../observability/telemetry.js';
 import type { JobRegistry } from '../registry/job-registry.js';
+import { engineInstant } from '../scheduler.clock.js';
 import type { ResolvedSchedulerOptions } from '../scheduler.options.js';
 import type { ClaimedTask, Instant, StorageEngine, TaskOutcome } from '../storage/engine.js';
 import { ClaimAhead } from './claim-ahead.js';
@@ -84,9 +85,9 @@ export class Worker {
     this.housekeeping = new WorkerHousekeeping(this, engine, options, config, dataSource);
   }
 
-  /** The instant to hand to the engine: the database clock unless a test clock is in use. */
+  /** The instant to hand to the engine: the database clock unless a test clock is in use (see `engineInstant`). */
   instant(): Instant {
-    return this.options.clock.isSystemClock ? null : this.options.clock.now();
+    return engineInstant(this.options.clock);
   }
 
   record() {

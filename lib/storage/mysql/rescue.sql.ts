@@ -1,4 +1,5 @@
 import type { Instant, LostRun, RescueReport } from '../engine.js';
+import { requeuesLostAttempt, workerLostMessage } from '../lost-attempt.js';
 import type { MysqlConnections, Row } from './connection.js';
 import { insertedRunIds } from './run-ids.sql.js';
 import { CLOCK, duration, type MysqlTables, num, numOrNull } from './sql.js';
@@ -30,8 +31,8 @@ export interface RescueStatements {
  *   rescuers run at once, each taking different rows; a row another rescuer already moved on is
  *   no longer RUNNING when locked.
  * - `lostRuns` records each attempt as a LOST run, keeping the output the worker had synced.
- * - `requeue` puts recurring tasks back for an immediate run of a fresh occurrence and retries a
- *   one-off task while `attempt <= retries` (the lost attempt counts); `fail` fails the rest.
+ * - `requeue` and `fail` apply the rule of lost-attempt.ts: recurring tasks back for an immediate
+ *   run of a fresh occurrence, a one-off task retried while `attempt <= retries`, failed otherwise.
  * - `deadWorkers` / `removeWorkers` delete worker rows that are dead and have nothing RUNNING
  *   left (the tasks rescued above are already updated in this transaction). SKIP LOCKED again: a
  *   row a concurrent rescuer or heartbeat holds is left for the next round, not waited on.
@@ -69,14 +70,13 @@ export function rescueStatements(t: MysqlTables): RescueStatements {
 
 const lostRun = (o: Row, now: number): unknown[] => {
   const start = numOrNull(o.claimed_at) ?? now;
-  const worker = (o.assigned_worker as string | null) ?? 'unknown';
   return [
     o.id, o.job_name, 'LOST', o.assigned_worker, o.attempt, o.next_run_time, start, now, duration(start, now),
-    `worker lost: ${worker} stopped heartbeating`, o.output, o.run_as,
+    workerLostMessage(o.assigned_worker as string | null), o.output, o.run_as,
   ];
 };
 
-const retries = (o: Row): boolean => o.schedule !== null || num(o.attempt) <= num(o.retries);
+const retries = (o: Row): boolean => requeuesLostAttempt({ schedule: o.schedule, attempt: num(o.attempt), retries: num(o.retries) });
 
 export async function rescueOrphans(
   db: MysqlConnections, sql: RescueStatements, tables: MysqlTables, deadAfterMs: number, at: Instant, lost?: LostRun[],

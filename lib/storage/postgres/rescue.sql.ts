@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { Instant, LostRun, RescueReport } from '../engine.js';
+import { requeuesLostAttemptSql, workerLostMessageSql } from '../lost-attempt.js';
 import type { PgTables } from './tables.js';
 import { DB_NOW_MS, INT_MAX, num, poolQuery, type MakeStatement, type Statement } from './sql.js';
 
@@ -12,15 +13,15 @@ import { DB_NOW_MS, INT_MAX, num, poolQuery, type MakeStatement, type Statement 
  *   moved on is re-checked against its new version (no longer RUNNING) and dropped. Running it
  *   twice therefore rescues nothing the second time.
  * - `lost` records the attempt as a LOST run, keeping the output the worker had synced.
- * - `requeued` puts recurring tasks back for an immediate run of a fresh occurrence, retries a
- *   one-off task while `attempt <= retries` (the lost attempt counts), and fails it otherwise.
+ * - `requeued` applies the rule of lost-attempt.ts: recurring tasks back for an immediate run of
+ *   a fresh occurrence, a one-off task retried while `attempt <= retries`, failed otherwise.
  * - `gone` deletes worker rows that are dead and have nothing RUNNING left (the rows this
  *   statement rescues still look RUNNING to it, so they are excluded by id). SKIP LOCKED again:
  *   a row a concurrent rescuer or heartbeat holds is left for the next round instead of waited
  *   on, so two rescuers can never deadlock on worker rows.
  */
 export function rescueStatement(t: PgTables, statement: MakeStatement): Statement {
-  const requeue = `(o.schedule IS NOT NULL OR o.attempt <= o.retries)`;
+  const requeue = requeuesLostAttemptSql('o');
   return statement(
     'rescue',
     `WITH clock AS (SELECT COALESCE($2::bigint, ${DB_NOW_MS}) AS now),
@@ -41,7 +42,7 @@ export function rescueStatement(t: PgTables, statement: MakeStatement): Statemen
        SELECT o.id, o.job_name, 'LOST', o.assigned_worker, o.attempt, o.next_run_time,
               COALESCE(o.claimed_at, c.now), c.now,
               LEAST(GREATEST(c.now - COALESCE(o.claimed_at, c.now), 0), ${INT_MAX})::int, NULL,
-              'worker lost: ' || COALESCE(o.assigned_worker, 'unknown') || ' stopped heartbeating',
+              ${workerLostMessageSql('o.assigned_worker')},
               o.output, NULL, o.run_as
          FROM orphans o CROSS JOIN clock c
        RETURNING id, task_id

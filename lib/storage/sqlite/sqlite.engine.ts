@@ -27,6 +27,7 @@ import type { TaskStatus } from '../../types.js';
 import { atStartup, openEngineConnection, withBusyRetry } from './sqlite-connection.js';
 import { SQLITE_SQL, type SqliteStatement } from './sqlite.sql.js';
 import { claimedTaskFromRow } from '../claimed-task-row.js';
+import { requeuesLostAttempt, workerLostMessage } from '../lost-attempt.js';
 import { LocalWakeups } from '../local-wakeups.js';
 
 type Row = Record<string, unknown>;
@@ -213,7 +214,7 @@ export class SqliteEngine implements StorageEngine {
         for (const t of this.statement('orphans').all({ deadline }) as Row[]) {
           const attempt = Number(t.attempt);
           const recurring = t.schedule !== null;
-          const retry = recurring || attempt <= Number(t.retries);
+          const retry = requeuesLostAttempt({ schedule: t.schedule, attempt, retries: Number(t.retries) });
           const changed = this.statement('rescueTask').run({
             status: retry ? 'QUEUED' : 'FAILED', now: at, attempt: recurring ? 0 : attempt, id: t.id,
             worker: t.assigned_worker,
@@ -223,7 +224,7 @@ export class SqliteEngine implements StorageEngine {
           const run = this.statement('lostRun').run({
             id: t.id, jobName: t.job_name, worker: t.assigned_worker, attempt, scheduledFor: t.next_run_time,
             startTime, now: at, durationMs: at - startTime,
-            message: `worker lost: ${String(t.assigned_worker)} stopped heartbeating`, output: t.output, runAs: t.run_as,
+            message: workerLostMessage(t.assigned_worker as string | null), output: t.output, runAs: t.run_as,
           });
           rescued.push({
             taskId: Number(t.id), runId: Number(run.lastInsertRowid), jobName: String(t.job_name), attempt,
