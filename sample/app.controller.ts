@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Headers, NotFoundException, Param, ParseIntPipe, Post } from '@nestjs/common';
 import { SchedulerService, TaskNotFoundError } from '../lib/index.js';
+import { FailureAlerts } from './alerts/failure-alerts.js';
 import { RecordsService } from './records/records.service.js';
 
 /** A small HTTP surface over the sample: records, and the scheduler's state. */
@@ -8,7 +9,14 @@ export class AppController {
   constructor(
     private readonly records: RecordsService,
     private readonly scheduler: SchedulerService,
+    private readonly alerts: FailureAlerts,
   ) {}
+
+  /** The last failure alerts (tasks that failed for good), newest first. */
+  @Get('alerts')
+  recentAlerts() {
+    return this.alerts.recent;
+  }
 
   @Get('records')
   list() {

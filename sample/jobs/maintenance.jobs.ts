@@ -46,6 +46,8 @@ export class MaintenanceJobs {
     if (Math.random() < 0.7) {
       const task = await this.records.approve(record.id, approver.id);
       ctx.log(`record ${record.id} approved by ${approver.name}; queued task ${task.id}`);
+      // Mail the owner; the demo mail server refuses some (a failure alert after the retry).
+      await this.scheduler.enqueue('notify.owner', { recordId: record.id, value: record.value });
     }
     const recent = await this.scheduler.runs({ limit: 3 });
     for (const run of recent.reverse()) {
