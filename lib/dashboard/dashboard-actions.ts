@@ -8,6 +8,14 @@ import { FINISHED_TASK_STATUSES, UNFINISHED_TASK_STATUSES, type TaskStatus } fro
 export interface Flash {
   kind: 'ok' | 'error';
   text: string;
+  /** Rows the action changed or inserted (recorded in the audit trail, not shown). */
+  rows?: number;
+}
+
+/** What an action did: the message for the admin, and how many rows it changed. */
+export interface Done {
+  text: string;
+  rows: number;
 }
 
 export type WorkerCommand = 'disable' | 'resume' | 'terminate' | 'kill';
@@ -29,22 +37,23 @@ export class DashboardActions {
   constructor(private readonly scheduler: SchedulerService) {}
 
   /** Run an action; a Kronos error (unknown job, inactive job, bad payload) becomes an error flash. */
-  async attempt(action: () => Promise<string>): Promise<Flash> {
+  async attempt(action: () => Promise<Done>): Promise<Flash> {
     try {
-      return { kind: 'ok', text: await action() };
+      const done = await action();
+      return { kind: 'ok', text: done.text, rows: done.rows };
     } catch (error) {
       if (error instanceof KronosError || error instanceof SyntaxError) return { kind: 'error', text: error.message };
       throw error;
     }
   }
 
-  async setActive(name: string, active: boolean): Promise<string> {
+  async setActive(name: string, active: boolean): Promise<Done> {
     await (active ? this.scheduler.activate(name) : this.scheduler.deactivate(name));
-    return `Job "${name}" ${active ? 'activated' : 'deactivated'}.`;
+    return { text: `Job "${name}" ${active ? 'activated' : 'deactivated'}.`, rows: 1 };
   }
 
   /** `payloadText` is JSON typed by the admin; empty means the job's own payload. */
-  async runNow(name: string, payloadText: string): Promise<string> {
+  async runNow(name: string, payloadText: string): Promise<Done> {
     let payload: unknown;
     if (payloadText.trim() !== '') {
       try {
@@ -54,19 +63,19 @@ export class DashboardActions {
       }
     }
     const task = await this.scheduler.runNow(name, payload, { queuedBy: QUEUED_BY });
-    return `Job "${name}" queued to run now as task #${task.id}.`;
+    return { text: `Job "${name}" queued to run now as task #${task.id}.`, rows: 1 };
   }
 
-  async stop(taskId: number): Promise<string> {
+  async stop(taskId: number): Promise<Done> {
     const status = await this.scheduler.stop(taskId);
-    return status === 'RUNNING' ? `Task #${taskId} is being stopped.` : `Task #${taskId} is ${status}.`;
+    return { text: status === 'RUNNING' ? `Task #${taskId} is being stopped.` : `Task #${taskId} is ${status}.`, rows: 1 };
   }
 
   /**
    * Queue a finished task again as a new task: same job, payload, user, group, priority and
    * limits. The user comes from the stored task, never from the request.
    */
-  async retry(taskId: number): Promise<string> {
+  async retry(taskId: number): Promise<Done> {
     const { task } = await this.scheduler.status(taskId);
     if (!RETRYABLE.includes(task.status)) throw new KronosError(`Task #${taskId} is ${task.status}; only ${RETRYABLE.join(', ')} tasks can be retried.`);
     if (isRecurringTask(task)) throw new KronosError(`Task #${taskId} is the task of a recurring job; use "Run now" on the Jobs page instead.`);
@@ -78,11 +87,11 @@ export class DashboardActions {
       retries: task.retries,
       timeout: task.timeoutMs ?? undefined,
     });
-    return `Task #${taskId} queued again as task #${created.id}.`;
+    return { text: `Task #${taskId} queued again as task #${created.id}.`, rows: 1 };
   }
 
   /** Address workers of one group (or all): the command is carried out on their next heartbeat. */
-  async commandWorkers(command: WorkerCommand, group: string | undefined): Promise<string> {
+  async commandWorkers(command: WorkerCommand, group: string | undefined): Promise<Done> {
     const groups = group === undefined ? undefined : [group];
     const addressed = await {
       disable: () => this.scheduler.disableWorkers(groups),
@@ -91,6 +100,7 @@ export class DashboardActions {
       kill: () => this.scheduler.killWorkers(groups),
     }[command]();
     const scope = group === undefined ? 'all groups' : `group "${group}"`;
-    return addressed.length === 0 ? `No worker of ${scope} could be told to ${command}.` : `Told ${addressed.length} worker(s) of ${scope} to ${command}: ${addressed.join(', ')}.`;
+    const text = addressed.length === 0 ? `No worker of ${scope} could be told to ${command}.` : `Told ${addressed.length} worker(s) of ${scope} to ${command}: ${addressed.join(', ')}.`;
+    return { text, rows: addressed.length };
   }
 }

@@ -8,7 +8,7 @@ const OPTIONS: OptionLevel = {
   usage: (key) => `SchedulerDashboardModule.register({ ${key} })`,
   keys: keysOf<SchedulerDashboardOptions>({
     guard: true, insecure: true, readOnly: true, refreshInterval: true, pageSize: true, timezone: true, trustedOrigins: true,
-    dataSource: true, title: true,
+    dataSource: true, title: true, actor: true,
   }),
 };
 

@@ -32,6 +32,12 @@ export interface SchedulerDashboardOptions {
   dataSource?: string;
   /** Shown in the page header. Default `'Kronos'`. */
   title?: string;
+  /**
+   * Who an action is recorded as in the audit trail, read from the request your guard admitted,
+   * e.g. `(request) => request.user?.email`. Default: `request.user` when it is a string, else
+   * its `username`, `name`, `email`, `id` or `sub` (as Passport leaves it), else `'anonymous'`.
+   */
+  actor?: (request: any) => string | null | undefined;
 }
 
 /** Options fixed when the module is imported: routes are declared before any factory runs. */
@@ -51,6 +57,7 @@ export interface DashboardConfig {
   trustedOrigins: Set<string>;
   dataSource: string | undefined;
   title: string;
+  actor: (request: any) => string | null | undefined;
 }
 
 const PATH_PATTERN = /^[\w\-.~/]*$/;
@@ -80,6 +87,18 @@ const isGuard = (value: unknown): value is CanActivate | Type<CanActivate> =>
   (typeof value === 'function' && typeof value.prototype?.canActivate === 'function') ||
   (typeof value === 'object' && value !== null && typeof (value as CanActivate).canActivate === 'function');
 
+/** The user a guard (or Passport) left on the request, by the first of its usual name fields. */
+function defaultActor(request: { user?: unknown }): string | undefined {
+  const user = request?.user;
+  if (typeof user === 'string') return user;
+  if (typeof user !== 'object' || user === null) return undefined;
+  for (const key of ['username', 'name', 'email', 'id', 'sub']) {
+    const value = (user as Record<string, unknown>)[key];
+    if ((typeof value === 'string' && value !== '') || typeof value === 'number') return String(value);
+  }
+  return undefined;
+}
+
 /** Apply defaults and validate once, at start-up: a missing guard stops the application. */
 export function resolveDashboardOptions(options: SchedulerDashboardOptions, path: string): DashboardConfig {
   assertKnownDashboardOptions(options);
@@ -97,6 +116,9 @@ export function resolveDashboardOptions(options: SchedulerDashboardOptions, path
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 500) {
     throw new InvalidDashboardOptionError('pageSize', pageSize, 'must be an integer from 1 to 500');
   }
+  if (options.actor !== undefined && typeof options.actor !== 'function') {
+    throw new InvalidDashboardOptionError('actor', String(options.actor), 'must be a function of the request returning the name to record');
+  }
   const timezone = options.timezone ?? 'UTC';
   try {
     new Intl.DateTimeFormat('en-GB', { timeZone: timezone });
@@ -113,5 +135,6 @@ export function resolveDashboardOptions(options: SchedulerDashboardOptions, path
     trustedOrigins: new Set((options.trustedOrigins ?? []).map(normalizeOrigin)),
     dataSource: options.dataSource,
     title: options.title ?? 'Kronos',
+    actor: options.actor ?? defaultActor,
   };
 }

@@ -15,6 +15,7 @@ export const TABLES = {
   task: 'kronos_task',
   run: 'kronos_run',
   worker: 'kronos_worker',
+  audit: 'kronos_audit',
 } as const;
 
 /**

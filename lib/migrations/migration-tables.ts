@@ -1,5 +1,5 @@
 import type { QueryRunner } from 'typeorm';
-import { JobDefinition, Run, Task, Worker } from '../entities/index.js';
+import { AuditEntry, JobDefinition, Run, Task, Worker } from '../entities/index.js';
 import { TABLES } from '../entities/columns.js';
 
 export type MigrationTables = Record<keyof typeof TABLES, string>;
@@ -22,5 +22,5 @@ export function migrationTables(
     const prefix = metadata[qualifier];
     return prefix ? `${quote(prefix)}.${quote(metadata.tableName)}` : quote(metadata.tableName);
   };
-  return { job: name(JobDefinition, TABLES.job), task: name(Task, TABLES.task), run: name(Run, TABLES.run), worker: name(Worker, TABLES.worker) };
+  return { job: name(JobDefinition, TABLES.job), task: name(Task, TABLES.task), run: name(Run, TABLES.run), worker: name(Worker, TABLES.worker), audit: name(AuditEntry, TABLES.audit) };
 }

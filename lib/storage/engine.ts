@@ -251,6 +251,18 @@ export interface PruneFilter {
   statuses: readonly string[];
 }
 
+/** One action taken from the dashboard, for the audit trail (`kronos_audit`). */
+export interface AuditRecord {
+  /** When; `null` = the database clock. */
+  at: Instant;
+  actor: string;
+  action: string;
+  target: string | null;
+  rowsChanged: number;
+  outcome: 'ok' | 'error';
+  detail: string | null;
+}
+
 export interface StorageEngine {
   readonly dialect: 'postgres' | 'sqlite' | 'mysql';
   /** Prepare statements, open the notification listener. Idempotent. */
@@ -345,4 +357,6 @@ export interface StorageEngine {
   waitForWork(timeoutMs: number, signal: AbortSignal): Promise<void>;
   /** Tell idle workers that work was enqueued (no-op where the dialect cannot). */
   notify(): Promise<void>;
+  /** Append one entry to the audit trail (`kronos_audit`, named by the `AuditEntry` entity's metadata when registered). */
+  recordAudit(entry: AuditRecord): Promise<void>;
 }

@@ -5,6 +5,7 @@ import { In, type DataSource } from 'typeorm';
 import { Run, Task } from '../../entities/index.js';
 import type { DashboardConfig } from '../dashboard.options.js';
 import { DASHBOARD_CONFIG } from '../dashboard.tokens.js';
+import { listAudit, type AuditFilter } from './audit-list.js';
 import type { PageRequest } from './keyset.js';
 import { loadOverview, RunBoundaries, type Overview } from './overview.js';
 import { FAILED_RUN_STATUSES, listRuns, type RunListFilter, type RunRow } from './run-list.js';
@@ -13,7 +14,7 @@ import { listTasks, type TaskFilter } from './task-list.js';
 /** How long the overview's figures are reused: every open page would otherwise recount them. */
 const OVERVIEW_TTL_MS = 2_000;
 
-/** Read-only queries behind the pages. Every mutation goes through `SchedulerService`. */
+/** Read-only queries behind the pages. Every mutation goes through `SchedulerService` (and its record through the storage engine). */
 @Injectable()
 export class DashboardData implements OnModuleInit {
   private dataSource!: DataSource;
@@ -26,7 +27,7 @@ export class DashboardData implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.dataSource = this.moduleRef.get<DataSource>(getDataSourceToken(this.config.dataSource) as string, { strict: false });
+    this.dataSource = this.moduleRef.get<DataSource>(getDataSourceToken(this.config.dataSource), { strict: false });
   }
 
   tasks(filter: TaskFilter, page: Omit<PageRequest, 'size'>, size = this.config.pageSize) {
@@ -35,6 +36,10 @@ export class DashboardData implements OnModuleInit {
 
   runs(filter: RunListFilter, page: Omit<PageRequest, 'size'>, size = this.config.pageSize) {
     return listRuns(this.dataSource, filter, { ...page, size });
+  }
+
+  audit(filter: AuditFilter, page: Omit<PageRequest, 'size'>, size = this.config.pageSize) {
+    return listAudit(this.dataSource, filter, { ...page, size });
   }
 
   /** The latest failed, timed-out or lost runs, newest first (one index walk per status). */

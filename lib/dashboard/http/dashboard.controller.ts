@@ -4,6 +4,7 @@ import { TaskNotFoundError } from '../../errors.js';
 import { SchedulerService } from '../../service/scheduler.service.js';
 import type { JobInfo } from '../../service/views.js';
 import { DashboardActions, WORKER_COMMANDS, type Flash, type WorkerCommand } from '../dashboard-actions.js';
+import { DashboardAudit, type AuditedAction } from '../dashboard-audit.js';
 import type { DashboardConfig } from '../dashboard.options.js';
 import { DASHBOARD_CONFIG } from '../dashboard.tokens.js';
 import { DashboardData } from '../data/dashboard-data.js';
@@ -12,6 +13,7 @@ import { redactionOf, redactionsOf } from '../data/redactions.js';
 import type { Redaction } from '../redact.js';
 import { html, type SafeHtml } from '../view/html.js';
 import { layout, type PageContext } from '../view/layout.js';
+import { auditPage } from '../view/pages/audit.page.js';
 import { jobsPage } from '../view/pages/jobs.page.js';
 import { overviewPage } from '../view/pages/overview.page.js';
 import { runDetailPage, runsPage } from '../view/pages/runs.page.js';
@@ -20,7 +22,7 @@ import { tasksPage } from '../view/pages/tasks.page.js';
 import { workersPage } from '../view/pages/workers.page.js';
 import { DashboardAccessGuard, DashboardMutationGuard } from './dashboard-access.js';
 import { actionRedirect, pageContext, setFlash } from './page-context.js';
-import { backTarget, id, InvalidDashboardFilterError, runQuery, taskQuery, text, type Query as QueryValues } from './params.js';
+import { auditQuery, backTarget, id, InvalidDashboardFilterError, runQuery, taskQuery, text, type Query as QueryValues } from './params.js';
 import { redirect, sendHtml, type DashboardRequest } from './request-io.js';
 import { withoutTrailingSlash } from './trailing-slash.js';
 
@@ -40,6 +42,7 @@ export function createDashboardController(path: string): Type<unknown> {
       private readonly scheduler: SchedulerService,
       private readonly data: DashboardData,
       private readonly actions: DashboardActions,
+      private readonly audit: DashboardAudit,
     ) {}
 
     private get adapter() {
@@ -86,7 +89,7 @@ export function createDashboardController(path: string): Type<unknown> {
       const [jobs, runs] = await Promise.all([this.jobList(), this.data.runs({ taskId: view.task.id }, {}, 20)]);
       const task = view.task;
       const redaction = redactionOf(jobs, task.jobName, task.payload);
-      const shown = { ...task, output: redaction.text(task.output), progressMessage: redaction.text(task.progressMessage) } as typeof task;
+      const shown = { ...task, output: redaction.text(task.output), progressMessage: redaction.text(task.progressMessage) };
       runs.rows = runs.rows.map((r) => ({ ...r, message: redaction.text(r.message) }));
       const job = jobs.find((j) => j.name === task.jobName) ?? null;
       sendHtml(this.adapter, res, taskDetailPage(ctx, { task: shown, job, payload: redaction.payload(), runs }), ctx.nonce);
@@ -114,8 +117,20 @@ export function createDashboardController(path: string): Type<unknown> {
       if (!run) return this.notFound(ctx, res, 'runs', `Run ${runId} does not exist.`);
       const [view, jobs] = await Promise.all([this.taskView(run.taskId), this.jobList()]);
       const redaction = redactionOf(jobs, run.jobName, view ? view.task.payload : undefined);
-      const shown = { ...run, message: redaction.text(run.message), output: redaction.text(run.output), traceback: redaction.text(run.traceback) } as typeof run;
+      const shown = { ...run, message: redaction.text(run.message), output: redaction.text(run.output), traceback: redaction.text(run.traceback) };
       sendHtml(this.adapter, res, runDetailPage(ctx, { run: shown, result: redaction.result(run.result), payload: view ? redaction.payload() : null }), ctx.nonce);
+    }
+
+    @Get('audit')
+    async auditTrail(@Query() query: QueryValues, @Req() req: DashboardRequest, @Res() res: unknown) {
+      if (this.redirectSlash(req, res)) return;
+      const ctx = pageContext(this.adapter, this.config, req, res, 1);
+      const parsed = this.parseFilter(ctx, res, 'audit', () => auditQuery(query ?? {}));
+      if (!parsed) return;
+      const { filter, cursor } = parsed;
+      const page = await this.data.audit(filter, cursor);
+      const atNewest = cursor.before === undefined && cursor.after === undefined;
+      sendHtml(this.adapter, res, auditPage(ctx, { filter, page, atNewest }), ctx.nonce);
     }
 
     @Get('workers')
@@ -130,32 +145,38 @@ export function createDashboardController(path: string): Type<unknown> {
     @UseGuards(DashboardMutationGuard)
     async act(@Param('action') action: string, @Body() body: unknown, @Req() req: DashboardRequest, @Res() res: unknown) {
       const form = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-      const [flash, fallback] = await this.perform(action, form);
+      const [flash, fallback, audited] = await this.perform(action, form);
       this.jobsCache = null;
+      await this.audit.record(req, { ...audited, flash });
       setFlash(this.adapter, req, res, flash);
       redirect(this.adapter, res, actionRedirect(this.adapter, req, backTarget(form.back, fallback)));
     }
 
-    private async perform(action: string, form: Record<string, unknown>): Promise<[Flash, string]> {
+    /** Carry out one action: what to tell the admin, the page to return to, and what the audit trail records. */
+    private async perform(action: string, form: Record<string, unknown>): Promise<[Flash, string, Omit<AuditedAction, 'flash'>]> {
       const missing = (what: string): Flash => ({ kind: 'error', text: `The form did not say which ${what}.` });
       const name = text(form.name);
       const taskId = id(form.task);
+      const job = { action, target: name === undefined ? null : `job:${name}` };
+      const task = { action, target: taskId === undefined ? null : `task:${taskId}` };
       switch (action) {
         case 'activate':
         case 'deactivate':
-          return [name === undefined ? missing('job') : await this.actions.attempt(() => this.actions.setActive(name, action === 'activate')), 'jobs'];
+          return [name === undefined ? missing('job') : await this.actions.attempt(() => this.actions.setActive(name, action === 'activate')), 'jobs', job];
         case 'run-now': {
           const payload = typeof form.payload === 'string' ? form.payload : '';
-          return [name === undefined ? missing('job') : await this.actions.attempt(() => this.actions.runNow(name, payload)), 'jobs'];
+          return [name === undefined ? missing('job') : await this.actions.attempt(() => this.actions.runNow(name, payload)), 'jobs', job];
         }
         case 'stop':
-          return [taskId === undefined ? missing('task') : await this.actions.attempt(() => this.actions.stop(taskId)), 'tasks'];
+          return [taskId === undefined ? missing('task') : await this.actions.attempt(() => this.actions.stop(taskId)), 'tasks', task];
         case 'retry':
-          return [taskId === undefined ? missing('task') : await this.actions.attempt(() => this.actions.retry(taskId)), 'tasks'];
+          return [taskId === undefined ? missing('task') : await this.actions.attempt(() => this.actions.retry(taskId)), 'tasks', task];
         case 'workers': {
           const command = form.command as WorkerCommand;
-          if (!WORKER_COMMANDS.includes(command)) return [missing('command'), 'workers'];
-          return [await this.actions.attempt(() => this.actions.commandWorkers(command, text(form.group, 64))), 'workers'];
+          const group = text(form.group, 64);
+          const audited = { action: WORKER_COMMANDS.includes(command) ? `workers:${command}` : 'workers', target: `workers:${group ?? '*'}` };
+          if (!WORKER_COMMANDS.includes(command)) return [missing('command'), 'workers', audited];
+          return [await this.actions.attempt(() => this.actions.commandWorkers(command, group)), 'workers', audited];
         }
         default:
           throw new NotFoundException(`No dashboard action "${action}".`);
@@ -188,13 +209,13 @@ export function createDashboardController(path: string): Type<unknown> {
     }
 
     /** A list page's filter, or null when the query holds one it cannot apply (answered 400 with the reason). */
-    private parseFilter<T>(ctx: PageContext, res: unknown, page: 'tasks' | 'runs', parse: () => T): T | null {
+    private parseFilter<T>(ctx: PageContext, res: unknown, page: 'tasks' | 'runs' | 'audit', parse: () => T): T | null {
       try {
         return parse();
       } catch (error) {
         if (!(error instanceof InvalidDashboardFilterError)) throw error;
         const body = html`<div class="flash error" role="alert" data-filter-error>${error.message}</div><p><a href="${ctx.root}${page}">Show all ${page}</a></p>`;
-        sendHtml(this.adapter, res, layout(ctx, page, page === 'tasks' ? 'Tasks' : 'Runs', body), ctx.nonce, 400);
+        sendHtml(this.adapter, res, layout(ctx, page, { tasks: 'Tasks', runs: 'Runs', audit: 'Audit trail' }[page], body), ctx.nonce, 400);
         return null;
       }
     }

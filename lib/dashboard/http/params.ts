@@ -1,3 +1,4 @@
+import type { AuditFilter } from '../data/audit-list.js';
 import { RUN_STATUSES, type RunListFilter } from '../data/run-list.js';
 import { TASK_STATUSES, type TaskFilter } from '../data/task-list.js';
 import { KronosError } from '../../errors.js';
@@ -56,7 +57,7 @@ class QueryReader {
   id(name: string, what: string): number | undefined {
     const value = this.text(name, 40);
     if (value === undefined) return undefined;
-    return id(value) ?? this.refuse(name, value, `is not a ${what} id (a whole number from 1)`);
+    return id(value) ?? this.refuse(name, value, `is not ${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what} id (a whole number from 1)`);
   }
 
   /** The values read, or the error naming every parameter that was refused. */
@@ -93,7 +94,14 @@ export function runQuery(query: Query): { filter: RunListFilter; cursor: Cursor 
   return reader.done({ filter, cursor: cursor(reader, 'run') });
 }
 
+/** The Audit trail page's filter and cursor; throws `InvalidDashboardFilterError` naming what it cannot apply. */
+export function auditQuery(query: Query): { filter: AuditFilter; cursor: Cursor } {
+  const reader = new QueryReader(query);
+  const filter: AuditFilter = { actor: reader.text('actor'), action: reader.text('action', 40) };
+  return reader.done({ filter, cursor: cursor(reader, 'audit entry') });
+}
+
 /** Where an action returns to: a dashboard page relative to its root, nothing else (no open redirect). */
 export function backTarget(value: unknown, fallback: string): string {
-  return typeof value === 'string' && /^(?:(?:jobs|tasks|runs|workers)(?:\/\d{1,10})?)?(?:\?[\w%=&.+~:!*'()-]{0,1000})?$/.test(value) ? value : fallback;
+  return typeof value === 'string' && /^(?:(?:jobs|tasks|runs|workers|audit)(?:\/\d{1,10})?)?(?:\?[\w%=&.+~:!*'()-]{0,1000})?$/.test(value) ? value : fallback;
 }

@@ -4,7 +4,7 @@ import { CSRF_FIELD } from '../http/csrf.js';
 import { STYLES, SCRIPT } from './assets.js';
 import { formValue, html, trusted, type HtmlValue, type SafeHtml } from './html.js';
 
-export type PageKey = 'overview' | 'jobs' | 'tasks' | 'runs' | 'workers';
+export type PageKey = 'overview' | 'jobs' | 'tasks' | 'runs' | 'workers' | 'audit';
 
 /** Everything a page needs besides its data. */
 export interface PageContext {
@@ -27,6 +27,7 @@ const NAV: [PageKey, string, string][] = [
   ['tasks', 'Tasks', 'tasks'],
   ['runs', 'Runs', 'runs'],
   ['workers', 'Workers', 'workers'],
+  ['audit', 'Audit', 'audit'],
 ];
 
 export function layout(ctx: PageContext, current: PageKey, title: string, content: SafeHtml): SafeHtml {

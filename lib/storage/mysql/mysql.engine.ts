@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type {
-
+  AuditRecord,
   ClaimedTask,
   ClaimRequest,
   DefinitionSchedule,
@@ -24,6 +24,7 @@ import type { WorkerStatus } from '../../entities/worker.entity.js';
 import type { TaskStatus } from '../../types.js';
 import { MysqlAdmin } from './admin.sql.js';
 import { ensureClaimIndex } from './claim-index.sql.js';
+import { recordAudit } from './audit.sql.js';
 import { claimStatements, claimTasks } from './claim.sql.js';
 import { completeTasks } from './complete.sql.js';
 import { managerSession, MysqlConnections } from './connection.js';
@@ -175,5 +176,9 @@ export class MysqlEngine implements StorageEngine {
 
   async notify(): Promise<void> {
     this.wakeups.wakeAll();
+  }
+
+  recordAudit(entry: AuditRecord): Promise<void> {
+    return recordAudit(this.db, this.dataSource, entry);
   }
 }

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import type {
-
+  AuditRecord,
   ClaimedTask,
   ClaimRequest,
   DefinitionSchedule,
@@ -25,6 +25,7 @@ import type { WorkerStatus } from '../../entities/worker.entity.js';
 import type { TaskStatus } from '../../types.js';
 import { PgAdmin } from './admin.sql.js';
 import { ensureClaimIndex } from './claim-index.sql.js';
+import { auditStatement, recordAudit } from './audit.sql.js';
 import { claimLimitedTasks } from './claim-limited.sql.js';
 import { claimStatements, claimTasks } from './claim.sql.js';
 import { completeStatement, completeTasks, completeTasksWithRunIds } from './complete.sql.js';
@@ -209,5 +210,9 @@ export class PostgresEngine implements StorageEngine {
 
   async notify(): Promise<void> {
     await poolQuery(this.pool, this.sql.enqueue.notify, []);
+  }
+
+  recordAudit(entry: AuditRecord): Promise<void> {
+    return recordAudit(this.pool, auditStatement(this.dataSource), entry);
   }
 }

@@ -3,6 +3,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { DataSource, EntityManager } from 'typeorm';
 import { JobDefinition, Run, Task, Worker } from '../../entities/index.js';
 import type {
+  AuditRecord,
   ClaimedTask,
   ClaimRequest,
   DefinitionSchedule,
@@ -25,6 +26,7 @@ import type {
 import type { WorkerStatus } from '../../entities/worker.entity.js';
 import type { TaskStatus } from '../../types.js';
 import { atStartup, openEngineConnection, withBusyRetry } from './sqlite-connection.js';
+import { recordAudit } from './audit.sql.js';
 import { SQLITE_SQL, type SqliteStatement } from './sqlite.sql.js';
 import { claimedTaskFromRow } from '../claimed-task-row.js';
 import { requeuesLostAttempt, workerLostMessage } from '../lost-attempt.js';
@@ -340,6 +342,10 @@ export class SqliteEngine implements StorageEngine {
 
   async notify(): Promise<void> {
     this.wakeups.wakeAll();
+  }
+
+  recordAudit(entry: AuditRecord): Promise<void> {
+    return recordAudit(this.connection(), this.dataSource, entry);
   }
 
   private connection(): BetterSqlite3.Database {

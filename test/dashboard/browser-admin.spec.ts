@@ -1,0 +1,132 @@
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Dialect } from '../support/databases.js';
+import { freshDatabase, waitFor, waitForTask } from '../support/test-app.js';
+import { acceptDialogs, launchChromium, phoneContext, phoneLayout, screenshot } from './support/browser.js';
+import { ADMIN_HEADER, ADMIN_TOKEN, bootDashboardApp, type DashboardApp } from './support/dashboard-app.js';
+import { DashboardTestJobs } from './support/jobs.js';
+
+/** Who the test's administrator is: the application's `actor` option reads it off the request. */
+const ADMIN_NAME_HEADER = 'x-admin-name';
+
+/**
+ * What administrators do beyond single clicks, in Chromium, on Express and Fastify, on SQLite
+ * and PostgreSQL: every action they take is on the record, and the record is a page.
+ */
+describe.each<['express' | 'fastify', Dialect]>([
+  ['express', 'sqlite'],
+  ['fastify', 'postgres'],
+  ['express', 'postgres'],
+  ['fastify', 'sqlite'],
+])('Dashboard administration in a browser [%s, %s]', (adapter, dialect) => {
+  let browser: Browser;
+  let d: DashboardApp;
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    d = await bootDashboardApp({
+      adapter,
+      db: await freshDatabase(dialect),
+      providers: [DashboardTestJobs],
+      dashboardOptions: { refreshInterval: 0, actor: (request: { headers: Record<string, string | undefined> }) => request.headers[ADMIN_NAME_HEADER] },
+    });
+  });
+  afterAll(async () => {
+    await d?.close();
+    await browser?.close();
+  });
+  beforeEach(async () => {
+    context = await browser.newContext({ extraHTTPHeaders: { [ADMIN_HEADER]: ADMIN_TOKEN, [ADMIN_NAME_HEADER]: 'alice' }, viewport: { width: 1360, height: 900 } });
+    page = await context.newPage();
+    acceptDialogs(page);
+  });
+  afterEach(() => context.close());
+
+  const auditRows = async () =>
+    (await d.dataSource.query('SELECT * FROM kronos_audit ORDER BY id DESC')) as { id: number; actor: string; action: string; target: string | null; rows_changed: number; outcome: string }[];
+
+  describe('audit trail', () => {
+    it('records who toggled a job, retried a task and commanded workers, and shows it newest first', async () => {
+      await page.goto(`${d.url}/jobs`);
+      await page.locator('tr[data-job="explode"]').getByRole('button', { name: 'Deactivate' }).click();
+      await expectText(page.locator('.flash'), 'deactivated');
+      await page.locator('tr[data-job="explode"]').getByRole('button', { name: 'Activate' }).click();
+      await expectText(page.locator('.flash'), 'activated');
+
+      const { id } = await d.scheduler.enqueue('explode', { html: 'audit me' });
+      await waitForTask(d.scheduler, id, ['FAILED']);
+      await page.goto(`${d.url}/tasks/${id}`);
+      await page.getByRole('button', { name: 'Retry' }).click();
+      await expectText(page.locator('.flash'), `Task #${id} queued again`);
+
+      await page.goto(`${d.url}/workers`);
+      await page.locator('tr', { hasText: 'All groups' }).getByRole('button', { name: 'Resume' }).click();
+      await expectText(page.locator('.flash'), 'resume');
+
+      await page.locator('header nav').getByRole('link', { name: 'Audit', exact: true }).click();
+      await expectText(page.locator('h1'), 'Audit trail');
+      const rows = page.locator('tr[data-audit]');
+      const shown = await rows.evaluateAll((trs) =>
+        trs.slice(0, 4).map((tr) => [tr.querySelector('[data-actor]')!.textContent, tr.getAttribute('data-action'), tr.querySelector('[data-target]')!.textContent, tr.querySelector('[data-rows]')!.textContent]),
+      );
+      expect(shown).toEqual([
+        ['alice', 'workers:resume', 'workers:*', '1'],
+        ['alice', 'retry', `task:${id}`, '1'],
+        ['alice', 'activate', 'job:explode', '1'],
+        ['alice', 'deactivate', 'job:explode', '1'],
+      ]);
+      await screenshot(page, `${adapter}-${dialect}-audit`);
+
+      await page.locator(`tr[data-audit] [data-target] a[href$="tasks/${id}"]`).click();
+      await expectText(page.locator('h1'), `Task #${id}`);
+
+      await page.goto(`${d.url}/audit?action=retry`);
+      expect(await page.locator('tr[data-audit]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-action')))).toEqual(['retry']);
+    });
+
+    it('records a refused action as refused with nothing changed', async () => {
+      await page.goto(`${d.url}/jobs`);
+      const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
+      const { id } = await d.scheduler.enqueue('echo', { n: 1 });
+      await waitForTask(d.scheduler, id, ['COMPLETED']);
+      // The form a stale page would still show: retrying a COMPLETED task is refused.
+      const status = await page.evaluate(
+        async ([url, task, token]) => (await fetch(url, { method: 'POST', body: new URLSearchParams({ _csrf: token, task, back: 'tasks' }) })).status,
+        [`${d.url}/actions/retry`, String(id), csrf],
+      );
+      expect(status).toBe(200); // after the redirect
+      const [last] = await auditRows();
+      expect([last.actor, last.action, last.target, Number(last.rows_changed), last.outcome]).toEqual(['alice', 'retry', `task:${id}`, 0, 'error']);
+      await page.goto(`${d.url}/audit`);
+      await expectText(page.locator(`tr[data-audit="${last.id}"]`), 'refused');
+      await expectText(page.locator(`tr[data-audit="${last.id}"] [data-detail]`), 'only FAILED');
+    });
+
+    it('records nothing for a request refused by the CSRF check', async () => {
+      const before = (await auditRows()).length;
+      await page.goto(`${d.url}/jobs`);
+      const status = await page.evaluate(async (url) => (await fetch(url, { method: 'POST', body: new URLSearchParams({ name: 'echo' }) })).status, `${d.url}/actions/deactivate`);
+      expect(status).toBe(403);
+      expect((await auditRows()).length).toBe(before);
+    });
+
+    it('answers an invalid audit filter with 400, and fits a phone', async () => {
+      expect((await page.goto(`${d.url}/audit?before=abc`))?.status()).toBe(400);
+      await expectText(page.locator('[data-filter-error]'), 'before "abc" is not an audit entry id');
+      const phone = await phoneContext(browser);
+      try {
+        const small = await phone.newPage();
+        await small.goto(`${d.url}/audit`);
+        const { scrollWidth, innerWidth, headerOverlap } = await phoneLayout(small);
+        expect({ widerBy: Math.max(0, scrollWidth - innerWidth), headerOverlap }).toEqual({ widerBy: 0, headerOverlap: false });
+      } finally {
+        await phone.close();
+      }
+    });
+  });
+});
+
+async function expectText(locator: Locator, text: string): Promise<void> {
+  await waitFor(async () => ((await locator.textContent()) ?? '').includes(text), 10_000, `"${text}" in the page`);
+}
