@@ -113,7 +113,7 @@ async function main(): Promise<void> {
   const [pgbossDefaults, pgbossTuned] = pgbossConfigurations();
   const all: { backend: Backend; config: Configuration; timeBoxed?: boolean }[] = [
     { backend: kronos as Backend, config: kronosDefaults },
-    ...kronosVariants.map((config) => ({ backend: kronos as Backend, config })),
+    ...kronosVariants.map((config) => ({ backend: kronos, config })),
     { backend: graphile as Backend, config: graphileDefaults },
     { backend: graphile as Backend, config: graphileTuned },
     { backend: pgboss as Backend, config: pgbossDefaults, timeBoxed: true },

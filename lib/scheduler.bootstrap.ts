@@ -52,7 +52,7 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const dataSource = this.moduleRef.get<DataSource>(getDataSourceToken(this.dataSourceName) as string, { strict: false });
+    const dataSource = this.moduleRef.get<DataSource>(getDataSourceToken(this.dataSourceName), { strict: false });
     this.explorer.explore(this.runtime.registry, this.runtime.options);
     this.listenerExplorer.explore(this.runtime.events);
     const configFile = this.runtime.options.configFile;

@@ -180,7 +180,8 @@ function positiveInt(field: string, value: number | undefined, fallback: number)
 
 /** Apply defaults and validate every option once, at start-up. */
 export function resolveSchedulerOptions(options: SchedulerModuleOptions = {}): ResolvedSchedulerOptions {
-  if (!isOptionsObject(options as unknown)) throw new InvalidSchedulerOptionError('options', options, 'must be an object such as { worker: { concurrency: 10 } }');
+  const given: unknown = options; // checked without narrowing `options` itself
+  if (!isOptionsObject(given)) throw new InvalidSchedulerOptionError('options', options, 'must be an object such as { worker: { concurrency: 10 } }');
   assertKnownSchedulerOptions(options);
   const timezone = options.timezone ?? 'UTC';
   try {

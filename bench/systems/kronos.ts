@@ -109,7 +109,7 @@ export class KronosBackend implements Backend {
       migrationsTableName: MIGRATIONS_TABLE,
       synchronize: false,
       migrationsRun: false,
-    } as DataSourceOptions);
+    });
   }
 
   /** Drop whatever Kronos tables are there and build them with the shipped migrations. */
@@ -152,7 +152,7 @@ export class KronosBackend implements Backend {
   async producer(): Promise<Producer> {
     const options = this.options;
     @Module({
-      imports: [TypeOrmModule.forRoot({ ...options, autoLoadEntities: true, synchronize: false } as never), SchedulerModule.forRoot({ worker: false })],
+      imports: [TypeOrmModule.forRoot({ ...options, autoLoadEntities: true, synchronize: false }), SchedulerModule.forRoot({ worker: false })],
       providers: [BenchJobs],
     })
     class BenchProducerModule {}

@@ -67,7 +67,7 @@ async function loadModule(location: AppLocation): Promise<Type<unknown>> {
   const exports = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   const names = Object.keys(exports).filter((key) => typeof exports[key] === 'function');
   // Without a name: the default export, else AppModule, else the file's only exported class.
-  const name = location.exportName ?? ('default' in exports ? 'default' : names.length === 1 && !('AppModule' in exports) ? names[0]! : 'AppModule');
+  const name = location.exportName ?? ('default' in exports ? 'default' : names.length === 1 && !('AppModule' in exports) ? names[0] : 'AppModule');
   const module = exports[name];
   if (typeof module !== 'function') {
     throw new CliError(`${file} has no exported module class "${name}" (exported classes: ${names.join(', ') || 'none'}). Name it: --app ${location.file}#Name.`);

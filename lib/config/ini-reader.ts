@@ -78,7 +78,7 @@ export function readIni(text: string, file: string): IniDocument {
     last = null;
     const header = SECTION.exec(trimmed);
     if (header) {
-      const name = header[1]!.trim();
+      const name = header[1].trim();
       current = { name, line, entries: [] };
       if (name === '') {
         problems.push({ file, section: null, line, message: 'a section needs a name between the brackets' });

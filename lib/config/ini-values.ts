@@ -81,7 +81,7 @@ export function parseIniInteger(value: string): number | null {
 export function parseIniNumberList(value: string): number[] | null {
   const items = value.split(/[\s,]+/).filter(Boolean);
   const numbers = items.map(parseIniInteger);
-  return items.length > 0 && numbers.every((n) => n !== null) ? (numbers as number[]) : null;
+  return items.length > 0 && numbers.every((n) => n !== null) ? (numbers) : null;
 }
 
 const UNITS: [suffix: string, ms: number][] = [

@@ -106,7 +106,7 @@ export function resolveIsolation(options: ProcessIsolationOptions | undefined): 
   const absolute = (path: string) => (isAbsolute(path) ? path : resolve(path));
   return {
     mode,
-    appModule: { path: absolute(app.path), export: (app.export as string | undefined) ?? null },
+    appModule: { path: absolute(app.path), export: (app.export) ?? null },
     poolSize: poolSize ?? null,
     killGraceMs: ms('isolation.killGrace', options.killGrace, 5000, true),
     startTimeoutMs: ms('isolation.startTimeout', options.startTimeout, 60_000, false),

@@ -31,7 +31,7 @@ export function parseInstant(job: string, field: string, value: unknown, timezon
     const local = LOCAL_ISO.exec(text);
     if (local) {
       const [year, month, day, hour, minute, second] = local.slice(1, 7).map((part) => Number(part ?? 0)) as number[];
-      const fields = { year: year!, month: month!, day: day!, hour: hour!, minute: minute!, second: second! };
+      const fields = { year, month, day, hour, minute, second };
       const ms = Number((local[7] ?? '0').padEnd(3, '0'));
       const check = new Date(Date.UTC(fields.year, fields.month - 1, fields.day));
       const inRange = fields.hour < 24 && fields.minute < 60 && fields.second < 60;

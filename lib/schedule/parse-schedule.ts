@@ -70,7 +70,7 @@ export function parseSchedule(job: string, spec: ScheduleSpec, defaults: { timez
     const [first, second] = kinds as [string, string];
     throw new InvalidScheduleError(job, second, spec[second], `cannot be combined with ${first}: give exactly one of ${KIND_LIST}`);
   }
-  const kind = kinds[0]!;
+  const kind = kinds[0];
   const timezone = resolveTimeZone(job, spec.timezone, defaults.timezone);
   const shape = parseShape(job, kind, spec, timezone);
   const limits = parseLimits(job, spec, timezone, shape.kind === 'cron');
@@ -130,7 +130,7 @@ function parseEvery(job: string, spec: Spec, timezone: string): Shape {
     throw new InvalidScheduleError(job, 'every', raw, "is not '<n> <unit>' (e.g. '10 minutes', '2 hours') or a weekday name");
   }
   const count = match[1] === undefined ? 1 : Number(match[1]);
-  const word = match[2]!;
+  const word = match[2];
   const weekday = WEEKDAYS.findIndex((name) => word === name || word === `${name}s`);
   if (weekday >= 0) {
     if (match[1] !== undefined) {

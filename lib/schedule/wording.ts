@@ -45,7 +45,7 @@ export function clockWords(hour: number, minute: number): string {
 
 /** `'every Sunday at 23:30 Europe/Berlin'`, `'every Monday and Friday at 08:00 UTC'`. */
 export function weekdaysWords(days: number[], time: string, timezone: string): string {
-  return `every ${listWords(days.map((d) => WEEKDAY_NAMES[d - 1]!))} at ${time} ${timezone}`;
+  return `every ${listWords(days.map((d) => WEEKDAY_NAMES[d - 1]))} at ${time} ${timezone}`;
 }
 
 /** `'at 02:30 on days 1 and 15 of the month UTC'`. */

@@ -54,12 +54,12 @@ export function localFields(instant: number, timezone: string): LocalFields {
     if (part.type !== 'literal') out[part.type] = Number(part.value);
   }
   return {
-    year: out.year!,
-    month: out.month!,
-    day: out.day!,
-    hour: out.hour! % 24,
-    minute: out.minute!,
-    second: out.second!,
+    year: out.year,
+    month: out.month,
+    day: out.day,
+    hour: out.hour % 24,
+    minute: out.minute,
+    second: out.second,
   };
 }
 

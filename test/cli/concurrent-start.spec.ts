@@ -28,7 +28,7 @@ describe('kronos processes starting together on one SQLite file', () => {
       const env = fixtureEnv(db.options);
       const results = await Promise.all(COMMANDS.map((args) => kronos([...args, '--app', FIXTURE_APP], { env })));
       const failed = results
-        .map((result: CliResult, i) => ({ command: COMMANDS[i]!.join(' '), ...result }))
+        .map((result: CliResult, i) => ({ command: COMMANDS[i].join(' '), ...result }))
         .filter((result) => result.code !== 0)
         .map((result) => `round ${round}: kronos ${result.command} exited ${result.code}: ${result.stderr.trim()}`);
       expect(failed).toEqual([]);

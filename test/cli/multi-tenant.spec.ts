@@ -76,13 +76,13 @@ describeForDialects(
     beforeAll(() => buildCliFixtures(), 180_000);
 
     const scope = (name: string): Partial<DataSourceOptions> =>
-      dialect === 'postgres' ? ({ schema: `kronos_tenant_${name}` } as Partial<DataSourceOptions>) : ({ entityPrefix: `${name}_` } as Partial<DataSourceOptions>);
+      dialect === 'postgres' ? ({ schema: `kronos_tenant_${name}` }) : ({ entityPrefix: `${name}_` });
 
     async function prepare(name: string): Promise<DataSourceOptions> {
       const ds = await createTestDataSource(dialect, { schema: 'migrations', options: scope(name) });
-      const { entities: _e, migrations: _m, ...options } = ds.options as DataSourceOptions & { entities?: unknown; migrations?: unknown };
+      const { entities: _e, migrations: _m, ...options } = ds.options;
       await ds.destroy();
-      return options as DataSourceOptions;
+      return options;
     }
 
     it('never see each other\'s jobs, tasks, runs or workers', async () => {

@@ -11,7 +11,7 @@ function unitSections(text: string): Record<string, Record<string, string>> {
   for (const line of text.split('\n')) {
     if (line.startsWith('#') || line.trim() === '') continue;
     const header = /^\[(.+)\]$/.exec(line);
-    if (header) sections[header[1]!] = current = {};
+    if (header) sections[header[1]] = current = {};
     else {
       const at = line.indexOf('=');
       current![line.slice(0, at)] = line.slice(at + 1);
@@ -48,7 +48,7 @@ describe('service files for kronos worker', () => {
     });
     expect(unit.Install).toEqual({ WantedBy: 'multi-user.target' });
     // The command it starts is this very binary, with its Node.js flags: it runs.
-    const [node, flag, main] = unit.Service!.ExecStart!.split(' ') as [string, string, string];
+    const [node, flag, main] = unit.Service.ExecStart.split(' ') as [string, string, string];
     expect(execFileSync(node, [flag, main, 'worker', '--help'], { encoding: 'utf8' })).toMatch(/^Usage: kronos worker/);
   });
 
@@ -71,7 +71,7 @@ describe('service files for kronos worker', () => {
     const doc = readIni(result.stdout, 'supervisord.conf');
     expect(doc.problems).toEqual([]);
     expect(doc.sections.map((s) => s.name)).toEqual(['program:kronos-acme']);
-    const program = Object.fromEntries(doc.sections[0]!.entries.map((e) => [e.key, e.value]));
+    const program = Object.fromEntries(doc.sections[0].entries.map((e) => [e.key, e.value]));
     expect(program).toEqual({
       command: `/bin/sh -c 'set -a && . /etc/kronos/acme.env && set +a && exec ${process.execPath} --max-semi-space-size=4 ${FIXTURE_CLI} worker --app dist/app.module.js#AppModule --groups reports --concurrency 4'`,
       process_name: '%(program_name)s_%(process_num)02d',
@@ -124,7 +124,7 @@ describe('service files for kronos worker', () => {
       kronos(['export-supervisord', '--node-flags', '']),
       kronos(['export-systemd', '--node-flags', 'max-semi-space-size=8']),
     ]);
-    expect(unitSections(custom.stdout).Service!.ExecStart).toBe(`${process.execPath} --max-semi-space-size=8 --max-old-space-size=512 ${FIXTURE_CLI} worker`);
+    expect(unitSections(custom.stdout).Service.ExecStart).toBe(`${process.execPath} --max-semi-space-size=8 --max-old-space-size=512 ${FIXTURE_CLI} worker`);
     expect(none.stdout).toContain(`command=${process.execPath} ${FIXTURE_CLI} worker\n`);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('kronos export-systemd: --node-flags: "max-semi-space-size=8" is not a Node.js flag (they start with -)');

@@ -26,7 +26,7 @@ const direct = () => {
 
 /** A DataSource on the test database through `bouncer` (the schema is built directly, beforehand). */
 async function throughBouncer(bouncer: PgBouncer): Promise<DataSource> {
-  const dataSource = new DataSource({ ...bouncer.typeorm(), entities: KRONOS_ENTITIES } as DataSourceOptions);
+  const dataSource = new DataSource({ ...bouncer.typeorm(), entities: KRONOS_ENTITIES });
   return dataSource.initialize();
 }
 

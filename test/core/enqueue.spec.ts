@@ -98,7 +98,7 @@ describeForDialects('enqueue', (dialect) => {
     ['runAs', Number.NaN, 'runAs NaN is not a user id'],
   ])('names a bad number as JavaScript writes it: %s %p', async (field, value, message) => {
     const before = await taskCount();
-    const error = await t.scheduler.enqueue('mail.send', {}, { [field]: value } as never).catch((e) => e);
+    const error = await t.scheduler.enqueue('mail.send', {}, { [field]: value }).catch((e) => e);
     expect(error).toBeInstanceOf(InvalidEnqueueOptionError);
     expect(error.message).toContain(`Invalid enqueue option for job "mail.send": ${message}`);
     expect(await taskCount()).toBe(before); // nothing reached the database, on any dialect

@@ -27,7 +27,7 @@ describe('SchedulerModule options', () => {
     const db = await freshDatabase('sqlite');
     @Module({
       imports: [
-        TypeOrmModule.forRoot({ ...db.options, name: 'jobs', autoLoadEntities: true } as never),
+        TypeOrmModule.forRoot({ ...db.options, name: 'jobs', autoLoadEntities: true }),
         SchedulerModule.forRootAsync({
           dataSource: 'jobs',
           imports: [AppConfigModule],
@@ -44,7 +44,7 @@ describe('SchedulerModule options', () => {
       const { id } = await scheduler.enqueue('echo', { hello: 'named' });
       const { latestRun } = await waitForTask(scheduler, id, ['COMPLETED']);
       expect(JSON.parse(latestRun!.result!)).toEqual({ hello: 'named' });
-      const jobs = app.get<DataSource>(getDataSourceToken('jobs') as string);
+      const jobs = app.get<DataSource>(getDataSourceToken('jobs'));
       expect(await jobs.getRepository(JobDefinition).countBy({ name: 'echo' })).toBe(1);
     } finally {
       await app.close();
@@ -55,7 +55,7 @@ describe('SchedulerModule options', () => {
     const db = await freshDatabase('sqlite');
     const build = (worker: false | object) => {
       @Module({
-        imports: [TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true } as never), SchedulerModule.forRoot({ worker: worker as never })],
+        imports: [TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true }), SchedulerModule.forRoot({ worker: worker })],
         providers: [EchoJobs],
       })
       class AppModule {}
@@ -81,7 +81,7 @@ describe('SchedulerModule options', () => {
   it('works with synchronize instead of the shipped migrations', async () => {
     const db = await freshDatabase('sqlite', 'synchronize');
     @Module({
-      imports: [TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true, synchronize: true } as never), SchedulerModule.forRoot({ worker: { pollInterval: 25 } })],
+      imports: [TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true, synchronize: true }), SchedulerModule.forRoot({ worker: { pollInterval: 25 } })],
       providers: [EchoJobs],
     })
     class AppModule {}

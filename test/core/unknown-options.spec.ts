@@ -16,7 +16,7 @@ import { freshDatabase, type TestDatabase } from '../support/test-app.js';
 /** A real application context on SQLite with the given Kronos module; resolves with what start-up threw. */
 async function startupError(db: TestDatabase, kronos: () => DynamicModule): Promise<unknown> {
   try {
-    @Module({ imports: [TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true } as never), kronos()] })
+    @Module({ imports: [TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true }), kronos()] })
     class AppModule {}
     const app = await NestFactory.createApplicationContext(AppModule, { logger: false, abortOnError: false });
     await app.close();
@@ -27,7 +27,7 @@ async function startupError(db: TestDatabase, kronos: () => DynamicModule): Prom
 }
 
 const forRoot = (options: object) => () => SchedulerModule.forRoot({ worker: false, ...options } as never);
-const forRootAsync = (options: object) => () => SchedulerModule.forRootAsync(options as never);
+const forRootAsync = (options: object) => () => SchedulerModule.forRootAsync(options);
 
 @Injectable()
 class AllowAll {
@@ -142,7 +142,7 @@ describe('SchedulerDashboardModule refuses options it does not know', () => {
   });
 
   it('says path returned by a registerAsync factory is read only when the module is imported', async () => {
-    const dashboard = SchedulerDashboardModule.registerAsync({ useFactory: () => ({ guard: new AllowAll(), path: '/admin/jobs' }) } as never);
+    const dashboard = SchedulerDashboardModule.registerAsync({ useFactory: () => ({ guard: new AllowAll(), path: '/admin/jobs' }) });
     const error = await bootDashboardApp({ dashboard }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnknownDashboardOptionError);
     expect((error as Error).message).toContain('SchedulerDashboardModule.registerAsync({ path, useFactory })');

@@ -44,7 +44,7 @@ describe('extracting the TypeScript blocks of a Markdown file', () => {
 
   it('names the documentation line of a compiler error', () => {
     const [block] = extractBlocks('docs/a.md', markdown);
-    expect(mapDiagnostics(`blocks/${blockFileName(block!)}(1,7): error TS2451: oops`, [block!])).toBe('docs/a.md:3:7: error TS2451: oops');
+    expect(mapDiagnostics(`blocks/${blockFileName(block)}(1,7): error TS2451: oops`, [block])).toBe('docs/a.md:3:7: error TS2451: oops');
   });
 });
 

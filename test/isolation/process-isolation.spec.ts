@@ -19,7 +19,7 @@ describeForDialects('process isolation', (dialect) => {
   });
 
   async function run(job: string, payload?: unknown, options: { runAs?: string | number } = {}) {
-    const { id } = await t.scheduler.enqueue(job, payload as never, options);
+    const { id } = await t.scheduler.enqueue(job, payload, options);
     return waitForTask(t.scheduler, id, ['COMPLETED', 'FAILED', 'TIMEOUT', 'STOPPED'], 30_000);
   }
 

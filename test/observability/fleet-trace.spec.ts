@@ -70,7 +70,7 @@ describe('a trace across processes [postgres]', () => {
     fleet.workers.push(await startWorkerProcess(db.options, { KRONOS_FIXTURE_SPANS: spanFile }));
 
     @Module({
-      imports: [TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true, synchronize: false } as never), SchedulerModule.forRoot({ worker: false })],
+      imports: [TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true, synchronize: false }), SchedulerModule.forRoot({ worker: false })],
       controllers: [OrdersController],
       providers: [WebJobs],
     })

@@ -45,7 +45,7 @@ describeForDialects('structured logs through nestjs-pino', (dialect) => {
     @Module({
       imports: [
         LoggerModule.forRoot({ pinoHttp: [{ level: 'info' }, sink] }),
-        TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true, synchronize: false } as never),
+        TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true, synchronize: false }),
         SchedulerModule.forRoot({ worker: { ...FAST_WORKER }, retryBackoff: 30, impersonation: { resolveUser: (id) => ({ id }) } }),
       ],
       providers: [PaymentJobs, BrokenAlert],

@@ -84,7 +84,7 @@ describe('nextRuns (schedule preview)', () => {
   it('uses the timezone option when the spec has none', () => {
     const [run] = nextRuns({ every: 'day', at: '09:00' }, { from, count: 1, timezone: 'Asia/Tokyo' });
     // 09:00 in Tokyo is 00:00 UTC; from is exactly that instant, so the first run is the next day.
-    expect(run!.toISOString()).toBe('2026-01-02T00:00:00.000Z');
+    expect(run.toISOString()).toBe('2026-01-02T00:00:00.000Z');
   });
 
   it('stops after repeats runs and at stopAt', () => {
@@ -108,6 +108,6 @@ describe('nextRuns (schedule preview)', () => {
   });
 
   it('does not need a real clock: from fixes the starting instant', () => {
-    expect(nextRuns({ cron: '0 0 1 1 *' }, { from: t('2030-06-01T00:00:00Z'), count: 1 })[0]!.toISOString()).toBe('2031-01-01T00:00:00.000Z');
+    expect(nextRuns({ cron: '0 0 1 1 *' }, { from: t('2030-06-01T00:00:00Z'), count: 1 })[0].toISOString()).toBe('2031-01-01T00:00:00.000Z');
   });
 });

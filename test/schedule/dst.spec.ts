@@ -62,12 +62,12 @@ describe('fixed-time schedules across daylight saving time', () => {
     const runs = nextRuns({ every: 'day', at: '09:00', timezone: NEW_YORK }, { from: t('2026-03-06T00:00:00Z'), count: 4 });
     expect(runs.map((run) => wall(run, NEW_YORK).slice(11))).toEqual(['09:00:00', '09:00:00', '09:00:00', '09:00:00']);
     // ...which means 23 hours between the runs either side of the spring-forward night.
-    expect(runs[2]!.getTime() - runs[1]!.getTime()).toBe(23 * HOUR);
+    expect(runs[2].getTime() - runs[1].getTime()).toBe(23 * HOUR);
   });
 });
 
 describe('hourly and sub-hourly cron jobs across daylight saving time', () => {
-  const gaps = (runs: Date[]) => runs.slice(1).map((run, i) => (run.getTime() - runs[i]!.getTime()) / HOUR);
+  const gaps = (runs: Date[]) => runs.slice(1).map((run, i) => (run.getTime() - runs[i].getTime()) / HOUR);
 
   it('an hourly Berlin cron job keeps a one-hour cadence in absolute time through spring forward (local 02:00 does not exist)', () => {
     const runs = nextRuns({ cron: '0 * * * *', timezone: BERLIN }, { from: t('2026-03-28T22:30:00Z'), count: 5 });

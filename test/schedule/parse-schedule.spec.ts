@@ -60,7 +60,7 @@ describe('parseSchedule: superdjango "every" grammar', () => {
   });
 
   it('accepts initialDelay on an every-interval', () => {
-    expect(parseSchedule('j', { every: '5 minutes', initialDelay: '30s' } as ScheduleSpec)).toMatchObject({ initialDelayMs: 30_000 });
+    expect(parseSchedule('j', { every: '5 minutes', initialDelay: '30s' })).toMatchObject({ initialDelayMs: 30_000 });
   });
 });
 
@@ -148,7 +148,7 @@ describe('parseSchedule: limits', () => {
   });
 
   it('treats a schedule key set to undefined as absent', () => {
-    expect(parseSchedule('j', { every: '1 minute', cron: undefined } as unknown as ScheduleSpec)).toMatchObject({ kind: 'interval' });
+    expect(parseSchedule('j', { every: '1 minute', cron: undefined })).toMatchObject({ kind: 'interval' });
   });
 });
 

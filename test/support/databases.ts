@@ -69,7 +69,7 @@ export async function createTestDataSource(dialect: Dialect, { schema, options =
     migrationsTableName: TEST_MIGRATIONS_TABLE,
     synchronize: false,
     migrationsRun: false,
-  } as DataSourceOptions);
+  });
   await dataSource.initialize();
   try {
     await dropKronosTables(dataSource);

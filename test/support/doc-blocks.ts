@@ -31,10 +31,10 @@ export function extractBlocks(doc: string, text: string): DocBlock[] {
   const lines = text.split('\n');
   const blocks: DocBlock[] = [];
   for (let i = 0; i < lines.length; i++) {
-    if (!FENCE_OPEN.test(lines[i]!)) continue;
+    if (!FENCE_OPEN.test(lines[i])) continue;
     const start = i + 1;
     let end = start;
-    while (end < lines.length && !FENCE_CLOSE.test(lines[end]!)) end++;
+    while (end < lines.length && !FENCE_CLOSE.test(lines[end])) end++;
     if (end === lines.length) throw new Error(`${doc}:${i + 1}: a TypeScript block that is never closed`);
     const before = lines.slice(0, i).reverse().find((line) => line.trim() !== '') ?? '';
     const match = MARKER.exec(before);

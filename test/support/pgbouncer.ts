@@ -65,7 +65,7 @@ export class PgBouncer {
     const asRoot = process.getuid?.() === 0;
     const child = spawn(PGBOUNCER_BIN, [ini], { stdio: ['ignore', 'ignore', 'pipe'], ...(asRoot ? { uid: 65534, gid: 65534 } : {}) });
     this.process = child;
-    child.stderr!.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
     const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`pgbouncer exited with ${code} before listening:\n${this.log}`))));
     await Promise.race([exited, this.listening()]);
     return this;

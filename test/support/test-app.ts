@@ -23,7 +23,7 @@ export interface TestDatabase {
 
 export async function freshDatabase(dialect: Dialect, schema: 'migrations' | 'synchronize' = 'migrations'): Promise<TestDatabase> {
   const dataSource = await createTestDataSource(dialect, { schema });
-  const { entities: _e, migrations: _m, ...options } = dataSource.options as DataSourceOptions & { entities?: unknown; migrations?: unknown };
+  const { entities: _e, migrations: _m, ...options } = dataSource.options;
   await dataSource.destroy();
   return { dialect, options: options as DataSourceOptions };
 }
@@ -47,7 +47,7 @@ export async function bootApp(db: TestDatabase, providers: Provider[], options: 
   const imports = boot.imports ?? [];
   @Module({
     imports: [
-      TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true, synchronize: false } as never),
+      TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true, synchronize: false }),
       SchedulerModule.forRoot({ worker: { ...FAST_WORKER }, ...options }),
       ...imports,
     ],
@@ -58,7 +58,7 @@ export async function bootApp(db: TestDatabase, providers: Provider[], options: 
   return {
     app,
     scheduler: app.get(SchedulerService),
-    dataSource: app.get<DataSource>(getDataSourceToken() as string),
+    dataSource: app.get<DataSource>(getDataSourceToken()),
     close: () => app.close(),
   };
 }
@@ -69,7 +69,7 @@ export async function waitFor<T>(probe: () => Promise<T> | T, timeoutMs = 10_000
   let last: T | undefined;
   for (;;) {
     last = await probe();
-    if (last) return last as NonNullable<T>;
+    if (last) return last;
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${label} (last value: ${JSON.stringify(last)})`);
     await new Promise((r) => setTimeout(r, 20));
   }

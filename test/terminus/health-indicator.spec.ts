@@ -59,7 +59,7 @@ interface HealthApp {
 async function healthApp(db: TestDatabase, options: SchedulerModuleOptions = {}): Promise<HealthApp> {
   @Module({
     imports: [
-      TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true, synchronize: false } as never),
+      TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true, synchronize: false }),
       SchedulerModule.forRoot({ worker: { ...FAST_WORKER }, ...options }),
       HealthModule,
     ],

@@ -32,7 +32,7 @@ function appModule(db: TestDatabase, registration: 'forRoot' | 'forRootAsync'): 
       ? SchedulerModule.forRoot({ worker: { pollInterval: 60_000 } })
       : SchedulerModule.forRootAsync({ useFactory: () => ({ worker: { pollInterval: 60_000 } }) });
   @Module({
-    imports: [TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true, synchronize: false } as never), scheduler],
+    imports: [TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true, synchronize: false }), scheduler],
     providers: [ReportJobs],
   })
   class AppModule {}

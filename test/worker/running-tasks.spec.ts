@@ -11,9 +11,9 @@ describe('RunningTasks (the attempts a worker runs)', () => {
     const attempts = [1, 2, 3, 4, 5].map(attempt);
     attempts.forEach((a) => running.add(a));
     expect(running.size).toBe(5);
-    expect(running.remove(attempts[1]!)).toBe(true); // from the middle: the last one moves in
-    expect(running.remove(attempts[4]!)).toBe(true); // the last
-    expect(running.remove(attempts[0]!)).toBe(true); // the first
+    expect(running.remove(attempts[1])).toBe(true); // from the middle: the last one moves in
+    expect(running.remove(attempts[4])).toBe(true); // the last
+    expect(running.remove(attempts[0])).toBe(true); // the first
     expect(ids(running)).toEqual([3, 4]);
     expect(running.get(4)).toBe(attempts[3]);
     expect(running.has(2)).toBe(false);

@@ -58,7 +58,7 @@ const HELP = `Prints a service definition that runs "kronos worker" (write it wi
 const quote = (arg: string) => (/^[\w@%+=:,./-][\w@%+=:,./#-]*$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`);
 
 function serviceSpec(values: Values): ServiceSpec {
-  const text = (key: string) => (typeof values[key] === 'string' ? (values[key] as string) : undefined);
+  const text = (key: string) => (typeof values[key] === 'string' ? (values[key]) : undefined);
   const name = text('name') ?? 'kronos-worker';
   if (!/^[\w.@-]+$/.test(name)) throw new UsageError(`--name ${name} may only hold letters, digits and . _ @ -`);
   const number = (key: string, fallback: number) => {

@@ -39,7 +39,7 @@ every = 5 lightyears
 
 /** Open a DataSource on `options` with the Kronos entities, run `work`, close it. */
 export async function inspectDatabase<T>(options: DataSourceOptions, work: (ds: DataSource) => Promise<T>): Promise<T> {
-  const ds = new DataSource({ ...options, entities: KRONOS_ENTITIES } as DataSourceOptions);
+  const ds = new DataSource({ ...options, entities: KRONOS_ENTITIES });
   await ds.initialize();
   try {
     return await work(ds);

@@ -54,7 +54,7 @@ export interface CliOptions {
 
 /** Environment for the fixture app on `db` (TypeORM options) with an optional ini file. */
 export function fixtureEnv(db: DataSourceOptions, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  const { entities: _e, migrations: _m, ...options } = db as DataSourceOptions & { entities?: unknown; migrations?: unknown };
+  const { entities: _e, migrations: _m, ...options } = db;
   return { KRONOS_FIXTURE_DB: JSON.stringify(options), ...extra };
 }
 
@@ -78,8 +78,8 @@ export function startKronos(args: string[], options: CliOptions = {}): CliProces
   let stderr = '';
   const waiters = new Set<() => void>();
   const notify = () => waiters.forEach((w) => w());
-  child.stdout!.on('data', (chunk) => ((stdout += chunk), notify()));
-  child.stderr!.on('data', (chunk) => ((stderr += chunk), notify()));
+  child.stdout.on('data', (chunk) => ((stdout += chunk), notify()));
+  child.stderr.on('data', (chunk) => ((stderr += chunk), notify()));
   const exited = new Promise<CliResult>((done) => child.once('close', (code, signal) => done({ code, signal, stdout, stderr })));
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
   void exited.then(() => clearTimeout(timer));

@@ -51,7 +51,7 @@ export async function bootDashboardApp(options: DashboardAppOptions = {}): Promi
   const dashboard = options.dashboard ?? SchedulerDashboardModule.register({ path, guard: AdminTokenGuard, ...options.dashboardOptions });
   @Module({
     imports: [
-      TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true, synchronize: false } as never),
+      TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true, synchronize: false }),
       SchedulerModule.forRoot({ worker: { ...FAST_WORKER }, ...options.scheduler }),
       dashboard,
     ],
@@ -73,7 +73,7 @@ export async function bootDashboardApp(options: DashboardAppOptions = {}): Promi
     url: `${origin}/${mount}`,
     origin,
     scheduler: app.get(SchedulerService),
-    dataSource: app.get<DataSource>(getDataSourceToken() as string),
+    dataSource: app.get<DataSource>(getDataSourceToken()),
     db,
     close: () => app.close(),
   };
