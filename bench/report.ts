@@ -88,7 +88,7 @@ export function markdown(r: Results): string {
     const lat = new Map(r.latency.map((f) => [key(f), f.result]));
     const figures: { label: string; digits: number; get: (c: ConfigKey) => number | undefined; pair?: (c: ConfigKey) => number | undefined; bound?: (c: ConfigKey) => boolean }[] = [
       { label: `throughput, jobs/s (${fmt(Number(r.sizes.throughputTasks))} tasks)`, digits: 0, get: (c) => tp.get(key(c))?.median.jobsPerSec },
-      { label: `latency p50, ms (${fmt(Number(r.sizes.latencyTasks))} at ${r.sizes.latencyRatePerSec}/s)`, digits: 1, get: (c) => lat.get(key(c))?.p50, bound: (c) => lat.get(key(c))?.lowerBound ?? false },
+      { label: `latency p50, ms (${fmt(Number(r.sizes.latencyTasks))} at ${String(r.sizes.latencyRatePerSec)}/s)`, digits: 1, get: (c) => lat.get(key(c))?.p50, bound: (c) => lat.get(key(c))?.lowerBound ?? false },
       { label: 'latency p95, ms', digits: 1, get: (c) => lat.get(key(c))?.p95, bound: (c) => lat.get(key(c))?.lowerBound ?? false },
       { label: 'latency p99, ms', digits: 1, get: (c) => lat.get(key(c))?.p99, bound: (c) => lat.get(key(c))?.lowerBound ?? false },
       { label: 'the enqueue call alone (insert + commit), p50 / p99 ms', digits: 1, get: (c) => lat.get(key(c))?.enqueueP50 ?? undefined, pair: (c) => lat.get(key(c))?.enqueueP99 ?? undefined },

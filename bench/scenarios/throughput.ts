@@ -65,7 +65,6 @@ export async function throughput(backend: Backend, config: Configuration, option
   const workers = await Promise.all(Array.from({ length: processes }, () => WorkerProcess.start(workerLaunch(config), spec)));
   const started = () => workers.reduce((sum, w) => sum + w.total, 0);
   const limit = wallMs() + (options.limitMs ?? 300_000);
-  let end = 0;
   let timeBoxed = false;
   try {
     while (started() === 0 && wallMs() < limit) await sleep(1);
@@ -83,7 +82,7 @@ export async function throughput(backend: Backend, config: Configuration, option
         await sleep(1);
       }
     }
-    end = wallMs();
+    const end = wallMs();
     const cpuAfter = cpuBefore === null ? null : await workerBackendCpuMs();
     const completed = timeBoxed ? await backend.completed() : tasks;
     const reports = await Promise.all(workers.map((w) => w.report()));

@@ -56,7 +56,7 @@ describe('service files for kronos worker', () => {
     const unit = join(scratchDir('kronos-service-'), 'kronos-acme.service');
     const result = await kronos(['export-systemd', '--name', 'kronos-acme', '--user', 'root', '--directory', process.cwd(), '-o', unit]);
     expect(result.code).toBe(0);
-    let analyze: string | null = null;
+    let analyze: string;
     try {
       analyze = execFileSync('which', ['systemd-analyze'], { encoding: 'utf8' }).trim();
     } catch {

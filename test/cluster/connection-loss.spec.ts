@@ -28,7 +28,7 @@ describe('when the database restarts under running workers', () => {
 
   it('workers keep their results, reconnect, and write them when it returns: nothing lost, nothing run twice', async () => {
     const options = server.typeorm();
-    (await createTestDataSource('postgres', { schema: 'migrations', options })).destroy();
+    await (await createTestDataSource('postgres', { schema: 'migrations', options })).destroy();
     const db = { dialect: 'postgres' as const, options };
     web = await bootApp(db, [ClusterJobs], { worker: false });
     // The outage (2.5 s) stays under half of deadAfter (10 s): no lease is given up.
@@ -63,7 +63,7 @@ describe('when the database restarts under running workers', () => {
 
   it('an outage longer than the lease: workers abort their own attempts first, and every task still completes exactly once', async () => {
     const options = server.typeorm();
-    (await createTestDataSource('postgres', { schema: 'migrations', options })).destroy();
+    await (await createTestDataSource('postgres', { schema: 'migrations', options })).destroy();
     await web?.close();
     web = await bootApp({ dialect: 'postgres', options }, [ClusterJobs], { worker: false });
     // deadAfter 1.5 s: after 0.75 s without a heartbeat a worker stops claiming and aborts its handlers.

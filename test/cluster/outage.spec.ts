@@ -54,7 +54,7 @@ describe.each(servers)('a %s outage under two busy worker processes', (_name, ma
     server = makeServer();
     await server.start();
     const options = server.typeorm() as never;
-    (await createTestDataSource(server.typeorm().type, { schema: 'migrations', options })).destroy();
+    await (await createTestDataSource(server.typeorm().type, { schema: 'migrations', options })).destroy();
     web = await bootApp({ dialect: server.typeorm().type, options }, [OutageJobs], { worker: false });
     // deadAfter is three heartbeat intervals: the least it may be, and the least room after an outage.
     const env = { KRONOS_FIXTURE_CONCURRENCY: '5', KRONOS_FIXTURE_DEAD_AFTER_MS: String(DEAD_AFTER_MS), KRONOS_FIXTURE_HEARTBEAT_MS: String(DEAD_AFTER_MS / 3) };

@@ -44,7 +44,7 @@ describe.each<['express' | 'fastify', Dialect]>([
   afterEach(() => context.close());
 
   const auditRows = async () =>
-    (await d.dataSource.query('SELECT * FROM kronos_audit ORDER BY id DESC')) as { id: number; actor: string; action: string; target: string | null; rows_changed: number; outcome: string }[];
+    await d.dataSource.query<{ id: number; actor: string; action: string; target: string | null; rows_changed: number; outcome: string }[]>('SELECT * FROM kronos_audit ORDER BY id DESC');
 
   describe('audit trail', () => {
     it('records who toggled a job, retried a task and commanded workers, and shows it newest first', async () => {

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Injectable } from '@nestjs/common';
+import { Injectable, type Type } from '@nestjs/common';
 import { InvalidTaskEventListenerError, Job, OnTaskEvent, type TaskEvent } from '../../lib/index.js';
 import { KronosRuntime } from '../../lib/kronos.runtime.js';
 import { describeForDialects } from '../support/databases.js';
@@ -142,7 +142,7 @@ describeForDialects('nobody listening', (dialect) => {
 }, ['sqlite']);
 
 describe('@OnTaskEvent declarations', () => {
-  const boot = async (provider: Function) => {
+  const boot = async (provider: Type) => {
     const db = await freshDatabase('sqlite');
     return bootApp(db, [provider as never]);
   };

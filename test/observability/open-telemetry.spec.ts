@@ -111,9 +111,9 @@ describeForDialects('OpenTelemetry', (dialect) => {
     for (const run of runs) {
       expect(run.parentSpanContext?.spanId).toBe(enqueue.spanContext().spanId);
       expect(run.attributes['kronos.run.status']).toBe('FAILED');
-      expect(run.status).toEqual({ code: SpanStatusCode.ERROR, message: `bad input on attempt ${run.attributes['kronos.attempt']}` });
+      expect(run.status).toEqual({ code: SpanStatusCode.ERROR, message: `bad input on attempt ${String(run.attributes['kronos.attempt'])}` });
       const [exception] = run.events.filter((e) => e.name === 'exception');
-      expect(exception.attributes).toMatchObject({ 'exception.type': 'TypeError', 'exception.message': `bad input on attempt ${run.attributes['kronos.attempt']}` });
+      expect(exception.attributes).toMatchObject({ 'exception.type': 'TypeError', 'exception.message': `bad input on attempt ${String(run.attributes['kronos.attempt'])}` });
       expect(String(exception.attributes?.['exception.stacktrace'])).toContain('TypeError: bad input');
     }
   });

@@ -145,7 +145,7 @@ async function startEmbedded(database: string): Promise<void> {
     await ensureDatabase({ host: '127.0.0.1', port, user: 'postgres', password: 'postgres', database });
   } catch (error) {
     await stop();
-    throw new Error(`Could not start embedded PostgreSQL: ${(error as Error | undefined)?.message ?? 'server exited'}\n${logs.join('')}`);
+    throw new Error(`Could not start embedded PostgreSQL: ${(error as Error | undefined)?.message ?? 'server exited'}\n${logs.join('')}`, { cause: error });
   }
   // Handed to the teardown, which runs in this same process.
   (globalThis as Record<symbol, unknown>)[Symbol.for('kronos.test.embeddedPostgres')] = { stop };

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DataSource, type DataSourceOptions } from 'typeorm';
+import { DataSource, type DataSourceOptions, type MigrationInterface } from 'typeorm';
 import { KRONOS_ENTITIES } from '../../lib/entities/index.js';
 import { POSTGRES_MIGRATIONS } from '../../lib/migrations/postgres/index.js';
 import { banner, isCI, mysqlSettings, MYSQL_STATUS_ENV, postgresSettings, TMP_ENV } from './settings.js';
@@ -46,13 +46,15 @@ export interface TestDataSourceOptions {
   options?: Partial<DataSourceOptions>;
 }
 
+type MigrationClass = new () => MigrationInterface;
+
 /** The migrations for a dialect, or null while that dialect has none yet (synchronize is used then). */
-async function migrationsFor(dialect: Dialect): Promise<Function[] | null> {
+async function migrationsFor(dialect: Dialect): Promise<MigrationClass[] | null> {
   if (dialect === 'postgres') return POSTGRES_MIGRATIONS;
   const index = new URL('../../lib/migrations/index.ts', import.meta.url);
   if (!existsSync(fileURLToPath(index))) return null;
   const specifier = '../../lib/migrations/index.js';
-  const mod: { KRONOS_MIGRATIONS?: Partial<Record<Dialect, Function[]>> } = await import(specifier);
+  const mod: { KRONOS_MIGRATIONS?: Partial<Record<Dialect, MigrationClass[]>> } = await import(specifier);
   return mod.KRONOS_MIGRATIONS?.[dialect] ?? null;
 }
 

@@ -79,7 +79,7 @@ export class PrivateMariadb {
         await client.end();
         return;
       } catch (error) {
-        if (Date.now() > deadline || this.server.exitCode !== null) throw new Error(`private MariaDB did not start: ${(error as Error).message}`);
+        if (Date.now() > deadline || this.server.exitCode !== null) throw new Error(`private MariaDB did not start: ${(error as Error).message}`, { cause: error });
         await new Promise((r) => setTimeout(r, 100));
       }
     }

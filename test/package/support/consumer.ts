@@ -70,7 +70,7 @@ export function unpackedPackage(): Promise<string> {
   return oncePerRun('unpacked-package', async (dir) => {
     const tarball = await packedTarball();
     await new Promise<void>((resolve, reject) =>
-      execFile('tar', ['-xzf', tarball, '-C', dir], (error) => (error ? reject(error) : resolve())),
+      execFile('tar', ['-xzf', tarball, '-C', dir], (error) => (error ? reject(new Error(`tar -xzf ${tarball} failed: ${error.message}`, { cause: error })) : resolve())),
     );
     return join(dir, 'package');
   });
