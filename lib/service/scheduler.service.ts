@@ -7,7 +7,6 @@ import { InvalidEnqueueOptionError, InvalidScheduleError, JobInactiveError, Task
 import { stoppedQueuedEvent } from '../events/event-builders.js';
 import type { TaskEvent } from '../events/task-event.js';
 import { KronosRuntime } from '../kronos.runtime.js';
-import { describeSchedule } from '../schedule/describe-schedule.js';
 import { parseSchedule } from '../schedule/parse-schedule.js';
 import type { NormalizedSchedule, ScheduleSpec } from '../schedule/schedule.types.js';
 import { applySchedule } from './definition-sync.js';
@@ -20,6 +19,7 @@ import { serializePayload } from './payload.js';
 import { requireTaskId } from './task-id.js';
 import type { JobInfo, RunFilter, TaskStatusView } from './views.js';
 import { commandWorkers, listWorkers, type WorkerInfo } from './worker-commands.js';
+import { listJobs } from './job-list.js';
 
 /**
  * Queue work, inspect tasks and runs, and steer jobs. Inject it anywhere.
@@ -233,36 +233,12 @@ export class SchedulerService {
     return (await this.listJobs()).find((info) => info.name === name)!;
   }
 
-  /** Every stored job definition with its schedule in words, next and last run. */
-  async listJobs(): Promise<JobInfo[]> {
-    const ds = this.runtime.dataSource;
-    const definitions = await ds.getRepository(JobDefinition).find({ order: { name: 'ASC' } });
-    const scheduledTasks = await ds.getRepository(Task).find({ where: { uuid: In(definitions.map((d) => `kronos:schedule:${d.name}`)) } });
-    const taskByJob = new Map(scheduledTasks.map((t) => [t.jobName, t]));
-    const infos: JobInfo[] = [];
-    for (const d of definitions) {
-      const schedule: NormalizedSchedule | null = d.scheduleNormalized ? JSON.parse(d.scheduleNormalized) : null;
-      const task = taskByJob.get(d.name);
-      const registered = this.runtime.registry.get(d.name);
-      const last = await ds.getRepository(Run).findOne({ where: { jobName: d.name }, order: { id: 'DESC' } });
-      infos.push({
-        name: d.name,
-        kind: d.kind,
-        description: d.description,
-        group: d.group,
-        active: d.active,
-        missing: d.missing,
-        schedule,
-        scheduleDescription: schedule ? describeSchedule(schedule, d.schedule ? JSON.parse(d.schedule) : undefined) : null,
-        timezone: d.timezone,
-        nextRunTime: task && task.status === 'QUEUED' ? task.nextRunTime : null,
-        nextRunStatus: task?.status ?? null,
-        lastRun: last ? { status: last.status, startTime: last.startTime, stopTime: last.stopTime } : null,
-        sensitive: this.runtime.registry.get(d.name)?.sensitive ?? [],
-        timeout: registered ? { ms: registered.timeoutMs, from: registered.timeoutFrom } : null,
-      });
-    }
-    return infos;
+  /**
+   * Every stored job definition with its schedule in words, next and last run. One query,
+   * whatever the number of jobs (the same read serves the dashboard and `kronos list`).
+   */
+  listJobs(): Promise<JobInfo[]> {
+    return listJobs(this.runtime.dataSource, this.runtime.registry);
   }
 
   /** Every live worker with its groups, command, heartbeat age and counters. */

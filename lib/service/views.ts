@@ -10,7 +10,7 @@ export interface TaskStatusView {
   latestRun: Run | null;
 }
 
-/** Filter of `SchedulerService.runs()`. Newest first. */
+/** Filter of `SchedulerService.runs()` (newest first), and of the dashboard's Activity page. */
 export interface RunFilter {
   job?: string;
   taskId?: number;
@@ -28,6 +28,8 @@ export interface JobInfo {
   active: boolean;
   /** In the database but no longer declared in code: never run. */
   missing: boolean;
+  /** Where the definition comes from: `'code'` (decorators) or `'ini'` (the `configFile`). */
+  source: 'code' | 'ini';
   schedule: NormalizedSchedule | null;
   /** The schedule in words, e.g. "every Sunday at 23:30 Europe/Berlin". */
   scheduleDescription: string | null;

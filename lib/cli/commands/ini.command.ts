@@ -3,7 +3,7 @@ import { exportIni } from '../../config/ini-export.js';
 import { applyIniImport, planIniImport, type ImportAction } from '../../config/ini-import.js';
 import { readIniFile } from '../../config/ini-loader.js';
 import { formatIniProblem } from '../../config/ini-reader.js';
-import { JobDefinition } from '../../entities/index.js';
+import { readDefinitions } from '../../service/job-list.js';
 import { UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { print, printJson } from '../format.js';
@@ -22,7 +22,7 @@ the scheduler.ini jobs only (a file to use as configFile). Importing the result 
     const source = (values.source ?? 'all') as string;
     if (!['all', 'code', 'ini'].includes(source)) throw new UsageError(`--source ${source} is not all, code or ini`);
     const text = exportIni({
-      definitions: await app.runtime.dataSource.getRepository(JobDefinition).find(),
+      definitions: await readDefinitions(app.runtime.dataSource),
       registry: app.runtime.registry,
       defaultTimeoutMs: app.runtime.options.defaultTimeoutMs,
       source: source as 'all' | 'code' | 'ini',
@@ -67,7 +67,7 @@ out (exit code 1); the others are applied. Options that differ from the code or 
     if (!file || extra.length) throw new UsageError('import-ini takes one file');
     const plan = planIniImport(await readIniFile(file), {
       registry: app.runtime.registry,
-      definitions: await app.runtime.dataSource.getRepository(JobDefinition).find(),
+      definitions: await readDefinitions(app.runtime.dataSource),
       timezone: app.runtime.options.timezone,
       configFile: app.runtime.options.configFile,
     });

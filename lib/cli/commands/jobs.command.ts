@@ -1,4 +1,3 @@
-import { JobDefinition } from '../../entities/index.js';
 import { formatIniProblem } from '../../config/ini-reader.js';
 import { UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';
@@ -11,9 +10,7 @@ export const listCommand: Command = {
   usage: 'kronos list [--json]',
   boot: 'app',
   async run({ app, values, io }) {
-    const jobs = await app.scheduler.listJobs();
-    const sources = new Map((await app.runtime.dataSource.getRepository(JobDefinition).find()).map((row) => [row.name, row.source]));
-    const rows = jobs.map((job) => ({ ...job, source: sources.get(job.name) ?? 'code' }));
+    const rows = await app.scheduler.listJobs();
     if (values.json) {
       printJson(io, rows);
       return 0;

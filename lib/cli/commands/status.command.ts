@@ -1,5 +1,6 @@
 import { TASK_STATUSES } from '../../types.js';
-import { JobDefinition, Task } from '../../entities/index.js';
+import { readDefinitions } from '../../service/job-list.js';
+import { cappedTaskCounts, COUNT_CAP, formatCount, jobCounts } from '../../service/overview.js';
 import { UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { formatElapsed, formatTime, print, printJson, table } from '../format.js';
@@ -43,18 +44,21 @@ export const statusCommand: Command = {
       if (run?.traceback && run.status !== 'COMPLETED') print(io.out, `traceback:\n${run.traceback.replace(/^/gm, '  ')}`);
       return 0;
     }
+    // The dashboard's Overview reads the same capped counts (lib/service/overview.ts).
     const ds = app.runtime.dataSource;
-    const counts = await ds.getRepository(Task).createQueryBuilder('t').select('t.status', 'status').addSelect('COUNT(*)', 'count').groupBy('t.status').getRawMany<{ status: string; count: string | number }>();
-    const tasks = Object.fromEntries(counts.map((row) => [row.status, Number(row.count)]));
-    const definitions = await ds.getRepository(JobDefinition).find();
-    const jobs = {
-      total: definitions.length,
-      active: definitions.filter((d) => d.active && !d.missing).length,
-      inactive: definitions.filter((d) => !d.active && !d.missing).length,
-      missing: definitions.filter((d) => d.missing).length,
-    };
+    const counts = await cappedTaskCounts(ds, COUNT_CAP);
+    const shown = TASK_STATUSES.filter((s) => (counts.get(s) ?? 0) > 0);
+    const capped = shown.filter((s) => counts.get(s)! > COUNT_CAP);
+    const tasks = Object.fromEntries(shown.map((s) => [s, Math.min(counts.get(s)!, COUNT_CAP)]));
+    const jobs = jobCounts(await readDefinitions(ds));
     const workers = await app.scheduler.workers();
-    const overview = { tasks, jobs, workers: { total: workers.length, active: workers.filter((w) => w.status === 'ACTIVE').length, running: workers.reduce((n, w) => n + w.running, 0) } };
+    const overview = {
+      tasks,
+      // Present only when a count stopped at the cap: those statuses have more tasks than shown.
+      ...(capped.length > 0 && { tasksCapped: { at: COUNT_CAP, statuses: capped } }),
+      jobs,
+      workers: { total: workers.length, active: workers.filter((w) => w.status === 'ACTIVE').length, running: workers.reduce((n, w) => n + w.running, 0) },
+    };
     if (values.json) {
       printJson(io, overview);
       return 0;
@@ -62,8 +66,7 @@ export const statusCommand: Command = {
     print(io.out, `jobs:     ${jobs.total} (${jobs.active} active, ${jobs.inactive} inactive, ${jobs.missing} missing)`);
     print(io.out, `workers:  ${overview.workers.total} (${overview.workers.active} active, ${overview.workers.running} task(s) running)`);
     print(io.out, 'tasks:');
-    const order = TASK_STATUSES;
-    print(io.out, table(['  STATUS', 'COUNT'], order.filter((s) => tasks[s]).map((s) => [`  ${s}`, String(tasks[s])])));
+    print(io.out, table(['  STATUS', 'COUNT'], shown.map((s) => [`  ${s}`, formatCount(counts.get(s)!, COUNT_CAP)])));
     return 0;
   },
 };

@@ -1,13 +1,13 @@
 import type { DataSource, SelectQueryBuilder } from 'typeorm';
 import { Run } from '../../entities/index.js';
 import { statusIndexTerm } from '../../entities/columns.js';
-import type { TaskStatus } from '../../types.js';
 import { FAILED_RUN_STATUSES } from './run-list.js';
-import { cappedStatusCounts, longestWaiting } from './task-list.js';
+import { cappedTaskCounts, COUNT_CAP, type TaskCounts } from '../../service/overview.js';
+import { longestWaiting } from './task-list.js';
 
 const HOUR = 3_600_000;
-/** Task counts stop at this many per status. */
-export const COUNT_CAP = 10_000;
+/** Task counts stop at this many per status (the same cap as `kronos status`). */
+export { COUNT_CAP };
 
 export interface ActivityBucket {
   start: number;
@@ -16,7 +16,8 @@ export interface ActivityBucket {
 }
 
 export interface Overview {
-  taskCounts: Map<TaskStatus, number>;
+  /** Capped: see `cappedTaskCounts` (lib/service/overview.ts), which `kronos status` reads too. */
+  taskCounts: TaskCounts;
   lastHour: { runs: number; failed: number };
   lastDay: { runs: number; failed: number };
   /** 24 hourly buckets, oldest first; the last one is the current hour ("last 24 h" is their sum). */
@@ -127,7 +128,7 @@ export async function hourlyActivity(dataSource: DataSource, now: number, bounda
 }
 
 export async function loadOverview(dataSource: DataSource, now: number, boundaries?: RunBoundaries): Promise<Overview> {
-  const taskCounts = await cappedStatusCounts(dataSource, COUNT_CAP);
+  const taskCounts = await cappedTaskCounts(dataSource, COUNT_CAP);
   const activity = await hourlyActivity(dataSource, now, boundaries);
   return { taskCounts, ...activity, longestWaiting: await longestWaiting(dataSource, now) };
 }

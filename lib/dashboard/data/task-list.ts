@@ -53,24 +53,6 @@ async function highestId(dataSource: DataSource): Promise<number> {
   return Number(row?.max ?? 0);
 }
 
-/** At most `cap + 1` index entries are read per status: "10,000+" is as useful as an exact count. */
-export async function cappedStatusCounts(dataSource: DataSource, cap: number): Promise<Map<TaskStatus, number>> {
-  const counts = new Map<TaskStatus, number>();
-  for (const status of TASK_STATUSES) {
-    const row = await dataSource
-      .createQueryBuilder()
-      .select('COUNT(*)', 'n')
-      .from((sub) => {
-        sub.select('t.id', 'id').from(Task, 't').where('t.status = :status', { status });
-        if (status !== 'COMPLETED') sub.andWhere(statusIndexTerm('t'));
-        return sub.limit(cap + 1);
-      }, 'capped')
-      .getRawOne<{ n: string | number }>();
-    counts.set(status, Number(row?.n ?? 0));
-  }
-  return counts;
-}
-
 /** The due QUEUED task waiting longest (read through the partial claim index). */
 export async function longestWaiting(dataSource: DataSource, now: number): Promise<{ id: number; since: number } | null> {
   const task = await dataSource

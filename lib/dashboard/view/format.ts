@@ -1,3 +1,4 @@
+import { formatCount } from '../../service/overview.js';
 import { html, type SafeHtml } from './html.js';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -50,4 +51,5 @@ export function truncate(text: string | null | undefined, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-export const count = (n: number, cap?: number): string => (cap !== undefined && n > cap ? `${cap.toLocaleString('en-US')}+` : n.toLocaleString('en-US'));
+/** A count with thousands separators, `10,000+` past `cap` (the CLI writes counts the same way). */
+export const count = formatCount;
