@@ -1,4 +1,5 @@
 import type { WorkerStatus } from '../../entities/worker.entity.js';
+import { SCHEDULED_TASK_UUID_LIKE } from '../../scheduled-task-uuid.js';
 import type { TaskStatus } from '../../types.js';
 import { claimedTaskFromRow } from '../claimed-task-row.js';
 import type { ClaimedTask, DefinitionSchedule, DefinitionSpec, PruneFilter, ScheduleMove, SlotMove, StoppedTask } from '../engine.js';
@@ -157,7 +158,7 @@ export class MysqlAdmin {
     const where =
       kind === 'runs'
         ? `start_time < ? AND status IN (?) AND status <> 'RUNNING'`
-        : `updated_at < ? AND status IN (?) AND status NOT IN ('QUEUED', 'RUNNING') AND schedule IS NULL AND uuid NOT LIKE 'kronos:schedule:%'`;
+        : `updated_at < ? AND status IN (?) AND status NOT IN ('QUEUED', 'RUNNING') AND schedule IS NULL AND uuid NOT LIKE '${SCHEDULED_TASK_UUID_LIKE}'`;
     const table = kind === 'runs' ? t.run : t.task;
     return this.db.autocommit(async (session) => {
       const rows = await session.rows(`SELECT id FROM ${table} WHERE ${where} ORDER BY id LIMIT ?`, [filter.before, statuses, limit]);

@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { WorkerStatus } from '../../entities/worker.entity.js';
 import { claimedTaskFromRow } from '../claimed-task-row.js';
 import type { ClaimedTask, DefinitionSchedule, DefinitionSpec, PruneFilter, ScheduleMove, SlotMove, StoppedTask } from '../engine.js';
+import { SCHEDULED_TASK_UUID_LIKE } from '../../scheduled-task-uuid.js';
 import type { TaskStatus } from '../../types.js';
 import { num } from './sql.js';
 import type { PgTables } from './tables.js';
@@ -178,7 +179,7 @@ export class PgAdmin {
              SELECT id FROM ${t.run} WHERE start_time < $1 AND status = ANY($2::text[]) AND status <> 'RUNNING' ORDER BY id LIMIT $3)`
         : `DELETE FROM ${t.task} WHERE id IN (
              SELECT id FROM ${t.task}
-              WHERE updated_at < $1 AND status = ANY($2::text[]) AND status NOT IN ('QUEUED', 'RUNNING') AND schedule IS NULL AND uuid NOT LIKE 'kronos:schedule:%'
+              WHERE updated_at < $1 AND status = ANY($2::text[]) AND status NOT IN ('QUEUED', 'RUNNING') AND schedule IS NULL AND uuid NOT LIKE '${SCHEDULED_TASK_UUID_LIKE}'
               ORDER BY id LIMIT $3)`,
       [filter.before, [...filter.statuses], limit],
     );

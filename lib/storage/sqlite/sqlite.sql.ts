@@ -1,4 +1,5 @@
 import { notCompleted } from '../../entities/columns.js';
+import { SCHEDULED_TASK_UUID_LIKE } from '../../scheduled-task-uuid.js';
 
 /**
  * Every statement the SQLite engine runs, in one place for review. `{task}`, `{run}`, `{job}`,
@@ -156,7 +157,7 @@ export const SQLITE_SQL = {
   pruneTasks: `DELETE FROM {task} WHERE "id" IN (SELECT "id" FROM {task}
       WHERE "updated_at" < @before AND "status" IN (SELECT value FROM json_each(@statuses))
         AND "status" NOT IN ('QUEUED', 'RUNNING') AND "schedule" IS NULL
-        AND "uuid" NOT LIKE 'kronos:schedule:%' ORDER BY "id" LIMIT @limit)`,
+        AND "uuid" NOT LIKE '${SCHEDULED_TASK_UUID_LIKE}' ORDER BY "id" LIMIT @limit)`,
 } as const;
 
 export type SqliteStatement = keyof typeof SQLITE_SQL;
