@@ -55,7 +55,7 @@ function walk(input: unknown, path: string, key: string, seen: Set<object>, stri
   if (Array.isArray(object)) {
     for (let index = 0; index < object.length && !problem; index++) problem = walk(object[index], `${path}[${index}]`, String(index), seen, strict);
   } else {
-    const proto = Object.getPrototypeOf(object);
+    const proto: unknown = Object.getPrototypeOf(object);
     if (strict && proto !== Object.prototype && proto !== null) {
       return { path, reason: `an instance of ${object.constructor?.name ?? 'a class'} is not plain data` };
     }

@@ -11,7 +11,7 @@ export class CliLogger extends ConsoleLogger {
     logLevel?: LogLevel,
     _writeStreamType?: 'stdout' | 'stderr',
     errorStack?: unknown,
-    params?: Record<string, any>,
+    params?: Record<string, unknown>,
   ): void {
     super.printMessages(messages, context, logLevel, 'stderr', errorStack, params);
   }

@@ -62,7 +62,7 @@ function section(row: JobDefinition, job: RegisteredJob, input: IniExportInput):
   if (row.priority !== base.priority) entries.push(['priority', String(row.priority)]);
   if (job.runAs !== null) entries.push(['run_as', job.runAs]);
   const comment: string[] = [];
-  const kwargs: { [key: string]: JsonValue } = row.kwargs ? JSON.parse(row.kwargs) : {};
+  const kwargs = (row.kwargs ? JSON.parse(row.kwargs) : {}) as { [key: string]: JsonValue };
   for (const [key, value] of Object.entries(kwargs)) {
     const name = isReservedKey(key) || key.startsWith(KWARG_PREFIX) ? `${KWARG_PREFIX}${key}` : key;
     if (isWritableKey(name)) entries.push([name, formatIniValue(value)]);
@@ -80,7 +80,7 @@ const INI_KEY_OF: Record<string, string> = Object.fromEntries(
 
 /** The schedule as stored (the spec as written, or the admin's), as ini keys. */
 function scheduleEntries(row: JobDefinition): [string, string][] {
-  if (!row.schedule) return row.scheduleNormalized ? fromNormalized(JSON.parse(row.scheduleNormalized)) : [];
+  if (!row.schedule) return row.scheduleNormalized ? fromNormalized(JSON.parse(row.scheduleNormalized) as NormalizedSchedule) : [];
   const spec = JSON.parse(row.schedule) as Record<string, unknown>;
   const entries: [string, string][] = [];
   for (const [field, key] of Object.entries(INI_KEY_OF)) {
@@ -88,7 +88,7 @@ function scheduleEntries(row: JobDefinition): [string, string][] {
     if (value === undefined || value === null) continue;
     if (Array.isArray(value)) entries.push([key, value.join(',')]);
     else if (typeof value === 'boolean') entries.push([key, formatIniBoolean(value)]);
-    else entries.push([key, String(value)]);
+    else entries.push([key, typeof value === 'object' ? JSON.stringify(value) : String(value)]);
   }
   return entries;
 }

@@ -94,9 +94,9 @@ function planSchedule(section: IniJobSection, job: RegisteredJob, row: JobDefini
     plan.problems.push(at(key ? section.lines.get(key)! : section.line, `${key ?? 'schedule'} ${JSON.stringify(error.value)} ${error.reason}`));
     return 'problem';
   }
-  const current: NormalizedSchedule | null = row.scheduleNormalized ? JSON.parse(row.scheduleNormalized) : null;
+  const current = row.scheduleNormalized ? (JSON.parse(row.scheduleNormalized) as NormalizedSchedule) : null;
   if (current && sameSchedule(current, schedule)) return null;
-  const from = current ? describeSchedule(current, row.schedule ? JSON.parse(row.schedule) : undefined) : 'none';
+  const from = current ? describeSchedule(current, row.schedule ? (JSON.parse(row.schedule) as ScheduleSpec) : undefined) : 'none';
   const to = describeSchedule(schedule, section.spec as unknown as ScheduleSpec);
   const line = firstScheduleLine(section);
   if (row.scheduleSetBy === 'admin' && sameSchedule(job.schedule, schedule)) return { kind: 'reset-schedule', job: job.name, line, from, to };
@@ -152,7 +152,7 @@ function owner(job: RegisteredJob): string {
 
 /** JSON with sorted keys, so equal values compare equal. */
 function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v) =>
+  return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
   );
 }

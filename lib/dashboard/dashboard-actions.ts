@@ -59,7 +59,7 @@ export class DashboardActions {
       try {
         payload = JSON.parse(payloadText);
       } catch (error) {
-        throw new SyntaxError(`The payload for "${name}" is not JSON: ${(error as Error).message}`);
+        throw new SyntaxError(`The payload for "${name}" is not JSON: ${(error as Error).message}`, { cause: error });
       }
     }
     const task = await this.scheduler.runNow(name, payload, { queuedBy: QUEUED_BY });

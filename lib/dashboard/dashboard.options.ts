@@ -71,7 +71,7 @@ export function normalizeDashboardPath(path: unknown): string {
 }
 
 function normalizeOrigin(origin: unknown): string {
-  let url: URL | null = null;
+  let url: URL | null;
   try {
     url = typeof origin === 'string' ? new URL(origin) : null;
   } catch {
@@ -84,7 +84,7 @@ function normalizeOrigin(origin: unknown): string {
 }
 
 const isGuard = (value: unknown): value is CanActivate | Type<CanActivate> =>
-  (typeof value === 'function' && typeof value.prototype?.canActivate === 'function') ||
+  (typeof value === 'function' && typeof (value.prototype as Partial<CanActivate> | undefined)?.canActivate === 'function') ||
   (typeof value === 'object' && value !== null && typeof (value as CanActivate).canActivate === 'function');
 
 /** The user a guard (or Passport) left on the request, by the first of its usual name fields. */

@@ -23,11 +23,11 @@ export interface JobDeclaration {
 
 /** Append a declaration to the class's list (decorators carry data only, no logic). */
 export function recordJobDeclaration(target: object, declaration: JobDeclaration): void {
-  const existing: JobDeclaration[] = Reflect.getMetadata(KRONOS_JOBS_METADATA, target) ?? [];
+  const existing = (Reflect.getMetadata(KRONOS_JOBS_METADATA, target) ?? []) as JobDeclaration[];
   Reflect.defineMetadata(KRONOS_JOBS_METADATA, [...existing, declaration], target);
 }
 
 /** The declarations on an instance's class chain, in declaration order. */
 export function readJobDeclarations(instance: object): JobDeclaration[] {
-  return Reflect.getMetadata(KRONOS_JOBS_METADATA, Object.getPrototypeOf(instance)) ?? [];
+  return (Reflect.getMetadata(KRONOS_JOBS_METADATA, Object.getPrototypeOf(instance) as object) ?? []) as JobDeclaration[];
 }

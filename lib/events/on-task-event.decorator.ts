@@ -34,7 +34,7 @@ export interface TaskEventListenerDeclaration {
  */
 export function OnTaskEvent(events: TaskEventType | TaskEventType[], options: OnTaskEventOptions = {}): MethodDecorator {
   return (target, propertyKey) => {
-    const existing: TaskEventListenerDeclaration[] = Reflect.getMetadata(KRONOS_EVENT_LISTENERS_METADATA, target) ?? [];
+    const existing = (Reflect.getMetadata(KRONOS_EVENT_LISTENERS_METADATA, target) ?? []) as TaskEventListenerDeclaration[];
     Reflect.defineMetadata(KRONOS_EVENT_LISTENERS_METADATA, [...existing, { events, options, propertyKey }], target);
   };
 }

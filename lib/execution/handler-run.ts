@@ -64,7 +64,7 @@ const failed = (error: unknown): HandlerSettlement => fromError(error);
 function invoke(job: RegisteredJob, invocation: Invocation, user: unknown, io: HandlerIO): Promise<HandlerSettlement> {
   let value: unknown;
   try {
-    const payload = invocation.payload === null ? (job.payload ?? undefined) : JSON.parse(invocation.payload);
+    const payload: unknown = invocation.payload === null ? (job.payload ?? undefined) : JSON.parse(invocation.payload);
     const context = createJobContext(
       invocation.taskId, invocation.uuid, invocation.jobName, invocation.attempt, payload, user, invocation.userId,
       invocation.scheduledFor, io, io.output, io.progress,

@@ -1,4 +1,4 @@
-import type { QueryRunner } from 'typeorm';
+import type { EntityTarget, ObjectLiteral, QueryRunner } from 'typeorm';
 import { AuditEntry, JobDefinition, Run, Task, Worker } from '../entities/index.js';
 import { TABLES } from '../entities/columns.js';
 
@@ -16,7 +16,7 @@ export function migrationTables(
   qualifier: 'schema' | 'database' = 'schema',
 ): MigrationTables {
   const connection = queryRunner.connection;
-  const name = (entity: Function, fallback: string): string => {
+  const name = (entity: EntityTarget<ObjectLiteral>, fallback: string): string => {
     if (!connection.hasMetadata(entity)) return quote(fallback);
     const metadata = connection.getMetadata(entity);
     const prefix = metadata[qualifier];

@@ -1,5 +1,4 @@
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
-import type { AttemptResult } from '../execution/attempt.js';
 import type { ClaimedTask } from '../storage/engine.js';
 import type { OpenTelemetryApi } from './open-telemetry.js';
 import type { EnqueueTrace, RunSpan, Tracing } from './telemetry.js';

@@ -70,7 +70,7 @@ export function validateSensitive(job: string, value: unknown): string[] {
   if (!Array.isArray(value) || value.some((path) => typeof path !== 'string' || !SENSITIVE_PATH.test(path))) {
     throw new InvalidJobOptionError(job, 'sensitive', value, "is not an array of payload keys or dotted paths (e.g. ['password', 'card.number'])");
   }
-  return [...value];
+  return [...(value as string[])];
 }
 
 export function validateConcurrency(job: string, value: unknown): number {

@@ -30,7 +30,7 @@ export function parseInstant(job: string, field: string, value: unknown, timezon
     const text = value.trim();
     const local = LOCAL_ISO.exec(text);
     if (local) {
-      const [year, month, day, hour, minute, second] = local.slice(1, 7).map((part) => Number(part ?? 0)) as number[];
+      const [year, month, day, hour, minute, second] = local.slice(1, 7).map((part) => Number(part ?? 0));
       const fields = { year, month, day, hour, minute, second };
       const ms = Number((local[7] ?? '0').padEnd(3, '0'));
       const check = new Date(Date.UTC(fields.year, fields.month - 1, fields.day));

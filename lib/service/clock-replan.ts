@@ -31,7 +31,7 @@ export async function replanFromClock(dataSource: DataSource, jobs: RegisteredJo
   const moved: Replanned[] = [];
   for (const row of rows) {
     if (!row.schedule) continue;
-    const schedule: NormalizedSchedule = JSON.parse(row.schedule);
+    const schedule = JSON.parse(row.schedule) as NormalizedSchedule;
     const first = nextRun(schedule, now, now);
     if (first === null || first === row.nextRunTime) continue; // no slot left: expiry handles it
     const result = await repo.update({ id: row.id, status: 'QUEUED', nextRunTime: row.nextRunTime }, { nextRunTime: first, attempt: 0, updatedAt: now });

@@ -19,7 +19,7 @@ export async function applyMisfirePolicies(dataSource: DataSource, jobs: Registe
   let moved = 0;
   for (const row of rows) {
     if (!row.schedule || row.nextRunTime > now) continue;
-    const schedule: NormalizedSchedule = JSON.parse(row.schedule);
+    const schedule = JSON.parse(row.schedule) as NormalizedSchedule;
     const target = staleSlotAdjustment(schedule, row.nextRunTime, now);
     if (target === undefined) continue;
     const update = target === null ? { status: 'EXPIRED' as const, updatedAt: now } : { nextRunTime: target, updatedAt: now };

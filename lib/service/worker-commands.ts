@@ -20,7 +20,7 @@ export interface WorkerInfo {
 
 const parseGroups = (json: string): string[] => {
   try {
-    const groups = JSON.parse(json);
+    const groups: unknown = JSON.parse(json);
     return Array.isArray(groups) ? groups.map(String) : [];
   } catch {
     return [];

@@ -53,7 +53,7 @@ export function taskOutcome(task: ClaimedTask, attempt: AttemptResult, policy: O
 /** The next slot of a recurring task that has repeats left, else null. */
 function nextSlot(task: ClaimedTask, attempt: AttemptResult, timesRun: number): number | null {
   if (!task.schedule || (task.repeats !== 0 && timesRun >= task.repeats)) return null;
-  const schedule: NormalizedSchedule = JSON.parse(task.schedule);
+  const schedule = JSON.parse(task.schedule) as NormalizedSchedule;
   return nextAfterMisfire(schedule, task.scheduledFor, attempt.stopTime);
 }
 

@@ -59,7 +59,7 @@ export class WorkerHousekeeping {
     for (const timer of this.timers) clearInterval(timer);
     await Promise.all(this.inFlight);
     await this.sync().catch(() => undefined);
-    await this.engine.removeWorker(this.worker.name).catch((error) => this.logger.warn(`Could not remove worker row: ${error.message}`));
+    await this.engine.removeWorker(this.worker.name).catch((error: unknown) => this.logger.warn(`Could not remove worker row: ${(error as Error).message}`));
   }
 
   /**

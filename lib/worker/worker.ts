@@ -167,7 +167,7 @@ export class Worker {
         await this.waitForSlot(this.config.pollIntervalMs);
         continue;
       }
-      let claimed: ClaimedTask[] = [];
+      let claimed: ClaimedTask[];
       try {
         claimed = await this.claim(limit);
         failures = 0;

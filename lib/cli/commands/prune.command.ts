@@ -23,7 +23,7 @@ never deleted. --status keeps the deletion to those statuses (run and task statu
     const age = tryParseDuration(values['older-than']);
     if (age === null || age <= 0) throw new UsageError(`--older-than ${values['older-than']} is not a duration (e.g. 12h, 30d)`);
     const batchSize = values['batch-size'] === undefined ? 1000 : Number(values['batch-size']);
-    if (!Number.isInteger(batchSize) || batchSize <= 0) throw new UsageError(`--batch-size ${values['batch-size']} is not a positive integer`);
+    if (!Number.isInteger(batchSize) || batchSize <= 0) throw new UsageError(`--batch-size ${String(values['batch-size'])} is not a positive integer`);
     let statuses: string[] | undefined;
     if (typeof values.status === 'string') {
       statuses = values.status.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);

@@ -14,7 +14,7 @@ export const runsCommand: Command = {
   boot: 'app',
   async run({ app, values, io }) {
     const limit = values.limit === undefined ? 20 : Number(values.limit);
-    if (!Number.isInteger(limit) || limit <= 0) throw new UsageError(`--limit ${values.limit} is not a positive integer`);
+    if (!Number.isInteger(limit) || limit <= 0) throw new UsageError(`--limit ${String(values.limit)} is not a positive integer`);
     const statuses = new Set<RunStatus>(values.failed ? FAILED_RUN_STATUSES : []);
     if (typeof values.status === 'string') {
       for (const status of values.status.split(',').map((s) => s.trim().toUpperCase())) {

@@ -19,8 +19,8 @@ function takeFlash(adapter: AbstractHttpAdapter, request: DashboardRequest, resp
   if (value === null) return null;
   setCookie(adapter, request, response, FLASH_COOKIE, '', 0);
   try {
-    const parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-    if ((parsed.kind === 'ok' || parsed.kind === 'error') && typeof parsed.text === 'string') return { kind: parsed.kind, text: parsed.text.slice(0, FLASH_MAX) };
+    const parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as { kind?: unknown; text?: unknown } | null;
+    if (parsed && (parsed.kind === 'ok' || parsed.kind === 'error') && typeof parsed.text === 'string') return { kind: parsed.kind, text: parsed.text.slice(0, FLASH_MAX) };
   } catch {
     // a mangled cookie shows nothing
   }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { claimedTaskFromRow } from '../claimed-task-row.js';
 import type { ClaimedTask, ClaimRequest } from '../engine.js';
-import type { MysqlConnections, Row } from './connection.js';
+import type { MysqlConnections } from './connection.js';
 import { CLAIM_INDEX } from './claim-index.sql.js';
-import { CLOCK, type MysqlTables, num, numOrNull } from './sql.js';
+import { CLOCK, type MysqlTables, num } from './sql.js';
 
 export interface ClaimStatements {
   due: string;

@@ -22,8 +22,8 @@ export interface Session {
 
 export function managerSession(manager: EntityManager): Session {
   return {
-    rows: async (sql, values) => (await manager.query(sql, values)) as Row[],
-    write: async (sql, values) => (await manager.query(sql, values)) as WriteResult,
+    rows: async (sql, values) => await manager.query<Row[]>(sql, values),
+    write: async (sql, values) => await manager.query<WriteResult>(sql, values),
   };
 }
 

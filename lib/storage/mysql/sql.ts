@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import { JobDefinition, Run, Task, Worker } from '../../entities/index.js';
 
 /**
@@ -36,7 +36,7 @@ export const quoteIdent = (name: string): string => `\`${name.replaceAll('`', '`
  * database named on the entities, reaches the hand-written SQL too.
  */
 export function mysqlTables(dataSource: DataSource): MysqlTables {
-  const path = (entity: Function): string => {
+  const path = (entity: EntityTarget<ObjectLiteral>): string => {
     const { database, tableName } = dataSource.getMetadata(entity);
     return database ? `${quoteIdent(database)}.${quoteIdent(tableName)}` : quoteIdent(tableName);
   };

@@ -101,7 +101,7 @@ export function completionWire(outcomes: TaskOutcome[]): CompletionWire {
   const worker = outcomes[0]?.worker ?? '';
   const tokens: string[] = [];
   const tokenIndex = new Map<string, number>();
-  const wire: WireOutcome[] = new Array(outcomes.length);
+  const wire = new Array<WireOutcome>(outcomes.length);
   let ids = '{';
   for (let n = 0; n < outcomes.length; n++) {
     const o = outcomes[n];

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import { JobDefinition, Run, Task, Worker } from '../../entities/index.js';
 
 /** Quoted, schema-qualified table names, resolved once from the DataSource's entity metadata. */
@@ -16,7 +16,7 @@ export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""
  * option or an `entityPrefix` reaches the hand-written SQL too.
  */
 export function pgTables(dataSource: DataSource): PgTables {
-  const path = (entity: Function): string => {
+  const path = (entity: EntityTarget<ObjectLiteral>): string => {
     const { schema, tableName } = dataSource.getMetadata(entity);
     return schema ? `${quoteIdent(schema)}.${quoteIdent(tableName)}` : quoteIdent(tableName);
   };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { JobDefinition, Run, Task, Worker } from '../../entities/index.js';
 import type {
   AuditRecord,
@@ -58,7 +58,7 @@ export class SqliteEngine implements StorageEngine {
   private readonly wakeups = new LocalWakeups();
 
   constructor(private readonly dataSource: DataSource) {
-    const quote = (entity: Function) => `"${dataSource.getMetadata(entity).tableName}"`;
+    const quote = (entity: EntityTarget<ObjectLiteral>) => `"${dataSource.getMetadata(entity).tableName}"`;
     this.tables = { task: quote(Task), run: quote(Run), job: quote(JobDefinition), worker: quote(Worker) };
   }
 
