@@ -10,6 +10,7 @@ export type { IsolationMode, ProcessIsolationOptions } from './isolation/isolati
 export { Job, ScheduledTask, type ScheduledTaskOptions } from './decorators/index.js';
 export {
   OnTaskEvent,
+  type ClusterTaskEvent,
   type CompletedTaskEvent,
   type ExpiredTaskEvent,
   type FailedTaskEvent,
@@ -39,7 +40,7 @@ export * from './errors.js';
 export { UnknownSchedulerOptionError } from './scheduler.option-errors.js';
 export type { Duration, JobKind, JobOptions, JsonValue, RunStatus, TaskStatus } from './types.js';
 export { DashboardGuardMissingError, InvalidDashboardOptionError, SchedulerDashboardModule, UnknownDashboardOptionError, type SchedulerDashboardExtras, type SchedulerDashboardOptions } from './dashboard/index.js';
-export type { RetentionOptions } from './scheduler.options.js';
+export type { EventsOptions, RetentionOptions } from './scheduler.options.js';
 export type { PostgresConnectionConfig, PostgresOptions } from './storage/postgres-options.js';
 export { KRONOS_WORKER_ENV } from './scheduler.environment.js';
 export { SchedulerIniFileError } from './config/config.errors.js';

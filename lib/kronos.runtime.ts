@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { ClusterEvents } from './events/cluster-events.js';
 import { TaskEvents } from './events/task-events.js';
 import { NO_TELEMETRY, type Telemetry } from './observability/telemetry.js';
 import { JobRegistry } from './registry/job-registry.js';
@@ -14,14 +15,21 @@ export class KronosRuntime {
   readonly registry = new JobRegistry();
   /** Lifecycle events of this process (`@OnTaskEvent` listeners and `SchedulerService.events$`). */
   readonly events = new TaskEvents();
+  /** Runs recorded anywhere in the fleet (`events: { cluster: true }`, `SchedulerService.clusterEvents$`). */
+  readonly clusterEvents: ClusterEvents;
   /** OpenTelemetry tracing and metrics, decided at start-up (nothing while no SDK is registered). */
   telemetry: Telemetry = NO_TELEMETRY;
   private state?: { dataSource: DataSource; engine: StorageEngine };
 
-  constructor(readonly options: ResolvedSchedulerOptions) {}
+  constructor(readonly options: ResolvedSchedulerOptions) {
+    this.clusterEvents = new ClusterEvents(options.events.cluster, options.events.pollIntervalMs);
+  }
 
   attach(dataSource: DataSource, engine: StorageEngine): void {
     this.state = { dataSource, engine };
+    if (!this.options.events.cluster) return;
+    this.clusterEvents.attach(engine);
+    if (this.clusterEvents.sending) this.events.cluster = this.clusterEvents;
   }
 
   get ready(): boolean {

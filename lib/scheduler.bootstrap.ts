@@ -122,6 +122,7 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
     this.childServer?.close();
     this.runtime.telemetry.metrics?.close();
     if (this.runtime.ready) await this.runtime.engine.close();
+    await this.runtime.clusterEvents.close();
     this.runtime.events.close();
   }
 

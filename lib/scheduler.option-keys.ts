@@ -3,7 +3,7 @@ import { UnknownSchedulerOptionError } from './scheduler.option-errors.js';
 import { findUnknownKey, isOptionsObject, keysOf, type OptionLevel } from './option-keys.js';
 import type { SchedulerModuleExtras } from './scheduler.module-definition.js';
 import type { PostgresOptions } from './storage/postgres-options.js';
-import type { RetentionOptions, SchedulerModuleOptions, WorkerOptions } from './scheduler.options.js';
+import type { EventsOptions, RetentionOptions, SchedulerModuleOptions, WorkerOptions } from './scheduler.options.js';
 
 /** The keys `forRootAsync()` takes besides the extras (Nest's own async-provider keys). */
 const ASYNC_KEYS = ['imports', 'inject', 'useFactory', 'useClass', 'useExisting', 'provideInjectionTokensFrom'] as const;
@@ -16,7 +16,7 @@ const TOP: OptionLevel = {
   usage: (key) => forRoot(key),
   keys: keysOf<SchedulerModuleOptions>({
     worker: true, impersonation: true, timezone: true, defaultTimeout: true, maxPayloadBytes: true, maxOutputBytes: true,
-    retryBackoff: true, maxRetryBackoff: true, clock: true, isolation: true, configFile: true, retention: true, postgres: true,
+    retryBackoff: true, maxRetryBackoff: true, clock: true, isolation: true, configFile: true, retention: true, postgres: true, events: true,
   }),
 };
 
@@ -48,7 +48,9 @@ const RETENTION = nested('retention', 'a retention option', keysOf<RetentionOpti
 
 const POSTGRES = nested('postgres', 'a postgres option', keysOf<PostgresOptions>({ pooling: true, listenConnection: true }));
 
-const LEVELS = [TOP, EXTRAS, WORKER, IMPERSONATION, ISOLATION, APP_MODULE, RETENTION, POSTGRES];
+const EVENTS = nested('events', 'an events option', keysOf<EventsOptions>({ cluster: true, pollInterval: true }));
+
+const LEVELS = [TOP, EXTRAS, WORKER, IMPERSONATION, ISOLATION, APP_MODULE, RETENTION, POSTGRES, EVENTS];
 
 /** `forRootAsync()`'s own options: Nest's async-provider keys and the extras. */
 const ASYNC: OptionLevel = {
@@ -82,9 +84,10 @@ export function assertKnownSchedulerOptions(options: SchedulerModuleOptions): vo
   check((options.isolation as { appModule?: unknown } | undefined)?.appModule, APP_MODULE, others(APP_MODULE));
   check(options.retention, RETENTION, others(RETENTION));
   check(options.postgres, POSTGRES, others(POSTGRES));
+  check(options.events, EVENTS, others(EVENTS));
 }
 
 /** Fail on a key of `forRootAsync()`'s own options that it does not read (e.g. `worker` beside `useFactory`). */
 export function assertKnownAsyncOptions(options: object): void {
-  check(options, ASYNC, [FROM_FACTORY, WORKER, IMPERSONATION, ISOLATION, APP_MODULE, RETENTION, POSTGRES]);
+  check(options, ASYNC, [FROM_FACTORY, WORKER, IMPERSONATION, ISOLATION, APP_MODULE, RETENTION, POSTGRES, EVENTS]);
 }

@@ -136,6 +136,21 @@ export interface SchedulerModuleOptions {
    * warning, on other databases. Default: `{ pooling: 'session' }`.
    */
   postgres?: PostgresOptions;
+  /**
+   * Lifecycle events across processes: `{ cluster: true }` makes `SchedulerService.clusterEvents$`
+   * available (every run recorded anywhere in the fleet) and, on PostgreSQL, makes this process's
+   * worker send what it records with NOTIFY. Set it in every process, workers included (see
+   * docs/events.md). Default: off; nothing is sent or read.
+   */
+  events?: EventsOptions;
+}
+
+/** Cluster-wide task events (`SchedulerService.clusterEvents$`). */
+export interface EventsOptions {
+  /** Send (PostgreSQL workers) and receive runs recorded by every process. Default `false`. */
+  cluster?: boolean;
+  /** Where runs are read from the runs table (SQLite, MySQL/MariaDB, PostgreSQL without LISTEN): how often. Default `'1s'`. */
+  pollInterval?: Duration;
 }
 
 /** The built-in pruning of old runs and finished tasks. */
@@ -163,6 +178,7 @@ export interface ResolvedSchedulerOptions {
   configFile: string | null;
   retention: { olderThanMs: number; intervalMs: number; batchSize: number } | null;
   postgres: ResolvedPostgresOptions;
+  events: { cluster: boolean; pollIntervalMs: number };
 }
 
 function duration(field: string, value: Duration | undefined, fallback: number): number {
@@ -240,7 +256,16 @@ export function resolveSchedulerOptions(options: SchedulerModuleOptions = {}): R
         }
       : null,
     postgres: resolvePostgresOptions(options.postgres),
+    events: resolveEvents(options.events),
   };
+}
+
+function resolveEvents(value: EventsOptions | undefined): ResolvedSchedulerOptions['events'] {
+  if (value === undefined) return { cluster: false, pollIntervalMs: 1000 };
+  if (!isOptionsObject(value)) throw new InvalidSchedulerOptionError('events', value, 'must be an object such as { cluster: true }');
+  const { cluster, pollInterval } = value as EventsOptions;
+  if (cluster !== undefined && typeof cluster !== 'boolean') throw new InvalidSchedulerOptionError('events.cluster', cluster, 'must be true or false');
+  return { cluster: cluster ?? false, pollIntervalMs: duration('events.pollInterval', pollInterval, 1000) };
 }
 
 function assertImpersonation(value: unknown): void {

@@ -13,3 +13,4 @@ export type {
   TaskEventType,
   TimeoutTaskEvent,
 } from './task-event.js';
+export type { ClusterTaskEvent } from './cluster-event.js';

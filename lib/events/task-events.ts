@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Subject, type Observable } from 'rxjs';
 import { logLine } from '../logging/log-record.js';
+import type { ClusterEvents } from './cluster-events.js';
 import type { TaskEvent, TaskEventType } from './task-event.js';
 
 /** A decorated method, as discovery registers it. */
@@ -26,6 +27,8 @@ export class TaskEvents {
   private readonly subject = new Subject<TaskEvent>();
   /** What `SchedulerService.events$` hands out; it completes when the application shuts down. */
   readonly stream: Observable<TaskEvent> = this.subject.asObservable();
+  /** Set when this process's worker sends its written runs to the cluster (`events: { cluster: true }` on PostgreSQL). */
+  cluster?: ClusterEvents;
 
   /** True when a listener is registered or `events$` has a subscriber. */
   get active(): boolean {

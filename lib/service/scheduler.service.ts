@@ -3,7 +3,8 @@ import type { Observable } from 'rxjs';
 import { In, Raw, type EntityManager } from 'typeorm';
 import { notCompleted } from '../entities/columns.js';
 import { JobDefinition, Run, Task } from '../entities/index.js';
-import { InvalidEnqueueOptionError, InvalidScheduleError, JobInactiveError, TaskNotFoundError, UnknownJobError } from '../errors.js';
+import { InvalidEnqueueOptionError, InvalidScheduleError, InvalidSchedulerOptionError, JobInactiveError, TaskNotFoundError, UnknownJobError } from '../errors.js';
+import type { ClusterTaskEvent } from '../events/cluster-event.js';
 import { stoppedQueuedEvent } from '../events/event-builders.js';
 import type { TaskEvent } from '../events/task-event.js';
 import { KronosRuntime } from '../kronos.runtime.js';
@@ -37,6 +38,22 @@ export class SchedulerService {
    */
   get events$(): Observable<TaskEvent> {
     return this.runtime.events.stream;
+  }
+
+  /**
+   * Every run recorded anywhere in the fleet, whichever process ran it (see `ClusterTaskEvent`):
+   * e.g. the web process that enqueued a task sees its completion. Needs `events: { cluster:
+   * true }` in this process and, on PostgreSQL, in the workers (they send what they record with
+   * NOTIFY; subscribers LISTEN). On SQLite and MySQL/MariaDB subscribers poll the runs table
+   * every `events.pollInterval`. Listening or polling runs only while someone subscribes, from
+   * shortly after the first subscription; completes when the application shuts down.
+   * @throws InvalidSchedulerOptionError without `events: { cluster: true }`.
+   */
+  get clusterEvents$(): Observable<ClusterTaskEvent> {
+    if (!this.runtime.options.events.cluster) {
+      throw new InvalidSchedulerOptionError('events.cluster', this.runtime.options.events.cluster, 'must be true to use clusterEvents$: SchedulerModule.forRoot({ events: { cluster: true } })');
+    }
+    return this.runtime.clusterEvents.stream;
   }
 
   /**

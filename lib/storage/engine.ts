@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { WorkerStatus } from '../entities/worker.entity.js';
 import type { JobKind, RunStatus, TaskStatus } from '../types.js';
+import type { RecordedRun } from './run-feed.js';
 
 /** The run statuses, from lib/types.ts (the one list). */
 export { RUN_STATUSES } from '../types.js';
@@ -357,6 +358,19 @@ export interface StorageEngine {
   waitForWork(timeoutMs: number, signal: AbortSignal): Promise<void>;
   /** Tell idle workers that work was enqueued (no-op where the dialect cannot). */
   notify(): Promise<void>;
+
+  /** Cluster events: finished runs with an id above `afterId`, oldest first, at most `limit`. */
+  runsAfter(afterId: number, limit: number): Promise<RecordedRun[]>;
+  /** Cluster events: the highest run id (0 for none), where a feed starts. */
+  lastRunId(): Promise<number>;
+  /** Cluster events: send each payload with NOTIFY (PostgreSQL); a no-op elsewhere. */
+  notifyTaskEvents(payloads: string[]): Promise<void>;
+  /**
+   * Cluster events: call `onPayload` for each payload `notifyTaskEvents` sends anywhere (PostgreSQL,
+   * on the LISTEN connection); resolves to the function that stops it, or to null where there is
+   * no such channel (SQLite, MySQL, PostgreSQL without a LISTEN connection): poll `runsAfter`.
+   */
+  listenTaskEvents(onPayload: (payload: string) => void): Promise<(() => Promise<void>) | null>;
   /** Append one entry to the audit trail (`kronos_audit`, named by the `AuditEntry` entity's metadata when registered). */
   recordAudit(entry: AuditRecord): Promise<void>;
 }

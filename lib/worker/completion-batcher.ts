@@ -72,10 +72,12 @@ export class CompletionBatcher {
         const batch = this.pending.length > MAX_BATCH ? this.pending.splice(0, MAX_BATCH) : this.pending;
         if (batch === this.pending) this.pending = [];
         try {
-          // Nobody listening and nothing failed: no run ids asked for, no events built.
-          const runIds = this.events?.active || this.failedPending > 0 ? [] : undefined;
+          // Nobody listening, nothing failed, nothing sent to the cluster: no run ids asked for, no events built.
+          const cluster = this.events?.cluster;
+          const runIds = this.events?.active || cluster || this.failedPending > 0 ? [] : undefined;
           const fenced = await this.engine.complete(batch, runIds);
           this.retryDelayMs = 100;
+          if (runIds && cluster) cluster.send(batch, runIds);
           if (runIds && this.failedPending > 0) this.logFailures(batch, runIds);
           if (runIds && this.events?.active) this.events.publish(() => batchEvents(batch, runIds));
           if (fenced.length > 0) this.onFenced(fenced);

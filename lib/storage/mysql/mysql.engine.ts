@@ -20,11 +20,13 @@ import type {
   TaskOutcome,
   WorkerRecord,
 } from '../engine.js';
+import type { RecordedRun } from '../run-feed.js';
 import type { WorkerStatus } from '../../entities/worker.entity.js';
 import type { TaskStatus } from '../../types.js';
 import { MysqlAdmin } from './admin.sql.js';
 import { ensureClaimIndex } from './claim-index.sql.js';
 import { recordAudit } from './audit.sql.js';
+import { lastRunId, runsAfter } from './run-feed.sql.js';
 import { claimStatements, claimTasks } from './claim.sql.js';
 import { completeTasks } from './complete.sql.js';
 import { managerSession, MysqlConnections } from './connection.js';
@@ -180,5 +182,19 @@ export class MysqlEngine implements StorageEngine {
 
   recordAudit(entry: AuditRecord): Promise<void> {
     return recordAudit(this.db, this.dataSource, entry);
+  }
+
+  runsAfter(afterId: number, limit: number): Promise<RecordedRun[]> {
+    return runsAfter(this.db, this.tables, afterId, limit);
+  }
+
+  lastRunId(): Promise<number> {
+    return lastRunId(this.db, this.tables);
+  }
+
+  async notifyTaskEvents(): Promise<void> {}
+
+  async listenTaskEvents(): Promise<null> {
+    return null; // no channel between processes: the feed polls runsAfter
   }
 }

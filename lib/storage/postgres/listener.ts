@@ -1,5 +1,6 @@
 import type { Client, ClientConfig } from 'pg';
 import type { PostgresConnectionConfig } from '../postgres-options.js';
+import { EVENT_CHANNEL } from './run-feed.sql.js';
 import { CHANNEL } from './sql.js';
 
 export interface ListenerOptions {
@@ -26,6 +27,8 @@ export class TaskListener {
   private readonly waiters = new Set<() => void>();
   /** A notification arrived while nobody waited; the next wait returns at once. */
   private pending = false;
+  /** Cluster task events (`events: { cluster: true }`): told each payload on `EVENT_CHANNEL` while set. */
+  private onEvent?: (payload: string) => void;
 
   constructor(private readonly options: ListenerOptions) {}
 
@@ -50,6 +53,17 @@ export class TaskListener {
     // Release current waiters so a shutdown is not held up; later waits simply time out.
     for (const wake of [...this.waiters]) wake();
     await client?.end().catch(() => undefined);
+  }
+
+  /**
+   * LISTEN to cluster task events on this same connection (and again after each reconnection);
+   * `null` stops. Payloads sent while the connection is down are lost.
+   */
+  async listenEvents(onEvent: ((payload: string) => void) | null): Promise<void> {
+    const was = this.onEvent;
+    this.onEvent = onEvent ?? undefined;
+    if (!this.client || (was === undefined) === (onEvent === null)) return;
+    await this.client.query(`${onEvent ? 'LISTEN' : 'UNLISTEN'} ${EVENT_CHANNEL}`).catch((error: Error) => this.options.onError?.(error));
   }
 
   /** Resolve on a notification, after `timeoutMs`, or when `signal` aborts. */
@@ -100,10 +114,12 @@ export class TaskListener {
     client.on('end', () => drop(new Error('Kronos listener connection ended')));
     client.on('notification', (message) => {
       if (message.channel === CHANNEL) this.wakeAll();
+      else if (message.channel === EVENT_CHANNEL && message.payload) this.onEvent?.(message.payload);
     });
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANNEL}`);
+      if (this.onEvent) await client.query(`LISTEN ${EVENT_CHANNEL}`);
     } catch (error) {
       drop(error as Error);
       return;

@@ -21,6 +21,7 @@ import type {
   TaskOutcome,
   WorkerRecord,
 } from '../engine.js';
+import type { RecordedRun } from '../run-feed.js';
 import type { WorkerStatus } from '../../entities/worker.entity.js';
 import type { TaskStatus } from '../../types.js';
 import { PgAdmin } from './admin.sql.js';
@@ -32,6 +33,7 @@ import { completeStatement, completeTasks, completeTasksWithRunIds } from './com
 import { enqueueStatements, enqueueWithManager, enqueueWithPool } from './enqueue.sql.js';
 import { expireStatement, expireTasks, expireTasksReporting } from './expire.sql.js';
 import { directListenerConfig, listenerConfig, TaskListener } from './listener.js';
+import { lastRunId, notifyTaskEvents, runsAfter } from './run-feed.sql.js';
 import { progressStatement, saveProgress } from './progress.sql.js';
 import { rescueOrphans, rescueStatement } from './rescue.sql.js';
 import { poolQuery, statement, unnamedStatement, type MakeStatement } from './sql.js';
@@ -210,6 +212,24 @@ export class PostgresEngine implements StorageEngine {
 
   async notify(): Promise<void> {
     await poolQuery(this.pool, this.sql.enqueue.notify, []);
+  }
+
+  runsAfter(afterId: number, limit: number): Promise<RecordedRun[]> {
+    return runsAfter(this.pool, this.tables, afterId, limit);
+  }
+
+  lastRunId(): Promise<number> {
+    return lastRunId(this.pool, this.tables);
+  }
+
+  notifyTaskEvents(payloads: string[]): Promise<void> {
+    return notifyTaskEvents(this.pool, payloads);
+  }
+
+  async listenTaskEvents(onPayload: (payload: string) => void): Promise<(() => Promise<void>) | null> {
+    if (!this.listens) return null;
+    await this.listener.listenEvents(onPayload);
+    return () => this.listener.listenEvents(null);
   }
 
   recordAudit(entry: AuditRecord): Promise<void> {

@@ -23,10 +23,12 @@ import type {
   TaskOutcome,
   WorkerRecord,
 } from '../engine.js';
+import type { RecordedRun } from '../run-feed.js';
 import type { WorkerStatus } from '../../entities/worker.entity.js';
 import type { TaskStatus } from '../../types.js';
 import { atStartup, openEngineConnection, withBusyRetry } from './sqlite-connection.js';
 import { recordAudit } from './audit.sql.js';
+import { lastRunId, runsAfter } from './run-feed.sql.js';
 import { SQLITE_SQL, type SqliteStatement } from './sqlite.sql.js';
 import { claimedTaskFromRow } from '../claimed-task-row.js';
 import { requeuesLostAttempt, workerLostMessage } from '../lost-attempt.js';
@@ -346,6 +348,20 @@ export class SqliteEngine implements StorageEngine {
 
   recordAudit(entry: AuditRecord): Promise<void> {
     return recordAudit(this.connection(), this.dataSource, entry);
+  }
+
+  async runsAfter(afterId: number, limit: number): Promise<RecordedRun[]> {
+    return runsAfter(this.connection(), this.tables, afterId, limit);
+  }
+
+  async lastRunId(): Promise<number> {
+    return lastRunId(this.connection(), this.tables);
+  }
+
+  async notifyTaskEvents(): Promise<void> {}
+
+  async listenTaskEvents(): Promise<null> {
+    return null; // no channel between processes: the feed polls runsAfter
   }
 
   private connection(): BetterSqlite3.Database {
