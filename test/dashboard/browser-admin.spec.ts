@@ -125,6 +125,97 @@ describe.each<['express' | 'fastify', Dialect]>([
       }
     });
   });
+
+  describe('search and filters', () => {
+    const taskIds = (p: Page = page) => p.locator('tr[data-task]').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-task'))));
+    const runTaskIds = () => page.locator('tr[data-run] a[href*="tasks/"]').evaluateAll((as) => as.map((a) => Number(/tasks\/(\d+)/.exec(a.getAttribute('href')!)![1])));
+
+    it('finds tasks by payload content and user, keeps the search in the URL, in the tabs and across pages', async () => {
+      const mine = await d.scheduler.enqueue('echo', { customer: { id: 42, name: 'Ada' }, items: ['x', 'y'] }, { runAs: 'carol' });
+      const other = await d.scheduler.enqueue('echo', { customer: { id: 7 } }, { runAs: 'carol' });
+      const unrelated = await d.scheduler.enqueue('echo', { note: 'customer.id=42 mentioned as text', id: 42 }, { runAs: 'dave' });
+      // Without an impersonation resolver a task that runs as a user fails: either way it has finished.
+      const [finished] = await Promise.all([mine, other, unrelated].map((t) => waitForTask(d.scheduler, t.id, ['COMPLETED', 'FAILED'])));
+      const tab = finished.task.status === 'COMPLETED' ? 'Completed' : 'Failed';
+
+      await page.goto(`${d.url}/tasks`);
+      await page.locator('input[name="payload"]').fill('customer.id=42');
+      await page.locator('input[name="user"]').fill('carol');
+      await page.getByRole('button', { name: 'Filter' }).click();
+      const url = new URL(page.url());
+      expect([url.searchParams.get('payload'), url.searchParams.get('user')]).toEqual(['customer.id=42', 'carol']);
+      expect(await taskIds()).toEqual([mine.id]);
+      expect(await page.locator('input[name="payload"]').inputValue()).toBe('customer.id=42');
+
+      await page.goto(`${d.url}/tasks?payload=${encodeURIComponent('customer.name=Ada')}`);
+      expect(await taskIds()).toEqual([mine.id]);
+      await page.goto(`${d.url}/tasks?payload=${encodeURIComponent('items.1=y')}`);
+      expect(await taskIds()).toEqual([mine.id]);
+      await page.goto(`${d.url}/tasks?user=carol`);
+      expect(await taskIds()).toEqual([other.id, mine.id]);
+
+      await page.locator('.tabs').getByRole('link', { name: tab, exact: true }).click();
+      expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ status: finished.task.status, user: 'carol' });
+      expect(await taskIds()).toEqual([other.id, mine.id]);
+
+      const small = await browser.newContext({ extraHTTPHeaders: { [ADMIN_HEADER]: ADMIN_TOKEN } });
+      try {
+        const paged = await small.newPage();
+        // One row per page: the Older link carries the search.
+        await paged.goto(`${d.url}/tasks?user=carol&before=${other.id}`);
+        expect(await taskIds(paged)).toEqual([mine.id]);
+        await paged.locator('.pager').getByRole('link', { name: /Newer/ }).click();
+        expect(new URL(paged.url()).searchParams.get('user')).toBe('carol');
+        expect(await taskIds(paged)).toContain(other.id);
+      } finally {
+        await small.close();
+      }
+    });
+
+    it('finds runs by worker, group, payload and time range', async () => {
+      const task = await d.scheduler.enqueue('explode', { html: 'find me', order: { ref: 'A-17' } });
+      const run = (await waitForTask(d.scheduler, task.id, ['FAILED'])).latestRun!;
+      const [worker] = await d.scheduler.workers();
+      await page.goto(`${d.url}/runs?worker=${encodeURIComponent(worker.name)}&payload=${encodeURIComponent('order.ref=A-17')}&group=main`);
+      expect(await runTaskIds()).toEqual([task.id]);
+      await page.goto(`${d.url}/runs?worker=nobody`);
+      expect(await runTaskIds()).toEqual([]);
+
+      const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16); // a datetime-local value, in UTC (the dashboard's zone)
+      await page.goto(`${d.url}/runs?payload=${encodeURIComponent('order.ref=A-17')}`);
+      await page.locator('input[name="from"]').fill(iso(run.startTime - 60_000));
+      await page.locator('input[name="to"]').fill(iso(run.startTime + 120_000));
+      await page.getByRole('button', { name: 'Filter' }).click();
+      expect(new URL(page.url()).searchParams.get('from')).toBe(iso(run.startTime - 60_000));
+      expect(await runTaskIds()).toEqual([task.id]);
+      await page.goto(`${d.url}/runs?payload=${encodeURIComponent('order.ref=A-17')}&from=${iso(run.startTime + 120_000)}`);
+      expect(await runTaskIds()).toEqual([]);
+      await expectText(page.locator('.notice'), 'This filter has no index of its own');
+    });
+
+    it('answers an invalid search with 400 naming each parameter', async () => {
+      expect((await page.goto(`${d.url}/tasks?payload=nonsense&from=yesterday`))?.status()).toBe(400);
+      await expectText(page.locator('[data-filter-error]'), 'payload "nonsense" is not path=value');
+      await expectText(page.locator('[data-filter-error]'), 'from "yesterday" is not a date and time');
+      expect((await page.goto(`${d.url}/runs?from=2026-03-02T10:00&to=2026-03-01T10:00&payload=${encodeURIComponent('a b=1')}`))?.status()).toBe(400);
+      await expectText(page.locator('[data-filter-error]'), 'to "2026-03-01T10:00" is not after from');
+      await expectText(page.locator('[data-filter-error]'), 'payload "a b=1"');
+    });
+
+    it('keeps the filter form inside a phone screen', async () => {
+      const phone = await phoneContext(browser);
+      try {
+        const small = await phone.newPage();
+        for (const path of ['tasks?user=carol', 'runs?worker=x']) {
+          await small.goto(`${d.url}/${path}`);
+          const { scrollWidth, innerWidth } = await phoneLayout(small);
+          expect({ path, widerBy: Math.max(0, scrollWidth - innerWidth) }).toEqual({ path, widerBy: 0 });
+        }
+      } finally {
+        await phone.close();
+      }
+    });
+  });
 });
 
 async function expectText(locator: Locator, text: string): Promise<void> {

@@ -33,6 +33,8 @@ describeForDialects('Dashboard pages and actions', (dialect) => {
       ['/tasks?status=FAILED', `data-task="${failed.id}"`],
       ['/tasks?job=echo', `data-task="${done.id}"`],
       ['/tasks?group=main', 'were searched for this page'],
+      ['/tasks?payload=n%3D1&user=&worker=', `data-task="${done.id}"`],
+      ['/runs?payload=html%3D%3Ci%3Ex%3C%2Fi%3E&group=main', `data-run="${failedRun.id}"`],
       [`/tasks?before=${failed.id}`, `data-task="${done.id}"`],
       [`/tasks?after=${done.id}`, `data-task="${failed.id}"`],
       [`/tasks/${done.id}`, '&quot;password&quot;: &quot;[redacted]&quot;'],
@@ -48,6 +50,11 @@ describeForDialects('Dashboard pages and actions', (dialect) => {
       expect([path, response.status]).toEqual([path, 200]);
       expect(html).toContain(expected);
     }
+    // JSON path equality, not a text search: the value must be at that path.
+    const elsewhere = await (await fetch(`${d.url}/tasks?payload=password%3D1`, { headers: admin })).text();
+    expect(elsewhere).not.toContain(`data-task="${done.id}"`);
+    const nested = await (await fetch(`${d.url}/tasks?payload=n%3Dpw`, { headers: admin })).text();
+    expect(nested).not.toContain(`data-task="${done.id}"`);
     const overview = await (await fetch(d.url, { headers: admin })).text();
     expect(overview).not.toContain('≈');
   });

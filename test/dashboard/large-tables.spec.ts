@@ -97,6 +97,26 @@ describe('Dashboard over a million tasks and a million runs [sqlite]', () => {
     expect(runs.ms).toBeLessThan(250);
   });
 
+  it.each([
+    ['/tasks?payload=n%3D999000', 'task', (id: number) => id === 999000],
+    ['/tasks?user=nobody', 'task', null],
+    ['/tasks?from=' + 'RECENT', 'task', (id: number) => id > ROWS - 50_000],
+    ['/runs?payload=n%3D999000', 'run', (id: number) => id === 999000],
+    ['/runs?worker=seed%231&group=rare', 'run', (id: number) => id % 100 === 0],
+  ] as const)('searches %s through a bounded range of ids within budget', async (path, kind, matches) => {
+    // Task i was created at seededAt - 48 h + i * 172 ms: "RECENT" is the last 50,000 of them.
+    const resolved = path.replace('RECENT', new Date(seededAt - 48 * HOUR + (ROWS - 50_000) * 172 + 1).toISOString().slice(0, 19) + 'Z');
+    const { ms, html } = await timed(resolved);
+    expect(html).toContain('were searched for this page');
+    const found = ids(html, kind);
+    if (matches === null) expect(found).toEqual([]);
+    else {
+      expect(found.length).toBeGreaterThan(0);
+      expect(found.every(matches)).toBe(true);
+    }
+    expect(ms).toBeLessThan(250);
+  });
+
   it('computes the overview within budget: capped counts, a day of activity', async () => {
     const { ms, html } = await timed('', true);
     expect(html).toContain('10,000+');

@@ -4,6 +4,7 @@ import { Run } from '../../entities/index.js';
 import type { RunFilter } from '../../service/views.js';
 import { FAILED_RUN_STATUSES, RUN_STATUSES, type RunStatus } from '../../types.js';
 import { applyBounds, keysetPage, type Bounds, type Page, type PageRequest } from './keyset.js';
+import { searches, searchRuns, type Search } from './search.js';
 
 /** The run statuses in their one order, and those counted as failures (both from lib/types.ts). */
 export { FAILED_RUN_STATUSES, RUN_STATUSES };
@@ -12,7 +13,7 @@ export { FAILED_RUN_STATUSES, RUN_STATUSES };
  * The Activity page's filter: `SchedulerService.runs()`'s {@link RunFilter} with one status at
  * most (each status is its own index walk), and no limit (pages are read by keyset).
  */
-export type RunListFilter = Omit<RunFilter, 'status' | 'limit'> & { status?: RunStatus };
+export type RunListFilter = Omit<RunFilter, 'status' | 'limit'> & { status?: RunStatus } & Search;
 
 /** Output, result and traceback are read only when a run is opened. */
 const LIST_COLUMNS = ['id', 'taskId', 'jobName', 'status', 'worker', 'attempt', 'scheduledFor', 'startTime', 'stopTime', 'durationMs', 'message', 'runAs'] as const;
@@ -22,8 +23,8 @@ export type RunRow = Pick<Run, (typeof LIST_COLUMNS)[number]>;
 /**
  * One page of the Activity log. Indexes: `kronos_run_status (status, id)` (every status but
  * COMPLETED, most of the log), `kronos_run_job (job_name, id)`, `kronos_run_task (task_id)`.
- * Status and job together, and COMPLETED alone, have no index, so they search a bounded range
- * of ids per page.
+ * Status and job together, COMPLETED alone, and the search fields (`Search`) have no index, so
+ * they search a bounded range of ids per page.
  */
 export async function listRuns(dataSource: DataSource, filter: RunListFilter, page: PageRequest): Promise<Page<RunRow>> {
   const fetch = (bounds: Bounds): Promise<RunRow[]> => {
@@ -32,9 +33,11 @@ export async function listRuns(dataSource: DataSource, filter: RunListFilter, pa
     if (filter.status !== undefined) qb.andWhere('r.status = :status', { status: filter.status });
     if (filter.status !== undefined && filter.status !== 'COMPLETED') qb.andWhere(statusIndexTerm('r'));
     if (filter.job !== undefined) qb.andWhere('r.jobName = :job', { job: filter.job });
+    searchRuns(dataSource, qb, filter);
     return applyBounds(qb, 'r', bounds).getMany();
   };
-  const unindexed = filter.status !== undefined && filter.taskId === undefined && (filter.job !== undefined || filter.status === 'COMPLETED');
+  const unindexed =
+    filter.taskId === undefined && (searches(filter) || (filter.status !== undefined && (filter.job !== undefined || filter.status === 'COMPLETED')));
   return keysetPage(page, fetch, unindexed ? () => highestRunId(dataSource) : undefined);
 }
 

@@ -3,11 +3,13 @@ import { statusIndexTerm } from '../../entities/columns.js';
 import { Task } from '../../entities/index.js';
 import { TASK_STATUSES, type TaskStatus } from '../../types.js';
 import { applyBounds, keysetPage, mergeById, type Bounds, type Page, type PageRequest } from './keyset.js';
+import { searches, searchTasks, type Search } from './search.js';
 
 /** The task statuses in their one order (lib/types.ts), as the dashboard's filter offers them. */
 export { TASK_STATUSES };
 
-export interface TaskFilter {
+/** The Tasks page's filter: a status, a job, and the search fields (`Search`). */
+export interface TaskFilter extends Search {
   status?: TaskStatus;
   job?: string;
   group?: string;
@@ -24,8 +26,8 @@ export type TaskRow = Pick<Task, (typeof LIST_COLUMNS)[number]>;
 /**
  * One page of tasks. Indexes: no filter walks the primary key, a status walks
  * `kronos_task_status (status, id)`, a job with a status walks `kronos_task_job_status`. A job
- * alone is one such walk per status, merged (each stops after a page). Group has no index of
- * its own, and COMPLETED tasks are left out of the status index (they are most of the table, and
+ * alone is one such walk per status, merged (each stops after a page). Group and the other
+ * search fields (`Search`) have no index of their own, and COMPLETED tasks are left out of the status index (they are most of the table, and
  * every completion would pay for the entry), so those filters search a bounded range of ids per
  * page.
  */
@@ -36,14 +38,14 @@ export async function listTasks(dataSource: DataSource, filter: TaskFilter, page
     if (status) qb.andWhere('t.status = :status', { status });
     if (status && status !== 'COMPLETED') qb.andWhere(statusIndexTerm('t'));
     if (filter.job !== undefined) qb.andWhere('t.jobName = :job', { job: filter.job });
-    if (filter.group !== undefined) qb.andWhere('t.group = :group', { group: filter.group });
+    searchTasks(dataSource, qb, filter);
     return applyBounds(qb, 't', bounds).getMany();
   };
   const fetch = async (bounds: Bounds): Promise<TaskRow[]> => {
     if (filter.job === undefined || filter.status !== undefined) return fetchOne(bounds, filter.status);
     return mergeById(await Promise.all(TASK_STATUSES.map((status) => fetchOne(bounds, status))), bounds);
   };
-  const unindexed = filter.group !== undefined || (filter.status === 'COMPLETED' && filter.job === undefined);
+  const unindexed = searches(filter) || (filter.status === 'COMPLETED' && filter.job === undefined);
   const maxId = unindexed ? () => highestId(dataSource) : undefined;
   return keysetPage(page, fetch, maxId);
 }

@@ -69,7 +69,7 @@ export function createDashboardController(path: string): Type<unknown> {
     async tasks(@Query() query: QueryValues, @Req() req: DashboardRequest, @Res() res: unknown) {
       if (this.redirectSlash(req, res)) return;
       const ctx = pageContext(this.adapter, this.config, req, res, 1);
-      const parsed = this.parseFilter(ctx, res, 'tasks', () => taskQuery(query ?? {}));
+      const parsed = this.parseFilter(ctx, res, 'tasks', () => taskQuery(query ?? {}, this.config.timezone));
       if (!parsed) return;
       const { filter, cursor } = parsed;
       const [page, jobs] = await Promise.all([this.data.tasks(filter, cursor), this.jobList()]);
@@ -99,13 +99,14 @@ export function createDashboardController(path: string): Type<unknown> {
     async runs(@Query() query: QueryValues, @Req() req: DashboardRequest, @Res() res: unknown) {
       if (this.redirectSlash(req, res)) return;
       const ctx = pageContext(this.adapter, this.config, req, res, 1);
-      const parsed = this.parseFilter(ctx, res, 'runs', () => runQuery(query ?? {}));
+      const parsed = this.parseFilter(ctx, res, 'runs', () => runQuery(query ?? {}, this.config.timezone));
       if (!parsed) return;
       const { filter, cursor } = parsed;
       const [page, jobs] = await Promise.all([this.data.runs(filter, cursor), this.jobList()]);
       page.rows = await this.redactRuns(page.rows);
       const atNewest = cursor.before === undefined && cursor.after === undefined;
-      sendHtml(this.adapter, res, runsPage(ctx, { filter, page, jobs: jobs.map((j) => j.name), atNewest }), ctx.nonce);
+      const groups = [...new Set(jobs.map((j) => j.group))].sort();
+      sendHtml(this.adapter, res, runsPage(ctx, { filter, page, jobs: jobs.map((j) => j.name), groups, atNewest }), ctx.nonce);
     }
 
     @Get('runs/:id')

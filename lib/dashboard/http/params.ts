@@ -1,4 +1,6 @@
 import type { AuditFilter } from '../data/audit-list.js';
+import { parsePayloadMatch, type PayloadMatch, type Search, type TimeBound } from '../data/search.js';
+import { wallTimeToInstant } from '../../schedule/zoned.js';
 import { RUN_STATUSES, type RunListFilter } from '../data/run-list.js';
 import { TASK_STATUSES, type TaskFilter } from '../data/task-list.js';
 import { KronosError } from '../../errors.js';
@@ -60,6 +62,43 @@ class QueryReader {
     return id(value) ?? this.refuse(name, value, `is not ${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what} id (a whole number from 1)`);
   }
 
+  /** A date and time in `timezone` as a `datetime-local` field sends it (`2026-03-28T14:00`), or an ISO instant with its offset. */
+  time(name: string, timezone: string): TimeBound | undefined {
+    const value = this.text(name, 40);
+    if (value === undefined) return undefined;
+    const local = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(value);
+    if (local) {
+      const [year, month, day, hour, minute, second] = local.slice(1).map((part) => Number(part ?? 0));
+      if (month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 59) {
+        return { text: value, at: wallTimeToInstant({ year, month, day, hour, minute, second }, timezone) };
+      }
+    } else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/.test(value) && !Number.isNaN(Date.parse(value))) {
+      return { text: value, at: Date.parse(value) };
+    }
+    return this.refuse(name, value, `is not a date and time (2026-03-28T14:00, in ${timezone})`);
+  }
+
+  /** `path=value`: a dotted path of payload keys and array indexes, and the value there. */
+  payload(name: string): PayloadMatch | undefined {
+    const value = this.text(name, 200);
+    if (value === undefined) return undefined;
+    return parsePayloadMatch(value) ?? this.refuse(name, value, 'is not path=value with a dotted path of keys and indexes (customer.id=42)');
+  }
+
+  /** The search fields Tasks and Runs share. */
+  search(timezone: string): Search {
+    const search: Search = {
+      group: this.text('group', 64),
+      worker: this.text('worker'),
+      user: this.text('user'),
+      from: this.time('from', timezone),
+      to: this.time('to', timezone),
+      payload: this.payload('payload'),
+    };
+    if (search.from && search.to && search.from.at >= search.to.at) this.refuse('to', search.to.text, `is not after from (${search.from.text})`);
+    return search;
+  }
+
   /** The values read, or the error naming every parameter that was refused. */
   done<T>(value: T): T {
     if (this.problems.length > 0) throw new InvalidDashboardFilterError(this.problems);
@@ -81,16 +120,16 @@ function cursor(reader: QueryReader, what: string): Cursor {
 }
 
 /** The Tasks page's filter and cursor; throws `InvalidDashboardFilterError` naming what it cannot apply. */
-export function taskQuery(query: Query): { filter: TaskFilter; cursor: Cursor } {
+export function taskQuery(query: Query, timezone = 'UTC'): { filter: TaskFilter; cursor: Cursor } {
   const reader = new QueryReader(query);
-  const filter: TaskFilter = { status: reader.oneOf('status', TASK_STATUSES), job: reader.text('job'), group: reader.text('group', 64) };
+  const filter: TaskFilter = { status: reader.oneOf('status', TASK_STATUSES), job: reader.text('job'), ...reader.search(timezone) };
   return reader.done({ filter, cursor: cursor(reader, 'task') });
 }
 
 /** The Runs page's filter and cursor; throws `InvalidDashboardFilterError` naming what it cannot apply. */
-export function runQuery(query: Query): { filter: RunListFilter; cursor: Cursor } {
+export function runQuery(query: Query, timezone = 'UTC'): { filter: RunListFilter; cursor: Cursor } {
   const reader = new QueryReader(query);
-  const filter: RunListFilter = { status: reader.oneOf('status', RUN_STATUSES), job: reader.text('job'), taskId: reader.id('task', 'task') };
+  const filter: RunListFilter = { status: reader.oneOf('status', RUN_STATUSES), job: reader.text('job'), taskId: reader.id('task', 'task'), ...reader.search(timezone) };
   return reader.done({ filter, cursor: cursor(reader, 'run') });
 }
 

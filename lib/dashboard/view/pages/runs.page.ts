@@ -4,6 +4,8 @@ import { RUN_STATUSES, type RunListFilter, type RunRow } from '../../data/run-li
 import { badge, formatDuration, truncate, when } from '../format.js';
 import { formValue, html, query, type SafeHtml } from '../html.js';
 import { layout, pager, type PageContext } from '../layout.js';
+import { searchedNotice, searchFields } from '../search-fields.js';
+import { searchParams } from '../../data/search.js';
 
 export function runsTable(ctx: PageContext, rows: RunRow[]): SafeHtml {
   if (rows.length === 0) return html`<p class="muted">No run matches.</p>`;
@@ -16,19 +18,20 @@ ${rows.map(
 )}</tbody></table>`;
 }
 
-export function runsPage(ctx: PageContext, data: { filter: RunListFilter; page: Page<RunRow>; jobs: string[]; atNewest: boolean }): SafeHtml {
+export function runsPage(ctx: PageContext, data: { filter: RunListFilter; page: Page<RunRow>; jobs: string[]; groups: string[]; atNewest: boolean }): SafeHtml {
   const { filter, page } = data;
   const option = (value: string, selected: string | undefined, label = value) => html`<option value="${formValue(value)}"${value === (selected ?? '') ? html` selected` : ''}>${label}</option>`;
   const content = html`<form class="filters" method="get" action="${ctx.root}runs">
 <label>Status<select name="status">${option('', filter.status, 'any')}${RUN_STATUSES.map((s) => option(s, filter.status))}</select></label>
 <label>Job<select name="job">${option('', filter.job, 'any')}${data.jobs.map((j) => option(j, filter.job))}</select></label>
 <label>Task<input name="task" inputmode="numeric" size="8" value="${filter.taskId ?? ''}"></label>
+${searchFields(filter, data.groups)}
 <button type="submit">Filter</button>
 </form>
 <section id="runs" data-live>
-${page.searched ? html`<p class="notice">Status and job together have no index: runs #${page.searched.from}–#${page.searched.to} were searched for this page.</p>` : ''}
+${searchedNotice('runs', page.searched)}
 ${runsTable(ctx, page.rows)}
-${pager(ctx, 'runs', { status: filter.status, job: filter.job, task: filter.taskId }, page, data.atNewest)}
+${pager(ctx, 'runs', { status: filter.status, job: filter.job, task: filter.taskId, ...searchParams(filter) }, page, data.atNewest)}
 </section>`;
   return layout(ctx, 'runs', 'Runs', content);
 }

@@ -5,6 +5,8 @@ import { TASK_STATUSES, type TaskFilter, type TaskRow } from '../../data/task-li
 import { badge, when } from '../format.js';
 import { formValue, html, query, type SafeHtml } from '../html.js';
 import { actionForm, layout, pager, type PageContext } from '../layout.js';
+import { searchedNotice, searchFields } from '../search-fields.js';
+import { searchParams } from '../../data/search.js';
 
 const TABS: [string, TaskStatus | undefined][] = [['All', undefined], ['Queued', 'QUEUED'], ['Running', 'RUNNING'], ['Failed', 'FAILED'], ['Timed out', 'TIMEOUT'], ['Stopped', 'STOPPED'], ['Completed', 'COMPLETED']];
 
@@ -29,11 +31,11 @@ export function taskActions(ctx: PageContext, task: Pick<TaskRow, 'id' | 'uuid' 
 
 function filters(ctx: PageContext, filter: TaskFilter, jobs: string[], groups: string[]): SafeHtml {
   const option = (value: string, selected: string | undefined, label = value) => html`<option value="${formValue(value)}"${value === (selected ?? '') ? html` selected` : ''}>${label}</option>`;
-  return html`<div class="tabs">${TABS.map(([label, status]) => html`<a href="${ctx.root}tasks${query({ status, job: filter.job, group: filter.group })}" class="${status === filter.status ? 'current' : ''}">${label}</a>`)}</div>
+  return html`<div class="tabs">${TABS.map(([label, status]) => html`<a href="${ctx.root}tasks${query({ status, job: filter.job, ...searchParams(filter) })}" class="${status === filter.status ? 'current' : ''}">${label}</a>`)}</div>
 <form class="filters" method="get" action="${ctx.root}tasks">
 <label>Status<select name="status">${option('', filter.status, 'any')}${TASK_STATUSES.map((s) => option(s, filter.status))}</select></label>
 <label>Job<select name="job">${option('', filter.job, 'any')}${jobs.map((j) => option(j, filter.job))}</select></label>
-<label>Group<select name="group">${option('', filter.group, 'any')}${groups.map((g) => option(g, filter.group))}</select></label>
+${searchFields(filter, groups)}
 <button type="submit">Filter</button>
 </form>`;
 }
@@ -43,7 +45,7 @@ export function tasksPage(ctx: PageContext, data: { filter: TaskFilter; page: Pa
   const tz = ctx.config.timezone;
   const content = html`${filters(ctx, filter, data.jobs, data.groups)}
 <section id="tasks" data-live>
-${page.searched ? html`<p class="notice">Filtering by group has no index: tasks #${page.searched.from}–#${page.searched.to} were searched for this page.</p>` : ''}
+${searchedNotice('tasks', page.searched)}
 ${
   page.rows.length === 0
     ? html`<p class="muted">No task matches.</p>`
@@ -55,7 +57,7 @@ ${page.rows.map(
 <td>${t.runAs ?? html`<span class="muted">–</span>`}</td><td>${t.assignedWorker ?? ''}</td><td><div class="actions">${taskActions(ctx, t)}</div></td></tr>`,
 )}</tbody></table>`
 }
-${pager(ctx, 'tasks', { status: filter.status, job: filter.job, group: filter.group }, page, data.atNewest)}
+${pager(ctx, 'tasks', { status: filter.status, job: filter.job, ...searchParams(filter) }, page, data.atNewest)}
 </section>`;
   return layout(ctx, 'tasks', 'Tasks', content);
 }
