@@ -8,7 +8,10 @@ import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminu
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Job, SchedulerModule, SchedulerService, type SchedulerModuleOptions } from '../../lib/index.js';
 import { InvalidHealthCheckOptionError, KronosHealthIndicator } from '../../lib/terminus/index.js';
-import { ALL_DIALECTS, type Dialect } from '../support/databases.js';
+import Database from 'better-sqlite3';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { ALL_DIALECTS, mysqlSettings, postgresSettings, type Dialect } from '../support/databases.js';
 import { FAST_WORKER, freshDatabase, waitFor, type TestDatabase } from '../support/test-app.js';
 
 @Injectable()
@@ -162,5 +165,87 @@ describe('health checks of a process without a worker', () => {
     await expect(kronos.backlog('queue', { maxWait: 'soon' })).rejects.toThrow('Invalid option of the Kronos health check "queue": maxWait "soon" is not a duration');
     await expect(kronos.backlog('queue', undefined as never)).rejects.toThrow(InvalidHealthCheckOptionError);
     await expect(kronos.database('db', { timeout: -5 })).rejects.toThrow('Invalid option of the Kronos health check "db": timeout -5 is not a duration');
+  });
+});
+
+/**
+ * Another session holds the worker's row (PostgreSQL, MariaDB: a row lock; SQLite: the write
+ * lock), so its heartbeats hang or fail while the database still answers queries: a worker cut off
+ * from its lease, as in a partition or a stalled connection. It fences itself after half of
+ * `deadAfter` (FAST_WORKER: 500 ms) and recovers once the row is free.
+ */
+async function holdWorkerRow(db: TestDatabase, worker: string): Promise<() => Promise<void>> {
+  switch (db.dialect) {
+    case 'postgres': {
+      const s = postgresSettings();
+      const client = new pg.Client({ host: s.host, port: s.port, user: s.user, password: s.password, database: s.database });
+      await client.connect();
+      await client.query('BEGIN');
+      await client.query('SELECT 1 FROM kronos_worker WHERE name = $1 FOR UPDATE', [worker]);
+      return async () => {
+        await client.query('ROLLBACK');
+        await client.end();
+      };
+    }
+    case 'mysql': {
+      const s = mysqlSettings();
+      const connection = await mysql.createConnection({ host: s.host, port: s.port, user: s.user, password: s.password, database: s.database });
+      await connection.query('START TRANSACTION');
+      await connection.query('SELECT 1 FROM kronos_worker WHERE name = ? FOR UPDATE', [worker]);
+      return async () => {
+        await connection.query('ROLLBACK');
+        await connection.end();
+      };
+    }
+    case 'sqlite': {
+      const connection = new Database((db.options as { database: string }).database);
+      connection.exec('BEGIN IMMEDIATE');
+      return async () => {
+        connection.exec('ROLLBACK');
+        connection.close();
+      };
+    }
+  }
+}
+
+describe.each(ALL_DIALECTS.map((d) => [d] as [Dialect]))('health checks of a fenced worker on %s', (dialect) => {
+  let web: HealthApp;
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await freshDatabase(dialect);
+    web = await healthApp(db);
+  }, 60_000);
+  afterAll(async () => {
+    await web?.app.close();
+  });
+
+  it('report the worker down (503) as fenced while its heartbeats do not come back, the database up, and up again once they do', async () => {
+    const before = await web.get('/health');
+    expect(before.status).toBe(200);
+    const release = await holdWorkerRow(db, before.body.info.worker.worker);
+    let released = false;
+    try {
+      const { body } = await waitFor(async () => {
+        const answer = await web.get('/health');
+        return answer.status === 503 ? answer : null;
+      }, 10_000, 'the worker check to go down');
+      expect(body.error).toEqual({
+        worker: {
+          status: 'down', worker: before.body.info.worker.worker, state: 'fenced', lastHeartbeatMsAgo: expect.any(Number),
+          message: expect.stringMatching(/^worker .+ is fenced: no heartbeat back for \d+ ms \(over half of deadAfter, 1000 ms\), so it claims nothing until the database answers$/),
+        },
+      });
+      expect(body.error.worker.lastHeartbeatMsAgo).toBeGreaterThan(500);
+      expect(body.info.database.status).toBe('up');
+      await release();
+      released = true;
+      const again = await waitFor(async () => {
+        const answer = await web.get('/health');
+        return answer.status === 200 ? answer : null;
+      }, 10_000, 'the worker check to come back up');
+      expect(again.body.info.worker).toMatchObject({ status: 'up', state: 'claiming' });
+    } finally {
+      if (!released) await release();
+    }
   });
 });
