@@ -26,7 +26,7 @@ export {
   type TimeoutTaskEvent,
 } from './events/index.js';
 export { SchedulerService } from './service/scheduler.service.js';
-export type { EnqueueOptions } from './service/enqueue-options.js';
+export type { EnqueuedTask, EnqueueOptions, UniqueOptions } from './service/enqueue-options.js';
 export type { EnqueueManyItem, EnqueueManyOptions } from './service/enqueue-many.js';
 export type { JobInfo, RunFilter, TaskStatusView } from './service/views.js';
 export type { WorkerInfo } from './service/worker-commands.js';

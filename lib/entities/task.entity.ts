@@ -17,6 +17,9 @@ import { epochMs, STATUS_INDEX_CONDITION, TABLES } from './columns.js';
 // The claim index: partial (QUEUED rows only) and ordered like the claim query, created by the
 // migrations and by each engine's start-up with dialect-specific SQL; TypeORM must not touch it.
 @Index('kronos_task_due', { synchronize: false })
+// Deduplication keys, unique per job: only rows that hold a key enter it (MySQL indexes every
+// row, but never updates it on claim or completion: its columns do not change).
+@Index('kronos_task_dedup', ['jobName', 'dedupKey'], { unique: true, where: `"dedup_key" IS NOT NULL` })
 export class Task {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;
@@ -118,4 +121,16 @@ export class Task {
    */
   @Column({ name: 'trace_context', type: 'text', nullable: true })
   traceContext!: string | null;
+
+  /**
+   * The deduplication key given with `enqueue({ unique: { key } })`, unique per job while it is
+   * set; null for tasks queued without one, and once its window has passed and a later enqueue
+   * of the same key took it over (docs/flow-control.md).
+   */
+  @Column({ name: 'dedup_key', type: 'varchar', length: 255, nullable: true })
+  dedupKey!: string | null;
+
+  /** End of the deduplication window (epoch ms): until then, the key returns this task. */
+  @Column({ name: 'dedup_until', type: 'bigint', nullable: true, transformer: epochMs })
+  dedupUntil!: number | null;
 }

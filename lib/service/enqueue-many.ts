@@ -4,9 +4,10 @@ import type { EnqueueOptions } from './enqueue-options.js';
 
 /**
  * Options shared by every task of `SchedulerService.enqueueMany`. An item's own options (mixed
- * form) take precedence over these. `uuid` is per task, so it is only an item option.
+ * form) take precedence over these. `uuid` is per task, so it is only an item option; `unique`
+ * (deduplication windows) is for `enqueue` alone.
  */
-export interface EnqueueManyOptions extends Omit<EnqueueOptions, 'uuid'> {
+export interface EnqueueManyOptions extends Omit<EnqueueOptions, 'uuid' | 'unique'> {
   /**
    * Tasks per INSERT statement (one round trip each), 1 to 5,000; default 1,000. Every chunk is
    * written in one transaction: the caller's when `manager` is given, else one of its own, so a
@@ -19,7 +20,7 @@ export interface EnqueueManyOptions extends Omit<EnqueueOptions, 'uuid'> {
  * One task of the mixed-job form of `SchedulerService.enqueueMany`: the job, its payload, and
  * any `enqueue` option for this task alone (`manager` is given once, in the shared options).
  */
-export interface EnqueueManyItem extends Omit<EnqueueOptions, 'manager'> {
+export interface EnqueueManyItem extends Omit<EnqueueOptions, 'manager' | 'unique'> {
   /** The `@Job` (or `@ScheduledTask`) name. */
   job: string;
   /** The payload, as for `enqueue` (JSON-serialisable; omitted means none). */

@@ -34,8 +34,64 @@ export interface EnqueueOptions {
   group?: string;
   retries?: number;
   timeout?: Duration;
+  /**
+   * A deduplication window: while a task of this job queued with the same `key` is inside its
+   * window (`for`, counted from the enqueue that created it), another enqueue with the key does
+   * not create a task. `onConflict` says what it does instead:
+   * - `'keep'` (default): return the existing task, unchanged;
+   * - `'replace'`: give the existing task this enqueue's payload, start time (`startAt`/`delay`,
+   *   else now) and `stopAt` while it is still QUEUED (a debounce), else keep it;
+   * - `'extend'`: keep the task and restart its window from now.
+   *
+   * Decided by a unique index on (job, key), so enqueues racing across the cluster agree. Once the
+   * window has passed, the next enqueue with the key creates a new task (docs/flow-control.md).
+   */
+  unique?: UniqueOptions;
   /** Enqueue inside this TypeORM transaction: a rollback also removes the task. */
   manager?: EntityManager;
+}
+
+/** What `enqueue` returns: the task's id and uuid. */
+export interface EnqueuedTask {
+  id: number;
+  uuid: string;
+  /**
+   * Set when `unique` found another task of the job holding the key inside its window (`id` and
+   * `uuid` are that task's): `'kept'` unchanged, `'replaced'` with this payload and start time,
+   * `'extended'` its window restarted.
+   */
+  deduplicated?: 'kept' | 'replaced' | 'extended';
+}
+
+/** The deduplication window of `EnqueueOptions.unique`. */
+export interface UniqueOptions {
+  /** The deduplication key (1-255 characters), unique per job while its window lasts. */
+  key: string;
+  /** Length of the window (`'10m'`, ms), counted from the enqueue that created the task. */
+  for: Duration;
+  /** What an enqueue with the key does inside the window. Default `'keep'`. */
+  onConflict?: 'keep' | 'replace' | 'extend';
+}
+
+const ON_CONFLICT = ['keep', 'replace', 'extend'] as const;
+
+/** The checked `unique` option: key, window in ms and conflict rule; throws naming the field. */
+export function dedupOf(job: string, unique: unknown): { key: string; windowMs: number; onConflict: 'keep' | 'replace' | 'extend' } {
+  if (unique === null || typeof unique !== 'object' || Array.isArray(unique)) {
+    throw new InvalidEnqueueOptionError(job, 'unique', unique, "must be an object such as { key: 'user-42', for: '10m' }");
+  }
+  const { key, for: window, onConflict = 'keep', ...rest } = unique as Partial<UniqueOptions>;
+  const extra = Object.keys(rest)[0];
+  if (extra !== undefined) throw new InvalidEnqueueOptionError(job, `unique.${extra}`, (rest as Record<string, unknown>)[extra], 'is not a unique option (key, for, onConflict)');
+  if (typeof key !== 'string' || key.length === 0 || key.length > 255) {
+    throw new InvalidEnqueueOptionError(job, 'unique.key', key, 'must be a string of 1-255 characters');
+  }
+  const windowMs = window === undefined ? null : tryParseDuration(window);
+  if (windowMs === null || windowMs <= 0 || windowMs > MAX_INSTANT) {
+    throw new InvalidEnqueueOptionError(job, 'unique.for', window, "must be a positive duration (ms or e.g. '10m')");
+  }
+  if (!ON_CONFLICT.includes(onConflict)) throw new InvalidEnqueueOptionError(job, 'unique.onConflict', onConflict, "must be 'keep', 'replace' or 'extend'");
+  return { key, windowMs, onConflict };
 }
 
 const UUID_PATTERN = /^[\w.:@-]{1,64}$/;

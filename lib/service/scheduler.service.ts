@@ -13,7 +13,7 @@ import type { NormalizedSchedule, ScheduleSpec } from '../schedule/schedule.type
 import { applySchedule } from './definition-sync.js';
 import type { NewTask } from '../storage/engine.js';
 import type { TaskStatus } from '../types.js';
-import { buildNewTask, type EnqueueOptions } from './enqueue-options.js';
+import { buildNewTask, dedupOf, type EnqueuedTask, type EnqueueOptions } from './enqueue-options.js';
 import { atIndex, chunks, chunkSizeOf, itemJob, type EnqueueManyItem, type EnqueueManyOptions } from './enqueue-many.js';
 import { checkRepeatedEnqueue } from './idempotency.js';
 import { serializePayload } from './payload.js';
@@ -61,14 +61,17 @@ export class SchedulerService {
    * anything is written: an unknown job, a payload that is not JSON or over `maxPayloadBytes`,
    * and invalid options throw typed errors naming the job, field and value.
    *
-   * @returns the task id and its uuid; with an existing `uuid`, the existing task.
+   * @returns the task id and its uuid; with an existing `uuid`, the existing task; with `unique`
+   * and a task holding the key inside its window, that task and what was done to it
+   * (`deduplicated`).
    * @throws IdempotencyConflictError when the `uuid` belongs to a task of another job, payload
    * or `runAs` user (see `EnqueueOptions.uuid`).
    */
-  async enqueue(name: string, payload?: unknown, options: EnqueueOptions = {}): Promise<{ id: number; uuid: string }> {
+  async enqueue(name: string, payload?: unknown, options: EnqueueOptions = {}): Promise<EnqueuedTask> {
     const job = this.runtime.registry.require(name);
     const json = serializePayload(name, payload, this.runtime.options.maxPayloadBytes);
     const task = buildNewTask(job, json, options, this.runtime.instant());
+    if (options.unique !== undefined) dedupOf(name, options.unique);
     const tracing = this.runtime.telemetry.tracing;
     if (tracing) {
       return tracing.enqueue({ job: name, group: task.group, uuid: task.uuid }, (traceContext) => this.insert({ ...task, traceContext }, options));
@@ -76,7 +79,13 @@ export class SchedulerService {
     return this.insert(task, options);
   }
 
-  private async insert(task: NewTask, options: EnqueueOptions): Promise<{ id: number; uuid: string }> {
+  private async insert(task: NewTask, options: EnqueueOptions): Promise<EnqueuedTask> {
+    if (options.unique !== undefined) {
+      const dedup = { ...dedupOf(task.jobName, options.unique), now: this.runtime.instant() };
+      const result = await this.runtime.engine.enqueueUnique(task, dedup, options.manager);
+      checkRepeatedEnqueue(task, result);
+      return result.deduplicated ? { id: result.id, uuid: result.uuid, deduplicated: result.deduplicated } : { id: result.id, uuid: result.uuid };
+    }
     const [result] = await this.runtime.engine.enqueue([task], options.manager);
     checkRepeatedEnqueue(task, result);
     return { id: result.id, uuid: result.uuid };
@@ -115,6 +124,7 @@ export class SchedulerService {
     const options: EnqueueManyOptions = (named ? third : (second as EnqueueManyOptions | undefined)) ?? {};
     const label = named ? first : '(enqueueMany)';
     if (!Array.isArray(list)) throw new InvalidEnqueueOptionError(label, named ? 'payloads' : 'items', list, 'must be an array');
+    if ('unique' in options) throw new InvalidEnqueueOptionError(label, 'unique', (options as EnqueueOptions).unique, 'is not supported by enqueueMany: enqueue tasks with a deduplication key one by one');
     if ('uuid' in options) throw new InvalidEnqueueOptionError(label, 'uuid', (options as EnqueueOptions).uuid, 'is per task: give it in each item of the mixed form');
     const size = chunkSizeOf(label, options);
     const { chunkSize: _size, manager, ...shared } = options;

@@ -264,6 +264,29 @@ export interface AuditRecord {
   detail: string | null;
 }
 
+/** What `enqueueUnique` does when a task of the job holds the key inside its window. */
+export type DedupConflict = 'keep' | 'replace' | 'extend';
+
+/** A deduplication key for `enqueueUnique` (docs/flow-control.md). */
+export interface DedupRequest {
+  key: string;
+  /** Length of the window from the enqueue that takes the key. */
+  windowMs: number;
+  onConflict: DedupConflict;
+  /** The enqueue's instant; `null` = the database clock. */
+  now: Instant;
+}
+
+/** What `enqueueUnique` did. */
+export interface UniqueEnqueueResult extends EnqueueResult {
+  /**
+   * Set when another task held the key inside its window (`id`/`uuid` are that task's):
+   * `'kept'` as it was, `'replaced'` its payload and times (it was still QUEUED), `'extended'`
+   * its window.
+   */
+  deduplicated?: 'kept' | 'replaced' | 'extended';
+}
+
 export interface StorageEngine {
   readonly dialect: 'postgres' | 'sqlite' | 'mysql';
   /** Prepare statements, open the notification listener. Idempotent. */
@@ -277,6 +300,15 @@ export interface StorageEngine {
    * occurrences report the first one's content.
    */
   enqueue(tasks: NewTask[], manager?: EntityManager): Promise<EnqueueResult[]>;
+  /**
+   * Insert one task holding a deduplication key (unique per job while set) unless another task of
+   * the job holds it inside its window; that task is then kept, replaced (payload, start and stop
+   * time, while QUEUED) or has its window extended, as `dedup.onConflict` says. The unique index
+   * decides between racing enqueues; a holder whose window has passed gives the key up (its
+   * `dedup_key` is cleared) and the insert is tried again. A uuid that already exists returns that
+   * task with `existing`, as `enqueue` does.
+   */
+  enqueueUnique(task: NewTask, dedup: DedupRequest, manager?: EntityManager): Promise<UniqueEnqueueResult>;
   /**
    * Atomically move up to `limit` due QUEUED tasks of the given groups to RUNNING for `worker`,
    * ordered by priority (high first) then due time, skipping tasks of inactive or missing jobs.

@@ -5,7 +5,9 @@ import type {
   ClaimRequest,
   DefinitionSchedule,
   DefinitionSpec,
+  DedupRequest,
   EnqueueResult,
+  UniqueEnqueueResult,
   ExpiredTask,
   Instant,
   LostRun,
@@ -31,6 +33,7 @@ import { claimStatements, claimTasks } from './claim.sql.js';
 import { completeTasks } from './complete.sql.js';
 import { managerSession, MysqlConnections } from './connection.js';
 import { insertTasks } from './enqueue.sql.js';
+import { enqueueUniqueOn } from './dedup.sql.js';
 import { expireStatement, expireTasks, expireTasksReporting } from './expire.sql.js';
 import { saveProgress } from './progress.sql.js';
 import { rescueOrphans, rescueStatements } from './rescue.sql.js';
@@ -93,6 +96,13 @@ export class MysqlEngine implements StorageEngine {
     const results = await this.db.transaction((session) => insertTasks(session, this.tables, tasks));
     if (results.some((r) => r.created)) await this.notify();
     return results;
+  }
+
+  async enqueueUnique(task: NewTask, dedup: DedupRequest, manager?: EntityManager): Promise<UniqueEnqueueResult> {
+    if (manager) return enqueueUniqueOn(managerSession(manager), this.tables, task, dedup);
+    const result = await this.db.autocommit((session) => enqueueUniqueOn(session, this.tables, task, dedup));
+    if (result.created) await this.notify();
+    return result;
   }
 
   claim(request: ClaimRequest): Promise<ClaimedTask[]> {

@@ -6,7 +6,9 @@ import type {
   ClaimRequest,
   DefinitionSchedule,
   DefinitionSpec,
+  DedupRequest,
   EnqueueResult,
+  UniqueEnqueueResult,
   ExpiredTask,
   Instant,
   LostRun,
@@ -31,6 +33,7 @@ import { claimLimitedTasks } from './claim-limited.sql.js';
 import { claimStatements, claimTasks } from './claim.sql.js';
 import { completeStatement, completeTasks, completeTasksWithRunIds } from './complete.sql.js';
 import { enqueueStatements, enqueueWithManager, enqueueWithPool } from './enqueue.sql.js';
+import { dedupStatements, enqueueUniqueWithManager, enqueueUniqueWithPool } from './dedup.sql.js';
 import { expireStatement, expireTasks, expireTasksReporting } from './expire.sql.js';
 import { directListenerConfig, listenerConfig, TaskListener } from './listener.js';
 import { lastRunId, notifyTaskEvents, runsAfter } from './run-feed.sql.js';
@@ -44,6 +47,7 @@ import { heartbeat, removeWorker, stopRequests, workerStatements } from './worke
 /** Every statement is built once per engine, from the resolved table names, named or not by the pooling mode. */
 const buildStatements = (t: PgTables, make: MakeStatement) => ({
   enqueue: enqueueStatements(t, make),
+  dedup: dedupStatements(t, make),
   claim: claimStatements(t, make),
   complete: completeStatement(t, make),
   completeWithRunIds: completeStatement(t, make, true),
@@ -125,6 +129,10 @@ export class PostgresEngine implements StorageEngine {
 
   enqueue(tasks: NewTask[], manager?: EntityManager): Promise<EnqueueResult[]> {
     return manager ? enqueueWithManager(manager, this.sql.enqueue, tasks) : enqueueWithPool(this.pool, this.sql.enqueue, tasks);
+  }
+
+  enqueueUnique(task: NewTask, dedup: DedupRequest, manager?: EntityManager): Promise<UniqueEnqueueResult> {
+    return manager ? enqueueUniqueWithManager(manager, this.sql.dedup, task, dedup) : enqueueUniqueWithPool(this.pool, this.sql.dedup, task, dedup);
   }
 
   claim(request: ClaimRequest): Promise<ClaimedTask[]> {

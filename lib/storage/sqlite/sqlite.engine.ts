@@ -8,7 +8,9 @@ import type {
   ClaimRequest,
   DefinitionSchedule,
   DefinitionSpec,
+  DedupRequest,
   EnqueueResult,
+  UniqueEnqueueResult,
   ExpiredTask,
   Instant,
   LostRun,
@@ -30,6 +32,8 @@ import { atStartup, openEngineConnection, withBusyRetry } from './sqlite-connect
 import { recordAudit } from './audit.sql.js';
 import { lastRunId, runsAfter } from './run-feed.sql.js';
 import { SQLITE_SQL, type SqliteStatement } from './sqlite.sql.js';
+import { DEDUP_SQL, dedupParams } from './dedup.sql.js';
+import { runDedupFlow, runDedupFlowSync, type DedupStep } from '../dedup-flow.js';
 import { claimedTaskFromRow } from '../claimed-task-row.js';
 import { requeuesLostAttempt, workerLostMessage } from '../lost-attempt.js';
 import { LocalWakeups } from '../local-wakeups.js';
@@ -56,6 +60,7 @@ export class SqliteEngine implements StorageEngine {
   /** The start in progress: opening the connection waits while other processes hold the file. */
   private starting?: Promise<void>;
   private readonly statements = new Map<SqliteStatement, BetterSqlite3.Statement>();
+  private readonly dedupStatements = new Map<DedupStep['kind'], BetterSqlite3.Statement>();
   private readonly tables: Record<'task' | 'run' | 'job' | 'worker', string>;
   private readonly wakeups = new LocalWakeups();
 
@@ -81,6 +86,7 @@ export class SqliteEngine implements StorageEngine {
   async close(): Promise<void> {
     this.wakeups.wakeAll();
     this.statements.clear();
+    this.dedupStatements.clear();
     if (this.owned) this.db?.close();
     this.db = undefined;
   }
@@ -114,6 +120,31 @@ export class SqliteEngine implements StorageEngine {
     );
     await this.notify();
     return results;
+  }
+
+  async enqueueUnique(task: NewTask, dedup: DedupRequest, manager?: EntityManager): Promise<UniqueEnqueueResult> {
+    const now = dedup.now ?? Date.now();
+    const text = (step: DedupStep) => DEDUP_SQL[step.kind].replace(/\{task\}/g, this.tables.task);
+    if (manager) {
+      return runDedupFlow(task, dedup, async (step) => {
+        const rows: Row[] = await manager.query(text(step), dedupParams(step, task, dedup, now));
+        return { rows, affected: rows.length };
+      });
+    }
+    const result = await withBusyRetry(() =>
+      this.connection()
+        .transaction(() =>
+          runDedupFlowSync(task, dedup, (step) => {
+            let statement = this.dedupStatements.get(step.kind);
+            if (!statement) this.dedupStatements.set(step.kind, (statement = this.connection().prepare(text(step))));
+            const rows = statement.all(...dedupParams(step, task, dedup, now)) as Row[];
+            return { rows, affected: rows.length };
+          }),
+        )
+        .immediate(),
+    );
+    if (result.created) await this.notify();
+    return result;
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedTask[]> {
