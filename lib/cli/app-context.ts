@@ -45,7 +45,7 @@ export async function locateApp(options: { app?: string; config?: string }, cwd:
   const configFile = options.config ? resolve(cwd, options.config) : CONFIG_FILES.map((f) => resolve(cwd, f)).find((f) => existsSync(f));
   if (configFile) {
     if (!existsSync(configFile)) throw new CliError(`The configuration file ${configFile} does not exist.`);
-    const config = (((await import(pathToFileURL(configFile).href)) as { default?: KronosCliConfig }).default ?? {}) as KronosCliConfig;
+    const config: KronosCliConfig = ((await import(pathToFileURL(configFile).href)) as { default?: KronosCliConfig }).default ?? {};
     if (typeof config.app === 'function') return { module: config.app, origin: configFile };
     if (typeof config.app === 'string') return parseAppSpec(config.app, configFile, cwd);
     throw new CliError(`${configFile} has no "app": export default { app: 'dist/app.module.js#AppModule' }.`);

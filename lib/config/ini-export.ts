@@ -88,7 +88,8 @@ function scheduleEntries(row: JobDefinition): [string, string][] {
     if (value === undefined || value === null) continue;
     if (Array.isArray(value)) entries.push([key, value.join(',')]);
     else if (typeof value === 'boolean') entries.push([key, formatIniBoolean(value)]);
-    else entries.push([key, typeof value === 'object' ? JSON.stringify(value) : String(value)]);
+    else if (typeof value === 'string' || typeof value === 'number') entries.push([key, String(value)]);
+    else entries.push([key, JSON.stringify(value)]);
   }
   return entries;
 }

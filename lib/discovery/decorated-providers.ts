@@ -1,11 +1,14 @@
 import type { Logger } from '@nestjs/common';
 import type { DiscoveryService } from '@nestjs/core';
 
+/** A provider's instance, whose decorated methods are read by property key. */
+export type ProviderInstance = Record<PropertyKey, unknown>;
+
 /** A singleton provider whose class carries declarations under one metadata key. */
 export interface DecoratedProvider<T> {
   /** The provider's class name, for error messages. */
   provider: string;
-  instance: any;
+  instance: ProviderInstance;
   declarations: T[];
 }
 
@@ -22,10 +25,11 @@ export function* decoratedProviders<T>(
   warning: (provider: string, declarations: T[]) => string,
 ): Generator<DecoratedProvider<T>> {
   for (const wrapper of discovery.getProviders()) {
-    const { instance, metatype } = wrapper;
+    const instance = wrapper.instance as ProviderInstance | undefined;
+    const metatype = wrapper.metatype;
     // Arrow-function factories have no prototype either.
     if (typeof metatype !== 'function' || !metatype.prototype) continue;
-    const declarations: T[] = Reflect.getMetadata(metadataKey, metatype.prototype) ?? [];
+    const declarations = (Reflect.getMetadata(metadataKey, metatype.prototype as object) ?? []) as T[];
     if (declarations.length === 0) continue;
     const provider = metatype.name;
     if (!wrapper.isDependencyTreeStatic()) {

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { decoratedProviders } from './decorated-providers.js';
+import { decoratedProviders, type ProviderInstance } from './decorated-providers.js';
 import { InvalidTaskEventListenerError } from '../errors.js';
 import { formatValue } from '../format-value.js';
 import { jobFilter } from '../events/job-filter.js';
@@ -34,11 +34,12 @@ export class EventListenerExplorer {
   }
 }
 
-function toListener(provider: string, instance: any, declaration: TaskEventListenerDeclaration): TaskEventListener {
+function toListener(provider: string, instance: ProviderInstance, declaration: TaskEventListenerDeclaration): TaskEventListener {
   const method = String(declaration.propertyKey);
   const fail = (reason: string) => new InvalidTaskEventListenerError(provider, method, reason);
-  const fn = instance[declaration.propertyKey];
-  if (typeof fn !== 'function') throw fail(`@OnTaskEvent is on a ${typeof fn}, not a method`);
+  const member = instance[declaration.propertyKey];
+  if (typeof member !== 'function') throw fail(`@OnTaskEvent is on a ${typeof member}, not a method`);
+  const fn = member as (event: TaskEvent) => unknown;
   const names = Array.isArray(declaration.events) ? declaration.events : [declaration.events];
   if (names.length === 0) throw fail('no event named; expected one or more of ' + TASK_EVENT_TYPES.join(', '));
   for (const name of names) {

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { decoratedProviders } from './decorated-providers.js';
+import { decoratedProviders, type ProviderInstance } from './decorated-providers.js';
 import { InvalidJobDeclarationError, KronosError } from '../errors.js';
 import { KRONOS_JOBS_METADATA, readJobDeclarations, type JobDeclaration, type ScheduledTaskOptions } from '../decorators/job-metadata.js';
 import { normalizeJobOptions, validateJobName } from '../registry/job-options.js';
@@ -37,15 +37,16 @@ export class JobExplorer {
     }
   }
 
-  private toRegisteredJob(provider: string, instance: any, declaration: JobDeclaration, options: ResolvedSchedulerOptions): RegisteredJob {
+  private toRegisteredJob(provider: string, instance: ProviderInstance, declaration: JobDeclaration, options: ResolvedSchedulerOptions): RegisteredJob {
     const method = String(declaration.propertyKey);
     const declaredAt = `${provider}.${method}`;
     try {
       const name = validateJobName(declaration.name, declaredAt);
-      const method$ = instance[declaration.propertyKey];
-      if (typeof method$ !== 'function') {
-        throw new InvalidJobDeclarationError(provider, method, `@${declaration.kind === 'scheduled' ? 'ScheduledTask' : 'Job'}("${name}") is on a ${typeof method$}, not a method`);
+      const member = instance[declaration.propertyKey];
+      if (typeof member !== 'function') {
+        throw new InvalidJobDeclarationError(provider, method, `@${declaration.kind === 'scheduled' ? 'ScheduledTask' : 'Job'}("${name}") is on a ${typeof member}, not a method`);
       }
+      const method$ = member as (...args: unknown[]) => unknown;
       const spec = (declaration.options ?? {}) as ScheduledTaskOptions;
       if (typeof spec !== 'object' || Array.isArray(spec)) {
         throw new InvalidJobDeclarationError(provider, method, `the options of job "${name}" must be an object, got ${JSON.stringify(spec)}`);

@@ -1,6 +1,7 @@
 import type { Task } from '../entities/index.js';
 import type { ExpiredTask, LostRun, TaskOutcome } from '../storage/engine.js';
 import { workerLostMessage } from '../storage/lost-attempt.js';
+import type { JsonValue } from '../types.js';
 import type { TaskEvent } from './task-event.js';
 
 /**
@@ -15,7 +16,7 @@ export function outcomeEvent(o: TaskOutcome, runId: number): TaskEvent {
   };
   switch (o.runStatus) {
     case 'COMPLETED':
-      return { ...base, type: 'completed', runStatus: 'COMPLETED', error: null, result: o.result === null ? null : JSON.parse(o.result) };
+      return { ...base, type: 'completed', runStatus: 'COMPLETED', error: null, result: o.result === null ? null : (JSON.parse(o.result) as JsonValue) };
     case 'STOPPED':
       return { ...base, type: 'stopped', runStatus: 'STOPPED', status: 'STOPPED', error: null };
     case 'INTERRUPTED':

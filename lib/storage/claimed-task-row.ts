@@ -3,7 +3,8 @@ import type { ClaimedTask } from './engine.js';
 const num = (value: unknown): number => Number(value);
 const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 // A text column comes back as a string, a number or a bigint, depending on the driver.
-const textOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : String(value as string | number | bigint));
+// eslint-disable-next-line @typescript-eslint/no-base-to-string -- never an object (see above)
+const textOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
 
 /**
  * A claimed task row (snake_case columns as every engine's claim returns them) as a

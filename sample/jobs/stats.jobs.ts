@@ -16,13 +16,13 @@ export class StatsJobs {
   async updateAggregate(payload: { recordId: number }, ctx: JobContext<{ recordId: number }, User>) {
     const user = ctx.user!;
     ctx.progress(10, 'reading approved records');
-    const { count, total } = await this.dataSource
+    const { count, total } = (await this.dataSource
       .getRepository(DataRecord)
       .createQueryBuilder('r')
       .select('COUNT(*)', 'count')
       .addSelect('COALESCE(SUM(r.value), 0)', 'total')
       .where('r.approved = :approved', { approved: true })
-      .getRawOne();
+      .getRawOne<{ count: number | string; total: number | string }>()) ?? { count: 0, total: 0 };
     ctx.log(`record ${payload.recordId} approved by ${user.name}`);
     const repo = this.dataSource.getRepository(Stats);
     const stats = (await repo.findOneBy({ id: 1 })) ?? repo.create({ id: 1 });
