@@ -41,6 +41,7 @@ export interface LogFields {
  * - Nest's default console logger prints the text, with the stack of an error on the lines
  *   below (it calls `util.inspect`); `String(record)` is the text alone.
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the interface below types the copied fields
 export class LogRecord implements LogFields {
   readonly msg!: string;
 
@@ -61,6 +62,8 @@ export class LogRecord implements LogFields {
   }
 }
 
+// The fields `Object.assign` copies onto the instance, typed: the class declares only `msg`.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type -- see above
 export interface LogRecord extends LogFields {}
 
 /** A log line with structured fields, for Nest's `Logger`: `logger.warn(logLine('...', { job, taskId }))`. */

@@ -147,8 +147,27 @@ export class TaskListener {
   }
 }
 
+/** What the listener copies from TypeORM's PostgreSQL options (the credentials of the primary). */
+interface TypeOrmPostgresCredentials {
+  url?: string;
+  host?: string;
+  username?: string;
+  password?: ClientConfig['password'];
+  database?: string;
+  port?: number;
+  ssl?: ClientConfig['ssl'];
+  applicationName?: string;
+}
+
+interface TypeOrmPostgresOptions extends TypeOrmPostgresCredentials {
+  replication?: { master?: TypeOrmPostgresCredentials };
+  extra?: Record<string, unknown>;
+  connectTimeoutMS?: number;
+}
+
 /** Connection settings for the listener, taken from the DataSource exactly as TypeORM builds its pool. */
-export function listenerConfig(options: Record<string, any>): ClientConfig {
+export function listenerConfig(dataSourceOptions: Record<string, unknown>): ClientConfig {
+  const options = dataSourceOptions as TypeOrmPostgresOptions;
   const credentials = { ...(options.replication?.master ?? options) };
   const { max: _max, min: _min, idleTimeoutMillis: _idle, ...extra } = options.extra ?? {};
   const name = options.applicationName ?? credentials.applicationName;
