@@ -37,6 +37,7 @@ export interface SchedulerDashboardOptions {
    * e.g. `(request) => request.user?.email`. Default: `request.user` when it is a string, else
    * its `username`, `name`, `email`, `id` or `sub` (as Passport leaves it), else `'anonymous'`.
    */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the Express or Fastify request as the application's own middleware and guard left it (e.g. `request.user`), which Kronos cannot type
   actor?: (request: any) => string | null | undefined;
 }
 
@@ -57,7 +58,7 @@ export interface DashboardConfig {
   trustedOrigins: Set<string>;
   dataSource: string | undefined;
   title: string;
-  actor: (request: any) => string | null | undefined;
+  actor: NonNullable<SchedulerDashboardOptions['actor']>;
 }
 
 const PATH_PATTERN = /^[\w\-.~/]*$/;
