@@ -1,4 +1,4 @@
-import type { RunStatus } from '../types.js';
+import { FINISHED_RUN_STATUSES, type RunStatus } from '../types.js';
 
 /**
  * A recorded run as the cluster-event feed reads it (`StorageEngine.runsAfter`), with the number
@@ -34,4 +34,4 @@ export function recordedRun(row: Record<string, unknown>): RecordedRun {
 }
 
 /** Runs still RUNNING are not events: the feed reads finished runs only. */
-export const FINISHED = `'COMPLETED', 'FAILED', 'TIMEOUT', 'STOPPED', 'INTERRUPTED', 'LOST'`;
+export const FINISHED = FINISHED_RUN_STATUSES.map((s) => `'${s}'`).join(', ');

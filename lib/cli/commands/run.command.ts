@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KRONOS_WORKER_ENV } from '../../scheduler.environment.js';
 import type { TaskStatusView } from '../../service/views.js';
-import type { TaskStatus } from '../../types.js';
+import { FINISHED_TASK_STATUSES } from '../../types.js';
 import type { KronosApp } from '../app-context.js';
 import { UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';
@@ -14,7 +14,6 @@ import { formatElapsed, print, printJson, type Io } from '../format.js';
  * recording, and its output can be followed live.
  */
 const RUN_GROUP = `kronos-run:${process.pid}:${randomBytes(4).toString('hex')}`;
-const FINISHED: TaskStatus[] = ['COMPLETED', 'FAILED', 'TIMEOUT', 'STOPPED', 'EXPIRED'];
 /** A run left behind by a process that died is never claimed: it expires instead. */
 const ABANDON_AFTER_MS = 24 * 3_600_000;
 
@@ -111,7 +110,7 @@ async function follow(app: KronosApp, taskId: number, io: Io | null): Promise<Ta
     // The attempt that ran here keeps its final state in memory: show what the last poll missed.
     if (last) show(fromMemory(last));
     const view = await app.scheduler.status(taskId);
-    if (FINISHED.includes(view.task.status)) {
+    if (FINISHED_TASK_STATUSES.includes(view.task.status)) {
       if (view.latestRun) show({ attempt: view.latestRun.attempt, percent: null, message: null, output: view.latestRun.output });
       return view;
     }
