@@ -145,7 +145,7 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
 
   /** In an isolation child process: serve the parent worker's run requests instead of running a worker. */
   private serveParent(): void {
-    this.childServer = new ChildServer(this.runtime.registry, this.userResolver());
+    this.childServer = new ChildServer(this.runtime.registry, this.userResolver(), this.runtime.telemetry.tracing);
     this.childServer.start();
   }
 

@@ -2,6 +2,7 @@ import { runHandler, type HandlerSettlement, type Invocation, type ResolveUser }
 import { ProgressState } from '../execution/job-context.js';
 import { formatLogLine, type OutputSink } from '../execution/output-buffer.js';
 import type { JobRegistry } from '../registry/job-registry.js';
+import type { Tracing } from '../observability/telemetry.js';
 import { CHILD_SERVER_KEY, isParentMessage, sendToParent, type OutputOp } from './protocol.js';
 
 /** Output and progress are sent at most this often (the first change after a quiet spell at once). */
@@ -66,6 +67,8 @@ export class ChildServer {
   constructor(
     private readonly registry: JobRegistry,
     private readonly resolveUser: ResolveUser,
+    /** This process's tracing (an SDK registered in the child too): handlers continue the parent's run span. */
+    private readonly tracing: Tracing | null = null,
   ) {}
 
   start(): void {
@@ -83,17 +86,17 @@ export class ChildServer {
 
   private handle(message: unknown): void {
     if (!isParentMessage(message)) return;
-    if (message.kronos === 'run') void this.run(message.runId, message.invocation);
+    if (message.kronos === 'run') void this.run(message.runId, message.invocation, message.traceContext ?? null);
     if (message.kronos === 'abort') this.runs.get(message.runId)?.controller.abort(abortReason(message.kind, message.reason));
   }
 
-  private async run(runId: number, invocation: Invocation): Promise<void> {
+  private async run(runId: number, invocation: Invocation, traceContext: string | null): Promise<void> {
     const controller = new AbortController();
     const channel = new RunChannel(runId);
     this.runs.set(runId, { controller, channel });
     const job = this.registry.get(invocation.jobName);
     const settlement: HandlerSettlement = job
-      ? await runHandler(job, invocation, this.resolveUser, { signal: controller.signal, output: channel, progress: channel.progress })
+      ? await this.traced(traceContext, () => runHandler(job, invocation, this.resolveUser, { signal: controller.signal, output: channel, progress: channel.progress }))
       : {
           status: 'FAILED',
           retryable: false,
@@ -104,6 +107,10 @@ export class ChildServer {
     channel.flush();
     this.runs.delete(runId);
     sendToParent({ kronos: 'result', runId, settlement });
+  }
+
+  private traced<T>(traceContext: string | null, fn: () => T): T {
+    return this.tracing && traceContext ? this.tracing.continueTrace(traceContext, fn) : fn();
   }
 }
 

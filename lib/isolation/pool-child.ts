@@ -96,7 +96,7 @@ export class PoolChild {
   }
 
   /** Run one handler; resolves with its settlement, or a crash settlement when the process ends first. */
-  execute(runId: number, jobName: string, invocation: Invocation, io: AttemptIO): Promise<HandlerSettlement> {
+  execute(runId: number, jobName: string, invocation: Invocation, io: AttemptIO, traceContext: string | null = null): Promise<HandlerSettlement> {
     return new Promise((resolve) => {
       const run: CurrentRun = { runId, jobName, io, resolve };
       this.current = run;
@@ -110,7 +110,7 @@ export class PoolChild {
         resolve(settlement);
       };
       if (this.gone) return run.resolve(this.crashSettlement(run, { code: this.process.exitCode, signal: this.process.signalCode }));
-      this.send({ kronos: 'run', runId, invocation });
+      this.send({ kronos: 'run', runId, invocation, traceContext });
       io.started();
     });
   }

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { InProcessExecutor, type AttemptIO, type TaskExecutor } from '../execution/executor.js';
 import type { HandlerSettlement, Invocation, ResolveUser } from '../execution/handler-run.js';
 import type { RegisteredJob } from '../registry/registered-job.js';
+import { activeTraceContext } from '../observability/trace-context.js';
 import { InvalidSchedulerOptionError } from '../errors.js';
 import { isolationOf, type ResolvedIsolation } from './isolation-options.js';
 import { defaultEntry, describeExit, PoolChild } from './pool-child.js';
@@ -57,6 +58,7 @@ export class ProcessPool implements TaskExecutor {
   }
 
   async run(job: RegisteredJob, invocation: Invocation, io: AttemptIO): Promise<HandlerSettlement> {
+    const traceContext = activeTraceContext(); // the run span, read before any wait for a process
     const child = await this.acquire(io.signal);
     if (!child) return failed(this.closed ? 'the isolation pool is closed' : 'aborted before an isolation process was free');
     const bootError = await Promise.race([child.ready, aborted(io.signal)]);
@@ -69,7 +71,7 @@ export class ProcessPool implements TaskExecutor {
       child.kill();
       return { ...failed(`Job "${job.name}" was not run: its isolation process could not boot the application: ${bootError.message}`), traceback: bootError.stack ?? null };
     }
-    const settlement = await child.execute(this.nextRunId++, job.name, invocation, io);
+    const settlement = await child.execute(this.nextRunId++, job.name, invocation, io, traceContext);
     this.release(child);
     return settlement;
   }

@@ -23,7 +23,7 @@ export interface ChildBoot {
 export type OutputOp = { log: string } | { block: string };
 
 export type ParentMessage =
-  | { kronos: 'run'; runId: number; invocation: Invocation }
+  | { kronos: 'run'; runId: number; invocation: Invocation; /** The parent's run span (W3C trace context JSON) when tracing. */ traceContext?: string | null }
   | { kronos: 'abort'; runId: number; kind: string; reason: string }
   | { kronos: 'shutdown' };
 

@@ -2,7 +2,7 @@ import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import type { ClaimedTask } from '../storage/engine.js';
 import type { OpenTelemetryApi } from './open-telemetry.js';
 import type { EnqueueTrace, RunSpan, Tracing } from './telemetry.js';
-import { formatTraceContext, parseTraceContext } from './trace-context.js';
+import { formatTraceContext, parseTraceContext, setTraceCapture } from './trace-context.js';
 
 /** Statuses that mark the run span as an error. */
 const ERROR_STATUSES: ReadonlySet<string> = new Set(['FAILED', 'TIMEOUT']);
@@ -20,6 +20,17 @@ export class KronosTracing implements Tracing {
 
   constructor(private readonly api: OpenTelemetryApi) {
     this.tracer = api.trace.getTracer('nestjs-kronos');
+    setTraceCapture(() => {
+      const span = api.trace.getActiveSpan();
+      return span ? formatTraceContext(span.spanContext()) : null;
+    });
+  }
+
+  /** Run `fn` as a continuation of the trace context handed over (an isolation child running a handler for its parent's run span). */
+  continueTrace<T>(traceContext: string | null, fn: () => T): T {
+    const remote = parseTraceContext(traceContext, this.api.createTraceState);
+    if (!remote) return fn();
+    return this.api.context.with(this.api.trace.setSpanContext(this.api.ROOT_CONTEXT, remote), fn);
   }
 
   /**

@@ -27,6 +27,8 @@ export interface EnqueueTrace {
 export interface Tracing {
   enqueue<T extends { id: number }>(what: EnqueueTrace, write: (traceContext: string) => Promise<T>): Promise<T>;
   startRun(task: ClaimedTask, worker: string): RunSpan;
+  /** Run `fn` with a remote parent from a stored or handed-over trace context (isolation children). */
+  continueTrace<T>(traceContext: string | null, fn: () => T): T;
 }
 
 /** Kronos' metrics (`KronosMetrics`). */

@@ -1,5 +1,20 @@
 import type { SpanContext, TraceState } from '@opentelemetry/api';
 
+/** Set while tracing is on (`KronosTracing`): the active span's trace context. */
+let capture: (() => string | null) | null = null;
+
+export function setTraceCapture(fn: () => string | null): void {
+  capture = fn;
+}
+
+/**
+ * The active span's trace context as `formatTraceContext` writes it, or null when tracing is off
+ * or no span is active: what a worker hands an isolation child with a run (the run span's).
+ */
+export function activeTraceContext(): string | null {
+  return capture === null ? null : capture();
+}
+
 /** A W3C `traceparent` of version 00: trace id, parent span id, flags. */
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
