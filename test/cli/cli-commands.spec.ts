@@ -184,6 +184,19 @@ describe('the kronos command on the fixture app [sqlite]', () => {
     expect(json(overview)).toEqual({ tasks: { COMPLETED: 1, QUEUED: 5 }, jobs: { total: 8, active: 7, inactive: 1, missing: 0 }, workers: { total: 0, active: 0, running: 0 } });
   });
 
+  it('status counts tasks per status up to 10,000, as the dashboard does, and shows 10,000+ beyond', async () => {
+    await fx.inspect(async (ds) => {
+      const tasks = ds.getRepository(Task);
+      const now = Date.now();
+      const rows = Array.from({ length: 10_001 }, (_, i) => tasks.create({ uuid: `done-${i}`, jobName: 'report.send', status: 'COMPLETED', group: 'main', nextRunTime: now, createdAt: now, updatedAt: now }));
+      for (let i = 0; i < rows.length; i += 500) await tasks.insert(rows.slice(i, i + 500));
+      await tasks.insert(tasks.create({ uuid: 'failed-1', jobName: 'report.send', status: 'FAILED', group: 'main', nextRunTime: now, createdAt: now, updatedAt: now }));
+    });
+    const [text, asJson] = await Promise.all([fx.cli('status'), fx.cli('status', '--json')]);
+    expect(text.stdout).toMatch(/\n {2}QUEUED +5\n {2}COMPLETED +10,000\+\n {2}FAILED +1\n?$/);
+    expect(json(asJson)).toMatchObject({ tasks: { QUEUED: 5, COMPLETED: 10_000, FAILED: 1 }, tasksCapped: { at: 10_000, statuses: ['COMPLETED'] } });
+  });
+
   it('workers terminate ends a dedicated worker process with exit code 0', async () => {
     const worker = startKronos(['worker', '--groups', 'main,reports', '--app', FIXTURE_APP], fx.options);
     await worker.waitFor(/running \(groups main, reports/);

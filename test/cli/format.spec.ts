@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { formatElapsed, ProgressBar, table } from '../../lib/cli/format.js';
+import { formatCount } from '../../lib/service/overview.js';
 
 /** A stream that keeps what is written, posing as a terminal or not. */
 function stream(isTTY: boolean) {
@@ -25,6 +26,15 @@ describe('command output', () => {
     [null, '-'],
   ])('formats %p ms as %p', (ms, text) => {
     expect(formatElapsed(ms)).toBe(text);
+  });
+
+  it.each([
+    [0, undefined, '0'],
+    [1234, undefined, '1,234'],
+    [10_000, 10_000, '10,000'],
+    [10_001, 10_000, '10,000+'],
+  ])('writes the count %p (cap %p) as %p, as the dashboard does', (n, cap, text) => {
+    expect(formatCount(n, cap)).toBe(text);
   });
 
   it('draws a progress bar in place on a terminal, and nothing in a pipe', async () => {

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Injectable, Module, Scope } from '@nestjs/common';
-import { JobDefinition, Job, JobContext, ScheduledTask, Task } from '../../lib/index.js';
+import { JobDefinition, Job, JobContext, Run, ScheduledTask, Task } from '../../lib/index.js';
 import { describeForDialects } from '../support/databases.js';
 import { bootApp, CollectingLogger, CORE_DIALECTS, freshDatabase, type TestDatabase } from '../support/test-app.js';
 
@@ -131,6 +131,29 @@ describeForDialects('discovery and definition sync', (dialect) => {
         ['cleanup.sessions', 'scheduled', false],
       ]);
       expect(jobs[2].scheduleDescription).toBe('every 10 minutes');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("lists each job's latest run and its recurring task's next slot in one query, whatever the number of jobs", async () => {
+    const t = await bootApp(db, [CleanupJobs], { worker: false }, { imports: [NestedFeatureModule] });
+    try {
+      const runs = t.dataSource.getRepository(Run);
+      await runs.save({ taskId: 1, jobName: 'billing.charge', status: 'COMPLETED', startTime: 1_000, stopTime: 1_500 });
+      await runs.save({ taskId: 1, jobName: 'billing.charge', status: 'FAILED', startTime: 2_000, stopTime: 2_500 });
+      await runs.save({ taskId: 2, jobName: 'billing.nightly', status: 'LOST', startTime: 3_000, stopTime: null });
+      const queries: string[] = [];
+      const logger = t.dataSource.logger;
+      const logQuery = logger.logQuery;
+      logger.logQuery = (query) => void queries.push(query);
+      const jobs = await t.scheduler.listJobs().finally(() => (logger.logQuery = logQuery));
+      expect(queries).toHaveLength(1);
+      const byName = new Map(jobs.map((j) => [j.name, j]));
+      expect(byName.get('billing.charge')).toMatchObject({ lastRun: { status: 'FAILED', startTime: 2_000, stopTime: 2_500 }, nextRunTime: null, nextRunStatus: null, source: 'code' });
+      expect(byName.get('billing.nightly')).toMatchObject({ lastRun: { status: 'LOST', startTime: 3_000, stopTime: null }, nextRunStatus: 'QUEUED' });
+      expect(byName.get('billing.nightly')!.nextRunTime).toBeGreaterThan(Date.now());
+      expect(byName.get('cleanup.sessions')).toMatchObject({ lastRun: null, nextRunStatus: 'QUEUED' });
     } finally {
       await t.close();
     }
