@@ -3,7 +3,7 @@ import { JobDefinition, Run, Task } from '../entities/index.js';
 import type { JobRegistry } from '../registry/job-registry.js';
 import { scheduledTaskUuidSql } from '../scheduled-task-uuid.js';
 import { describeSchedule } from '../schedule/describe-schedule.js';
-import type { NormalizedSchedule } from '../schedule/schedule.types.js';
+import type { NormalizedSchedule, ScheduleSpec } from '../schedule/schedule.types.js';
 import type { RunStatus, TaskStatus } from '../types.js';
 import type { JobInfo } from './views.js';
 
@@ -53,7 +53,7 @@ export async function listJobs(dataSource: DataSource, registry: JobRegistry): P
   const rows = new Map(raw.map((row) => [row.d_name, row]));
   return entities.map((d) => {
     const row = rows.get(d.name);
-    const schedule: NormalizedSchedule | null = d.scheduleNormalized ? JSON.parse(d.scheduleNormalized) : null;
+    const schedule = d.scheduleNormalized ? (JSON.parse(d.scheduleNormalized) as NormalizedSchedule) : null;
     const registered = registry.get(d.name);
     const taskStatus = row?.task_status ?? null;
     const runStart = num(row?.run_start_time ?? null);
@@ -66,7 +66,7 @@ export async function listJobs(dataSource: DataSource, registry: JobRegistry): P
       missing: d.missing,
       source: d.source === 'ini' ? 'ini' : 'code',
       schedule,
-      scheduleDescription: schedule ? describeSchedule(schedule, d.schedule ? JSON.parse(d.schedule) : undefined) : null,
+      scheduleDescription: schedule ? describeSchedule(schedule, d.schedule ? (JSON.parse(d.schedule) as ScheduleSpec) : undefined) : null,
       timezone: d.timezone,
       nextRunTime: taskStatus === 'QUEUED' ? num(row!.task_next_run_time) : null,
       nextRunStatus: taskStatus,

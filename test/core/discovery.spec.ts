@@ -145,6 +145,7 @@ describeForDialects('discovery and definition sync', (dialect) => {
       await runs.save({ taskId: 2, jobName: 'billing.nightly', status: 'LOST', startTime: 3_000, stopTime: null });
       const queries: string[] = [];
       const logger = t.dataSource.logger;
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- put back on the same logger below
       const logQuery = logger.logQuery;
       logger.logQuery = (query) => void queries.push(query);
       const jobs = await t.scheduler.listJobs().finally(() => (logger.logQuery = logQuery));

@@ -74,6 +74,7 @@ function payloadCondition(dataSource: DataSource, column: string, match: Payload
     default: {
       params.payloadPath = jsonPath(match.path);
       // JSON writes the value as it is unless it holds characters JSON escapes.
+      // eslint-disable-next-line no-control-regex -- the control characters are what JSON escapes
       const like = /["\\\u0000-\u001f]/.test(match.value) ? '' : `${column} LIKE :payloadLike ESCAPE '\\' AND `;
       params.payloadLike = `%${likeEscape(match.value)}%`;
       return `${like}(CASE json_type(${column}, :payloadPath) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(json_extract(${column}, :payloadPath) AS TEXT) END) = :payloadValue`;

@@ -17,7 +17,7 @@ export async function runsAfter(pool: Pool, tables: PgTables, afterId: number, l
 
 /** The highest run id, 0 for none. */
 export async function lastRunId(pool: Pool, tables: PgTables): Promise<number> {
-  const { rows } = await pool.query(`SELECT MAX("id") AS id FROM ${tables.run}`);
+  const { rows } = await pool.query<{ id: string | null }>(`SELECT MAX("id") AS id FROM ${tables.run}`);
   return Number(rows[0]?.id ?? 0);
 }
 

@@ -103,7 +103,7 @@ export class SqliteEngine implements StorageEngine {
       for (const task of tasks) {
         const inserted: Row[] = await manager.query(this.sql('insertTask'), params(task));
         if (inserted[0]) results.push({ id: Number(inserted[0].id), uuid: task.uuid, created: true });
-        else results.push(existingTask(task.uuid, (await manager.query(this.sql('taskByUuid'), [task.uuid]))[0]));
+        else results.push(existingTask(task.uuid, (await manager.query<Row[]>(this.sql('taskByUuid'), [task.uuid]))[0]));
       }
       return results;
     }
