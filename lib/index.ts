@@ -38,7 +38,7 @@ export { describeSchedule, nextRuns } from './schedule/index.js';
 export type { CronSpec, EverySpec, IntervalSpec, MisfirePolicy, MonthdaysSpec, NormalizedSchedule, ScheduleSpec, WeekdaysSpec } from './schedule/index.js';
 export * from './errors.js';
 export { UnknownSchedulerOptionError } from './scheduler.option-errors.js';
-export type { Duration, JobKind, JobOptions, JsonValue, RunStatus, TaskStatus } from './types.js';
+export type { DeadLetter, Duration, JobKind, JobOptions, JsonValue, RunStatus, TaskStatus } from './types.js';
 export { DashboardGuardMissingError, InvalidDashboardOptionError, SchedulerDashboardModule, UnknownDashboardOptionError, type SchedulerDashboardExtras, type SchedulerDashboardOptions } from './dashboard/index.js';
 export type { EventsOptions, RetentionOptions } from './scheduler.options.js';
 export type { PostgresConnectionConfig, PostgresOptions } from './storage/postgres-options.js';

@@ -99,6 +99,35 @@ export interface JobOptions {
    * Default: the module's `isolation.mode` when `isolation` is configured, else `'in-process'`.
    */
   isolation?: 'process' | 'in-process';
+  /**
+   * A job to hand this job's dead letters to: when a task has failed (or timed out) for the last
+   * time, no retry left, a task of that job is queued with a `DeadLetter` payload (the task's id,
+   * job, payload and last error), once per task (docs/flow-control.md). Must name a registered
+   * job other than this one. Default: none.
+   */
+  deadLetter?: string;
+}
+
+/**
+ * The payload of a task queued by a `deadLetter` job option: the task that failed for the last
+ * time, and how.
+ */
+export interface DeadLetter {
+  /** The failed task's id and uuid. */
+  taskId: number;
+  uuid: string;
+  /** Its job. */
+  job: string;
+  /** Its payload (null when it had none). */
+  payload: JsonValue | null;
+  /** Its last attempt's status, number and error. */
+  status: 'FAILED' | 'TIMEOUT';
+  attempts: number;
+  error: { message: string | null; traceback: string | null };
+  /** When the last attempt ended (epoch ms). */
+  failedAt: number;
+  /** The user it ran as, or null. */
+  runAs: string | null;
 }
 
 /** JSON-compatible value (what payloads and results must be). */

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { decoratedProviders, type ProviderInstance } from './decorated-providers.js';
-import { InvalidJobDeclarationError, KronosError } from '../errors.js';
+import { InvalidJobDeclarationError, InvalidJobOptionError, KronosError } from '../errors.js';
 import { KRONOS_JOBS_METADATA, readJobDeclarations, type JobDeclaration, type ScheduledTaskOptions } from '../decorators/job-metadata.js';
 import { normalizeJobOptions, validateJobName } from '../registry/job-options.js';
 import { toUserId } from '../registry/user-id.js';
@@ -33,6 +33,11 @@ export class JobExplorer {
     for (const { provider, instance } of found) {
       for (const declaration of readJobDeclarations(instance)) {
         registry.add(this.toRegisteredJob(provider, instance, declaration, options));
+      }
+    }
+    for (const job of registry.all()) {
+      if (job.deadLetter !== null && !registry.get(job.deadLetter)) {
+        throw new InvalidJobOptionError(job.name, 'deadLetter', job.deadLetter, `names no registered job (declared on ${job.declaredAt})`);
       }
     }
   }

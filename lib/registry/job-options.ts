@@ -23,6 +23,8 @@ export interface NormalizedJobOptions {
   maxRunning: number | null;
   /** The job's own `isolation`, or null to follow the module's. */
   isolation: IsolationMode | null;
+  /** The job that receives this job's dead letters (`JobOptions.deadLetter`), or null. */
+  deadLetter: string | null;
 }
 
 export function validateJobName(name: unknown, where: string): string {
@@ -80,6 +82,15 @@ export function validateConcurrency(job: string, value: unknown): number {
   return value as number;
 }
 
+/** A `deadLetter` job name (whether it is registered is checked once every job is). */
+export function validateDeadLetter(job: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > NAME_MAX_LENGTH) {
+    throw new InvalidJobOptionError(job, 'deadLetter', value, `is not a job name (1-${NAME_MAX_LENGTH} characters)`);
+  }
+  if (value === job) throw new InvalidJobOptionError(job, 'deadLetter', value, "names the job itself: a dead letter goes to another job (e.g. 'jobs.failed')");
+  return value;
+}
+
 /** Validate `JobOptions` once, at start-up; errors name the job, the field and the value. */
 export function normalizeJobOptions(job: string, options: JobOptions, defaults: { timeoutMs: number }): NormalizedJobOptions {
   if (options.description !== undefined && typeof options.description !== 'string') {
@@ -99,5 +110,6 @@ export function normalizeJobOptions(job: string, options: JobOptions, defaults: 
     sensitive: options.sensitive === undefined ? [] : validateSensitive(job, options.sensitive),
     maxRunning: options.concurrency === undefined ? null : validateConcurrency(job, options.concurrency),
     isolation: options.isolation === undefined ? null : validateIsolation(job, options.isolation),
+    deadLetter: options.deadLetter === undefined ? null : validateDeadLetter(job, options.deadLetter),
   };
 }

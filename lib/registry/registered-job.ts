@@ -28,6 +28,8 @@ export interface RegisteredJob {
   maxRunning: number | null;
   /** Where its handler runs, when the job says (null: the module's `isolation.mode`). */
   isolation: IsolationMode | null;
+  /** The job that receives its dead letters, or null. */
+  deadLetter: string | null;
   /** Recurring jobs only. */
   schedule: NormalizedSchedule | null;
   scheduleSpec: ScheduleSpec | null;

@@ -9,11 +9,12 @@ import { NO_TELEMETRY, type Telemetry } from '../observability/telemetry.js';
 import type { JobRegistry } from '../registry/job-registry.js';
 import { engineInstant } from '../scheduler.clock.js';
 import type { ResolvedSchedulerOptions } from '../scheduler.options.js';
-import type { ClaimedTask, Instant, StorageEngine, TaskOutcome } from '../storage/engine.js';
+import type { ClaimedTask, Instant, NewTask, StorageEngine, TaskOutcome } from '../storage/engine.js';
 import { ClaimAhead } from './claim-ahead.js';
 import { RunningTasks } from './running-tasks.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import { taskOutcome } from './task-outcome.js';
+import { deadLetterTask } from './dead-letter.js';
 import { settledWithin, sleep } from './timing.js';
 import { WorkerHousekeeping } from './worker-housekeeping.js';
 
@@ -331,6 +332,13 @@ export class Worker {
     this.running.add(running);
   }
 
+  /** The dead letter of a failed attempt (see `JobOptions.deadLetter`), or undefined. */
+  private deadLetterOf(task: ClaimedTask, outcome: TaskOutcome): NewTask | undefined {
+    const target = this.registry.get(this.registry.get(task.jobName)?.deadLetter ?? '');
+    if (!target) return undefined;
+    return deadLetterTask(task, outcome, target, this.options.clock.isSystemClock ? null : this.options.clock.now()) ?? undefined;
+  }
+
   /** Book a settled attempt: free its slot, count it, queue its outcome for writing. */
   private settled(running: RunningTask, task: ClaimedTask, attempt: AttemptResult, launched: number): TaskOutcome | null {
     this.running.remove(running);
@@ -348,7 +356,8 @@ export class Worker {
       if (outcome.taskStatus === 'QUEUED' && outcome.nextRunTime === null && !this.options.clock.isSystemClock) {
         outcome.nextRunTime = this.options.clock.now() + outcome.delayMs;
       }
-      this.batcher.add(outcome);
+      // A last failure of a job with a deadLetter job also queues its dead letter, once written.
+      this.batcher.add(outcome, attempt.status === 'COMPLETED' ? undefined : this.deadLetterOf(task, outcome));
     }
     this.wake();
     return outcome;

@@ -216,6 +216,75 @@ describe.each<['express' | 'fastify', Dialect]>([
       }
     });
   });
+
+  describe('per-job insight', () => {
+    it("shows a job's runs and failures per hour, durations, wait and its last error, reached from the Jobs page", async () => {
+      const ok = await d.scheduler.enqueue('echo', { insight: 1 });
+      const failing = await d.scheduler.enqueue('explode', { html: 'insight <b>x</b>' }, { retries: 1 });
+      await waitForTask(d.scheduler, ok.id, ['COMPLETED']);
+      await waitForTask(d.scheduler, failing.id, ['FAILED']);
+
+      await page.goto(`${d.url}/jobs`);
+      await page.locator('tr[data-job="explode"]').getByRole('link', { name: 'explode', exact: true }).click();
+      await expectText(page.locator('h1'), 'Job explode');
+      const value = (name: string) => page.locator(`[data-${name}]`).first().textContent();
+      expect(Number(await value('day-runs'))).toBeGreaterThanOrEqual(2);
+      expect(Number(await value('day-failed'))).toBeGreaterThanOrEqual(2);
+      for (const name of ['p50', 'p95', 'max', 'wait']) expect(await value(name)).toMatch(/^\d+(\.\d)? (ms|s)$/);
+      expect(await page.locator('.chart svg rect.bad').count()).toBe(24);
+      await expectText(page.locator('[data-last-error-message]'), 'failed on insight <b>x</b>');
+      await page.locator('[data-last-error]').getByRole('link', { name: `task #${failing.id}` }).click();
+      await expectText(page.locator('h1'), `Task #${failing.id}`);
+      await screenshot(page, `${adapter}-${dialect}-task-timeline`);
+
+      await page.goto(`${d.url}/jobs/echo`);
+      await expectText(page.locator('[data-last-error]'), 'No failed run.');
+      expect((await page.goto(`${d.url}/jobs/${encodeURIComponent('no such job')}`))?.status()).toBe(404);
+    });
+
+    it("keeps the payload's secrets out of a job's last error", async () => {
+      const leak = await d.scheduler.enqueue('leak', { password: 'hunter2-insight', cards: [{ cvc: '999' }] });
+      await waitForTask(d.scheduler, leak.id, ['FAILED']);
+      await page.goto(`${d.url}/jobs/leak`);
+      await expectText(page.locator('[data-last-error-message]'), 'sign-in refused for [redacted]');
+      expect(await page.content()).not.toContain('hunter2-insight');
+    });
+
+    it("shows a task's attempts as a timeline: queued, each attempt with its worker, wait and duration, the retry", async () => {
+      const failing = await d.scheduler.enqueue('explode', { html: 'timeline' }, { retries: 1 });
+      const view = await waitForTask(d.scheduler, failing.id, ['FAILED']);
+      await page.goto(`${d.url}/tasks/${failing.id}`);
+      const steps = await page.locator('[data-timeline] > li').evaluateAll((lis) => lis.map((li) => [li.getAttribute('data-step'), li.getAttribute('data-attempt')]));
+      expect(steps).toEqual([['queued', null], ['attempt', '1'], ['retried', null], ['attempt', '2']]);
+      const [worker] = await d.scheduler.workers();
+      await expectText(page.locator('[data-timeline] li[data-attempt="2"]'), `on ${worker.name}`);
+      await expectText(page.locator('[data-timeline] li[data-attempt="2"]'), 'FAILED');
+      expect(await page.locator('[data-timeline] li[data-attempt="1"] [data-duration]').textContent()).toMatch(/^\d+(\.\d)? (ms|s)$/);
+      await expectText(page.locator('[data-timeline] li[data-step="retried"]'), 'as attempt 2');
+      expect(view.task.status).toBe('FAILED');
+
+      const slow = await d.scheduler.enqueue('slow');
+      await waitForTask(d.scheduler, slow.id, ['RUNNING']);
+      await page.goto(`${d.url}/tasks/${slow.id}`);
+      await expectText(page.locator('[data-timeline] li[data-step="claimed"]'), `claimed by ${worker.name}`);
+      await d.scheduler.stop(slow.id);
+      await waitForTask(d.scheduler, slow.id, ['STOPPED']);
+    });
+
+    it('fits the job page on a phone', async () => {
+      const phone = await phoneContext(browser);
+      try {
+        const small = await phone.newPage();
+        for (const path of ['jobs/explode', 'jobs/echo']) {
+          await small.goto(`${d.url}/${path}`);
+          const { scrollWidth, innerWidth, headerOverlap } = await phoneLayout(small);
+          expect({ path, widerBy: Math.max(0, scrollWidth - innerWidth), headerOverlap }).toEqual({ path, widerBy: 0, headerOverlap: false });
+        }
+      } finally {
+        await phone.close();
+      }
+    });
+  });
 });
 
 async function expectText(locator: Locator, text: string): Promise<void> {

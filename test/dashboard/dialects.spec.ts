@@ -43,6 +43,8 @@ describeForDialects('Dashboard pages and actions', (dialect) => {
       [`/runs?task=${failed.id}`, `data-run="${failedRun.id}"`],
       [`/runs/${failedRun.id}`, 'failed on &lt;i&gt;x&lt;/i&gt;'],
       ['/workers', 'ACTIVE'],
+      ['/jobs/explode', 'failed on &lt;i&gt;x&lt;/i&gt;'],
+      ['/jobs/echo', 'data-p95'],
     ];
     for (const [path, expected] of pages) {
       const response = await fetch(`${d.url}${path}`, { headers: admin });

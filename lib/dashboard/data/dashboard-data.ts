@@ -6,6 +6,7 @@ import { Run, Task } from '../../entities/index.js';
 import type { DashboardConfig } from '../dashboard.options.js';
 import { DASHBOARD_CONFIG } from '../dashboard.tokens.js';
 import { listAudit, type AuditFilter } from './audit-list.js';
+import { loadJobInsight } from './job-insight.js';
 import type { PageRequest } from './keyset.js';
 import { loadOverview, RunBoundaries, type Overview } from './overview.js';
 import { FAILED_RUN_STATUSES, listRuns, type RunListFilter, type RunRow } from './run-list.js';
@@ -40,6 +41,11 @@ export class DashboardData implements OnModuleInit {
 
   audit(filter: AuditFilter, page: Omit<PageRequest, 'size'>, size = this.config.pageSize) {
     return listAudit(this.dataSource, filter, { ...page, size });
+  }
+
+  /** A job's runs over the last day, its durations, waits and last error (the job page). */
+  jobInsight(job: string, now = Date.now()) {
+    return loadJobInsight(this.dataSource, job, now, this.boundaries);
   }
 
   /** The latest failed, timed-out or lost runs, newest first (one index walk per status). */

@@ -36,7 +36,7 @@ const EXACT_COUNT_LIMIT = 20_000;
  * look-ups for a million runs, finds where a time window starts without an index on stop_time;
  * `lo`..`hi` narrows it. Returns the first id that ended at or after `since`, or `hi + 1`.
  */
-async function firstIdEndedSince(dataSource: DataSource, since: number, lo: number, hi: number): Promise<number> {
+export async function firstIdEndedSince(dataSource: DataSource, since: number, lo: number, hi: number): Promise<number> {
   const repo = dataSource.getRepository(Run);
   const at = (id: number) =>
     repo.createQueryBuilder('r').select(['r.id', 'r.startTime', 'r.stopTime']).where('r.id >= :id', { id }).orderBy('r.id', 'ASC').limit(1).getOne();
@@ -74,7 +74,7 @@ export class RunBoundaries {
 }
 
 /** `SUM(CASE ...)` of rows per id range [bounds[i], bounds[i + 1]), over the rows `where` selects. */
-async function countPerIdRange(dataSource: DataSource, bounds: number[], where: (qb: SelectQueryBuilder<Run>) => void): Promise<number[]> {
+export async function countPerIdRange(dataSource: DataSource, bounds: number[], where: (qb: SelectQueryBuilder<Run>) => void): Promise<number[]> {
   const qb = dataSource.getRepository(Run).createQueryBuilder('r').select('COUNT(*)', 'total').where('r.id >= :from', { from: bounds[0] });
   where(qb);
   for (let i = 0; i + 1 < bounds.length; i++) {

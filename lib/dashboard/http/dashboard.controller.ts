@@ -14,6 +14,7 @@ import type { Redaction } from '../redact.js';
 import { html, type SafeHtml } from '../view/html.js';
 import { layout, type PageContext } from '../view/layout.js';
 import { auditPage } from '../view/pages/audit.page.js';
+import { jobDetailPage } from '../view/pages/job-detail.page.js';
 import { jobsPage } from '../view/pages/jobs.page.js';
 import { overviewPage } from '../view/pages/overview.page.js';
 import { runDetailPage, runsPage } from '../view/pages/runs.page.js';
@@ -63,6 +64,18 @@ export function createDashboardController(path: string): Type<unknown> {
       if (this.redirectSlash(req, res)) return;
       const ctx = pageContext(this.adapter, this.config, req, res, 1);
       sendHtml(this.adapter, res, jobsPage(ctx, await this.scheduler.listJobs()), ctx.nonce);
+    }
+
+    @Get('jobs/:name')
+    async job(@Param('name') name: string, @Req() req: DashboardRequest, @Res() res: unknown) {
+      if (this.redirectSlash(req, res)) return;
+      const ctx = pageContext(this.adapter, this.config, req, res, 2);
+      const job = (await this.jobList()).find((j) => j.name === name);
+      if (!job) return this.notFound(ctx, res, 'jobs', `Job ${name} does not exist.`);
+      const [insight, runs] = await Promise.all([this.data.jobInsight(name, ctx.now), this.data.runs({ job: name }, {}, 20)]);
+      runs.rows = await this.redactRuns(runs.rows);
+      const [lastError] = insight.lastError ? await this.redactRuns([insight.lastError]) : [null];
+      sendHtml(this.adapter, res, jobDetailPage(ctx, { job, insight, lastError, runs }), ctx.nonce);
     }
 
     @Get('tasks')
@@ -231,7 +244,7 @@ export function createDashboardController(path: string): Type<unknown> {
       }
     }
 
-    private notFound(ctx: PageContext, res: unknown, page: 'tasks' | 'runs', message: string): void {
+    private notFound(ctx: PageContext, res: unknown, page: 'jobs' | 'tasks' | 'runs', message: string): void {
       const body: SafeHtml = layout(ctx, page, 'Not found', html`<p>${message}</p><p><a href="${ctx.root}${page}">Back to ${page}</a></p>`);
       sendHtml(this.adapter, res, body, ctx.nonce, 404);
     }

@@ -51,6 +51,7 @@ dl.fields dt { color: var(--muted); } dl.fields dd { margin: 0; min-width: 0; ov
 progress { width: 120px; height: 10px; vertical-align: middle; }
 details summary { cursor: pointer; color: var(--accent); font-size: 12px; padding-top: 4px; }
 .links { font-size: 12px; margin-top: 2px; }
+.timeline { padding-left: 22px; } .timeline li { margin: 6px 0; overflow-wrap: anywhere; }
 .chart svg { width: 100%; height: 120px; background: var(--card); border: 1px solid var(--line); border-radius: 8px; }
 .chart .ok { fill: #7fb8ff; } .chart .bad { fill: #e5484d; } .chart text { font-size: 9px; fill: var(--muted); }
 .actions { display: flex; gap: 6px; flex-wrap: wrap; }

@@ -2,6 +2,7 @@ import type { JobInfo } from '../../../service/views.js';
 import { badge, when } from '../format.js';
 import { html, query, type SafeHtml } from '../html.js';
 import { actionForm, layout, type PageContext } from '../layout.js';
+import { jobPath } from './job-detail.page.js';
 
 function runNowForm(ctx: PageContext, job: JobInfo): SafeHtml {
   if (!job.active || job.missing) return html``;
@@ -13,7 +14,7 @@ function row(ctx: PageContext, job: JobInfo): SafeHtml {
   const tz = ctx.config.timezone;
   const state = job.missing ? 'MISSING' : job.active ? 'ACTIVE' : 'INACTIVE';
   return html`<tr data-job="${job.name}">
-<td><strong>${job.name}</strong>${job.missing ? html` <span class="badge s-missing" title="In the database but no longer in code: never run">missing from code</span>` : ''}
+<td><strong><a href="${ctx.root}${jobPath(job.name)}">${job.name}</a></strong>${job.missing ? html` <span class="badge s-missing" title="In the database but no longer in code: never run">missing from code</span>` : ''}
 ${job.description ? html`<div class="muted">${job.description}</div>` : ''}
 <div class="links"><a href="${ctx.root}tasks${query({ job: job.name })}">tasks</a> · <a href="${ctx.root}runs${query({ job: job.name })}">runs</a></div></td>
 <td>${job.kind}<div class="muted">group ${job.group}</div></td>

@@ -10,7 +10,7 @@ const card = (label: string, value: string, href?: string, bad = false) =>
   html`<div class="card${bad ? ' bad' : ''}"><div class="value">${href ? html`<a href="${href}">${value}</a>` : value}</div><div class="label">${label}</div></div>`;
 
 /** Hourly runs as stacked bars: completed-or-other above, failures at the base. */
-function chart(ctx: PageContext, buckets: ActivityBucket[]): SafeHtml {
+export function chart(ctx: PageContext, buckets: ActivityBucket[]): SafeHtml {
   const width = 960;
   const height = 120;
   const bottom = 16;

@@ -2,7 +2,7 @@ import type { Task } from '../../../entities/index.js';
 import type { JobInfo } from '../../../service/views.js';
 import type { Page } from '../../data/keyset.js';
 import type { RunRow } from '../../data/run-list.js';
-import { formatDuration, when } from '../format.js';
+import { badge, formatDuration, when } from '../format.js';
 import { html, query, type SafeHtml } from '../html.js';
 import { layout, type PageContext } from '../layout.js';
 import { runsTable } from './runs.page.js';
@@ -15,6 +15,38 @@ function timeout(task: Task, job: JobInfo | null): SafeHtml {
   if (!job?.timeout) return html`<span class="muted">– (the job is no longer in code)</span>`;
   const from = job.timeout.from === 'job' ? "the job's timeout" : "the module's defaultTimeout";
   return html`${formatDuration(job.timeout.ms)} <span class="muted">(${from})</span>`;
+}
+
+/**
+ * The task's attempts in order: queued, each attempt's due time, start (claimed by which worker,
+ * after what wait), end with its outcome and duration, a retry and how long after, and an
+ * attempt still running. Built from the task and its latest runs.
+ */
+export function timeline(ctx: PageContext, task: Task, runs: readonly RunRow[]): SafeHtml {
+  const tz = ctx.config.timezone;
+  const ordered = [...runs].sort((a, b) => a.id - b.id);
+  const steps: SafeHtml[] = [
+    html`<li data-step="queued"><strong>Queued</strong> ${when(task.createdAt, tz, ctx.now)}${task.queuedBy ? html` by ${task.queuedBy}` : ''}</li>`,
+  ];
+  ordered.forEach((run, i) => {
+    const waited = run.scheduledFor === null ? null : Math.max(0, run.startTime - run.scheduledFor);
+    steps.push(html`<li data-step="attempt" data-attempt="${run.attempt}"><strong>Attempt ${run.attempt}</strong>${
+      run.scheduledFor === null ? '' : html` · due ${when(run.scheduledFor, tz, ctx.now)}`
+    } · started ${when(run.startTime, tz, ctx.now)} on ${run.worker ?? '–'}${waited === null ? '' : html` <span class="muted" data-wait>(waited ${formatDuration(waited)})</span>`} · ${
+      run.stopTime === null ? html`running` : html`ended ${when(run.stopTime, tz, ctx.now)}`
+    } ${badge(run.status)} <span data-duration>${formatDuration(run.durationMs)}</span> · <a href="${ctx.root}runs/${run.id}">run #${run.id}</a></li>`);
+    const next = ordered[i + 1];
+    if (next && next.attempt > run.attempt && run.stopTime !== null) {
+      steps.push(html`<li data-step="retried"><strong>Retried</strong> as attempt ${next.attempt}, ${formatDuration(Math.max(0, next.startTime - run.stopTime))} later</li>`);
+    }
+  });
+  const last = ordered[ordered.length - 1];
+  if (task.status === 'RUNNING' && task.claimedAt !== null && (!last || last.startTime < task.claimedAt)) {
+    steps.push(html`<li data-step="claimed"><strong>Attempt ${task.attempt}</strong> claimed by ${task.assignedWorker ?? '–'} ${when(task.claimedAt, tz, ctx.now)}, running for <span data-duration>${formatDuration(ctx.now - task.claimedAt)}</span></li>`);
+  } else if (task.status === 'QUEUED' && ordered.length > 0) {
+    steps.push(html`<li data-step="waiting"><strong>Waiting</strong> for attempt ${task.attempt + 1}, due ${when(task.nextRunTime, tz, ctx.now)}</li>`);
+  }
+  return html`<ol class="timeline" data-timeline>${steps}</ol>`;
 }
 
 /** A task as the page may show it: `payload` already redacted, as are the task's texts and its runs' messages. */
@@ -42,6 +74,8 @@ export function taskDetailPage(ctx: PageContext, data: { task: Task; job: JobInf
 <h2>Payload</h2>
 ${data.payload === null ? html`<p class="muted">No payload.</p>` : html`<pre data-payload>${data.payload}</pre>`}
 ${task.output ? html`<h2>Output so far</h2><pre>${task.output}</pre>` : ''}
+<h2>Timeline</h2>
+${timeline(ctx, task, data.runs.rows)}
 <h2>Runs of this task</h2>
 ${runsTable(ctx, data.runs.rows)}
 ${data.runs.older !== null ? html`<p><a href="${ctx.root}runs${query({ task: task.id })}">All runs of this task ›</a></p>` : ''}

@@ -1,0 +1,59 @@
+import type { Run } from '../../../entities/index.js';
+import type { JobInfo } from '../../../service/views.js';
+import { INSIGHT_SAMPLE, type JobInsight } from '../../data/job-insight.js';
+import type { Page } from '../../data/keyset.js';
+import type { RunRow } from '../../data/run-list.js';
+import { badge, count, formatDuration, truncate, when } from '../format.js';
+import { html, query, type SafeHtml } from '../html.js';
+import { layout, type PageContext } from '../layout.js';
+import { chart } from './overview.page.js';
+import { runsTable } from './runs.page.js';
+
+/** The path of a job's page below the dashboard root (names may hold any character). */
+export const jobPath = (name: string): string => `jobs/${encodeURIComponent(name)}`;
+
+const card = (label: string, value: string, attribute: string, bad = false) =>
+  html`<div class="card${bad ? ' bad' : ''}"><div class="value" data-${attribute}>${value}</div><div class="label">${label}</div></div>`;
+
+/** One job: its definition, its runs and failures per hour over the last day, durations, waits and last error. */
+export function jobDetailPage(ctx: PageContext, data: { job: JobInfo; insight: JobInsight; lastError: RunRow | null; runs: Page<RunRow> }): SafeHtml {
+  const { job, insight } = data;
+  const tz = ctx.config.timezone;
+  const d = insight.duration;
+  const state = job.missing ? 'missing' : job.active ? 'active' : 'inactive';
+  const sampled = `over the last ${count(insight.sample)} run${insight.sample === 1 ? '' : 's'}${insight.sample === INSIGHT_SAMPLE ? ' (the latest)' : ''}`;
+  const error = data.lastError as (RunRow & Partial<Pick<Run, 'output'>>) | null;
+  const content = html`<section id="job" data-live>
+<dl class="fields">
+<dt>Kind / group</dt><dd>${job.kind} / ${job.group}</dd>
+<dt>State</dt><dd><span class="badge s-${state}" data-state>${state}</span></dd>
+<dt>Schedule</dt><dd>${job.scheduleDescription ?? html`<span class="muted">on demand</span>`}</dd>
+${job.description ? html`<dt>Description</dt><dd>${job.description}</dd>` : ''}
+<dt>Lists</dt><dd><a href="${ctx.root}tasks${query({ job: job.name })}">tasks</a> · <a href="${ctx.root}runs${query({ job: job.name })}">runs</a> · <a href="${ctx.root}runs${query({ job: job.name, status: 'FAILED' })}">failed runs</a></dd>
+</dl>
+<h2>Last 24 hours</h2>
+<div class="cards">
+${card('runs, last 24 h', count(insight.lastDay.runs), 'day-runs')}
+${card('failed, last 24 h', count(insight.lastDay.failed), 'day-failed', insight.lastDay.failed > 0)}
+</div>
+${chart(ctx, insight.hourly)}
+<h2>Durations and waits</h2>
+<p class="muted">${sampled}.</p>
+<div class="cards">
+${card('duration p50', formatDuration(d?.p50), 'p50')}
+${card('duration p95', formatDuration(d?.p95), 'p95')}
+${card('duration max', formatDuration(d?.max), 'max')}
+${card('average wait (due → started)', formatDuration(insight.averageWaitMs), 'wait')}
+</div>
+<h2>Last error</h2>
+${
+  error
+    ? html`<p data-last-error>${badge(error.status)} <a href="${ctx.root}runs/${error.id}">run #${error.id}</a> of <a href="${ctx.root}tasks/${error.taskId}">task #${error.taskId}</a>, ${when(error.stopTime ?? error.startTime, tz, ctx.now)}</p>
+<pre data-last-error-message>${truncate(error.message, 2000)}</pre>`
+    : html`<p class="muted" data-last-error>No failed run.</p>`
+}
+<h2>Latest runs</h2>
+${runsTable(ctx, data.runs.rows)}
+</section>`;
+  return layout(ctx, 'jobs', `Job ${job.name}`, content);
+}
