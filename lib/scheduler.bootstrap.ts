@@ -20,7 +20,7 @@ import { replanFromClock } from './service/clock-replan.js';
 import { ensureScheduledTasks, syncDefinitions, type SyncReport } from './service/definition-sync.js';
 import { applyMisfirePolicies } from './service/misfire-sweep.js';
 import { createEngine } from './storage/create-engine.js';
-import { Worker } from './worker/worker.js';
+import { TaskWorker } from './worker/worker.js';
 import { workerName } from './worker/worker-identity.js';
 
 /** What `onModuleInit` did: the definition sync and the scheduler.ini sections left out. */
@@ -37,7 +37,7 @@ export interface StartupReport {
 @Injectable()
 export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Kronos');
-  private worker?: Worker;
+  private worker?: TaskWorker;
   private pool?: ProcessPool;
   private childServer?: ChildServer;
   private retention?: Retention;
@@ -70,7 +70,7 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
     if (isKronosChild()) return;
     const jobs = this.runtime.registry.all();
     const now = this.runtime.options.clock.now();
-    const report = await syncDefinitions(dataSource, jobs, now, { configFileLoaded: configFile !== null });
+    const report = await syncDefinitions(dataSource, engine, jobs, now, { configFileLoaded: configFile !== null });
     this.report = { sync: report, iniProblems };
     await ensureScheduledTasks(dataSource, engine, jobs, now);
     if (!this.runtime.options.clock.isSystemClock) await this.replanFromTestClock(now);
@@ -86,18 +86,18 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
     if (isKronosChild()) return this.serveParent();
     const config = this.runtime.options.worker;
     if (!config) return;
-    const moved = await applyMisfirePolicies(this.runtime.dataSource, this.runtime.registry.all(), this.runtime.options.clock.now());
+    const moved = await applyMisfirePolicies(this.runtime.dataSource, this.runtime.engine, this.runtime.registry.all(), this.runtime.options.clock.now());
     if (moved > 0) this.logger.log(`Applied misfire policies to ${moved} recurring task(s) that missed slots while no worker ran`);
     const resolveUser = this.userResolver();
     const isolation = createIsolation(this.runtime.registry.all(), this.runtime.options.isolation, config.concurrency, resolveUser);
     isolation?.pool.start();
     this.pool = isolation?.pool;
-    this.worker = new Worker(workerName(), this.runtime.engine, this.runtime.registry, this.runtime.options, config, {
+    this.worker = new TaskWorker(workerName(), this.runtime.engine, this.runtime.registry, this.runtime.options, config, {
       clock: this.runtime.options.clock,
       maxOutputBytes: this.runtime.options.maxOutputBytes,
       resolveUser,
       executorFor: isolation?.executorFor ?? inProcessOnly(resolveUser),
-    }, this.runtime.dataSource, this.runtime.events, this.runtime.telemetry);
+    }, this.runtime.events, this.runtime.telemetry);
     this.worker.onLeave = (command) => {
       this.logger.warn(`Worker left on ${command}${config.exitOnCommand ? '; ending the process' : ''}`);
       if (config.exitOnCommand) process.kill(process.pid, 'SIGTERM');
@@ -105,7 +105,7 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
     await this.worker.start();
     this.logger.log(`Worker ${this.worker.name} started (groups ${config.groups.join(', ')}, concurrency ${config.concurrency})`);
     if (this.runtime.options.retention) {
-      this.retention = new Retention(this.runtime.dataSource, this.runtime.options.retention, this.runtime.options.clock);
+      this.retention = new Retention(this.runtime.engine, this.runtime.options.retention, this.runtime.options.clock);
       this.retention.start();
     }
   }
@@ -128,7 +128,7 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
 
   /** A test clock: recurring tasks start from its now, whatever an earlier run stored. */
   private async replanFromTestClock(now: number): Promise<void> {
-    const moved = await replanFromClock(this.runtime.dataSource, this.runtime.registry.all(), now);
+    const moved = await replanFromClock(this.runtime.dataSource, this.runtime.engine, this.runtime.registry.all(), now);
     const iso = (ms: number) => new Date(ms).toISOString();
     for (const { job, from, to } of moved) this.logger.log(`Test clock at ${iso(now)}: ${job} re-planned from its stored slot ${iso(from)} to ${iso(to)}`);
   }
@@ -139,7 +139,7 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
   }
 
   /** The worker of this process, if any (tests and the `testing` helpers use it). */
-  get currentWorker(): Worker | undefined {
+  get currentWorker(): TaskWorker | undefined {
     return this.worker;
   }
 

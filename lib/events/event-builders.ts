@@ -1,5 +1,4 @@
-import type { Task } from '../entities/index.js';
-import type { ExpiredTask, LostRun, TaskOutcome } from '../storage/engine.js';
+import type { ExpiredTask, LostRun, StoppedTask, TaskOutcome } from '../storage/engine.js';
 import { workerLostMessage } from '../storage/lost-attempt.js';
 import type { JsonValue } from '../types.js';
 import type { TaskEvent } from './task-event.js';
@@ -59,9 +58,9 @@ export function expiredEvent(task: ExpiredTask): TaskEvent {
 }
 
 /** A queued task `stop()` ended before any worker ran it. */
-export function stoppedQueuedEvent(task: Task, at: number): TaskEvent {
+export function stoppedQueuedEvent(task: StoppedTask): TaskEvent {
   return {
-    type: 'stopped', taskId: task.id, runId: null, job: task.jobName, attempt: task.attempt, userId: task.runAs,
-    status: 'STOPPED', runStatus: null, message: null, error: null, worker: null, finishedAt: at,
+    type: 'stopped', taskId: task.taskId, runId: null, job: task.jobName, attempt: task.attempt, userId: task.runAs,
+    status: 'STOPPED', runStatus: null, message: null, error: null, worker: null, finishedAt: task.at,
   };
 }

@@ -1,6 +1,7 @@
 import { In, IsNull, LessThan, Not, Like, type DataSource, type FindOptionsWhere } from 'typeorm';
 import { Run, Task } from '../entities/index.js';
 import { SCHEDULED_TASK_UUID_LIKE } from '../scheduled-task-uuid.js';
+import type { StorageEngine } from '../storage/engine.js';
 import { FINISHED_RUN_STATUSES, FINISHED_TASK_STATUSES, type RunStatus, type TaskStatus } from '../types.js';
 
 /** Run statuses that `prune` may delete: every status but RUNNING. */
@@ -41,7 +42,7 @@ function filters(options: PruneOptions) {
     schedule: IsNull(),
     uuid: Not(Like(SCHEDULED_TASK_UUID_LIKE)),
   };
-  return { runs: runStatuses.length ? runs : null, tasks: taskStatuses.length ? tasks : null };
+  return { runs: runStatuses.length ? runs : null, tasks: taskStatuses.length ? tasks : null, runStatuses, taskStatuses };
 }
 
 /** How many rows `prune(options)` would delete now. */
@@ -54,28 +55,27 @@ export async function countPrunable(dataSource: DataSource, options: PruneOption
 }
 
 /**
- * Delete old runs, then old finished tasks, in batches of `batchSize` rows (select the ids, then
- * delete them), so no statement holds locks for long and a big backlog never blocks workers.
+ * Delete old runs, then old finished tasks, in batches of `batchSize` rows (`StorageEngine.pruneBatch`:
+ * one short statement, or a plain read of the ids then a delete by primary key), so no statement
+ * holds locks for long and a big backlog never blocks workers.
  */
-export async function prune(dataSource: DataSource, options: PruneOptions): Promise<PruneCounts> {
+export async function prune(engine: StorageEngine, options: PruneOptions): Promise<PruneCounts> {
   const where = filters(options);
   const batchSize = options.batchSize ?? 1000;
   const done: PruneCounts = { runs: 0, tasks: 0 };
-  const steps: [keyof PruneCounts, typeof Run | typeof Task, FindOptionsWhere<Run> | FindOptionsWhere<Task> | null][] = [
-    ['runs', Run, where.runs],
-    ['tasks', Task, where.tasks],
+  const steps: [keyof PruneCounts, readonly string[]][] = [
+    ['runs', where.runs ? where.runStatuses : []],
+    ['tasks', where.tasks ? where.taskStatuses : []],
   ];
-  for (const [key, entity, filter] of steps) {
-    if (!filter) continue;
-    const repo = dataSource.getRepository<Run | Task>(entity);
+  for (const [key, statuses] of steps) {
+    if (statuses.length === 0) continue;
     for (;;) {
       if (options.signal?.aborted) return done;
-      const rows = await repo.find({ select: { id: true }, where: filter, order: { id: 'ASC' }, take: batchSize });
-      if (rows.length === 0) break;
-      await repo.delete(rows.map((row) => row.id));
-      done[key] += rows.length;
+      const deleted = await engine.pruneBatch(key, { before: options.before, statuses }, batchSize);
+      if (deleted === 0) break;
+      done[key] += deleted;
       options.onProgress?.({ ...done });
-      if (rows.length < batchSize) break;
+      if (deleted < batchSize) break;
     }
   }
   return done;

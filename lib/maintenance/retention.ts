@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
 import type { Clock, ResolvedSchedulerOptions } from '../scheduler.options.js';
+import type { StorageEngine } from '../storage/engine.js';
 import { prune } from './prune.js';
 
 /**
@@ -15,7 +15,7 @@ export class Retention {
   private running?: Promise<void>;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly engine: StorageEngine,
     private readonly options: NonNullable<ResolvedSchedulerOptions['retention']>,
     private readonly clock: Clock,
   ) {}
@@ -34,7 +34,7 @@ export class Retention {
 
   /** Prune once now, unless a prune is already in progress. */
   pruneNow(): Promise<void> {
-    this.running ??= prune(this.dataSource, {
+    this.running ??= prune(this.engine, {
       before: this.clock.now() - this.options.olderThanMs,
       batchSize: this.options.batchSize,
       signal: this.stopping.signal,

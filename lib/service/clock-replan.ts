@@ -4,6 +4,7 @@ import type { RegisteredJob } from '../registry/registered-job.js';
 import { nextRun } from '../schedule/next-run.js';
 import type { NormalizedSchedule } from '../schedule/schedule.types.js';
 import { scheduledTaskUuid } from '../scheduled-task-uuid.js';
+import type { StorageEngine } from '../storage/engine.js';
 
 /** A recurring job's task moved by {@link replanFromClock}. */
 export interface Replanned {
@@ -23,7 +24,7 @@ export interface Replanned {
  * the misfire policies). Pending retries start over, as on a fresh database. Each move is
  * conditional on the task still waiting for the same slot. Never called on the system clock.
  */
-export async function replanFromClock(dataSource: DataSource, jobs: RegisteredJob[], now: number): Promise<Replanned[]> {
+export async function replanFromClock(dataSource: DataSource, engine: StorageEngine, jobs: RegisteredJob[], now: number): Promise<Replanned[]> {
   const scheduled = jobs.filter((job) => job.schedule);
   if (scheduled.length === 0) return [];
   const repo = dataSource.getRepository(Task);
@@ -34,8 +35,8 @@ export async function replanFromClock(dataSource: DataSource, jobs: RegisteredJo
     const schedule = JSON.parse(row.schedule) as NormalizedSchedule;
     const first = nextRun(schedule, now, now);
     if (first === null || first === row.nextRunTime) continue; // no slot left: expiry handles it
-    const result = await repo.update({ id: row.id, status: 'QUEUED', nextRunTime: row.nextRunTime }, { nextRunTime: first, attempt: 0, updatedAt: now });
-    if ((result.affected ?? 0) > 0) moved.push({ job: row.jobName, from: row.nextRunTime, to: first });
+    const done = await engine.moveSlot({ taskId: row.id, from: row.nextRunTime, to: first, resetAttempt: true, now });
+    if (done) moved.push({ job: row.jobName, from: row.nextRunTime, to: first });
   }
   return moved;
 }

@@ -1,10 +1,10 @@
-import { In, Not, type DataSource, type EntityManager } from 'typeorm';
+import { In, type DataSource } from 'typeorm';
 import { JobDefinition, Task } from '../entities/index.js';
 import type { RegisteredJob } from '../registry/registered-job.js';
 import { nextRun } from '../schedule/next-run.js';
 import type { NormalizedSchedule } from '../schedule/schedule.types.js';
 import { scheduledTaskUuid } from '../scheduled-task-uuid.js';
-import type { StorageEngine } from '../storage/engine.js';
+import type { DefinitionSpec, ScheduleMove, StorageEngine } from '../storage/engine.js';
 
 /** What a sync changed, for logs and the `kronos discover` command. */
 export interface SyncReport {
@@ -21,8 +21,9 @@ export interface SyncOptions {
   configFileLoaded?: boolean;
 }
 
-function definitionFields(job: RegisteredJob) {
+function definitionFields(job: RegisteredJob): DefinitionSpec {
   return {
+    name: job.name,
     kind: job.kind,
     schedule: job.scheduleSpec ? JSON.stringify(job.scheduleSpec) : null,
     scheduleNormalized: job.schedule ? JSON.stringify(job.schedule) : null,
@@ -34,6 +35,7 @@ function definitionFields(job: RegisteredJob) {
     priority: job.priority,
     kwargs: job.payload ? JSON.stringify(job.payload) : null,
     source: job.ini ? 'ini' : 'code',
+    active: job.active,
   };
 }
 
@@ -43,39 +45,36 @@ function definitionFields(job: RegisteredJob) {
  * the admin's `active` choice kept, definitions no longer in code flagged `missing` (kept, never
  * run). Safe when several processes start at once (insert-or-ignore, then update).
  */
-export async function syncDefinitions(dataSource: DataSource, jobs: RegisteredJob[], now: number, options: SyncOptions = {}): Promise<SyncReport> {
-  const repo = dataSource.getRepository(JobDefinition);
+export async function syncDefinitions(
+  dataSource: DataSource,
+  engine: StorageEngine,
+  jobs: RegisteredJob[],
+  now: number,
+  options: SyncOptions = {},
+): Promise<SyncReport> {
   const report: SyncReport = { added: [], changed: [], missing: [] };
-  const existing = new Map((await repo.find()).map((row) => [row.name, row]));
+  const existing = new Map((await dataSource.getRepository(JobDefinition).find()).map((row) => [row.name, row]));
   for (const job of jobs) {
     const fields = definitionFields(job);
     const row = existing.get(job.name);
     if (!row) {
-      const inserted = await repo
-        .createQueryBuilder()
-        .insert()
-        .values({ name: job.name, ...fields, active: job.active, activeSetBy: 'code', missing: false, firstSeen: now, lastSeen: now, updatedAt: now })
-        .orIgnore()
-        .execute();
-      if ((inserted.identifiers?.length ?? 0) > 0) report.added.push(job.name);
+      if (await engine.addDefinition(fields, now)) report.added.push(job.name);
       continue;
     }
-    // What an admin set (the active toggle, a reschedule) wins over the code. Those columns are
-    // written only WHERE the admin has not taken them over, so a toggle committed by another
-    // process while this one starts is never overwritten (no lost update).
-    const { schedule, scheduleNormalized, timezone, ...rest } = fields;
+    // What an admin set (the active toggle, a reschedule) wins over the code. The engine writes
+    // those columns only where the admin has not taken them over, checked in the statement, so a
+    // toggle committed by another process while this one starts is never overwritten.
+    const { name: _name, active: _active, schedule, scheduleNormalized, timezone, ...rest } = fields;
     const scheduleChanged = row.scheduleSetBy === 'code' && (row.schedule !== schedule || row.scheduleNormalized !== scheduleNormalized || row.timezone !== timezone);
     const changed = scheduleChanged || (Object.keys(rest) as (keyof typeof rest)[]).some((key) => row[key] !== rest[key]) || row.missing;
     if (changed) report.changed.push(job.name);
-    await repo.update({ name: job.name }, { ...rest, missing: false, lastSeen: now, ...(changed ? { updatedAt: now } : {}) });
-    if (scheduleChanged) await repo.update({ name: job.name, scheduleSetBy: 'code' }, { schedule, scheduleNormalized, timezone });
-    if (row.activeSetBy === 'code' && row.active !== job.active) await repo.update({ name: job.name, activeSetBy: 'code' }, { active: job.active });
+    await engine.updateDefinition(fields, now, changed);
   }
   const inCode = new Set(jobs.map((job) => job.name));
   for (const row of existing.values()) {
     const authoritative = row.source === 'code' || (row.source === 'ini' && options.configFileLoaded);
     if (authoritative && !inCode.has(row.name) && !row.missing) {
-      await repo.update({ name: row.name }, { missing: true, updatedAt: now });
+      await engine.markDefinitionMissing(row.name, now);
       report.missing.push(row.name);
     }
   }
@@ -114,15 +113,12 @@ export async function ensureScheduledTasks(dataSource: DataSource, engine: Stora
     const same = row.schedule === json && row.group === job.group && row.runAs === job.runAs;
     // A scheduler.ini section edited only in its keyword arguments, priority or retries moves too.
     if (same && row.payload === payload && row.priority === job.priority && row.retries === job.retries) continue;
-    await repo.update(row.id, {
-      schedule: json, group: job.group, priority: job.priority, retries: job.retries, runAs: job.runAs,
-      repeats: schedule.limits.repeats, stopTime: schedule.limits.stopAt,
-      payload, updatedAt: now,
-    });
-    if (row.schedule !== json && first !== null) {
+    await engine.moveSchedule({
+      ...scheduleMove(job.name, schedule, now),
+      task: { payload, group: job.group, priority: job.priority, retries: job.retries, runAs: job.runAs },
       // A running attempt keeps its lease; it re-queues itself on the new schedule when it ends.
-      await repo.update({ id: row.id, status: Not('RUNNING') }, { nextRunTime: first, status: 'QUEUED', attempt: 0 });
-    }
+      nextRunTime: row.schedule !== json ? first : null,
+    });
   }
 }
 
@@ -133,13 +129,16 @@ async function adminSchedules(dataSource: DataSource, names: string[]): Promise<
 }
 
 /**
- * Move a recurring job's task row to `schedule`: the next slot from `now`, unless it is running
- * (the running attempt re-queues itself on the new schedule when it ends).
+ * Moving a recurring job's task row to `schedule`: the next slot from `now`, unless it is running
+ * (the running attempt re-queues itself on the new schedule when it ends). For `moveSchedule`.
  */
-export async function applySchedule(manager: EntityManager, jobName: string, schedule: NormalizedSchedule, now: number): Promise<void> {
-  const repo = manager.getRepository(Task);
-  const uuid = scheduledTaskUuid(jobName);
-  const first = nextRun(schedule, now, now);
-  await repo.update({ uuid }, { schedule: JSON.stringify(schedule), repeats: schedule.limits.repeats, stopTime: schedule.limits.stopAt, updatedAt: now });
-  if (first !== null) await repo.update({ uuid, status: Not('RUNNING') }, { nextRunTime: first, status: 'QUEUED', attempt: 0 });
+export function scheduleMove(jobName: string, schedule: NormalizedSchedule, now: number): ScheduleMove {
+  return {
+    uuid: scheduledTaskUuid(jobName),
+    schedule: JSON.stringify(schedule),
+    repeats: schedule.limits.repeats,
+    stopTime: schedule.limits.stopAt,
+    nextRunTime: nextRun(schedule, now, now),
+    now,
+  };
 }

@@ -4,6 +4,7 @@ import type { RegisteredJob } from '../registry/registered-job.js';
 import { staleSlotAdjustment } from '../schedule/misfire.js';
 import type { NormalizedSchedule } from '../schedule/schedule.types.js';
 import { scheduledTaskUuid } from '../scheduled-task-uuid.js';
+import type { StorageEngine } from '../storage/engine.js';
 
 /**
  * Apply each recurring job's misfire policy to slots missed while no worker ran (see
@@ -11,7 +12,7 @@ import { scheduledTaskUuid } from '../scheduled-task-uuid.js';
  * testing helpers after the clock moved. Each move is conditional on the task still waiting for
  * the same slot, so a concurrent claim simply wins. Returns how many tasks were moved.
  */
-export async function applyMisfirePolicies(dataSource: DataSource, jobs: RegisteredJob[], now: number): Promise<number> {
+export async function applyMisfirePolicies(dataSource: DataSource, engine: StorageEngine, jobs: RegisteredJob[], now: number): Promise<number> {
   const scheduled = jobs.filter((job) => job.schedule);
   if (scheduled.length === 0) return 0;
   const repo = dataSource.getRepository(Task);
@@ -22,9 +23,8 @@ export async function applyMisfirePolicies(dataSource: DataSource, jobs: Registe
     const schedule = JSON.parse(row.schedule) as NormalizedSchedule;
     const target = staleSlotAdjustment(schedule, row.nextRunTime, now);
     if (target === undefined) continue;
-    const update = target === null ? { status: 'EXPIRED' as const, updatedAt: now } : { nextRunTime: target, updatedAt: now };
-    const result = await repo.update({ id: row.id, status: 'QUEUED', nextRunTime: row.nextRunTime }, update);
-    moved += result.affected ?? 0;
+    // `null`: no slot left, the task is EXPIRED.
+    if (await engine.moveSlot({ taskId: row.id, from: row.nextRunTime, to: target, resetAttempt: false, now })) moved++;
   }
   return moved;
 }

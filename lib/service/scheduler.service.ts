@@ -10,8 +10,8 @@ import type { TaskEvent } from '../events/task-event.js';
 import { KronosRuntime } from '../kronos.runtime.js';
 import { parseSchedule } from '../schedule/parse-schedule.js';
 import type { NormalizedSchedule, ScheduleSpec } from '../schedule/schedule.types.js';
-import { applySchedule } from './definition-sync.js';
-import type { NewTask } from '../storage/engine.js';
+import { scheduleMove } from './definition-sync.js';
+import type { NewTask, StoppedTask } from '../storage/engine.js';
 import type { TaskStatus } from '../types.js';
 import { buildNewTask, dedupOf, type EnqueuedTask, type EnqueueOptions } from './enqueue-options.js';
 import { atIndex, chunks, chunkSizeOf, itemJob, type EnqueueManyItem, type EnqueueManyOptions } from './enqueue-many.js';
@@ -199,23 +199,12 @@ export class SchedulerService {
    */
   async stop(taskId: number): Promise<TaskStatus> {
     requireTaskId(taskId);
-    const repo = this.runtime.dataSource.getRepository(Task);
-    const now = this.runtime.options.clock.now();
-    const queued = await repo.update({ id: taskId, status: 'QUEUED' }, { status: 'STOPPED', updatedAt: now });
-    if (queued.affected) {
-      if (this.runtime.events.active) await this.publishStopped(taskId, now);
-      return 'STOPPED';
-    }
-    await repo.update({ id: taskId, status: 'RUNNING' }, { stopRequested: true, updatedAt: now });
-    const task = await repo.findOneBy({ id: taskId });
-    if (!task) throw new TaskNotFoundError(taskId);
-    return task.status;
-  }
-
-  /** The `stopped` event of a task stopped while queued: this process made the change. */
-  private async publishStopped(taskId: number, at: number): Promise<void> {
-    const task = await this.runtime.dataSource.getRepository(Task).findOneBy({ id: taskId });
-    if (task) this.runtime.events.publish(() => [stoppedQueuedEvent(task, at)]);
+    const events = this.runtime.events;
+    const stopped: StoppedTask[] | undefined = events.active ? [] : undefined; // nobody listening: nothing reported
+    const status = await this.runtime.engine.stopTask(taskId, this.runtime.options.clock.now(), stopped);
+    if (status === null) throw new TaskNotFoundError(taskId);
+    if (stopped && stopped.length > 0) events.publish(() => stopped.map(stoppedQueuedEvent));
+    return status;
   }
 
   /** Let the job's tasks be claimed again. An admin choice: redeploys keep it. */
@@ -249,12 +238,9 @@ export class SchedulerService {
 
   private async storeSchedule(name: string, spec: ScheduleSpec, schedule: NormalizedSchedule, setBy: 'admin' | 'code'): Promise<JobInfo> {
     const now = this.runtime.options.clock.now();
-    await this.runtime.dataSource.transaction(async (manager) => {
-      await manager.getRepository(JobDefinition).update(
-        { name },
-        { schedule: JSON.stringify(spec), scheduleNormalized: JSON.stringify(schedule), timezone: schedule.kind === 'cron' ? schedule.timezone : null, scheduleSetBy: setBy, updatedAt: now },
-      );
-      await applySchedule(manager, name, schedule, now);
+    await this.runtime.engine.moveSchedule(scheduleMove(name, schedule, now), {
+      name, schedule: JSON.stringify(spec), scheduleNormalized: JSON.stringify(schedule),
+      timezone: schedule.kind === 'cron' ? schedule.timezone : null, setBy,
     });
     await this.runtime.engine.notify();
     return (await this.listJobs()).find((info) => info.name === name)!;
@@ -275,22 +261,22 @@ export class SchedulerService {
 
   /** Workers of these groups (all when omitted) stop claiming but stay alive. */
   disableWorkers(groups?: string | string[]): Promise<string[]> {
-    return commandWorkers(this.runtime.dataSource, 'DISABLED', groups);
+    return commandWorkers(this.runtime.dataSource, this.runtime.engine, 'DISABLED', groups);
   }
 
   /** Disabled workers of these groups claim again. */
   resumeWorkers(groups?: string | string[]): Promise<string[]> {
-    return commandWorkers(this.runtime.dataSource, 'ACTIVE', groups);
+    return commandWorkers(this.runtime.dataSource, this.runtime.engine, 'ACTIVE', groups);
   }
 
   /** Workers of these groups finish their running tasks, then their process exits. */
   terminateWorkers(groups?: string | string[]): Promise<string[]> {
-    return commandWorkers(this.runtime.dataSource, 'TERMINATE', groups);
+    return commandWorkers(this.runtime.dataSource, this.runtime.engine, 'TERMINATE', groups);
   }
 
   /** Workers of these groups abort their running tasks (re-queued), then their process exits. */
   killWorkers(groups?: string | string[]): Promise<string[]> {
-    return commandWorkers(this.runtime.dataSource, 'KILL', groups);
+    return commandWorkers(this.runtime.dataSource, this.runtime.engine, 'KILL', groups);
   }
 
   private async definition(name: string): Promise<JobDefinition> {
@@ -301,9 +287,7 @@ export class SchedulerService {
 
   private async toggle(name: string, active: boolean): Promise<void> {
     await this.definition(name);
-    await this.runtime.dataSource
-      .getRepository(JobDefinition)
-      .update({ name }, { active, activeSetBy: 'admin', updatedAt: this.runtime.options.clock.now() });
+    await this.runtime.engine.setDefinitionActive(name, active, this.runtime.options.clock.now());
     if (active) await this.runtime.engine.notify();
   }
 }

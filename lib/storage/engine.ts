@@ -7,8 +7,13 @@ import type { RecordedRun } from './run-feed.js';
 export { RUN_STATUSES } from '../types.js';
 
 /**
- * The storage contract. Everything the hot path does to the database goes through one of these
- * methods, and each dialect implements them with hand-written SQL in its own folder.
+ * The storage contract: the one place that changes state in the database. Every write to a task,
+ * run, worker or job definition row goes through one of these methods (the hot path's enqueue,
+ * claim, complete, progress, heartbeat, rescue and expiry, and the rarer stop, worker commands,
+ * definition sync and admin toggles, schedule and slot moves, pruning), and each dialect
+ * implements them with hand-written SQL in its own folder. Reads stay outside when they only look:
+ * the views of the dashboard, the CLI and `SchedulerService`, and the reads that choose what to
+ * change (definition sync, the misfire sweep, the test-clock re-plan) go through TypeORM.
  *
  * Times are UTC epoch milliseconds. An `Instant` of `null` means "the database's own clock":
  * due-ness, leases and heartbeats compare against one clock for the whole cluster, so a node
@@ -287,6 +292,9 @@ export interface UniqueEnqueueResult extends EnqueueResult {
   deduplicated?: 'kept' | 'replaced' | 'extended';
 }
 
+/** What `bulkTasks` does to a batch of tasks. */
+export type BulkTaskAction = 'retry' | 'stop' | 'delete';
+
 export interface StorageEngine {
   readonly dialect: 'postgres' | 'sqlite' | 'mysql';
   /** Prepare statements, open the notification listener. Idempotent. */
@@ -405,4 +413,16 @@ export interface StorageEngine {
   listenTaskEvents(onPayload: (payload: string) => void): Promise<(() => Promise<void>) | null>;
   /** Append one entry to the audit trail (`kronos_audit`, named by the `AuditEntry` entity's metadata when registered). */
   recordAudit(entry: AuditRecord): Promise<void>;
+  /**
+   * Apply an administrator's bulk action to one batch of tasks, in one short transaction, and
+   * return how many tasks it changed. The caller splits a large selection into batches (a few
+   * hundred ids), so no action holds its locks for long. Recurring tasks (`kronos:schedule:`) are
+   * never touched.
+   * - `retry`: FAILED, TIMEOUT, EXPIRED or STOPPED tasks are queued again in place, due `now`,
+   *   with their attempt counter reset and no expiry;
+   * - `stop`: QUEUED tasks become STOPPED, RUNNING ones get `stop_requested` (their worker aborts
+   *   them);
+   * - `delete`: tasks that are not RUNNING are deleted with their runs.
+   */
+  bulkTasks(action: BulkTaskAction, taskIds: number[], now: Instant): Promise<number>;
 }

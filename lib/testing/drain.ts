@@ -59,7 +59,7 @@ export async function drain(app: INestApplicationContext, options: DrainOptions 
   if (!worker) throw new Error('drain() needs the application to run a worker (SchedulerModule.forRoot({ worker: ... }), not worker: false).');
   const now = runtime.options.clock.now();
   await worker.runDue(options.timeoutMs ?? 10_000, async () => {
-    await applyMisfirePolicies(runtime.dataSource, runtime.registry.all(), now);
+    await applyMisfirePolicies(runtime.dataSource, runtime.engine, runtime.registry.all(), now);
     const expired: ExpiredTask[] | undefined = runtime.events.active ? [] : undefined;
     await runtime.engine.expire(now, expired);
     if (expired && expired.length > 0) runtime.events.publish(() => expired.map(expiredEvent));

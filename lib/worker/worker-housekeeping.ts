@@ -1,14 +1,39 @@
 import { Logger } from '@nestjs/common';
-import type { ResolvedSchedulerOptions } from '../scheduler.options.js';
-import { In, type DataSource } from 'typeorm';
-import { Task } from '../entities/index.js';
 import { expiredEvent, lostEvent } from '../events/event-builders.js';
-import type { ClaimedTask, ExpiredTask, LostRun, ProgressUpdate, StorageEngine } from '../storage/engine.js';
+import type { TaskEvents } from '../events/task-events.js';
+import type { AbortKind } from '../execution/attempt.js';
 import { logLine } from '../logging/log-record.js';
+import type { Telemetry } from '../observability/telemetry.js';
+import { engineInstant } from '../scheduler.clock.js';
+import type { ResolvedSchedulerOptions } from '../scheduler.options.js';
+import type { ClaimedTask, ExpiredTask, LostRun, ProgressUpdate, StorageEngine, WorkerRecord } from '../storage/engine.js';
 import { Liveness } from './liveness.js';
-import type { Worker } from './worker.js';
+import type { RunningTasks } from './running-tasks.js';
 
 type WorkerConfig = Exclude<ResolvedSchedulerOptions['worker'], false>;
+
+/**
+ * What housekeeping needs of the claim loop it serves (`TaskWorker` implements it): the worker
+ * row it heartbeats, the attempts it runs, and the few levers the lease protocol pulls.
+ */
+export interface HousekeepingHost {
+  /** The worker row each heartbeat writes. */
+  record(): WorkerRecord;
+  /** The attempts in progress, by task id. */
+  readonly running: RunningTasks;
+  /** Claims started so far: an unchanged value means no claim started meanwhile. */
+  readonly claims: number;
+  /** True when every finished attempt is written and no claim is in flight. */
+  readonly quiet: boolean;
+  /** Claim or not: the command read on the heartbeat (ACTIVE), or false while fenced. */
+  claiming: boolean;
+  /** Interrupt every running attempt (and hand back those claimed ahead). */
+  abortAll(kind: AbortKind): void;
+  /** Obey a TERMINATE or KILL command read on the heartbeat. */
+  obey(command: 'TERMINATE' | 'KILL'): void;
+  /** Re-queue tasks the database says this worker runs but it does not. */
+  releasePhantoms(tasks: ClaimedTask[]): void;
+}
 
 /**
  * The worker's periodic duties besides claiming:
@@ -31,11 +56,14 @@ export class WorkerHousekeeping {
   private readonly liveness: Liveness;
 
   constructor(
-    private readonly worker: Worker,
+    private readonly name: string,
+    private readonly host: HousekeepingHost,
     private readonly engine: StorageEngine,
     private readonly options: ResolvedSchedulerOptions,
     private readonly config: WorkerConfig,
-    private readonly dataSource: DataSource,
+    /** Lifecycle events of this process: rescues and expiries are told to it. */
+    private readonly events: TaskEvents | undefined,
+    private readonly telemetry: Telemetry,
   ) {
     this.liveness = new Liveness(config.deadAfterMs);
   }
@@ -59,7 +87,7 @@ export class WorkerHousekeeping {
     for (const timer of this.timers) clearInterval(timer);
     await Promise.all(this.inFlight);
     await this.sync().catch(() => undefined);
-    await this.engine.removeWorker(this.worker.name).catch((error: unknown) => this.logger.warn(`Could not remove worker row: ${(error as Error).message}`));
+    await this.engine.removeWorker(this.name).catch((error: unknown) => this.logger.warn(`Could not remove worker row: ${(error as Error).message}`));
   }
 
   /**
@@ -102,15 +130,15 @@ export class WorkerHousekeeping {
   private async heartbeat(): Promise<void> {
     try {
       // Liveness is real time (the database clock), even under a test clock that jumps ahead.
-      const status = await this.engine.heartbeat(this.worker.record(), null);
-      this.worker.telemetry.metrics?.heartbeat(this.worker.name);
+      const status = await this.engine.heartbeat(this.host.record(), null);
+      this.telemetry.metrics?.heartbeat(this.name);
       const silence = this.liveness.heard();
       if (silence !== null && silence > this.config.deadAfterMs / 2) {
         this.logger.warn(`Database reachable again after ${Math.round(silence)} ms without a heartbeat: claiming and writing finished results again; rescuing other workers only after ${this.config.deadAfterMs} ms of heartbeats`);
       }
-      this.worker.claiming = status === 'ACTIVE';
+      this.host.claiming = status === 'ACTIVE';
       // Leaving stops this very housekeeping, which waits for its duties: obey outside of them.
-      if (status === 'TERMINATE' || status === 'KILL') setImmediate(() => this.worker.obey(status));
+      if (status === 'TERMINATE' || status === 'KILL') setImmediate(() => this.host.obey(status));
     } catch (error) {
       this.liveness.failed();
       this.logger.error(`Heartbeat failed (${Math.round(this.liveness.silentFor())} ms without one): ${(error as Error).message}`);
@@ -126,32 +154,32 @@ export class WorkerHousekeeping {
    */
   private fenceIfSilent(): void {
     if (this.liveness.silentFor() <= this.config.deadAfterMs / 2) return;
-    this.worker.claiming = false;
-    if (this.worker.running.size > 0) {
-      this.logger.error(`Interrupting ${this.worker.running.size} running task(s): no heartbeat for ${Math.round(this.liveness.silentFor())} ms, others may soon rescue them; they are re-queued when the database answers`);
-      this.worker.abortAll('unreachable');
+    this.host.claiming = false;
+    if (this.host.running.size > 0) {
+      this.logger.error(`Interrupting ${this.host.running.size} running task(s): no heartbeat for ${Math.round(this.liveness.silentFor())} ms, others may soon rescue them; they are re-queued when the database answers`);
+      this.host.abortAll('unreachable');
     }
   }
 
   /** Find tasks assigned to this worker in the database that it does not run (see `releasePhantoms`). */
   private async reconcile(): Promise<void> {
-    if (!this.worker.quiet) return;
-    const before = this.worker.claims;
-    const rows = await this.dataSource.getRepository(Task).find({ where: { assignedWorker: this.worker.name, status: 'RUNNING' } });
-    if (!this.worker.quiet || this.worker.claims !== before) return; // a claim ran meanwhile: look again later
-    const phantoms = rows.filter((row) => !this.worker.running.has(row.id) && row.claimToken && row.claimedAt !== null);
+    if (!this.host.quiet) return;
+    const before = this.host.claims;
+    const held = await this.engine.tasksHeldBy(this.name);
+    if (!this.host.quiet || this.host.claims !== before) return; // a claim ran meanwhile: look again later
+    const phantoms = held.filter((task) => !this.host.running.has(task.id));
     if (phantoms.length === 0) return;
     this.logger.warn(
       logLine(`Releasing ${phantoms.length} task(s) assigned to this worker that it no longer runs: ${phantoms.map((t) => t.id).join(', ')}`, {
-        taskIds: phantoms.map((t) => t.id), worker: this.worker.name,
+        taskIds: phantoms.map((t) => t.id), worker: this.name,
       }),
     );
-    this.worker.releasePhantoms(phantoms.map(asClaimed));
+    this.host.releasePhantoms(phantoms);
   }
 
   private async sync(): Promise<void> {
     const updates: ProgressUpdate[] = [];
-    for (const running of this.worker.running.values()) {
+    for (const running of this.host.running.values()) {
       const progress = running.progress;
       const progressChanged = progress.dirty;
       const outputChanged = running.output.takeDirty();
@@ -166,10 +194,10 @@ export class WorkerHousekeeping {
       });
     }
     if (updates.length > 0) {
-      for (const id of await this.engine.saveProgress(updates)) this.worker.running.get(id)?.abort('lease-lost');
+      for (const id of await this.engine.saveProgress(updates)) this.host.running.get(id)?.abort('lease-lost');
     }
-    if (this.worker.running.size > 0) {
-      for (const id of await this.engine.stopRequests(this.worker.name)) this.worker.running.get(id)?.abort('stop');
+    if (this.host.running.size > 0) {
+      for (const id of await this.engine.stopRequests(this.name)) this.host.running.get(id)?.abort('stop');
       await this.checkLeases();
     }
   }
@@ -181,19 +209,15 @@ export class WorkerHousekeeping {
    */
   private async checkLeases(): Promise<void> {
     const asOf = Date.now();
-    const candidates = this.worker.running.values().filter((running) => running.launchedAt < asOf);
+    const candidates = this.host.running.values().filter((running) => running.launchedAt < asOf);
     if (candidates.length === 0) return;
-    const rows = await this.dataSource.getRepository(Task).find({
-      select: { id: true, claimToken: true },
-      where: { id: In(candidates.map((running) => running.task.id)) },
-    });
-    const tokens = new Map(rows.map((row) => [row.id, row.claimToken]));
+    const tokens = await this.engine.leaseTokens(candidates.map((running) => running.task.id));
     for (const running of candidates) {
-      if (tokens.get(running.task.id) === running.task.claimToken || this.worker.running.get(running.task.id) !== running) continue;
+      if (tokens.get(running.task.id) === running.task.claimToken || this.host.running.get(running.task.id) !== running) continue;
       const { id, jobName, attempt, runAs } = running.task;
       this.logger.warn(
         logLine(`Lease lost for task ${id} (${jobName}): another worker holds it now; aborting this attempt`, {
-          job: jobName, taskId: id, attempt, userId: runAs, worker: this.worker.name,
+          job: jobName, taskId: id, attempt, userId: runAs, worker: this.name,
         }),
       );
       running.abort('lease-lost');
@@ -202,9 +226,9 @@ export class WorkerHousekeeping {
 
   private async rescue(): Promise<void> {
     // Judge others only after a whole `deadAfter` of reachable database (see `Liveness`).
-    const events = this.worker.events?.active ? this.worker.events : undefined; // nobody listening: nothing reported
+    const events = this.events?.active ? this.events : undefined; // nobody listening: nothing reported
     if (this.liveness.mayRescue()) {
-      const metrics = this.worker.telemetry.metrics;
+      const metrics = this.telemetry.metrics;
       const lost: LostRun[] | undefined = events || metrics ? [] : undefined;
       const report = await this.engine.rescueOrphans(this.config.deadAfterMs, null, lost);
       if (report.requeued + report.failed > 0) {
@@ -214,16 +238,7 @@ export class WorkerHousekeeping {
       metrics?.lost(lost ?? null, report.requeued + report.failed);
     }
     const expired: ExpiredTask[] | undefined = events && [];
-    await this.engine.expire(this.worker.instant(), expired);
+    await this.engine.expire(engineInstant(this.options.clock), expired);
     if (expired && expired.length > 0) events!.publish(() => expired.map(expiredEvent));
   }
-}
-
-function asClaimed(row: Task): ClaimedTask {
-  return {
-    id: row.id, uuid: row.uuid, jobName: row.jobName, payload: row.payload, group: row.group, priority: row.priority,
-    timeoutMs: row.timeoutMs, retries: row.retries, attempt: row.attempt, timesRun: row.timesRun, timesFailed: row.timesFailed,
-    repeats: row.repeats, schedule: row.schedule, scheduledFor: row.nextRunTime, runAs: row.runAs, claimToken: row.claimToken!,
-    traceContext: row.traceContext,
-  };
 }

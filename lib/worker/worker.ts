@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
 import { hostname } from 'node:os';
 import type { TaskEvents } from '../events/task-events.js';
 import type { AbortKind, AttemptResult } from '../execution/attempt.js';
@@ -9,14 +8,14 @@ import { NO_TELEMETRY, type Telemetry } from '../observability/telemetry.js';
 import type { JobRegistry } from '../registry/job-registry.js';
 import { engineInstant } from '../scheduler.clock.js';
 import type { ResolvedSchedulerOptions } from '../scheduler.options.js';
-import type { ClaimedTask, Instant, NewTask, StorageEngine, TaskOutcome } from '../storage/engine.js';
+import type { ClaimedTask, Instant, NewTask, StorageEngine, TaskOutcome, WorkerRecord } from '../storage/engine.js';
 import { ClaimAhead } from './claim-ahead.js';
 import { RunningTasks } from './running-tasks.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import { taskOutcome } from './task-outcome.js';
 import { deadLetterTask } from './dead-letter.js';
 import { settledWithin, sleep } from './timing.js';
-import { WorkerHousekeeping } from './worker-housekeeping.js';
+import { WorkerHousekeeping, type HousekeepingHost } from './worker-housekeeping.js';
 
 type WorkerConfig = Exclude<ResolvedSchedulerOptions['worker'], false>;
 
@@ -37,9 +36,10 @@ export interface WorkerHealth {
  * The claim loop: keeps up to `concurrency` tasks running (and, for short tasks, a few claimed
  * ahead: see `ClaimAhead`), claims again at once while claims come back full, otherwise waits for
  * a notification or the poll interval. Errors in handlers never
- * reach this loop; errors talking to the database are logged and retried.
+ * reach this loop; errors talking to the database are logged and retried. (Its row in the
+ * database is the `Worker` entity.)
  */
-export class Worker {
+export class TaskWorker implements HousekeepingHost {
   readonly name: string;
   readonly running = new RunningTasks();
   readonly counters = { completed: 0, failed: 0 };
@@ -59,6 +59,11 @@ export class Worker {
   private draining = false;
   private claimInFlight: Promise<unknown> = Promise.resolve();
   private readonly ahead: ClaimAhead;
+  /** Which jobs are claimed together and which one by one (concurrency limits). */
+  private readonly plan: ReturnType<JobRegistry['claimPlan']>;
+  /** Claims started so far: an unchanged value means no claim started meanwhile. */
+  claims = 0;
+  private claimsInFlight = 0;
 
   constructor(
     name: string,
@@ -67,11 +72,10 @@ export class Worker {
     private readonly options: ResolvedSchedulerOptions,
     private readonly config: WorkerConfig,
     private readonly runner: RunnerDeps,
-    dataSource: DataSource,
     /** Lifecycle events of this process: written batches, rescues and expiries are told to it. */
-    readonly events?: TaskEvents,
+    events?: TaskEvents,
     /** OpenTelemetry tracing and metrics of this process; both null when no SDK is registered. */
-    readonly telemetry: Telemetry = NO_TELEMETRY,
+    private readonly telemetry: Telemetry = NO_TELEMETRY,
   ) {
     this.name = name;
     this.plan = registry.claimPlan();
@@ -83,15 +87,15 @@ export class Worker {
       () => this.wake(),
       events,
     );
-    this.housekeeping = new WorkerHousekeeping(this, engine, options, config, dataSource);
+    this.housekeeping = new WorkerHousekeeping(name, this, engine, options, config, events, telemetry);
   }
 
   /** The instant to hand to the engine: the database clock unless a test clock is in use (see `engineInstant`). */
-  instant(): Instant {
+  private instant(): Instant {
     return engineInstant(this.options.clock);
   }
 
-  record() {
+  record(): WorkerRecord {
     return { name: this.name, groups: this.config.groups, hostname: hostname(), pid: process.pid, running: this.running.size, ...this.counters };
   }
 
@@ -247,12 +251,6 @@ export class Worker {
     }
     return claimed;
   }
-
-  private readonly plan: ReturnType<JobRegistry['claimPlan']>;
-
-  /** Claims started so far: an unchanged value means no claim started meanwhile. */
-  claims = 0;
-  private claimsInFlight = 0;
 
   /** True when every finished attempt is written and no claim is in flight. */
   get quiet(): boolean {

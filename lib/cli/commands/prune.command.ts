@@ -39,7 +39,7 @@ never deleted. --status keeps the deletion to those statuses (run and task statu
       return 0;
     }
     const bar = new ProgressBar(io.err, planned.runs + planned.tasks, 'pruning');
-    const deleted = await prune(app.runtime.dataSource, { ...options, onProgress: (done) => bar.update(done.runs + done.tasks) });
+    const deleted = await prune(app.runtime.engine, { ...options, onProgress: (done) => bar.update(done.runs + done.tasks) });
     bar.finish(deleted.runs + deleted.tasks);
     if (values.json) printJson(io, { before, ...deleted, interrupted: signal.aborted });
     else print(io.out, `Deleted ${deleted.runs} run(s) and ${deleted.tasks} finished task(s) older than ${formatTime(before)}${signal.aborted ? ' (interrupted)' : ''}.`);
