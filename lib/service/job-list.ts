@@ -66,11 +66,16 @@ export async function listJobs(dataSource: DataSource, registry: JobRegistry): P
       missing: d.missing,
       source: d.source === 'ini' ? 'ini' : 'code',
       schedule,
-      scheduleDescription: schedule ? describeSchedule(schedule, d.schedule ? (JSON.parse(d.schedule) as ScheduleSpec) : undefined) : null,
+      scheduleDescription: schedule
+        ? describeSchedule(schedule, d.schedule ? (JSON.parse(d.schedule) as ScheduleSpec) : undefined)
+        : null,
       timezone: d.timezone,
       nextRunTime: taskStatus === 'QUEUED' ? num(row!.task_next_run_time) : null,
       nextRunStatus: taskStatus,
-      lastRun: row?.run_status && runStart !== null ? { status: row.run_status, startTime: runStart, stopTime: num(row.run_stop_time) } : null,
+      lastRun:
+        row?.run_status && runStart !== null
+          ? { status: row.run_status, startTime: runStart, stopTime: num(row.run_stop_time) }
+          : null,
       sensitive: registered?.sensitive ?? [],
       timeout: registered ? { ms: registered.timeoutMs, from: registered.timeoutFrom } : null,
     };

@@ -17,13 +17,19 @@ export interface LostAttempt {
 }
 
 /** Whether the lost attempt's task goes back to the queue (else it is FAILED). */
-export const requeuesLostAttempt = (task: LostAttempt): boolean => task.schedule !== null || task.attempt <= task.retries;
+export const requeuesLostAttempt = (task: LostAttempt): boolean =>
+  task.schedule !== null || task.attempt <= task.retries;
 
 /** {@link requeuesLostAttempt} as a SQL condition on the task row aliased `alias`. */
-export const requeuesLostAttemptSql = (alias: string): string => `(${alias}.schedule IS NOT NULL OR ${alias}.attempt <= ${alias}.retries)`;
+export const requeuesLostAttemptSql = (alias: string): string =>
+  `(${alias}.schedule IS NOT NULL OR ${alias}.attempt <= ${alias}.retries)`;
 
 /** The message of a LOST run: `worker lost: <worker> stopped heartbeating`. */
-export const WORKER_LOST_MESSAGE = { before: 'worker lost: ', after: ' stopped heartbeating', unknownWorker: 'unknown' } as const;
+export const WORKER_LOST_MESSAGE = {
+  before: 'worker lost: ',
+  after: ' stopped heartbeating',
+  unknownWorker: 'unknown',
+} as const;
 
 /** The message of the LOST run of an attempt that ran on `worker`. */
 export const workerLostMessage = (worker: string | null): string =>
