@@ -128,7 +128,7 @@ describe.each<['express' | 'fastify', Dialect]>([
 
   describe('search and filters', () => {
     const taskIds = (p: Page = page) => p.locator('tr[data-task]').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-task'))));
-    const runTaskIds = () => page.locator('tr[data-run] a[href*="tasks/"]').evaluateAll((as) => as.map((a) => Number(/tasks\/(\d+)/.exec(a.getAttribute('href')!)![1])));
+    const runTaskIds = () => page.locator('tr[data-run] a[href*="tasks/"]').evaluateAll((as) => as.map((a) => Number(/tasks\/(\d+)/.exec(a.getAttribute('href'))![1])));
 
     it('finds tasks by payload content and user, keeps the search in the URL, in the tabs and across pages', async () => {
       const mine = await d.scheduler.enqueue('echo', { customer: { id: 42, name: 'Ada' }, items: ['x', 'y'] }, { runAs: 'carol' });

@@ -1,4 +1,3 @@
-import type { Run } from '../../../entities/index.js';
 import type { JobInfo } from '../../../service/views.js';
 import { INSIGHT_SAMPLE, type JobInsight } from '../../data/job-insight.js';
 import type { Page } from '../../data/keyset.js';
@@ -22,7 +21,7 @@ export function jobDetailPage(ctx: PageContext, data: { job: JobInfo; insight: J
   const d = insight.duration;
   const state = job.missing ? 'missing' : job.active ? 'active' : 'inactive';
   const sampled = `over the last ${count(insight.sample)} run${insight.sample === 1 ? '' : 's'}${insight.sample === INSIGHT_SAMPLE ? ' (the latest)' : ''}`;
-  const error = data.lastError as (RunRow & Partial<Pick<Run, 'output'>>) | null;
+  const error = data.lastError;
   const content = html`<section id="job" data-live>
 <dl class="fields">
 <dt>Kind / group</dt><dd>${job.kind} / ${job.group}</dd>
