@@ -6,7 +6,7 @@
  *
  *   npm run bench                      full run (about 6 minutes)
  *   npm run bench -- --smoke           tiny sizes, to check that everything still works
- *   npm run bench -- --only=throughput,latency,claim,cluster,sqlite,mysql
+ *   npm run bench -- --only=throughput,latency,claim,cluster,bulk,sqlite,mysql
  *   npm run bench -- --repeats=5       throughput runs per configuration (median reported)
  *   npm run bench -- --tasks=50000     tasks per throughput run
  *   npm run bench -- --configs=kronos:defaults,graphile-worker:tuned   only these PostgreSQL configurations
@@ -18,6 +18,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { judge, markdown, type ClusterFigure, type LatencyFigure, type Results, type ThroughputFigure } from './report.js';
+import { bulkEnqueue } from './scenarios/bulk-enqueue.js';
 import { kronosClaimCost, pgbossClaimCost } from './scenarios/claim-cost.js';
 import { latency } from './scenarios/latency.js';
 import { throughput, type ThroughputResult } from './scenarios/throughput.js';
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
     peakRss: [],
     claimCost: [],
     cluster: [],
+    bulkEnqueue: [],
     targets: [],
     runsChecked: 0,
     problems,
@@ -176,6 +178,21 @@ async function main(): Promise<void> {
         checked(`multi-process ${config.system} ${config.name}`, result);
         say(`multi-process ${config.system} ${config.name}: ${fmt(result.jobsPerSec)} jobs/s, exactly once: ${result.exactlyOnce ? 'yes' : result.problems.join('; ')}`);
         results.cluster.push({ system: config.system, name: config.name, description: config.description, result } satisfies ClusterFigure);
+      }
+    }
+
+    if (wants('bulk')) {
+      say(`bulk enqueue: ${fmt(sizes.bulkTasks)} tasks from an idle system, 5,000 per call, best of ${sizes.bulkRepeats}`);
+      const kronosBulk = await kronos.bulkEnqueuer();
+      try {
+        for (const system of [kronosBulk, graphile.bulkEnqueuer(), pgboss.bulkEnqueuer(pgbossDefaults)]) {
+          const { figure, problems: found } = await bulkEnqueue(system, sizes.bulkTasks, sizes.bulkRepeats);
+          checked(`bulk enqueue ${system.system}`, { problems: found });
+          say(`bulk enqueue ${system.system} (${system.call}): ${fmt(figure.rowsPerSec)} rows/s (${figure.seconds.toFixed(2)} s)`);
+          results.bulkEnqueue!.push(figure);
+        }
+      } finally {
+        await kronosBulk.close();
       }
     }
   } finally {

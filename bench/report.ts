@@ -1,3 +1,4 @@
+import type { BulkEnqueueFigure } from './scenarios/bulk-enqueue.js';
 import type { ClaimCostResult } from './scenarios/claim-cost.js';
 import type { LatencyResult } from './scenarios/latency.js';
 import type { ThroughputResult } from './scenarios/throughput.js';
@@ -44,6 +45,8 @@ export interface Results {
   peakRss: { system: SystemName; name: string; peakRssMb: number; rssAtFirstTaskMb: number }[];
   claimCost: ClaimCostResult[];
   cluster: ClusterFigure[];
+  /** Rows per second of each system's bulk insert (absent in results written before it existed). */
+  bulkEnqueue?: BulkEnqueueFigure[];
   sqlite?: { throughput?: ThroughputFigure; latency?: LatencyResult };
   mysql?: { throughput?: ThroughputFigure; skipped?: string };
   targets: Target[];
@@ -147,6 +150,18 @@ export function markdown(r: Results): string {
       ...table(
         ['configuration', 'jobs/s', 'Kronos/peer', 'exactly once'],
         r.cluster.map((c) => [key(c), fmt(c.result.jobsPerSec), c.system === 'kronos' ? '' : ratio(kronosCluster, c.result.jobsPerSec), c.result.exactlyOnce ? 'yes' : `NO: ${c.result.problems.join('; ')}`]),
+      ),
+      '',
+    );
+  }
+
+  if (r.bulkEnqueue?.length) {
+    const kronosBulk = r.bulkEnqueue.find((b) => b.system === 'kronos')?.rowsPerSec;
+    lines.push(`## Bulk enqueue on PostgreSQL (${fmt(r.bulkEnqueue[0].tasks)} tasks, 5,000 per call, best of ${r.bulkEnqueue[0].runs.length})`, '');
+    lines.push(
+      ...table(
+        ['system', 'call', 'rows/s', 'seconds', 'Kronos/peer'],
+        r.bulkEnqueue.map((b) => [b.system, `\`${b.call}\``, fmt(b.rowsPerSec), b.seconds.toFixed(2), b.system === 'kronos' ? '' : ratio(kronosBulk, b.rowsPerSec)]),
       ),
       '',
     );

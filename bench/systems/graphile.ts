@@ -3,6 +3,7 @@ import pg from 'pg';
 import { WORKER_APPLICATION } from '../support/pg-cpu.js';
 import { connectionString, postgres } from '../support/settings.js';
 import { inChunks, type Backend, type Configuration, type Producer } from './system.js';
+import type { BulkEnqueuer } from '../scenarios/bulk-enqueue.js';
 
 const url = () => connectionString(postgres());
 const workerUrl = () => `${url()}?application_name=${WORKER_APPLICATION}`;
@@ -71,6 +72,22 @@ export class GraphileBackend implements Backend {
   async drained(): Promise<boolean> {
     const { rows } = await this.pool.query('SELECT NOT EXISTS (SELECT 1 FROM graphile_worker._private_jobs) AS done');
     return rows[0].done;
+  }
+
+  /** Bulk enqueue through `WorkerUtils.addJobs`, 5,000 jobs per call. */
+  bulkEnqueuer(): BulkEnqueuer {
+    return {
+      system: 'graphile-worker',
+      call: 'addJobs',
+      reset: () => this.reset(),
+      insert: (count) =>
+        inChunks(count, 5000, async (from, to) => {
+          const jobs = [];
+          for (let n = from; n < to; n++) jobs.push({ identifier: 'noop', payload: { n } });
+          await this.utils!.addJobs(jobs);
+        }),
+      queued: async () => (await this.pool.query('SELECT count(*)::int AS c FROM graphile_worker._private_jobs')).rows[0].c,
+    };
   }
 
   async completed(): Promise<number> {

@@ -14,6 +14,7 @@ import type { NewTask, StorageEngine } from '../../lib/storage/engine.js';
 import { WORKER_APPLICATION } from '../support/pg-cpu.js';
 import { mysql, postgres } from '../support/settings.js';
 import { inChunks, type Backend, type Configuration, type Producer } from './system.js';
+import type { BulkEnqueuer } from '../scenarios/bulk-enqueue.js';
 
 export type KronosDialect = 'postgres' | 'mysql' | 'sqlite';
 
@@ -162,6 +163,32 @@ export class KronosBackend implements Backend {
       enqueue: async (n) => {
         await scheduler.enqueue('bench.noop', { n });
       },
+      close: () => app.close(),
+    };
+  }
+
+  /**
+   * Bulk enqueue the way an application does it: `SchedulerService.enqueueMany` in a worker-less
+   * application, 5,000 tasks per INSERT (the chunk size the peers' bulk calls get here).
+   */
+  async bulkEnqueuer(): Promise<BulkEnqueuer & { close(): Promise<void> }> {
+    const options = this.options;
+    @Module({
+      imports: [TypeOrmModule.forRoot({ ...options, autoLoadEntities: true, synchronize: false }), SchedulerModule.forRoot({ worker: false })],
+      providers: [BenchJobs],
+    })
+    class BenchBulkModule {}
+    const app: INestApplicationContext = await NestFactory.createApplicationContext(BenchBulkModule, { logger: ['error', 'warn'] });
+    const scheduler = app.get(SchedulerService);
+    return {
+      system: 'kronos',
+      call: 'SchedulerService.enqueueMany',
+      reset: () => this.reset(),
+      insert: async (count) => {
+        const payloads = Array.from({ length: count }, (_, n) => ({ n }));
+        await scheduler.enqueueMany('bench.noop', payloads, { chunkSize: 5000 });
+      },
+      queued: async () => Number((await this.dataSource.query(`SELECT COUNT(*) AS c FROM kronos_task WHERE status = 'QUEUED'`))[0].c),
       close: () => app.close(),
     };
   }

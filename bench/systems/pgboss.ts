@@ -3,6 +3,7 @@ import { PgBoss } from 'pg-boss';
 import { WORKER_APPLICATION } from '../support/pg-cpu.js';
 import { connectionString, postgres } from '../support/settings.js';
 import { inChunks, type Backend, type Configuration, type Producer } from './system.js';
+import type { BulkEnqueuer } from '../scenarios/bulk-enqueue.js';
 
 const url = () => connectionString(postgres());
 const workerUrl = () => `${url()}?application_name=${WORKER_APPLICATION}`;
@@ -87,6 +88,22 @@ export class PgBossBackend implements Backend {
   async drained(): Promise<boolean> {
     const { rows } = await this.pool.query(`SELECT NOT EXISTS (SELECT 1 FROM pgboss.job WHERE name = $1 AND state < 'completed') AS done`, [QUEUE]);
     return rows[0].done;
+  }
+
+  /** Bulk enqueue through `PgBoss.insert`, 5,000 jobs per call. */
+  bulkEnqueuer(config: Configuration): BulkEnqueuer {
+    return {
+      system: 'pg-boss',
+      call: 'insert',
+      reset: () => this.reset(config),
+      insert: (count) =>
+        inChunks(count, 5000, async (from, to) => {
+          const jobs = [];
+          for (let n = from; n < to; n++) jobs.push({ data: { n } });
+          await this.boss!.insert(QUEUE, jobs);
+        }),
+      queued: async () => (await this.pool.query(`SELECT count(*)::int AS c FROM pgboss.job WHERE name = $1 AND state = 'created'`, [QUEUE])).rows[0].c,
+    };
   }
 
   async completed(): Promise<number> {
