@@ -87,7 +87,7 @@ export class WorkerHousekeeping {
     for (const timer of this.timers) clearInterval(timer);
     await Promise.all(this.inFlight);
     await this.sync().catch(() => undefined);
-    await this.engine.removeWorker(this.name).catch((error: unknown) => this.logger.warn(`Could not remove worker row: ${(error as Error).message}`));
+    await this.engine.removeWorker(this.name).catch((error: unknown) => this.logger.warn(logLine(`Could not remove worker row: ${(error as Error).message}`, { worker: this.name })));
   }
 
   /**
@@ -102,8 +102,8 @@ export class WorkerHousekeeping {
         const failures = (this.failures.get(duty) ?? 0) + 1;
         this.failures.set(duty, failures);
         const line = `Worker duty "${duty}" failed (${failures} in a row), retrying on its next beat: ${(error as Error).message}`;
-        if (failures > 1) this.logger.error(line);
-        else this.logger.verbose(line);
+        if (failures > 1) this.logger.error(logLine(line, { worker: this.name }));
+        else this.logger.verbose(logLine(line, { worker: this.name }));
       },
     );
     this.inFlight.add(running);
@@ -134,14 +134,14 @@ export class WorkerHousekeeping {
       this.telemetry.metrics?.heartbeat(this.name);
       const silence = this.liveness.heard();
       if (silence !== null && silence > this.config.deadAfterMs / 2) {
-        this.logger.warn(`Database reachable again after ${Math.round(silence)} ms without a heartbeat: claiming and writing finished results again; rescuing other workers only after ${this.config.deadAfterMs} ms of heartbeats`);
+        this.logger.warn(logLine(`Database reachable again after ${Math.round(silence)} ms without a heartbeat: claiming and writing finished results again; rescuing other workers only after ${this.config.deadAfterMs} ms of heartbeats`, { worker: this.name }));
       }
       this.host.claiming = status === 'ACTIVE';
       // Leaving stops this very housekeeping, which waits for its duties: obey outside of them.
       if (status === 'TERMINATE' || status === 'KILL') setImmediate(() => this.host.obey(status));
     } catch (error) {
       this.liveness.failed();
-      this.logger.error(`Heartbeat failed (${Math.round(this.liveness.silentFor())} ms without one): ${(error as Error).message}`);
+      this.logger.error(logLine(`Heartbeat failed (${Math.round(this.liveness.silentFor())} ms without one): ${(error as Error).message}`, { worker: this.name }));
       this.fenceIfSilent();
     }
   }
@@ -156,7 +156,7 @@ export class WorkerHousekeeping {
     if (this.liveness.silentFor() <= this.config.deadAfterMs / 2) return;
     this.host.claiming = false;
     if (this.host.running.size > 0) {
-      this.logger.error(`Interrupting ${this.host.running.size} running task(s): no heartbeat for ${Math.round(this.liveness.silentFor())} ms, others may soon rescue them; they are re-queued when the database answers`);
+      this.logger.error(logLine(`Interrupting ${this.host.running.size} running task(s): no heartbeat for ${Math.round(this.liveness.silentFor())} ms, others may soon rescue them; they are re-queued when the database answers`, { worker: this.name }));
       this.host.abortAll('unreachable');
     }
   }
@@ -232,7 +232,7 @@ export class WorkerHousekeeping {
       const lost: LostRun[] | undefined = events || metrics ? [] : undefined;
       const report = await this.engine.rescueOrphans(this.config.deadAfterMs, null, lost);
       if (report.requeued + report.failed > 0) {
-        this.logger.warn(`Rescued tasks of dead workers: ${report.requeued} re-queued, ${report.failed} failed`);
+        this.logger.warn(logLine(`Rescued tasks of dead workers: ${report.requeued} re-queued, ${report.failed} failed`, { worker: this.name }));
       }
       if (events && lost!.length > 0) events.publish(() => lost!.map(lostEvent));
       metrics?.lost(lost ?? null, report.requeued + report.failed);

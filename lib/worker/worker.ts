@@ -127,7 +127,7 @@ export class TaskWorker implements HousekeepingHost {
    */
   obey(command: 'TERMINATE' | 'KILL'): void {
     if (this.stopped) return;
-    this.logger.warn(`Worker ${this.name} received ${command}: ${command === 'KILL' ? 'interrupting' : 'finishing'} ${this.running.size} running task(s), then leaving`);
+    this.logger.warn(logLine(`Worker ${this.name} received ${command}: ${command === 'KILL' ? 'interrupting' : 'finishing'} ${this.running.size} running task(s), then leaving`, { worker: this.name }));
     void this.stop(command === 'KILL' ? 0 : Number.POSITIVE_INFINITY).then(() => this.onLeave?.(command));
   }
 
@@ -141,7 +141,7 @@ export class TaskWorker implements HousekeepingHost {
       await settledWithin(Promise.race(this.running.values().map((t) => t.done)), deadline - Date.now());
     }
     if (this.running.size > 0) {
-      if (graceMs > 0) this.logger.warn(`Interrupting ${this.running.size} running task(s) after the shutdown grace period; they are re-queued`);
+      if (graceMs > 0) this.logger.warn(logLine(`Interrupting ${this.running.size} running task(s) after the shutdown grace period; they are re-queued`, { worker: this.name }));
       this.abortAll('shutdown');
       await Promise.all(this.running.values().map((t) => t.done.catch(() => undefined)));
       await sleep(0);
@@ -181,8 +181,8 @@ export class TaskWorker implements HousekeepingHost {
         // One failed claim (a deadlock the database broke, a dropped connection) is retried at
         // once and quietly; a claim failing again is an ERROR.
         const line = `Claim failed (${failures} in a row), retrying: ${(error as Error).message}`;
-        if (failures > 1) this.logger.error(line);
-        else this.logger.verbose(line);
+        if (failures > 1) this.logger.error(logLine(line, { worker: this.name }));
+        else this.logger.verbose(logLine(line, { worker: this.name }));
         await sleep(Math.min(100 * 2 ** failures, 5000));
         continue;
       }
