@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DashboardActions } from './dashboard-actions.js';
 import { DashboardAudit } from './dashboard-audit.js';
+import { DashboardBulk } from './dashboard-bulk.js';
 import { ASYNC_OPTIONS_TYPE, ConfigurableModuleClass, DASHBOARD_MODULE_OPTIONS, OPTIONS_TYPE } from './dashboard.module-definition.js';
 import { assertKnownDashboardAsyncOptions } from './dashboard.option-keys.js';
 import { resolveDashboardOptions, type SchedulerDashboardOptions } from './dashboard.options.js';
@@ -36,6 +37,7 @@ import { FastifyTrailingSlash } from './http/trailing-slash.js';
     DashboardData,
     DashboardActions,
     DashboardAudit,
+    DashboardBulk,
     FastifyTrailingSlash,
   ],
 })

@@ -139,13 +139,13 @@ describe.each<['express' | 'fastify', Dialect]>([
       const tab = finished.task.status === 'COMPLETED' ? 'Completed' : 'Failed';
 
       await page.goto(`${d.url}/tasks`);
-      await page.locator('input[name="payload"]').fill('customer.id=42');
-      await page.locator('input[name="user"]').fill('carol');
-      await page.getByRole('button', { name: 'Filter' }).click();
+      await page.locator('form[method="get"] input[name="payload"]').fill('customer.id=42');
+      await page.locator('form[method="get"] input[name="user"]').fill('carol');
+      await page.locator('form[method="get"]').getByRole('button', { name: 'Filter' }).click();
       const url = new URL(page.url());
       expect([url.searchParams.get('payload'), url.searchParams.get('user')]).toEqual(['customer.id=42', 'carol']);
       expect(await taskIds()).toEqual([mine.id]);
-      expect(await page.locator('input[name="payload"]').inputValue()).toBe('customer.id=42');
+      expect(await page.locator('form[method="get"] input[name="payload"]').inputValue()).toBe('customer.id=42');
 
       await page.goto(`${d.url}/tasks?payload=${encodeURIComponent('customer.name=Ada')}`);
       expect(await taskIds()).toEqual([mine.id]);
@@ -183,9 +183,9 @@ describe.each<['express' | 'fastify', Dialect]>([
 
       const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16); // a datetime-local value, in UTC (the dashboard's zone)
       await page.goto(`${d.url}/runs?payload=${encodeURIComponent('order.ref=A-17')}`);
-      await page.locator('input[name="from"]').fill(iso(run.startTime - 60_000));
-      await page.locator('input[name="to"]').fill(iso(run.startTime + 120_000));
-      await page.getByRole('button', { name: 'Filter' }).click();
+      await page.locator('form[method="get"] input[name="from"]').fill(iso(run.startTime - 60_000));
+      await page.locator('form[method="get"] input[name="to"]').fill(iso(run.startTime + 120_000));
+      await page.locator('form[method="get"]').getByRole('button', { name: 'Filter' }).click();
       expect(new URL(page.url()).searchParams.get('from')).toBe(iso(run.startTime - 60_000));
       expect(await runTaskIds()).toEqual([task.id]);
       await page.goto(`${d.url}/runs?payload=${encodeURIComponent('order.ref=A-17')}&from=${iso(run.startTime + 120_000)}`);
@@ -237,7 +237,7 @@ describe.each<['express' | 'fastify', Dialect]>([
       await expectText(page.locator('h1'), `Task #${failing.id}`);
       await screenshot(page, `${adapter}-${dialect}-task-timeline`);
 
-      await page.goto(`${d.url}/jobs/echo`);
+      await page.goto(`${d.url}/jobs/nightly`);
       await expectText(page.locator('[data-last-error]'), 'No failed run.');
       expect((await page.goto(`${d.url}/jobs/${encodeURIComponent('no such job')}`))?.status()).toBe(404);
     });
@@ -283,6 +283,63 @@ describe.each<['express' | 'fastify', Dialect]>([
       } finally {
         await phone.close();
       }
+    });
+  });
+
+  describe('bulk actions', () => {
+    const statusOf = async (id: number) => (await d.scheduler.status(id)).task.status;
+
+    it('stops ticked tasks, then deletes all tasks matching a filter, reporting and recording the rows changed', async () => {
+      // A group no worker serves: the tasks stay QUEUED.
+      const queued = await Promise.all([1, 2, 3].map((n) => d.scheduler.enqueue('echo', { bulk: n }, { group: 'parked' })));
+      await page.goto(`${d.url}/tasks?group=parked`);
+      for (const t of queued.slice(0, 2)) await page.locator(`tr[data-task="${t.id}"] input[type="checkbox"]`).check();
+      await page.locator('#bulk select[name="op"]').selectOption('stop');
+      await page.locator('#bulk').getByRole('button', { name: 'Apply' }).click();
+      await expectText(page.locator('.flash'), 'Stopped or asked to stop: 2 task(s) of 2 selected');
+      expect(new URL(page.url()).searchParams.get('group')).toBe('parked');
+      expect(await Promise.all(queued.map((t) => statusOf(t.id)))).toEqual(['STOPPED', 'STOPPED', 'QUEUED']);
+
+      await page.goto(`${d.url}/tasks?group=parked&status=STOPPED`);
+      await page.locator('#bulk select[name="op"]').selectOption('delete');
+      await page.locator('#bulk input[name="scope"][value="filter"]').check();
+      await page.locator('#bulk').getByRole('button', { name: 'Apply' }).click();
+      await expectText(page.locator('.flash'), 'Deleted: 2 task(s) of 2 matching');
+      const left = (await d.dataSource.query(`SELECT id FROM kronos_task WHERE group_name = 'parked'`)) as { id: number }[];
+      expect(left.map((r) => Number(r.id))).toEqual([queued[2].id]);
+
+      const [last, before] = await auditRows();
+      expect([last.action, last.target, Number(last.rows_changed), last.outcome]).toEqual(['bulk:delete', 'tasks?status=STOPPED&group=parked', 2, 'ok']);
+      const ticked = [queued[0].id, queued[1].id].sort((x, y) => x - y);
+      expect([before.action, before.target, Number(before.rows_changed)]).toEqual(['bulk:stop', `tasks:${ticked.join(',')}`, 2]);
+      await d.scheduler.stop(queued[2].id);
+    });
+
+    it('"Retry all failed" on a job page queues every failed task of that job again, in batches', async () => {
+      const failing = await Promise.all([1, 2].map((n) => d.scheduler.enqueue('explode', { html: `bulk ${n}` })));
+      for (const t of failing) await waitForTask(d.scheduler, t.id, ['FAILED']);
+      const failed = (await d.dataSource.query(`SELECT id FROM kronos_task WHERE job_name = 'explode' AND status = 'FAILED'`)) as unknown[];
+      await page.goto(`${d.url}/jobs/explode`);
+      await page.getByRole('button', { name: 'Retry all failed' }).click();
+      await expectText(page.locator('.flash'), `Queued again: ${failed.length} task(s) of ${failed.length} matching`);
+      expect(new URL(page.url()).pathname).toMatch(/\/jobs\/explode$/);
+      // They run again (and fail again): each has now run twice.
+      for (const t of failing) await waitFor(async () => (await d.scheduler.status(t.id)).task.timesRun === 2 && (await statusOf(t.id)) === 'FAILED', 10_000, `task ${t.id} run again`);
+      const [last] = await auditRows();
+      expect([last.action, last.target, Number(last.rows_changed)]).toEqual(['bulk:retry', 'tasks?status=FAILED&job=explode', failed.length]);
+    });
+
+    it('refuses a bulk action without a selection or with an invalid filter, changing nothing', async () => {
+      await page.goto(`${d.url}/tasks`);
+      await page.locator('#bulk').getByRole('button', { name: 'Apply' }).click();
+      await expectText(page.locator('.flash.error'), 'No task was selected.');
+      const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
+      await page.evaluate(
+        async ([url, token]) => void (await fetch(url, { method: 'POST', body: new URLSearchParams({ _csrf: token, op: 'delete', scope: 'filter', status: 'BOGUS', back: 'tasks' }) })),
+        [`${d.url}/actions/bulk`, csrf],
+      );
+      const [last] = await auditRows();
+      expect([last.action, last.outcome, Number(last.rows_changed)]).toEqual(['bulk', 'error', 0]);
     });
   });
 });

@@ -100,10 +100,11 @@ describe('Dashboard security', () => {
       const context = await adminContext(browser);
       try {
         const page = await context.newPage();
-        for (const path of ['', '/jobs', '/tasks', `/tasks/${id}`, '/runs', '/workers']) {
+        for (const path of ['', '/jobs', '/jobs/echo', '/tasks', `/tasks/${id}`, '/runs', '/workers', '/audit']) {
           await page.goto(`${d.url}${path}`);
           expect(await page.locator('form[method="post"]').count()).toBe(0);
-          expect(await page.getByRole('button', { name: /Deactivate|Run now|Stop|Retry|Disable|Kill/ }).count()).toBe(0);
+          expect(await page.getByRole('button', { name: /Deactivate|Run now|Stop|Retry|Disable|Kill|Apply/ }).count()).toBe(0);
+          expect(await page.locator('input[type="checkbox"][form="bulk"]').count()).toBe(0);
         }
         expect(await page.locator('header').textContent()).toContain('read-only');
         await page.goto(`${d.url}/jobs`);
@@ -120,10 +121,10 @@ describe('Dashboard security', () => {
         const page = await context.newPage();
         await page.goto(`${d.url}/jobs`);
         const token = (await context.cookies()).find((c) => c.name === 'kronos_csrf')!.value;
-        for (const action of ['deactivate', 'run-now', 'stop', 'retry', 'workers']) {
+        for (const action of ['deactivate', 'run-now', 'stop', 'retry', 'workers', 'bulk']) {
           const answer = await page.evaluate(
             async ([url, csrf]) => {
-              const response = await fetch(url, { method: 'POST', body: new URLSearchParams({ _csrf: csrf, name: 'echo', task: '1', command: 'kill' }) });
+              const response = await fetch(url, { method: 'POST', body: new URLSearchParams({ _csrf: csrf, name: 'echo', task: '1', command: 'kill', op: 'delete', scope: 'filter' }) });
               return [response.status, await response.text()] as const;
             },
             [`${d.url}/actions/${action}`, token] as const,

@@ -5,13 +5,17 @@ import { SchedulerService } from '../../service/scheduler.service.js';
 import type { JobInfo } from '../../service/views.js';
 import { DashboardActions, WORKER_COMMANDS, type Flash, type WorkerCommand } from '../dashboard-actions.js';
 import { DashboardAudit, type AuditedAction } from '../dashboard-audit.js';
+import { BULK_ACTIONS, BULK_MAX_SELECTED, DashboardBulk } from '../dashboard-bulk.js';
+import type { BulkTaskAction } from '../../storage/engine.js';
+import { searchParams } from '../data/search.js';
+import type { TaskFilter } from '../data/task-list.js';
 import type { DashboardConfig } from '../dashboard.options.js';
 import { DASHBOARD_CONFIG } from '../dashboard.tokens.js';
 import { DashboardData } from '../data/dashboard-data.js';
 import type { RunRow } from '../data/run-list.js';
 import { redactionOf, redactionsOf } from '../data/redactions.js';
 import type { Redaction } from '../redact.js';
-import { html, type SafeHtml } from '../view/html.js';
+import { html, query, type SafeHtml } from '../view/html.js';
 import { layout, type PageContext } from '../view/layout.js';
 import { auditPage } from '../view/pages/audit.page.js';
 import { jobDetailPage } from '../view/pages/job-detail.page.js';
@@ -44,6 +48,7 @@ export function createDashboardController(path: string): Type<unknown> {
       private readonly data: DashboardData,
       private readonly actions: DashboardActions,
       private readonly audit: DashboardAudit,
+      private readonly bulkActions: DashboardBulk,
     ) {}
 
     private get adapter() {
@@ -185,6 +190,8 @@ export function createDashboardController(path: string): Type<unknown> {
           return [taskId === undefined ? missing('task') : await this.actions.attempt(() => this.actions.stop(taskId)), 'tasks', task];
         case 'retry':
           return [taskId === undefined ? missing('task') : await this.actions.attempt(() => this.actions.retry(taskId)), 'tasks', task];
+        case 'bulk':
+          return this.bulk(form);
         case 'workers': {
           const command = form.command as WorkerCommand;
           const group = text(form.group, 64);
@@ -195,6 +202,31 @@ export function createDashboardController(path: string): Type<unknown> {
         default:
           throw new NotFoundException(`No dashboard action "${action}".`);
       }
+    }
+
+    /** A bulk action: the ticked tasks (`task`, repeated), or all matching the posted filter (`scope=filter`). */
+    private async bulk(form: Record<string, unknown>): Promise<[Flash, string, Omit<AuditedAction, 'flash'>]> {
+      const action = form.op as BulkTaskAction;
+      const refuse = (text: string, target: string | null = null): [Flash, string, Omit<AuditedAction, 'flash'>] => [{ kind: 'error', text }, 'tasks', { action: 'bulk', target }];
+      if (!BULK_ACTIONS.includes(action)) return refuse(`The form did not say which bulk action (${BULK_ACTIONS.join(', ')}).`);
+      const audited = `bulk:${action}`;
+      if (form.scope === 'filter') {
+        let filter: TaskFilter;
+        try {
+          filter = taskQuery(form, this.config.timezone).filter;
+        } catch (error) {
+          if (error instanceof InvalidDashboardFilterError) return refuse(error.message);
+          throw error;
+        }
+        const target = `tasks${query({ status: filter.status, job: filter.job, ...searchParams(filter) }) || ' (all)'}`;
+        return [await this.actions.attempt(() => this.bulkActions.apply(action, { filter })), 'tasks', { action: audited, target }];
+      }
+      const ticked = (Array.isArray(form.task) ? form.task : [form.task]).map(id).filter((value): value is number => value !== undefined);
+      if (ticked.length === 0) return refuse('No task was selected.');
+      if (ticked.length > BULK_MAX_SELECTED) return refuse(`At most ${BULK_MAX_SELECTED} tasks can be selected; use "all matching this filter".`);
+      const ids = [...new Set(ticked)].sort((a, b) => a - b);
+      const target = `tasks:${ids.length <= 10 ? ids.join(',') : `${ids.slice(0, 10).join(',')},… (${ids.length})`}`;
+      return [await this.actions.attempt(() => this.bulkActions.apply(action, { ids })), 'tasks', { action: audited, target }];
     }
 
     private jobList(): Promise<JobInfo[]> {

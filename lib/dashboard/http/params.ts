@@ -142,5 +142,5 @@ export function auditQuery(query: Query): { filter: AuditFilter; cursor: Cursor 
 
 /** Where an action returns to: a dashboard page relative to its root, nothing else (no open redirect). */
 export function backTarget(value: unknown, fallback: string): string {
-  return typeof value === 'string' && /^(?:(?:jobs|tasks|runs|workers|audit)(?:\/\d{1,10})?)?(?:\?[\w%=&.+~:!*'()-]{0,1000})?$/.test(value) ? value : fallback;
+  return typeof value === 'string' && /^(?:jobs\/[\w%.~!*'()-]{1,600}|(?:(?:jobs|tasks|runs|workers|audit)(?:\/\d{1,10})?)?(?:\?[\w%=&.+~:!*'()-]{0,1000})?)$/.test(value) ? value : fallback;
 }

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type {
   AuditRecord,
+  BulkTaskAction,
   ClaimedTask,
   ClaimRequest,
   DefinitionSchedule,
@@ -28,6 +29,7 @@ import type { TaskStatus } from '../../types.js';
 import { MysqlAdmin } from './admin.sql.js';
 import { ensureClaimIndex } from './claim-index.sql.js';
 import { recordAudit } from './audit.sql.js';
+import { bulkTasks } from './bulk.sql.js';
 import { lastRunId, runsAfter } from './run-feed.sql.js';
 import { claimStatements, claimTasks } from './claim.sql.js';
 import { completeTasks } from './complete.sql.js';
@@ -192,6 +194,10 @@ export class MysqlEngine implements StorageEngine {
 
   recordAudit(entry: AuditRecord): Promise<void> {
     return recordAudit(this.db, this.dataSource, entry);
+  }
+
+  bulkTasks(action: BulkTaskAction, taskIds: number[], now: Instant): Promise<number> {
+    return bulkTasks(this.db, this.tables, action, taskIds, now);
   }
 
   runsAfter(afterId: number, limit: number): Promise<RecordedRun[]> {

@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import type {
   AuditRecord,
+  BulkTaskAction,
   ClaimedTask,
   ClaimRequest,
   DefinitionSchedule,
@@ -29,6 +30,7 @@ import type { TaskStatus } from '../../types.js';
 import { PgAdmin } from './admin.sql.js';
 import { ensureClaimIndex } from './claim-index.sql.js';
 import { auditStatement, recordAudit } from './audit.sql.js';
+import { bulkTasks } from './bulk.sql.js';
 import { claimLimitedTasks } from './claim-limited.sql.js';
 import { claimStatements, claimTasks } from './claim.sql.js';
 import { completeStatement, completeTasks, completeTasksWithRunIds } from './complete.sql.js';
@@ -242,5 +244,9 @@ export class PostgresEngine implements StorageEngine {
 
   recordAudit(entry: AuditRecord): Promise<void> {
     return recordAudit(this.pool, auditStatement(this.dataSource), entry);
+  }
+
+  bulkTasks(action: BulkTaskAction, taskIds: number[], now: Instant): Promise<number> {
+    return bulkTasks(this.pool, this.tables, action, taskIds, now);
   }
 }

@@ -4,6 +4,7 @@ import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typ
 import { JobDefinition, Run, Task, Worker } from '../../entities/index.js';
 import type {
   AuditRecord,
+  BulkTaskAction,
   ClaimedTask,
   ClaimRequest,
   DefinitionSchedule,
@@ -30,6 +31,7 @@ import type { WorkerStatus } from '../../entities/worker.entity.js';
 import type { TaskStatus } from '../../types.js';
 import { atStartup, openEngineConnection, withBusyRetry } from './sqlite-connection.js';
 import { recordAudit } from './audit.sql.js';
+import { bulkTasks } from './bulk.sql.js';
 import { lastRunId, runsAfter } from './run-feed.sql.js';
 import { SQLITE_SQL, type SqliteStatement } from './sqlite.sql.js';
 import { DEDUP_SQL, dedupParams } from './dedup.sql.js';
@@ -379,6 +381,10 @@ export class SqliteEngine implements StorageEngine {
 
   recordAudit(entry: AuditRecord): Promise<void> {
     return recordAudit(this.connection(), this.dataSource, entry);
+  }
+
+  bulkTasks(action: BulkTaskAction, taskIds: number[], now: Instant): Promise<number> {
+    return bulkTasks(this.connection(), this.tables, action, taskIds, now);
   }
 
   async runsAfter(afterId: number, limit: number): Promise<RecordedRun[]> {

@@ -4,7 +4,7 @@ import type { Page } from '../../data/keyset.js';
 import type { RunRow } from '../../data/run-list.js';
 import { badge, count, formatDuration, truncate, when } from '../format.js';
 import { html, query, type SafeHtml } from '../html.js';
-import { layout, type PageContext } from '../layout.js';
+import { actionForm, layout, type PageContext } from '../layout.js';
 import { chart } from './overview.page.js';
 import { runsTable } from './runs.page.js';
 
@@ -30,6 +30,13 @@ export function jobDetailPage(ctx: PageContext, data: { job: JobInfo; insight: J
 ${job.description ? html`<dt>Description</dt><dd>${job.description}</dd>` : ''}
 <dt>Lists</dt><dd><a href="${ctx.root}tasks${query({ job: job.name })}">tasks</a> · <a href="${ctx.root}runs${query({ job: job.name })}">runs</a> · <a href="${ctx.root}runs${query({ job: job.name, status: 'FAILED' })}">failed runs</a></dd>
 </dl>
+${
+  ctx.config.readOnly
+    ? ''
+    : html`<div class="actions">${actionForm(ctx, 'bulk', { op: 'retry', scope: 'filter', status: 'FAILED', job: job.name }, 'Retry all failed', {
+        confirm: `Queue every FAILED task of "${job.name}" again?`,
+      })}</div>`
+}
 <h2>Last 24 hours</h2>
 <div class="cards">
 ${card('runs, last 24 h', count(insight.lastDay.runs), 'day-runs')}
