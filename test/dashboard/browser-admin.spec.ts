@@ -305,7 +305,7 @@ describe.each<['express' | 'fastify', Dialect]>([
       await page.locator('#bulk input[name="scope"][value="filter"]').check();
       await page.locator('#bulk').getByRole('button', { name: 'Apply' }).click();
       await expectText(page.locator('.flash'), 'Deleted: 2 task(s) of 2 matching');
-      const left = (await d.dataSource.query(`SELECT id FROM kronos_task WHERE group_name = 'parked'`)) as { id: number }[];
+      const left = await d.dataSource.query<{ id: number }[]>(`SELECT id FROM kronos_task WHERE group_name = 'parked'`);
       expect(left.map((r) => Number(r.id))).toEqual([queued[2].id]);
 
       const [last, before] = await auditRows();
@@ -318,7 +318,7 @@ describe.each<['express' | 'fastify', Dialect]>([
     it('"Retry all failed" on a job page queues every failed task of that job again, in batches', async () => {
       const failing = await Promise.all([1, 2].map((n) => d.scheduler.enqueue('explode', { html: `bulk ${n}` })));
       for (const t of failing) await waitForTask(d.scheduler, t.id, ['FAILED']);
-      const failed = (await d.dataSource.query(`SELECT id FROM kronos_task WHERE job_name = 'explode' AND status = 'FAILED'`)) as unknown[];
+      const failed = await d.dataSource.query<unknown[]>(`SELECT id FROM kronos_task WHERE job_name = 'explode' AND status = 'FAILED'`);
       await page.goto(`${d.url}/jobs/explode`);
       await page.getByRole('button', { name: 'Retry all failed' }).click();
       await expectText(page.locator('.flash'), `Queued again: ${failed.length} task(s) of ${failed.length} matching`);
