@@ -83,6 +83,13 @@ export interface JobOptions {
    */
   concurrency?: number;
   /**
+   * At most `limit` of the job's tasks start per `per` (a duration such as `'1s'` or `'1m'`),
+   * across the whole cluster: tasks over the limit stay QUEUED and are claimed once a window
+   * allows, never failed. Windows are fixed, aligned to multiples of `per` on the database clock
+   * (docs/flow-control.md). Default: no limit.
+   */
+  rateLimit?: { limit: number; per: Duration };
+  /**
    * Initial value of the admin toggle. Applied only when the definition is first stored:
    * once an admin activates or deactivates the job, redeploys never change it. Default true.
    */

@@ -68,4 +68,15 @@ export class JobDefinition {
 
   @Column({ name: 'updated_at', type: 'bigint', transformer: epochMs })
   updatedAt!: number;
+
+  /**
+   * Rate limit state (`JobOptions.rateLimit`): the start of the current window (epoch ms, a
+   * multiple of the window's length) and how many tasks were claimed in it. Written only by the
+   * claims of a rate-limited job, under the lock on this row.
+   */
+  @Column({ name: 'rate_window', type: 'bigint', nullable: true })
+  rateWindow!: string | null;
+
+  @Column({ name: 'rate_count', type: 'integer', default: 0 })
+  rateCount!: number;
 }

@@ -25,6 +25,14 @@ export interface NormalizedJobOptions {
   isolation: IsolationMode | null;
   /** The job that receives this job's dead letters (`JobOptions.deadLetter`), or null. */
   deadLetter: string | null;
+  /** At most `limit` starts per fixed window of `perMs` (`JobOptions.rateLimit`), or null. */
+  rateLimit: RateLimitSpec | null;
+}
+
+/** A validated `rateLimit`: at most `limit` starts per window of `perMs`. */
+export interface RateLimitSpec {
+  limit: number;
+  perMs: number;
 }
 
 export function validateJobName(name: unknown, where: string): string {
@@ -82,6 +90,29 @@ export function validateConcurrency(job: string, value: unknown): number {
   return value as number;
 }
 
+/** The longest rate window: one day. */
+const RATE_WINDOW_MAX_MS = 86_400_000;
+
+export function validateRateLimit(job: string, value: unknown): RateLimitSpec {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidJobOptionError(job, 'rateLimit', value, "is not an object such as { limit: 100, per: '1m' }");
+  }
+  const { limit, per, ...rest } = value as { limit?: unknown; per?: unknown };
+  const unknown = Object.keys(rest)[0];
+  if (unknown !== undefined) throw new InvalidJobOptionError(job, `rateLimit.${unknown}`, (rest as Record<string, unknown>)[unknown], 'is not a rateLimit field (limit, per)');
+  if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > INT_MAX) {
+    throw new InvalidJobOptionError(job, 'rateLimit.limit', limit, `is not a positive integer up to ${INT_MAX} (the most starts per window)`);
+  }
+  if (typeof per !== 'number' && typeof per !== 'string') {
+    throw new InvalidJobOptionError(job, 'rateLimit.per', per, "is not a duration (ms, or a string such as '1s', '1m')");
+  }
+  const perMs = parseDuration(per, job, 'rateLimit.per');
+  if (!Number.isInteger(perMs) || perMs < 1 || perMs > RATE_WINDOW_MAX_MS) {
+    throw new InvalidJobOptionError(job, 'rateLimit.per', per, 'is not a whole number of milliseconds between 1 ms and 1 day');
+  }
+  return { limit: limit as number, perMs };
+}
+
 /** A `deadLetter` job name (whether it is registered is checked once every job is). */
 export function validateDeadLetter(job: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > NAME_MAX_LENGTH) {
@@ -111,5 +142,6 @@ export function normalizeJobOptions(job: string, options: JobOptions, defaults: 
     maxRunning: options.concurrency === undefined ? null : validateConcurrency(job, options.concurrency),
     isolation: options.isolation === undefined ? null : validateIsolation(job, options.isolation),
     deadLetter: options.deadLetter === undefined ? null : validateDeadLetter(job, options.deadLetter),
+    rateLimit: options.rateLimit === undefined ? null : validateRateLimit(job, options.rateLimit),
   };
 }

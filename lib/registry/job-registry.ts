@@ -31,14 +31,19 @@ export class JobRegistry {
   }
 
   /**
-   * What a worker claims: jobs without a concurrency limit in one claim, and each limited job in
-   * a claim of its own (serialised across the cluster by the engine).
+   * What a worker claims: jobs without a concurrency or rate limit in one claim, and each limited
+   * job in a claim of its own (serialised across the cluster by the engine).
    */
-  claimPlan(): { unlimited: string[]; limited: { name: string; maxRunning: number }[] } {
+  claimPlan(): { unlimited: string[]; limited: { name: string; maxRunning?: number; rate?: { limit: number; perMs: number } }[] } {
     const all = this.all();
+    const limited = (job: RegisteredJob) => job.maxRunning !== null || job.rateLimit !== null;
     return {
-      unlimited: all.filter((job) => job.maxRunning === null).map((job) => job.name),
-      limited: all.filter((job) => job.maxRunning !== null).map((job) => ({ name: job.name, maxRunning: job.maxRunning! })),
+      unlimited: all.filter((job) => !limited(job)).map((job) => job.name),
+      limited: all.filter(limited).map((job) => ({
+        name: job.name,
+        ...(job.maxRunning !== null ? { maxRunning: job.maxRunning } : {}),
+        ...(job.rateLimit !== null ? { rate: job.rateLimit } : {}),
+      })),
     };
   }
 

@@ -30,6 +30,8 @@ export interface RegisteredJob {
   isolation: IsolationMode | null;
   /** The job that receives its dead letters, or null. */
   deadLetter: string | null;
+  /** At most `limit` starts per window of `perMs` across the cluster, or null. */
+  rateLimit: { limit: number; perMs: number } | null;
   /** Recurring jobs only. */
   schedule: NormalizedSchedule | null;
   scheduleSpec: ScheduleSpec | null;

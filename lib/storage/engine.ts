@@ -180,6 +180,14 @@ export interface ClaimRequest {
    * tasks (across the cluster) are claimed.
    */
   maxRunning?: number;
+  /**
+   * A per-job rate limit: `jobNames` then names exactly one job, claimers of that job are
+   * serialised (its definition row is locked), and at most `limit` of its tasks are claimed per
+   * fixed window `[k × perMs, (k + 1) × perMs)` of the claim's clock (`now`, else the database
+   * clock). The window and its count are kept on the definition row (`rate_window`,
+   * `rate_count`). A job without a definition row claims nothing. Combines with `maxRunning`.
+   */
+  rate?: { limit: number; perMs: number };
 }
 
 /** One task `stopTask` moved from QUEUED to STOPPED (reported to lifecycle events). */

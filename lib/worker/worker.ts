@@ -240,14 +240,14 @@ export class TaskWorker implements HousekeepingHost {
     return claim;
   }
 
-  /** Unlimited jobs in one claim; then each job with a concurrency limit in a claim of its own. */
+  /** Unlimited jobs in one claim; then each job with a concurrency or rate limit in a claim of its own. */
   private async claimPlanned(limit: number): Promise<ClaimedTask[]> {
     const plan = this.plan;
     const base = { worker: this.name, groups: this.config.groups, now: this.instant() };
     const claimed = plan.unlimited.length > 0 ? await this.engine.claim({ ...base, jobNames: plan.unlimited, limit }) : [];
     for (const job of plan.limited) {
       if (claimed.length >= limit) break;
-      claimed.push(...(await this.engine.claim({ ...base, jobNames: [job.name], limit: limit - claimed.length, maxRunning: job.maxRunning })));
+      claimed.push(...(await this.engine.claim({ ...base, jobNames: [job.name], limit: limit - claimed.length, maxRunning: job.maxRunning, rate: job.rate })));
     }
     return claimed;
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { claimedTaskFromRow } from '../claimed-task-row.js';
 import type { ClaimedTask, ClaimRequest } from '../engine.js';
 import type { MysqlConnections } from './connection.js';
+import { rateState } from '../rate-window.js';
 import { CLAIM_INDEX } from './claim-index.sql.js';
 import { CLOCK, type MysqlTables, num } from './sql.js';
 
@@ -12,6 +13,10 @@ export interface ClaimStatements {
   /** Jobs with a concurrency limit: serialise their claimers on the definition row, then count. */
   lockJob: string;
   running: string;
+  /** Jobs with a rate limit: lock the definition row, read its window, count and the clock. */
+  lockRate: string;
+  /** Store the window and its count after a rate-limited claim. */
+  saveRate: string;
 }
 
 /**
@@ -58,6 +63,8 @@ export function claimStatements(t: MysqlTables): ClaimStatements {
             ORDER BY priority DESC, next_run_time, id`,
     lockJob: `SELECT name FROM ${t.job} WHERE name = ? FOR UPDATE`,
     running: `SELECT COUNT(*) AS n FROM ${t.task} WHERE job_name = ? AND status = 'RUNNING'`,
+    lockRate: `SELECT rate_window, rate_count, ${CLOCK} AS now FROM ${t.job} WHERE name = ? FOR UPDATE`,
+    saveRate: `UPDATE ${t.job} SET rate_window = ?, rate_count = ? WHERE name = ?`,
   };
 }
 
@@ -67,13 +74,24 @@ export async function claimTasks(db: MysqlConnections, sql: ClaimStatements, req
   if (limit <= 0 || request.groups.length === 0 || request.jobNames.length === 0) return [];
   const token = randomUUID();
   return db.transaction(async (session) => {
-    const now = request.now;
+    let now = request.now;
     let room = limit;
+    let window: { start: number; used: number } | null = null;
+    if (request.rate !== undefined) {
+      // The window and its count, read under the lock that serialises the job's claimers.
+      const [row] = await session.rows(sql.lockRate, [now, request.jobNames[0]]);
+      if (!row) return [];
+      const state = rateState(request.rate, num(row.now), row.rate_window, row.rate_count);
+      room = Math.min(room, state.room);
+      if (room <= 0) return [];
+      window = { start: state.window, used: state.used };
+      now = num(row.now); // the claim's clock is the one the window was judged by
+    }
     if (request.maxRunning !== undefined) {
       // READ COMMITTED: the count after the lock sees every claim committed before ours.
-      await session.rows(sql.lockJob, [request.jobNames[0]]);
+      if (window === null) await session.rows(sql.lockJob, [request.jobNames[0]]);
       const [{ n }] = await session.rows(sql.running, [request.jobNames[0]]);
-      room = Math.min(limit, request.maxRunning - num(n));
+      room = Math.min(room, request.maxRunning - num(n));
       if (room <= 0) return [];
     }
     const due = await session.rows(sql.due, [now, now, now, request.groups, request.jobNames, room]);
@@ -81,6 +99,7 @@ export async function claimTasks(db: MysqlConnections, sql: ClaimStatements, req
     const ids = due.map((row) => num(row.id));
     const at = num(due[0].now);
     await session.write(sql.take, [request.worker, token, at, at, ids]);
+    if (window) await session.write(sql.saveRate, [window.start, window.used + ids.length, request.jobNames[0]]);
     return (await session.rows(sql.read, [ids])).map((row) => claimedTaskFromRow(row));
   });
 }

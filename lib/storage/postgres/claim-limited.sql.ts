@@ -1,23 +1,50 @@
 import type { Pool } from 'pg';
 import type { ClaimedTask, ClaimRequest } from '../engine.js';
+import { rateState } from '../rate-window.js';
 import { claimTasks, type ClaimStatements } from './claim.sql.js';
+import { DB_NOW_MS } from './sql.js';
 import type { PgTables } from './tables.js';
 
 /**
- * A claim for a job with a cluster-wide concurrency limit. Locking the job's definition row
- * serialises the claimers of that job; READ COMMITTED gives the count that follows a fresh
- * snapshot taken after the lock, so it sees every claim committed before ours. Only jobs with a
- * limit take this path: the hot path stays one statement.
+ * A claim for a job with a cluster-wide concurrency or rate limit. Locking the job's definition
+ * row serialises the claimers of that job; READ COMMITTED gives the count that follows a fresh
+ * snapshot taken after the lock, so it sees every claim committed before ours. A rate limit reads
+ * its window and count from the locked row (with the clock the window is judged by) and writes
+ * them back in the same transaction. Only jobs with a limit take this path: the hot path stays
+ * one statement.
  */
 export async function claimLimitedTasks(pool: Pool, t: PgTables, claim: ClaimStatements, request: ClaimRequest): Promise<ClaimedTask[]> {
   const [job] = request.jobNames;
+  const { rate, maxRunning } = request;
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    await client.query(`SELECT 1 FROM ${t.job} WHERE name = $1 FOR UPDATE`, [job]);
-    const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t.task} WHERE job_name = $1 AND status = 'RUNNING'`, [job]);
-    const room = Math.min(request.limit, (request.maxRunning ?? 0) - rows[0].n);
-    const claimed = room > 0 ? await claimTasks(client as unknown as Pool, claim, { ...request, limit: room }) : [];
+    let room = request.limit;
+    let window: { start: number; used: number } | null = null;
+    let now = request.now;
+    if (rate) {
+      const { rows } = await client.query<{ rate_window: string | null; rate_count: number; now: string }>(
+        `SELECT rate_window, rate_count, COALESCE($2::bigint, ${DB_NOW_MS}) AS now FROM ${t.job} WHERE name = $1 FOR UPDATE`,
+        [job, request.now],
+      );
+      if (rows.length === 0) room = 0;
+      else {
+        const state = rateState(rate, Number(rows[0].now), rows[0].rate_window, rows[0].rate_count);
+        room = Math.min(room, state.room);
+        window = { start: state.window, used: state.used };
+        now = Number(rows[0].now); // the claim's clock is the one the window was judged by
+      }
+    } else {
+      await client.query(`SELECT 1 FROM ${t.job} WHERE name = $1 FOR UPDATE`, [job]);
+    }
+    if (maxRunning !== undefined && room > 0) {
+      const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t.task} WHERE job_name = $1 AND status = 'RUNNING'`, [job]);
+      room = Math.min(room, maxRunning - rows[0].n);
+    }
+    const claimed = room > 0 ? await claimTasks(client as unknown as Pool, claim, { ...request, limit: room, now }) : [];
+    if (window && claimed.length > 0) {
+      await client.query(`UPDATE ${t.job} SET rate_window = $2, rate_count = $3 WHERE name = $1`, [job, window.start, window.used + claimed.length]);
+    }
     await client.query('COMMIT');
     return claimed;
   } catch (error) {

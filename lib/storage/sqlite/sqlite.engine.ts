@@ -33,6 +33,7 @@ import { atStartup, openEngineConnection, withBusyRetry } from './sqlite-connect
 import { recordAudit } from './audit.sql.js';
 import { bulkTasks } from './bulk.sql.js';
 import { lastRunId, runsAfter } from './run-feed.sql.js';
+import { rateState } from '../rate-window.js';
 import { SQLITE_SQL, type SqliteStatement } from './sqlite.sql.js';
 import { DEDUP_SQL, dedupParams } from './dedup.sql.js';
 import { runDedupFlow, runDedupFlowSync, type DedupStep } from '../dedup-flow.js';
@@ -152,24 +153,39 @@ export class SqliteEngine implements StorageEngine {
   async claim(request: ClaimRequest): Promise<ClaimedTask[]> {
     if (request.limit <= 0 || request.groups.length === 0 || request.jobNames.length === 0) return [];
     const token = randomUUID();
-    const claim = (limit: number) =>
+    const claim = (limit: number, now = request.now ?? Date.now()) =>
       this.statement('claim').all({
         worker: request.worker,
         token,
-        now: request.now ?? Date.now(),
+        now,
         groups: JSON.stringify(request.groups),
         jobs: JSON.stringify(request.jobNames),
         limit,
       }) as Row[];
-    const { maxRunning } = request;
+    const { maxRunning, rate } = request;
     const rows = await withBusyRetry(() => {
-      if (maxRunning === undefined) return claim(request.limit);
-      // A job with a concurrency limit: count and claim under one write lock (BEGIN IMMEDIATE).
+      if (maxRunning === undefined && rate === undefined) return claim(request.limit);
+      // A job with a concurrency or rate limit: count and claim under one write lock (BEGIN IMMEDIATE).
       return this.connection()
         .transaction(() => {
-          const { n } = this.statement('runningOfJob').get(request.jobNames[0]) as { n: number };
-          const room = Math.min(request.limit, maxRunning - Number(n));
-          return room > 0 ? claim(room) : [];
+          const job = request.jobNames[0];
+          let room = request.limit;
+          let window: { start: number; used: number } | null = null;
+          const now = request.now ?? Date.now();
+          if (rate !== undefined) {
+            const row = this.statement('rateOfJob').get(job) as { rate_window: unknown; rate_count: unknown } | undefined;
+            if (!row) return [];
+            const state = rateState(rate, now, row.rate_window, row.rate_count);
+            room = Math.min(room, state.room);
+            window = { start: state.window, used: state.used };
+          }
+          if (maxRunning !== undefined) {
+            const { n } = this.statement('runningOfJob').get(job) as { n: number };
+            room = Math.min(room, maxRunning - Number(n));
+          }
+          const claimed = room > 0 ? claim(room, now) : [];
+          if (window && claimed.length > 0) this.statement('saveRate').run(window.start, window.used + claimed.length, job);
+          return claimed;
         })
         .immediate();
     });

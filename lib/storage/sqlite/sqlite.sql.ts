@@ -39,6 +39,10 @@ export const SQLITE_SQL = {
 
   runningOfJob: `SELECT COUNT(*) AS n FROM {task} WHERE "job_name" = ? AND "status" = 'RUNNING'`,
 
+  /** A rate-limited job's window and count (read and written under the claim's write lock). */
+  rateOfJob: `SELECT "rate_window", "rate_count" FROM {job} WHERE "name" = ?`,
+  saveRate: `UPDATE {job} SET "rate_window" = ?, "rate_count" = ? WHERE "name" = ?`,
+
   completeTask: `UPDATE {task} SET "status" = @status,
       "next_run_time" = CASE WHEN @status = 'QUEUED' THEN COALESCE(@nextRunTime, @now + @delayMs) ELSE "next_run_time" END,
       "attempt" = @nextAttempt, "times_run" = @timesRun, "times_failed" = @timesFailed, "last_run_time" = @stopTime,

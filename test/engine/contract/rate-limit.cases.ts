@@ -1,0 +1,85 @@
+import { In } from 'typeorm';
+import { Task } from '../../../lib/entities/index.js';
+import type { ClaimedTask } from '../../../lib/storage/engine.js';
+import { addJob, claimRequest, type ContractContext, JOB, newTask, outcome, T0 } from './fixtures.js';
+
+const RATE = { limit: 3, perMs: 1000 };
+
+/** Per-job rate limits: at most `limit` claims per fixed window, across concurrent claimers. */
+export function rateLimitCases(get: () => ContractContext): void {
+  it('claims at most limit tasks per window; the rest stay QUEUED until the next window', async () => {
+    const { dataSource, engine } = get();
+    await addJob(dataSource, JOB);
+    await engine.enqueue(Array.from({ length: 8 }, () => newTask()));
+    expect(await engine.claim(claimRequest({ rate: RATE, limit: 2 }))).toHaveLength(2);
+    expect(await engine.claim(claimRequest({ worker: 'worker-b', rate: RATE, now: T0 + 400 }))).toHaveLength(1);
+    // Finishing tasks frees no start: the window counts starts, not running tasks.
+    expect(await engine.claim(claimRequest({ worker: 'worker-b', rate: RATE, now: T0 + 999 }))).toEqual([]);
+    expect(await dataSource.getRepository(Task).countBy({ status: 'QUEUED' })).toBe(5);
+    expect(await engine.claim(claimRequest({ rate: RATE, now: T0 + 1000 }))).toHaveLength(3);
+    expect(await engine.claim(claimRequest({ rate: RATE, now: T0 + 1500 }))).toEqual([]);
+    // A window with no claim at all is skipped over: the next one starts from zero.
+    expect(await engine.claim(claimRequest({ rate: RATE, now: T0 + 3200 }))).toHaveLength(2);
+  });
+
+  it('counts per job: another job, and the same job without rate, are not held back by it', async () => {
+    const { dataSource, engine } = get();
+    await addJob(dataSource, JOB);
+    await addJob(dataSource, 'contract.other');
+    await engine.enqueue([...Array.from({ length: 5 }, () => newTask()), ...Array.from({ length: 5 }, () => newTask({ jobName: 'contract.other' }))]);
+    expect(await engine.claim(claimRequest({ rate: RATE }))).toHaveLength(3);
+    expect(await engine.claim(claimRequest({ jobNames: ['contract.other'], rate: RATE }))).toHaveLength(3);
+    expect(await engine.claim(claimRequest({ jobNames: ['contract.other'] }))).toHaveLength(2);
+  });
+
+  it('combines with maxRunning: the smaller room wins', async () => {
+    const { dataSource, engine } = get();
+    await addJob(dataSource, JOB);
+    await engine.enqueue(Array.from({ length: 6 }, () => newTask()));
+    const first = await engine.claim(claimRequest({ rate: RATE, maxRunning: 2 }));
+    expect(first).toHaveLength(2);
+    await engine.complete([outcome(first[0], 'worker-a')]);
+    expect(await engine.claim(claimRequest({ rate: RATE, maxRunning: 2 }))).toHaveLength(1);
+    expect(await engine.claim(claimRequest({ rate: RATE, maxRunning: 5 }))).toEqual([]);
+  });
+
+  it('claims nothing for a job that has no definition row (nowhere to count)', async () => {
+    const { engine } = get();
+    await engine.enqueue([newTask()]);
+    expect(await engine.claim(claimRequest({ rate: RATE }))).toEqual([]);
+  });
+
+  it('holds under contention: 6 concurrent claimers on the database clock never exceed the limit in a window', async () => {
+    const { dataSource, engine } = get();
+    await addJob(dataSource, JOB);
+    await engine.enqueue(Array.from({ length: 30 }, () => newTask()));
+    const rate = { limit: 5, perMs: 200 };
+    const starts: number[] = [];
+    let done = 0;
+    const deadline = Date.now() + 20_000;
+    const loop = async (worker: string) => {
+      while (done < 30 && Date.now() < deadline) {
+        const tasks: ClaimedTask[] = await engine.claim(claimRequest({ worker, rate, limit: 3, now: null }));
+        if (tasks.length === 0) {
+          await new Promise((r) => setTimeout(r, 5));
+          continue;
+        }
+        done += tasks.length;
+        const claimedAt = await dataSource.getRepository(Task).findBy({ id: In(tasks.map((task) => task.id)) });
+        starts.push(...claimedAt.map((task) => task.claimedAt!));
+        await engine.complete(tasks.map((task) => outcome(task, worker)));
+      }
+    };
+    await Promise.all(['w1', 'w2', 'w3', 'w4', 'w5', 'w6'].map(loop));
+    expect(done).toBe(30);
+    // Each task's claimed_at is the clock its window was judged by: count claims per window.
+    expect(starts).toHaveLength(30);
+    const perWindow = new Map<number, number>();
+    for (const at of starts) {
+      const window = Math.floor(at / rate.perMs);
+      perWindow.set(window, (perWindow.get(window) ?? 0) + 1);
+    }
+    expect(Math.max(...perWindow.values())).toBeLessThanOrEqual(rate.limit);
+    expect(perWindow.size).toBeGreaterThanOrEqual(6);
+  });
+}
