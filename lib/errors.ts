@@ -153,6 +153,28 @@ export class BulkEnqueueItemError extends KronosError {
 }
 
 /**
+ * A task was enqueued with `dependsOn` naming a task id that does not exist: dependencies must
+ * exist before their dependents (so no cycle can ever form). Nothing was written.
+ */
+export class UnknownDependencyError extends KronosError {
+  constructor(
+    /** The job of the task that was to wait. */
+    readonly job: string,
+    /** The dependency id that names no task. */
+    readonly dependencyId: number,
+  ) {
+    super(`Task of job "${job}" cannot depend on task ${dependencyId}: no task has this id (dependsOn must name tasks that already exist).`);
+  }
+}
+
+/** No batch has this id (`SchedulerService.batch`, `stopBatch`). */
+export class BatchNotFoundError extends KronosError {
+  constructor(readonly batchId: number) {
+    super(`No batch has id ${batchId}.`);
+  }
+}
+
+/**
  * A handler returned a value (or `Result` data) that cannot be stored as JSON (BigInt, a cycle,
  * a `toJSON` that throws): the run ends FAILED, and is not retried (the handler ran to its end).
  */

@@ -28,6 +28,7 @@ export {
 export { SchedulerService } from './service/scheduler.service.js';
 export type { EnqueuedTask, EnqueueOptions, UniqueOptions } from './service/enqueue-options.js';
 export type { EnqueueManyItem, EnqueueManyOptions } from './service/enqueue-many.js';
+export type { BatchCallback, BatchCallbackPayload, BatchCounts, BatchItem, BatchOptions, BatchState, EnqueuedBatch } from './service/batch.js';
 export type { JobInfo, RunFilter, TaskStatusView } from './service/views.js';
 export type { WorkerInfo } from './service/worker-commands.js';
 export { JobContext, SchedulerContext } from './execution/job-context.js';

@@ -28,8 +28,10 @@
  * - `TIMEOUT`: the last attempt timed out and no retry remains.
  * - `STOPPED`: stopped by `SchedulerService.stop()` (queued, or running and then aborted).
  * - `EXPIRED`: its `stopAt` passed before it could run.
+ * - `WAITING`: enqueued with `dependsOn`, not claimable until every dependency has COMPLETED.
+ * - `CANCELLED`: a dependency ended without completing (docs/flow-control.md); it never ran.
  */
-export const TASK_STATUSES = ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'TIMEOUT', 'STOPPED', 'EXPIRED'] as const;
+export const TASK_STATUSES = ['WAITING', 'QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'TIMEOUT', 'STOPPED', 'EXPIRED', 'CANCELLED'] as const;
 
 /** Lifecycle of a task (web2py's scheduler_task states, without `ASSIGNED`): see {@link TASK_STATUSES}. */
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -48,7 +50,7 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 export const UNFINISHED_TASK_STATUSES = ['QUEUED', 'RUNNING'] as const satisfies readonly TaskStatus[];
 
 /** Statuses of a finished task, in the order of {@link TASK_STATUSES}. */
-export const FINISHED_TASK_STATUSES: readonly TaskStatus[] = TASK_STATUSES.filter((s) => s !== 'QUEUED' && s !== 'RUNNING');
+export const FINISHED_TASK_STATUSES: readonly TaskStatus[] = TASK_STATUSES.filter((s) => s !== 'WAITING' && s !== 'QUEUED' && s !== 'RUNNING');
 
 /** Statuses of a finished attempt, in the order of {@link RUN_STATUSES}. */
 export const FINISHED_RUN_STATUSES: readonly RunStatus[] = RUN_STATUSES.filter((s) => s !== 'RUNNING');

@@ -20,6 +20,8 @@ import { epochMs, STATUS_INDEX_CONDITION, TABLES } from './columns.js';
 // Deduplication keys, unique per job: only rows that hold a key enter it (MySQL indexes every
 // row, but never updates it on claim or completion: its columns do not change).
 @Index('kronos_task_dedup', ['jobName', 'dedupKey'], { unique: true, where: `"dedup_key" IS NOT NULL` })
+// A batch's tasks by status (docs/flow-control.md): only batch members enter it.
+@Index('kronos_task_batch_id', ['batchId', 'status'], { where: `"batch_id" IS NOT NULL` })
 export class Task {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;
@@ -133,4 +135,15 @@ export class Task {
   /** End of the deduplication window (epoch ms): until then, the key returns this task. */
   @Column({ name: 'dedup_until', type: 'bigint', nullable: true, transformer: epochMs })
   dedupUntil!: number | null;
+
+  /**
+   * Dependencies and batches (docs/flow-control.md): 1 when other tasks depend on this one, 2
+   * when it belongs to a batch (both: 3); 0 for every other task, whose completion does nothing more.
+   */
+  @Column({ type: 'integer', default: 0 })
+  flow!: number;
+
+  /** The batch this task was enqueued in (`SchedulerService.batch`), else null. */
+  @Column({ name: 'batch_id', type: 'bigint', nullable: true, transformer: epochMs })
+  batchId!: number | null;
 }

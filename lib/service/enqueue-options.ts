@@ -47,6 +47,18 @@ export interface EnqueueOptions {
    * window has passed, the next enqueue with the key creates a new task (docs/flow-control.md).
    */
   unique?: UniqueOptions;
+  /**
+   * Ids of existing tasks this one waits for: it is WAITING (never claimed) until every one of
+   * them has COMPLETED, then QUEUED. Dependencies must exist when it is enqueued (so there can be
+   * no cycle); an unknown id throws `UnknownDependencyError` (docs/flow-control.md).
+   */
+  dependsOn?: readonly number[];
+  /**
+   * What a dependency that ends FAILED, TIMEOUT, STOPPED, EXPIRED or CANCELLED does to this task:
+   * `'cancel'` (default) ends it CANCELLED (and its own dependents after it); `'wait'` leaves it
+   * WAITING, to be stopped, or queued once the dependency is retried and completes.
+   */
+  onDependencyFailure?: 'cancel' | 'wait';
   /** Enqueue inside this TypeORM transaction: a rollback also removes the task. */
   manager?: EntityManager;
 }
@@ -157,4 +169,19 @@ function build(job: RegisteredJob, payload: string | null, options: EnqueueOptio
     schedule: null,
     repeats: 0,
   };
+}
+
+/** The checked `dependsOn` and `onDependencyFailure` options, or null when the task waits for nothing. */
+export function dependenciesOf(job: string, options: EnqueueOptions): { dependsOn: number[]; onDependencyFailure: 'cancel' | 'wait' } | null {
+  const { dependsOn, onDependencyFailure = 'cancel' } = options;
+  if (onDependencyFailure !== 'cancel' && onDependencyFailure !== 'wait') {
+    throw new InvalidEnqueueOptionError(job, 'onDependencyFailure', onDependencyFailure, "must be 'cancel' or 'wait'");
+  }
+  if (dependsOn === undefined) return null;
+  if (!Array.isArray(dependsOn)) throw new InvalidEnqueueOptionError(job, 'dependsOn', dependsOn, 'must be an array of task ids');
+  for (const id of dependsOn as unknown[]) {
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) throw new InvalidEnqueueOptionError(job, 'dependsOn', id, 'must hold task ids (positive integers)');
+  }
+  if (options.unique !== undefined) throw new InvalidEnqueueOptionError(job, 'unique', options.unique, 'cannot be combined with dependsOn');
+  return { dependsOn: [...new Set(dependsOn as number[])], onDependencyFailure };
 }

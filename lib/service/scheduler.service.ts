@@ -3,7 +3,7 @@ import type { Observable } from 'rxjs';
 import { In, Raw, type EntityManager } from 'typeorm';
 import { notCompleted } from '../entities/columns.js';
 import { JobDefinition, Run, Task } from '../entities/index.js';
-import { InvalidEnqueueOptionError, InvalidScheduleError, InvalidSchedulerOptionError, JobInactiveError, TaskNotFoundError, UnknownJobError } from '../errors.js';
+import { BatchNotFoundError, InvalidEnqueueOptionError, InvalidScheduleError, InvalidSchedulerOptionError, JobInactiveError, TaskNotFoundError, UnknownJobError } from '../errors.js';
 import type { ClusterTaskEvent } from '../events/cluster-event.js';
 import { stoppedQueuedEvent } from '../events/event-builders.js';
 import type { TaskEvent } from '../events/task-event.js';
@@ -13,8 +13,9 @@ import type { NormalizedSchedule, ScheduleSpec } from '../schedule/schedule.type
 import { scheduleMove } from './definition-sync.js';
 import type { NewTask, StoppedTask } from '../storage/engine.js';
 import type { TaskStatus } from '../types.js';
-import { buildNewTask, dedupOf, type EnqueuedTask, type EnqueueOptions } from './enqueue-options.js';
-import { atIndex, chunks, chunkSizeOf, itemJob, type EnqueueManyItem, type EnqueueManyOptions } from './enqueue-many.js';
+import { buildNewTask, dedupOf, dependenciesOf, type EnqueuedTask, type EnqueueOptions } from './enqueue-options.js';
+import { batchCallbacks, type BatchItem, type BatchOptions, type BatchState, type EnqueuedBatch } from './batch.js';
+import { atIndex, BATCH_ITEM_KEYS, chunks, chunkSizeOf, itemJob, type EnqueueManyItem, type EnqueueManyOptions } from './enqueue-many.js';
 import { checkRepeatedEnqueue } from './idempotency.js';
 import { serializePayload } from './payload.js';
 import { requireTaskId } from './task-id.js';
@@ -72,6 +73,7 @@ export class SchedulerService {
     const json = serializePayload(name, payload, this.runtime.options.maxPayloadBytes);
     const task = buildNewTask(job, json, options, this.runtime.instant());
     if (options.unique !== undefined) dedupOf(name, options.unique);
+    dependenciesOf(name, options);
     const tracing = this.runtime.telemetry.tracing;
     if (tracing) {
       return tracing.enqueue({ job: name, group: task.group, uuid: task.uuid }, (traceContext) => this.insert({ ...task, traceContext }, options));
@@ -80,6 +82,13 @@ export class SchedulerService {
   }
 
   private async insert(task: NewTask, options: EnqueueOptions): Promise<EnqueuedTask> {
+    const dependencies = dependenciesOf(task.jobName, options);
+    if (dependencies) {
+      const { tasks, settle } = await this.runtime.engine.enqueueFlow([{ ...task, ...dependencies }], null, options.manager);
+      checkRepeatedEnqueue(task, tasks[0]);
+      if (!options.manager) await this.afterFlowEnqueue(settle);
+      return { id: tasks[0].id, uuid: tasks[0].uuid };
+    }
     if (options.unique !== undefined) {
       const dedup = { ...dedupOf(task.jobName, options.unique), now: this.runtime.instant() };
       const result = await this.runtime.engine.enqueueUnique(task, dedup, options.manager);
@@ -153,6 +162,67 @@ export class SchedulerService {
     const ids = await this.runtime.dataSource.transaction(write);
     await this.runtime.engine.notify();
     return ids;
+  }
+
+  /** Settle the tasks an enqueue inserted CANCELLED (their batches), and wake workers for the queued ones. */
+  private async afterFlowEnqueue(settle: number[]): Promise<void> {
+    if (settle.length > 0) await this.runtime.engine.settleFlow(settle, this.runtime.instant());
+    await this.runtime.engine.notify();
+  }
+
+  /**
+   * Queue a batch: a set of tasks enqueued together (one transaction), whose callbacks are each
+   * queued once: `onComplete` when every task has ended, `onSuccess` when all COMPLETED,
+   * `onFailure` at the first failure; each receives a `BatchCallbackPayload` with the batch's
+   * counts. Items take any `enqueue` option, `dependsOn` included (ids of existing tasks).
+   * Everything is checked before anything is written (docs/flow-control.md).
+   *
+   * @returns the batch id and its tasks' ids, in the order of `items`.
+   * @throws BulkEnqueueItemError naming the first refused item; InvalidEnqueueOptionError for a
+   * bad option or callback; UnknownDependencyError for a `dependsOn` id that is no task.
+   */
+  batch(options: BatchOptions, items: readonly BatchItem[]): Promise<EnqueuedBatch>;
+  /**
+   * A batch's state: its counts by outcome, when it finished, whether it was stopped.
+   * @throws BatchNotFoundError when no batch has this id.
+   */
+  batch(id: number): Promise<BatchState>;
+  async batch(first: BatchOptions | number, items?: readonly BatchItem[]): Promise<EnqueuedBatch | BatchState> {
+    if (typeof first === 'number') {
+      const state = await this.runtime.engine.batchState(first);
+      if (!state) throw new BatchNotFoundError(first);
+      return state;
+    }
+    const now = this.runtime.instant();
+    const build = (job: string, payload: unknown, taskOptions: EnqueueOptions = {}): NewTask =>
+      buildNewTask(this.runtime.registry.require(job), serializePayload(job, payload, this.runtime.options.maxPayloadBytes), taskOptions, now);
+    const callbacks = batchCallbacks(first, (job, payload) => build(job, payload));
+    if (!Array.isArray(items) || items.length === 0) throw new InvalidEnqueueOptionError('(batch)', 'items', items, 'must be a non-empty array of { job, payload?, ...options }');
+    const tasks = items.map((entry: unknown, index) => {
+      const job = itemJob(entry, index, BATCH_ITEM_KEYS);
+      const { job: _job, payload, ...own } = entry as BatchItem;
+      return atIndex(index, job, () => ({ ...build(job, payload, own), ...(dependenciesOf(job, own) ?? { dependsOn: [], onDependencyFailure: 'cancel' as const }) }));
+    });
+    const result = await this.runtime.engine.enqueueFlow(tasks, { description: first.description ?? null, callbacks, now }, first.manager);
+    result.tasks.forEach((task, index) => atIndex(index, tasks[index].jobName, () => checkRepeatedEnqueue(tasks[index], task)));
+    if (!first.manager) await this.afterFlowEnqueue(result.settle);
+    return { id: result.batchId as number, tasks: result.tasks.map(({ id, uuid }) => ({ id, uuid })) };
+  }
+
+  /**
+   * Stop a batch: its WAITING and QUEUED tasks end STOPPED (running ones finish their attempt),
+   * which counts toward its `onComplete`. Returns how many tasks were stopped.
+   * @throws BatchNotFoundError when no batch has this id.
+   */
+  async stopBatch(id: number): Promise<number> {
+    const stopped = await this.runtime.engine.stopBatch(id, this.runtime.instant());
+    if (stopped === null) throw new BatchNotFoundError(id);
+    return stopped;
+  }
+
+  /** The latest batches (default 50), newest first, with their counts. */
+  batches(limit = 50): Promise<BatchState[]> {
+    return this.runtime.engine.listBatches(limit);
   }
 
   /** Queue a run of `name` now, active or not in code order. Throws if the job is deactivated. */

@@ -303,6 +303,51 @@ export interface UniqueEnqueueResult extends EnqueueResult {
 /** What `bulkTasks` does to a batch of tasks. */
 export type BulkTaskAction = 'retry' | 'stop' | 'delete';
 
+/** A task that waits for others (`dependsOn`) or belongs to a batch: inserted by `enqueueFlow`. */
+export interface FlowTask extends NewTask {
+  /** Ids of existing tasks it waits for (may be empty in a batch). */
+  dependsOn: number[];
+  /** What a dependency that ends without completing does: cancel this task, or leave it WAITING. */
+  onDependencyFailure: 'cancel' | 'wait';
+}
+
+/** A batch to create with its tasks. */
+export interface NewBatch {
+  description: string | null;
+  /** JSON text of the callback tasks (`StoredCallbacks` in task-flow.ts), or null. */
+  callbacks: string | null;
+  now: Instant;
+}
+
+export interface FlowEnqueueResult {
+  batchId: number | null;
+  tasks: EnqueueResult[];
+  /** Ids of tasks inserted CANCELLED (a dependency had already failed): settled after the commit. */
+  settle: number[];
+}
+
+/** A batch's tasks by outcome: `failed` counts FAILED, TIMEOUT and EXPIRED; `pending` WAITING, QUEUED and RUNNING. */
+export interface BatchCounts {
+  total: number;
+  pending: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  stopped: number;
+}
+
+/** A batch as `batchState` reads it. */
+export interface BatchState {
+  id: number;
+  description: string | null;
+  /** Set by `stopBatch`. */
+  stopped: boolean;
+  createdAt: number;
+  /** When its last task ended, or null while some are pending. */
+  finishedAt: number | null;
+  counts: BatchCounts;
+}
+
 export interface StorageEngine {
   readonly dialect: 'postgres' | 'sqlite' | 'mysql';
   /** Prepare statements, open the notification listener. Idempotent. */
@@ -433,4 +478,24 @@ export interface StorageEngine {
    * - `delete`: tasks that are not RUNNING are deleted with their runs.
    */
   bulkTasks(action: BulkTaskAction, taskIds: number[], now: Instant): Promise<number>;
+
+  /**
+   * Dependencies and batches (docs/flow-control.md): insert a batch (when given) and its tasks,
+   * or tasks that wait for others, in one transaction (the caller's with `manager`). A task whose
+   * dependencies have not all COMPLETED is inserted WAITING, which no claim looks at; an unknown
+   * dependency id throws `UnknownDependencyError` and writes nothing.
+   */
+  enqueueFlow(tasks: FlowTask[], batch: NewBatch | null, manager?: EntityManager): Promise<FlowEnqueueResult>;
+  /**
+   * After the given tasks ended (`complete` calls it itself for the tasks it reports flagged):
+   * queue their dependents that may now run, cancel those a failure leaves without a way to run,
+   * and queue due batch callbacks (once each, by a uuid derived from the batch). Idempotent.
+   */
+  settleFlow(taskIds: number[], now: Instant): Promise<void>;
+  /** Stop a batch's WAITING and QUEUED tasks (STOPPED); returns how many, or null when no batch has this id. */
+  stopBatch(batchId: number, now: Instant): Promise<number | null>;
+  /** A batch's state, or null. */
+  batchState(batchId: number): Promise<BatchState | null>;
+  /** The latest `limit` batches, newest first. */
+  listBatches(limit: number): Promise<BatchState[]>;
 }

@@ -3,6 +3,7 @@ import type { StorageEngine } from '../../lib/storage/engine.js';
 import { createTestDataSource, type Dialect, describeForDialects } from '../support/databases.js';
 import { concurrencyLimitCases } from './contract/concurrency-limit.cases.js';
 import { dedupCases } from './contract/dedup.cases.js';
+import { flowCases } from './contract/flow.cases.js';
 import { rateLimitCases } from './contract/rate-limit.cases.js';
 import { enqueueAndClaimCases } from './contract/enqueue-claim.cases.js';
 import { type ContractContext, emptyTables } from './contract/fixtures.js';
@@ -46,6 +47,7 @@ export function describeEngineContract(dialect: Dialect, makeEngine: (dataSource
       describe('workers, rescue and expiry', () => workerCases(get));
       describe('state changes off the hot path', () => stateChangeCases(get));
       describe('deduplication windows', () => dedupCases(get));
+      describe('dependencies and batches', () => flowCases(get));
       describe('per-job rate limits', () => rateLimitCases(get));
     },
     [dialect],

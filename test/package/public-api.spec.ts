@@ -25,11 +25,11 @@ const ROOT_EXPORTS = [
   // The dashboard.
   'SchedulerDashboardModule',
   // Errors: every failure a user can act on.
-  'KronosError', 'BulkEnqueueItemError', 'DashboardGuardMissingError', 'DuplicateJobError', 'IdempotencyConflictError', 'InvalidDashboardOptionError',
+  'KronosError', 'BatchNotFoundError', 'BulkEnqueueItemError', 'DashboardGuardMissingError', 'DuplicateJobError', 'IdempotencyConflictError', 'InvalidDashboardOptionError',
   'InvalidEnqueueOptionError', 'InvalidJobDeclarationError', 'InvalidJobOptionError', 'InvalidScheduleError',
   'InvalidSchedulerOptionError', 'InvalidTaskEventListenerError', 'JobInactiveError', 'PayloadNotSerializableError', 'PayloadTooLargeError',
   'ResultNotSerializableError', 'SchedulerIniFileError', 'TaskNotFoundError', 'TaskTimeoutError', 'UnknownDashboardOptionError',
-  'UnknownJobError', 'UnknownSchedulerOptionError', 'UnsupportedDatabaseError', 'UserNotFoundError',
+  'UnknownDependencyError', 'UnknownJobError', 'UnknownSchedulerOptionError', 'UnsupportedDatabaseError', 'UserNotFoundError',
 ];
 
 const TESTING_EXPORTS = ['TestClock', 'drain'];

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataSource, type DataSourceOptions, type MigrationInterface } from 'typeorm';
-import { KRONOS_ENTITIES } from '../../lib/entities/index.js';
+import { KRONOS_ENTITIES, Task } from '../../lib/entities/index.js';
 import { POSTGRES_MIGRATIONS } from '../../lib/migrations/postgres/index.js';
 import { banner, isCI, mysqlSettings, MYSQL_STATUS_ENV, postgresSettings, TMP_ENV } from './settings.js';
 
@@ -96,6 +96,8 @@ export async function dropKronosTables(dataSource: DataSource): Promise<void> {
   const path = (table: string, tableSchema?: string) => (tableSchema ? `${driver.escape(tableSchema)}.${driver.escape(table)}` : driver.escape(table));
   const tables = [
     ...dataSource.entityMetadatas.map((m) => path(m.tableName, m.schema)),
+    // The tables of dependencies and batches, named after the task table (lib/migrations/flow-tables.ts).
+    ...dataSource.entityMetadatas.filter((m) => m.target === Task).flatMap((m) => [path(`${m.tableName}_dependency`, m.schema), path(`${m.tableName}_batch`, m.schema)]),
     path(TEST_MIGRATIONS_TABLE, dataSource.options.type === 'postgres' ? schema : undefined),
   ];
   for (const table of tables) await dataSource.query(`DROP TABLE IF EXISTS ${table}`);

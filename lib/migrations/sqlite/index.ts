@@ -3,6 +3,7 @@ import { KronosTraceContextSqlite1765000000000 } from './1765000000000-kronos-tr
 import { KronosAuditSqlite1766000000000 } from './1766000000000-kronos-audit.js';
 import { KronosDedupSqlite1767000000000 } from './1767000000000-kronos-dedup.js';
 import { KronosRateLimitSqlite1768000000000 } from './1768000000000-kronos-rate-limit.js';
+import { KronosFlowSqlite1769000000000 } from './1769000000000-kronos-flow.js';
 
-export { KronosInitSqlite1764000000000, KronosTraceContextSqlite1765000000000, KronosAuditSqlite1766000000000, KronosDedupSqlite1767000000000, KronosRateLimitSqlite1768000000000 };
-export const SQLITE_MIGRATIONS = [KronosInitSqlite1764000000000, KronosTraceContextSqlite1765000000000, KronosAuditSqlite1766000000000, KronosDedupSqlite1767000000000, KronosRateLimitSqlite1768000000000];
+export { KronosInitSqlite1764000000000, KronosTraceContextSqlite1765000000000, KronosAuditSqlite1766000000000, KronosDedupSqlite1767000000000, KronosRateLimitSqlite1768000000000, KronosFlowSqlite1769000000000 };
+export const SQLITE_MIGRATIONS = [KronosInitSqlite1764000000000, KronosTraceContextSqlite1765000000000, KronosAuditSqlite1766000000000, KronosDedupSqlite1767000000000, KronosRateLimitSqlite1768000000000, KronosFlowSqlite1769000000000];

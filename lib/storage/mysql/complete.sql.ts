@@ -45,10 +45,11 @@ const runRow = (o: TaskOutcome): unknown[] => [
  * one), update those tasks, and insert their run rows with one multi-row INSERT. A worker that
  * lost its lease writes nothing at all; its task ids are returned.
  */
-export async function completeTasks(db: MysqlConnections, t: MysqlTables, outcomes: TaskOutcome[], runIds?: number[]): Promise<number[]> {
+export async function completeTasks(db: MysqlConnections, t: MysqlTables, outcomes: TaskOutcome[], runIds?: number[], flagged?: number[]): Promise<number[]> {
   if (outcomes.length === 0) return [];
   const { lost, written } = await db.transaction(async (session) => {
-    const { held, lost } = await lockLeases(session, t, outcomes);
+    flagged?.splice(0); // a deadlock runs the transaction again
+    const { held, lost } = await lockLeases(session, t, outcomes, flagged);
     let written: Map<number, number> | null = null;
     if (held.length > 0) {
       const update = updateStatement(t, held);

@@ -17,9 +17,16 @@ interface Lease {
  * A task listed twice in one batch is held once: its later items are reported as lost, as a
  * second write-back after the first would be.
  */
-export async function lockLeases<T extends Lease>(session: Session, t: MysqlTables, items: T[]): Promise<{ held: T[]; lost: number[] }> {
+export async function lockLeases<T extends Lease>(
+  session: Session,
+  t: MysqlTables,
+  items: T[],
+  /** Receives the held tasks that have dependents or a batch (`flow <> 0`, docs/flow-control.md). */
+  flagged?: number[],
+): Promise<{ held: T[]; lost: number[] }> {
   const ids = [...new Set(items.map((item) => item.taskId))];
-  const rows = await session.rows(`SELECT id, claim_token FROM ${t.task} WHERE id IN (?) ORDER BY id FOR UPDATE`, [ids]);
+  const rows = await session.rows(`SELECT id, claim_token, flow FROM ${t.task} WHERE id IN (?) ORDER BY id FOR UPDATE`, [ids]);
+  if (flagged) for (const row of rows) if (Number(row.flow) !== 0) flagged.push(Number(row.id));
   const tokens = new Map(rows.map((row) => [Number(row.id), row.claim_token as string | null]));
   const held: T[] = [];
   const lost: number[] = [];

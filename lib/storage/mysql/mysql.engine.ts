@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type {
   AuditRecord,
+  BatchState,
   BulkTaskAction,
   ClaimedTask,
   ClaimRequest,
@@ -10,8 +11,11 @@ import type {
   EnqueueResult,
   UniqueEnqueueResult,
   ExpiredTask,
+  FlowEnqueueResult,
+  FlowTask,
   Instant,
   LostRun,
+  NewBatch,
   NewTask,
   ProgressUpdate,
   PruneFilter,
@@ -33,6 +37,7 @@ import { bulkTasks } from './bulk.sql.js';
 import { lastRunId, runsAfter } from './run-feed.sql.js';
 import { claimStatements, claimTasks } from './claim.sql.js';
 import { completeTasks } from './complete.sql.js';
+import { MysqlFlow } from './flow.sql.js';
 import { managerSession, MysqlConnections } from './connection.js';
 import { insertTasks } from './enqueue.sql.js';
 import { enqueueUniqueOn } from './dedup.sql.js';
@@ -111,8 +116,14 @@ export class MysqlEngine implements StorageEngine {
     return claimTasks(this.db, this.sql.claim, request);
   }
 
-  complete(outcomes: TaskOutcome[], runIds?: number[]): Promise<number[]> {
-    return completeTasks(this.db, this.tables, outcomes, runIds);
+  async complete(outcomes: TaskOutcome[], runIds?: number[]): Promise<number[]> {
+    const flagged: number[] = []; // tasks with dependents or a batch (flow <> 0): none for most batches
+    const lost = await completeTasks(this.db, this.tables, outcomes, runIds, flagged);
+    if (flagged.length > 0) {
+      // The completion is committed; settling after it never fails it (it is idempotent, a later settle catches up).
+      await this.settleFlow(flagged, null).catch(() => undefined);
+    }
+    return lost;
   }
 
   saveProgress(updates: ProgressUpdate[]): Promise<number[]> {
@@ -140,8 +151,10 @@ export class MysqlEngine implements StorageEngine {
     return expireTasks(this.db, this.sql.expire, now);
   }
 
-  stopTask(taskId: number, now: number, stopped?: StoppedTask[]): Promise<TaskStatus | null> {
-    return this.admin.stopTask(taskId, now, stopped);
+  async stopTask(taskId: number, now: number, stopped?: StoppedTask[]): Promise<TaskStatus | null> {
+    const status = await this.admin.stopTask(taskId, now, stopped);
+    if (status === 'STOPPED') await this.settleFlow([taskId], now);
+    return status;
   }
 
   tasksHeldBy(worker: string): Promise<ClaimedTask[]> {
@@ -212,5 +225,32 @@ export class MysqlEngine implements StorageEngine {
 
   async listenTaskEvents(): Promise<null> {
     return null; // no channel between processes: the feed polls runsAfter
+  }
+
+  private get flow(): MysqlFlow {
+    return (this.flowSql ??= new MysqlFlow(this.db, this.tables, (tasks) => this.enqueue(tasks)));
+  }
+  private flowSql?: MysqlFlow;
+
+  enqueueFlow(tasks: FlowTask[], batch: NewBatch | null, manager?: EntityManager): Promise<FlowEnqueueResult> {
+    return this.flow.enqueueFlow(tasks, batch, manager);
+  }
+
+  async settleFlow(taskIds: number[], now: Instant): Promise<void> {
+    if ((await this.flow.settleFlow(taskIds, now)) > 0) await this.notify();
+  }
+
+  async stopBatch(batchId: number, now: Instant): Promise<number | null> {
+    const stopped = await this.flow.stopBatch(batchId, now);
+    if (stopped && stopped.length > 0) await this.settleFlow(stopped, now);
+    return stopped === null ? null : stopped.length;
+  }
+
+  batchState(batchId: number): Promise<BatchState | null> {
+    return this.flow.batchState(batchId);
+  }
+
+  listBatches(limit: number): Promise<BatchState[]> {
+    return this.flow.listBatches(limit);
   }
 }

@@ -20,6 +20,9 @@ import { DB_NOW_MS, INT_MAX, num, poolQuery, type MakeStatement, type Statement 
  * With `runIds` (lifecycle events have listeners) the statement also returns the id of each run
  * row it inserted, beside the fenced-out ids (those with a NULL `run_id`); without listeners the
  * reply stays the few fenced-out rows, usually none.
+ *
+ * A task that takes part in dependencies or a batch (`flow <> 0`, docs/flow-control.md) comes
+ * back as its negated id, for `settleFlow`; no row is added for any other task.
  */
 export function completeStatement(t: PgTables, statement: MakeStatement, runIds = false): Statement {
   return statement(
@@ -40,7 +43,7 @@ export function completeStatement(t: PgTables, statement: MakeStatement, runIds 
               progress = NULL, progress_message = NULL, output = NULL, stop_requested = false, updated_at = c.now
          FROM input i CROSS JOIN clock c
         WHERE t.id = ANY ($2::bigint[]) AND t.id = i.i AND t.claim_token = i.k
-       RETURNING t.id, i.k AS token, t.job_name, t.run_as
+       RETURNING t.id, i.k AS token, t.job_name, t.run_as, t.flow
      ),
      runs AS (
        INSERT INTO ${t.run} (task_id, job_name, status, worker, attempt, scheduled_for, start_time, stop_time,
@@ -52,6 +55,7 @@ export function completeStatement(t: PgTables, statement: MakeStatement, runIds 
      )
      SELECT i.i AS id${runIds ? ', NULL::int AS run_id' : ''} FROM input i
       WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.id = i.i AND u.token = i.k)
+     UNION ALL SELECT -u.id${runIds ? ', -1' : ''} FROM updated u WHERE u.flow <> 0
      ${runIds ? 'UNION ALL SELECT r.task_id, r.id FROM runs r' : ''}`,
   );
 }
@@ -128,22 +132,29 @@ export function completionWire(outcomes: TaskOutcome[]): CompletionWire {
   return { outcomes: JSON.stringify(wire), taskIds: `${ids}}`, tokens, worker };
 }
 
-export async function completeTasks(pool: Pool, sql: Statement, outcomes: TaskOutcome[]): Promise<number[]> {
+export async function completeTasks(pool: Pool, sql: Statement, outcomes: TaskOutcome[], flagged: number[] = []): Promise<number[]> {
   if (outcomes.length === 0) return [];
   const wire = completionWire(outcomes);
   const { rows } = await poolQuery<{ id: string }>(pool, sql, [wire.outcomes, wire.taskIds, wire.tokens, wire.worker]);
-  return rows.map((r) => num(r.id));
+  const fenced: number[] = [];
+  for (const r of rows) {
+    const id = num(r.id);
+    if (id < 0) flagged.push(-id);
+    else fenced.push(id);
+  }
+  return fenced;
 }
 
 /** `completeTasks` with the statement built by `completeStatement(t, true)`: fills `runIds` by index. */
-export async function completeTasksWithRunIds(pool: Pool, sql: Statement, outcomes: TaskOutcome[], runIds: number[]): Promise<number[]> {
+export async function completeTasksWithRunIds(pool: Pool, sql: Statement, outcomes: TaskOutcome[], runIds: number[], flagged: number[] = []): Promise<number[]> {
   if (outcomes.length === 0) return [];
   const wire = completionWire(outcomes);
   const { rows } = await poolQuery<{ id: string; run_id: number | null }>(pool, sql, [wire.outcomes, wire.taskIds, wire.tokens, wire.worker]);
   const fenced: number[] = [];
   const written = new Map<number, number>();
   for (const row of rows) {
-    if (row.run_id === null) fenced.push(num(row.id));
+    if (num(row.id) < 0) flagged.push(-num(row.id));
+    else if (row.run_id === null) fenced.push(num(row.id));
     else written.set(num(row.id), num(row.run_id));
   }
   for (const o of outcomes) runIds.push(written.get(o.taskId) ?? 0);

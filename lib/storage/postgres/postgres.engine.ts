@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import type {
   AuditRecord,
+  BatchState,
   BulkTaskAction,
   ClaimedTask,
   ClaimRequest,
@@ -11,8 +12,11 @@ import type {
   EnqueueResult,
   UniqueEnqueueResult,
   ExpiredTask,
+  FlowEnqueueResult,
+  FlowTask,
   Instant,
   LostRun,
+  NewBatch,
   NewTask,
   ProgressUpdate,
   PruneFilter,
@@ -35,6 +39,7 @@ import { claimLimitedTasks } from './claim-limited.sql.js';
 import { claimStatements, claimTasks } from './claim.sql.js';
 import { completeStatement, completeTasks, completeTasksWithRunIds } from './complete.sql.js';
 import { enqueueStatements, enqueueWithManager, enqueueWithPool } from './enqueue.sql.js';
+import { PgFlow } from './flow.sql.js';
 import { dedupStatements, enqueueUniqueWithManager, enqueueUniqueWithPool } from './dedup.sql.js';
 import { expireStatement, expireTasks, expireTasksReporting } from './expire.sql.js';
 import { directListenerConfig, listenerConfig, TaskListener } from './listener.js';
@@ -142,9 +147,22 @@ export class PostgresEngine implements StorageEngine {
     return claimTasks(this.pool, this.sql.claim, request);
   }
 
-  complete(outcomes: TaskOutcome[], runIds?: number[]): Promise<number[]> {
-    if (runIds) return completeTasksWithRunIds(this.pool, this.sql.completeWithRunIds, outcomes, runIds);
-    return completeTasks(this.pool, this.sql.complete, outcomes);
+  async complete(outcomes: TaskOutcome[], runIds?: number[]): Promise<number[]> {
+    const flagged: number[] = []; // tasks with dependents or a batch (flow <> 0): none for most batches
+    const fenced = runIds
+      ? await completeTasksWithRunIds(this.pool, this.sql.completeWithRunIds, outcomes, runIds, flagged)
+      : await completeTasks(this.pool, this.sql.complete, outcomes, flagged);
+    if (flagged.length > 0) await this.settleAfterCompletion(flagged);
+    return fenced;
+  }
+
+  /** The completion is committed; its dependents and batches are settled after it, never failing it. */
+  private async settleAfterCompletion(taskIds: number[]): Promise<void> {
+    try {
+      await this.settleFlow(taskIds, null);
+    } catch {
+      // Settling is idempotent: the next settle of these tasks (a stop, an admin action) catches up.
+    }
   }
 
   saveProgress(updates: ProgressUpdate[]): Promise<number[]> {
@@ -172,8 +190,10 @@ export class PostgresEngine implements StorageEngine {
     return expireTasks(this.pool, this.sql.expire, now);
   }
 
-  stopTask(taskId: number, now: number, stopped?: StoppedTask[]): Promise<TaskStatus | null> {
-    return this.admin.stopTask(taskId, now, stopped);
+  async stopTask(taskId: number, now: number, stopped?: StoppedTask[]): Promise<TaskStatus | null> {
+    const status = await this.admin.stopTask(taskId, now, stopped);
+    if (status === 'STOPPED') await this.settleFlow([taskId], now);
+    return status;
   }
 
   tasksHeldBy(worker: string): Promise<ClaimedTask[]> {
@@ -248,5 +268,32 @@ export class PostgresEngine implements StorageEngine {
 
   bulkTasks(action: BulkTaskAction, taskIds: number[], now: Instant): Promise<number> {
     return bulkTasks(this.pool, this.tables, action, taskIds, now);
+  }
+
+  private get flow(): PgFlow {
+    return (this.flowSql ??= new PgFlow(() => this.pool, this.tables, (tasks) => this.enqueue(tasks)));
+  }
+  private flowSql?: PgFlow;
+
+  enqueueFlow(tasks: FlowTask[], batch: NewBatch | null, manager?: EntityManager): Promise<FlowEnqueueResult> {
+    return this.flow.enqueueFlow(tasks, batch, manager);
+  }
+
+  async settleFlow(taskIds: number[], now: Instant): Promise<void> {
+    if ((await this.flow.settleFlow(taskIds, now)) > 0) await this.notify();
+  }
+
+  async stopBatch(batchId: number, now: Instant): Promise<number | null> {
+    const stopped = await this.flow.stopBatch(batchId, now);
+    if (stopped && stopped.length > 0) await this.settleFlow(stopped, now);
+    return stopped === null ? null : stopped.length;
+  }
+
+  batchState(batchId: number): Promise<BatchState | null> {
+    return this.flow.batchState(batchId);
+  }
+
+  listBatches(limit: number): Promise<BatchState[]> {
+    return this.flow.listBatches(limit);
   }
 }

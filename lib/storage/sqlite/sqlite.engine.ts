@@ -4,6 +4,7 @@ import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typ
 import { JobDefinition, Run, Task, Worker } from '../../entities/index.js';
 import type {
   AuditRecord,
+  BatchState,
   BulkTaskAction,
   ClaimedTask,
   ClaimRequest,
@@ -13,8 +14,11 @@ import type {
   EnqueueResult,
   UniqueEnqueueResult,
   ExpiredTask,
+  FlowEnqueueResult,
+  FlowTask,
   Instant,
   LostRun,
+  NewBatch,
   NewTask,
   ProgressUpdate,
   PruneFilter,
@@ -32,6 +36,7 @@ import type { TaskStatus } from '../../types.js';
 import { atStartup, openEngineConnection, withBusyRetry } from './sqlite-connection.js';
 import { recordAudit } from './audit.sql.js';
 import { bulkTasks } from './bulk.sql.js';
+import { SqliteFlow } from './flow.sql.js';
 import { lastRunId, runsAfter } from './run-feed.sql.js';
 import { rateState } from '../rate-window.js';
 import { SQLITE_SQL, type SqliteStatement } from './sqlite.sql.js';
@@ -197,21 +202,23 @@ export class SqliteEngine implements StorageEngine {
     const update = this.statement('completeTask');
     const insertRun = this.statement('insertRun');
     const now = Date.now();
-    const { fenced, written } = await withBusyRetry(() =>
+    const { fenced, written, flagged } = await withBusyRetry(() =>
       this.connection().transaction(() => {
         const fenced: number[] = [];
         const written: number[] | null = runIds ? [] : null; // asked for by lifecycle events only
+        const flagged: number[] = []; // tasks with dependents or a batch (docs/flow-control.md)
         for (const o of outcomes) {
-          const changed = update.run({
+          const changed = update.get({
             status: o.taskStatus, nextRunTime: o.nextRunTime, now, delayMs: o.delayMs, nextAttempt: o.nextAttempt,
             timesRun: o.timesRun, timesFailed: o.timesFailed, stopTime: o.stopTime, taskId: o.taskId,
             claimToken: o.claimToken,
-          }).changes;
-          if (changed === 0) {
+          }) as { flow: number } | undefined;
+          if (changed === undefined) {
             fenced.push(o.taskId);
             written?.push(0);
             continue;
           }
+          if (changed.flow !== 0) flagged.push(o.taskId);
           const run = insertRun.run({
             taskId: o.taskId, jobName: o.jobName, runStatus: o.runStatus, worker: o.worker, attempt: o.attempt,
             scheduledFor: o.scheduledFor, startTime: o.startTime, stopTime: o.stopTime,
@@ -220,10 +227,12 @@ export class SqliteEngine implements StorageEngine {
           });
           written?.push(Number(run.lastInsertRowid));
         }
-        return { fenced, written };
+        return { fenced, written, flagged };
       })(),
     );
     if (written) runIds?.push(...written);
+    // The completion is committed; settling after it never fails it (it is idempotent, a later settle catches up).
+    if (flagged.length > 0) await this.settleFlow(flagged, now).catch(() => undefined);
     return fenced;
   }
 
@@ -304,6 +313,12 @@ export class SqliteEngine implements StorageEngine {
   }
 
   async stopTask(taskId: number, now: number, stopped?: StoppedTask[]): Promise<TaskStatus | null> {
+    const status = await this.stopOneTask(taskId, now, stopped);
+    if (status === 'STOPPED') await this.settleFlow([taskId], now);
+    return status;
+  }
+
+  private async stopOneTask(taskId: number, now: number, stopped?: StoppedTask[]): Promise<TaskStatus | null> {
     const result = await withBusyRetry(() =>
       this.connection()
         .transaction((): { status: TaskStatus | null; task?: StoppedTask } => {
@@ -415,6 +430,33 @@ export class SqliteEngine implements StorageEngine {
 
   async listenTaskEvents(): Promise<null> {
     return null; // no channel between processes: the feed polls runsAfter
+  }
+
+  private get flow(): SqliteFlow {
+    return (this.flowSql ??= new SqliteFlow(() => this.connection(), this.tables.task, (tasks) => this.enqueue(tasks)));
+  }
+  private flowSql?: SqliteFlow;
+
+  enqueueFlow(tasks: FlowTask[], batch: NewBatch | null, manager?: EntityManager): Promise<FlowEnqueueResult> {
+    return this.flow.enqueueFlow(tasks, batch, manager);
+  }
+
+  async settleFlow(taskIds: number[], now: Instant): Promise<void> {
+    if ((await this.flow.settleFlow(taskIds, now)) > 0) await this.notify();
+  }
+
+  async stopBatch(batchId: number, now: Instant): Promise<number | null> {
+    const stopped = await this.flow.stopBatch(batchId, now);
+    if (stopped && stopped.length > 0) await this.settleFlow(stopped, now);
+    return stopped === null ? null : stopped.length;
+  }
+
+  batchState(batchId: number): Promise<BatchState | null> {
+    return this.flow.batchState(batchId);
+  }
+
+  listBatches(limit: number): Promise<BatchState[]> {
+    return this.flow.listBatches(limit);
   }
 
   private connection(): BetterSqlite3.Database {

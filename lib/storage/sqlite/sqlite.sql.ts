@@ -48,7 +48,8 @@ export const SQLITE_SQL = {
       "attempt" = @nextAttempt, "times_run" = @timesRun, "times_failed" = @timesFailed, "last_run_time" = @stopTime,
       "assigned_worker" = NULL, "claim_token" = NULL, "claimed_at" = NULL, "progress" = NULL,
       "progress_message" = NULL, "output" = NULL, "stop_requested" = 0, "updated_at" = @now
-    WHERE "id" = @taskId AND "claim_token" = @claimToken`,
+    WHERE "id" = @taskId AND "claim_token" = @claimToken
+    RETURNING "flow"`,
 
   insertRun: `INSERT INTO {run} ("task_id", "job_name", "status", "worker", "attempt", "scheduled_for", "start_time",
       "stop_time", "duration_ms", "result", "message", "output", "traceback", "run_as")
