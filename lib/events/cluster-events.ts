@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Observable, Subject } from 'rxjs';
-import type { StorageEngine, TaskOutcome } from '../storage/engine.js';
+import type { LostRun, StorageEngine, TaskOutcome } from '../storage/engine.js';
 import { decodeClusterEvents, encodeClusterEvents, outcomeType, recordedRunEvent, type ClusterTaskEvent } from './cluster-event.js';
 
 /** Runs read per poll of the runs table. */
@@ -55,9 +55,7 @@ export class ClusterEvents {
 
   /** Send the written outcomes of a batch (`runIds[i]` > 0: written), in a later turn, off the worker's path. */
   send(batch: readonly TaskOutcome[], runIds: readonly number[]): void {
-    const engine = this.engine;
-    if (!engine) return;
-    setImmediate(() => {
+    this.sendEvents(() => {
       const events: ClusterTaskEvent[] = [];
       for (let i = 0; i < batch.length; i++) {
         const o = batch[i];
@@ -67,6 +65,25 @@ export class ClusterEvents {
           runStatus: o.runStatus, worker: o.worker, finishedAt: o.stopTime,
         });
       }
+      return events;
+    });
+  }
+
+  /** Send the LOST runs a rescue of this process wrote. */
+  sendLost(lost: readonly LostRun[]): void {
+    this.sendEvents(() =>
+      lost.map((run) => ({
+        type: 'lost' as const, taskId: run.taskId, runId: run.runId, job: run.jobName, attempt: run.attempt,
+        runStatus: 'LOST' as const, worker: run.worker, finishedAt: run.at,
+      })),
+    );
+  }
+
+  private sendEvents(build: () => ClusterTaskEvent[]): void {
+    const engine = this.engine;
+    if (!engine) return;
+    setImmediate(() => {
+      const events = build();
       engine.notifyTaskEvents(encodeClusterEvents(events)).catch((error: Error) =>
         this.logger.warn(`Could not send ${events.length} cluster task event(s): ${error.message}`),
       );

@@ -229,12 +229,14 @@ export class WorkerHousekeeping {
     const events = this.events?.active ? this.events : undefined; // nobody listening: nothing reported
     if (this.liveness.mayRescue()) {
       const metrics = this.telemetry.metrics;
-      const lost: LostRun[] | undefined = events || metrics ? [] : undefined;
+      const cluster = this.events?.cluster; // set only with events: { cluster: true } on PostgreSQL
+      const lost: LostRun[] | undefined = events || metrics || cluster ? [] : undefined;
       const report = await this.engine.rescueOrphans(this.config.deadAfterMs, null, lost);
       if (report.requeued + report.failed > 0) {
         this.logger.warn(logLine(`Rescued tasks of dead workers: ${report.requeued} re-queued, ${report.failed} failed`, { worker: this.name }));
       }
       if (events && lost!.length > 0) events.publish(() => lost!.map(lostEvent));
+      if (cluster && lost!.length > 0) cluster.sendLost(lost!);
       metrics?.lost(lost ?? null, report.requeued + report.failed);
     }
     const expired: ExpiredTask[] | undefined = events && [];

@@ -7,7 +7,8 @@
 import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import pg from 'pg';
-import { InvalidSchedulerOptionError, Job, type ClusterTaskEvent } from '../../lib/index.js';
+import { InvalidSchedulerOptionError, Job, Task, type ClusterTaskEvent } from '../../lib/index.js';
+import { KronosRuntime } from '../../lib/kronos.runtime.js';
 import { describeForDialects, postgresSettings } from '../support/databases.js';
 import { fleetClosedAfterEach, startWorkerProcess } from '../support/processes.js';
 import { bootApp, freshDatabase, waitFor, waitForTask, type TestDatabase } from '../support/test-app.js';
@@ -22,6 +23,10 @@ class WebJobs {
 
   @Job('cluster.fails', { retries: 1 })
   fails() {}
+
+  /** A group no worker serves: only the test's simulated (dead) worker claims it. */
+  @Job('cluster.ghosted', { group: 'elsewhere' })
+  ghosted() {}
 }
 
 const CLUSTER = JSON.stringify({ cluster: true });
@@ -55,6 +60,24 @@ describeForDialects('cluster events seen by a process without a worker', (dialec
     ]);
     await sleep(200);
     expect(seen.filter((e) => e.taskId === ok.id || e.taskId === failing.id)).toHaveLength(3); // once each
+  });
+
+  it('sees an attempt the worker process rescued from a dead worker as lost', async () => {
+    const db = await freshDatabase(dialect);
+    fleet.workers.push(await startWorkerProcess(db.options, { KRONOS_FIXTURE_EVENTS: CLUSTER }));
+    fleet.web = await bootApp(db, [WebJobs], { worker: false, events: { cluster: true, pollInterval: 50 } });
+    const seen: ClusterTaskEvent[] = [];
+    fleet.web.scheduler.clusterEvents$.subscribe((event) => seen.push(event));
+    await sleep(300);
+
+    const { id } = await fleet.web.scheduler.enqueue('cluster.ghosted');
+    // A worker that claims and dies before its first heartbeat: it has no row, and its claim is old.
+    const engine = fleet.web.app.get(KronosRuntime, { strict: false }).engine;
+    await engine.claim({ worker: 'ghost-1', groups: ['elsewhere'], jobNames: ['cluster.ghosted'], limit: 1, now: null });
+    await fleet.web.dataSource.getRepository(Task).update(id, { claimedAt: Date.now() - 60_000 });
+    const [event] = await waitFor(() => (seen.some((e) => e.taskId === id) ? seen.filter((e) => e.taskId === id) : null), 15_000, 'the lost event');
+    const { latestRun } = await fleet.web.scheduler.status(id);
+    expect(event).toEqual({ type: 'lost', taskId: id, runId: latestRun!.id, job: 'cluster.ghosted', attempt: 1, runStatus: 'LOST', worker: 'ghost-1', finishedAt: expect.any(Number) });
   });
 }, ['postgres', 'sqlite', 'mysql']);
 
