@@ -185,7 +185,8 @@ export function stateChangeCases(get: () => ContractContext): void {
   describe('pruneBatch', () => {
     it('deletes old finished runs and tasks by batches, oldest first, never recurring or unfinished tasks', async () => {
       const ctx = get();
-      const done = await Promise.all([1, 2, 3].map(() => running(ctx, 'worker-a')));
+      const done = [];
+      for (let i = 0; i < 3; i++) done.push(await running(ctx, 'worker-a')); // one at a time: each claims its own task
       await ctx.engine.complete(done.map((task) => outcome(task, 'worker-a', { startTime: T0, stopTime: T0 + 1 })));
       const failed = await running(ctx, 'worker-a');
       await ctx.engine.complete([outcome(failed, 'worker-a', { runStatus: 'FAILED', taskStatus: 'FAILED', startTime: T0 + 5_000, stopTime: T0 + 5_001 })]);
