@@ -1,8 +1,13 @@
 import 'reflect-metadata';
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import { In, Like } from 'typeorm';
 import { InvalidJobOptionError, Job, Run, Task, type DeadLetter } from '../../lib/index.js';
 import { describeForDialects } from '../support/databases.js';
+import { buildFixtures } from '../support/processes.js';
 import { bootApp, freshDatabase, waitFor, waitForTask, type TestApp, type TestDatabase } from '../support/test-app.js';
 
 const letters: DeadLetter[] = [];
@@ -110,6 +115,55 @@ describeForDialects('dead letters', (dialect) => {
       await second.close();
     }
   });
+});
+
+@Injectable()
+class ChargeJobs {
+  @Job('flow.charge', { retries: 1, deadLetter: 'flow.failed' })
+  async charge() {
+    throw new Error('not run here');
+  }
+
+  @Job('flow.failed')
+  async failed() {}
+}
+
+describeForDialects('dead letters with three worker processes', (dialect) => {
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it('every task failing for good gives exactly one dead letter, handled once, whichever process ran it', async () => {
+    buildFixtures();
+    const db = await freshDatabase(dialect);
+    const web = await bootApp(db, [ChargeJobs], { worker: false });
+    try {
+      const log = join(mkdtempSync(join(tmpdir(), 'kronos-dead-letters-')), 'handled.log');
+      for (let i = 0; i < 3; i++) {
+        const child = fork('.build/test/fixtures/dead-letter-worker.js', [], {
+          env: { ...process.env, KRONOS_FIXTURE_DB: JSON.stringify(db.options), KRONOS_FIXTURE_LOG: log },
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        });
+        children.push(child);
+      }
+      await Promise.all(children.map((child) => new Promise<void>((resolve, reject) => (child.once('message', () => resolve()), child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)))))));
+      // Queued once all three claim, so they race for the tasks, their retries and the dead letters.
+      const ids = (await web.scheduler.enqueueMany('flow.charge', Array.from({ length: 60 }, (_, n) => ({ n })))).map((task) => task.id);
+      const handled = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []);
+      await waitFor(() => handled().length >= 60, 60_000, '60 dead letters handled');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const lines = handled();
+      expect(lines).toHaveLength(60);
+      expect(new Set(lines.map((line) => Number(line.split(' ')[0])))).toEqual(new Set(ids));
+      const repo = web.dataSource.getRepository(Task);
+      expect(await repo.countBy({ jobName: 'flow.charge', status: 'FAILED' })).toBe(60);
+      expect(await repo.countBy({ jobName: 'flow.failed' })).toBe(60);
+    } finally {
+      for (const child of children) child.kill('SIGTERM');
+      await web.close();
+    }
+  }, 120_000);
 });
 
 describe('the deadLetter job option', () => {
