@@ -490,6 +490,8 @@ export interface StorageEngine {
    * After the given tasks ended (`complete` calls it itself for the tasks it reports flagged):
    * queue their dependents that may now run, cancel those a failure leaves without a way to run,
    * and queue due batch callbacks (once each, by a uuid derived from the batch). Idempotent.
+   * With no ids: sweep for tasks that ended another way (`expire` and `rescueOrphans` call it
+   * when they ended some) and catch up with a settle a dead process left undone.
    */
   settleFlow(taskIds: number[], now: Instant): Promise<void>;
   /** Stop a batch's WAITING and QUEUED tasks (STOPPED); returns how many, or null when no batch has this id. */

@@ -165,6 +165,32 @@ export function* settleFlow(t: FlowTables, taskIds: number[], now: Instant): Gen
   return released;
 }
 
+/**
+ * What `settleFlow` would have done for tasks that ended elsewhere than in a completion or a
+ * stop (an expiry, a rescue that failed them, or a process that died between its completion and
+ * the settle): the ended tasks that still have WAITING dependents, and the batches whose tasks
+ * all ended but that are not marked finished, are settled. Cheap: it starts from WAITING rows
+ * (the status index) and unfinished batches.
+ */
+export function* sweepFlow(t: FlowTables, now: Instant): Generator<FlowStep, number, FlowRows> {
+  const ended = ENDED.map((s) => `'${s}'`).join(', ');
+  const parents = (
+    yield sql(
+      `SELECT DISTINCT d.depends_on FROM ${t.task} w JOIN ${t.dependency} d ON d.task_id = w.id JOIN ${t.task} p ON p.id = d.depends_on
+        WHERE w.status = 'WAITING' AND p.status IN (${ended})`,
+      [],
+    )
+  ).map((row) => Number(row.depends_on));
+  const released = parents.length > 0 ? yield* settleFlow(t, parents, now) : 0;
+  const batches = yield sql(
+    `SELECT b.id FROM ${t.batch} b WHERE b.finished_at IS NULL
+        AND NOT EXISTS (SELECT 1 FROM ${t.task} x WHERE x.batch_id = b.id AND x.status IN ('WAITING', 'QUEUED', 'RUNNING'))`,
+    [],
+  );
+  for (const batch of batches) yield* settleBatch(t, Number(batch.id), now);
+  return released;
+}
+
 /** Counts a batch's tasks by status. */
 export function* batchCounts(t: FlowTables, batchId: number): Generator<FlowStep, BatchCounts, FlowRows> {
   const rows = yield sql(`SELECT status, COUNT(*) AS n FROM ${t.task} WHERE batch_id = ? GROUP BY status`, [batchId]);

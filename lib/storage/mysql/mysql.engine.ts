@@ -142,13 +142,16 @@ export class MysqlEngine implements StorageEngine {
     return removeWorker(this.db, this.sql.workers, name);
   }
 
-  rescueOrphans(deadAfterMs: number, now: Instant, lost?: LostRun[]): Promise<RescueReport> {
-    return rescueOrphans(this.db, this.sql.rescue, this.tables, deadAfterMs, now, lost);
+  async rescueOrphans(deadAfterMs: number, now: Instant, lost?: LostRun[]): Promise<RescueReport> {
+    const report = await rescueOrphans(this.db, this.sql.rescue, this.tables, deadAfterMs, now, lost);
+    if (report.failed > 0) await this.settleFlow([], now); // their dependents and batches
+    return report;
   }
 
-  expire(now: Instant, expired?: ExpiredTask[]): Promise<number> {
-    if (expired) return expireTasksReporting(this.db, this.tables, now, expired);
-    return expireTasks(this.db, this.sql.expire, now);
+  async expire(now: Instant, expired?: ExpiredTask[]): Promise<number> {
+    const count = expired ? await expireTasksReporting(this.db, this.tables, now, expired) : await expireTasks(this.db, this.sql.expire, now);
+    if (count > 0) await this.settleFlow([], now); // their dependents and batches
+    return count;
   }
 
   async stopTask(taskId: number, now: number, stopped?: StoppedTask[]): Promise<TaskStatus | null> {

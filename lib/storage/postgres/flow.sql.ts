@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { EntityManager } from 'typeorm';
 import { flowTables } from '../../migrations/flow-tables.js';
 import type { BatchState, FlowEnqueueResult, FlowTask, Instant, NewBatch, NewTask, EnqueueResult } from '../engine.js';
-import { enqueueFlow, listBatches, readBatch, runFlow, settleFlow, stopBatch, type FlowRows, type FlowStep, type FlowTables } from '../task-flow.js';
+import { enqueueFlow, listBatches, readBatch, runFlow, sweepFlow, settleFlow, stopBatch, type FlowRows, type FlowStep, type FlowTables } from '../task-flow.js';
 import type { PgTables } from './tables.js';
 import { DB_NOW_MS } from './sql.js';
 
@@ -68,7 +68,7 @@ export class PgFlow {
   }
 
   async settleFlow(taskIds: number[], now: Instant): Promise<number> {
-    if (taskIds.length === 0) return 0;
+    if (taskIds.length === 0) return runFlow(sweepFlow(this.t, now), this.step(this.poolQuery));
     return runFlow(settleFlow(this.t, taskIds, now), this.step(this.poolQuery));
   }
 

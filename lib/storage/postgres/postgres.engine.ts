@@ -181,13 +181,16 @@ export class PostgresEngine implements StorageEngine {
     return removeWorker(this.pool, this.sql.workers, name);
   }
 
-  rescueOrphans(deadAfterMs: number, now: Instant, lost?: LostRun[]): Promise<RescueReport> {
-    return rescueOrphans(this.pool, this.sql.rescue, deadAfterMs, now, lost);
+  async rescueOrphans(deadAfterMs: number, now: Instant, lost?: LostRun[]): Promise<RescueReport> {
+    const report = await rescueOrphans(this.pool, this.sql.rescue, deadAfterMs, now, lost);
+    if (report.failed > 0) await this.settleFlow([], now); // their dependents and batches
+    return report;
   }
 
-  expire(now: Instant, expired?: ExpiredTask[]): Promise<number> {
-    if (expired) return expireTasksReporting(this.pool, this.sql.expireReporting, now, expired);
-    return expireTasks(this.pool, this.sql.expire, now);
+  async expire(now: Instant, expired?: ExpiredTask[]): Promise<number> {
+    const count = expired ? await expireTasksReporting(this.pool, this.sql.expireReporting, now, expired) : await expireTasks(this.pool, this.sql.expire, now);
+    if (count > 0) await this.settleFlow([], now); // their dependents and batches
+    return count;
   }
 
   async stopTask(taskId: number, now: number, stopped?: StoppedTask[]): Promise<TaskStatus | null> {

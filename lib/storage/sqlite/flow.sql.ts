@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { EntityManager } from 'typeorm';
 import { flowTables } from '../../migrations/flow-tables.js';
 import type { BatchState, EnqueueResult, FlowEnqueueResult, FlowTask, Instant, NewBatch, NewTask } from '../engine.js';
-import { enqueueFlow, listBatches, readBatch, runFlow, runFlowSync, settleFlow, stopBatch, type FlowRows, type FlowStep, type FlowTables } from '../task-flow.js';
+import { enqueueFlow, listBatches, readBatch, runFlow, sweepFlow, runFlowSync, settleFlow, stopBatch, type FlowRows, type FlowStep, type FlowTables } from '../task-flow.js';
 import { withBusyRetry } from './sqlite-connection.js';
 
 type Row = Record<string, unknown>;
@@ -63,7 +63,7 @@ export class SqliteFlow {
   }
 
   settleFlow(taskIds: number[], now: Instant): Promise<number> {
-    if (taskIds.length === 0) return Promise.resolve(0);
+    if (taskIds.length === 0) return runFlow(sweepFlow(this.t, now ?? Date.now()), this.asyncStep);
     return runFlow(settleFlow(this.t, taskIds, now ?? Date.now()), this.asyncStep);
   }
 

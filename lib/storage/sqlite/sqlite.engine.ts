@@ -268,6 +268,12 @@ export class SqliteEngine implements StorageEngine {
   }
 
   async rescueOrphans(deadAfterMs: number, now: Instant, lost?: LostRun[]): Promise<RescueReport> {
+    const report = await this.rescueOnly(deadAfterMs, now, lost);
+    if (report.failed > 0) await this.settleFlow([], now); // their dependents and batches
+    return report;
+  }
+
+  private async rescueOnly(deadAfterMs: number, now: Instant, lost?: LostRun[]): Promise<RescueReport> {
     const at = now ?? Date.now();
     const deadline = at - deadAfterMs;
     const rescued = await withBusyRetry(() =>
@@ -303,6 +309,12 @@ export class SqliteEngine implements StorageEngine {
   }
 
   async expire(now: Instant, expired?: ExpiredTask[]): Promise<number> {
+    const count = await this.expireOnly(now, expired);
+    if (count > 0) await this.settleFlow([], now); // their dependents and batches
+    return count;
+  }
+
+  private async expireOnly(now: Instant, expired?: ExpiredTask[]): Promise<number> {
     const at = now ?? Date.now();
     if (!expired) return withBusyRetry(() => this.statement('expire').run(at, at).changes);
     const rows = (await withBusyRetry(() => this.statement('expireReporting').all(at, at))) as Row[];
