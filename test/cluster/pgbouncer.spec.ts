@@ -5,7 +5,7 @@ import { InvalidSchedulerOptionError, Job, Run, Task, UnknownSchedulerOptionErro
 import { KRONOS_ENTITIES } from '../../lib/entities/index.js';
 import { resolveSchedulerOptions } from '../../lib/scheduler.options.js';
 import { PostgresEngine } from '../../lib/storage/postgres/index.js';
-import { claimRequest, newTask, outcome, sleep } from '../engine/contract/fixtures.js';
+import { claimRequest, newTask, outcome, sleep } from '../storage/contract/fixtures.js';
 import { enqueueMany } from '../support/bulk.js';
 import { createTestDataSource, postgresSettings } from '../support/databases.js';
 import { describeWithPgBouncer, PgBouncer } from '../support/pgbouncer.js';
@@ -86,7 +86,7 @@ describe("PostgresEngine with pooling: 'transaction'", () => {
     await dataSource?.destroy();
   });
 
-  it('sends every statement of the hot path unnamed (the default mode names them: test/engine/postgres.engine.spec.ts)', async () => {
+  it('sends every statement of the hot path unnamed (the default mode names them: test/storage/postgres.engine.spec.ts)', async () => {
     const engine = new PostgresEngine(dataSource, { pooling: 'transaction' });
     const pool = (dataSource.driver as unknown as { master: { query: (...args: unknown[]) => unknown } }).master;
     const original = pool.query;
