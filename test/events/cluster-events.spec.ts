@@ -7,7 +7,7 @@
 import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import pg from 'pg';
-import { InvalidSchedulerOptionError, Job, Task, type ClusterTaskEvent } from '../../lib/index.js';
+import { InvalidSchedulerOptionError, Job, SchedulerService, Task, type ClusterTaskEvent } from '../../lib/index.js';
 import { KronosRuntime } from '../../lib/kronos.runtime.js';
 import { describeForDialects, postgresSettings } from '../support/databases.js';
 import { fleetClosedAfterEach, startWorkerProcess } from '../support/processes.js';
@@ -31,6 +31,18 @@ class WebJobs {
 
 const CLUSTER = JSON.stringify({ cluster: true });
 
+/** The feed starts shortly after the first subscription: wait until a warm-up task's completion comes through it. */
+async function feedRunning(scheduler: SchedulerService, seen: ClusterTaskEvent[]): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const { id } = await scheduler.enqueue('cluster.work', { n: 0 });
+    await waitForTask(scheduler, id, ['COMPLETED']);
+    const heard = await waitFor(() => seen.some((e) => e.taskId === id), 1000, 'the warm-up').then(() => true, () => false);
+    if (heard) return;
+    if (Date.now() > deadline) throw new Error('the cluster event feed did not start');
+  }
+}
+
 describeForDialects('cluster events seen by a process without a worker', (dialect) => {
   const fleet = fleetClosedAfterEach();
 
@@ -40,7 +52,7 @@ describeForDialects('cluster events seen by a process without a worker', (dialec
     fleet.web = await bootApp(db, [WebJobs], { worker: false, events: { cluster: true, pollInterval: 50 } });
     const seen: ClusterTaskEvent[] = [];
     fleet.web.scheduler.clusterEvents$.subscribe((event) => seen.push(event));
-    await sleep(300); // LISTEN issued / polling started from the last run
+    await feedRunning(fleet.web.scheduler, seen);
 
     const ok = await fleet.web.scheduler.enqueue('cluster.work', { n: 1 });
     const failing = await fleet.web.scheduler.enqueue('cluster.fails', { n: 2 });
@@ -68,7 +80,7 @@ describeForDialects('cluster events seen by a process without a worker', (dialec
     fleet.web = await bootApp(db, [WebJobs], { worker: false, events: { cluster: true, pollInterval: 50 } });
     const seen: ClusterTaskEvent[] = [];
     fleet.web.scheduler.clusterEvents$.subscribe((event) => seen.push(event));
-    await sleep(300);
+    await feedRunning(fleet.web.scheduler, seen);
 
     const { id } = await fleet.web.scheduler.enqueue('cluster.ghosted');
     // A worker that claims and dies before its first heartbeat: it has no row, and its claim is old.
