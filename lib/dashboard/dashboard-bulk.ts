@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { KronosRuntime } from '../kronos.runtime.js';
+import { prune } from '../maintenance/prune.js';
 import type { BulkTaskAction } from '../storage/engine.js';
 import type { Done } from './dashboard-actions.js';
 import { DashboardData } from './data/dashboard-data.js';
@@ -34,6 +35,12 @@ export class DashboardBulk implements OnModuleInit {
 
   onModuleInit(): void {
     this.runtime = this.moduleRef.get(KronosRuntime, { strict: false });
+  }
+
+  /** Delete finished runs and tasks older than `before`, in batches (`prune`, the engine's `pruneBatch`). */
+  async cleanup(before: { text: string; at: number }): Promise<Done> {
+    const done = await prune(this.runtime.engine, { before: before.at });
+    return { text: `Deleted ${done.runs} run(s) and ${done.tasks} finished task(s) older than ${before.text}.`, rows: done.runs + done.tasks };
   }
 
   async apply(action: BulkTaskAction, selection: BulkSelection): Promise<Done> {

@@ -342,6 +342,39 @@ describe.each<['express' | 'fastify', Dialect]>([
       expect([last.action, last.outcome, Number(last.rows_changed)]).toEqual(['bulk', 'error', 0]);
     });
   });
+
+  describe('clean-up', () => {
+    it('counts what a clean-up would delete, then deletes exactly that, recorded in the audit trail', async () => {
+      const old = await d.scheduler.enqueue('echo', { old: true });
+      const recent = await d.scheduler.enqueue('echo', { recent: true });
+      await waitForTask(d.scheduler, old.id, ['COMPLETED']);
+      await waitForTask(d.scheduler, recent.id, ['COMPLETED']);
+      // As if it had finished in 1999.
+      await d.dataSource.query(`UPDATE kronos_task SET updated_at = 915148800000 WHERE id = ${old.id}`);
+      await d.dataSource.query(`UPDATE kronos_run SET start_time = 915148800000 WHERE task_id = ${old.id}`);
+
+      await page.goto(d.url);
+      await page.locator('header nav').getByRole('link', { name: 'Clean-up', exact: true }).click();
+      await page.locator('input[name="before"]').fill('2000-01-01T00:00');
+      await page.getByRole('button', { name: 'Count (dry run)' }).click();
+      expect(new URL(page.url()).searchParams.get('before')).toBe('2000-01-01T00:00');
+      expect([await page.locator('[data-runs]').textContent(), await page.locator('[data-tasks]').textContent()]).toEqual(['1', '1']);
+      expect((await d.scheduler.status(old.id)).task.status).toBe('COMPLETED'); // a dry run deletes nothing
+
+      await page.getByRole('button', { name: 'Delete 1 run(s) and 1 task(s)' }).click();
+      await expectText(page.locator('.flash'), 'Deleted 1 run(s) and 1 finished task(s) older than 2000-01-01T00:00.');
+      expect([await page.locator('[data-runs]').textContent(), await page.locator('[data-tasks]').textContent()]).toEqual(['0', '0']);
+      const left = (await d.dataSource.query(`SELECT id FROM kronos_task WHERE id IN (${old.id}, ${recent.id})`)) as { id: number }[];
+      expect(left.map((r) => Number(r.id))).toEqual([recent.id]);
+      const [last] = await auditRows();
+      expect([last.action, last.target, Number(last.rows_changed), last.outcome]).toEqual(['cleanup', 'before:2000-01-01T00:00', 2, 'ok']);
+    });
+
+    it('answers an invalid date with 400', async () => {
+      expect((await page.goto(`${d.url}/cleanup?before=soon`))?.status()).toBe(400);
+      await expectText(page.locator('[data-filter-error]'), 'before "soon" is not a date and time');
+    });
+  });
 });
 
 async function expectText(locator: Locator, text: string): Promise<void> {

@@ -100,7 +100,7 @@ describe('Dashboard security', () => {
       const context = await adminContext(browser);
       try {
         const page = await context.newPage();
-        for (const path of ['', '/jobs', '/jobs/echo', '/tasks', `/tasks/${id}`, '/runs', '/workers', '/audit']) {
+        for (const path of ['', '/jobs', '/jobs/echo', '/tasks', `/tasks/${id}`, '/runs', '/workers', '/audit', '/cleanup?before=2000-01-01T00:00']) {
           await page.goto(`${d.url}${path}`);
           expect(await page.locator('form[method="post"]').count()).toBe(0);
           expect(await page.getByRole('button', { name: /Deactivate|Run now|Stop|Retry|Disable|Kill|Apply/ }).count()).toBe(0);
@@ -121,7 +121,7 @@ describe('Dashboard security', () => {
         const page = await context.newPage();
         await page.goto(`${d.url}/jobs`);
         const token = (await context.cookies()).find((c) => c.name === 'kronos_csrf')!.value;
-        for (const action of ['deactivate', 'run-now', 'stop', 'retry', 'workers', 'bulk']) {
+        for (const action of ['deactivate', 'run-now', 'stop', 'retry', 'workers', 'bulk', 'cleanup']) {
           const answer = await page.evaluate(
             async ([url, csrf]) => {
               const response = await fetch(url, { method: 'POST', body: new URLSearchParams({ _csrf: csrf, name: 'echo', task: '1', command: 'kill', op: 'delete', scope: 'filter' }) });

@@ -6,6 +6,7 @@ import { Run, Task } from '../../entities/index.js';
 import type { DashboardConfig } from '../dashboard.options.js';
 import { DASHBOARD_CONFIG } from '../dashboard.tokens.js';
 import { listAudit, type AuditFilter } from './audit-list.js';
+import { countPrunable } from '../../maintenance/prune.js';
 import { loadJobInsight } from './job-insight.js';
 import type { PageRequest } from './keyset.js';
 import { loadOverview, RunBoundaries, type Overview } from './overview.js';
@@ -46,6 +47,11 @@ export class DashboardData implements OnModuleInit {
   /** A job's runs over the last day, its durations, waits and last error (the job page). */
   jobInsight(job: string, now = Date.now()) {
     return loadJobInsight(this.dataSource, job, now, this.boundaries);
+  }
+
+  /** How many finished runs and tasks a clean-up before `before` would delete (the dry run). */
+  prunable(before: number) {
+    return countPrunable(this.dataSource, { before });
   }
 
   /** The latest failed, timed-out or lost runs, newest first (one index walk per status). */

@@ -7,7 +7,7 @@ import { DashboardActions, WORKER_COMMANDS, type Flash, type WorkerCommand } fro
 import { DashboardAudit, type AuditedAction } from '../dashboard-audit.js';
 import { BULK_ACTIONS, BULK_MAX_SELECTED, DashboardBulk } from '../dashboard-bulk.js';
 import type { BulkTaskAction } from '../../storage/engine.js';
-import { searchParams } from '../data/search.js';
+import { searchParams, type TimeBound } from '../data/search.js';
 import type { TaskFilter } from '../data/task-list.js';
 import type { DashboardConfig } from '../dashboard.options.js';
 import { DASHBOARD_CONFIG } from '../dashboard.tokens.js';
@@ -18,6 +18,7 @@ import type { Redaction } from '../redact.js';
 import { html, query, type SafeHtml } from '../view/html.js';
 import { layout, type PageContext } from '../view/layout.js';
 import { auditPage } from '../view/pages/audit.page.js';
+import { cleanupPage } from '../view/pages/cleanup.page.js';
 import { jobDetailPage } from '../view/pages/job-detail.page.js';
 import { jobsPage } from '../view/pages/jobs.page.js';
 import { overviewPage } from '../view/pages/overview.page.js';
@@ -27,7 +28,7 @@ import { tasksPage } from '../view/pages/tasks.page.js';
 import { workersPage } from '../view/pages/workers.page.js';
 import { DashboardAccessGuard, DashboardMutationGuard } from './dashboard-access.js';
 import { actionRedirect, pageContext, setFlash } from './page-context.js';
-import { auditQuery, backTarget, id, InvalidDashboardFilterError, runQuery, taskQuery, text, type Query as QueryValues } from './params.js';
+import { auditQuery, backTarget, cleanupQuery, id, InvalidDashboardFilterError, runQuery, taskQuery, text, type Query as QueryValues } from './params.js';
 import { redirect, sendHtml, type DashboardRequest } from './request-io.js';
 import { withoutTrailingSlash } from './trailing-slash.js';
 
@@ -152,6 +153,16 @@ export function createDashboardController(path: string): Type<unknown> {
       sendHtml(this.adapter, res, auditPage(ctx, { filter, page, atNewest }), ctx.nonce);
     }
 
+    @Get('cleanup')
+    async cleanup(@Query() query: QueryValues, @Req() req: DashboardRequest, @Res() res: unknown) {
+      if (this.redirectSlash(req, res)) return;
+      const ctx = pageContext(this.adapter, this.config, req, res, 1);
+      const parsed = this.parseFilter(ctx, res, 'cleanup', () => cleanupQuery(query ?? {}, this.config.timezone));
+      if (!parsed) return;
+      const counts = parsed.before ? await this.data.prunable(parsed.before.at) : null;
+      sendHtml(this.adapter, res, cleanupPage(ctx, { before: parsed.before, counts }), ctx.nonce);
+    }
+
     @Get('workers')
     async workers(@Req() req: DashboardRequest, @Res() res: unknown) {
       if (this.redirectSlash(req, res)) return;
@@ -192,6 +203,18 @@ export function createDashboardController(path: string): Type<unknown> {
           return [taskId === undefined ? missing('task') : await this.actions.attempt(() => this.actions.retry(taskId)), 'tasks', task];
         case 'bulk':
           return this.bulk(form);
+        case 'cleanup': {
+          let before: TimeBound | undefined;
+          try {
+            before = cleanupQuery(form, this.config.timezone).before;
+          } catch (error) {
+            if (!(error instanceof InvalidDashboardFilterError)) throw error;
+            return [{ kind: 'error', text: error.message }, 'cleanup', { action, target: null }];
+          }
+          if (!before) return [missing('date'), 'cleanup', { action, target: null }];
+          const date = before;
+          return [await this.actions.attempt(() => this.bulkActions.cleanup(date)), `cleanup${query({ before: date.text })}`, { action, target: `before:${date.text}` }];
+        }
         case 'workers': {
           const command = form.command as WorkerCommand;
           const group = text(form.group, 64);
@@ -255,13 +278,13 @@ export function createDashboardController(path: string): Type<unknown> {
     }
 
     /** A list page's filter, or null when the query holds one it cannot apply (answered 400 with the reason). */
-    private parseFilter<T>(ctx: PageContext, res: unknown, page: 'tasks' | 'runs' | 'audit', parse: () => T): T | null {
+    private parseFilter<T>(ctx: PageContext, res: unknown, page: 'tasks' | 'runs' | 'audit' | 'cleanup', parse: () => T): T | null {
       try {
         return parse();
       } catch (error) {
         if (!(error instanceof InvalidDashboardFilterError)) throw error;
         const body = html`<div class="flash error" role="alert" data-filter-error>${error.message}</div><p><a href="${ctx.root}${page}">Show all ${page}</a></p>`;
-        sendHtml(this.adapter, res, layout(ctx, page, { tasks: 'Tasks', runs: 'Runs', audit: 'Audit trail' }[page], body), ctx.nonce, 400);
+        sendHtml(this.adapter, res, layout(ctx, page, { tasks: 'Tasks', runs: 'Runs', audit: 'Audit trail', cleanup: 'Clean-up' }[page], body), ctx.nonce, 400);
         return null;
       }
     }

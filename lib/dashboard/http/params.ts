@@ -140,7 +140,13 @@ export function auditQuery(query: Query): { filter: AuditFilter; cursor: Cursor 
   return reader.done({ filter, cursor: cursor(reader, 'audit entry') });
 }
 
+/** The Clean-up page's date: finished tasks and runs older than it are counted (and deleted by its action). */
+export function cleanupQuery(query: Query, timezone = 'UTC'): { before?: TimeBound } {
+  const reader = new QueryReader(query);
+  return reader.done({ before: reader.time('before', timezone) });
+}
+
 /** Where an action returns to: a dashboard page relative to its root, nothing else (no open redirect). */
 export function backTarget(value: unknown, fallback: string): string {
-  return typeof value === 'string' && /^(?:jobs\/[\w%.~!*'()-]{1,600}|(?:(?:jobs|tasks|runs|workers|audit)(?:\/\d{1,10})?)?(?:\?[\w%=&.+~:!*'()-]{0,1000})?)$/.test(value) ? value : fallback;
+  return typeof value === 'string' && /^(?:jobs\/[\w%.~!*'()-]{1,600}|(?:(?:jobs|tasks|runs|workers|audit|cleanup)(?:\/\d{1,10})?)?(?:\?[\w%=&.+~:!*'()-]{0,1000})?)$/.test(value) ? value : fallback;
 }

@@ -4,7 +4,7 @@ import { CSRF_FIELD } from '../http/csrf.js';
 import { STYLES, SCRIPT } from './assets.js';
 import { formValue, html, trusted, type HtmlValue, type SafeHtml } from './html.js';
 
-export type PageKey = 'overview' | 'jobs' | 'tasks' | 'runs' | 'workers' | 'audit';
+export type PageKey = 'overview' | 'jobs' | 'tasks' | 'runs' | 'workers' | 'audit' | 'cleanup';
 
 /** Everything a page needs besides its data. */
 export interface PageContext {
@@ -28,6 +28,7 @@ const NAV: [PageKey, string, string][] = [
   ['runs', 'Runs', 'runs'],
   ['workers', 'Workers', 'workers'],
   ['audit', 'Audit', 'audit'],
+  ['cleanup', 'Clean-up', 'cleanup'],
 ];
 
 export function layout(ctx: PageContext, current: PageKey, title: string, content: SafeHtml): SafeHtml {
