@@ -6,6 +6,7 @@ import { bootApp, locateApp, type KronosApp } from './app-context.js';
 import { CliError, EXIT, UsageError } from './cli-error.js';
 import { GLOBAL_HELP, GLOBAL_OPTIONS, type Command, type Values } from './command.js';
 import { listCommand, discoverCommand, activateCommand, deactivateCommand } from './commands/jobs.command.js';
+import { batchesCommand } from './commands/batches.command.js';
 import { enqueueCommand } from './commands/enqueue.command.js';
 import { exportIniCommand, importIniCommand } from './commands/ini.command.js';
 import { pruneCommand } from './commands/prune.command.js';
@@ -28,6 +29,7 @@ export const COMMANDS: Command[] = [
   statusCommand,
   runsCommand,
   workersCommand,
+  batchesCommand,
   pruneCommand,
   exportIniCommand,
   importIniCommand,
