@@ -134,6 +134,17 @@ export function flowCases(get: () => ContractContext): void {
     expect((await engine.listBatches(10)).map((b) => b.id)).toEqual([batchId]);
   });
 
+  it('an expired dependency cancels its dependents, and an expired batch task counts toward the batch', async () => {
+    const { engine, dataSource } = get();
+    const [a] = await engine.enqueue([newTask({ stopTime: T0 + 500 })]);
+    const { tasks: [b] } = await engine.enqueueFlow([flowTask([a.id])], null);
+    const { batchId } = await engine.enqueueFlow([flowTask([], { stopTime: T0 + 500 })], batchOf({ complete: callbackTask('null') }));
+    expect(await engine.expire(T0 + 1000)).toBe(2);
+    expect(await statusOf(b.id)).toBe('CANCELLED');
+    expect(await engine.batchState(batchId as number)).toMatchObject({ finishedAt: expect.any(Number), counts: { total: 1, failed: 1 } });
+    expect(await dataSource.getRepository(Task).countBy({ jobName: CALLBACK })).toBe(1);
+  });
+
   it('completing tasks without dependents or batch reports nothing more (flow 0)', async () => {
     const { engine } = get();
     const [a] = await engine.enqueue([newTask()]);
