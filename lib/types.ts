@@ -47,7 +47,7 @@ export const RUN_STATUSES = ['RUNNING', 'COMPLETED', 'FAILED', 'TIMEOUT', 'STOPP
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** Statuses of a task still to run or running: the ones `SchedulerService.stop()` acts on. */
-export const UNFINISHED_TASK_STATUSES = ['QUEUED', 'RUNNING'] as const satisfies readonly TaskStatus[];
+export const UNFINISHED_TASK_STATUSES = ['WAITING', 'QUEUED', 'RUNNING'] as const satisfies readonly TaskStatus[];
 
 /** Statuses of a finished task, in the order of {@link TASK_STATUSES}. */
 export const FINISHED_TASK_STATUSES: readonly TaskStatus[] = TASK_STATUSES.filter((s) => s !== 'WAITING' && s !== 'QUEUED' && s !== 'RUNNING');

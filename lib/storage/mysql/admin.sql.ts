@@ -28,7 +28,7 @@ export class MysqlAdmin {
       const [task] = await session.rows(`SELECT status, job_name, attempt, run_as FROM ${t.task} WHERE id = ? FOR UPDATE`, [taskId]);
       if (!task) return null;
       const status = task.status as TaskStatus;
-      if (status === 'QUEUED') {
+      if (status === 'QUEUED' || status === 'WAITING') {
         await session.write(`UPDATE ${t.task} SET status = 'STOPPED', updated_at = ? WHERE id = ?`, [now, taskId]);
         stopped?.push({ taskId, jobName: String(task.job_name), attempt: num(task.attempt), runAs: task.run_as as string | null, at: now });
         return 'STOPPED';

@@ -50,7 +50,7 @@ export class PgAdmin {
       );
       const task = rows[0];
       if (!task) return null;
-      if (task.status === 'QUEUED') {
+      if (task.status === 'QUEUED' || task.status === 'WAITING') {
         await this.query(`UPDATE ${t.task} SET status = 'STOPPED', updated_at = $2 WHERE id = $1`, [taskId, now], client);
         stopped?.push({ taskId, jobName: task.job_name, attempt: num(task.attempt), runAs: task.run_as, at: now });
         return 'STOPPED';

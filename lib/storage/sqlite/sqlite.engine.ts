@@ -337,7 +337,7 @@ export class SqliteEngine implements StorageEngine {
           const row = this.statement('taskToStop').get(taskId) as Row | undefined;
           if (!row) return { status: null };
           const status = row.status as TaskStatus;
-          if (status === 'QUEUED') {
+          if (status === 'QUEUED' || status === 'WAITING') {
             this.statement('stopQueued').run({ id: taskId, now });
             const task = { taskId, jobName: String(row.job_name), attempt: Number(row.attempt), runAs: row.run_as as string | null, at: now };
             return { status: 'STOPPED', task };

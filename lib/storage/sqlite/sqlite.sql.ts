@@ -98,7 +98,7 @@ export const SQLITE_SQL = {
     RETURNING "id", "job_name", "attempt", "run_as"`,
   /** A task row, locked by the transaction's write lock, before `stopTask` changes it. */
   taskToStop: `SELECT "status", "job_name", "attempt", "run_as" FROM {task} WHERE "id" = ?`,
-  stopQueued: `UPDATE {task} SET "status" = 'STOPPED', "updated_at" = @now WHERE "id" = @id AND "status" = 'QUEUED'`,
+  stopQueued: `UPDATE {task} SET "status" = 'STOPPED', "updated_at" = @now WHERE "id" = @id AND "status" IN ('QUEUED', 'WAITING')`,
   requestStop: `UPDATE {task} SET "stop_requested" = 1, "updated_at" = @now WHERE "id" = @id AND "status" = 'RUNNING'`,
 
   /** The RUNNING tasks the database holds for a worker, as a claim returns them. */

@@ -82,6 +82,16 @@ export function flowCases(get: () => ContractContext): void {
     expect(await statusOf(b.id)).toBe('CANCELLED');
   });
 
+  it('stopTask stops a WAITING task, and what waits for it is cancelled', async () => {
+    const { engine } = get();
+    const [a] = await engine.enqueue([newTask()]);
+    const { tasks: [b] } = await engine.enqueueFlow([flowTask([a.id], { onDependencyFailure: 'wait' })], null);
+    const { tasks: [c] } = await engine.enqueueFlow([flowTask([b.id])], null);
+    expect(await engine.stopTask(b.id, T0)).toBe('STOPPED');
+    expect(await statusOf(c.id)).toBe('CANCELLED');
+    expect(await statusOf(a.id)).toBe('QUEUED');
+  });
+
   it('a batch queues onComplete and onSuccess once when all its tasks completed, with the counts', async () => {
     const { engine, dataSource } = get();
     const callbacks = { complete: callbackTask('{"to":"ops"}'), success: callbackTask('"yay"') };
