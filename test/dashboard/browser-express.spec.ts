@@ -216,7 +216,7 @@ describe('Dashboard in a browser [express]', () => {
     const tasks = await page.goto(`${d.url}/tasks?status=BOGUS&before=abc`);
     expect(tasks?.status()).toBe(400);
     const message = (await page.locator('[data-filter-error]').textContent()) ?? '';
-    expect(message).toContain('status "BOGUS" is not one of QUEUED, RUNNING, COMPLETED, FAILED, TIMEOUT, STOPPED, EXPIRED');
+    expect(message).toContain('status "BOGUS" is not one of WAITING, QUEUED, RUNNING, COMPLETED, FAILED, TIMEOUT, STOPPED, EXPIRED, CANCELLED');
     expect(message).toContain('before "abc" is not a task id');
     expect(await page.locator('tr[data-task]').count()).toBe(0);
     const runs = await page.goto(`${d.url}/runs?task=-3`);

@@ -65,7 +65,7 @@ describe('Dashboard building blocks', () => {
     expect(runQuery({ task: '3', after: '9' })).toEqual({ filter: { status: undefined, job: undefined, taskId: 3 }, cursor: { after: 9 } });
     expect(() => taskQuery({ status: 'BOGUS', before: 'abc' })).toThrow(
       new InvalidDashboardFilterError([
-        { parameter: 'status', value: 'BOGUS', reason: 'is not one of QUEUED, RUNNING, COMPLETED, FAILED, TIMEOUT, STOPPED, EXPIRED' },
+        { parameter: 'status', value: 'BOGUS', reason: 'is not one of WAITING, QUEUED, RUNNING, COMPLETED, FAILED, TIMEOUT, STOPPED, EXPIRED, CANCELLED' },
         { parameter: 'before', value: 'abc', reason: 'is not a task id (a whole number from 1)' },
       ]),
     );

@@ -12,9 +12,9 @@ export const pruneCommand: Command = {
   summary: 'delete runs and finished tasks older than a duration, in batches',
   usage: 'kronos prune --older-than 30d [--status S,...] [--batch-size n] [--dry-run] [--json]',
   help: `Deletes runs that started before now - --older-than, then finished tasks (COMPLETED, FAILED,
-TIMEOUT, STOPPED, EXPIRED) last updated before it, --batch-size rows per statement (default
-1000), with a progress bar on a terminal. Recurring task rows and queued or running tasks are
-never deleted. --status keeps the deletion to those statuses (run and task statuses).
+TIMEOUT, STOPPED, EXPIRED, CANCELLED) last updated before it, --batch-size rows per statement
+(default 1000), with a progress bar on a terminal. Recurring task rows and waiting, queued or
+running tasks are never deleted. --status keeps the deletion to those statuses (run and task statuses).
 --dry-run only counts. The module option retention: { olderThan } does the same periodically.`,
   options: { 'older-than': { type: 'string' }, status: { type: 'string' }, 'batch-size': { type: 'string' }, 'dry-run': { type: 'boolean' } },
   boot: 'app',
