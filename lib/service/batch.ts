@@ -38,15 +38,40 @@ export interface BatchOptions {
 }
 
 /** One task of a batch: its job, payload and `enqueue` options (`dependsOn` included). */
-export interface BatchItem extends Omit<EnqueueOptions, 'manager' | 'unique'> {
+export interface BatchItem extends Omit<EnqueueOptions, 'manager' | 'unique' | 'dependsOn'> {
   job: string;
   payload?: unknown;
+  /**
+   * What it waits for: ids of existing tasks, and `{ item: n }` for the task of an earlier item
+   * of the same batch (`n` its 0-based index), so a batch can hold its own chains and diamonds.
+   */
+  dependsOn?: readonly (number | { item: number })[];
 }
 
 /** What `SchedulerService.batch(options, items)` returns: the batch id and its tasks, in order. */
 export interface EnqueuedBatch {
   id: number;
   tasks: EnqueuedTask[];
+}
+
+/** A batch item's dependencies: task ids, and the indexes of earlier items (which must come before it). */
+export function itemDependencies(job: string, index: number, dependsOn: unknown): { ids: number[]; items: number[] } {
+  if (dependsOn === undefined) return { ids: [], items: [] };
+  if (!Array.isArray(dependsOn)) throw new InvalidEnqueueOptionError(job, 'dependsOn', dependsOn, 'must be an array of task ids and { item: n }');
+  const ids: number[] = [];
+  const items: number[] = [];
+  for (const dep of dependsOn as unknown[]) {
+    if (dep !== null && typeof dep === 'object' && 'item' in dep) {
+      const n = (dep as { item: unknown }).item;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n >= index) {
+        throw new InvalidEnqueueOptionError(job, 'dependsOn', dep, `must name an earlier item of the batch (0 to ${index - 1})`);
+      }
+      if (!items.includes(n)) items.push(n);
+    } else {
+      ids.push(dep as number); // checked with the other options
+    }
+  }
+  return { ids, items };
 }
 
 const CALLBACKS = ['onComplete', 'onSuccess', 'onFailure'] as const;

@@ -14,7 +14,7 @@ import { scheduleMove } from './definition-sync.js';
 import type { NewTask, StoppedTask } from '../storage/engine.js';
 import type { TaskStatus } from '../types.js';
 import { buildNewTask, dedupOf, dependenciesOf, type EnqueuedTask, type EnqueueOptions } from './enqueue-options.js';
-import { batchCallbacks, type BatchItem, type BatchOptions, type BatchState, type EnqueuedBatch } from './batch.js';
+import { batchCallbacks, itemDependencies, type BatchItem, type BatchOptions, type BatchState, type EnqueuedBatch } from './batch.js';
 import { atIndex, BATCH_ITEM_KEYS, chunks, chunkSizeOf, itemJob, type EnqueueManyItem, type EnqueueManyOptions } from './enqueue-many.js';
 import { checkRepeatedEnqueue } from './idempotency.js';
 import { serializePayload } from './payload.js';
@@ -200,8 +200,12 @@ export class SchedulerService {
     if (!Array.isArray(items) || items.length === 0) throw new InvalidEnqueueOptionError('(batch)', 'items', items, 'must be a non-empty array of { job, payload?, ...options }');
     const tasks = items.map((entry: unknown, index) => {
       const job = itemJob(entry, index, BATCH_ITEM_KEYS);
-      const { job: _job, payload, ...own } = entry as BatchItem;
-      return atIndex(index, job, () => ({ ...build(job, payload, own), ...(dependenciesOf(job, own) ?? { dependsOn: [], onDependencyFailure: 'cancel' as const }) }));
+      const { job: _job, payload, dependsOn, ...own } = entry as BatchItem;
+      return atIndex(index, job, () => {
+        const { ids, items: earlier } = itemDependencies(job, index, dependsOn);
+        const options = { ...own, dependsOn: ids };
+        return { ...build(job, payload, options), ...(dependenciesOf(job, options) as { dependsOn: number[]; onDependencyFailure: 'cancel' | 'wait' }), dependsOnItems: earlier };
+      });
     });
     const result = await this.runtime.engine.enqueueFlow(tasks, { description: first.description ?? null, callbacks, now }, first.manager);
     result.tasks.forEach((task, index) => atIndex(index, tasks[index].jobName, () => checkRepeatedEnqueue(tasks[index], task)));

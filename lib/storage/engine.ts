@@ -307,6 +307,8 @@ export type BulkTaskAction = 'retry' | 'stop' | 'delete';
 export interface FlowTask extends NewTask {
   /** Ids of existing tasks it waits for (may be empty in a batch). */
   dependsOn: number[];
+  /** Indexes of earlier tasks of the same `enqueueFlow` call it waits for too (a batch's own order). */
+  dependsOnItems?: number[];
   /** What a dependency that ends without completing does: cancel this task, or leave it WAITING. */
   onDependencyFailure: 'cancel' | 'wait';
 }

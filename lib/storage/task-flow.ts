@@ -66,16 +66,25 @@ export function* enqueueFlow(t: FlowTables, tasks: FlowTask[], batch: NewBatch |
   }
   const uuids = [...new Set(tasks.map((task) => task.uuid))];
   const existing = new Map<string, Record<string, unknown>>();
-  for (const row of yield sql(`SELECT id, uuid, job_name, payload, run_as FROM ${t.task} WHERE uuid IN (${marks(uuids.length)})`, uuids)) existing.set(row.uuid as string, row);
+  for (const row of yield sql(`SELECT id, uuid, job_name, payload, run_as, status FROM ${t.task} WHERE uuid IN (${marks(uuids.length)})`, uuids)) existing.set(row.uuid as string, row);
   const results: EnqueueResult[] = [];
   const cancelled: number[] = [];
+  const flagged = new Set<number>(deps);
   for (const task of tasks) {
     const found = existing.get(task.uuid);
     if (found) {
       results.push({ id: Number(found.id), uuid: task.uuid, created: false, existing: { jobName: found.job_name as string, payload: found.payload as string | null, runAs: found.run_as as string | null } });
+      status.set(Number(found.id), found.status as TaskStatus);
       continue;
     }
-    const ends = task.dependsOn.map((id) => status.get(id) as TaskStatus);
+    // Earlier tasks of this call it waits for (a batch's own order): known here, marked once.
+    const earlier = (task.dependsOnItems ?? []).map((index) => results[index].id);
+    const fresh = earlier.filter((id) => !flagged.has(id));
+    if (fresh.length > 0) {
+      yield sql(`UPDATE ${t.task} SET flow = flow | ${HAS_DEPENDENTS} WHERE id IN (${marks(fresh.length)})`, fresh);
+      for (const id of fresh) flagged.add(id);
+    }
+    const ends = [...task.dependsOn, ...earlier].map((id) => status.get(id) as TaskStatus);
     const initial: TaskStatus = ends.every((s) => s === 'COMPLETED')
       ? 'QUEUED'
       : ends.some((s) => FAILURES.includes(s) || s === 'STOPPED') && task.onDependencyFailure === 'cancel'
@@ -91,8 +100,8 @@ export function* enqueueFlow(t: FlowTables, tasks: FlowTask[], batch: NewBatch |
       true,
     );
     const id = Number(rows[0].id);
-    existing.set(task.uuid, { id, job_name: task.jobName, payload: task.payload, run_as: task.runAs });
-    const own = [...new Set(task.dependsOn)];
+    existing.set(task.uuid, { id, job_name: task.jobName, payload: task.payload, run_as: task.runAs, status: initial });
+    const own = [...new Set([...task.dependsOn, ...earlier])];
     if (own.length > 0) {
       yield sql(
         `INSERT INTO ${t.dependency} (depends_on, task_id, on_failure) VALUES ${own.map(() => '(?, ?, ?)').join(', ')}`,
@@ -100,6 +109,7 @@ export function* enqueueFlow(t: FlowTables, tasks: FlowTask[], batch: NewBatch |
       );
     }
     if (initial === 'CANCELLED') cancelled.push(id);
+    status.set(id, initial);
     results.push({ id, uuid: task.uuid, created: true });
   }
   return { batchId, tasks: results, settle: cancelled };

@@ -73,6 +73,23 @@ describeForDialects('dependencies and batches through SchedulerService', (dialec
     expect(await s.batch(batch.id)).toMatchObject({ id: batch.id, description: 'three steps', finishedAt: expect.any(Number), counts: { completed: 3 } });
   }, 30_000);
 
+  it('a batch holds its own diamond: items wait for earlier items ({ item: n })', async () => {
+    web = await bootApp(await freshDatabase(dialect), [PipelineJobs], { worker: { pollInterval: 50 } });
+    const s = web.scheduler;
+    const batch = await s.batch({ onComplete: { job: 'pipeline.done', payload: { report: 'diamond' } } }, [
+      { job: 'pipeline.step', payload: { name: 'top' } },
+      { job: 'pipeline.step', payload: { name: 'left' }, dependsOn: [{ item: 0 }] },
+      { job: 'pipeline.step', payload: { name: 'right' }, dependsOn: [{ item: 0 }] },
+      { job: 'pipeline.step', payload: { name: 'bottom' }, dependsOn: [{ item: 1 }, { item: 2 }] },
+    ]);
+    await waitFor(async () => callbacks.length === 1, 15_000, 'the onComplete callback ran');
+    expect(order[0]).toBe('top');
+    expect(order.slice(1, 3).sort()).toEqual(['left', 'right']);
+    expect(order[3]).toBe('bottom');
+    expect(callbacks[0]).toMatchObject({ batchId: batch.id, counts: { total: 4, completed: 4 } });
+    await expect(s.batch({}, [{ job: 'pipeline.step', dependsOn: [{ item: 0 }] }])).rejects.toMatchObject({ index: 0, cause: { field: 'dependsOn', value: { item: 0 } } });
+  }, 30_000);
+
   it('refuses bad input with typed errors naming the field and value, writing nothing', async () => {
     web = await bootApp(await freshDatabase(dialect), [PipelineJobs], { worker: false });
     const s = web.scheduler;

@@ -155,6 +155,21 @@ export function flowCases(get: () => ContractContext): void {
     expect(await dataSource.getRepository(Task).countBy({ jobName: CALLBACK })).toBe(1);
   });
 
+  it('tasks of one call may wait for earlier ones of the same call (dependsOnItems)', async () => {
+    const { engine } = get();
+    const { tasks: [a, b, c] } = await engine.enqueueFlow([flowTask([]), flowTask([], { dependsOnItems: [0] }), flowTask([], { dependsOnItems: [0, 1] })], batchOf(null));
+    expect([await statusOf(a.id), await statusOf(b.id), await statusOf(c.id)]).toEqual(['QUEUED', 'WAITING', 'WAITING']);
+    expect((await taskRow(get(), a.id)).flow).toBe(3);
+    const [first] = await claimAll();
+    expect(first.id).toBe(a.id);
+    await finish(first);
+    expect(await statusOf(b.id)).toBe('QUEUED');
+    expect(await statusOf(c.id)).toBe('WAITING');
+    const [second] = await claimAll(T0 + 2000);
+    await finish(second);
+    expect(await statusOf(c.id)).toBe('QUEUED');
+  });
+
   it('completing tasks without dependents or batch reports nothing more (flow 0)', async () => {
     const { engine } = get();
     const [a] = await engine.enqueue([newTask()]);
