@@ -170,6 +170,20 @@ export function flowCases(get: () => ContractContext): void {
     expect(await statusOf(c.id)).toBe('QUEUED');
   });
 
+  it('a completion that also asks for run ids (lifecycle events) settles flagged tasks the same way', async () => {
+    const { engine } = get();
+    const [a, plain] = await engine.enqueue([newTask(), newTask()]);
+    const { tasks: [b] } = await engine.enqueueFlow([flowTask([a.id])], null);
+    const claimed = await claimAll();
+    const runIds: number[] = [];
+    const fenced = await engine.complete(claimed.map((task) => outcome(task, 'worker-a')), runIds);
+    expect(fenced).toEqual([]);
+    expect(runIds).toHaveLength(2);
+    expect(runIds.every((id) => id > 0)).toBe(true);
+    expect(await statusOf(b.id)).toBe('QUEUED');
+    expect(await statusOf(plain.id)).toBe('COMPLETED');
+  });
+
   it('completing tasks without dependents or batch reports nothing more (flow 0)', async () => {
     const { engine } = get();
     const [a] = await engine.enqueue([newTask()]);
