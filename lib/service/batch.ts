@@ -62,7 +62,7 @@ export function itemDependencies(job: string, index: number, dependsOn: unknown)
   const items: number[] = [];
   for (const dep of dependsOn as unknown[]) {
     if (dep !== null && typeof dep === 'object' && 'item' in dep) {
-      const n = (dep as { item: unknown }).item;
+      const n = dep.item;
       if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n >= index) {
         throw new InvalidEnqueueOptionError(job, 'dependsOn', dep, `must name an earlier item of the batch (0 to ${index - 1})`);
       }
