@@ -6,6 +6,7 @@ import { ASYNC_OPTIONS_TYPE, ConfigurableModuleClass, DASHBOARD_MODULE_OPTIONS, 
 import { assertKnownDashboardAsyncOptions } from './dashboard.option-keys.js';
 import { resolveDashboardOptions, type SchedulerDashboardOptions } from './dashboard.options.js';
 import { DASHBOARD_CONFIG, DASHBOARD_PATH } from './dashboard.tokens.js';
+import { DashboardChanges } from './data/changes.js';
 import { DashboardData } from './data/dashboard-data.js';
 import { DashboardAccess, DashboardAccessGuard, DashboardMutationGuard } from './http/dashboard-access.js';
 import { FastifyTrailingSlash } from './http/trailing-slash.js';
@@ -35,6 +36,7 @@ import { FastifyTrailingSlash } from './http/trailing-slash.js';
     DashboardAccessGuard,
     DashboardMutationGuard,
     DashboardData,
+    DashboardChanges,
     DashboardActions,
     DashboardAudit,
     DashboardBulk,

@@ -364,7 +364,7 @@ describe.each<['express' | 'fastify', Dialect]>([
       await page.getByRole('button', { name: 'Delete 1 run(s) and 1 task(s)' }).click();
       await expectText(page.locator('.flash'), 'Deleted 1 run(s) and 1 finished task(s) older than 2000-01-01T00:00.');
       expect([await page.locator('[data-runs]').textContent(), await page.locator('[data-tasks]').textContent()]).toEqual(['0', '0']);
-      const left = (await d.dataSource.query(`SELECT id FROM kronos_task WHERE id IN (${old.id}, ${recent.id})`)) as { id: number }[];
+      const left = await d.dataSource.query<{ id: number }[]>(`SELECT id FROM kronos_task WHERE id IN (${old.id}, ${recent.id})`);
       expect(left.map((r) => Number(r.id))).toEqual([recent.id]);
       const [last] = await auditRows();
       expect([last.action, last.target, Number(last.rows_changed), last.outcome]).toEqual(['cleanup', 'before:2000-01-01T00:00', 2, 'ok']);
@@ -373,6 +373,41 @@ describe.each<['express' | 'fastify', Dialect]>([
     it('answers an invalid date with 400', async () => {
       expect((await page.goto(`${d.url}/cleanup?before=soon`))?.status()).toBe(400);
       await expectText(page.locator('[data-filter-error]'), 'before "soon" is not a date and time');
+    });
+  });
+
+  describe('live by push', () => {
+    let live: DashboardApp;
+    beforeAll(async () => {
+      live = await bootDashboardApp({ adapter, db: await freshDatabase(dialect), providers: [DashboardTestJobs], dashboardOptions: { refreshInterval: '500ms' } });
+    });
+    afterAll(() => live?.close());
+    const refreshes = async (p: Page) => Number((await p.getAttribute('body', 'data-refreshes')) ?? 0);
+
+    it('re-reads an open page only when something changed, pushed over Server-Sent Events', async () => {
+      await page.goto(`${live.url}/tasks`);
+      await waitFor(async () => (await page.getAttribute('body', 'data-stream')) === 'push', 10_000, 'the push stream');
+      await waitFor(async () => (await refreshes(page)) >= 1, 10_000, 'the refresh on connecting');
+      const idle = await refreshes(page);
+      await new Promise((r) => setTimeout(r, 2500)); // five refresh intervals with nothing happening
+      expect(await refreshes(page)).toBe(idle);
+
+      const { id } = await live.scheduler.enqueue('echo', { pushed: true });
+      await page.locator(`tr[data-task="${id}"]`).waitFor({ timeout: 10_000 });
+      expect(await refreshes(page)).toBeGreaterThan(idle);
+      expect(await page.getAttribute('body', 'data-stream')).toBe('push');
+    });
+
+    it('falls back to polling when the stream cannot be opened', async () => {
+      await page.route('**/events', (route) => route.abort());
+      await page.goto(`${live.url}/tasks`);
+      const { id } = await live.scheduler.enqueue('echo', { polled: true });
+      await page.locator(`tr[data-task="${id}"]`).waitFor({ timeout: 10_000 });
+      expect(await page.getAttribute('body', 'data-stream')).toBe('poll');
+    });
+
+    it('guards the stream like every page', async () => {
+      expect((await fetch(`${live.url}/events`)).status).toBe(403);
     });
   });
 });

@@ -107,7 +107,10 @@ describe('Dashboard in a browser [express]', () => {
     await page.evaluate('window.marker = 42');
     const { id } = await d.scheduler.enqueue('echo', { live: 1 });
     await page.locator(`tr[data-task="${id}"]`).waitFor();
-    await nextRefresh(page);
+    // Pages re-read themselves when something changed (pushed), so make another change.
+    const next = nextRefresh(page);
+    await d.scheduler.enqueue('echo', { live: 2 });
+    await next;
     expect(await page.evaluate('window.marker')).toBe(42);
   });
 
@@ -177,7 +180,9 @@ describe('Dashboard in a browser [express]', () => {
       await page.goto(`${d.url}/${path}`);
       await expectText(page.locator('[data-live]'), 'checking [redacted]');
       await showsNoSecret(`/${path}`);
-      await nextRefresh(page);
+      const refreshed = nextRefresh(page);
+      await d.scheduler.enqueue('echo', { change: path }); // pages re-read themselves on a change
+      await refreshed;
       await expectText(page.locator('[data-live]'), 'checking [redacted]');
       await showsNoSecret(`/${path} after a live refresh`);
     }

@@ -11,6 +11,8 @@ import { searchParams, type TimeBound } from '../data/search.js';
 import type { TaskFilter } from '../data/task-list.js';
 import type { DashboardConfig } from '../dashboard.options.js';
 import { DASHBOARD_CONFIG } from '../dashboard.tokens.js';
+import type { ServerResponse } from 'node:http';
+import { DashboardChanges } from '../data/changes.js';
 import { DashboardData } from '../data/dashboard-data.js';
 import type { RunRow } from '../data/run-list.js';
 import { redactionOf, redactionsOf } from '../data/redactions.js';
@@ -50,6 +52,7 @@ export function createDashboardController(path: string): Type<unknown> {
       private readonly actions: DashboardActions,
       private readonly audit: DashboardAudit,
       private readonly bulkActions: DashboardBulk,
+      private readonly changes: DashboardChanges,
     ) {}
 
     private get adapter() {
@@ -161,6 +164,30 @@ export function createDashboardController(path: string): Type<unknown> {
       if (!parsed) return;
       const counts = parsed.before ? await this.data.prunable(parsed.before.at) : null;
       sendHtml(this.adapter, res, cleanupPage(ctx, { before: parsed.before, counts }), ctx.nonce);
+    }
+
+    /**
+     * Server-Sent Events for open pages: a `change` event whenever the change counter moves
+     * (`DashboardChanges`), a comment every 20 s to keep proxies from closing the stream.
+     */
+    @Get('events')
+    async events(@Req() req: DashboardRequest & { raw?: NodeJS.EventEmitter; on?: NodeJS.EventEmitter['on'] }, @Res() res: { raw?: ServerResponse; hijack?: () => void } & Partial<ServerResponse>) {
+      res.hijack?.();
+      const out = (res.raw ?? res) as ServerResponse;
+      let gone = false;
+      const request = (req.raw ?? req) as NodeJS.EventEmitter;
+      request.once('close', () => (gone = true));
+      // Subscribed before the stream opens: the page refreshes once on opening, so nothing is missed.
+      const unsubscribe = await this.changes.subscribe((signature) => out.write(`event: change\ndata: ${signature}\n\n`));
+      if (gone) return unsubscribe();
+      out.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Content-Type-Options': 'nosniff', 'X-Accel-Buffering': 'no' });
+      out.write(`retry: ${Math.max(1000, this.config.refreshMs)}\n: connected\n\n`);
+      const ping = setInterval(() => out.write(': ping\n\n'), 20_000);
+      const close = () => {
+        clearInterval(ping);
+        unsubscribe();
+      };
+      request.once('close', close);
     }
 
     @Get('workers')

@@ -71,8 +71,9 @@ select { max-width: 100%; }
 `;
 
 /**
- * The client script: live refresh of the `[data-live]` regions (polling the page itself, never
- * touching a region being edited), confirmation of dangerous actions, and a pause switch.
+ * The client script: live refresh of the `[data-live]` regions (re-reading the page itself when
+ * the server pushes a change, polling while the push stream is down, never touching a region
+ * being edited), confirmation of dangerous actions, and a pause switch.
  */
 export const SCRIPT = `
 (() => {
@@ -103,6 +104,7 @@ export const SCRIPT = `
       const response = await fetch(location.href, { credentials: 'same-origin', cache: 'no-store' });
       if (!response.ok) {
         clearInterval(timer);
+        if (source) source.close();
         say('live refresh stopped (HTTP ' + response.status + '): reload the page');
         return;
       }
@@ -120,6 +122,19 @@ export const SCRIPT = `
       busy = false;
     }
   };
-  const timer = setInterval(refresh, every);
+  // Push: the server says when something changed (Server-Sent Events); while that stream is down
+  // (or where there is none), pages poll every refreshInterval instead.
+  let pushing = false;
+  let source = null;
+  const mode = (name) => { body.dataset.stream = name; };
+  mode('poll');
+  if (window.EventSource && body.dataset.events) {
+    source = new EventSource(body.dataset.events);
+    // On (re)connecting, one refresh catches what changed while the stream was not listening.
+    source.addEventListener('open', () => { pushing = true; mode('push'); void refresh(); });
+    source.addEventListener('change', () => { void refresh(); });
+    source.addEventListener('error', () => { pushing = false; mode('poll'); });
+  }
+  const timer = setInterval(() => { if (!pushing) void refresh(); }, every);
 })();
 `;

@@ -43,7 +43,7 @@ export function layout(ctx: PageContext, current: PageKey, title: string, conten
 <title>${title} · ${config.title}</title>
 <style nonce="${ctx.nonce}">${trusted(STYLES)}</style>
 </head>
-<body data-refresh="${live ? config.refreshMs : 0}">
+<body data-refresh="${live ? config.refreshMs : 0}" data-events="${live ? `${ctx.root}events` : ''}">
 <header>
   <span class="brand">${config.title}</span>
   <nav>${NAV.map(([key, label, href]) => html`<a href="${href ? ctx.root + href : ctx.home}" class="${key === current ? 'current' : ''}">${label}</a>`)}</nav>
