@@ -10,6 +10,8 @@ import {
   JobDefinition,
   ScheduledTask,
 } from '../../lib/index.js';
+import { normalizeJobOptions } from '../../lib/registry/job-options.js';
+import type { JobOptions } from '../../lib/types.js';
 import { bootApp, freshDatabase, type TestDatabase } from '../support/test-app.js';
 
 // Start-up validation does not depend on the database: one dialect is enough here.
@@ -58,6 +60,35 @@ describe('start-up fails clearly on bad declarations', () => {
     const error = await bootApp(db, [Slow]).catch((e) => e);
     expect(error).toBeInstanceOf(InvalidJobOptionError);
     expect(error.message).toMatch(/job "slow": timeout "forever" is not a duration.*Slow\.slow/);
+  });
+
+  it('rejects an invalid rateLimit, naming the job, the field and the value', async () => {
+    @Injectable()
+    class Mail {
+      @Job('mail.send', { rateLimit: { limit: 0, per: '1m' } })
+      async send() {}
+    }
+    const error = await bootApp(db, [Mail]).catch((e) => e);
+    expect(error).toBeInstanceOf(InvalidJobOptionError);
+    expect(error).toMatchObject({ job: 'mail.send', field: 'rateLimit.limit', value: 0 });
+    expect(error.message).toMatch(/job "mail\.send": rateLimit\.limit 0 is not a positive integer.*Mail\.send/);
+
+    const refused = (rateLimit: unknown) => {
+      try {
+        normalizeJobOptions('mail.send', { rateLimit } as JobOptions, { timeoutMs: 1000 });
+        return null;
+      } catch (e) {
+        return { field: (e as InvalidJobOptionError).field, value: (e as InvalidJobOptionError).value };
+      }
+    };
+    expect(refused(100)).toEqual({ field: 'rateLimit', value: 100 });
+    expect(refused({ limit: 2.5, per: '1s' })).toEqual({ field: 'rateLimit.limit', value: 2.5 });
+    expect(refused({ limit: 10 })).toEqual({ field: 'rateLimit.per', value: undefined });
+    expect(refused({ limit: 10, per: 'soon' })).toEqual({ field: 'rateLimit.per', value: 'soon' });
+    expect(refused({ limit: 10, per: 0 })).toEqual({ field: 'rateLimit.per', value: 0 });
+    expect(refused({ limit: 10, per: '2d' })).toEqual({ field: 'rateLimit.per', value: '2d' });
+    expect(refused({ limit: 10, per: '1s', burst: 5 })).toEqual({ field: 'rateLimit.burst', value: 5 });
+    expect(normalizeJobOptions('mail.send', { rateLimit: { limit: 100, per: '1m' } }, { timeoutMs: 1000 }).rateLimit).toEqual({ limit: 100, perMs: 60_000 });
   });
 
   it('rejects a decorator on something that is not a method', async () => {
