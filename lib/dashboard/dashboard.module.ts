@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DashboardActions } from './dashboard-actions.js';
 import { DashboardAudit } from './dashboard-audit.js';
 import { DashboardBulk } from './dashboard-bulk.js';
+import { DashboardSchedules } from './dashboard-schedule.js';
 import { ASYNC_OPTIONS_TYPE, ConfigurableModuleClass, DASHBOARD_MODULE_OPTIONS, OPTIONS_TYPE } from './dashboard.module-definition.js';
 import { assertKnownDashboardAsyncOptions } from './dashboard.option-keys.js';
 import { resolveDashboardOptions, type SchedulerDashboardOptions } from './dashboard.options.js';
@@ -40,6 +41,7 @@ import { FastifyTrailingSlash } from './http/trailing-slash.js';
     DashboardActions,
     DashboardAudit,
     DashboardBulk,
+    DashboardSchedules,
     FastifyTrailingSlash,
   ],
 })

@@ -5,6 +5,7 @@ import { SchedulerService } from '../../service/scheduler.service.js';
 import type { JobInfo } from '../../service/views.js';
 import { DashboardActions, WORKER_COMMANDS, type Flash, type WorkerCommand } from '../dashboard-actions.js';
 import { DashboardAudit, type AuditedAction } from '../dashboard-audit.js';
+import { DashboardSchedules } from '../dashboard-schedule.js';
 import { BULK_ACTIONS, BULK_MAX_SELECTED, DashboardBulk } from '../dashboard-bulk.js';
 import type { BulkTaskAction } from '../../storage/engine.js';
 import { searchParams, type TimeBound } from '../data/search.js';
@@ -21,7 +22,7 @@ import { html, query, type SafeHtml } from '../view/html.js';
 import { layout, type PageContext } from '../view/layout.js';
 import { auditPage } from '../view/pages/audit.page.js';
 import { cleanupPage } from '../view/pages/cleanup.page.js';
-import { jobDetailPage } from '../view/pages/job-detail.page.js';
+import { jobDetailPage, jobPath } from '../view/pages/job-detail.page.js';
 import { jobsPage } from '../view/pages/jobs.page.js';
 import { overviewPage } from '../view/pages/overview.page.js';
 import { runDetailPage, runsPage } from '../view/pages/runs.page.js';
@@ -53,6 +54,7 @@ export function createDashboardController(path: string): Type<unknown> {
       private readonly audit: DashboardAudit,
       private readonly bulkActions: DashboardBulk,
       private readonly changes: DashboardChanges,
+      private readonly schedules: DashboardSchedules,
     ) {}
 
     private get adapter() {
@@ -76,7 +78,7 @@ export function createDashboardController(path: string): Type<unknown> {
     }
 
     @Get('jobs/:name')
-    async job(@Param('name') name: string, @Req() req: DashboardRequest, @Res() res: unknown) {
+    async job(@Param('name') name: string, @Query() query: QueryValues, @Req() req: DashboardRequest, @Res() res: unknown) {
       if (this.redirectSlash(req, res)) return;
       const ctx = pageContext(this.adapter, this.config, req, res, 2);
       const job = (await this.jobList()).find((j) => j.name === name);
@@ -84,7 +86,9 @@ export function createDashboardController(path: string): Type<unknown> {
       const [insight, runs] = await Promise.all([this.data.jobInsight(name, ctx.now), this.data.runs({ job: name }, {}, 20)]);
       runs.rows = await this.redactRuns(runs.rows);
       const [lastError] = insight.lastError ? await this.redactRuns([insight.lastError]) : [null];
-      sendHtml(this.adapter, res, jobDetailPage(ctx, { job, insight, lastError, runs }), ctx.nonce);
+      const typed = typeof query?.spec === 'string' ? query.spec.slice(0, 2000) : undefined;
+      const preview = typed !== undefined && job.schedule ? this.schedules.preview(name, typed, ctx.now) : undefined;
+      sendHtml(this.adapter, res, jobDetailPage(ctx, { job, insight, lastError, runs, preview }), ctx.nonce);
     }
 
     @Get('tasks')
@@ -224,6 +228,13 @@ export function createDashboardController(path: string): Type<unknown> {
           const payload = typeof form.payload === 'string' ? form.payload : '';
           return [name === undefined ? missing('job') : await this.actions.attempt(() => this.actions.runNow(name, payload)), 'jobs', job];
         }
+        case 'reschedule': {
+          const spec = typeof form.spec === 'string' ? form.spec.slice(0, 2000) : '';
+          const back = name === undefined ? 'jobs' : jobPath(name);
+          return [name === undefined ? missing('job') : await this.actions.attempt(() => this.schedules.reschedule(name, spec)), back, job];
+        }
+        case 'reset-schedule':
+          return [name === undefined ? missing('job') : await this.actions.attempt(() => this.schedules.reset(name)), name === undefined ? 'jobs' : jobPath(name), job];
         case 'stop':
           return [taskId === undefined ? missing('task') : await this.actions.attempt(() => this.actions.stop(taskId)), 'tasks', task];
         case 'retry':

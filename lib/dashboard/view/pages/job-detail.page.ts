@@ -2,8 +2,9 @@ import type { JobInfo } from '../../../service/views.js';
 import { INSIGHT_SAMPLE, type JobInsight } from '../../data/job-insight.js';
 import type { Page } from '../../data/keyset.js';
 import type { RunRow } from '../../data/run-list.js';
-import { badge, count, formatDuration, truncate, when } from '../format.js';
-import { html, query, type SafeHtml } from '../html.js';
+import type { SchedulePreview } from '../../dashboard-schedule.js';
+import { badge, count, formatDuration, formatTime, truncate, when } from '../format.js';
+import { formValue, html, query, type SafeHtml } from '../html.js';
 import { actionForm, layout, type PageContext } from '../layout.js';
 import { chart } from './overview.page.js';
 import { runsTable } from './runs.page.js';
@@ -15,7 +16,7 @@ const card = (label: string, value: string, attribute: string, bad = false) =>
   html`<div class="card${bad ? ' bad' : ''}"><div class="value" data-${attribute}>${value}</div><div class="label">${label}</div></div>`;
 
 /** One job: its definition, its runs and failures per hour over the last day, durations, waits and last error. */
-export function jobDetailPage(ctx: PageContext, data: { job: JobInfo; insight: JobInsight; lastError: RunRow | null; runs: Page<RunRow> }): SafeHtml {
+export function jobDetailPage(ctx: PageContext, data: { job: JobInfo; insight: JobInsight; lastError: RunRow | null; runs: Page<RunRow>; preview?: SchedulePreview }): SafeHtml {
   const { job, insight } = data;
   const tz = ctx.config.timezone;
   const d = insight.duration;
@@ -37,6 +38,7 @@ ${
         confirm: `Queue every FAILED task of "${job.name}" again?`,
       })}</div>`
 }
+${job.schedule && !job.missing ? scheduleSection(ctx, job, data.preview) : ''}
 <h2>Last 24 hours</h2>
 <div class="cards">
 ${card('runs, last 24 h', count(insight.lastDay.runs), 'day-runs')}
@@ -63,3 +65,29 @@ ${runsTable(ctx, data.runs.rows)}
 </section>`;
   return layout(ctx, 'jobs', `Job ${job.name}`, content);
 }
+
+/**
+ * A recurring job's schedule: type a spec (JSON, any spec the decorators accept), preview its next
+ * runs in its time zone (a GET, nothing changes), then save it; or give the job its schedule from
+ * code back. Both are actions on the record.
+ */
+function scheduleSection(ctx: PageContext, job: JobInfo, preview: SchedulePreview | undefined): SafeHtml {
+  const typed = preview?.text ?? '';
+  return html`<h2>Schedule</h2>
+<form class="filters" method="get" action="${ctx.root}${jobPath(job.name)}" data-schedule-form>
+<label>New schedule (JSON)<input name="spec" value="${formValue(typed)}" placeholder='{"every": "10 minutes"} or {"cron": "0 3 * * *", "timezone": "Europe/Berlin"}' size="48" required></label>
+<button type="submit">Preview next ${PREVIEW_COUNT} runs</button>
+</form>
+${
+  preview === undefined
+    ? ''
+    : preview.error !== undefined
+      ? html`<div class="flash error" role="alert" data-schedule-error>${preview.error}</div>`
+      : html`<p class="muted">Next ${preview.runs.length} run(s) in ${preview.timezone}:</p>
+<ol data-schedule-preview>${preview.runs.map((ms) => html`<li><time datetime="${new Date(ms).toISOString()}">${formatTime(ms, preview.timezone)}</time></li>`)}</ol>
+${actionForm(ctx, 'reschedule', { name: job.name, spec: preview.text }, 'Save this schedule', { confirm: `Replace the schedule of "${job.name}"? Redeploys keep it until it is reset.` })}`
+}
+<div class="actions">${actionForm(ctx, 'reset-schedule', { name: job.name }, "Reset to the code's schedule", { confirm: `Give "${job.name}" its schedule from code back?` })}</div>`;
+}
+
+const PREVIEW_COUNT = 10;
