@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { Run, Task } from '../../lib/entities/index.js';
 import { createEngine } from '../../lib/storage/create-engine.js';
-import type { StorageEngine } from '../../lib/storage/engine.js';
+import type { FlowTask, StorageEngine } from '../../lib/storage/engine.js';
+import { FINISHED_TASK_STATUSES } from '../../lib/types.js';
 import { createTestDataSource, describeForDialects, dropKronosTables } from '../support/databases.js';
 import { newTask } from './contract/fixtures.js';
 
@@ -26,6 +27,8 @@ describeForDialects('StorageEngine.bulkTasks', (dialect) => {
   async function seed(statuses: string[]): Promise<Record<string, number>> {
     await dataSource.getRepository(Run).clear();
     await dataSource.getRepository(Task).clear();
+    await dataSource.query('DELETE FROM kronos_task_dependency');
+    await dataSource.query('DELETE FROM kronos_task_batch');
     const tasks = [...statuses.map((s) => newTask({ uuid: `bulk-${s}` })), newTask({ uuid: 'kronos:schedule:nightly' })];
     const created = await engine.enqueue(tasks);
     const ids: Record<string, number> = {};
@@ -42,22 +45,26 @@ describeForDialects('StorageEngine.bulkTasks', (dialect) => {
   }
   const task = (id: number) => dataSource.getRepository(Task).findOneByOrFail({ id });
 
-  it('retry queues finished tasks again in place, due now, attempts reset; others and the recurring task untouched', async () => {
-    const ids = await seed(['FAILED', 'TIMEOUT', 'EXPIRED', 'STOPPED', 'COMPLETED', 'RUNNING', 'QUEUED']);
-    expect(await engine.bulkTasks('retry', Object.values(ids), NOW)).toBe(4);
-    for (const status of ['FAILED', 'TIMEOUT', 'EXPIRED', 'STOPPED']) {
+  it('retry queues finished tasks again in place (every finished status but COMPLETED), due now, attempts reset; others and the recurring task untouched', async () => {
+    const ids = await seed(['FAILED', 'TIMEOUT', 'EXPIRED', 'STOPPED', 'CANCELLED', 'COMPLETED', 'RUNNING', 'QUEUED', 'WAITING']);
+    const retryable = FINISHED_TASK_STATUSES.filter((s) => s !== 'COMPLETED');
+    expect(retryable).toEqual(['FAILED', 'TIMEOUT', 'STOPPED', 'EXPIRED', 'CANCELLED']);
+    expect(await engine.bulkTasks('retry', Object.values(ids), NOW)).toBe(5);
+    for (const status of retryable) {
       const t = await task(ids[status]);
       expect([status, t.status, t.nextRunTime, t.attempt, t.stopTime]).toEqual([status, 'QUEUED', NOW, 0, null]);
     }
     expect((await task(ids.COMPLETED)).status).toBe('COMPLETED');
     expect((await task(ids.RUNNING)).status).toBe('RUNNING');
+    expect((await task(ids.WAITING)).status).toBe('WAITING');
     expect((await task(ids.recurring)).status).toBe('FAILED');
   });
 
-  it('stop ends queued tasks and asks running ones to stop', async () => {
-    const ids = await seed(['QUEUED', 'RUNNING', 'FAILED']);
-    expect(await engine.bulkTasks('stop', [ids.QUEUED, ids.RUNNING, ids.FAILED, ids.recurring], null)).toBe(2);
+  it('stop ends waiting and queued tasks and asks running ones to stop', async () => {
+    const ids = await seed(['QUEUED', 'WAITING', 'RUNNING', 'FAILED']);
+    expect(await engine.bulkTasks('stop', [ids.QUEUED, ids.WAITING, ids.RUNNING, ids.FAILED, ids.recurring], null)).toBe(3);
     expect((await task(ids.QUEUED)).status).toBe('STOPPED');
+    expect((await task(ids.WAITING)).status).toBe('STOPPED');
     expect(await task(ids.RUNNING)).toMatchObject({ status: 'RUNNING', stopRequested: true });
     expect((await task(ids.recurring)).status).toBe('QUEUED');
     expect(await engine.bulkTasks('stop', [ids.RUNNING], null)).toBe(0);
@@ -71,5 +78,84 @@ describeForDialects('StorageEngine.bulkTasks', (dialect) => {
     const runs = (await dataSource.getRepository(Run).find()).map((r) => r.taskId).sort((a, b) => a - b);
     expect(runs).toEqual(left);
     expect(await engine.bulkTasks('delete', [], NOW)).toBe(0);
+  });
+
+  describe('with dependencies and batches', () => {
+    const flowTask = (dependsOn: number[], overrides: Partial<FlowTask> = {}): FlowTask => ({ ...newTask(), dependsOn, onDependencyFailure: 'cancel', ...overrides });
+    const batch = { description: 'import', callbacks: null, now: NOW };
+    const setStatus = (id: number, status: string) => dataSource.getRepository(Task).update(id, { status: status as never });
+    const reset = async () => {
+      await dataSource.getRepository(Run).clear();
+      await dataSource.getRepository(Task).clear();
+      await dataSource.query('DELETE FROM kronos_task_dependency');
+      await dataSource.query('DELETE FROM kronos_task_batch');
+    };
+    const edges = async () => Number((await dataSource.query('SELECT COUNT(*) AS n FROM kronos_task_dependency'))[0].n);
+
+    it('stop settles flow as a single stop does: the dependents of a stopped task are cancelled and its batch is finished', async () => {
+      const { recurring } = await seed(['COMPLETED']);
+      const [a] = await engine.enqueue([newTask()]);
+      const { tasks: [w, c], batchId } = await engine.enqueueFlow([flowTask([a.id]), flowTask([], { dependsOnItems: [0] })], batch);
+      expect([(await task(w.id)).status, (await task(c.id)).status]).toEqual(['WAITING', 'WAITING']);
+      expect(await engine.bulkTasks('stop', [w.id, recurring], NOW)).toBe(1);
+      expect([(await task(a.id)).status, (await task(w.id)).status, (await task(c.id)).status]).toEqual(['QUEUED', 'STOPPED', 'CANCELLED']);
+      const state = await engine.batchState(batchId as number);
+      expect(state?.counts).toMatchObject({ total: 2, stopped: 1, cancelled: 1, pending: 0 });
+      expect(state?.finishedAt).toEqual(expect.any(Number));
+    });
+
+    it('retry queues a task whose dependencies all completed, puts one back to WAITING while a dependency is retried with it, and leaves one whose dependency failed', async () => {
+      await reset();
+      const [a, done] = await engine.enqueue([newTask(), newTask()]);
+      const { tasks: [w, x, y] } = await engine.enqueueFlow([flowTask([a.id]), flowTask([a.id], { onDependencyFailure: 'wait' }), flowTask([done.id])], null);
+      await setStatus(a.id, 'FAILED');
+      await setStatus(done.id, 'COMPLETED');
+      await setStatus(y.id, 'CANCELLED');
+      await engine.settleFlow([a.id], NOW);
+      expect([(await task(w.id)).status, (await task(x.id)).status]).toEqual(['CANCELLED', 'WAITING']);
+
+      expect(await engine.bulkTasks('retry', [w.id, y.id], NOW)).toBe(1);
+      expect([(await task(w.id)).status, (await task(y.id)).status]).toEqual(['CANCELLED', 'QUEUED']);
+
+      expect(await engine.bulkTasks('retry', [a.id, w.id], NOW)).toBe(2);
+      expect([(await task(a.id)).status, (await task(w.id)).status, (await task(x.id)).status]).toEqual(['QUEUED', 'WAITING', 'WAITING']);
+      await setStatus(a.id, 'COMPLETED');
+      await engine.settleFlow([a.id], NOW);
+      expect([(await task(w.id)).status, (await task(x.id)).status]).toEqual(['QUEUED', 'QUEUED']);
+    });
+
+    it('delete leaves no dependency edge behind, keeps a task another still waits for, and removes a batch left without tasks', async () => {
+      await reset();
+      const [a] = await engine.enqueue([newTask()]);
+      await setStatus(a.id, 'COMPLETED');
+      const { tasks: [w], batchId } = await engine.enqueueFlow([flowTask([]), flowTask([], { dependsOnItems: [0] })], batch);
+      const { tasks: [q] } = await engine.enqueueFlow([flowTask([a.id])], null);
+      expect((await task(q.id)).status).toBe('QUEUED');
+      expect(await engine.bulkTasks('delete', [w.id], NOW)).toBe(0); // its dependent still waits for it
+      expect(await engine.bulkTasks('delete', [a.id, q.id], NOW)).toBe(2);
+      expect(await edges()).toBe(1);
+      const rest = (await engine.batchState(batchId as number))?.counts.total;
+      expect(rest).toBe(2);
+      const batchTasks = (await dataSource.getRepository(Task).find()).map((t) => t.id);
+      expect(await engine.bulkTasks('delete', batchTasks, NOW)).toBe(2);
+      expect(await edges()).toBe(0);
+      expect(await engine.batchState(batchId as number)).toBeNull();
+    });
+
+    it('prune leaves no dependency edge behind, keeps a task another still waits for, and removes a batch left without tasks', async () => {
+      await reset();
+      const { tasks: [p, d], batchId } = await engine.enqueueFlow([flowTask([]), flowTask([], { dependsOnItems: [0], onDependencyFailure: 'wait' })], batch);
+      await setStatus(p.id, 'FAILED');
+      await engine.settleFlow([p.id], NOW);
+      expect((await task(d.id)).status).toBe('WAITING');
+      await dataSource.query('UPDATE kronos_task SET updated_at = 1');
+      const prune = () => engine.pruneBatch('tasks', { before: NOW, statuses: FINISHED_TASK_STATUSES }, 100);
+      expect(await prune()).toBe(0); // its dependent waits for it
+      await setStatus(d.id, 'CANCELLED');
+      await dataSource.query('UPDATE kronos_task SET updated_at = 1');
+      expect(await prune()).toBe(2);
+      expect(await edges()).toBe(0);
+      expect(await engine.batchState(batchId as number)).toBeNull();
+    });
   });
 });

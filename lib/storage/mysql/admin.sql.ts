@@ -1,5 +1,7 @@
 import type { WorkerStatus } from '../../entities/worker.entity.js';
+import { flowTables } from '../../migrations/flow-tables.js';
 import { SCHEDULED_TASK_UUID_LIKE } from '../../scheduled-task-uuid.js';
+import { deleteDependencies, deleteEmptyBatches, noWaitingDependents } from '../bulk-tasks.js';
 import type { TaskStatus } from '../../types.js';
 import { claimedTaskFromRow } from '../claimed-task-row.js';
 import type { ClaimedTask, DefinitionSchedule, DefinitionSpec, PruneFilter, ScheduleMove, SlotMove, StoppedTask } from '../engine.js';
@@ -160,12 +162,32 @@ export class MysqlAdmin {
         ? `start_time < ? AND status IN (?) AND status <> 'RUNNING'`
         : `updated_at < ? AND status IN (?) AND status NOT IN ('QUEUED', 'RUNNING') AND schedule IS NULL AND uuid NOT LIKE '${SCHEDULED_TASK_UUID_LIKE}'`;
     const table = kind === 'runs' ? t.run : t.task;
+    if (kind === 'tasks') return this.pruneTasks(where, [filter.before, statuses], limit);
     return this.db.autocommit(async (session) => {
       const rows = await session.rows(`SELECT id FROM ${table} WHERE ${where} ORDER BY id LIMIT ?`, [filter.before, statuses, limit]);
       if (rows.length === 0) return 0;
       const { affectedRows } = await session.write(`DELETE FROM ${table} WHERE id IN (?) AND ${where}`, [
         rows.map((row) => num(row.id)), filter.before, statuses,
       ]);
+      return affectedRows;
+    });
+  }
+
+  /**
+   * Prune tasks with their dependency edges, and the batches left without a task, in one short
+   * transaction. A task another still waits for stays (deleting it would leave that one waiting).
+   */
+  private pruneTasks(where: string, values: unknown[], limit: number): Promise<number> {
+    const flow = { task: this.t.task, run: this.t.run, ...flowTables(this.t.task) };
+    const waitedFor = noWaitingDependents(flow, this.t.task).replaceAll('"', '`');
+    return this.db.transaction(async (session) => {
+      const rows = await session.rows(`SELECT id, batch_id FROM ${this.t.task} WHERE ${where} AND ${waitedFor} ORDER BY id LIMIT ? FOR UPDATE`, [...values, limit]);
+      if (rows.length === 0) return 0;
+      const gone = rows.map((row) => num(row.id));
+      const { affectedRows } = await session.write(`DELETE FROM ${this.t.task} WHERE id IN (?)`, [gone]);
+      await session.write(deleteDependencies(flow, '(?)').replaceAll('"', '`'), [gone, gone]);
+      const batches = [...new Set(rows.filter((row) => row.batch_id !== null).map((row) => num(row.batch_id)))];
+      if (batches.length > 0) await session.write(deleteEmptyBatches(flow, '(?)').replaceAll('"', '`'), [batches]);
       return affectedRows;
     });
   }

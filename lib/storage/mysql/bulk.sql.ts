@@ -1,24 +1,41 @@
+import { flowTables } from '../../migrations/flow-tables.js';
 import type { BulkTaskAction, Instant } from '../engine.js';
-import { bulkDeletable, bulkUpdates } from '../bulk-tasks.js';
+import { bulkDeletable, bulkStoppedAtOnce, bulkUpdates, deleteDependencies, deleteEmptyBatches, type BulkTables } from '../bulk-tasks.js';
 import type { MysqlConnections } from './connection.js';
 import { DB_NOW_MS, type MysqlTables } from './sql.js';
 
 const backticks = (sql: string): string => sql.replaceAll('"', '`');
 
-/** One batch of a bulk action in one short transaction (mysql2 expands the id list of `IN (?)`). */
-export async function bulkTasks(db: MysqlConnections, t: MysqlTables, action: BulkTaskAction, ids: number[], now: Instant): Promise<number> {
+/**
+ * One batch of a bulk action in one short transaction (mysql2 expands the id list of `IN (?)`).
+ * The ids of the tasks a stop ended at once are pushed to `stopped` (their flow is settled after).
+ */
+export async function bulkTasks(db: MysqlConnections, tables: MysqlTables, action: BulkTaskAction, ids: number[], now: Instant, stopped: number[] = []): Promise<number> {
   if (ids.length === 0) return 0;
+  const t: BulkTables = { task: tables.task, run: tables.run, ...flowTables(tables.task) };
   const at = now === null ? DB_NOW_MS : String(Math.trunc(now));
   return db.transaction(async (session) => {
+    stopped.length = 0; // a transaction run again after a deadlock starts over
     if (action === 'delete') {
-      const rows = await session.rows(`SELECT id FROM ${t.task} WHERE ${backticks(bulkDeletable('(?)'))} FOR UPDATE`, [ids]);
+      // bulkDeletable names the ids twice (the tasks, and the dependents deleted with them).
+      const rows = await session.rows(`SELECT tk.id, tk.batch_id FROM ${t.task} AS tk WHERE ${backticks(bulkDeletable(t, '(?)'))} FOR UPDATE`, [ids, ids]);
       const gone = rows.map((row) => Number(row.id));
       if (gone.length === 0) return 0;
       await session.write(`DELETE FROM ${t.run} WHERE task_id IN (?)`, [gone]);
-      return (await session.write(`DELETE FROM ${t.task} WHERE id IN (?)`, [gone])).affectedRows;
+      await session.write(backticks(deleteDependencies(t, '(?)')), [gone, gone]);
+      const deleted = (await session.write(`DELETE FROM ${t.task} WHERE id IN (?)`, [gone])).affectedRows;
+      const batches = [...new Set(rows.filter((row) => row.batch_id !== null).map((row) => Number(row.batch_id)))];
+      if (batches.length > 0) await session.write(backticks(deleteEmptyBatches(t, '(?)')), [batches]);
+      return deleted;
     }
+    if (action === 'stop') for (const row of await session.rows(`${backticks(bulkStoppedAtOnce(t, '(?)'))} FOR UPDATE`, [ids])) stopped.push(Number(row.id));
+    const statements = bulkUpdates(action, t, '(?)', at).map(backticks);
     let changed = 0;
-    for (const part of bulkUpdates(action, '(?)', at)) changed += (await session.write(`UPDATE ${t.task} ${backticks(part)}`, [ids])).affectedRows;
+    for (const statement of statements) changed += (await session.write(statement, [ids])).affectedRows;
+    if (action === 'retry') {
+      // A chain retried together: each run puts the next link back to WAITING.
+      for (let more = 1; more > 0; changed += more) more = (await session.write(statements[statements.length - 1], [ids])).affectedRows;
+    }
     return changed;
   });
 }

@@ -212,8 +212,14 @@ export class MysqlEngine implements StorageEngine {
     return recordAudit(this.db, this.dataSource, entry);
   }
 
-  bulkTasks(action: BulkTaskAction, taskIds: number[], now: Instant): Promise<number> {
-    return bulkTasks(this.db, this.tables, action, taskIds, now);
+  async bulkTasks(action: BulkTaskAction, taskIds: number[], now: Instant): Promise<number> {
+    const stopped: number[] = [];
+    const changed = await bulkTasks(this.db, this.tables, action, taskIds, now, stopped);
+    // As stopTask does: dependents of a stopped task are cancelled, its batch may be finished.
+    if (stopped.length > 0) await this.settleFlow(stopped, now);
+    // Retried tasks may be QUEUED again: workers waiting for work look now.
+    if (action === 'retry' && changed > 0) await this.notify();
+    return changed;
   }
 
   runsAfter(afterId: number, limit: number): Promise<RecordedRun[]> {

@@ -2,7 +2,9 @@ import type { Pool, PoolClient } from 'pg';
 import type { WorkerStatus } from '../../entities/worker.entity.js';
 import { claimedTaskFromRow } from '../claimed-task-row.js';
 import type { ClaimedTask, DefinitionSchedule, DefinitionSpec, PruneFilter, ScheduleMove, SlotMove, StoppedTask } from '../engine.js';
+import { flowTables } from '../../migrations/flow-tables.js';
 import { SCHEDULED_TASK_UUID_LIKE } from '../../scheduled-task-uuid.js';
+import { noWaitingDependents } from '../bulk-tasks.js';
 import type { TaskStatus } from '../../types.js';
 import { num } from './sql.js';
 import type { PgTables } from './tables.js';
@@ -173,14 +175,22 @@ export class PgAdmin {
 
   async pruneBatch(kind: 'runs' | 'tasks', filter: PruneFilter, limit: number): Promise<number> {
     const { t } = this;
+    const flow = { task: t.task, run: t.run, ...flowTables(t.task) };
     const { rowCount } = await this.query(
       kind === 'runs'
         ? `DELETE FROM ${t.run} WHERE id IN (
              SELECT id FROM ${t.run} WHERE start_time < $1 AND status = ANY($2::text[]) AND status <> 'RUNNING' ORDER BY id LIMIT $3)`
-        : `DELETE FROM ${t.task} WHERE id IN (
-             SELECT id FROM ${t.task}
-              WHERE updated_at < $1 AND status = ANY($2::text[]) AND status NOT IN ('QUEUED', 'RUNNING') AND schedule IS NULL AND uuid NOT LIKE '${SCHEDULED_TASK_UUID_LIKE}'
-              ORDER BY id LIMIT $3)`,
+        : // Dependency edges go with the tasks, and so do batches left without a task (one snapshot: the
+          // batch check discounts the tasks this statement deletes). A task another still waits for stays.
+          `WITH gone AS (DELETE FROM ${t.task} WHERE id IN (
+             SELECT tk.id FROM ${t.task} AS tk
+              WHERE tk.updated_at < $1 AND tk.status = ANY($2::text[]) AND tk.status NOT IN ('QUEUED', 'RUNNING') AND tk.schedule IS NULL
+                AND tk.uuid NOT LIKE '${SCHEDULED_TASK_UUID_LIKE}' AND ${noWaitingDependents(flow, 'tk')}
+              ORDER BY tk.id LIMIT $3) RETURNING id, batch_id),
+           edges AS (DELETE FROM ${flow.dependency} WHERE task_id IN (SELECT id FROM gone) OR depends_on IN (SELECT id FROM gone)),
+           batches AS (DELETE FROM ${flow.batch} b WHERE b.id IN (SELECT batch_id FROM gone)
+              AND NOT EXISTS (SELECT 1 FROM ${t.task} x WHERE x.batch_id = b.id AND x.id NOT IN (SELECT id FROM gone)))
+           SELECT id FROM gone`,
       [filter.before, [...filter.statuses], limit],
     );
     return rowCount;

@@ -269,8 +269,14 @@ export class PostgresEngine implements StorageEngine {
     return recordAudit(this.pool, auditStatement(this.dataSource), entry);
   }
 
-  bulkTasks(action: BulkTaskAction, taskIds: number[], now: Instant): Promise<number> {
-    return bulkTasks(this.pool, this.tables, action, taskIds, now);
+  async bulkTasks(action: BulkTaskAction, taskIds: number[], now: Instant): Promise<number> {
+    const stopped: number[] = [];
+    const changed = await bulkTasks(this.pool, this.tables, action, taskIds, now, stopped);
+    // As stopTask does: dependents of a stopped task are cancelled, its batch may be finished.
+    if (stopped.length > 0) await this.settleFlow(stopped, now);
+    // Retried tasks may be QUEUED again: workers waiting for work look now.
+    if (action === 'retry' && changed > 0) await this.notify();
+    return changed;
   }
 
   private get flow(): PgFlow {

@@ -35,7 +35,7 @@ import type { WorkerStatus } from '../../entities/worker.entity.js';
 import type { TaskStatus } from '../../types.js';
 import { atStartup, openEngineConnection, withBusyRetry } from './sqlite-connection.js';
 import { recordAudit } from './audit.sql.js';
-import { bulkTasks } from './bulk.sql.js';
+import { bulkTasks, pruneTasks } from './bulk.sql.js';
 import { SqliteFlow } from './flow.sql.js';
 import { lastRunId, runsAfter } from './run-feed.sql.js';
 import { rateState } from '../rate-window.js';
@@ -411,7 +411,8 @@ export class SqliteEngine implements StorageEngine {
 
   async pruneBatch(kind: 'runs' | 'tasks', filter: PruneFilter, limit: number): Promise<number> {
     const params = { before: filter.before, statuses: JSON.stringify(filter.statuses), limit };
-    return (await withBusyRetry(() => this.statement(kind === 'runs' ? 'pruneRuns' : 'pruneTasks').run(params))).changes;
+    if (kind === 'tasks') return pruneTasks(this.connection(), this.tables, filter, limit);
+    return (await withBusyRetry(() => this.statement('pruneRuns').run(params))).changes;
   }
 
   waitForWork(timeoutMs: number, signal: AbortSignal): Promise<void> {
@@ -426,8 +427,14 @@ export class SqliteEngine implements StorageEngine {
     return recordAudit(this.connection(), this.dataSource, entry);
   }
 
-  bulkTasks(action: BulkTaskAction, taskIds: number[], now: Instant): Promise<number> {
-    return bulkTasks(this.connection(), this.tables, action, taskIds, now);
+  async bulkTasks(action: BulkTaskAction, taskIds: number[], now: Instant): Promise<number> {
+    const stopped: number[] = [];
+    const changed = await bulkTasks(this.connection(), this.tables, action, taskIds, now, stopped);
+    // As stopTask does: dependents of a stopped task are cancelled, its batch may be finished.
+    if (stopped.length > 0) await this.settleFlow(stopped, now);
+    // Retried tasks may be QUEUED again: workers waiting for work look now.
+    if (action === 'retry' && changed > 0) await this.notify();
+    return changed;
   }
 
   async runsAfter(afterId: number, limit: number): Promise<RecordedRun[]> {

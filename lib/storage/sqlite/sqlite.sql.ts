@@ -1,5 +1,4 @@
 import { notCompleted } from '../../entities/columns.js';
-import { SCHEDULED_TASK_UUID_LIKE } from '../../scheduled-task-uuid.js';
 
 /**
  * Every statement the SQLite engine runs, in one place for review. `{task}`, `{run}`, `{job}`,
@@ -157,12 +156,6 @@ export const SQLITE_SQL = {
 
   pruneRuns: `DELETE FROM {run} WHERE "id" IN (SELECT "id" FROM {run}
       WHERE "start_time" < @before AND "status" IN (SELECT value FROM json_each(@statuses)) AND "status" <> 'RUNNING' ORDER BY "id" LIMIT @limit)`,
-
-  /** Recurring task rows (they carry the schedule) are never deleted. */
-  pruneTasks: `DELETE FROM {task} WHERE "id" IN (SELECT "id" FROM {task}
-      WHERE "updated_at" < @before AND "status" IN (SELECT value FROM json_each(@statuses))
-        AND "status" NOT IN ('QUEUED', 'RUNNING') AND "schedule" IS NULL
-        AND "uuid" NOT LIKE '${SCHEDULED_TASK_UUID_LIKE}' ORDER BY "id" LIMIT @limit)`,
 } as const;
 
 export type SqliteStatement = keyof typeof SQLITE_SQL;
