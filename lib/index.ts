@@ -33,6 +33,7 @@ export type { JobInfo, RunFilter, TaskStatusView } from './service/views.js';
 export type { WorkerInfo } from './service/worker-commands.js';
 export { JobContext, SchedulerContext } from './execution/job-context.js';
 export { Result, type ResultOptions } from './execution/result.js';
+export type { BatchContext, BatchItemResult, BatchTask } from './execution/batch-call.js';
 export { JobDefinition, KRONOS_ENTITIES, Run, Task, Worker, type WorkerStatus } from './entities/index.js';
 export { KRONOS_MIGRATIONS } from './migrations/index.js';
 export { describeSchedule, nextRuns } from './schedule/index.js';

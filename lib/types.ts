@@ -115,6 +115,14 @@ export interface JobOptions {
    * job other than this one. Default: none.
    */
   deadLetter?: string;
+  /**
+   * Run the job as a batch handler: one call receives up to `size` due tasks at once
+   * (`(payloads: T[], ctx: BatchContext<T>)`) and returns a result per task, by index; each task
+   * keeps its own run, status, retries and dead letter. `wait` (a duration, default 0, at most
+   * one minute): how long a worker holding at least one task may wait to gather a fuller batch.
+   * Only on `@Job`, in the worker's process (docs/flow-control.md). Default: one task per call.
+   */
+  batch?: { size: number; wait?: Duration };
 }
 
 /**

@@ -3,6 +3,7 @@ import { DiscoveryService } from '@nestjs/core';
 import { decoratedProviders, type ProviderInstance } from './decorated-providers.js';
 import { InvalidJobDeclarationError, InvalidJobOptionError, KronosError } from '../errors.js';
 import { KRONOS_JOBS_METADATA, readJobDeclarations, type JobDeclaration, type ScheduledTaskOptions } from '../decorators/job-metadata.js';
+import { isolationOf } from '../isolation/isolation-options.js';
 import { normalizeJobOptions, validateJobName } from '../registry/job-options.js';
 import { toUserId } from '../registry/user-id.js';
 import type { JobRegistry } from '../registry/job-registry.js';
@@ -58,6 +59,12 @@ export class JobExplorer {
       }
       const normalized = normalizeJobOptions(name, spec, { timeoutMs: options.defaultTimeoutMs });
       const scheduled = declaration.kind === 'scheduled';
+      if (normalized.batch !== null && scheduled) {
+        throw new InvalidJobOptionError(name, 'batch', spec.batch, 'is for @Job handlers only: a recurring task runs one occurrence at a time');
+      }
+      if (normalized.batch !== null && isolationOf(normalized, options.isolation) === 'process') {
+        throw new InvalidJobOptionError(name, 'batch', spec.batch, "cannot run under process isolation: a batch handler runs in the worker's process (set isolation: 'in-process' on the job)");
+      }
       const handler: JobHandler = scheduled
         ? (_payload, ctx) => method$.call(instance, ctx)
         : (payload, ctx) => method$.call(instance, payload, ctx);

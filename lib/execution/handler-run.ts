@@ -80,7 +80,7 @@ function invoke(job: RegisteredJob, invocation: Invocation, user: unknown, io: H
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
 
-async function resolveRunAs(jobName: string, userId: string, resolveUser: ResolveUser): Promise<unknown> {
+export async function resolveRunAs(jobName: string, userId: string, resolveUser: ResolveUser): Promise<unknown> {
   if (!resolveUser) {
     throw Object.assign(new Error(`Job "${jobName}" was queued to run as user "${userId}", but no impersonation resolver is configured; it was not run.`), { retryable: false });
   }
@@ -103,7 +103,7 @@ const settlement = (
  * fails the run with `ResultNotSerializableError` naming the path, not retried (the handler ran
  * to its end; running it again would repeat its work to fail the same way).
  */
-function fromValue(job: string, value: unknown, output: OutputSink): HandlerSettlement {
+export function fromValue(job: string, value: unknown, output: OutputSink): HandlerSettlement {
   const isResult = value instanceof Result;
   if (isResult && value.output) output.appendBlock(value.output);
   // A Result without data stores no result; a plain `return null` stores JSON null, as before.

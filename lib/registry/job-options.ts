@@ -27,6 +27,14 @@ export interface NormalizedJobOptions {
   deadLetter: string | null;
   /** At most `limit` starts per fixed window of `perMs` (`JobOptions.rateLimit`), or null. */
   rateLimit: RateLimitSpec | null;
+  /** One handler call takes up to `size` tasks, gathered for up to `waitMs` (`JobOptions.batch`), or null. */
+  batch: BatchSpec | null;
+}
+
+/** A validated `batch`: up to `size` tasks per call, gathered for up to `waitMs`. */
+export interface BatchSpec {
+  size: number;
+  waitMs: number;
 }
 
 /** A validated `rateLimit`: at most `limit` starts per window of `perMs`. */
@@ -113,6 +121,31 @@ export function validateRateLimit(job: string, value: unknown): RateLimitSpec {
   return { limit: limit as number, perMs };
 }
 
+/** The largest batch a handler call may receive, and the longest a worker may gather one. */
+const BATCH_SIZE_MAX = 1000;
+const BATCH_WAIT_MAX_MS = 60_000;
+
+export function validateBatch(job: string, value: unknown): BatchSpec {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidJobOptionError(job, 'batch', value, "is not an object such as { size: 100, wait: '1s' }");
+  }
+  const { size, wait, ...rest } = value as { size?: unknown; wait?: unknown };
+  const unknown = Object.keys(rest)[0];
+  if (unknown !== undefined) throw new InvalidJobOptionError(job, `batch.${unknown}`, (rest as Record<string, unknown>)[unknown], 'is not a batch field (size, wait)');
+  if (!Number.isInteger(size) || (size as number) < 1 || (size as number) > BATCH_SIZE_MAX) {
+    throw new InvalidJobOptionError(job, 'batch.size', size, `is not an integer between 1 and ${BATCH_SIZE_MAX} (the most tasks per handler call)`);
+  }
+  if (wait === undefined) return { size: size as number, waitMs: 0 };
+  if (typeof wait !== 'number' && typeof wait !== 'string') {
+    throw new InvalidJobOptionError(job, 'batch.wait', wait, "is not a duration (ms, or a string such as '1s')");
+  }
+  const waitMs = parseDuration(wait, job, 'batch.wait');
+  if (!Number.isInteger(waitMs) || waitMs < 0 || waitMs > BATCH_WAIT_MAX_MS) {
+    throw new InvalidJobOptionError(job, 'batch.wait', wait, 'is not a whole number of milliseconds between 0 and 1 minute');
+  }
+  return { size: size as number, waitMs };
+}
+
 /** A `deadLetter` job name (whether it is registered is checked once every job is). */
 export function validateDeadLetter(job: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > NAME_MAX_LENGTH) {
@@ -143,5 +176,6 @@ export function normalizeJobOptions(job: string, options: JobOptions, defaults: 
     isolation: options.isolation === undefined ? null : validateIsolation(job, options.isolation),
     deadLetter: options.deadLetter === undefined ? null : validateDeadLetter(job, options.deadLetter),
     rateLimit: options.rateLimit === undefined ? null : validateRateLimit(job, options.rateLimit),
+    batch: options.batch === undefined ? null : validateBatch(job, options.batch),
   };
 }

@@ -34,8 +34,13 @@ export class JobRegistry {
    * What a worker claims: jobs without a concurrency or rate limit in one claim, and each limited
    * job in a claim of its own (serialised across the cluster by the engine).
    */
-  claimPlan(): { unlimited: string[]; limited: { name: string; maxRunning?: number; rate?: { limit: number; perMs: number } }[] } {
-    const all = this.all();
+  claimPlan(): {
+    unlimited: string[];
+    limited: { name: string; maxRunning?: number; rate?: { limit: number; perMs: number } }[];
+    /** Batch handlers (`JobOptions.batch`): each claimed apart, up to its size, and run as one call. */
+    batched: RegisteredJob[];
+  } {
+    const all = this.all().filter((job) => job.batch === null);
     const limited = (job: RegisteredJob) => job.maxRunning !== null || job.rateLimit !== null;
     return {
       unlimited: all.filter((job) => !limited(job)).map((job) => job.name),
@@ -44,6 +49,7 @@ export class JobRegistry {
         ...(job.maxRunning !== null ? { maxRunning: job.maxRunning } : {}),
         ...(job.rateLimit !== null ? { rate: job.rateLimit } : {}),
       })),
+      batched: this.all().filter((job) => job.batch !== null),
     };
   }
 

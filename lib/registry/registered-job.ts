@@ -32,6 +32,8 @@ export interface RegisteredJob {
   deadLetter: string | null;
   /** At most `limit` starts per window of `perMs` across the cluster, or null. */
   rateLimit: { limit: number; perMs: number } | null;
+  /** A batch handler: up to `size` tasks per call, gathered for up to `waitMs`; null for one task per call. */
+  batch: { size: number; waitMs: number } | null;
   /** Recurring jobs only. */
   schedule: NormalizedSchedule | null;
   scheduleSpec: ScheduleSpec | null;

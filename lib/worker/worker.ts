@@ -3,6 +3,8 @@ import { hostname } from 'node:os';
 import type { TaskEvents } from '../events/task-events.js';
 import type { AbortKind, AttemptResult } from '../execution/attempt.js';
 import { RunningTask, type RunnerDeps } from '../execution/task-runner.js';
+import { BatchCall } from '../execution/batch-call.js';
+import type { RegisteredJob } from '../registry/registered-job.js';
 import { logLine } from '../logging/log-record.js';
 import { NO_TELEMETRY, type Telemetry } from '../observability/telemetry.js';
 import type { JobRegistry } from '../registry/job-registry.js';
@@ -64,6 +66,18 @@ export class TaskWorker implements HousekeepingHost {
   /** Claims started so far: an unchanged value means no claim started meanwhile. */
   claims = 0;
   private claimsInFlight = 0;
+  /**
+   * Batch handler calls (and batches being gathered) minus their tasks in `running`: a call takes
+   * one slot of `concurrency`, however many tasks it holds. 0 without batch jobs.
+   */
+  private batchAdjust = 0;
+  /** Batch jobs a batch is being gathered for, and the tasks held meanwhile (claimed, not yet running). */
+  private readonly gathering = new Map<string, Promise<void>>();
+  private readonly held = new Set<number>();
+  /** Set by a batch claim that came back full: claim again at once. */
+  private batchMore = false;
+  /** Tasks started in batch handler calls (counted by `runDue`). */
+  private batchLaunched = 0;
 
   constructor(
     name: string,
@@ -135,6 +149,7 @@ export class TaskWorker implements HousekeepingHost {
     this.stopping.abort();
     this.wake();
     await this.loopDone;
+    await Promise.all(this.gathering.values());
     const deadline = Date.now() + graceMs;
     if (graceMs > 0) this.startReady(); // claimed-ahead tasks start as slots free up, within the grace period
     while (this.running.size > 0 && Date.now() < deadline) {
@@ -167,7 +182,7 @@ export class TaskWorker implements HousekeepingHost {
     const signal = this.stopping.signal;
     let failures = 0;
     while (!signal.aborted) {
-      const limit = this.claiming && !this.draining && !this.batcher.behind ? this.ahead.want(this.running.size) : 0;
+      const limit = this.claiming && !this.draining && !this.batcher.behind ? this.ahead.want(this.running.size + this.batchAdjust) : 0;
       if (limit <= 0) {
         await this.waitForSlot(this.config.pollIntervalMs);
         continue;
@@ -188,7 +203,7 @@ export class TaskWorker implements HousekeepingHost {
       }
       this.ahead.push(claimed);
       this.startReady();
-      if (claimed.length === limit) continue; // the queue may hold more: fetch again at once
+      if (claimed.length === limit || this.batchMore) continue; // the queue may hold more: fetch again at once
       await this.engine.waitForWork(this.config.pollIntervalMs, signal); // the queue is empty: wait for news
     }
   }
@@ -205,9 +220,10 @@ export class TaskWorker implements HousekeepingHost {
     try {
       await this.claimInFlight.catch(() => undefined);
       await prepare?.();
+      const batchLaunched = this.batchLaunched;
       for (;;) {
         if (Date.now() > deadline) throw new Error(`drain(): tasks still running or due after ${timeoutMs} ms`);
-        const free = this.config.concurrency - this.running.size;
+        const free = this.config.concurrency - this.running.size - this.batchAdjust;
         const claimed = free > 0 ? await this.claim(Math.min(free, this.config.batchSize)) : [];
         for (const task of claimed) this.launch(task);
         ran += claimed.length;
@@ -217,7 +233,7 @@ export class TaskWorker implements HousekeepingHost {
           await this.batcher.drain(deadline);
           if (this.batcher.size > 0) continue;
           const more = await this.claim(this.config.batchSize);
-          if (more.length === 0) return ran;
+          if (more.length === 0 && this.running.size === 0) return ran + this.batchLaunched - batchLaunched;
           this.ahead.push(more);
           this.startReady();
           ran += more.length;
@@ -249,7 +265,101 @@ export class TaskWorker implements HousekeepingHost {
       if (claimed.length >= limit) break;
       claimed.push(...(await this.engine.claim({ ...base, jobNames: [job.name], limit: limit - claimed.length, maxRunning: job.maxRunning, rate: job.rate })));
     }
+    if (plan.batched.length > 0) await this.claimBatches(plan.batched, claimed.length);
     return claimed;
+  }
+
+  /**
+   * Each batch job in a claim of its own, up to its `size`, while slots are free (`taken`: slots
+   * the tasks just claimed will fill). A batch short of `size` with a `wait` is gathered in the
+   * background; otherwise the tasks run at once in one handler call.
+   */
+  private async claimBatches(jobs: RegisteredJob[], taken: number): Promise<void> {
+    this.batchMore = false;
+    for (const job of jobs) {
+      const batch = job.batch!;
+      while (!this.gathering.has(job.name) && this.running.size + this.batchAdjust + this.ahead.size + taken < this.config.concurrency) {
+        const tasks = await this.claimBatch(job, batch.size);
+        if (tasks.length === 0) break;
+        if (tasks.length < batch.size && batch.waitMs > 0 && !this.draining) {
+          this.gather(job, tasks);
+          break;
+        }
+        this.launchBatch(job, tasks);
+        if (tasks.length < batch.size) break;
+        this.batchMore = true;
+      }
+    }
+  }
+
+  private claimBatch(job: RegisteredJob, limit: number): Promise<ClaimedTask[]> {
+    return this.engine.claim({
+      worker: this.name, groups: this.config.groups, now: this.instant(), jobNames: [job.name], limit,
+      ...(job.maxRunning !== null ? { maxRunning: job.maxRunning } : {}),
+      ...(job.rateLimit !== null ? { rate: job.rateLimit } : {}),
+    });
+  }
+
+  /**
+   * Hold claimed tasks of a batch job (RUNNING under this worker's lease) for up to its `wait`,
+   * claiming more until the batch is full, then run them in one call. Stops gathering early when
+   * the worker stops or stops claiming.
+   */
+  private gather(job: RegisteredJob, first: ClaimedTask[]): void {
+    const { size, waitMs } = job.batch!;
+    const tasks = [...first];
+    for (const task of tasks) this.held.add(task.id);
+    this.batchAdjust++;
+    const until = Date.now() + waitMs;
+    const step = Math.min(250, Math.max(20, Math.floor(waitMs / 5)));
+    const gathered = (async () => {
+      try {
+        while (tasks.length < size && Date.now() < until && this.claiming && !this.stopping.signal.aborted) {
+          await sleep(Math.min(step, until - Date.now()));
+          const more = await this.claimBatch(job, size - tasks.length);
+          for (const task of more) this.held.add(task.id);
+          tasks.push(...more);
+        }
+      } catch (error) {
+        this.logger.verbose(logLine(`Claim for batch job ${job.name} failed while gathering; running the ${tasks.length} task(s) held: ${(error as Error).message}`, { worker: this.name }));
+      } finally {
+        this.batchAdjust--;
+        for (const task of tasks) this.held.delete(task.id);
+        this.gathering.delete(job.name);
+        this.launchBatch(job, tasks);
+        this.wake();
+      }
+    })();
+    this.gathering.set(job.name, gathered);
+  }
+
+  /**
+   * Run claimed tasks of a batch job: one handler call per `runAs` user (a call never mixes
+   * users), each task its own `RunningTask` (timeout, stop, lease, outcome) settled by the call.
+   */
+  private launchBatch(job: RegisteredJob, tasks: ClaimedTask[]): void {
+    const byUser = new Map<string | null, ClaimedTask[]>();
+    for (const task of tasks) {
+      const group = byUser.get(task.runAs);
+      if (group) group.push(task);
+      else byUser.set(task.runAs, [task]);
+    }
+    for (const group of byUser.values()) {
+      const call = new BatchCall(job, this.runner.resolveUser);
+      const deps: RunnerDeps = { ...this.runner, executorFor: () => call };
+      const launched = performance.now();
+      let remaining = group.length;
+      this.batchAdjust += 1 - group.length;
+      this.batchLaunched += group.length;
+      for (const task of group) {
+        const running: RunningTask = new RunningTask(task, job, deps, (attempt) => {
+          if (--remaining > 0) this.batchAdjust++;
+          this.settled(running, task, attempt, launched);
+        });
+        this.running.add(running);
+      }
+      void call.start();
+    }
   }
 
   /** True when every finished attempt is written and no claim is in flight. */
@@ -264,7 +374,7 @@ export class TaskWorker implements HousekeepingHost {
    * their claim token.
    */
   releasePhantoms(tasks: ClaimedTask[]): void {
-    const phantoms = tasks.filter((task) => !this.running.has(task.id) && !this.ahead.holds(task.id));
+    const phantoms = tasks.filter((task) => !this.running.has(task.id) && !this.ahead.holds(task.id) && !this.held.has(task.id));
     this.release(phantoms, 'released: this worker no longer runs it (its claim or lease was lost with the connection); re-queued');
   }
 
@@ -282,7 +392,7 @@ export class TaskWorker implements HousekeepingHost {
 
   /** Start claimed tasks while slots are free. */
   private startReady(): void {
-    for (let task = this.ahead.next(this.running.size); task; task = this.ahead.next(this.running.size)) this.launch(task);
+    for (let task = this.ahead.next(this.running.size + this.batchAdjust); task; task = this.ahead.next(this.running.size + this.batchAdjust)) this.launch(task);
   }
 
   private waitForSlot(timeoutMs: number): Promise<void> {
