@@ -78,7 +78,7 @@ export class BatchCall implements TaskExecutor {
         uuid: invocation.uuid,
         attempt: invocation.attempt,
         scheduledFor: invocation.scheduledFor,
-        payload: invocation.payload === null ? null : (JSON.parse(invocation.payload) as unknown),
+        payload: invocation.payload === null ? (this.job.payload ?? null) : (JSON.parse(invocation.payload) as unknown),
       }));
       const context: BatchContext = { jobName: this.job.name, tasks, userId, user, signal: AbortSignal.any(members.map(({ io }) => io.signal)) };
       const handler = this.job.handler as unknown as (payloads: unknown[], ctx: BatchContext) => unknown;
