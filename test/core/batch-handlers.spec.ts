@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import { In } from 'typeorm';
-import { InvalidJobOptionError, Job, Result, Run, Task, type BatchContext, type BatchItemResult } from '../../lib/index.js';
+import { InvalidJobOptionError, Job, Result, Run, ScheduledTask, Task, type BatchContext, type BatchItemResult } from '../../lib/index.js';
 import { normalizeJobOptions } from '../../lib/registry/job-options.js';
 import { describeForDialects } from '../support/databases.js';
 import { bootApp, freshDatabase, waitFor, type TestApp } from '../support/test-app.js';
@@ -9,6 +9,7 @@ import { bootApp, freshDatabase, waitFor, type TestApp } from '../support/test-a
 /** The sizes of the calls each batch job received, and the attempts each payload saw. */
 const calls = new Map<string, number[]>();
 const seen = new Map<string, number>();
+const userCalls: { user: string | null; userId: string | null; owners: string[] }[] = [];
 const record = (job: string, size: number) => calls.set(job, [...(calls.get(job) ?? []), size]);
 
 @Injectable()
@@ -36,6 +37,12 @@ class BulkJobs {
   async down(payloads: unknown[]) {
     record('bulk.down', payloads.length);
     throw new Error('the provider is down');
+  }
+
+  /** Each call's user and the users of its tasks, as queued. */
+  @Job('bulk.per-user', { batch: { size: 10 } })
+  async perUser(payloads: { owner: string }[], ctx: BatchContext<{ owner: string }, { id: string }>) {
+    userCalls.push({ user: ctx.user?.id ?? null, userId: ctx.userId, owners: payloads.map((p) => p.owner) });
   }
 
   /** With a wait, a worker holding a few tasks gathers more before the call. */
@@ -68,9 +75,10 @@ describeForDialects('batch handlers', (dialect) => {
   let t: TestApp;
   beforeAll(async () => {
     calls.clear();
+    userCalls.length = 0;
     seen.clear();
     const db = await freshDatabase(dialect);
-    t = await bootApp(db, [BulkJobs], { retryBackoff: 10 });
+    t = await bootApp(db, [BulkJobs], { retryBackoff: 10, impersonation: { resolveUser: (id: string) => ({ id }) } });
   });
   afterAll(() => t?.close());
   const tasks = () => t.dataSource.getRepository(Task);
@@ -120,5 +128,39 @@ describeForDialects('batch handlers', (dialect) => {
     const rest = await t.scheduler.enqueueMany('bulk.gathered', Array.from({ length: 9 }, (_, n) => ({ n: n + 1 })));
     await allEnded([first.id, ...rest.map((task) => task.id)], ['COMPLETED']);
     expect(calls.get('bulk.gathered')).toEqual([10]);
+  });
+
+  it('never mixes runAs users in one call: one call per user, with that user resolved in ctx.user', async () => {
+    const items = ['ann', 'bob', 'ann', 'bob', 'ann'].map((owner) => ({ job: 'bulk.per-user', payload: { owner }, runAs: owner }));
+    const ids = (await t.scheduler.enqueueMany([...items, { job: 'bulk.per-user', payload: { owner: 'nobody' } }])).map((task) => task.id);
+    await allEnded(ids, ['COMPLETED']);
+    for (const call of userCalls) {
+      expect(call.user).toBe(call.userId);
+      expect(call.owners.every((owner) => owner === (call.userId ?? 'nobody'))).toBe(true);
+    }
+    expect(userCalls.flatMap((call) => call.owners).sort()).toEqual(['ann', 'ann', 'ann', 'bob', 'bob', 'nobody']);
+  });
+});
+
+describe('batch handlers refused at start-up', () => {
+  it('under process isolation, and on a recurring task, naming the job and batch', async () => {
+    const db = await freshDatabase('sqlite');
+    @Injectable()
+    class Isolated {
+      @Job('bulk.isolated', { batch: { size: 10 }, isolation: 'process' })
+      async run() {}
+    }
+    const isolated = await bootApp(db, [Isolated]).catch((e: unknown) => e);
+    expect(isolated).toBeInstanceOf(InvalidJobOptionError);
+    expect((isolated as Error).message).toContain('Invalid option for job "bulk.isolated": batch {"size":10} cannot run under process isolation');
+
+    @Injectable()
+    class Recurring {
+      @ScheduledTask('bulk.recurring', { every: '1 minute', batch: { size: 10 } })
+      async run() {}
+    }
+    const recurring = await bootApp(db, [Recurring]).catch((e: unknown) => e);
+    expect(recurring).toBeInstanceOf(InvalidJobOptionError);
+    expect((recurring as Error).message).toContain('Invalid option for job "bulk.recurring": batch {"size":10} is for @Job handlers only');
   });
 });
