@@ -4,7 +4,7 @@ import type { RegisteredJob } from '../registry/registered-job.js';
 import type { NormalizedSchedule } from '../schedule/schedule.types.js';
 import type { JsonValue } from '../types.js';
 import { writeIni, type IniSectionOut } from './ini-reader.js';
-import { KWARG_PREFIX, SCHEDULE_KEYS, formatDuration, formatIniBoolean, formatIniValue, isReservedKey, isWritableKey } from './ini-values.js';
+import { KWARG_PREFIX, SCHEDULE_KEYS, formatDuration, formatIniBoolean, formatIniRateLimit, formatIniValue, isReservedKey, isWritableKey } from './ini-values.js';
 
 export interface IniExportInput {
   /** The stored definitions (with the admin's toggles and schedules). */
@@ -54,14 +54,25 @@ function section(row: JobDefinition, job: RegisteredJob, input: IniExportInput):
   // Options are written when they differ from what leaving them out gives: the called job's
   // values for a scheduler.ini section, the module's defaults for a job declared in code.
   const target = job.ini ? input.registry.get(job.ini.call) : undefined;
-  const base = target ?? { description: null, timeoutMs: input.defaultTimeoutMs, retries: 0, group: 'main', priority: 0 };
+  const base = target ?? { description: null, timeoutMs: input.defaultTimeoutMs, retries: 0, group: 'main', priority: 0, maxRunning: null, rateLimit: null, deadLetter: null, sensitive: [] as string[] };
   if (row.description !== null && row.description !== base.description) entries.push(['description', row.description]);
   if (row.timeoutMs !== null && row.timeoutMs !== base.timeoutMs) entries.push(['timeout', formatDuration(row.timeoutMs)]);
   if (row.retries !== base.retries) entries.push(['retries', String(row.retries)]);
   if (row.group !== base.group) entries.push(['group', row.group]);
   if (row.priority !== base.priority) entries.push(['priority', String(row.priority)]);
-  if (job.runAs !== null) entries.push(['run_as', job.runAs]);
+  // Flow control and redaction are not stored: they come from the code and the configFile.
+  if (job.maxRunning !== base.maxRunning && job.maxRunning !== null) entries.push(['concurrency', String(job.maxRunning)]);
+  const rate = job.rateLimit;
+  const baseRate = base.rateLimit;
+  if (rate && (rate.limit !== baseRate?.limit || rate.perMs !== baseRate.perMs)) entries.push(['rate_limit', formatIniRateLimit(rate.limit, rate.perMs)]);
+  if (job.deadLetter !== base.deadLetter && job.deadLetter !== null) entries.push(['dead_letter', job.deadLetter]);
+  // A section's sensitive fields add to the called job's: only its own are written.
   const comment: string[] = [];
+  const sensitive = job.sensitive.filter((path) => !base.sensitive.includes(path));
+  const listable = sensitive.filter((path) => !path.includes(',') && path === path.trim());
+  if (listable.length > 0) entries.push(['sensitive', listable.join(', ')]);
+  for (const path of sensitive.filter((p) => !listable.includes(p))) comment.push(`sensitive field ${JSON.stringify(path)} cannot be written in a comma-separated list: not exported`);
+  if (job.runAs !== null) entries.push(['run_as', job.runAs]);
   const kwargs = (row.kwargs ? JSON.parse(row.kwargs) : {}) as { [key: string]: JsonValue };
   for (const [key, value] of Object.entries(kwargs)) {
     const name = isReservedKey(key) || key.startsWith(KWARG_PREFIX) ? `${KWARG_PREFIX}${key}` : key;

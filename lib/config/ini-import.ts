@@ -9,7 +9,8 @@ import type { NormalizedSchedule, ScheduleSpec } from '../schedule/schedule.type
 import type { SchedulerService } from '../service/scheduler.service.js';
 import { readIniJobSection, type IniJobSection } from './ini-job.js';
 import type { IniDocument, IniProblem } from './ini-reader.js';
-import { SCHEDULE_KEYS, formatDuration, iniKeyOfField } from './ini-values.js';
+import { tryParseDuration } from '../schedule/duration.js';
+import { SCHEDULE_KEYS, formatDuration, formatIniRateLimit, iniKeyOfField } from './ini-values.js';
 
 /** One change `kronos import-ini` makes, through the same calls an admin would use. */
 export type ImportAction =
@@ -71,7 +72,7 @@ export function planIniImport(doc: IniDocument, context: ImportContext): ImportP
     if (section.options.active !== undefined && section.options.active !== row.active) {
       plan.actions.push({ kind: section.options.active ? 'activate' : 'deactivate', job: job.name, line: section.lines.get('active')! });
     }
-    plan.notes.push(...optionNotes(section, job, row, at));
+    plan.notes.push(...optionNotes(section, job, row, at, context.registry));
     if (plan.actions.length === before) plan.unchanged.push(section.label);
   }
   return plan;
@@ -116,7 +117,7 @@ function firstScheduleLine(section: IniJobSection): number {
 }
 
 /** Options the file gives differently from the code or the configFile: reported, never applied. */
-function optionNotes(section: IniJobSection, job: RegisteredJob, row: JobDefinition, at: At): IniProblem[] {
+function optionNotes(section: IniJobSection, job: RegisteredJob, row: JobDefinition, at: At, registry: JobRegistry): IniProblem[] {
   const notes: IniProblem[] = [];
   const note = (key: string, given: string, current: string) =>
     notes.push(at(section.lines.get(key) ?? section.line, `${key} ${given} differs from ${owner(job)} (${current}): not applied; change it there`));
@@ -134,6 +135,24 @@ function optionNotes(section: IniJobSection, job: RegisteredJob, row: JobDefinit
   if (options.group !== undefined && options.group !== row.group) note('group', JSON.stringify(options.group), JSON.stringify(row.group));
   if (options.priority !== undefined && options.priority !== row.priority) note('priority', String(options.priority), String(row.priority));
   if (options.description !== undefined && options.description !== row.description) note('description', JSON.stringify(options.description), JSON.stringify(row.description));
+  // Flow control and redaction are compared with the running job (they are not stored).
+  if (options.concurrency !== undefined && options.concurrency !== job.maxRunning) note('concurrency', String(options.concurrency), String(job.maxRunning ?? 'none'));
+  if (options.rateLimit !== undefined) {
+    const perMs = tryParseDuration(options.rateLimit.per);
+    if (options.rateLimit.limit !== job.rateLimit?.limit || perMs !== job.rateLimit.perMs) {
+      note('rate_limit', JSON.stringify(section.values.get('rate_limit')), job.rateLimit ? formatIniRateLimit(job.rateLimit.limit, job.rateLimit.perMs) : 'none');
+    }
+  }
+  if (options.deadLetter !== undefined && options.deadLetter !== job.deadLetter) note('dead_letter', JSON.stringify(options.deadLetter), JSON.stringify(job.deadLetter));
+  if (options.sensitive !== undefined) {
+    // A section's fields add to those of the job it calls.
+    const inherited = job.ini ? (registry.get(job.ini.call)?.sensitive ?? []) : [];
+    const expected = new Set([...inherited, ...options.sensitive]);
+    const actual = new Set(job.sensitive);
+    if (expected.size !== actual.size || [...actual].some((path) => !expected.has(path))) {
+      note('sensitive', JSON.stringify(section.values.get('sensitive')), job.sensitive.length ? job.sensitive.join(', ') : 'none');
+    }
+  }
   if (section.runAs !== undefined && section.runAs !== job.runAs) note('run_as', JSON.stringify(section.runAs), JSON.stringify(job.runAs));
   // An ini job's keyword arguments are all of its payload; a code job's only when the file names some.
   const given = Object.keys(section.kwargs).length > 0 || job.ini ? canonical(section.kwargs) : null;

@@ -6,7 +6,9 @@ import {
   SCHEDULE_KEYS,
   parseIniBoolean,
   parseIniInteger,
+  parseIniList,
   parseIniNumberList,
+  parseIniRateLimit,
   parseIniValue,
 } from './ini-values.js';
 
@@ -18,6 +20,14 @@ export interface IniJobOptions {
   priority?: number;
   description?: string;
   active?: boolean;
+  /** `concurrency`: the most tasks of this section's job running at once. */
+  concurrency?: number;
+  /** `rate_limit = 100/1m`: the limit and the window as written (validated by the loader). */
+  rateLimit?: { limit: number; per: string };
+  /** `dead_letter`: the job that receives this section's dead letters. */
+  deadLetter?: string;
+  /** `sensitive = password, card.number`: payload fields redacted besides the called job's. */
+  sensitive?: string[];
 }
 
 /**
@@ -41,17 +51,20 @@ export interface IniJobSection {
   kwargs: { [key: string]: JsonValue };
   /** Line of each key, for reporting. */
   lines: Map<string, number>;
+  /** Each key's value as written, for reporting. */
+  values: Map<string, string>;
 }
 
 /** Read one section. Problems name the line of the key at fault; with any, `job` is null. */
 export function readIniJobSection(section: IniSection, file: string): { job: IniJobSection | null; problems: IniProblem[] } {
   const problems: IniProblem[] = [];
   const report = (line: number, message: string) => problems.push({ file, section: section.name, line, message });
-  const job: IniJobSection = { label: section.name, file, line: section.line, call: null, spec: null, options: {}, kwargs: {}, lines: new Map() };
+  const job: IniJobSection = { label: section.name, file, line: section.line, call: null, spec: null, options: {}, kwargs: {}, lines: new Map(), values: new Map() };
   const spec: Record<string, unknown> = {};
 
   for (const { key, value, line } of section.entries) {
     job.lines.set(key, line);
+    job.values.set(key, value);
     if (key.startsWith(KWARG_PREFIX) && key.length > KWARG_PREFIX.length) {
       job.kwargs[key.slice(KWARG_PREFIX.length)] = parseIniValue(value);
       continue;
@@ -104,6 +117,8 @@ function scheduleValue(field: string, value: string): unknown {
   }
 }
 
+export const SENSITIVE_HINT = 'is not a comma-separated list of payload keys or dotted paths, e.g. password, card.number';
+
 function readOption(job: IniJobSection, key: string, value: string): string | null {
   switch (key) {
     case 'call':
@@ -120,10 +135,28 @@ function readOption(job: IniJobSection, key: string, value: string): string | nu
       return null;
     }
     case 'retries':
-    case 'priority': {
+    case 'priority':
+    case 'concurrency': {
       const n = parseIniInteger(value);
       if (n === null) return `${key} ${JSON.stringify(value)} is not a whole number`;
       job.options[key] = n;
+      return null;
+    }
+    case 'rate_limit': {
+      const parts = parseIniRateLimit(value);
+      const limit = parts && parseIniInteger(parts.limit);
+      if (!parts || limit === null) return `rate_limit ${JSON.stringify(value)} is not a limit per window, e.g. 100/1m or 100 per 1 minute (the most starts, then a duration)`;
+      job.options.rateLimit = { limit, per: parts.per };
+      return null;
+    }
+    case 'dead_letter':
+      if (value === '' || /\s/.test(value)) return `dead_letter ${JSON.stringify(value)} must name one registered job`;
+      job.options.deadLetter = value;
+      return null;
+    case 'sensitive': {
+      const paths = parseIniList(value);
+      if (paths === null) return `sensitive ${JSON.stringify(value)} ${SENSITIVE_HINT}`;
+      job.options.sensitive = paths;
       return null;
     }
     case 'run_as':

@@ -1,13 +1,23 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InvalidJobOptionError, InvalidScheduleError } from '../errors.js';
-import { validateGroup, validateJobName, validatePriority, validateRetries, validateTimeout } from '../registry/job-options.js';
+import {
+  validateConcurrency,
+  validateDeadLetter,
+  validateGroup,
+  validateJobName,
+  validatePriority,
+  validateRateLimit,
+  validateRetries,
+  validateSensitive,
+  validateTimeout,
+} from '../registry/job-options.js';
 import type { JobRegistry } from '../registry/job-registry.js';
 import type { RegisteredJob } from '../registry/registered-job.js';
 import { parseSchedule } from '../schedule/parse-schedule.js';
 import type { NormalizedSchedule, ScheduleSpec } from '../schedule/schedule.types.js';
 import { SchedulerIniFileError } from './config.errors.js';
-import { readIniJobSection, type IniJobSection } from './ini-job.js';
+import { SENSITIVE_HINT, readIniJobSection, type IniJobSection } from './ini-job.js';
 import { readIni, type IniDocument, type IniProblem } from './ini-reader.js';
 import { iniKeyOfField } from './ini-values.js';
 
@@ -83,10 +93,11 @@ function checkSection(section: IniJobSection, registry: JobRegistry, options: In
     return at(key ? section.lines.get(key)! : section.line, `${key ?? 'schedule'} ${JSON.stringify(error.value)} ${error.reason}`);
   }
   try {
-    return { job: toRegisteredJob(section, target, schedule) };
+    return { job: toRegisteredJob(section, target, schedule, registry) };
   } catch (error) {
     if (!(error instanceof InvalidJobOptionError)) throw error;
-    return at(section.lines.get(error.field) ?? section.line, `${error.field} ${JSON.stringify(error.value)} ${error.reason}`);
+    const gap = error.reason.startsWith(':') ? '' : ' ';
+    return at(section.lines.get(error.field) ?? section.line, `${error.field} ${JSON.stringify(error.value)}${gap}${error.reason}`);
   }
 }
 
@@ -101,11 +112,12 @@ export function resolveCall(call: string, registry: JobRegistry): RegisteredJob 
 }
 
 /** The registry entry of a checked section: the target's handler and defaults, the section's own values. */
-function toRegisteredJob(section: IniJobSection, target: RegisteredJob, schedule: NormalizedSchedule): RegisteredJob {
+function toRegisteredJob(section: IniJobSection, target: RegisteredJob, schedule: NormalizedSchedule, registry: JobRegistry): RegisteredJob {
   const { label, options } = section;
   if (options.description === '') throw new InvalidJobOptionError(label, 'description', '', 'is empty: leave the key out');
+  const written = (key: string) => section.values.get(key) ?? '';
   return {
-    ...target, // what the section cannot set (e.g. isolation, sensitive fields) is the target's
+    ...target, // what the section cannot set (e.g. isolation, batch) is the target's
     name: label,
     kind: 'scheduled',
     declaredAt: `${section.file}:${section.line} [${label}]`,
@@ -117,12 +129,45 @@ function toRegisteredJob(section: IniJobSection, target: RegisteredJob, schedule
     priority: options.priority === undefined ? target.priority : validatePriority(label, options.priority),
     description: options.description ?? target.description,
     active: options.active ?? true,
+    maxRunning: options.concurrency === undefined ? target.maxRunning : validateConcurrency(label, options.concurrency),
+    rateLimit: options.rateLimit === undefined ? target.rateLimit : asIniKey('rate_limit', written('rate_limit'), () => validateRateLimit(label, options.rateLimit)),
+    deadLetter: options.deadLetter === undefined ? target.deadLetter : iniDeadLetter(label, options.deadLetter, registry),
+    // The called job's sensitive fields stay redacted; the section adds its own.
+    sensitive:
+      options.sensitive === undefined
+        ? target.sensitive
+        : [...new Set([...target.sensitive, ...asIniKey('sensitive', written('sensitive'), () => validateSensitive(label, options.sensitive), SENSITIVE_HINT)])],
     schedule,
     scheduleSpec: section.spec as unknown as ScheduleSpec,
     payload: section.kwargs,
     runAs: section.runAs ?? null,
     ini: { call: target.name, file: section.file, line: section.line },
   };
+}
+
+/**
+ * Run a decorator option's validation, reporting its error under the ini key with the value as
+ * written: `rate_limit "0/1m": limit 0 is not a positive integer ...`.
+ */
+function asIniKey<T>(key: string, written: string, validate: () => T, reason?: string): T {
+  try {
+    return validate();
+  } catch (error) {
+    if (!(error instanceof InvalidJobOptionError)) throw error;
+    const part = error.field.split('.')[1];
+    throw new InvalidJobOptionError(error.job, key, written, reason ?? (part ? `: ${part} ${JSON.stringify(error.value)} ${error.reason}` : error.reason));
+  }
+}
+
+/** `dead_letter`: a job other than the section's own, registered in code (or an earlier file). */
+function iniDeadLetter(label: string, name: string, registry: JobRegistry): string {
+  asIniKey('dead_letter', name, () => validateDeadLetter(label, name));
+  if (!registry.get(name)) {
+    const names = registry.all().filter((job) => !job.ini).map((job) => job.name).sort();
+    const shown = names.length > 8 ? `${names.slice(0, 8).join(', ')}, ...` : names.join(', ') || 'none';
+    throw new InvalidJobOptionError(label, 'dead_letter', name, `names no registered job (registered: ${shown})`);
+  }
+  return name;
 }
 
 /** Load `path` into `registry` at start-up; returns the problems (sections left out). */

@@ -22,7 +22,21 @@ export const SCHEDULE_KEYS = {
   prevent_drift: 'preventDrift',
 } as const;
 
-export const OPTION_KEYS = ['call', 'callback', 'active', 'description', 'timeout', 'retries', 'group', 'priority', 'run_as'] as const;
+export const OPTION_KEYS = [
+  'call',
+  'callback',
+  'active',
+  'description',
+  'timeout',
+  'retries',
+  'group',
+  'priority',
+  'run_as',
+  'concurrency',
+  'rate_limit',
+  'dead_letter',
+  'sensitive',
+] as const;
 
 export const KWARG_PREFIX = 'kwargs.';
 
@@ -75,6 +89,23 @@ export function formatIniValue(value: JsonValue): string {
 /** A whole number, or null. */
 export function parseIniInteger(value: string): number | null {
   return /^[+-]?\d+$/.test(value.trim()) ? Number(value.trim()) : null;
+}
+
+/**
+ * `rate_limit = 100/1m` (or `100 per 1m`, `100 per 1 minute`): the most starts, then the window
+ * as a duration. The parts as written, or null when the text has no such shape.
+ */
+export function parseIniRateLimit(value: string): { limit: string; per: string } | null {
+  const match = /^\s*(\S+?)\s*(?:\/|\s+per\s+)\s*(\S.*?)\s*$/i.exec(value);
+  return match ? { limit: match[1], per: match[2] } : null;
+}
+
+export const formatIniRateLimit = (limit: number, perMs: number): string => `${limit}/${formatDuration(perMs)}`;
+
+/** `password, card.number` (commas, spaces around them ignored) as a list, or null when empty. */
+export function parseIniList(value: string): string[] | null {
+  const items = value.split(',').map((item) => item.trim());
+  return items.every((item) => item !== '') ? items : null;
 }
 
 /** `1,3,5` (commas and/or spaces) as numbers, or null when an item is not a whole number. */

@@ -10,14 +10,14 @@ const handler = async () => 'sent';
 function codeJob(name: string, fields: Partial<RegisteredJob> = {}): RegisteredJob {
   return {
     name, kind: 'queued', declaredAt: `Jobs.${name}`, handler, timeoutMs: 300_000, retries: 0, group: 'main', priority: 0,
-    description: null, active: true, sensitive: [], isolation: null, schedule: null, scheduleSpec: null, payload: null, runAs: null,
+    description: null, active: true, sensitive: [], isolation: null, maxRunning: null, rateLimit: null, deadLetter: null, schedule: null, scheduleSpec: null, payload: null, runAs: null,
     ...fields,
   } as RegisteredJob;
 }
 
 function registry(): JobRegistry {
   const jobs = new JobRegistry();
-  jobs.add(codeJob('report.send', { timeoutMs: 10_000, retries: 3, group: 'reports', description: 'Send a report' }));
+  jobs.add(codeJob('report.send', { timeoutMs: 10_000, retries: 3, group: 'reports', description: 'Send a report', sensitive: ['apiKey'], maxRunning: 4 }));
   const hourly = { every: '1 hour' };
   jobs.add(codeJob('cleanup.hourly', { kind: 'scheduled', schedule: parseSchedule('cleanup.hourly', hourly), scheduleSpec: hourly }));
   return jobs;
@@ -103,7 +103,55 @@ cron = */5 * * * *
     ]);
   });
 
+  it('takes concurrency, rate_limit, dead_letter and sensitive as the decorators do; left out, they are the called job\'s', () => {
+    const { jobs, problems } = load(`
+[limited]
+call = report.send
+every = 1 hour
+concurrency = 1
+rate_limit = 100/1m
+dead_letter = cleanup.hourly
+sensitive = password, card.number
+
+[spelled.out]
+call = report.send
+every = 1 hour
+rate_limit = 5 per 30 seconds
+
+[inherits]
+call = report.send
+every = 1 hour
+`);
+    expect(problems).toEqual([]);
+    const [limited, spelled, inherits] = jobs;
+    expect(limited).toMatchObject({
+      maxRunning: 1, rateLimit: { limit: 100, perMs: 60_000 }, deadLetter: 'cleanup.hourly',
+      // the called job's sensitive fields stay redacted
+      sensitive: ['apiKey', 'password', 'card.number'],
+      payload: {},
+    });
+    expect(spelled).toMatchObject({ rateLimit: { limit: 5, perMs: 30_000 }, maxRunning: 4 });
+    expect(inherits).toMatchObject({ maxRunning: 4, rateLimit: null, deadLetter: null, sensitive: ['apiKey'] });
+  });
+
+  it('a payload field named like a new key is passed with kwargs.', () => {
+    const { jobs } = load('[x]\ncall = report.send\nevery = 1 hour\nkwargs.sensitive = yes\nkwargs.concurrency = 2\n');
+    expect(jobs[0]).toMatchObject({ payload: { sensitive: 'yes', concurrency: 2 }, sensitive: ['apiKey'], maxRunning: 4 });
+  });
+
   it.each([
+    ['concurrency not a number', '[x]\ncall = report.send\nevery = 1 hour\nconcurrency = one\n', 'jobs.ini:4: [x] concurrency "one" is not a whole number'],
+    ['a zero concurrency', '[x]\ncall = report.send\nevery = 1 hour\nconcurrency = 0\n', 'jobs.ini:4: [x] concurrency 0 is not a positive integer (the most tasks of this job running at once)'],
+    ['a rate_limit without a window', '[x]\ncall = report.send\nevery = 1 hour\nrate_limit = 100\n', 'jobs.ini:4: [x] rate_limit "100" is not a limit per window, e.g. 100/1m or 100 per 1 minute'],
+    ['a rate_limit limit not a number', '[x]\ncall = report.send\nevery = 1 hour\nrate_limit = many/1m\n', 'jobs.ini:4: [x] rate_limit "many/1m" is not a limit per window'],
+    ['a zero rate_limit limit', '[x]\ncall = report.send\nevery = 1 hour\nrate_limit = 0/1m\n', 'jobs.ini:4: [x] rate_limit "0/1m": limit 0 is not a positive integer up to 2147483647 (the most starts per window)'],
+    ['a rate_limit window not a duration', '[x]\ncall = report.send\nevery = 1 hour\nrate_limit = 10 per fortnight\n', 'jobs.ini:4: [x] rate_limit "10 per fortnight": per "fortnight" is not a duration'],
+    ['a rate_limit window over a day', '[x]\ncall = report.send\nevery = 1 hour\nrate_limit = 10/2d\n', 'jobs.ini:4: [x] rate_limit "10/2d": per "2d" is not a whole number of milliseconds between 1 ms and 1 day'],
+    ['a dead_letter naming no job', '[x]\ncall = report.send\nevery = 1 hour\ndead_letter = nope\n', 'jobs.ini:4: [x] dead_letter "nope" names no registered job (registered: cleanup.hourly, report.send)'],
+    ['a dead_letter naming the section itself', '[x]\ncall = report.send\nevery = 1 hour\ndead_letter = x\n', 'jobs.ini:4: [x] dead_letter "x" names the job itself'],
+    ['a dead_letter of two words', '[x]\ncall = report.send\nevery = 1 hour\ndead_letter = a b\n', 'jobs.ini:4: [x] dead_letter "a b" must name one registered job'],
+    ['an empty sensitive item', '[x]\ncall = report.send\nevery = 1 hour\nsensitive = password,,token\n', 'jobs.ini:4: [x] sensitive "password,,token" is not a comma-separated list of payload keys or dotted paths, e.g. password, card.number'],
+    ['a sensitive path with an empty part', '[x]\ncall = report.send\nevery = 1 hour\nsensitive = card..number\n', 'jobs.ini:4: [x] sensitive "card..number" is not a comma-separated list of payload keys or dotted paths'],
     ['a call naming no registered job', '[x]\ncall = nope\nevery = 1 hour\n', 'jobs.ini:2: [x] call "nope" names no registered job (registered: cleanup.hourly, report.send)'],
     ['no call', '[x]\nevery = 1 hour\n', 'jobs.ini:1: [x] has no "call": name the registered job whose handler runs'],
     ['no schedule', '[x]\ncall = report.send\nto = a\n', 'jobs.ini:1: [x] has no schedule: give every (or frequency), cron, interval, weekdays or monthdays'],
