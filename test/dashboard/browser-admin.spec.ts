@@ -376,6 +376,37 @@ describe.each<['express' | 'fastify', Dialect]>([
     });
   });
 
+  describe('dependencies and batches', () => {
+    it('a task page links the tasks it depends on and shows its batch with counts; WAITING and CANCELLED have tabs and badges of their own', async () => {
+      const { id: batchId, tasks } = await d.scheduler.batch({ description: 'import' }, [{ job: 'explode', payload: {} }, { job: 'echo', payload: {}, dependsOn: [{ item: 0 }] }]);
+      const [failing, dependent] = tasks.map((t) => t.id);
+      await waitForTask(d.scheduler, failing, ['FAILED']);
+      await waitForTask(d.scheduler, dependent, ['CANCELLED']);
+      await page.goto(`${d.url}/tasks/${dependent}`);
+      const dependency = page.locator(`[data-dependency="${failing}"]`);
+      await expectText(dependency, 'FAILED');
+      await expectText(page.locator(`[data-batch="${batchId}"]`), '2 task(s): 0 completed, 1 failed, 1 cancelled, 0 stopped, 0 pending');
+      const colours = await page.evaluate<Record<'plain' | 'waiting' | 'cancelled', string>>(`(() => {
+        const colour = (cls) => {
+          const span = Object.assign(document.createElement('span'), { className: 'badge ' + cls });
+          document.body.append(span);
+          return getComputedStyle(span).backgroundColor;
+        };
+        return { plain: colour(''), waiting: colour('s-waiting'), cancelled: colour('s-cancelled') };
+      })()`);
+      expect(colours.waiting).not.toBe(colours.plain);
+      expect(colours.cancelled).not.toBe(colours.plain);
+      await dependency.getByRole('link').click();
+      expect(new URL(page.url()).pathname).toMatch(new RegExp(`/tasks/${failing}$`));
+      await expectText(page.locator(`[data-batch="${batchId}"]`), '2 task(s)');
+      expect(await page.locator('[data-dependencies]').count()).toBe(0);
+      await page.goto(`${d.url}/tasks`);
+      await page.locator('.tabs').getByRole('link', { name: 'Cancelled', exact: true }).click();
+      expect(await page.locator(`tr[data-task="${dependent}"]`).count()).toBe(1);
+      await expect(page.locator('.tabs').getByRole('link', { name: 'Waiting', exact: true }).count()).resolves.toBe(1);
+    });
+  });
+
   describe('live by push', () => {
     let live: DashboardApp;
     beforeAll(async () => {

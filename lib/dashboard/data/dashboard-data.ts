@@ -3,6 +3,7 @@ import { ModuleRef } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { In, type DataSource } from 'typeorm';
 import { Run, Task } from '../../entities/index.js';
+import type { TaskStatus } from '../../types.js';
 import type { DashboardConfig } from '../dashboard.options.js';
 import { DASHBOARD_CONFIG } from '../dashboard.tokens.js';
 import { listAudit, type AuditFilter } from './audit-list.js';
@@ -65,6 +66,24 @@ export class DashboardData implements OnModuleInit {
     if (taskIds.length === 0) return new Map();
     const rows = await this.dataSource.getRepository(Task).find({ select: { id: true, payload: true }, where: { id: In(taskIds) } });
     return new Map(rows.map((row) => [row.id, row.payload]));
+  }
+
+  /**
+   * The tasks this task waits for (`dependsOn`), with their status (null for one deleted since),
+   * by id. One indexed read of the dependency table (docs/flow-control.md).
+   */
+  async dependencies(taskId: number): Promise<{ id: number; status: TaskStatus | null }[]> {
+    const { tablePath } = this.dataSource.getRepository(Task).metadata;
+    const rows = await this.dataSource
+      .createQueryBuilder()
+      .select('d.depends_on', 'id')
+      .addSelect('p.status', 'status')
+      .from(`${tablePath}_dependency`, 'd')
+      .leftJoin(Task, 'p', 'p.id = d.depends_on')
+      .where('d.task_id = :taskId', { taskId })
+      .orderBy('d.depends_on')
+      .getRawMany<{ id: number | string; status: TaskStatus | null }>();
+    return rows.map((row) => ({ id: Number(row.id), status: row.status ?? null }));
   }
 
   run(id: number): Promise<Run | null> {

@@ -112,13 +112,18 @@ export function createDashboardController(path: string): Type<unknown> {
       const ctx = pageContext(this.adapter, this.config, req, res, 2);
       const view = await this.taskView(id(taskId));
       if (!view) return this.notFound(ctx, res, 'tasks', `Task ${taskId} does not exist.`);
-      const [jobs, runs] = await Promise.all([this.jobList(), this.data.runs({ taskId: view.task.id }, {}, 20)]);
+      const [jobs, runs, dependencies, batch] = await Promise.all([
+        this.jobList(),
+        this.data.runs({ taskId: view.task.id }, {}, 20),
+        this.data.dependencies(view.task.id),
+        view.task.batchId === null ? null : this.scheduler.batch(view.task.batchId).catch(() => null), // a batch deleted since
+      ]);
       const task = view.task;
       const redaction = redactionOf(jobs, task.jobName, task.payload);
       const shown = { ...task, output: redaction.text(task.output), progressMessage: redaction.text(task.progressMessage) };
       runs.rows = runs.rows.map((r) => ({ ...r, message: redaction.text(r.message) }));
       const job = jobs.find((j) => j.name === task.jobName) ?? null;
-      sendHtml(this.adapter, res, taskDetailPage(ctx, { task: shown, job, payload: redaction.payload(), runs }), ctx.nonce);
+      sendHtml(this.adapter, res, taskDetailPage(ctx, { task: shown, job, payload: redaction.payload(), runs, dependencies, batch }), ctx.nonce);
     }
 
     @Get('runs')

@@ -33,7 +33,9 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .s-failed, .s-timeout, .s-lost, .s-kill, .s-missing { background: #fdecea; color: var(--bad); }
 .s-running, .s-assigned { background: #e8eefc; color: var(--info); }
 .s-queued { background: #f1f3f6; color: #374151; }
-.s-stopped, .s-interrupted, .s-expired, .s-disabled, .s-inactive, .s-terminate { background: #fff4e5; color: var(--warn); }
+.s-waiting { background: #f3effc; color: #5b3fa8; }
+ul.plain { list-style: none; margin: 0; padding: 0; }
+.s-cancelled, .s-stopped, .s-interrupted, .s-expired, .s-disabled, .s-inactive, .s-terminate { background: #fff4e5; color: var(--warn); }
 form.inline { display: inline-flex; align-items: flex-start; gap: 6px; flex-wrap: wrap; margin: 0; }
 details textarea { display: block; width: 320px; margin-top: 4px; }
 button { font: inherit; font-size: 12px; padding: 3px 10px; border: 1px solid #c7ccd6; border-radius: 5px; background: #fff; cursor: pointer; }

@@ -1,5 +1,7 @@
 import type { Task } from '../../../entities/index.js';
+import type { BatchState } from '../../../service/batch.js';
 import type { JobInfo } from '../../../service/views.js';
+import type { TaskStatus } from '../../../types.js';
 import type { Page } from '../../data/keyset.js';
 import type { RunRow } from '../../data/run-list.js';
 import { badge, formatDuration, when } from '../format.js';
@@ -49,8 +51,28 @@ export function timeline(ctx: PageContext, task: Task, runs: readonly RunRow[]):
   return html`<ol class="timeline" data-timeline>${steps}</ol>`;
 }
 
+/** The tasks it waits for (linked, with their status), and its batch with the batch's counts: only when it has them. */
+function flow(ctx: PageContext, dependencies: readonly { id: number; status: TaskStatus | null }[], batch: BatchState | null): SafeHtml {
+  const deps = dependencies.map(
+    (d) => html`<li data-dependency="${d.id}"><a href="${ctx.root}tasks/${d.id}">task #${d.id}</a> ${d.status === null ? html`<span class="muted">(deleted)</span>` : badge(d.status)}</li>`,
+  );
+  const c = batch?.counts;
+  return html`${
+    deps.length > 0 ? html`<dt>Depends on</dt><dd><ul class="plain" data-dependencies>${deps}</ul></dd>` : ''
+  }${
+    batch && c
+      ? html`<dt>Batch</dt><dd data-batch="${batch.id}">#${batch.id}${batch.description ? html` ${batch.description}` : ''} · ${c.total} task(s): ${c.completed} completed, ${c.failed} failed, ${c.cancelled} cancelled, ${c.stopped} stopped, ${c.pending} pending${
+          batch.finishedAt !== null ? html` · finished ${when(batch.finishedAt, ctx.config.timezone, ctx.now)}` : ''
+        }${batch.stopped ? html` <span class="badge s-stopped">stopped</span>` : ''}</dd>`
+      : ''
+  }`;
+}
+
 /** A task as the page may show it: `payload` already redacted, as are the task's texts and its runs' messages. */
-export function taskDetailPage(ctx: PageContext, data: { task: Task; job: JobInfo | null; payload: string | null; runs: Page<RunRow> }): SafeHtml {
+export function taskDetailPage(
+  ctx: PageContext,
+  data: { task: Task; job: JobInfo | null; payload: string | null; runs: Page<RunRow>; dependencies?: readonly { id: number; status: TaskStatus | null }[]; batch?: BatchState | null },
+): SafeHtml {
   const { task } = data;
   const tz = ctx.config.timezone;
   const content = html`<section id="task" data-live>
@@ -70,6 +92,7 @@ export function taskDetailPage(ctx: PageContext, data: { task: Task; job: JobInf
 <dt>Worker</dt><dd>${task.assignedWorker ?? html`<span class="muted">–</span>`}${task.claimedAt ? html` <span class="muted">claimed ${when(task.claimedAt, tz, ctx.now)}</span>` : ''}</dd>
 <dt>Last run</dt><dd>${when(task.lastRunTime, tz, ctx.now)}</dd>
 <dt>Created / updated</dt><dd>${when(task.createdAt, tz, ctx.now)} / ${when(task.updatedAt, tz, ctx.now)}</dd>
+${flow(ctx, data.dependencies ?? [], data.batch ?? null)}
 </dl>
 <h2>Payload</h2>
 ${data.payload === null ? html`<p class="muted">No payload.</p>` : html`<pre data-payload>${data.payload}</pre>`}

@@ -9,7 +9,7 @@ import { searchedNotice, searchFields } from '../search-fields.js';
 import { CSRF_FIELD } from '../../http/csrf.js';
 import { searchParams } from '../../data/search.js';
 
-const TABS: [string, TaskStatus | undefined][] = [['All', undefined], ['Queued', 'QUEUED'], ['Running', 'RUNNING'], ['Failed', 'FAILED'], ['Timed out', 'TIMEOUT'], ['Stopped', 'STOPPED'], ['Completed', 'COMPLETED']];
+const TABS: [string, TaskStatus | undefined][] = [['All', undefined], ['Waiting', 'WAITING'], ['Queued', 'QUEUED'], ['Running', 'RUNNING'], ['Failed', 'FAILED'], ['Timed out', 'TIMEOUT'], ['Stopped', 'STOPPED'], ['Cancelled', 'CANCELLED'], ['Completed', 'COMPLETED']];
 
 /** A task's live state: a progress bar while it runs. */
 export function taskState(task: Pick<TaskRow, 'status' | 'progress' | 'progressMessage' | 'stopRequested'>): SafeHtml {
