@@ -473,11 +473,14 @@ export interface StorageEngine {
    * return how many tasks it changed. The caller splits a large selection into batches (a few
    * hundred ids), so no action holds its locks for long. Recurring tasks (`kronos:schedule:`) are
    * never touched.
-   * - `retry`: FAILED, TIMEOUT, EXPIRED or STOPPED tasks are queued again in place, due `now`,
-   *   with their attempt counter reset and no expiry;
-   * - `stop`: QUEUED tasks become STOPPED, RUNNING ones get `stop_requested` (their worker aborts
-   *   them);
-   * - `delete`: tasks that are not RUNNING are deleted with their runs.
+   * - `retry`: finished tasks but COMPLETED ones (`BULK_RETRYABLE`) are queued again in place,
+   *   due `now`, with their attempt counter reset and no expiry; a task with dependencies is
+   *   QUEUED when they all COMPLETED, else WAITING, and left as it is when one ended without
+   *   completing and it cancels on a failed dependency;
+   * - `stop`: WAITING and QUEUED tasks become STOPPED, RUNNING ones get `stop_requested` (their
+   *   worker aborts them); the flow of the stopped ones is settled as `stopTask` does;
+   * - `delete`: tasks that are not RUNNING, and that no WAITING task outside `taskIds` depends on,
+   *   are deleted with their runs and dependency edges, and their batches when left empty.
    */
   bulkTasks(action: BulkTaskAction, taskIds: number[], now: Instant): Promise<number>;
 
