@@ -211,6 +211,13 @@ export class InvalidEnqueueOptionError extends KronosError {
   }
 }
 
+/** A group name given to `pauseGroup` / `resumeGroup` is not one a task can have. */
+export class InvalidGroupError extends KronosError {
+  constructor(readonly value: unknown) {
+    super(`Invalid group ${show(value)}: a group is a non-empty name of at most 64 characters.`);
+  }
+}
+
 /** A module option is invalid. */
 export class InvalidSchedulerOptionError extends KronosError {
   constructor(

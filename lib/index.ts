@@ -31,6 +31,7 @@ export type { EnqueueManyItem, EnqueueManyOptions } from './service/enqueue-many
 export type { BatchCallback, BatchCallbackPayload, BatchCounts, BatchItem, BatchOptions, BatchState, EnqueuedBatch } from './service/batch.js';
 export type { JobInfo, RunFilter, TaskStatusView } from './service/views.js';
 export type { WorkerInfo } from './service/worker-commands.js';
+export type { GroupInfo } from './service/groups.js';
 export { JobContext, SchedulerContext } from './execution/job-context.js';
 export { Result, type ResultOptions } from './execution/result.js';
 export type { BatchContext, BatchItemResult, BatchTask } from './execution/batch-call.js';

@@ -22,6 +22,7 @@ import { requireTaskId } from './task-id.js';
 import type { JobInfo, RunFilter, TaskStatusView } from './views.js';
 import { commandWorkers, listWorkers, type WorkerInfo } from './worker-commands.js';
 import { listJobs } from './job-list.js';
+import { listGroups, requireGroup, type GroupInfo } from './groups.js';
 
 /**
  * Queue work, inspect tasks and runs, and steer jobs. Inject it anywhere.
@@ -351,6 +352,38 @@ export class SchedulerService {
   /** Workers of these groups abort their running tasks (re-queued), then their process exits. */
   killWorkers(groups?: string | string[]): Promise<string[]> {
     return commandWorkers(this.runtime.dataSource, this.runtime.engine, 'KILL', groups);
+  }
+
+  /**
+   * Pause a group: no worker claims its tasks (running ones finish) until `resumeGroup`. Workers
+   * read the paused groups on each heartbeat, so a pause takes effect within one
+   * `worker.heartbeatInterval` (plus a claim already in flight). Returns false when it was
+   * already paused. `by` names who paused it, for the record.
+   * @throws InvalidGroupError for a name no task can have.
+   */
+  async pauseGroup(group: string, by?: string): Promise<boolean> {
+    return this.runtime.engine.pauseGroup(requireGroup(group), by ?? null, this.runtime.instant());
+  }
+
+  /** Let workers claim a paused group's tasks again (within a heartbeat interval). Returns false when it was not paused. */
+  async resumeGroup(group: string): Promise<boolean> {
+    const resumed = await this.runtime.engine.resumeGroup(requireGroup(group));
+    if (resumed) await this.runtime.engine.notify();
+    return resumed;
+  }
+
+  /** Every group with its paused state, QUEUED and RUNNING counts and the workers serving it. */
+  groups(): Promise<GroupInfo[]> {
+    return listGroups(this.runtime.dataSource, this.runtime.engine, this.runtime.options.clock.now());
+  }
+
+  /** Address a command to one worker by name; returns whether a worker of that name was told. */
+  async commandWorker(name: string, command: 'DISABLED' | 'ACTIVE' | 'TERMINATE' | 'KILL'): Promise<boolean> {
+    const worker = (await this.workers()).find((w) => w.name === name);
+    if (!worker) return false;
+    if ((command === 'ACTIVE' || command === 'DISABLED') && worker.status !== 'ACTIVE' && worker.status !== 'DISABLED') return false;
+    await this.runtime.engine.commandWorkers([name], command);
+    return true;
   }
 
   private async definition(name: string): Promise<JobDefinition> {

@@ -277,6 +277,14 @@ export interface AuditRecord {
   detail: string | null;
 }
 
+/** A group an administrator paused (`pauseGroup`): no worker claims its tasks until it is resumed. */
+export interface PausedGroup {
+  name: string;
+  pausedAt: number;
+  /** Who paused it, when known. */
+  pausedBy: string | null;
+}
+
 /** What `enqueueUnique` does when a task of the job holds the key inside its window. */
 export type DedupConflict = 'keep' | 'replace' | 'extend';
 
@@ -505,4 +513,15 @@ export interface StorageEngine {
   batchState(batchId: number): Promise<BatchState | null>;
   /** The latest `limit` batches, newest first. */
   listBatches(limit: number): Promise<BatchState[]>;
+
+  /**
+   * Queue control: pause a group (a row of `kronos_task_group`). Workers read the paused groups on
+   * their housekeeping cadence (`pausedGroups`) and leave them out of the `groups` they claim
+   * from, so the claim statement is unchanged. Returns false when it was already paused.
+   */
+  pauseGroup(group: string, by: string | null, now: Instant): Promise<boolean>;
+  /** Resume a paused group; returns false when it was not paused. */
+  resumeGroup(group: string): Promise<boolean>;
+  /** The paused groups, by name. */
+  pausedGroups(): Promise<PausedGroup[]>;
 }

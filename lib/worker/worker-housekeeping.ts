@@ -33,6 +33,8 @@ export interface HousekeepingHost {
   obey(command: 'TERMINATE' | 'KILL'): void;
   /** Re-queue tasks the database says this worker runs but it does not. */
   releasePhantoms(tasks: ClaimedTask[]): void;
+  /** The groups paused by an administrator, read after each heartbeat. */
+  pausedGroups(paused: ReadonlySet<string>): void;
 }
 
 /**
@@ -143,8 +145,28 @@ export class WorkerHousekeeping {
       this.liveness.failed();
       this.logger.error(logLine(`Heartbeat failed (${Math.round(this.liveness.silentFor())} ms without one): ${(error as Error).message}`, { worker: this.name }));
       this.fenceIfSilent();
+      return;
+    }
+    await this.readPausedGroups();
+  }
+
+  /**
+   * Queue control: the paused groups, read once per heartbeat, so a pause takes effect within one
+   * heartbeat interval (plus a claim already in flight). A failed read keeps the last set and is
+   * not a failed heartbeat.
+   */
+  private pausedReadFailed = false;
+
+  private async readPausedGroups(): Promise<void> {
+    try {
+      this.host.pausedGroups(new Set((await this.engine.pausedGroups()).map((g) => g.name)));
+      this.pausedReadFailed = false;
+    } catch (error) {
+      if (!this.pausedReadFailed) this.logger.warn(logLine(`Could not read the paused groups (is the KronosGroups migration applied?): ${(error as Error).message}`, { worker: this.name }));
+      this.pausedReadFailed = true;
     }
   }
+
 
   /**
    * Silent for half of `deadAfter`: others may declare this worker dead once the database is back

@@ -65,6 +65,8 @@ export class TaskWorker implements HousekeepingHost {
   private readonly plan: ReturnType<JobRegistry['claimPlan']>;
   /** Claims started so far: an unchanged value means no claim started meanwhile. */
   claims = 0;
+  /** The groups claimed from: the configured ones less those paused, as read on the last heartbeat. */
+  private claimGroups: string[];
   private claimsInFlight = 0;
   /**
    * Batch handler calls (and batches being gathered) minus their tasks in `running`: a call takes
@@ -93,6 +95,7 @@ export class TaskWorker implements HousekeepingHost {
   ) {
     this.name = name;
     this.plan = registry.claimPlan();
+    this.claimGroups = [...config.groups];
     this.ahead = new ClaimAhead(config.concurrency, config.batchSize);
     this.batcher = new CompletionBatcher(
       engine,
@@ -171,6 +174,20 @@ export class TaskWorker implements HousekeepingHost {
     const ready = this.ahead.take();
     if (kind !== 'lease-lost') this.release(ready, `released before it started: ${kind === 'unreachable' ? 'the database could not be reached' : 'the worker is stopping'}; re-queued`);
     for (const task of this.running.values()) task.abort(kind);
+  }
+
+  /**
+   * The paused groups, read on each heartbeat: this worker's groups among them are left out of
+   * its claims (an empty list claims nothing) until they are resumed.
+   */
+  pausedGroups(paused: ReadonlySet<string>): void {
+    const groups = this.config.groups.filter((g) => !paused.has(g));
+    if (groups.join('\0') === this.claimGroups.join('\0')) return;
+    const resumed = groups.length > this.claimGroups.length;
+    this.claimGroups = groups;
+    const held = this.config.groups.filter((g) => paused.has(g));
+    this.logger.log(logLine(held.length === 0 ? 'Claiming from every group again' : `Not claiming from paused group(s) ${held.join(', ')}`, { worker: this.name }));
+    if (resumed) this.wake();
   }
 
   /** Wake the loop if it waits for a free slot. */
@@ -259,7 +276,8 @@ export class TaskWorker implements HousekeepingHost {
   /** Unlimited jobs in one claim; then each job with a concurrency or rate limit in a claim of its own. */
   private async claimPlanned(limit: number): Promise<ClaimedTask[]> {
     const plan = this.plan;
-    const base = { worker: this.name, groups: this.config.groups, now: this.instant() };
+    if (this.claimGroups.length === 0) return [];
+    const base = { worker: this.name, groups: this.claimGroups, now: this.instant() };
     const claimed = plan.unlimited.length > 0 ? await this.engine.claim({ ...base, jobNames: plan.unlimited, limit }) : [];
     for (const job of plan.limited) {
       if (claimed.length >= limit) break;
@@ -294,7 +312,7 @@ export class TaskWorker implements HousekeepingHost {
 
   private claimBatch(job: RegisteredJob, limit: number): Promise<ClaimedTask[]> {
     return this.engine.claim({
-      worker: this.name, groups: this.config.groups, now: this.instant(), jobNames: [job.name], limit,
+      worker: this.name, groups: this.claimGroups, now: this.instant(), jobNames: [job.name], limit,
       ...(job.maxRunning !== null ? { maxRunning: job.maxRunning } : {}),
       ...(job.rateLimit !== null ? { rate: job.rateLimit } : {}),
     });

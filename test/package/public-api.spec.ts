@@ -26,7 +26,7 @@ const ROOT_EXPORTS = [
   'SchedulerDashboardModule',
   // Errors: every failure a user can act on.
   'KronosError', 'BatchNotFoundError', 'BulkEnqueueItemError', 'DashboardGuardMissingError', 'DuplicateJobError', 'IdempotencyConflictError', 'InvalidDashboardOptionError',
-  'InvalidEnqueueOptionError', 'InvalidJobDeclarationError', 'InvalidJobOptionError', 'InvalidScheduleError',
+  'InvalidEnqueueOptionError', 'InvalidGroupError', 'InvalidJobDeclarationError', 'InvalidJobOptionError', 'InvalidScheduleError',
   'InvalidSchedulerOptionError', 'InvalidTaskEventListenerError', 'JobInactiveError', 'PayloadNotSerializableError', 'PayloadTooLargeError',
   'ResultNotSerializableError', 'SchedulerIniFileError', 'TaskNotFoundError', 'TaskTimeoutError', 'UnknownDashboardOptionError',
   'UnknownDependencyError', 'UnknownJobError', 'UnknownSchedulerOptionError', 'UnsupportedDatabaseError', 'UserNotFoundError',

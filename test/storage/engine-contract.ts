@@ -4,6 +4,7 @@ import { createTestDataSource, type Dialect, describeForDialects } from '../supp
 import { concurrencyLimitCases } from './contract/concurrency-limit.cases.js';
 import { dedupCases } from './contract/dedup.cases.js';
 import { flowCases } from './contract/flow.cases.js';
+import { groupCases } from './contract/groups.cases.js';
 import { rateLimitCases } from './contract/rate-limit.cases.js';
 import { enqueueAndClaimCases } from './contract/enqueue-claim.cases.js';
 import { type ContractContext, emptyTables } from './contract/fixtures.js';
@@ -49,6 +50,7 @@ export function describeEngineContract(dialect: Dialect, makeEngine: (dataSource
       describe('deduplication windows', () => dedupCases(get));
       describe('dependencies and batches', () => flowCases(get));
       describe('per-job rate limits', () => rateLimitCases(get));
+      describe('paused groups', () => groupCases(get));
     },
     [dialect],
   );

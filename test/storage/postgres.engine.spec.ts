@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { Task } from '../../lib/entities/index.js';
-import { KronosInitPostgres1764000000000, KronosTraceContextPostgres1765000000000, KronosAuditPostgres1766000000000, KronosDedupPostgres1767000000000, KronosRateLimitPostgres1768000000000, KronosFlowPostgres1769000000000, POSTGRES_MIGRATIONS } from '../../lib/migrations/postgres/index.js';
+import { KronosInitPostgres1764000000000, KronosTraceContextPostgres1765000000000, KronosAuditPostgres1766000000000, KronosDedupPostgres1767000000000, KronosRateLimitPostgres1768000000000, KronosFlowPostgres1769000000000, KronosGroupsPostgres1770000000000, POSTGRES_MIGRATIONS } from '../../lib/migrations/postgres/index.js';
 import { PostgresEngine } from '../../lib/storage/postgres/index.js';
 import { createTestDataSource } from '../support/databases.js';
 import { claimRequest, newTask, sleep, T0 } from './contract/fixtures.js';
@@ -21,7 +21,7 @@ describe('PostgreSQL migration', () => {
   });
 
   it('is exported as POSTGRES_MIGRATIONS', () => {
-    expect(POSTGRES_MIGRATIONS).toEqual([KronosInitPostgres1764000000000, KronosTraceContextPostgres1765000000000, KronosAuditPostgres1766000000000, KronosDedupPostgres1767000000000, KronosRateLimitPostgres1768000000000, KronosFlowPostgres1769000000000]);
+    expect(POSTGRES_MIGRATIONS).toEqual([KronosInitPostgres1764000000000, KronosTraceContextPostgres1765000000000, KronosAuditPostgres1766000000000, KronosDedupPostgres1767000000000, KronosRateLimitPostgres1768000000000, KronosFlowPostgres1769000000000, KronosGroupsPostgres1770000000000]);
   });
 
   it('builds exactly the schema the entities describe: the schema builder has nothing left to do', async () => {

@@ -96,8 +96,8 @@ export async function dropKronosTables(dataSource: DataSource): Promise<void> {
   const path = (table: string, tableSchema?: string) => (tableSchema ? `${driver.escape(tableSchema)}.${driver.escape(table)}` : driver.escape(table));
   const tables = [
     ...dataSource.entityMetadatas.map((m) => path(m.tableName, m.schema)),
-    // The tables of dependencies and batches, named after the task table (lib/migrations/flow-tables.ts).
-    ...dataSource.entityMetadatas.filter((m) => m.target === Task).flatMap((m) => [path(`${m.tableName}_dependency`, m.schema), path(`${m.tableName}_batch`, m.schema)]),
+    // The tables of dependencies, batches and paused groups, named after the task table (lib/migrations/flow-tables.ts, group-table.ts).
+    ...dataSource.entityMetadatas.filter((m) => m.target === Task).flatMap((m) => [path(`${m.tableName}_dependency`, m.schema), path(`${m.tableName}_batch`, m.schema), path(`${m.tableName}_group`, m.schema)]),
     path(TEST_MIGRATIONS_TABLE, dataSource.options.type === 'postgres' ? schema : undefined),
   ];
   for (const table of tables) await dataSource.query(`DROP TABLE IF EXISTS ${table}`);

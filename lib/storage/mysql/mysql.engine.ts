@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type {
   AuditRecord,
   BatchState,
+  PausedGroup,
   BulkTaskAction,
   ClaimedTask,
   ClaimRequest,
@@ -38,6 +39,7 @@ import { lastRunId, runsAfter } from './run-feed.sql.js';
 import { claimStatements, claimTasks } from './claim.sql.js';
 import { completeTasks } from './complete.sql.js';
 import { MysqlFlow } from './flow.sql.js';
+import { MysqlGroups } from './groups.sql.js';
 import { managerSession, MysqlConnections } from './connection.js';
 import { insertTasks } from './enqueue.sql.js';
 import { enqueueUniqueOn } from './dedup.sql.js';
@@ -261,5 +263,22 @@ export class MysqlEngine implements StorageEngine {
 
   listBatches(limit: number): Promise<BatchState[]> {
     return this.flow.listBatches(limit);
+  }
+
+  private groupsSql?: MysqlGroups;
+  private get groups(): MysqlGroups {
+    return (this.groupsSql ??= new MysqlGroups(this.db, this.tables));
+  }
+
+  pauseGroup(group: string, by: string | null, now: Instant): Promise<boolean> {
+    return this.groups.pause(group, by, now);
+  }
+
+  resumeGroup(group: string): Promise<boolean> {
+    return this.groups.resume(group);
+  }
+
+  pausedGroups(): Promise<PausedGroup[]> {
+    return this.groups.list();
   }
 }

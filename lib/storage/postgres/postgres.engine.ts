@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type {
   AuditRecord,
   BatchState,
+  PausedGroup,
   BulkTaskAction,
   ClaimedTask,
   ClaimRequest,
@@ -40,6 +41,7 @@ import { claimStatements, claimTasks } from './claim.sql.js';
 import { completeStatement, completeTasks, completeTasksWithRunIds } from './complete.sql.js';
 import { enqueueStatements, enqueueWithManager, enqueueWithPool } from './enqueue.sql.js';
 import { PgFlow } from './flow.sql.js';
+import { PgGroups } from './groups.sql.js';
 import { dedupStatements, enqueueUniqueWithManager, enqueueUniqueWithPool } from './dedup.sql.js';
 import { expireStatement, expireTasks, expireTasksReporting } from './expire.sql.js';
 import { directListenerConfig, listenerConfig, TaskListener } from './listener.js';
@@ -304,5 +306,22 @@ export class PostgresEngine implements StorageEngine {
 
   listBatches(limit: number): Promise<BatchState[]> {
     return this.flow.listBatches(limit);
+  }
+
+  private groupsSql?: PgGroups;
+  private get groups(): PgGroups {
+    return (this.groupsSql ??= new PgGroups(() => this.pool, this.tables));
+  }
+
+  pauseGroup(group: string, by: string | null, now: Instant): Promise<boolean> {
+    return this.groups.pause(group, by, now);
+  }
+
+  resumeGroup(group: string): Promise<boolean> {
+    return this.groups.resume(group);
+  }
+
+  pausedGroups(): Promise<PausedGroup[]> {
+    return this.groups.list();
   }
 }

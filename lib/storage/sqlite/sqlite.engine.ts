@@ -5,6 +5,7 @@ import { JobDefinition, Run, Task, Worker } from '../../entities/index.js';
 import type {
   AuditRecord,
   BatchState,
+  PausedGroup,
   BulkTaskAction,
   ClaimedTask,
   ClaimRequest,
@@ -37,6 +38,7 @@ import { atStartup, openEngineConnection, withBusyRetry } from './sqlite-connect
 import { recordAudit } from './audit.sql.js';
 import { bulkTasks, pruneTasks } from './bulk.sql.js';
 import { SqliteFlow } from './flow.sql.js';
+import { SqliteGroups } from './groups.sql.js';
 import { lastRunId, runsAfter } from './run-feed.sql.js';
 import { rateState } from '../rate-window.js';
 import { SQLITE_SQL, type SqliteStatement } from './sqlite.sql.js';
@@ -476,6 +478,23 @@ export class SqliteEngine implements StorageEngine {
 
   listBatches(limit: number): Promise<BatchState[]> {
     return this.flow.listBatches(limit);
+  }
+
+  private groupsSql?: SqliteGroups;
+  private get groups(): SqliteGroups {
+    return (this.groupsSql ??= new SqliteGroups(() => this.connection(), this.tables.task));
+  }
+
+  pauseGroup(group: string, by: string | null, now: Instant): Promise<boolean> {
+    return this.groups.pause(group, by, now);
+  }
+
+  resumeGroup(group: string): Promise<boolean> {
+    return this.groups.resume(group);
+  }
+
+  pausedGroups(): Promise<PausedGroup[]> {
+    return this.groups.list();
   }
 
   private connection(): BetterSqlite3.Database {
