@@ -27,6 +27,12 @@ class ReportJobs {
   }
 }
 
+@Injectable()
+class LimitedJobs {
+  @ScheduledTask('sync.limited', { every: '1 hour', concurrency: 1, rateLimit: { limit: 5, per: '10s' }, deadLetter: 'report.send', sensitive: ['token'] })
+  async sync() {}
+}
+
 const INI = `; two customers, one handler
 [report.acme]
 call = report.send
@@ -154,6 +160,47 @@ describeForDialects('configFile: scheduler.ini sections as recurring jobs', (dia
     expect(text).not.toContain('[report.send]'); // a queued job has no schedule
     const plan = planIniImport(readIni(text, 'export.ini'), { ...input(), definitions, timezone: 'UTC', configFile: file });
     expect(plan).toEqual({ actions: [], notes: [], problems: [], unchanged: ['cleanup.deep', 'cleanup.hourly', 'report.acme', 'report.globex'] });
+  });
+
+  it('concurrency, rate_limit, dead_letter and sensitive: a section is claimed under them, and export then import changes nothing', async () => {
+    writeFileSync(
+      file,
+      [
+        '[report.limited]', 'call = report.send', 'every = 1 hour', 'concurrency = 2', 'rate_limit = 100 per 1 minute',
+        'dead_letter = cleanup.hourly', 'sensitive = password, card.number', 'to = ops@example.com',
+      ].join('\n'),
+    );
+    t = await bootApp(db, [ReportJobs, LimitedJobs], { configFile: file, clock, worker: false });
+    const registry = runtime().registry;
+    expect(registry.get('report.limited')).toMatchObject({ maxRunning: 2, rateLimit: { limit: 100, perMs: 60_000 }, deadLetter: 'cleanup.hourly', sensitive: ['password', 'card.number'] });
+    expect(registry.claimPlan().limited).toEqual(
+      expect.arrayContaining([{ name: 'report.limited', maxRunning: 2, rate: { limit: 100, perMs: 60_000 } }, { name: 'sync.limited', maxRunning: 1, rate: { limit: 5, perMs: 10_000 } }]),
+    );
+
+    const definitions = [...(await rows()).values()];
+    const input = { registry, defaultTimeoutMs: runtime().options.defaultTimeoutMs };
+    const text = exportIni({ definitions, ...input });
+    expect(text).toContain(
+      '[report.limited]\ncall = report.send\nevery = 1 hour\nactive = yes\nconcurrency = 2\nrate_limit = 100/1m\ndead_letter = cleanup.hourly\nsensitive = password, card.number\nto = ops@example.com\n',
+    );
+    // A job declared in code gives its own (the module's defaults are left out).
+    expect(text).toContain('[sync.limited]\ncall = sync.limited\nevery = 1 hour\nactive = yes\nconcurrency = 1\nrate_limit = 5/10s\ndead_letter = report.send\nsensitive = token\n');
+    const context = { ...input, definitions, timezone: 'UTC', configFile: file };
+    expect(planIniImport(readIni(text, 'export.ini'), context)).toEqual({
+      actions: [], notes: [], problems: [], unchanged: ['cleanup.hourly', 'report.limited', 'sync.limited'],
+    });
+
+    // They belong to the code and the configFile: an import notes a difference and applies nothing.
+    const other = planIniImport(
+      readIni('[sync.limited]\nconcurrency = 3\nrate_limit = 5 per 10 seconds\ndead_letter = cleanup.hourly\nsensitive = token, secret\n', 'admin.ini'),
+      context,
+    );
+    expect(other.actions).toEqual([]);
+    expect(other.notes.map((n) => `${n.line} ${n.message}`)).toEqual([
+      expect.stringMatching(/^2 concurrency 3 differs from the code \(.*\) \(1\): not applied; change it there$/),
+      expect.stringMatching(/^4 dead_letter "cleanup\.hourly" differs from the code \(.*\) \("report\.send"\)/),
+      expect.stringMatching(/^5 sensitive "token, secret" differs from the code \(.*\) \(token\)/),
+    ]);
   });
 
   it('import applies toggles and schedules as an admin would, and reports what it cannot apply', async () => {
