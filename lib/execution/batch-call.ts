@@ -88,7 +88,7 @@ export class BatchCall implements TaskExecutor {
       const failed = fromError(error);
       settlements = members.map(() => failed);
     }
-    members.forEach((member, index) => member.resolve(settlements[index]!));
+    members.forEach((member, index) => member.resolve(settlements[index]));
   }
 
   private itemSettlement(returned: unknown, index: number, member: Member): HandlerSettlement {

@@ -105,12 +105,12 @@ describeForDialects('batch handlers', (dialect) => {
     await allEnded(ids, ['COMPLETED']);
     const rows = await runs().find({ where: { taskId: In(ids) }, order: { id: 'ASC' } });
     const of = (id: number) => rows.filter((run) => run.taskId === id);
-    expect(of(ids[2]!).map((run) => [run.status, run.message])).toEqual([
+    expect(of(ids[2]).map((run) => [run.status, run.message])).toEqual([
       ['FAILED', 'mailbox user2@example.com is full'],
       ['COMPLETED', 'sent to user2@example.com on attempt 2'],
     ]);
     for (const id of ids.filter((_, n) => n !== 2)) expect(of(id).map((run) => run.status)).toEqual(['COMPLETED']);
-    expect(JSON.parse(of(ids[0]!)[0]!.result!)).toBe('user0@example.com');
+    expect(JSON.parse(of(ids[0])[0].result!)).toBe('user0@example.com');
   });
 
   it('a thrown error fails every task of the call, each retried on its own and FAILED once out of retries', async () => {
