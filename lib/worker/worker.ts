@@ -332,7 +332,7 @@ export class TaskWorker implements HousekeepingHost {
     const step = Math.min(250, Math.max(20, Math.floor(waitMs / 5)));
     const gathered = (async () => {
       try {
-        while (tasks.length < size && Date.now() < until && this.claiming && !this.stopping.signal.aborted) {
+        while (tasks.length < size && Date.now() < until && this.claiming && this.claimGroups.length > 0 && !this.stopping.signal.aborted) {
           await sleep(Math.min(step, until - Date.now()));
           const more = await this.claimBatch(job, size - tasks.length);
           for (const task of more) this.held.add(task.id);
