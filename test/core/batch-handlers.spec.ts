@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import { In } from 'typeorm';
-import { InvalidJobOptionError, Job, Result, Run, ScheduledTask, Task, type BatchContext, type BatchItemResult } from '../../lib/index.js';
+import { InvalidJobOptionError, Job, Result, Run, ScheduledTask, Task, type BatchContext, type DeadLetter, type BatchItemResult } from '../../lib/index.js';
 import { normalizeJobOptions } from '../../lib/registry/job-options.js';
 import { describeForDialects } from '../support/databases.js';
 import { bootApp, freshDatabase, waitFor, type TestApp } from '../support/test-app.js';
@@ -9,6 +9,8 @@ import { bootApp, freshDatabase, waitFor, type TestApp } from '../support/test-a
 /** The sizes of the calls each batch job received, and the attempts each payload saw. */
 const calls = new Map<string, number[]>();
 const seen = new Map<string, number>();
+const aborted: number[] = [];
+const letters: DeadLetter[] = [];
 const userCalls: { user: string | null; userId: string | null; owners: string[] }[] = [];
 const record = (job: string, size: number) => calls.set(job, [...(calls.get(job) ?? []), size]);
 
@@ -39,6 +41,23 @@ class BulkJobs {
     throw new Error('the provider is down');
   }
 
+  /** Never returns on its own: the call's timeout ends every task, and ctx.signal tells the handler. */
+  @Job('bulk.slow', { batch: { size: 10 }, timeout: 100 })
+  async slow(payloads: unknown[], ctx: BatchContext) {
+    await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+    aborted.push(payloads.length);
+  }
+
+  @Job('bulk.charge', { batch: { size: 10 }, deadLetter: 'bulk.failed' })
+  async charge(payloads: { order: number }[]) {
+    return payloads.map(({ order }) => (order % 2 === 0 ? new Error(`order ${order} declined`) : 'charged'));
+  }
+
+  @Job('bulk.failed')
+  async failed(letter: DeadLetter) {
+    letters.push(letter);
+  }
+
   /** Each call's user and the users of its tasks, as queued. */
   @Job('bulk.per-user', { batch: { size: 10 } })
   async perUser(payloads: { owner: string }[], ctx: BatchContext<{ owner: string }, { id: string }>) {
@@ -46,7 +65,7 @@ class BulkJobs {
   }
 
   /** With a wait, a worker holding a few tasks gathers more before the call. */
-  @Job('bulk.gathered', { batch: { size: 10, wait: '500ms' } })
+  @Job('bulk.gathered', { batch: { size: 10, wait: '2s' } })
   async gathered(payloads: unknown[]) {
     record('bulk.gathered', payloads.length);
   }
@@ -76,6 +95,8 @@ describeForDialects('batch handlers', (dialect) => {
   beforeAll(async () => {
     calls.clear();
     userCalls.length = 0;
+    aborted.length = 0;
+    letters.length = 0;
     seen.clear();
     const db = await freshDatabase(dialect);
     t = await bootApp(db, [BulkJobs], { retryBackoff: 10, impersonation: { resolveUser: (id: string) => ({ id }) } });
@@ -139,6 +160,24 @@ describeForDialects('batch handlers', (dialect) => {
       expect(call.owners.every((owner) => owner === (call.userId ?? 'nobody'))).toBe(true);
     }
     expect(userCalls.flatMap((call) => call.owners).sort()).toEqual(['ann', 'ann', 'ann', 'bob', 'bob', 'nobody']);
+  });
+
+  it('one timeout for the call: every task of a call that overruns ends TIMEOUT, and ctx.signal fires', async () => {
+    const ids = (await t.scheduler.enqueueMany('bulk.slow', Array.from({ length: 5 }, (_, n) => ({ n })))).map((task) => task.id);
+    await allEnded(ids, ['TIMEOUT']);
+    await waitFor(() => aborted.reduce((a, b) => a + b, 0) === 5, 5000, 'the handler saw the abort');
+    const rows = await runs().findBy({ taskId: In(ids) });
+    expect(rows.map((run) => run.status)).toEqual(Array(5).fill('TIMEOUT'));
+  });
+
+  it('each task that failed for the last time hands its own dead letter, naming its payload and error', async () => {
+    const ids = (await t.scheduler.enqueueMany('bulk.charge', Array.from({ length: 6 }, (_, order) => ({ order })))).map((task) => task.id);
+    await allEnded(ids, ['COMPLETED', 'FAILED']);
+    await waitFor(() => letters.length === 3, 10_000, 'three dead letters');
+    expect(letters.map((letter) => [letter.taskId, letter.payload, letter.error.message]).sort()).toEqual(
+      [0, 2, 4].map((order) => [ids[order], { order }, `order ${order} declined`]).sort(),
+    );
+    expect(await tasks().countBy({ id: In(ids), status: 'COMPLETED' })).toBe(3);
   });
 });
 
