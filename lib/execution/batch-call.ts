@@ -18,8 +18,9 @@ export interface BatchTask<T = unknown> {
 /**
  * The second argument of a batch handler (`@Job(name, { batch: { size } })`): the tasks of the
  * call, in the order of the payloads, the user they run as (tasks of different `runAs` users are
- * never in one call) and a signal that fires when the call is cut short (its timeout, shutdown,
- * a lost lease, or a stop request for one of its tasks).
+ * never in one call) and a signal that fires once every task of the call is cut short (the call's
+ * timeout, shutdown, a lost lease, or stop requests for all of them; a task stopped alone ends
+ * STOPPED and its result is ignored, the others go on).
  * @publicApi
  */
 export interface BatchContext<T = unknown, TUser = unknown> {
@@ -80,7 +81,7 @@ export class BatchCall implements TaskExecutor {
         scheduledFor: invocation.scheduledFor,
         payload: invocation.payload === null ? (this.job.payload ?? null) : (JSON.parse(invocation.payload) as unknown),
       }));
-      const context: BatchContext = { jobName: this.job.name, tasks, userId, user, signal: AbortSignal.any(members.map(({ io }) => io.signal)) };
+      const context: BatchContext = { jobName: this.job.name, tasks, userId, user, signal: allAborted(members.map(({ io }) => io.signal)) };
       const handler = this.job.handler as unknown as (payloads: unknown[], ctx: BatchContext) => unknown;
       const returned = await handler(tasks.map((task) => task.payload), context);
       settlements = members.map((member, index) => this.itemSettlement(returned, index, member));
@@ -96,4 +97,18 @@ export class BatchCall implements TaskExecutor {
     if (value instanceof Error) return fromError(value);
     return fromValue(this.job.name, value, member.io.output);
   }
+}
+
+/** A signal that fires once every one of `signals` has (with the reason of the last). */
+function allAborted(signals: AbortSignal[]): AbortSignal {
+  const controller = new AbortController();
+  let left = signals.length;
+  const aborted = (signal: AbortSignal) => {
+    if (--left === 0) controller.abort(signal.reason);
+  };
+  for (const signal of signals) {
+    if (signal.aborted) aborted(signal);
+    else signal.addEventListener('abort', () => aborted(signal), { once: true });
+  }
+  return controller.signal;
 }

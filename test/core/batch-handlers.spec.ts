@@ -10,6 +10,8 @@ import { bootApp, freshDatabase, waitFor, type TestApp } from '../support/test-a
 const calls = new Map<string, number[]>();
 const seen = new Map<string, number>();
 const aborted: number[] = [];
+const holding: number[][] = [];
+let release: (value: unknown) => void = () => undefined;
 const letters: DeadLetter[] = [];
 const userCalls: { user: string | null; userId: string | null; owners: string[] }[] = [];
 const record = (job: string, size: number) => calls.set(job, [...(calls.get(job) ?? []), size]);
@@ -56,6 +58,14 @@ class BulkJobs {
   @Job('bulk.failed')
   async failed(letter: DeadLetter) {
     letters.push(letter);
+  }
+
+  /** Runs until the test lets it go; records whether its signal fired. */
+  @Job('bulk.held', { batch: { size: 10 } })
+  async held(payloads: { n: number }[], ctx: BatchContext<{ n: number }>) {
+    holding.push(ctx.tasks.map((task) => task.taskId));
+    await new Promise((resolve) => (release = resolve));
+    return payloads.map(({ n }) => ({ n, signalled: ctx.signal.aborted }));
   }
 
   /** Each call's user and the users of its tasks, as queued. */
@@ -178,6 +188,20 @@ describeForDialects('batch handlers', (dialect) => {
       [0, 2, 4].map((order) => [ids[order], { order }, `order ${order} declined`]).sort(),
     );
     expect(await tasks().countBy({ id: In(ids), status: 'COMPLETED' })).toBe(3);
+  });
+
+  it('a task stopped alone ends STOPPED at once; the rest of the call goes on and completes', async () => {
+    holding.length = 0;
+    const ids = (await t.scheduler.enqueueMany('bulk.held', [{ n: 0 }, { n: 1 }, { n: 2 }])).map((task) => task.id);
+    await waitFor(() => holding.flat().length === 3, 10_000, 'the call started');
+    expect(holding).toEqual([ids]);
+    await t.scheduler.stop(ids[1]);
+    await allEnded([ids[1]], ['STOPPED']);
+    release(undefined);
+    await allEnded([ids[0], ids[2]], ['COMPLETED']);
+    const rows = await runs().find({ where: { taskId: In(ids) }, order: { taskId: 'ASC' } });
+    expect(rows.map((run) => run.status)).toEqual(['COMPLETED', 'STOPPED', 'COMPLETED']);
+    expect(JSON.parse(rows[0].result!)).toEqual({ n: 0, signalled: false });
   });
 });
 
