@@ -53,6 +53,13 @@ describe('Dashboard in the sample app', () => {
       await screenshot(page, 'sample-jobs-readme');
       // The README's picture changes only when asked: KRONOS_DOCS_SCREENSHOT=1 npm test -- test/dashboard/sample-app.spec.ts
       if (process.env.KRONOS_DOCS_SCREENSHOT === '1') await page.screenshot({ path: join(DOCS, 'dashboard.png') });
+
+      // A job's own page: its runs and failures per hour, durations, wait and last error.
+      const jobPage = await page.goto(`${url}/scheduler/jobs/stats.update-aggregate`);
+      expect(jobPage?.status()).toBe(200);
+      expect(await page.locator('main').textContent()).toContain('stats.update-aggregate');
+      await screenshot(page, 'sample-job-page');
+      if (process.env.KRONOS_DOCS_SCREENSHOT === '1') await page.screenshot({ path: join(DOCS, 'dashboard-job.png') });
     } finally {
       await context.close();
     }
