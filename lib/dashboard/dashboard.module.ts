@@ -3,6 +3,7 @@ import { DashboardActions } from './dashboard-actions.js';
 import { DashboardAudit } from './dashboard-audit.js';
 import { DashboardBulk } from './dashboard-bulk.js';
 import { DashboardSchedules } from './dashboard-schedule.js';
+import { DashboardQueues } from './dashboard-queues.js';
 import { ASYNC_OPTIONS_TYPE, ConfigurableModuleClass, DASHBOARD_MODULE_OPTIONS, OPTIONS_TYPE } from './dashboard.module-definition.js';
 import { assertKnownDashboardAsyncOptions } from './dashboard.option-keys.js';
 import { resolveDashboardOptions, type SchedulerDashboardOptions } from './dashboard.options.js';
@@ -42,6 +43,7 @@ import { FastifyTrailingSlash } from './http/trailing-slash.js';
     DashboardAudit,
     DashboardBulk,
     DashboardSchedules,
+    DashboardQueues,
     FastifyTrailingSlash,
   ],
 })

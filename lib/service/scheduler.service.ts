@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import { In, Raw, type EntityManager } from 'typeorm';
 import { notCompleted } from '../entities/columns.js';
-import { JobDefinition, Run, Task } from '../entities/index.js';
+import { JobDefinition, Run, Task, type WorkerStatus } from '../entities/index.js';
 import { BatchNotFoundError, InvalidEnqueueOptionError, InvalidScheduleError, InvalidSchedulerOptionError, JobInactiveError, TaskNotFoundError, UnknownJobError } from '../errors.js';
 import type { ClusterTaskEvent } from '../events/cluster-event.js';
 import { stoppedQueuedEvent } from '../events/event-builders.js';
@@ -378,7 +378,7 @@ export class SchedulerService {
   }
 
   /** Address a command to one worker by name; returns whether a worker of that name was told. */
-  async commandWorker(name: string, command: 'DISABLED' | 'ACTIVE' | 'TERMINATE' | 'KILL'): Promise<boolean> {
+  async commandWorker(name: string, command: WorkerStatus): Promise<boolean> {
     const worker = (await this.workers()).find((w) => w.name === name);
     if (!worker) return false;
     if ((command === 'ACTIVE' || command === 'DISABLED') && worker.status !== 'ACTIVE' && worker.status !== 'DISABLED') return false;

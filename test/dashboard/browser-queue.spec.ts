@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import type { Dialect } from '../support/databases.js';
 import { freshDatabase, waitFor } from '../support/test-app.js';
-import { acceptDialogs, launchChromium } from './support/browser.js';
+import { acceptDialogs, launchChromium, phoneContext, phoneLayout } from './support/browser.js';
 import { ADMIN_HEADER, ADMIN_TOKEN, bootDashboardApp, type DashboardApp } from './support/dashboard-app.js';
 import { DashboardTestJobs } from './support/jobs.js';
 
@@ -113,6 +113,77 @@ describe.each<['express' | 'fastify', Dialect]>([
       );
       expect(status).toBe(403);
       expect((await nightly()).timezone).toBe('Europe/Berlin');
+    });
+  });
+
+  describe('queue control on the Workers page', () => {
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    it("pauses a group (its tasks stay QUEUED, shown with the count), resumes it (they run), both recorded", async () => {
+      await page.goto(`${d.url}/workers`);
+      const main = page.locator('tr[data-group="main"]');
+      await expectText(main.locator('[data-group-state]'), 'active');
+      await main.getByRole('button', { name: 'Pause group' }).click();
+      await expectText(page.locator('.flash'), 'Group "main" paused');
+      await expectText(page.locator('tr[data-group="main"] [data-group-state]'), 'paused');
+      await expectText(page.locator('tr[data-group="main"] [data-group-state]'), 'by alice');
+      expect(await lastAudit()).toMatchObject({ actor: 'alice', action: 'group-pause', target: 'group:main', outcome: 'ok' });
+
+      await sleep(800); // past the worker's next heartbeat (200 ms here)
+      // The recurring task of the nightly job waits QUEUED in the group too.
+      const queuedBefore = (await d.scheduler.groups()).find((g) => g.name === 'main')!.queued;
+      const { id } = await d.scheduler.enqueue('echo', { paused: true });
+      await sleep(1000);
+      expect((await d.scheduler.status(id)).task.status).toBe('QUEUED');
+      await page.reload();
+      expect(await page.locator('tr[data-group="main"] [data-queued]').textContent()).toBe(String(queuedBefore + 1));
+
+      await page.locator('tr[data-group="main"]').getByRole('button', { name: 'Resume group' }).click();
+      await expectText(page.locator('.flash'), 'Group "main" resumed');
+      expect(await lastAudit()).toMatchObject({ actor: 'alice', action: 'group-resume', target: 'group:main', outcome: 'ok' });
+      await waitFor(async () => (await d.scheduler.status(id)).task.status === 'COMPLETED', 10_000, 'the task to run after the resume');
+      await expectText(page.locator('tr[data-group="main"] [data-group-state]'), 'active');
+    });
+
+    it('addresses a command to one worker by its own buttons, recorded with its name', async () => {
+      await page.goto(`${d.url}/workers`);
+      const row = page.locator('tr[data-worker]').first();
+      const name = (await row.getAttribute('data-worker'))!;
+      await row.getByRole('button', { name: 'Disable', exact: true }).click();
+      await expectText(page.locator('.flash'), `Told worker ${name} to disable`);
+      expect((await d.scheduler.workers()).find((w) => w.name === name)!.status).toBe('DISABLED');
+      expect(await lastAudit()).toMatchObject({ actor: 'alice', action: 'worker:disable', target: `worker:${name}`, outcome: 'ok' });
+      await page.locator(`tr[data-worker="${name}"]`).getByRole('button', { name: 'Resume', exact: true }).click();
+      await expectText(page.locator('.flash'), `Told worker ${name} to resume`);
+      expect((await d.scheduler.workers()).find((w) => w.name === name)!.status).toBe('ACTIVE');
+      // A command to a worker that is gone changes nothing and says so.
+      const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
+      await page.evaluate(
+        async ([url, token]) => (await fetch(url, { method: 'POST', body: new URLSearchParams({ _csrf: token, worker: 'gone-worker', command: 'kill' }) })).status,
+        [`${d.url}/actions/worker`, csrf],
+      );
+      expect(await lastAudit()).toMatchObject({ action: 'worker:kill', target: 'worker:gone-worker', outcome: 'ok' });
+    });
+
+    it('fits a phone: the Workers page with its groups and the job page with a schedule preview are no wider than the screen', async () => {
+      const phone = await phoneContext(browser);
+      try {
+        const small = await phone.newPage();
+        for (const path of ['workers', `jobs/nightly?spec=${encodeURIComponent('{"every": "day", "at": "04:15"}')}`]) {
+          await small.goto(`${d.url}/${path}`);
+          const { scrollWidth, innerWidth, headerOverlap } = await phoneLayout(small);
+          expect({ path, widerBy: Math.max(0, scrollWidth - innerWidth), headerOverlap }).toEqual({ path, widerBy: 0, headerOverlap: false });
+        }
+      } finally {
+        await phone.close();
+      }
+    });
+
+    it('refuses a pause without the CSRF token', async () => {
+      await page.goto(`${d.url}/workers`);
+      const status = await page.evaluate(async (url) => (await fetch(url, { method: 'POST', body: new URLSearchParams({ group: 'main' }) })).status, `${d.url}/actions/group-pause`);
+      expect(status).toBe(403);
+      expect((await d.scheduler.groups()).find((g) => g.name === 'main')!.paused).toBe(false);
     });
   });
 });

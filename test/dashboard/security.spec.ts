@@ -103,7 +103,7 @@ describe('Dashboard security', () => {
         for (const path of ['', '/jobs', '/jobs/echo', '/jobs/nightly?spec=%7B%22every%22%3A%22minute%22%7D', '/tasks', `/tasks/${id}`, '/runs', '/workers', '/audit', '/cleanup?before=2000-01-01T00:00']) {
           await page.goto(`${d.url}${path}`);
           expect(await page.locator('form[method="post"]').count()).toBe(0);
-          expect(await page.getByRole('button', { name: /Deactivate|Run now|Stop|Retry|Disable|Kill|Apply|Save this schedule|Reset to/ }).count()).toBe(0);
+          expect(await page.getByRole('button', { name: /Deactivate|Run now|Stop|Retry|Disable|Kill|Apply|Save this schedule|Reset to|Pause group|Resume group/ }).count()).toBe(0);
           expect(await page.locator('input[type="checkbox"][form="bulk"]').count()).toBe(0);
         }
         expect(await page.locator('header').textContent()).toContain('read-only');
@@ -121,10 +121,10 @@ describe('Dashboard security', () => {
         const page = await context.newPage();
         await page.goto(`${d.url}/jobs`);
         const token = (await context.cookies()).find((c) => c.name === 'kronos_csrf')!.value;
-        for (const action of ['deactivate', 'run-now', 'stop', 'retry', 'workers', 'bulk', 'cleanup', 'reschedule', 'reset-schedule']) {
+        for (const action of ['deactivate', 'run-now', 'stop', 'retry', 'workers', 'bulk', 'cleanup', 'reschedule', 'reset-schedule', 'group-pause', 'group-resume', 'worker']) {
           const answer = await page.evaluate(
             async ([url, csrf]) => {
-              const response = await fetch(url, { method: 'POST', body: new URLSearchParams({ _csrf: csrf, name: 'echo', task: '1', command: 'kill', op: 'delete', scope: 'filter' }) });
+              const response = await fetch(url, { method: 'POST', body: new URLSearchParams({ _csrf: csrf, name: 'echo', task: '1', command: 'kill', op: 'delete', scope: 'filter', group: 'main', worker: 'any' }) });
               return [response.status, await response.text()] as const;
             },
             [`${d.url}/actions/${action}`, token] as const,

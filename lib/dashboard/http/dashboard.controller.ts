@@ -6,6 +6,7 @@ import type { JobInfo } from '../../service/views.js';
 import { DashboardActions, WORKER_COMMANDS, type Flash, type WorkerCommand } from '../dashboard-actions.js';
 import { DashboardAudit, type AuditedAction } from '../dashboard-audit.js';
 import { DashboardSchedules } from '../dashboard-schedule.js';
+import { DashboardQueues } from '../dashboard-queues.js';
 import { BULK_ACTIONS, BULK_MAX_SELECTED, DashboardBulk } from '../dashboard-bulk.js';
 import type { BulkTaskAction } from '../../storage/engine.js';
 import { searchParams, type TimeBound } from '../data/search.js';
@@ -55,6 +56,7 @@ export function createDashboardController(path: string): Type<unknown> {
       private readonly bulkActions: DashboardBulk,
       private readonly changes: DashboardChanges,
       private readonly schedules: DashboardSchedules,
+      private readonly queues: DashboardQueues,
     ) {}
 
     private get adapter() {
@@ -203,7 +205,8 @@ export function createDashboardController(path: string): Type<unknown> {
     async workers(@Req() req: DashboardRequest, @Res() res: unknown) {
       if (this.redirectSlash(req, res)) return;
       const ctx = pageContext(this.adapter, this.config, req, res, 1);
-      sendHtml(this.adapter, res, workersPage(ctx, await this.scheduler.workers()), ctx.nonce);
+      const [workers, groups] = await Promise.all([this.scheduler.workers(), this.scheduler.groups()]);
+      sendHtml(this.adapter, res, workersPage(ctx, workers, groups), ctx.nonce);
     }
 
     /** Every mutation: guarded (read-only, cross-origin, CSRF), then a redirect back with a flash. */
@@ -211,7 +214,7 @@ export function createDashboardController(path: string): Type<unknown> {
     @UseGuards(DashboardMutationGuard)
     async act(@Param('action') action: string, @Body() body: unknown, @Req() req: DashboardRequest, @Res() res: unknown) {
       const form = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-      const [flash, fallback, audited] = await this.perform(action, form);
+      const [flash, fallback, audited] = await this.perform(action, form, req);
       this.jobsCache = null;
       await this.audit.record(req, { ...audited, flash });
       setFlash(this.adapter, req, res, flash);
@@ -219,7 +222,7 @@ export function createDashboardController(path: string): Type<unknown> {
     }
 
     /** Carry out one action: what to tell the admin, the page to return to, and what the audit trail records. */
-    private async perform(action: string, form: Record<string, unknown>): Promise<[Flash, string, Omit<AuditedAction, 'flash'>]> {
+    private async perform(action: string, form: Record<string, unknown>, req: DashboardRequest): Promise<[Flash, string, Omit<AuditedAction, 'flash'>]> {
       const missing = (what: string): Flash => ({ kind: 'error', text: `The form did not say which ${what}.` });
       const name = text(form.name);
       const taskId = id(form.task);
@@ -264,6 +267,22 @@ export function createDashboardController(path: string): Type<unknown> {
           const audited = { action: WORKER_COMMANDS.includes(command) ? `workers:${command}` : 'workers', target: `workers:${group ?? '*'}` };
           if (!WORKER_COMMANDS.includes(command)) return [missing('command'), 'workers', audited];
           return [await this.actions.attempt(() => this.actions.commandWorkers(command, group)), 'workers', audited];
+        }
+        case 'group-pause':
+        case 'group-resume': {
+          const group = text(form.group, 64);
+          const audited = { action, target: group === undefined ? null : `group:${group}` };
+          if (group === undefined) return [missing('group'), 'workers', audited];
+          const done = () => (action === 'group-pause' ? this.queues.pause(group, this.audit.actorOf(req)) : this.queues.resume(group));
+          return [await this.actions.attempt(done), 'workers', audited];
+        }
+        case 'worker': {
+          const command = form.command as WorkerCommand;
+          const worker = text(form.worker, 200);
+          const audited = { action: WORKER_COMMANDS.includes(command) ? `worker:${command}` : 'worker', target: worker === undefined ? null : `worker:${worker}` };
+          if (!WORKER_COMMANDS.includes(command)) return [missing('command'), 'workers', audited];
+          if (worker === undefined) return [missing('worker'), 'workers', audited];
+          return [await this.actions.attempt(() => this.queues.commandWorker(worker, command)), 'workers', audited];
         }
         default:
           throw new NotFoundException(`No dashboard action "${action}".`);
