@@ -7,6 +7,7 @@ import { CliError, EXIT, UsageError } from './cli-error.js';
 import { GLOBAL_HELP, GLOBAL_OPTIONS, type Command, type Values } from './command.js';
 import { listCommand, discoverCommand, activateCommand, deactivateCommand } from './commands/jobs.command.js';
 import { batchesCommand } from './commands/batches.command.js';
+import { groupsCommand } from './commands/groups.command.js';
 import { enqueueCommand } from './commands/enqueue.command.js';
 import { exportIniCommand, importIniCommand } from './commands/ini.command.js';
 import { pruneCommand } from './commands/prune.command.js';
@@ -30,6 +31,7 @@ export const COMMANDS: Command[] = [
   runsCommand,
   workersCommand,
   batchesCommand,
+  groupsCommand,
   pruneCommand,
   exportIniCommand,
   importIniCommand,
