@@ -17,7 +17,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { judge, markdown, type ClusterFigure, type LatencyFigure, type Results, type ThroughputFigure } from './report.js';
+import {
+  judge,
+  markdown,
+  type ClusterFigure,
+  type LatencyFigure,
+  type Results,
+  type ThroughputFigure,
+} from './report.js';
 import { bulkEnqueue } from './scenarios/bulk-enqueue.js';
 import { kronosClaimCost, pgbossClaimCost } from './scenarios/claim-cost.js';
 import { latency } from './scenarios/latency.js';
@@ -31,10 +38,16 @@ import type { Backend, Configuration } from './systems/system.js';
 
 const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
-const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 const wants = (part: string) => !only || only.includes(part);
 const sizes = sizesFor(smoke);
-const configsArg = args.find((a) => a.startsWith('--configs='))?.slice('--configs='.length).split(',');
+const configsArg = args
+  .find((a) => a.startsWith('--configs='))
+  ?.slice('--configs='.length)
+  .split(',');
 const repeatsArg = args.find((a) => a.startsWith('--repeats='));
 const tasksArg = args.find((a) => a.startsWith('--tasks='));
 if (tasksArg) sizes.throughputTasks = Number(tasksArg.slice('--tasks='.length));
@@ -64,11 +77,16 @@ async function mariadbVersion(): Promise<string | null> {
   return null;
 }
 
-const onPostgres = (config: Configuration) => config.system !== 'kronos' || config.settings.dataSource?.type === 'postgres';
+const onPostgres = (config: Configuration) =>
+  config.system !== 'kronos' || config.settings.dataSource?.type === 'postgres';
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /** Throughput runs, round-robin over configurations so load from elsewhere spreads evenly. */
-async function throughputFigures(entries: { backend: Backend; config: Configuration; timeBoxed?: boolean }[], tasks: number, repeats: number): Promise<ThroughputFigure[]> {
+async function throughputFigures(
+  entries: { backend: Backend; config: Configuration; timeBoxed?: boolean }[],
+  tasks: number,
+  repeats: number,
+): Promise<ThroughputFigure[]> {
   const runs = new Map<Configuration, ThroughputResult[]>();
   for (let round = 0; round < repeats; round++) {
     // Each round starts with another configuration, so none always runs first (or after the same one).
@@ -76,10 +94,17 @@ async function throughputFigures(entries: { backend: Backend; config: Configurat
     for (const { backend, config, timeBoxed } of order) {
       if (timeBoxed && round > 0) continue; // one window is enough for a configuration that cannot drain
       const label = `throughput ${config.system} ${config.name}`;
-      const result = await throughput(backend, config, { tasks, processes: 1, timeBoxMs: timeBoxed ? sizes.timeBoxMs : undefined, databaseCpu: onPostgres(config) });
+      const result = await throughput(backend, config, {
+        tasks,
+        processes: 1,
+        timeBoxMs: timeBoxed ? sizes.timeBoxMs : undefined,
+        databaseCpu: onPostgres(config),
+      });
       checked(label, result);
       const db = result.databaseCpuMsPer1k === null ? '' : `, database ${fmt(result.databaseCpuMsPer1k)}`;
-      say(`${label} (run ${round + 1}): ${fmt(result.jobsPerSec)} jobs/s, peak RSS ${fmt(result.peakRssMb)} MB, CPU ms per 1,000 jobs: worker ${fmt(result.workerCpuMsPer1k)}${db}${result.exactlyOnce ? '' : `, PROBLEMS: ${result.problems.join('; ')}`}`);
+      say(
+        `${label} (run ${round + 1}): ${fmt(result.jobsPerSec)} jobs/s, peak RSS ${fmt(result.peakRssMb)} MB, CPU ms per 1,000 jobs: worker ${fmt(result.workerCpuMsPer1k)}${db}${result.exactlyOnce ? '' : `, PROBLEMS: ${result.problems.join('; ')}`}`,
+      );
       runs.set(config, [...(runs.get(config) ?? []), result]);
     }
   }
@@ -102,7 +127,9 @@ async function main(): Promise<void> {
   await ensurePostgresDatabase(postgres());
   const mariadb = wants('mysql') ? await mariadbVersion() : null;
   const info = { ...machine(), postgres: await postgresVersion(), mariadb: mariadb ?? 'MariaDB not measured' };
-  say(`${info.cores} cores, ${info.cpu}, ${info.postgres}, ${info.mariadb}, Node ${info.node}, load ${loadBefore.toFixed(2)}${smoke ? ' (smoke run)' : ''}`);
+  say(
+    `${info.cores} cores, ${info.cpu}, ${info.postgres}, ${info.mariadb}, Node ${info.node}, load ${loadBefore.toFixed(2)}${smoke ? ' (smoke run)' : ''}`,
+  );
 
   const pgOptions = kronosDataSourceOptions('postgres');
   const kronos = new KronosBackend('postgres', pgOptions);
@@ -140,13 +167,22 @@ async function main(): Promise<void> {
 
   try {
     if (wants('throughput')) {
-      say(`throughput: ${fmt(sizes.throughputTasks)} no-op tasks, one worker process, ${sizes.repeats} run(s) per configuration`);
+      say(
+        `throughput: ${fmt(sizes.throughputTasks)} no-op tasks, one worker process, ${sizes.repeats} run(s) per configuration`,
+      );
       results.throughput = await throughputFigures(all, sizes.throughputTasks, sizes.repeats);
-      results.peakRss = results.throughput.map((f) => ({ system: f.system, name: f.name, peakRssMb: f.peakRssMb, rssAtFirstTaskMb: f.median.rssAtFirstTaskMb }));
+      results.peakRss = results.throughput.map((f) => ({
+        system: f.system,
+        name: f.name,
+        peakRssMb: f.peakRssMb,
+        rssAtFirstTaskMb: f.median.rssAtFirstTaskMb,
+      }));
     }
 
     if (wants('latency')) {
-      say(`latency: ${sizes.latencyTasks} tasks enqueued one at a time at ${sizes.latencyRatePerSec}/s into an idle worker`);
+      say(
+        `latency: ${sizes.latencyTasks} tasks enqueued one at a time at ${sizes.latencyRatePerSec}/s into an idle worker`,
+      );
       for (const { backend, config, timeBoxed } of all) {
         const result = await latency(backend, config, {
           tasks: sizes.latencyTasks,
@@ -155,40 +191,75 @@ async function main(): Promise<void> {
           graceMs: timeBoxed ? sizes.timeBoxMs : 60_000,
         });
         // A configuration that cannot keep up leaves tasks unstarted: that is its figure, not a fault.
-        checked(`latency ${config.system} ${config.name}`, { problems: result.problems.filter((p) => !p.includes('had not started') || !timeBoxed) });
-        const call = result.enqueueP50 === null ? '' : `; the enqueue call itself p50 ${result.enqueueP50.toFixed(2)} ms, p99 ${result.enqueueP99!.toFixed(2)} ms`;
-        const after = result.afterCommitP50 === null ? '' : `; from its return to the handler p50 ${result.afterCommitP50.toFixed(2)} ms, p99 ${result.afterCommitP99!.toFixed(2)} ms`;
-        say(`latency ${config.system} ${config.name}: p50 ${result.p50.toFixed(2)} ms, p95 ${result.p95.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms${result.lowerBound ? ` (${result.notStarted} not started: lower bounds)` : ''}${call}${after}`);
-        results.latency.push({ system: config.system, name: config.name, description: config.description, result } satisfies LatencyFigure);
+        checked(`latency ${config.system} ${config.name}`, {
+          problems: result.problems.filter((p) => !p.includes('had not started') || !timeBoxed),
+        });
+        const call =
+          result.enqueueP50 === null
+            ? ''
+            : `; the enqueue call itself p50 ${result.enqueueP50.toFixed(2)} ms, p99 ${result.enqueueP99!.toFixed(2)} ms`;
+        const after =
+          result.afterCommitP50 === null
+            ? ''
+            : `; from its return to the handler p50 ${result.afterCommitP50.toFixed(2)} ms, p99 ${result.afterCommitP99!.toFixed(2)} ms`;
+        say(
+          `latency ${config.system} ${config.name}: p50 ${result.p50.toFixed(2)} ms, p95 ${result.p95.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms${result.lowerBound ? ` (${result.notStarted} not started: lower bounds)` : ''}${call}${after}`,
+        );
+        results.latency.push({
+          system: config.system,
+          name: config.name,
+          description: config.description,
+          result,
+        } satisfies LatencyFigure);
       }
     }
 
     if (wants('claim')) {
-      say(`claim cost: median of ${sizes.claimsMeasured} claims of 50 with ${sizes.history.map(fmt).join(' / ')} finished rows of history`);
+      say(
+        `claim cost: median of ${sizes.claimsMeasured} claims of 50 with ${sizes.history.map(fmt).join(' / ')} finished rows of history`,
+      );
       results.claimCost.push(...(await kronosClaimCost(kronos, sizes.history, sizes.claimsMeasured)));
       results.claimCost.push(...(await pgbossClaimCost(pgboss, sizes.history, sizes.claimsMeasured)));
-      for (const c of results.claimCost) say(`claim cost ${c.system} with ${fmt(c.history)} history rows: ${c.medianMs.toFixed(2)} ms`);
+      for (const c of results.claimCost)
+        say(`claim cost ${c.system} with ${fmt(c.history)} history rows: ${c.medianMs.toFixed(2)} ms`);
     }
 
     if (wants('cluster')) {
       say(`multi-process: ${sizes.clusterProcesses} worker processes drain ${fmt(sizes.clusterTasks)} tasks`);
-      const clustered = all.filter(({ config }) => (config.system === 'kronos' ? config.name === 'defaults' : config.name === 'tuned'));
+      const clustered = all.filter(({ config }) =>
+        config.system === 'kronos' ? config.name === 'defaults' : config.name === 'tuned',
+      );
       for (const { backend, config } of clustered) {
-        const result = await throughput(backend, config, { tasks: sizes.clusterTasks, processes: sizes.clusterProcesses, databaseCpu: true });
+        const result = await throughput(backend, config, {
+          tasks: sizes.clusterTasks,
+          processes: sizes.clusterProcesses,
+          databaseCpu: true,
+        });
         checked(`multi-process ${config.system} ${config.name}`, result);
-        say(`multi-process ${config.system} ${config.name}: ${fmt(result.jobsPerSec)} jobs/s, exactly once: ${result.exactlyOnce ? 'yes' : result.problems.join('; ')}`);
-        results.cluster.push({ system: config.system, name: config.name, description: config.description, result } satisfies ClusterFigure);
+        say(
+          `multi-process ${config.system} ${config.name}: ${fmt(result.jobsPerSec)} jobs/s, exactly once: ${result.exactlyOnce ? 'yes' : result.problems.join('; ')}`,
+        );
+        results.cluster.push({
+          system: config.system,
+          name: config.name,
+          description: config.description,
+          result,
+        } satisfies ClusterFigure);
       }
     }
 
     if (wants('bulk')) {
-      say(`bulk enqueue: ${fmt(sizes.bulkTasks)} tasks from an idle system, 5,000 per call, best of ${sizes.bulkRepeats}`);
+      say(
+        `bulk enqueue: ${fmt(sizes.bulkTasks)} tasks from an idle system, 5,000 per call, best of ${sizes.bulkRepeats}`,
+      );
       const kronosBulk = await kronos.bulkEnqueuer();
       try {
         for (const system of [kronosBulk, graphile.bulkEnqueuer(), pgboss.bulkEnqueuer(pgbossDefaults)]) {
           const { figure, problems: found } = await bulkEnqueue(system, sizes.bulkTasks, sizes.bulkRepeats);
           checked(`bulk enqueue ${system.system}`, { problems: found });
-          say(`bulk enqueue ${system.system} (${system.call}): ${fmt(figure.rowsPerSec)} rows/s (${figure.seconds.toFixed(2)} s)`);
+          say(
+            `bulk enqueue ${system.system} (${system.call}): ${fmt(figure.rowsPerSec)} rows/s (${figure.seconds.toFixed(2)} s)`,
+          );
           results.bulkEnqueue!.push(figure);
         }
       } finally {
@@ -206,9 +277,17 @@ async function main(): Promise<void> {
     try {
       const [config] = kronosConfigurations('sqlite', options);
       const [tp] = await throughputFigures([{ backend: sqlite, config }], sizes.throughputTasks, 1);
-      const lat = await latency(sqlite, config, { tasks: sizes.latencyTasks, ratePerSec: sizes.latencyRatePerSec, warmup: sizes.latencyWarmup, graceMs: 60_000, selfEnqueue: true });
+      const lat = await latency(sqlite, config, {
+        tasks: sizes.latencyTasks,
+        ratePerSec: sizes.latencyRatePerSec,
+        warmup: sizes.latencyWarmup,
+        graceMs: 60_000,
+        selfEnqueue: true,
+      });
       checked('latency kronos sqlite', lat);
-      say(`sqlite: ${fmt(tp.median.jobsPerSec)} jobs/s; latency p50 ${lat.p50.toFixed(2)} ms, p95 ${lat.p95.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms`);
+      say(
+        `sqlite: ${fmt(tp.median.jobsPerSec)} jobs/s; latency p50 ${lat.p50.toFixed(2)} ms, p95 ${lat.p95.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms`,
+      );
       results.sqlite = { throughput: tp, latency: lat };
     } finally {
       await sqlite.close();

@@ -14,9 +14,13 @@ process.chdir(root);
 // A clean build every time: what runs is exactly the sources, never an output left from before.
 rmSync(join(root, '.build/bench'), { recursive: true, force: true });
 console.log('bench: compiling (tsc -p bench/tsconfig.json)');
-const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'bench/tsconfig.json'], { stdio: 'inherit' });
+const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'bench/tsconfig.json'], {
+  stdio: 'inherit',
+});
 // tsc exits with 2 when it reported type errors but still wrote the JavaScript.
 if (tsc.status === 2) console.warn('bench: tsc reported type errors (above); running the emitted JavaScript anyway');
 else if (tsc.status !== 0) process.exit(tsc.status ?? 1);
-const { status, signal } = spawnSync(process.execPath, ['.build/bench/bench/main.js', ...process.argv.slice(2)], { stdio: 'inherit' });
+const { status, signal } = spawnSync(process.execPath, ['.build/bench/bench/main.js', ...process.argv.slice(2)], {
+  stdio: 'inherit',
+});
 process.exit(status ?? (signal ? 1 : 0));

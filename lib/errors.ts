@@ -88,7 +88,9 @@ export class TaskNotFoundError extends KronosError {
     /** Why no task can have it, when it is no task id at all. */
     readonly reason?: string,
   ) {
-    super(reason === undefined ? `Task ${show(taskId)} does not exist.` : `Task ${show(taskId)} does not exist: ${reason}.`);
+    super(
+      reason === undefined ? `Task ${show(taskId)} does not exist.` : `Task ${show(taskId)} does not exist: ${reason}.`,
+    );
   }
 }
 
@@ -128,7 +130,11 @@ export class IdempotencyConflictError extends KronosError {
 
 function describeDifferences(differences: readonly string[], requestedJob: string): string {
   const parts = differences.map((field) =>
-    field === 'job' ? `another job (this enqueue is for "${requestedJob}")` : field === 'payload' ? 'a different payload' : 'a different runAs user',
+    field === 'job'
+      ? `another job (this enqueue is for "${requestedJob}")`
+      : field === 'payload'
+        ? 'a different payload'
+        : 'a different runAs user',
   );
   return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : parts[0];
 }
@@ -148,7 +154,9 @@ export class BulkEnqueueItemError extends KronosError {
     /** The refusal of that item, as `enqueue` would have thrown it. */
     override readonly cause: Error,
   ) {
-    super(`enqueueMany item ${index} (job ${JSON.stringify(job)}) was refused, so nothing was enqueued: ${cause.message}`);
+    super(
+      `enqueueMany item ${index} (job ${JSON.stringify(job)}) was refused, so nothing was enqueued: ${cause.message}`,
+    );
   }
 }
 
@@ -163,7 +171,9 @@ export class UnknownDependencyError extends KronosError {
     /** The dependency id that names no task. */
     readonly dependencyId: number,
   ) {
-    super(`Task of job "${job}" cannot depend on task ${dependencyId}: no task has this id (dependsOn must name tasks that already exist).`);
+    super(
+      `Task of job "${job}" cannot depend on task ${dependencyId}: no task has this id (dependsOn must name tasks that already exist).`,
+    );
   }
 }
 
@@ -184,7 +194,9 @@ export class ResultNotSerializableError extends KronosError {
     readonly path: string,
     readonly reason: string,
   ) {
-    super(`Result of job "${job}" is not JSON-serialisable at ${path}: ${reason}; the handler ran to its end but its result cannot be stored.`);
+    super(
+      `Result of job "${job}" is not JSON-serialisable at ${path}: ${reason}; the handler ran to its end but its result cannot be stored.`,
+    );
   }
 }
 
@@ -232,7 +244,9 @@ export class InvalidSchedulerOptionError extends KronosError {
 /** The TypeORM DataSource uses a database Kronos has no engine for. */
 export class UnsupportedDatabaseError extends KronosError {
   constructor(readonly type: string) {
-    super(`Kronos does not support the TypeORM database type "${type}". Supported: postgres, better-sqlite3, mysql, mariadb.`);
+    super(
+      `Kronos does not support the TypeORM database type "${type}". Supported: postgres, better-sqlite3, mysql, mariadb.`,
+    );
   }
 }
 

@@ -30,7 +30,8 @@ const MARK = '\u0000';
 const RAW = /"\\u0000([^"\\]*)\\u0000"/g;
 
 function keepNumbers(_key: string, value: unknown): unknown {
-  if (typeof value === 'number' && (!Number.isFinite(value) || Object.is(value, -0))) return `${MARK}${Object.is(value, -0) ? '-0' : value}${MARK}`;
+  if (typeof value === 'number' && (!Number.isFinite(value) || Object.is(value, -0)))
+    return `${MARK}${Object.is(value, -0) ? '-0' : value}${MARK}`;
   if (typeof value === 'bigint') return `${MARK}${value}n${MARK}`;
   return value;
 }

@@ -53,7 +53,8 @@ function walk(input: unknown, path: string, key: string, seen: Set<object>, stri
   seen.add(object);
   let problem: JsonProblem | null = null;
   if (Array.isArray(object)) {
-    for (let index = 0; index < object.length && !problem; index++) problem = walk(object[index], `${path}[${index}]`, String(index), seen, strict);
+    for (let index = 0; index < object.length && !problem; index++)
+      problem = walk(object[index], `${path}[${index}]`, String(index), seen, strict);
   } else {
     const proto: unknown = Object.getPrototypeOf(object);
     if (strict && proto !== Object.prototype && proto !== null) {
@@ -69,4 +70,6 @@ function walk(input: unknown, path: string, key: string, seen: Set<object>, stri
 }
 
 const hasToJson = (value: unknown): value is { toJSON(key: string): unknown } =>
-  value !== null && (typeof value === 'object' || typeof value === 'bigint') && typeof (value as { toJSON?: unknown }).toJSON === 'function';
+  value !== null &&
+  (typeof value === 'object' || typeof value === 'bigint') &&
+  typeof (value as { toJSON?: unknown }).toJSON === 'function';

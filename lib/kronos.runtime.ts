@@ -50,7 +50,10 @@ export class KronosRuntime {
   }
 
   private require() {
-    if (!this.state) throw new Error('Kronos is not initialised yet: SchedulerService can be used from onModuleInit of your own modules onwards.');
+    if (!this.state)
+      throw new Error(
+        'Kronos is not initialised yet: SchedulerService can be used from onModuleInit of your own modules onwards.',
+      );
     return this.state;
   }
 }

@@ -43,7 +43,11 @@ const join = (path: string, key: string): string => (path === '' ? key : `${path
  * The first key of `value` that `level` does not take, with a hint: where it belongs when it is
  * an option of another level, else the nearest valid key ("did you mean"), else the valid keys.
  */
-export function findUnknownKey(value: Record<string, unknown>, level: OptionLevel, others: readonly OptionLevel[]): UnknownKey | null {
+export function findUnknownKey(
+  value: Record<string, unknown>,
+  level: OptionLevel,
+  others: readonly OptionLevel[],
+): UnknownKey | null {
   const key = Object.keys(value).find((k) => !level.keys.includes(k));
   if (key === undefined) return null;
   const written = join(level.path, key);
@@ -51,14 +55,25 @@ export function findUnknownKey(value: Record<string, unknown>, level: OptionLeve
   if (home) {
     return { key: written, belongsTo: home.path, suggestion: null, hint: `${key} is ${home.noun}: ${home.usage(key)}` };
   }
-  const near = nearest(key, level) ?? others.map((other) => nearest(key, other)).find((found) => found !== null) ?? null;
+  const near =
+    nearest(key, level) ?? others.map((other) => nearest(key, other)).find((found) => found !== null) ?? null;
   if (near) {
     const { level: at, key: valid } = near;
     const where = at === level ? '' : ` (${at.noun}: ${at.usage(valid)})`;
-    return { key: written, belongsTo: at.path, suggestion: join(at.path, valid), hint: `did you mean ${join(at.path, valid)}?${where}` };
+    return {
+      key: written,
+      belongsTo: at.path,
+      suggestion: join(at.path, valid),
+      hint: `did you mean ${join(at.path, valid)}?${where}`,
+    };
   }
   const noun = level.noun.replace(/^an? /, '');
-  return { key: written, belongsTo: null, suggestion: null, hint: `not ${level.noun}; the ${noun}s are ${level.keys.join(', ')}` };
+  return {
+    key: written,
+    belongsTo: null,
+    suggestion: null,
+    hint: `not ${level.noun}; the ${noun}s are ${level.keys.join(', ')}`,
+  };
 }
 
 /** The key of `level` within a small edit distance of `key` (a typo or a different case). */
@@ -80,7 +95,8 @@ function editDistance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       rows[i][j] = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) rows[i][j] = Math.min(rows[i][j], rows[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        rows[i][j] = Math.min(rows[i][j], rows[i - 2][j - 2] + 1);
     }
   }
   return rows[a.length][b.length];

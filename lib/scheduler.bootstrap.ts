@@ -1,4 +1,11 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -86,24 +93,46 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
     if (isKronosChild()) return this.serveParent();
     const config = this.runtime.options.worker;
     if (!config) return;
-    const moved = await applyMisfirePolicies(this.runtime.dataSource, this.runtime.engine, this.runtime.registry.all(), this.runtime.options.clock.now());
-    if (moved > 0) this.logger.log(`Applied misfire policies to ${moved} recurring task(s) that missed slots while no worker ran`);
+    const moved = await applyMisfirePolicies(
+      this.runtime.dataSource,
+      this.runtime.engine,
+      this.runtime.registry.all(),
+      this.runtime.options.clock.now(),
+    );
+    if (moved > 0)
+      this.logger.log(`Applied misfire policies to ${moved} recurring task(s) that missed slots while no worker ran`);
     const resolveUser = this.userResolver();
-    const isolation = createIsolation(this.runtime.registry.all(), this.runtime.options.isolation, config.concurrency, resolveUser);
+    const isolation = createIsolation(
+      this.runtime.registry.all(),
+      this.runtime.options.isolation,
+      config.concurrency,
+      resolveUser,
+    );
     isolation?.pool.start();
     this.pool = isolation?.pool;
-    this.worker = new TaskWorker(workerName(), this.runtime.engine, this.runtime.registry, this.runtime.options, config, {
-      clock: this.runtime.options.clock,
-      maxOutputBytes: this.runtime.options.maxOutputBytes,
-      resolveUser,
-      executorFor: isolation?.executorFor ?? inProcessOnly(resolveUser),
-    }, this.runtime.events, this.runtime.telemetry);
+    this.worker = new TaskWorker(
+      workerName(),
+      this.runtime.engine,
+      this.runtime.registry,
+      this.runtime.options,
+      config,
+      {
+        clock: this.runtime.options.clock,
+        maxOutputBytes: this.runtime.options.maxOutputBytes,
+        resolveUser,
+        executorFor: isolation?.executorFor ?? inProcessOnly(resolveUser),
+      },
+      this.runtime.events,
+      this.runtime.telemetry,
+    );
     this.worker.onLeave = (command) => {
       this.logger.warn(`Worker left on ${command}${config.exitOnCommand ? '; ending the process' : ''}`);
       if (config.exitOnCommand) process.kill(process.pid, 'SIGTERM');
     };
     await this.worker.start();
-    this.logger.log(`Worker ${this.worker.name} started (groups ${config.groups.join(', ')}, concurrency ${config.concurrency})`);
+    this.logger.log(
+      `Worker ${this.worker.name} started (groups ${config.groups.join(', ')}, concurrency ${config.concurrency})`,
+    );
     if (this.runtime.options.retention) {
       this.retention = new Retention(this.runtime.engine, this.runtime.options.retention, this.runtime.options.clock);
       this.retention.start();
@@ -130,7 +159,8 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
   private async replanFromTestClock(now: number): Promise<void> {
     const moved = await replanFromClock(this.runtime.dataSource, this.runtime.engine, this.runtime.registry.all(), now);
     const iso = (ms: number) => new Date(ms).toISOString();
-    for (const { job, from, to } of moved) this.logger.log(`Test clock at ${iso(now)}: ${job} re-planned from its stored slot ${iso(from)} to ${iso(to)}`);
+    for (const { job, from, to } of moved)
+      this.logger.log(`Test clock at ${iso(now)}: ${job} re-planned from its stored slot ${iso(from)} to ${iso(to)}`);
   }
 
   /** What start-up synced and which scheduler.ini sections it left out (`kronos discover`). */

@@ -34,8 +34,17 @@ export function engineInstant(clock: Clock): Instant {
 
 /** Check what `KRONOS_CLOCK` resolved to, once at start-up: a bad override fails loudly here. */
 export function assertClock(clock: unknown): Clock {
-  if (typeof clock !== 'object' || clock === null || typeof (clock as Clock).now !== 'function' || !Number.isFinite((clock as Clock).now())) {
-    throw new InvalidSchedulerOptionError('clock', clock, 'must be a Clock: an object whose now() returns epoch milliseconds (forRoot({ clock }) or overrideProvider(KRONOS_CLOCK))');
+  if (
+    typeof clock !== 'object' ||
+    clock === null ||
+    typeof (clock as Clock).now !== 'function' ||
+    !Number.isFinite((clock as Clock).now())
+  ) {
+    throw new InvalidSchedulerOptionError(
+      'clock',
+      clock,
+      'must be a Clock: an object whose now() returns epoch milliseconds (forRoot({ clock }) or overrideProvider(KRONOS_CLOCK))',
+    );
   }
   return clock as Clock;
 }

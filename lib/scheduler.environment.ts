@@ -8,13 +8,20 @@ import type { SchedulerModuleOptions, WorkerOptions } from './scheduler.options.
  * - `KRONOS_WORKER=off` runs no worker; `KRONOS_WORKER=on` runs one even under `worker: false`;
  * - `KRONOS_WORKER_GROUPS=a,b` and `KRONOS_WORKER_CONCURRENCY=n` replace those two settings.
  */
-export const KRONOS_WORKER_ENV = { switch: 'KRONOS_WORKER', groups: 'KRONOS_WORKER_GROUPS', concurrency: 'KRONOS_WORKER_CONCURRENCY' } as const;
+export const KRONOS_WORKER_ENV = {
+  switch: 'KRONOS_WORKER',
+  groups: 'KRONOS_WORKER_GROUPS',
+  concurrency: 'KRONOS_WORKER_CONCURRENCY',
+} as const;
 
 const ON = ['on', 'true', '1'];
 const OFF = ['off', 'false', '0'];
 
 /** The `worker` option after the environment's overrides. */
-export function workerFromEnvironment(worker: SchedulerModuleOptions['worker'], env: NodeJS.ProcessEnv): SchedulerModuleOptions['worker'] {
+export function workerFromEnvironment(
+  worker: SchedulerModuleOptions['worker'],
+  env: NodeJS.ProcessEnv,
+): SchedulerModuleOptions['worker'] {
   const switched = env[KRONOS_WORKER_ENV.switch]?.trim().toLowerCase() || undefined;
   if (switched !== undefined && !ON.includes(switched) && !OFF.includes(switched)) {
     throw new InvalidSchedulerOptionError(KRONOS_WORKER_ENV.switch, env[KRONOS_WORKER_ENV.switch], 'must be on or off');
@@ -23,7 +30,11 @@ export function workerFromEnvironment(worker: SchedulerModuleOptions['worker'], 
   if (worker === false && switched === undefined) return false;
   const result: WorkerOptions = { ...(worker || {}) };
   const groups = env[KRONOS_WORKER_ENV.groups]?.trim();
-  if (groups) result.groups = groups.split(',').map((g) => g.trim()).filter(Boolean);
+  if (groups)
+    result.groups = groups
+      .split(',')
+      .map((g) => g.trim())
+      .filter(Boolean);
   const concurrency = env[KRONOS_WORKER_ENV.concurrency]?.trim();
   if (concurrency) {
     result.concurrency = Number(concurrency);

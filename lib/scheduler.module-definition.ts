@@ -9,15 +9,19 @@ export interface SchedulerModuleExtras {
   isGlobal?: boolean;
 }
 
-export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: SCHEDULER_MODULE_OPTIONS, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } =
-  new ConfigurableModuleBuilder<SchedulerModuleOptions>({ moduleName: 'Kronos' })
-    .setClassMethodName('forRoot')
-    .setExtras<SchedulerModuleExtras>({ dataSource: undefined, isGlobal: true }, (definition, extras) => ({
-      ...definition,
-      global: extras.isGlobal,
-      providers: [...(definition.providers ?? []), { provide: KRONOS_DATA_SOURCE_NAME, useValue: extras.dataSource }],
-    }))
-    .build();
+export const {
+  ConfigurableModuleClass,
+  MODULE_OPTIONS_TOKEN: SCHEDULER_MODULE_OPTIONS,
+  OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<SchedulerModuleOptions>({ moduleName: 'Kronos' })
+  .setClassMethodName('forRoot')
+  .setExtras<SchedulerModuleExtras>({ dataSource: undefined, isGlobal: true }, (definition, extras) => ({
+    ...definition,
+    global: extras.isGlobal,
+    providers: [...(definition.providers ?? []), { provide: KRONOS_DATA_SOURCE_NAME, useValue: extras.dataSource }],
+  }))
+  .build();
 
 /** DI token: the name of the TypeORM DataSource Kronos uses (undefined = default). */
 export const KRONOS_DATA_SOURCE_NAME = 'KRONOS_DATA_SOURCE_NAME';

@@ -7,7 +7,12 @@ import { KRONOS_ENTITIES } from './entities/index.js';
 import { KronosRuntime } from './kronos.runtime.js';
 import { SchedulerBootstrap } from './scheduler.bootstrap.js';
 import { assertClock, clockOf, KRONOS_CLOCK } from './scheduler.clock.js';
-import { ConfigurableModuleClass, SCHEDULER_MODULE_OPTIONS, type ASYNC_OPTIONS_TYPE, type OPTIONS_TYPE } from './scheduler.module-definition.js';
+import {
+  ConfigurableModuleClass,
+  SCHEDULER_MODULE_OPTIONS,
+  type ASYNC_OPTIONS_TYPE,
+  type OPTIONS_TYPE,
+} from './scheduler.module-definition.js';
 import { assertKnownAsyncOptions } from './scheduler.option-keys.js';
 import { resolveSchedulerOptions, type SchedulerModuleOptions } from './scheduler.options.js';
 import { SchedulerService } from './service/scheduler.service.js';
@@ -35,7 +40,8 @@ import { SchedulerService } from './service/scheduler.service.js';
     { provide: KRONOS_CLOCK, useFactory: clockOf, inject: [SCHEDULER_MODULE_OPTIONS] },
     {
       provide: KronosRuntime,
-      useFactory: (options: SchedulerModuleOptions, clock: unknown) => new KronosRuntime({ ...resolveSchedulerOptions(options), clock: assertClock(clock) }),
+      useFactory: (options: SchedulerModuleOptions, clock: unknown) =>
+        new KronosRuntime({ ...resolveSchedulerOptions(options), clock: assertClock(clock) }),
       inject: [SCHEDULER_MODULE_OPTIONS, KRONOS_CLOCK],
     },
   ],
@@ -56,5 +62,8 @@ export class SchedulerModule extends ConfigurableModuleClass {
 
 /** Register the entities with the DataSource, so `autoLoadEntities` picks them up. */
 function withEntities<T extends { imports?: unknown[] }>(definition: T, dataSource: string | undefined): T {
-  return { ...definition, imports: [...(definition.imports ?? []), TypeOrmModule.forFeature(KRONOS_ENTITIES, dataSource)] };
+  return {
+    ...definition,
+    imports: [...(definition.imports ?? []), TypeOrmModule.forFeature(KRONOS_ENTITIES, dataSource)],
+  };
 }

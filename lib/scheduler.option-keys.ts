@@ -6,7 +6,14 @@ import type { PostgresOptions } from './storage/postgres-options.js';
 import type { EventsOptions, RetentionOptions, SchedulerModuleOptions, WorkerOptions } from './scheduler.options.js';
 
 /** The keys `forRootAsync()` takes besides the extras (Nest's own async-provider keys). */
-const ASYNC_KEYS = ['imports', 'inject', 'useFactory', 'useClass', 'useExisting', 'provideInjectionTokensFrom'] as const;
+const ASYNC_KEYS = [
+  'imports',
+  'inject',
+  'useFactory',
+  'useClass',
+  'useExisting',
+  'provideInjectionTokensFrom',
+] as const;
 
 const forRoot = (inner: string) => `SchedulerModule.forRoot({ ${inner} })`;
 
@@ -15,8 +22,20 @@ const TOP: OptionLevel = {
   noun: 'a SchedulerModule option',
   usage: (key) => forRoot(key),
   keys: keysOf<SchedulerModuleOptions>({
-    worker: true, impersonation: true, timezone: true, defaultTimeout: true, maxPayloadBytes: true, maxOutputBytes: true,
-    retryBackoff: true, maxRetryBackoff: true, clock: true, isolation: true, configFile: true, retention: true, postgres: true, events: true,
+    worker: true,
+    impersonation: true,
+    timezone: true,
+    defaultTimeout: true,
+    maxPayloadBytes: true,
+    maxOutputBytes: true,
+    retryBackoff: true,
+    maxRetryBackoff: true,
+    clock: true,
+    isolation: true,
+    configFile: true,
+    retention: true,
+    postgres: true,
+    events: true,
   }),
 };
 
@@ -35,18 +54,52 @@ const nested = (path: string, noun: string, keys: readonly string[]): OptionLeve
   keys,
 });
 
-const WORKER = nested('worker', 'a worker option', keysOf<WorkerOptions>({
-  concurrency: true, groups: true, pollInterval: true, heartbeatInterval: true, deadAfter: true, syncInterval: true,
-  shutdownGracePeriod: true, batchSize: true, exitOnCommand: true,
-}));
+const WORKER = nested(
+  'worker',
+  'a worker option',
+  keysOf<WorkerOptions>({
+    concurrency: true,
+    groups: true,
+    pollInterval: true,
+    heartbeatInterval: true,
+    deadAfter: true,
+    syncInterval: true,
+    shutdownGracePeriod: true,
+    batchSize: true,
+    exitOnCommand: true,
+  }),
+);
 const IMPERSONATION = nested('impersonation', 'an impersonation option', ['resolveUser', 'resolver']);
-const ISOLATION = nested('isolation', 'an isolation option', keysOf<ProcessIsolationOptions>({
-  mode: true, appModule: true, poolSize: true, killGrace: true, startTimeout: true, logLevels: true, execArgv: true, entry: true,
-}));
-const APP_MODULE = nested('isolation.appModule', 'an isolation.appModule option', keysOf<ProcessIsolationOptions['appModule']>({ path: true, export: true }));
-const RETENTION = nested('retention', 'a retention option', keysOf<RetentionOptions>({ olderThan: true, interval: true, batchSize: true }));
+const ISOLATION = nested(
+  'isolation',
+  'an isolation option',
+  keysOf<ProcessIsolationOptions>({
+    mode: true,
+    appModule: true,
+    poolSize: true,
+    killGrace: true,
+    startTimeout: true,
+    logLevels: true,
+    execArgv: true,
+    entry: true,
+  }),
+);
+const APP_MODULE = nested(
+  'isolation.appModule',
+  'an isolation.appModule option',
+  keysOf<ProcessIsolationOptions['appModule']>({ path: true, export: true }),
+);
+const RETENTION = nested(
+  'retention',
+  'a retention option',
+  keysOf<RetentionOptions>({ olderThan: true, interval: true, batchSize: true }),
+);
 
-const POSTGRES = nested('postgres', 'a postgres option', keysOf<PostgresOptions>({ pooling: true, listenConnection: true }));
+const POSTGRES = nested(
+  'postgres',
+  'a postgres option',
+  keysOf<PostgresOptions>({ pooling: true, listenConnection: true }),
+);
 
 const EVENTS = nested('events', 'an events option', keysOf<EventsOptions>({ cluster: true, pollInterval: true }));
 
@@ -61,7 +114,11 @@ const ASYNC: OptionLevel = {
 };
 
 /** Module options go in what the factory returns, not beside it. */
-const FROM_FACTORY: OptionLevel = { ...TOP, noun: 'a SchedulerModule option', usage: (key) => `SchedulerModule.forRootAsync({ useFactory: () => ({ ${key} }) })` };
+const FROM_FACTORY: OptionLevel = {
+  ...TOP,
+  noun: 'a SchedulerModule option',
+  usage: (key) => `SchedulerModule.forRootAsync({ useFactory: () => ({ ${key} }) })`,
+};
 
 function check(value: unknown, level: OptionLevel, others: readonly OptionLevel[]): void {
   if (!isOptionsObject(value)) return;

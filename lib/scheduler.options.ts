@@ -1,10 +1,18 @@
 import type { Type } from '@nestjs/common';
 import { InvalidSchedulerOptionError } from './errors.js';
-import { resolveIsolation, type ProcessIsolationOptions, type ResolvedIsolation } from './isolation/isolation-options.js';
+import {
+  resolveIsolation,
+  type ProcessIsolationOptions,
+  type ResolvedIsolation,
+} from './isolation/isolation-options.js';
 import { workerFromEnvironment } from './scheduler.environment.js';
 import { isOptionsObject } from './option-keys.js';
 import { assertKnownSchedulerOptions } from './scheduler.option-keys.js';
-import { resolvePostgresOptions, type PostgresOptions, type ResolvedPostgresOptions } from './storage/postgres-options.js';
+import {
+  resolvePostgresOptions,
+  type PostgresOptions,
+  type ResolvedPostgresOptions,
+} from './storage/postgres-options.js';
 import { tryParseDuration } from './schedule/duration.js';
 import type { Duration } from './types.js';
 
@@ -54,8 +62,7 @@ export interface UserResolver<TUser = unknown> {
  * string.
  */
 export type ImpersonationOptions<TUser = unknown> =
-  | { resolveUser: UserResolver<TUser>['resolveUser'] }
-  | { resolver: Type<UserResolver<TUser>> };
+  { resolveUser: UserResolver<TUser>['resolveUser'] } | { resolver: Type<UserResolver<TUser>> };
 
 /** The worker that claims and runs tasks in this process. */
 export interface WorkerOptions {
@@ -165,7 +172,15 @@ export interface RetentionOptions {
 
 /** Options after defaults and validation (internal). */
 export interface ResolvedSchedulerOptions {
-  worker: Required<WorkerOptions> & { pollIntervalMs: number; heartbeatIntervalMs: number; deadAfterMs: number; syncIntervalMs: number; shutdownGracePeriodMs: number } | false;
+  worker:
+    | (Required<WorkerOptions> & {
+        pollIntervalMs: number;
+        heartbeatIntervalMs: number;
+        deadAfterMs: number;
+        syncIntervalMs: number;
+        shutdownGracePeriodMs: number;
+      })
+    | false;
   impersonation: ImpersonationOptions | null;
   timezone: string;
   defaultTimeoutMs: number;
@@ -184,20 +199,27 @@ export interface ResolvedSchedulerOptions {
 function duration(field: string, value: Duration | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const ms = tryParseDuration(value);
-  if (ms === null || ms <= 0) throw new InvalidSchedulerOptionError(field, value, "must be a positive duration (ms or e.g. '30s')");
+  if (ms === null || ms <= 0)
+    throw new InvalidSchedulerOptionError(field, value, "must be a positive duration (ms or e.g. '30s')");
   return ms;
 }
 
 function positiveInt(field: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new InvalidSchedulerOptionError(field, value, 'must be a positive integer');
+  if (!Number.isInteger(value) || value <= 0)
+    throw new InvalidSchedulerOptionError(field, value, 'must be a positive integer');
   return value;
 }
 
 /** Apply defaults and validate every option once, at start-up. */
 export function resolveSchedulerOptions(options: SchedulerModuleOptions = {}): ResolvedSchedulerOptions {
   const given: unknown = options; // checked without narrowing `options` itself
-  if (!isOptionsObject(given)) throw new InvalidSchedulerOptionError('options', options, 'must be an object such as { worker: { concurrency: 10 } }');
+  if (!isOptionsObject(given))
+    throw new InvalidSchedulerOptionError(
+      'options',
+      options,
+      'must be an object such as { worker: { concurrency: 10 } }',
+    );
   assertKnownSchedulerOptions(options);
   const timezone = options.timezone ?? 'UTC';
   try {
@@ -233,7 +255,11 @@ export function resolveSchedulerOptions(options: SchedulerModuleOptions = {}): R
       shutdownGracePeriodMs: duration('worker.shutdownGracePeriod', cfg.shutdownGracePeriod, 10_000),
     };
     if (worker.deadAfterMs < worker.heartbeatIntervalMs * 3) {
-      throw new InvalidSchedulerOptionError('worker.deadAfter', cfg.deadAfter, 'must be at least three heartbeat intervals');
+      throw new InvalidSchedulerOptionError(
+        'worker.deadAfter',
+        cfg.deadAfter,
+        'must be at least three heartbeat intervals',
+      );
     }
   }
   return {
@@ -262,26 +288,41 @@ export function resolveSchedulerOptions(options: SchedulerModuleOptions = {}): R
 
 function resolveEvents(value: EventsOptions | undefined): ResolvedSchedulerOptions['events'] {
   if (value === undefined) return { cluster: false, pollIntervalMs: 1000 };
-  if (!isOptionsObject(value)) throw new InvalidSchedulerOptionError('events', value, 'must be an object such as { cluster: true }');
+  if (!isOptionsObject(value))
+    throw new InvalidSchedulerOptionError('events', value, 'must be an object such as { cluster: true }');
   const { cluster, pollInterval } = value as EventsOptions;
-  if (cluster !== undefined && typeof cluster !== 'boolean') throw new InvalidSchedulerOptionError('events.cluster', cluster, 'must be true or false');
+  if (cluster !== undefined && typeof cluster !== 'boolean')
+    throw new InvalidSchedulerOptionError('events.cluster', cluster, 'must be true or false');
   return { cluster: cluster ?? false, pollIntervalMs: duration('events.pollInterval', pollInterval, 1000) };
 }
 
 function assertImpersonation(value: unknown): void {
   if (value === undefined) return;
-  const given = isOptionsObject(value) ? (['resolveUser', 'resolver'] as const).filter((key) => value[key] !== undefined) : [];
+  const given = isOptionsObject(value)
+    ? (['resolveUser', 'resolver'] as const).filter((key) => value[key] !== undefined)
+    : [];
   if (given.length !== 1) {
-    throw new InvalidSchedulerOptionError('impersonation', value, 'needs exactly one of resolveUser: (userId: string) => user, or resolver: a provider class implementing UserResolver');
+    throw new InvalidSchedulerOptionError(
+      'impersonation',
+      value,
+      'needs exactly one of resolveUser: (userId: string) => user, or resolver: a provider class implementing UserResolver',
+    );
   }
   const fn = (value as Record<string, unknown>)[given[0]];
   if (typeof fn !== 'function') {
-    throw new InvalidSchedulerOptionError(`impersonation.${given[0]}`, String(fn), given[0] === 'resolver' ? 'must be a provider class implementing UserResolver' : 'must be a function (userId: string) => user');
+    throw new InvalidSchedulerOptionError(
+      `impersonation.${given[0]}`,
+      String(fn),
+      given[0] === 'resolver'
+        ? 'must be a provider class implementing UserResolver'
+        : 'must be a function (userId: string) => user',
+    );
   }
 }
 
 function resolveConfigFile(value: unknown): string | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'string' || value.trim() === '') throw new InvalidSchedulerOptionError('configFile', value, 'must be the path of a scheduler.ini file');
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new InvalidSchedulerOptionError('configFile', value, 'must be the path of a scheduler.ini file');
   return value;
 }

@@ -31,7 +31,17 @@
  * - `WAITING`: enqueued with `dependsOn`, not claimable until every dependency has COMPLETED.
  * - `CANCELLED`: a dependency ended without completing (docs/flow-control.md); it never ran.
  */
-export const TASK_STATUSES = ['WAITING', 'QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'TIMEOUT', 'STOPPED', 'EXPIRED', 'CANCELLED'] as const;
+export const TASK_STATUSES = [
+  'WAITING',
+  'QUEUED',
+  'RUNNING',
+  'COMPLETED',
+  'FAILED',
+  'TIMEOUT',
+  'STOPPED',
+  'EXPIRED',
+  'CANCELLED',
+] as const;
 
 /** Lifecycle of a task (web2py's scheduler_task states, without `ASSIGNED`): see {@link TASK_STATUSES}. */
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -50,13 +60,17 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 export const UNFINISHED_TASK_STATUSES = ['WAITING', 'QUEUED', 'RUNNING'] as const satisfies readonly TaskStatus[];
 
 /** Statuses of a finished task, in the order of {@link TASK_STATUSES}. */
-export const FINISHED_TASK_STATUSES: readonly TaskStatus[] = TASK_STATUSES.filter((s) => s !== 'WAITING' && s !== 'QUEUED' && s !== 'RUNNING');
+export const FINISHED_TASK_STATUSES: readonly TaskStatus[] = TASK_STATUSES.filter(
+  (s) => s !== 'WAITING' && s !== 'QUEUED' && s !== 'RUNNING',
+);
 
 /** Statuses of a finished attempt, in the order of {@link RUN_STATUSES}. */
 export const FINISHED_RUN_STATUSES: readonly RunStatus[] = RUN_STATUSES.filter((s) => s !== 'RUNNING');
 
 /** Attempts that did not succeed on their own (failures in the overview, `kronos runs --failed`). */
-export const FAILED_RUN_STATUSES: readonly RunStatus[] = RUN_STATUSES.filter((s) => s === 'FAILED' || s === 'TIMEOUT' || s === 'LOST');
+export const FAILED_RUN_STATUSES: readonly RunStatus[] = RUN_STATUSES.filter(
+  (s) => s === 'FAILED' || s === 'TIMEOUT' || s === 'LOST',
+);
 
 /** `scheduled` jobs recur on a schedule; `queued` jobs run when enqueued. */
 export const JOB_KINDS = ['scheduled', 'queued'] as const;

@@ -38,6 +38,14 @@ import { UsersService } from './users/users.service.js';
     TerminusModule,
   ],
   controllers: [AppController, ObservabilityController],
-  providers: [UsersService, RecordsService, StatsJobs, MaintenanceJobs, NotifyJobs, FailureAlerts, KronosHealthIndicator],
+  providers: [
+    UsersService,
+    RecordsService,
+    StatsJobs,
+    MaintenanceJobs,
+    NotifyJobs,
+    FailureAlerts,
+    KronosHealthIndicator,
+  ],
 })
 export class AppModule {}

@@ -14,11 +14,16 @@ export class DemoAdminGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const http = context.switchToHttp();
     const header = http.getRequest<{ headers: Record<string, string | undefined> }>().headers.authorization ?? '';
-    const expected = Buffer.from(`Basic ${Buffer.from(`${DemoAdminGuard.user}:${DemoAdminGuard.password}`).toString('base64')}`);
+    const expected = Buffer.from(
+      `Basic ${Buffer.from(`${DemoAdminGuard.user}:${DemoAdminGuard.password}`).toString('base64')}`,
+    );
     const given = Buffer.from(header);
     if (given.length === expected.length && timingSafeEqual(given, expected)) return true;
     // Ask the browser for credentials (Express response; Fastify replies have header()).
-    const response = http.getResponse<{ setHeader?(n: string, v: string): void; header?(n: string, v: string): void }>();
+    const response = http.getResponse<{
+      setHeader?(n: string, v: string): void;
+      header?(n: string, v: string): void;
+    }>();
     const challenge = 'Basic realm="Kronos dashboard", charset="UTF-8"';
     if (response.setHeader) response.setHeader('WWW-Authenticate', challenge);
     else response.header?.('WWW-Authenticate', challenge);

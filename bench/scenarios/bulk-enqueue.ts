@@ -29,7 +29,11 @@ export interface BulkEnqueuer {
  * worker running), timed from the first call to the last one's return; the best of `repeats`
  * runs, each on emptied tables. A run that did not leave exactly `tasks` queued tasks is a problem.
  */
-export async function bulkEnqueue(system: BulkEnqueuer, tasks: number, repeats: number): Promise<{ figure: BulkEnqueueFigure; problems: string[] }> {
+export async function bulkEnqueue(
+  system: BulkEnqueuer,
+  tasks: number,
+  repeats: number,
+): Promise<{ figure: BulkEnqueueFigure; problems: string[] }> {
   const runs: number[] = [];
   const problems: string[] = [];
   for (let run = 0; run < repeats; run++) {
@@ -38,8 +42,12 @@ export async function bulkEnqueue(system: BulkEnqueuer, tasks: number, repeats: 
     await system.insert(tasks);
     runs.push((performance.now() - started) / 1000);
     const queued = await system.queued();
-    if (queued !== tasks) problems.push(`${system.system} ${system.call}: ${queued} tasks queued after inserting ${tasks}`);
+    if (queued !== tasks)
+      problems.push(`${system.system} ${system.call}: ${queued} tasks queued after inserting ${tasks}`);
   }
   const seconds = Math.min(...runs);
-  return { figure: { system: system.system, call: system.call, tasks, seconds, runs, rowsPerSec: tasks / seconds }, problems };
+  return {
+    figure: { system: system.system, call: system.call, tasks, seconds, runs, rowsPerSec: tasks / seconds },
+    problems,
+  };
 }

@@ -41,7 +41,11 @@ async function timeClaims(claims: number, claim: () => Promise<number>): Promise
  * claims. Tables are VACUUM ANALYZEd, as autovacuum would have done on a live system, and
  * checkpointed before the claims are timed.
  */
-export async function kronosClaimCost(backend: KronosBackend, sizes: number[], claims: number): Promise<ClaimCostResult[]> {
+export async function kronosClaimCost(
+  backend: KronosBackend,
+  sizes: number[],
+  claims: number,
+): Promise<ClaimCostResult[]> {
   const ds = backend.dataSource;
   await backend.reset();
   const results: ClaimCostResult[] = [];
@@ -68,7 +72,13 @@ export async function kronosClaimCost(backend: KronosBackend, sizes: number[], c
     await settle((sql) => ds.query(sql));
     const engine = backend.storage;
     const times = await timeClaims(claims, async () => {
-      const claimed = await engine.claim({ worker: 'bench-claim', groups: ['main'], jobNames: ['bench.noop'], limit: BATCH, now: null });
+      const claimed = await engine.claim({
+        worker: 'bench-claim',
+        groups: ['main'],
+        jobNames: ['bench.noop'],
+        limit: BATCH,
+        now: null,
+      });
       return claimed.length;
     });
     results.push({ system: 'kronos', history, medianMs: median(times), claims });
@@ -77,7 +87,11 @@ export async function kronosClaimCost(backend: KronosBackend, sizes: number[], c
 }
 
 /** The same for pg-boss: completed jobs of the queue as history, `fetch(queue, { batchSize: 50 })` as the claim. */
-export async function pgbossClaimCost(backend: PgBossBackend, sizes: number[], claims: number): Promise<ClaimCostResult[]> {
+export async function pgbossClaimCost(
+  backend: PgBossBackend,
+  sizes: number[],
+  claims: number,
+): Promise<ClaimCostResult[]> {
   await backend.reset(pgbossConfigurations()[0]);
   const results: ClaimCostResult[] = [];
   let have = 0;
@@ -94,7 +108,10 @@ export async function pgbossClaimCost(backend: PgBossBackend, sizes: number[], c
     await backend.enqueueBulk(BATCH * (WARMUP + claims));
     await backend.query('VACUUM ANALYZE pgboss.job_common');
     await settle((sql) => backend.query(sql));
-    const times = await timeClaims(claims, async () => (await backend.instance.fetch(backend.queue, { batchSize: BATCH })).length);
+    const times = await timeClaims(
+      claims,
+      async () => (await backend.instance.fetch(backend.queue, { batchSize: BATCH })).length,
+    );
     results.push({ system: 'pg-boss', history, medianMs: median(times), claims });
   }
   return results;

@@ -34,7 +34,14 @@ export interface LatencyOptions {
   selfEnqueue?: boolean;
 }
 
-function summarise(config: string, options: LatencyOptions, enqueued: ArrayLike<number>, calls: number[] | null, report: WorkerReport, cutAt: number): LatencyResult {
+function summarise(
+  config: string,
+  options: LatencyOptions,
+  enqueued: ArrayLike<number>,
+  calls: number[] | null,
+  report: WorkerReport,
+  cutAt: number,
+): LatencyResult {
   const latencies: number[] = [];
   const afterCommit: number[] = [];
   let notStarted = 0;
@@ -52,7 +59,10 @@ function summarise(config: string, options: LatencyOptions, enqueued: ArrayLike<
   }
   const problems: string[] = [];
   if (twice) problems.push(`${twice} task(s) ran more than once`);
-  if (notStarted) problems.push(`${notStarted} of ${options.tasks} task(s) had not started ${options.graceMs} ms after the last enqueue`);
+  if (notStarted)
+    problems.push(
+      `${notStarted} of ${options.tasks} task(s) had not started ${options.graceMs} ms after the last enqueue`,
+    );
   return {
     config,
     tasks: options.tasks,
@@ -77,7 +87,11 @@ function summarise(config: string, options: LatencyOptions, enqueued: ArrayLike<
  * machine). A few warm-up tasks go first so connection set-up and statement preparation are not
  * counted.
  */
-export async function latency(backend: Backend, config: Configuration, options: LatencyOptions): Promise<LatencyResult> {
+export async function latency(
+  backend: Backend,
+  config: Configuration,
+  options: LatencyOptions,
+): Promise<LatencyResult> {
   const { tasks, warmup, ratePerSec } = options;
   const expected = tasks + warmup;
   const gap = 1000 / ratePerSec;

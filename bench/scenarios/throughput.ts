@@ -57,12 +57,23 @@ export function checkCounts(reports: WorkerReport[], tasks: number, complete: bo
  * Jobs/s count from the first handler start (in any process) to the moment the database shows
  * every task finished and recorded; the benchmark polls for that only once every task started.
  */
-export async function throughput(backend: Backend, config: Configuration, options: ThroughputOptions): Promise<ThroughputResult> {
+export async function throughput(
+  backend: Backend,
+  config: Configuration,
+  options: ThroughputOptions,
+): Promise<ThroughputResult> {
   const { tasks, processes } = options;
   await backend.reset(config);
   await backend.enqueueBulk(tasks);
-  const spec = { label: `${config.system} ${config.name}`, settings: config.settings, expected: tasks, keepStarts: false };
-  const workers = await Promise.all(Array.from({ length: processes }, () => WorkerProcess.start(workerLaunch(config), spec)));
+  const spec = {
+    label: `${config.system} ${config.name}`,
+    settings: config.settings,
+    expected: tasks,
+    keepStarts: false,
+  };
+  const workers = await Promise.all(
+    Array.from({ length: processes }, () => WorkerProcess.start(workerLaunch(config), spec)),
+  );
   const started = () => workers.reduce((sum, w) => sum + w.total, 0);
   const limit = wallMs() + (options.limitMs ?? 300_000);
   let timeBoxed = false;
@@ -78,7 +89,8 @@ export async function throughput(backend: Backend, config: Configuration, option
     }
     if (!timeBoxed) {
       while (!(await backend.drained())) {
-        if (wallMs() > limit) throw new Error(`${spec.label}: tasks not drained after ${options.limitMs ?? 300_000} ms`);
+        if (wallMs() > limit)
+          throw new Error(`${spec.label}: tasks not drained after ${options.limitMs ?? 300_000} ms`);
         await sleep(1);
       }
     }
@@ -104,7 +116,8 @@ export async function throughput(backend: Backend, config: Configuration, option
       completed,
       // A time-boxed run finished a handful of jobs: CPU per job would mean nothing.
       workerCpuMsPer1k: timeBoxed ? Number.NaN : (reports.reduce((sum, r) => sum + r.cpuMs, 0) / completed) * 1000,
-      databaseCpuMsPer1k: timeBoxed || cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) / completed) * 1000,
+      databaseCpuMsPer1k:
+        timeBoxed || cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) / completed) * 1000,
     };
   } finally {
     await Promise.all(workers.map((w) => w.stop()));

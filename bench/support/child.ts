@@ -46,7 +46,8 @@ export class WorkerProcess {
     child.stderr?.on('data', keep);
     this.exited = new Promise((resolve) =>
       child.once('exit', (code) => {
-        if (code !== 0 && output) process.stderr.write(`bench: worker process ${child.pid} exited with ${code}; its output:\n${output}`);
+        if (code !== 0 && output)
+          process.stderr.write(`bench: worker process ${child.pid} exited with ${code}; its output:\n${output}`);
         resolve(code);
       }),
     );
@@ -69,7 +70,10 @@ export class WorkerProcess {
     });
     const worker = new WorkerProcess(child);
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${spec.label}: worker process not ready after ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`${spec.label}: worker process not ready after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       child.on('message', (message: WorkerMessage) => {
         if (message.type === 'ready') {
           clearTimeout(timer);

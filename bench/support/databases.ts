@@ -8,7 +8,13 @@ import type { Server } from './settings.js';
  * database of its own.
  */
 export async function ensurePostgresDatabase(s: Server): Promise<void> {
-  const client = new pg.Client({ host: s.host, port: s.port, user: s.user, password: s.password, database: 'postgres' });
+  const client = new pg.Client({
+    host: s.host,
+    port: s.port,
+    user: s.user,
+    password: s.password,
+    database: 'postgres',
+  });
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [s.database]);
@@ -21,7 +27,13 @@ export async function ensurePostgresDatabase(s: Server): Promise<void> {
 /** The same for MariaDB/MySQL; returns the server version, or null (with the reason) when it does not answer. */
 export async function ensureMysqlDatabase(s: Server): Promise<{ version: string } | { error: string }> {
   try {
-    const conn = await mysql2.createConnection({ host: s.host, port: s.port, user: s.user, password: s.password, connectTimeout: 3000 });
+    const conn = await mysql2.createConnection({
+      host: s.host,
+      port: s.port,
+      user: s.user,
+      password: s.password,
+      connectTimeout: 3000,
+    });
     try {
       await conn.query(`CREATE DATABASE IF NOT EXISTS \`${s.database.replaceAll('`', '``')}\``);
       const [rows] = await conn.query('SELECT VERSION() AS v');

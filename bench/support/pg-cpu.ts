@@ -16,7 +16,10 @@ export async function workerBackendCpuMs(): Promise<number | null> {
   const client = new pg.Client({ connectionString: connectionString(postgres()) });
   await client.connect();
   try {
-    const { rows } = await client.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE $1`, [`${WORKER_APPLICATION}%`]);
+    const { rows } = await client.query(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE $1`,
+      [`${WORKER_APPLICATION}%`],
+    );
     let ticks = 0;
     for (const { pid } of rows) {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -33,7 +33,10 @@ export class Probe {
   private cpuAtFirst?: NodeJS.CpuUsage;
   private rssAtFirst = 0;
 
-  constructor(private readonly expected: number, keepStarts: boolean) {
+  constructor(
+    private readonly expected: number,
+    keepStarts: boolean,
+  ) {
     this.counts = new Uint8Array(expected);
     this.starts = keepStarts ? new Float64Array(expected) : null;
     this.enqueued = keepStarts ? new Float64Array(expected) : null;

@@ -16,9 +16,7 @@ export interface WorkerSpec {
 }
 
 export type WorkerMessage =
-  | { type: 'ready' }
-  | { type: 'progress'; total: number }
-  | { type: 'report'; report: WorkerReport };
+  { type: 'ready' } | { type: 'progress'; total: number } | { type: 'report'; report: WorkerReport };
 
 export interface WorkerReport {
   pid: number;

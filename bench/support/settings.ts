@@ -54,8 +54,36 @@ export interface Sizes {
 
 export function sizes(smoke: boolean): Sizes {
   return smoke
-    ? { throughputTasks: 300, latencyTasks: 50, latencyRatePerSec: 50, latencyWarmup: 5, history: [1000, 10_000], claimsMeasured: 5, clusterProcesses: 2, clusterTasks: 300, mysqlTasks: 300, repeats: 1, timeBoxMs: 3000, bulkTasks: 2000, bulkRepeats: 1 }
-    : { throughputTasks: 20_000, latencyTasks: 1000, latencyRatePerSec: 50, latencyWarmup: 20, history: [10_000, 100_000, 1_000_000], claimsMeasured: 100, clusterProcesses: 4, clusterTasks: 20_000, mysqlTasks: 20_000, repeats: 3, timeBoxMs: 10_000, bulkTasks: 100_000, bulkRepeats: 3 };
+    ? {
+        throughputTasks: 300,
+        latencyTasks: 50,
+        latencyRatePerSec: 50,
+        latencyWarmup: 5,
+        history: [1000, 10_000],
+        claimsMeasured: 5,
+        clusterProcesses: 2,
+        clusterTasks: 300,
+        mysqlTasks: 300,
+        repeats: 1,
+        timeBoxMs: 3000,
+        bulkTasks: 2000,
+        bulkRepeats: 1,
+      }
+    : {
+        throughputTasks: 20_000,
+        latencyTasks: 1000,
+        latencyRatePerSec: 50,
+        latencyWarmup: 20,
+        history: [10_000, 100_000, 1_000_000],
+        claimsMeasured: 100,
+        clusterProcesses: 4,
+        clusterTasks: 20_000,
+        mysqlTasks: 20_000,
+        repeats: 3,
+        timeBoxMs: 10_000,
+        bulkTasks: 100_000,
+        bulkRepeats: 3,
+      };
 }
 
 export const machine = () => ({

@@ -26,7 +26,11 @@ export const graphileConfigurations = (): Configuration[] => [
     name: 'tuned',
     description: 'concurrency 10, localQueue.size 100, completeJobBatchDelay 0, failJobBatchDelay 0',
     worker: 'graphile',
-    settings: { connectionString: workerUrl(), concurrency: 10, preset: { localQueue: { size: 100 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+    settings: {
+      connectionString: workerUrl(),
+      concurrency: 10,
+      preset: { localQueue: { size: 100 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 },
+    },
   },
 ];
 
@@ -86,7 +90,8 @@ export class GraphileBackend implements Backend {
           for (let n = from; n < to; n++) jobs.push({ identifier: 'noop', payload: { n } });
           await this.utils!.addJobs(jobs);
         }),
-      queued: async () => (await this.pool.query('SELECT count(*)::int AS c FROM graphile_worker._private_jobs')).rows[0].c,
+      queued: async () =>
+        (await this.pool.query('SELECT count(*)::int AS c FROM graphile_worker._private_jobs')).rows[0].c,
     };
   }
 
@@ -96,8 +101,12 @@ export class GraphileBackend implements Backend {
   }
 
   async verify(): Promise<string[]> {
-    const { rows } = await this.pool.query(`SELECT count(*)::int AS left, count(*) FILTER (WHERE last_error IS NOT NULL)::int AS failed FROM graphile_worker._private_jobs`);
-    return rows[0].left === 0 ? [] : [`${rows[0].left} job(s) left in graphile_worker._private_jobs (${rows[0].failed} failed)`];
+    const { rows } = await this.pool.query(
+      `SELECT count(*)::int AS left, count(*) FILTER (WHERE last_error IS NOT NULL)::int AS failed FROM graphile_worker._private_jobs`,
+    );
+    return rows[0].left === 0
+      ? []
+      : [`${rows[0].left} job(s) left in graphile_worker._private_jobs (${rows[0].failed} failed)`];
   }
 
   async close(): Promise<void> {

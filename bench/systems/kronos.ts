@@ -24,11 +24,25 @@ export function kronosDataSourceOptions(dialect: KronosDialect): DataSourceOptio
   switch (dialect) {
     case 'postgres': {
       const s = postgres();
-      return { type: 'postgres', host: s.host, port: s.port, username: s.user, password: s.password, database: s.database };
+      return {
+        type: 'postgres',
+        host: s.host,
+        port: s.port,
+        username: s.user,
+        password: s.password,
+        database: s.database,
+      };
     }
     case 'mysql': {
       const s = mysql();
-      return { type: 'mysql', host: s.host, port: s.port, username: s.user, password: s.password, database: s.database };
+      return {
+        type: 'mysql',
+        host: s.host,
+        port: s.port,
+        username: s.user,
+        password: s.password,
+        database: s.database,
+      };
     }
     case 'sqlite':
       return { type: 'better-sqlite3', database: join(mkdtempSync(join(tmpdir(), 'kronos-bench-')), 'kronos.db') };
@@ -49,10 +63,20 @@ export function kronosConfigurations(dialect: KronosDialect, dataSource: DataSou
     settings: { dataSource: options, worker },
   });
   const configurations = [
-    configuration(dialect === 'postgres' ? 'defaults' : dialect, 'SchedulerModule.forRoot({ worker: {} }) in a Nest application context started with Node\'s default flags: every worker option at its default (concurrency 10, batchSize 1000)', {}),
+    configuration(
+      dialect === 'postgres' ? 'defaults' : dialect,
+      "SchedulerModule.forRoot({ worker: {} }) in a Nest application context started with Node's default flags: every worker option at its default (concurrency 10, batchSize 1000)",
+      {},
+    ),
   ];
   if (dialect === 'postgres') {
-    configurations.push(configuration('tuned', 'worker: { batchSize: 2000 }: claims of up to 2,000 tasks, as many held ready while tasks are short', { batchSize: 2000 }));
+    configurations.push(
+      configuration(
+        'tuned',
+        'worker: { batchSize: 2000 }: claims of up to 2,000 tasks, as many held ready while tasks are short',
+        { batchSize: 2000 },
+      ),
+    );
     configurations.push({
       ...configuration(
         'service',
@@ -63,7 +87,9 @@ export function kronosConfigurations(dialect: KronosDialect, dataSource: DataSou
     });
   }
   // Extra configurations to compare, e.g. BENCH_KRONOS_VARIANTS='{"b50":{"batchSize":50}}'
-  for (const [name, worker] of Object.entries<Record<string, unknown>>(JSON.parse(process.env.BENCH_KRONOS_VARIANTS ?? '{}'))) {
+  for (const [name, worker] of Object.entries<Record<string, unknown>>(
+    JSON.parse(process.env.BENCH_KRONOS_VARIANTS ?? '{}'),
+  )) {
     configurations.push(configuration(name, `SchedulerModule.forRoot({ worker: ${JSON.stringify(worker)} })`, worker));
   }
   return configurations;
@@ -102,7 +128,10 @@ export class KronosBackend implements Backend {
   readonly dataSource: DataSource;
   private engine?: StorageEngine;
 
-  constructor(readonly dialect: KronosDialect, readonly options: DataSourceOptions) {
+  constructor(
+    readonly dialect: KronosDialect,
+    readonly options: DataSourceOptions,
+  ) {
     this.dataSource = new DataSource({
       ...options,
       entities: KRONOS_ENTITIES,
@@ -153,11 +182,16 @@ export class KronosBackend implements Backend {
   async producer(): Promise<Producer> {
     const options = this.options;
     @Module({
-      imports: [TypeOrmModule.forRoot({ ...options, autoLoadEntities: true, synchronize: false }), SchedulerModule.forRoot({ worker: false })],
+      imports: [
+        TypeOrmModule.forRoot({ ...options, autoLoadEntities: true, synchronize: false }),
+        SchedulerModule.forRoot({ worker: false }),
+      ],
       providers: [BenchJobs],
     })
     class BenchProducerModule {}
-    const app: INestApplicationContext = await NestFactory.createApplicationContext(BenchProducerModule, { logger: ['error', 'warn'] });
+    const app: INestApplicationContext = await NestFactory.createApplicationContext(BenchProducerModule, {
+      logger: ['error', 'warn'],
+    });
     const scheduler = app.get(SchedulerService);
     return {
       enqueue: async (n) => {
@@ -174,11 +208,16 @@ export class KronosBackend implements Backend {
   async bulkEnqueuer(): Promise<BulkEnqueuer & { close(): Promise<void> }> {
     const options = this.options;
     @Module({
-      imports: [TypeOrmModule.forRoot({ ...options, autoLoadEntities: true, synchronize: false }), SchedulerModule.forRoot({ worker: false })],
+      imports: [
+        TypeOrmModule.forRoot({ ...options, autoLoadEntities: true, synchronize: false }),
+        SchedulerModule.forRoot({ worker: false }),
+      ],
       providers: [BenchJobs],
     })
     class BenchBulkModule {}
-    const app: INestApplicationContext = await NestFactory.createApplicationContext(BenchBulkModule, { logger: ['error', 'warn'] });
+    const app: INestApplicationContext = await NestFactory.createApplicationContext(BenchBulkModule, {
+      logger: ['error', 'warn'],
+    });
     const scheduler = app.get(SchedulerService);
     return {
       system: 'kronos',
@@ -188,7 +227,8 @@ export class KronosBackend implements Backend {
         const payloads = Array.from({ length: count }, (_, n) => ({ n }));
         await scheduler.enqueueMany('bench.noop', payloads, { chunkSize: 5000 });
       },
-      queued: async () => Number((await this.dataSource.query(`SELECT COUNT(*) AS c FROM kronos_task WHERE status = 'QUEUED'`))[0].c),
+      queued: async () =>
+        Number((await this.dataSource.query(`SELECT COUNT(*) AS c FROM kronos_task WHERE status = 'QUEUED'`))[0].c),
       close: () => app.close(),
     };
   }
@@ -215,9 +255,12 @@ export class KronosBackend implements Backend {
       `SELECT count(*) AS total, count(DISTINCT task_id) AS tasks, sum(CASE WHEN status = 'COMPLETED' THEN 1 ELSE 0 END) AS done FROM kronos_run`,
     );
     const problems: string[] = [];
-    if (Number(tasks.total) !== count || Number(tasks.done) !== count) problems.push(`kronos_task: ${tasks.done} of ${tasks.total} COMPLETED once, ${count} expected`);
+    if (Number(tasks.total) !== count || Number(tasks.done) !== count)
+      problems.push(`kronos_task: ${tasks.done} of ${tasks.total} COMPLETED once, ${count} expected`);
     if (Number(runs.total) !== count || Number(runs.tasks) !== count || Number(runs.done) !== count) {
-      problems.push(`kronos_run: ${runs.total} run row(s) for ${runs.tasks} task(s), ${runs.done} COMPLETED; exactly ${count} expected`);
+      problems.push(
+        `kronos_run: ${runs.total} run row(s) for ${runs.tasks} task(s), ${runs.done} COMPLETED; exactly ${count} expected`,
+      );
     }
     return problems;
   }

@@ -86,7 +86,10 @@ export class PgBossBackend implements Backend {
   }
 
   async drained(): Promise<boolean> {
-    const { rows } = await this.pool.query(`SELECT NOT EXISTS (SELECT 1 FROM pgboss.job WHERE name = $1 AND state < 'completed') AS done`, [QUEUE]);
+    const { rows } = await this.pool.query(
+      `SELECT NOT EXISTS (SELECT 1 FROM pgboss.job WHERE name = $1 AND state < 'completed') AS done`,
+      [QUEUE],
+    );
     return rows[0].done;
   }
 
@@ -102,12 +105,20 @@ export class PgBossBackend implements Backend {
           for (let n = from; n < to; n++) jobs.push({ data: { n } });
           await this.boss!.insert(QUEUE, jobs);
         }),
-      queued: async () => (await this.pool.query(`SELECT count(*)::int AS c FROM pgboss.job WHERE name = $1 AND state = 'created'`, [QUEUE])).rows[0].c,
+      queued: async () =>
+        (
+          await this.pool.query(`SELECT count(*)::int AS c FROM pgboss.job WHERE name = $1 AND state = 'created'`, [
+            QUEUE,
+          ])
+        ).rows[0].c,
     };
   }
 
   async completed(): Promise<number> {
-    const { rows } = await this.pool.query(`SELECT count(*)::int AS c FROM pgboss.job WHERE name = $1 AND state = 'completed'`, [QUEUE]);
+    const { rows } = await this.pool.query(
+      `SELECT count(*)::int AS c FROM pgboss.job WHERE name = $1 AND state = 'completed'`,
+      [QUEUE],
+    );
     return rows[0].c;
   }
 
@@ -117,7 +128,9 @@ export class PgBossBackend implements Backend {
       [QUEUE],
     );
     const { total, completed } = rows[0];
-    return total === count && completed === count ? [] : [`pg-boss: ${completed} of ${total} job(s) completed, ${count} expected`];
+    return total === count && completed === count
+      ? []
+      : [`pg-boss: ${completed} of ${total} job(s) completed, ${count} expected`];
   }
 
   async close(): Promise<void> {

@@ -39,6 +39,10 @@ export interface Backend {
 }
 
 /** Bulk inserts go in chunks so one statement never carries an unreasonable parameter list. */
-export async function inChunks(count: number, size: number, insert: (from: number, to: number) => Promise<void>): Promise<void> {
+export async function inChunks(
+  count: number,
+  size: number,
+  insert: (from: number, to: number) => Promise<void>,
+): Promise<void> {
   for (let from = 0; from < count; from += size) await insert(from, Math.min(count, from + size));
 }

@@ -39,13 +39,20 @@ export function parseAppSpec(spec: string, origin: string, cwd: string): AppLoca
  * Find the application: `--app`, else `KRONOS_APP`, else `kronos.config.js` (or `--config`),
  * else the `kronos` section of package.json, all relative to the working directory.
  */
-export async function locateApp(options: { app?: string; config?: string }, cwd: string, env: NodeJS.ProcessEnv): Promise<AppLocation> {
+export async function locateApp(
+  options: { app?: string; config?: string },
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<AppLocation> {
   if (options.app) return parseAppSpec(options.app, '--app', cwd);
   if (env.KRONOS_APP) return parseAppSpec(env.KRONOS_APP, 'KRONOS_APP', cwd);
-  const configFile = options.config ? resolve(cwd, options.config) : CONFIG_FILES.map((f) => resolve(cwd, f)).find((f) => existsSync(f));
+  const configFile = options.config
+    ? resolve(cwd, options.config)
+    : CONFIG_FILES.map((f) => resolve(cwd, f)).find((f) => existsSync(f));
   if (configFile) {
     if (!existsSync(configFile)) throw new CliError(`The configuration file ${configFile} does not exist.`);
-    const config: KronosCliConfig = ((await import(pathToFileURL(configFile).href)) as { default?: KronosCliConfig }).default ?? {};
+    const config: KronosCliConfig =
+      ((await import(pathToFileURL(configFile).href)) as { default?: KronosCliConfig }).default ?? {};
     if (typeof config.app === 'function') return { module: config.app, origin: configFile };
     if (typeof config.app === 'string') return parseAppSpec(config.app, configFile, cwd);
     throw new CliError(`${configFile} has no "app": export default { app: 'dist/app.module.js#AppModule' }.`);
@@ -63,14 +70,21 @@ export async function locateApp(options: { app?: string; config?: string }, cwd:
 async function loadModule(location: AppLocation): Promise<Type<unknown>> {
   if (location.module) return location.module;
   const file = location.file!;
-  if (!existsSync(file)) throw new CliError(`The application module ${file} (from ${location.origin}) does not exist. Build the application first.`);
+  if (!existsSync(file))
+    throw new CliError(
+      `The application module ${file} (from ${location.origin}) does not exist. Build the application first.`,
+    );
   const exports = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   const names = Object.keys(exports).filter((key) => typeof exports[key] === 'function');
   // Without a name: the default export, else AppModule, else the file's only exported class.
-  const name = location.exportName ?? ('default' in exports ? 'default' : names.length === 1 && !('AppModule' in exports) ? names[0] : 'AppModule');
+  const name =
+    location.exportName ??
+    ('default' in exports ? 'default' : names.length === 1 && !('AppModule' in exports) ? names[0] : 'AppModule');
   const module = exports[name];
   if (typeof module !== 'function') {
-    throw new CliError(`${file} has no exported module class "${name}" (exported classes: ${names.join(', ') || 'none'}). Name it: --app ${location.file}#Name.`);
+    throw new CliError(
+      `${file} has no exported module class "${name}" (exported classes: ${names.join(', ') || 'none'}). Name it: --app ${location.file}#Name.`,
+    );
   }
   return module as Type<unknown>;
 }
@@ -92,7 +106,10 @@ export async function bootApp(location: AppLocation, logLevels: LogLevel[]): Pro
   const module = await loadModule(location);
   let context: INestApplicationContext;
   try {
-    context = await NestFactory.createApplicationContext(module, { logger: new CliLogger({ logLevels }), abortOnError: false });
+    context = await NestFactory.createApplicationContext(module, {
+      logger: new CliLogger({ logLevels }),
+      abortOnError: false,
+    });
   } catch (error) {
     throw new CliError(`The application failed to start: ${(error as Error).message}`);
   }

@@ -58,13 +58,25 @@ export function mainHelp(): string {
 }
 
 export function commandHelp(command: Command): string {
-  return [`Usage: ${command.usage}`, '', command.summary, ...(command.help ? ['', command.help] : []), '', GLOBAL_HELP].join('\n');
+  return [
+    `Usage: ${command.usage}`,
+    '',
+    command.summary,
+    ...(command.help ? ['', command.help] : []),
+    '',
+    GLOBAL_HELP,
+  ].join('\n');
 }
 
 /** Parse `argv` (without node and the script) for `command`. */
 function parse(command: Command, argv: string[]): { values: Values; positionals: string[] } {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { ...GLOBAL_OPTIONS, ...command.options },
+      allowPositionals: true,
+      strict: true,
+    });
     return { values: values as Values, positionals };
   } catch (error) {
     throw new UsageError((error as Error).message.replace(/^TypeError( \[\w+\])?: /, ''));
@@ -110,18 +122,39 @@ export async function runCli(argv: string[], io: Io, env: NodeJS.ProcessEnv = pr
     if (command.boot !== 'none') {
       for (const file of (values.env as string[] | undefined) ?? []) loadEnvFile(file);
       // The application reads these at start-up: only `worker` and `run` run a worker here.
-      Object.assign(env, { [KRONOS_WORKER_ENV.switch]: 'off' }, command.environment?.(values, parsed.positionals) ?? {});
-      const location = await locateApp({ app: values.app as string | undefined, config: values.config as string | undefined }, process.cwd(), env);
+      Object.assign(
+        env,
+        { [KRONOS_WORKER_ENV.switch]: 'off' },
+        command.environment?.(values, parsed.positionals) ?? {},
+      );
+      const location = await locateApp(
+        { app: values.app as string | undefined, config: values.config as string | undefined },
+        process.cwd(),
+        env,
+      );
       // A worker process logs like the application; other commands only say what went wrong.
-      const logs: LogLevel[] = values.verbose ? ['log', 'error', 'warn', 'debug'] : command === workerCommand ? ['log', 'error', 'warn'] : ['error', 'warn'];
+      const logs: LogLevel[] = values.verbose
+        ? ['log', 'error', 'warn', 'debug']
+        : command === workerCommand
+          ? ['log', 'error', 'warn']
+          : ['error', 'warn'];
       app = await bootApp(location, logs);
     }
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-    return await command.run({ values, positionals: parsed.positionals, io, app: app ?? notBooted(), signal: stop.signal });
+    return await command.run({
+      values,
+      positionals: parsed.positionals,
+      io,
+      app: app ?? notBooted(),
+      signal: stop.signal,
+    });
   } catch (error) {
     return report(error, command, io, Boolean(values.verbose));
   } finally {
-    if (app) await app.close().catch((error) => print(io.err, `kronos: closing the application failed: ${(error as Error).message}`));
+    if (app)
+      await app
+        .close()
+        .catch((error) => print(io.err, `kronos: closing the application failed: ${(error as Error).message}`));
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   }
 }
@@ -160,7 +193,10 @@ async function version(): Promise<string> {
   const { readFile } = await import('node:fs/promises');
   for (let up = 2; up <= 5; up++) {
     try {
-      const pkg = JSON.parse(await readFile(new URL(`${'../'.repeat(up)}package.json`, import.meta.url), 'utf8')) as { name?: string; version: string };
+      const pkg = JSON.parse(await readFile(new URL(`${'../'.repeat(up)}package.json`, import.meta.url), 'utf8')) as {
+        name?: string;
+        version: string;
+      };
       if (pkg.name === 'nestjs-kronos') return pkg.version;
     } catch {
       // not at this level

@@ -6,6 +6,8 @@ export class SchedulerIniFileError extends KronosError {
     readonly file: string,
     readonly reason: string,
   ) {
-    super(`Cannot read the scheduler.ini file "${file}": ${reason}. Check the path (module option configFile, or the file given to the command).`);
+    super(
+      `Cannot read the scheduler.ini file "${file}": ${reason}. Check the path (module option configFile, or the file given to the command).`,
+    );
   }
 }

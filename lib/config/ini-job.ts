@@ -56,10 +56,23 @@ export interface IniJobSection {
 }
 
 /** Read one section. Problems name the line of the key at fault; with any, `job` is null. */
-export function readIniJobSection(section: IniSection, file: string): { job: IniJobSection | null; problems: IniProblem[] } {
+export function readIniJobSection(
+  section: IniSection,
+  file: string,
+): { job: IniJobSection | null; problems: IniProblem[] } {
   const problems: IniProblem[] = [];
   const report = (line: number, message: string) => problems.push({ file, section: section.name, line, message });
-  const job: IniJobSection = { label: section.name, file, line: section.line, call: null, spec: null, options: {}, kwargs: {}, lines: new Map(), values: new Map() };
+  const job: IniJobSection = {
+    label: section.name,
+    file,
+    line: section.line,
+    call: null,
+    spec: null,
+    options: {},
+    kwargs: {},
+    lines: new Map(),
+    values: new Map(),
+  };
   const spec: Record<string, unknown> = {};
 
   for (const { key, value, line } of section.entries) {
@@ -72,11 +85,15 @@ export function readIniJobSection(section: IniSection, file: string): { job: Ini
     if (key in SCHEDULE_KEYS) {
       const field = SCHEDULE_KEYS[key as keyof typeof SCHEDULE_KEYS];
       if (spec[field] !== undefined) {
-        report(line, `"${key}" repeats ${field === 'every' ? '"every" (frequency is its alias)' : `"${field}"`}: give it once`);
+        report(
+          line,
+          `"${key}" repeats ${field === 'every' ? '"every" (frequency is its alias)' : `"${field}"`}: give it once`,
+        );
         continue;
       }
       const parsed = scheduleValue(field, value);
-      if (parsed === undefined) report(line, `${key} ${JSON.stringify(value)} ${SCHEDULE_VALUE_HINTS[field] ?? 'is not valid'}`);
+      if (parsed === undefined)
+        report(line, `${key} ${JSON.stringify(value)} ${SCHEDULE_VALUE_HINTS[field] ?? 'is not valid'}`);
       else spec[field] = parsed;
       continue;
     }
@@ -117,7 +134,8 @@ function scheduleValue(field: string, value: string): unknown {
   }
 }
 
-export const SENSITIVE_HINT = 'is not a comma-separated list of payload keys or dotted paths, e.g. password, card.number';
+export const SENSITIVE_HINT =
+  'is not a comma-separated list of payload keys or dotted paths, e.g. password, card.number';
 
 function readOption(job: IniJobSection, key: string, value: string): string | null {
   switch (key) {
@@ -145,7 +163,8 @@ function readOption(job: IniJobSection, key: string, value: string): string | nu
     case 'rate_limit': {
       const parts = parseIniRateLimit(value);
       const limit = parts && parseIniInteger(parts.limit);
-      if (!parts || limit === null) return `rate_limit ${JSON.stringify(value)} is not a limit per window, e.g. 100/1m or 100 per 1 minute (the most starts, then a duration)`;
+      if (!parts || limit === null)
+        return `rate_limit ${JSON.stringify(value)} is not a limit per window, e.g. 100/1m or 100 per 1 minute (the most starts, then a duration)`;
       job.options.rateLimit = { limit, per: parts.per };
       return null;
     }

@@ -70,19 +70,23 @@ type Checked = { job: RegisteredJob } | { problem: IniProblem };
 
 function checkSection(section: IniJobSection, registry: JobRegistry, options: IniLoadOptions): Checked {
   const label = section.label;
-  const at = (line: number, message: string): Checked => ({ problem: { file: section.file, section: label, line, message } });
+  const at = (line: number, message: string): Checked => ({
+    problem: { file: section.file, section: label, line, message },
+  });
   try {
     validateJobName(label, section.file);
   } catch {
     return at(section.line, 'the section name is the job name: at most 200 characters');
   }
   const existing = registry.get(label);
-  if (existing) return at(section.line, `"${label}" is already a job (${existing.declaredAt}): give the section its own name`);
+  if (existing)
+    return at(section.line, `"${label}" is already a job (${existing.declaredAt}): give the section its own name`);
   if (section.call === null) return at(section.line, 'has no "call": name the registered job whose handler runs');
   const callLine = section.lines.get('call') ?? section.lines.get('callback') ?? section.line;
   const target = resolveCall(section.call, registry);
   if (typeof target === 'string') return at(callLine, target);
-  if (section.spec === null) return at(section.line, 'has no schedule: give every (or frequency), cron, interval, weekdays or monthdays');
+  if (section.spec === null)
+    return at(section.line, 'has no schedule: give every (or frequency), cron, interval, weekdays or monthdays');
 
   let schedule: NormalizedSchedule;
   try {
@@ -90,14 +94,20 @@ function checkSection(section: IniJobSection, registry: JobRegistry, options: In
   } catch (error) {
     if (!(error instanceof InvalidScheduleError)) throw error;
     const key = iniKeyOfField(error.field).find((k) => section.lines.has(k));
-    return at(key ? section.lines.get(key)! : section.line, `${key ?? 'schedule'} ${JSON.stringify(error.value)} ${error.reason}`);
+    return at(
+      key ? section.lines.get(key)! : section.line,
+      `${key ?? 'schedule'} ${JSON.stringify(error.value)} ${error.reason}`,
+    );
   }
   try {
     return { job: toRegisteredJob(section, target, schedule, registry) };
   } catch (error) {
     if (!(error instanceof InvalidJobOptionError)) throw error;
     const gap = error.reason.startsWith(':') ? '' : ' ';
-    return at(section.lines.get(error.field) ?? section.line, `${error.field} ${JSON.stringify(error.value)}${gap}${error.reason}`);
+    return at(
+      section.lines.get(error.field) ?? section.line,
+      `${error.field} ${JSON.stringify(error.value)}${gap}${error.reason}`,
+    );
   }
 }
 
@@ -105,16 +115,27 @@ function checkSection(section: IniJobSection, registry: JobRegistry, options: In
 export function resolveCall(call: string, registry: JobRegistry): RegisteredJob | string {
   const target = registry.get(call);
   if (target && !target.ini) return target;
-  if (target) return `call "${call}" names another scheduler.ini section: call a job declared in code (${target.ini!.call})`;
-  const names = registry.all().filter((job) => !job.ini).map((job) => job.name).sort();
+  if (target)
+    return `call "${call}" names another scheduler.ini section: call a job declared in code (${target.ini!.call})`;
+  const names = registry
+    .all()
+    .filter((job) => !job.ini)
+    .map((job) => job.name)
+    .sort();
   const shown = names.length > 8 ? `${names.slice(0, 8).join(', ')}, ...` : names.join(', ') || 'none';
   return `call "${call}" names no registered job (registered: ${shown})`;
 }
 
 /** The registry entry of a checked section: the target's handler and defaults, the section's own values. */
-function toRegisteredJob(section: IniJobSection, target: RegisteredJob, schedule: NormalizedSchedule, registry: JobRegistry): RegisteredJob {
+function toRegisteredJob(
+  section: IniJobSection,
+  target: RegisteredJob,
+  schedule: NormalizedSchedule,
+  registry: JobRegistry,
+): RegisteredJob {
   const { label, options } = section;
-  if (options.description === '') throw new InvalidJobOptionError(label, 'description', '', 'is empty: leave the key out');
+  if (options.description === '')
+    throw new InvalidJobOptionError(label, 'description', '', 'is empty: leave the key out');
   const written = (key: string) => section.values.get(key) ?? '';
   return {
     ...target, // what the section cannot set (e.g. isolation, batch) is the target's
@@ -130,13 +151,27 @@ function toRegisteredJob(section: IniJobSection, target: RegisteredJob, schedule
     description: options.description ?? target.description,
     active: options.active ?? true,
     maxRunning: options.concurrency === undefined ? target.maxRunning : validateConcurrency(label, options.concurrency),
-    rateLimit: options.rateLimit === undefined ? target.rateLimit : asIniKey('rate_limit', written('rate_limit'), () => validateRateLimit(label, options.rateLimit)),
-    deadLetter: options.deadLetter === undefined ? target.deadLetter : iniDeadLetter(label, options.deadLetter, registry),
+    rateLimit:
+      options.rateLimit === undefined
+        ? target.rateLimit
+        : asIniKey('rate_limit', written('rate_limit'), () => validateRateLimit(label, options.rateLimit)),
+    deadLetter:
+      options.deadLetter === undefined ? target.deadLetter : iniDeadLetter(label, options.deadLetter, registry),
     // The called job's sensitive fields stay redacted; the section adds its own.
     sensitive:
       options.sensitive === undefined
         ? target.sensitive
-        : [...new Set([...target.sensitive, ...asIniKey('sensitive', written('sensitive'), () => validateSensitive(label, options.sensitive), SENSITIVE_HINT)])],
+        : [
+            ...new Set([
+              ...target.sensitive,
+              ...asIniKey(
+                'sensitive',
+                written('sensitive'),
+                () => validateSensitive(label, options.sensitive),
+                SENSITIVE_HINT,
+              ),
+            ]),
+          ],
     schedule,
     scheduleSpec: section.spec as unknown as ScheduleSpec,
     payload: section.kwargs,
@@ -155,7 +190,12 @@ function asIniKey<T>(key: string, written: string, validate: () => T, reason?: s
   } catch (error) {
     if (!(error instanceof InvalidJobOptionError)) throw error;
     const part = error.field.split('.')[1];
-    throw new InvalidJobOptionError(error.job, key, written, reason ?? (part ? `: ${part} ${JSON.stringify(error.value)} ${error.reason}` : error.reason));
+    throw new InvalidJobOptionError(
+      error.job,
+      key,
+      written,
+      reason ?? (part ? `: ${part} ${JSON.stringify(error.value)} ${error.reason}` : error.reason),
+    );
   }
 }
 
@@ -163,7 +203,11 @@ function asIniKey<T>(key: string, written: string, validate: () => T, reason?: s
 function iniDeadLetter(label: string, name: string, registry: JobRegistry): string {
   asIniKey('dead_letter', name, () => validateDeadLetter(label, name));
   if (!registry.get(name)) {
-    const names = registry.all().filter((job) => !job.ini).map((job) => job.name).sort();
+    const names = registry
+      .all()
+      .filter((job) => !job.ini)
+      .map((job) => job.name)
+      .sort();
     const shown = names.length > 8 ? `${names.slice(0, 8).join(', ')}, ...` : names.join(', ') || 'none';
     throw new InvalidJobOptionError(label, 'dead_letter', name, `names no registered job (registered: ${shown})`);
   }
@@ -171,7 +215,11 @@ function iniDeadLetter(label: string, name: string, registry: JobRegistry): stri
 }
 
 /** Load `path` into `registry` at start-up; returns the problems (sections left out). */
-export async function loadConfigFile(path: string, registry: JobRegistry, options: IniLoadOptions): Promise<IniProblem[]> {
+export async function loadConfigFile(
+  path: string,
+  registry: JobRegistry,
+  options: IniLoadOptions,
+): Promise<IniProblem[]> {
   const result = iniJobs(await readIniFile(path), registry, options);
   for (const job of result.jobs) registry.add(job);
   return result.problems;

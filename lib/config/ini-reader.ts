@@ -139,7 +139,10 @@ export function writeIni(sections: IniSectionOut[], header: string[] = []): stri
     for (const line of section.comment ?? []) out.push(line === '' ? ';' : `; ${line}`);
     out.push(`[${section.name}]`);
     for (const [key, value] of section.entries) {
-      const [first, ...rest] = value.split(/\r\n|\n|\r/).map((part) => part.trim()).filter((part, i) => i === 0 || part !== '');
+      const [first, ...rest] = value
+        .split(/\r\n|\n|\r/)
+        .map((part) => part.trim())
+        .filter((part, i) => i === 0 || part !== '');
       out.push(first === '' ? `${key} =` : `${key} = ${first}`);
       for (const part of rest) out.push(`    ${part}`);
     }

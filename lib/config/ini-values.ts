@@ -40,7 +40,8 @@ export const OPTION_KEYS = [
 
 export const KWARG_PREFIX = 'kwargs.';
 
-export const isReservedKey = (key: string): boolean => key in SCHEDULE_KEYS || (OPTION_KEYS as readonly string[]).includes(key);
+export const isReservedKey = (key: string): boolean =>
+  key in SCHEDULE_KEYS || (OPTION_KEYS as readonly string[]).includes(key);
 
 /** The ini key that sets a schedule field, for pointing at the line of a schedule error. */
 export function iniKeyOfField(field: string): string[] {
@@ -112,7 +113,7 @@ export function parseIniList(value: string): string[] | null {
 export function parseIniNumberList(value: string): number[] | null {
   const items = value.split(/[\s,]+/).filter(Boolean);
   const numbers = items.map(parseIniInteger);
-  return items.length > 0 && numbers.every((n) => n !== null) ? (numbers) : null;
+  return items.length > 0 && numbers.every((n) => n !== null) ? numbers : null;
 }
 
 const UNITS: [suffix: string, ms: number][] = [

@@ -68,7 +68,10 @@ export class DashboardActions {
 
   async stop(taskId: number): Promise<Done> {
     const status = await this.scheduler.stop(taskId);
-    return { text: status === 'RUNNING' ? `Task #${taskId} is being stopped.` : `Task #${taskId} is ${status}.`, rows: 1 };
+    return {
+      text: status === 'RUNNING' ? `Task #${taskId} is being stopped.` : `Task #${taskId} is ${status}.`,
+      rows: 1,
+    };
   }
 
   /**
@@ -77,16 +80,22 @@ export class DashboardActions {
    */
   async retry(taskId: number): Promise<Done> {
     const { task } = await this.scheduler.status(taskId);
-    if (!RETRYABLE.includes(task.status)) throw new KronosError(`Task #${taskId} is ${task.status}; only ${RETRYABLE.join(', ')} tasks can be retried.`);
-    if (isRecurringTask(task)) throw new KronosError(`Task #${taskId} is the task of a recurring job; use "Run now" on the Jobs page instead.`);
-    const created = await this.scheduler.enqueue(task.jobName, task.payload === null ? undefined : JSON.parse(task.payload), {
-      runAs: task.runAs ?? undefined,
-      queuedBy: QUEUED_BY,
-      group: task.group,
-      priority: task.priority,
-      retries: task.retries,
-      timeout: task.timeoutMs ?? undefined,
-    });
+    if (!RETRYABLE.includes(task.status))
+      throw new KronosError(`Task #${taskId} is ${task.status}; only ${RETRYABLE.join(', ')} tasks can be retried.`);
+    if (isRecurringTask(task))
+      throw new KronosError(`Task #${taskId} is the task of a recurring job; use "Run now" on the Jobs page instead.`);
+    const created = await this.scheduler.enqueue(
+      task.jobName,
+      task.payload === null ? undefined : JSON.parse(task.payload),
+      {
+        runAs: task.runAs ?? undefined,
+        queuedBy: QUEUED_BY,
+        group: task.group,
+        priority: task.priority,
+        retries: task.retries,
+        timeout: task.timeoutMs ?? undefined,
+      },
+    );
     return { text: `Task #${taskId} queued again as task #${created.id}.`, rows: 1 };
   }
 
@@ -100,7 +109,10 @@ export class DashboardActions {
       kill: () => this.scheduler.killWorkers(groups),
     }[command]();
     const scope = group === undefined ? 'all groups' : `group "${group}"`;
-    const text = addressed.length === 0 ? `No worker of ${scope} could be told to ${command}.` : `Told ${addressed.length} worker(s) of ${scope} to ${command}: ${addressed.join(', ')}.`;
+    const text =
+      addressed.length === 0
+        ? `No worker of ${scope} could be told to ${command}.`
+        : `Told ${addressed.length} worker(s) of ${scope} to ${command}: ${addressed.join(', ')}.`;
     return { text, rows: addressed.length };
   }
 }

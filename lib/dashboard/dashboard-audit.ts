@@ -41,7 +41,9 @@ export class DashboardAudit implements OnModuleInit {
     try {
       actor = this.config.actor(request);
     } catch (error) {
-      this.logger.warn(`The dashboard's actor option threw (${(error as Error).message}); the action is recorded as "${ANONYMOUS}".`);
+      this.logger.warn(
+        `The dashboard's actor option threw (${(error as Error).message}); the action is recorded as "${ANONYMOUS}".`,
+      );
     }
     return typeof actor === 'string' && actor.trim() !== '' ? actor.slice(0, 200) : ANONYMOUS;
   }

@@ -16,7 +16,11 @@ export const BULK_MAX_SELECTED = 1000;
 /** What a bulk action applies to: the ticked tasks, or every task the filter matches. */
 export type BulkSelection = { ids: number[] } | { filter: TaskFilter };
 
-const DONE: Record<BulkTaskAction, string> = { retry: 'Queued again', stop: 'Stopped or asked to stop', delete: 'Deleted' };
+const DONE: Record<BulkTaskAction, string> = {
+  retry: 'Queued again',
+  stop: 'Stopped or asked to stop',
+  delete: 'Deleted',
+};
 
 /**
  * Bulk actions of the Tasks and Job pages: the selection is read in keyset pages of
@@ -40,7 +44,10 @@ export class DashboardBulk implements OnModuleInit {
   /** Delete finished runs and tasks older than `before`, in batches (`prune`, the engine's `pruneBatch`). */
   async cleanup(before: { text: string; at: number }): Promise<Done> {
     const done = await prune(this.runtime.engine, { before: before.at });
-    return { text: `Deleted ${done.runs} run(s) and ${done.tasks} finished task(s) older than ${before.text}.`, rows: done.runs + done.tasks };
+    return {
+      text: `Deleted ${done.runs} run(s) and ${done.tasks} finished task(s) older than ${before.text}.`,
+      rows: done.runs + done.tasks,
+    };
   }
 
   async apply(action: BulkTaskAction, selection: BulkSelection): Promise<Done> {
@@ -66,6 +73,9 @@ export class DashboardBulk implements OnModuleInit {
     }
     if (action === 'retry' && changed > 0) await this.runtime.engine.notify();
     const scope = 'ids' in selection ? `of ${selected} selected` : `of ${selected} matching`;
-    return { text: `${DONE[action]}: ${changed} task(s) ${scope}, in ${batches} batch(es) of at most ${BULK_BATCH}.`, rows: changed };
+    return {
+      text: `${DONE[action]}: ${changed} task(s) ${scope}, in ${batches} batch(es) of at most ${BULK_BATCH}.`,
+      rows: changed,
+    };
   }
 }

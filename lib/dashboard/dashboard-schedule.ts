@@ -12,7 +12,8 @@ import type { Done } from './dashboard-actions.js';
 export const PREVIEW_RUNS = 10;
 
 /** A schedule typed on a job's page, checked: its next runs in its time zone, or why it is refused. */
-export type SchedulePreview = { text: string; timezone: string; runs: number[]; error?: undefined } | { text: string; error: string };
+export type SchedulePreview =
+  { text: string; timezone: string; runs: number[]; error?: undefined } | { text: string; error: string };
 
 /**
  * Schedules from a recurring job's page: a spec typed as JSON (any spec the decorators accept,
@@ -36,14 +37,26 @@ export class DashboardSchedules implements OnModuleInit {
   /** The spec typed for `name`, or an `InvalidScheduleError` naming the job and the value. */
   parse(name: string, text: string): ScheduleSpec {
     const trimmed = text.trim();
-    if (trimmed === '') throw new InvalidScheduleError(name, 'schedule', text, 'is empty; type a spec such as {"every": "10 minutes"}');
+    if (trimmed === '')
+      throw new InvalidScheduleError(name, 'schedule', text, 'is empty; type a spec such as {"every": "10 minutes"}');
     let spec: unknown;
     try {
       spec = JSON.parse(trimmed);
     } catch {
-      throw new InvalidScheduleError(name, 'schedule', trimmed, 'is not JSON; type a spec such as {"every": "10 minutes"} or {"cron": "0 3 * * *"}');
+      throw new InvalidScheduleError(
+        name,
+        'schedule',
+        trimmed,
+        'is not JSON; type a spec such as {"every": "10 minutes"} or {"cron": "0 3 * * *"}',
+      );
     }
-    if (!isScheduleSpec(spec)) throw new InvalidScheduleError(name, 'schedule', trimmed, 'needs exactly one of every, cron, interval, weekdays, monthdays');
+    if (!isScheduleSpec(spec))
+      throw new InvalidScheduleError(
+        name,
+        'schedule',
+        trimmed,
+        'needs exactly one of every, cron, interval, weekdays, monthdays',
+      );
     parseSchedule(name, spec, { timezone: this.runtime.options.timezone });
     return spec;
   }
@@ -54,7 +67,12 @@ export class DashboardSchedules implements OnModuleInit {
       const spec = this.parse(name, text);
       const schedule = parseSchedule(name, spec, { timezone: this.runtime.options.timezone });
       const timezone = schedule.kind === 'cron' ? schedule.timezone : this.runtime.options.timezone;
-      const runs = nextRuns(spec, { from: now, count: PREVIEW_RUNS, timezone: this.runtime.options.timezone, job: name }).map((d) => d.getTime());
+      const runs = nextRuns(spec, {
+        from: now,
+        count: PREVIEW_RUNS,
+        timezone: this.runtime.options.timezone,
+        job: name,
+      }).map((d) => d.getTime());
       return { text, timezone, runs };
     } catch (error) {
       if (error instanceof KronosError) return { text, error: error.message };
@@ -65,7 +83,10 @@ export class DashboardSchedules implements OnModuleInit {
   async reschedule(name: string, text: string): Promise<Done> {
     const spec = this.parse(name, text);
     const job = await this.scheduler.reschedule(name, spec);
-    return { text: `Job "${name}" rescheduled to ${JSON.stringify(spec)} (${job.scheduleDescription ?? 'no description'}).`, rows: 1 };
+    return {
+      text: `Job "${name}" rescheduled to ${JSON.stringify(spec)} (${job.scheduleDescription ?? 'no description'}).`,
+      rows: 1,
+    };
   }
 
   async reset(name: string): Promise<Done> {

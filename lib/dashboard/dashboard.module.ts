@@ -4,7 +4,12 @@ import { DashboardAudit } from './dashboard-audit.js';
 import { DashboardBulk } from './dashboard-bulk.js';
 import { DashboardSchedules } from './dashboard-schedule.js';
 import { DashboardQueues } from './dashboard-queues.js';
-import { ASYNC_OPTIONS_TYPE, ConfigurableModuleClass, DASHBOARD_MODULE_OPTIONS, OPTIONS_TYPE } from './dashboard.module-definition.js';
+import {
+  ASYNC_OPTIONS_TYPE,
+  ConfigurableModuleClass,
+  DASHBOARD_MODULE_OPTIONS,
+  OPTIONS_TYPE,
+} from './dashboard.module-definition.js';
 import { assertKnownDashboardAsyncOptions } from './dashboard.option-keys.js';
 import { resolveDashboardOptions, type SchedulerDashboardOptions } from './dashboard.options.js';
 import { DASHBOARD_CONFIG, DASHBOARD_PATH } from './dashboard.tokens.js';

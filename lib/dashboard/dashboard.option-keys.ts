@@ -7,8 +7,16 @@ const OPTIONS: OptionLevel = {
   noun: 'a SchedulerDashboardModule option',
   usage: (key) => `SchedulerDashboardModule.register({ ${key} })`,
   keys: keysOf<SchedulerDashboardOptions>({
-    guard: true, insecure: true, readOnly: true, refreshInterval: true, pageSize: true, timezone: true, trustedOrigins: true,
-    dataSource: true, title: true, actor: true,
+    guard: true,
+    insecure: true,
+    readOnly: true,
+    refreshInterval: true,
+    pageSize: true,
+    timezone: true,
+    trustedOrigins: true,
+    dataSource: true,
+    title: true,
+    actor: true,
   }),
 };
 
@@ -16,7 +24,8 @@ const OPTIONS: OptionLevel = {
 const EXTRAS: OptionLevel = {
   path: '',
   noun: 'fixed when the module is imported, not returned by an options factory',
-  usage: (key) => `SchedulerDashboardModule.register({ ${key} }) or SchedulerDashboardModule.registerAsync({ ${key}, useFactory })`,
+  usage: (key) =>
+    `SchedulerDashboardModule.register({ ${key} }) or SchedulerDashboardModule.registerAsync({ ${key}, useFactory })`,
   keys: keysOf<SchedulerDashboardExtras>({ path: true }),
 };
 
@@ -28,7 +37,10 @@ const ASYNC: OptionLevel = {
 };
 
 /** Dashboard options go in what the factory returns, not beside it. */
-const FROM_FACTORY: OptionLevel = { ...OPTIONS, usage: (key) => `SchedulerDashboardModule.registerAsync({ useFactory: () => ({ ${key} }) })` };
+const FROM_FACTORY: OptionLevel = {
+  ...OPTIONS,
+  usage: (key) => `SchedulerDashboardModule.registerAsync({ useFactory: () => ({ ${key} }) })`,
+};
 
 function check(value: unknown, level: OptionLevel, others: readonly OptionLevel[]): void {
   if (!isOptionsObject(value)) return;

@@ -66,7 +66,11 @@ const PATH_PATTERN = /^[\w\-.~/]*$/;
 /** `'/scheduler/'` -> `'scheduler'`; the router joins it with the global prefix. */
 export function normalizeDashboardPath(path: unknown): string {
   if (typeof path !== 'string' || !PATH_PATTERN.test(path) || path.includes('//')) {
-    throw new InvalidDashboardOptionError('path', path, 'must be a plain URL path such as "/scheduler" (letters, digits, - _ . ~ /)');
+    throw new InvalidDashboardOptionError(
+      'path',
+      path,
+      'must be a plain URL path such as "/scheduler" (letters, digits, - _ . ~ /)',
+    );
   }
   return path.replace(/^\/+|\/+$/g, '');
 }
@@ -78,14 +82,27 @@ function normalizeOrigin(origin: unknown): string {
   } catch {
     url = null;
   }
-  if (!url || !/^https?:$/.test(url.protocol) || url.pathname !== '/' || url.search || url.hash || url.username || String(origin).endsWith('/')) {
-    throw new InvalidDashboardOptionError('trustedOrigins', origin, 'must hold origins such as "https://admin.example.com" (scheme, host and port only)');
+  if (
+    !url ||
+    !/^https?:$/.test(url.protocol) ||
+    url.pathname !== '/' ||
+    url.search ||
+    url.hash ||
+    url.username ||
+    String(origin).endsWith('/')
+  ) {
+    throw new InvalidDashboardOptionError(
+      'trustedOrigins',
+      origin,
+      'must hold origins such as "https://admin.example.com" (scheme, host and port only)',
+    );
   }
   return url.origin;
 }
 
 const isGuard = (value: unknown): value is CanActivate | Type<CanActivate> =>
-  (typeof value === 'function' && typeof (value.prototype as Partial<CanActivate> | undefined)?.canActivate === 'function') ||
+  (typeof value === 'function' &&
+    typeof (value.prototype as Partial<CanActivate> | undefined)?.canActivate === 'function') ||
   (typeof value === 'object' && value !== null && typeof (value as CanActivate).canActivate === 'function');
 
 /** The user a guard (or Passport) left on the request, by the first of its usual name fields. */
@@ -111,14 +128,22 @@ export function resolveDashboardOptions(options: SchedulerDashboardOptions, path
   const refresh = options.refreshInterval ?? '5s';
   const refreshMs = tryParseDuration(refresh);
   if (refreshMs === null || refreshMs < 0 || (refreshMs > 0 && refreshMs < 500)) {
-    throw new InvalidDashboardOptionError('refreshInterval', refresh, "must be 0 (off) or a duration of at least 500 ms, e.g. '5s'");
+    throw new InvalidDashboardOptionError(
+      'refreshInterval',
+      refresh,
+      "must be 0 (off) or a duration of at least 500 ms, e.g. '5s'",
+    );
   }
   const pageSize = options.pageSize ?? 50;
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 500) {
     throw new InvalidDashboardOptionError('pageSize', pageSize, 'must be an integer from 1 to 500');
   }
   if (options.actor !== undefined && typeof options.actor !== 'function') {
-    throw new InvalidDashboardOptionError('actor', String(options.actor), 'must be a function of the request returning the name to record');
+    throw new InvalidDashboardOptionError(
+      'actor',
+      String(options.actor),
+      'must be a function of the request returning the name to record',
+    );
   }
   const timezone = options.timezone ?? 'UTC';
   try {

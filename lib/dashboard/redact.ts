@@ -20,7 +20,9 @@ function redactWith(value: unknown, sensitive: readonly string[], replacement: u
     const entries = Array.isArray(node) ? node.map((v, i) => [String(i), v] as const) : Object.entries(node);
     const out: [string, unknown][] = entries.map(([key, child]) => {
       const childTrail = [...trail, key];
-      const hidden = anywhere.has(key) || paths.some((p) => p.length === childTrail.length && p.every((seg, i) => seg === '*' || seg === childTrail[i]));
+      const hidden =
+        anywhere.has(key) ||
+        paths.some((p) => p.length === childTrail.length && p.every((seg, i) => seg === '*' || seg === childTrail[i]));
       return [key, hidden ? replacement : walk(child, childTrail)];
     });
     return Array.isArray(node) ? out.map(([, v]) => v) : Object.fromEntries(out);
@@ -72,7 +74,8 @@ export class Redaction {
   ) {
     this.hides = everything || sensitive.length > 0;
     this.blind = this.hides && payloadJson === undefined;
-    this.secrets = this.hides && payloadJson ? secretPattern(sensitiveValues(payloadJson, sensitive, everything)) : null;
+    this.secrets =
+      this.hides && payloadJson ? secretPattern(sensitiveValues(payloadJson, sensitive, everything)) : null;
   }
 
   /** Whether this job's texts may need redacting (the caller then needs the task's payload). */
@@ -153,7 +156,9 @@ function secretPattern(values: string[]): RegExp | null {
     forms.add(JSON.stringify(value).slice(1, -1));
   }
   if (forms.size === 0) return null;
-  const alternatives = [...forms].sort((a, b) => b.length - a.length).map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const alternatives = [...forms]
+    .sort((a, b) => b.length - a.length)
+    .map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   // `[redacted]` itself is matched too, so a short secret never eats into what was already redacted.
   return new RegExp([...alternatives, '\\[redacted\\]'].join('|'), 'g');
 }

@@ -29,5 +29,6 @@ export function recordJobDeclaration(target: object, declaration: JobDeclaration
 
 /** The declarations on an instance's class chain, in declaration order. */
 export function readJobDeclarations(instance: object): JobDeclaration[] {
-  return (Reflect.getMetadata(KRONOS_JOBS_METADATA, Object.getPrototypeOf(instance) as object) ?? []) as JobDeclaration[];
+  return (Reflect.getMetadata(KRONOS_JOBS_METADATA, Object.getPrototypeOf(instance) as object) ??
+    []) as JobDeclaration[];
 }

@@ -4,7 +4,10 @@ import { decoratedProviders, type ProviderInstance } from './decorated-providers
 import { InvalidTaskEventListenerError } from '../errors.js';
 import { formatValue } from '../format-value.js';
 import { jobFilter } from '../events/job-filter.js';
-import { KRONOS_EVENT_LISTENERS_METADATA, type TaskEventListenerDeclaration } from '../events/on-task-event.decorator.js';
+import {
+  KRONOS_EVENT_LISTENERS_METADATA,
+  type TaskEventListenerDeclaration,
+} from '../events/on-task-event.decorator.js';
 import { TASK_EVENT_TYPES, type TaskEvent, type TaskEventType } from '../events/task-event.js';
 import type { TaskEventListener, TaskEvents } from '../events/task-events.js';
 
@@ -34,7 +37,11 @@ export class EventListenerExplorer {
   }
 }
 
-function toListener(provider: string, instance: ProviderInstance, declaration: TaskEventListenerDeclaration): TaskEventListener {
+function toListener(
+  provider: string,
+  instance: ProviderInstance,
+  declaration: TaskEventListenerDeclaration,
+): TaskEventListener {
   const method = String(declaration.propertyKey);
   const fail = (reason: string) => new InvalidTaskEventListenerError(provider, method, reason);
   const member = instance[declaration.propertyKey];
@@ -43,15 +50,19 @@ function toListener(provider: string, instance: ProviderInstance, declaration: T
   const names = Array.isArray(declaration.events) ? declaration.events : [declaration.events];
   if (names.length === 0) throw fail('no event named; expected one or more of ' + TASK_EVENT_TYPES.join(', '));
   for (const name of names) {
-    if (!TASK_EVENT_TYPES.includes(name as TaskEventType)) throw fail(`unknown event ${formatValue(name)}; expected one of ${TASK_EVENT_TYPES.join(', ')}`);
+    if (!TASK_EVENT_TYPES.includes(name as TaskEventType))
+      throw fail(`unknown event ${formatValue(name)}; expected one of ${TASK_EVENT_TYPES.join(', ')}`);
   }
   const options = declaration.options ?? {};
-  if (typeof options !== 'object' || Array.isArray(options)) throw fail(`the options must be an object, got ${formatValue(options)}`);
+  if (typeof options !== 'object' || Array.isArray(options))
+    throw fail(`the options must be an object, got ${formatValue(options)}`);
   const { job, ...unknown } = options as { job?: unknown };
   const extra = Object.keys(unknown);
-  if (extra.length > 0) throw fail(`unknown option ${extra.map((key) => `"${key}"`).join(', ')}; the only option is job`);
+  if (extra.length > 0)
+    throw fail(`unknown option ${extra.map((key) => `"${key}"`).join(', ')}; the only option is job`);
   const matches = job === undefined ? null : jobFilter(job);
-  if (matches === null && job !== undefined) throw fail(`job ${formatValue(job)} is not a job name, a glob such as 'reports.*' or a RegExp`);
+  if (matches === null && job !== undefined)
+    throw fail(`job ${formatValue(job)} is not a job name, a glob such as 'reports.*' or a RegExp`);
   return {
     name: `${provider}.${method}`,
     events: new Set(names as TaskEventType[]),

@@ -2,7 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { decoratedProviders, type ProviderInstance } from './decorated-providers.js';
 import { InvalidJobDeclarationError, InvalidJobOptionError, KronosError } from '../errors.js';
-import { KRONOS_JOBS_METADATA, readJobDeclarations, type JobDeclaration, type ScheduledTaskOptions } from '../decorators/job-metadata.js';
+import {
+  KRONOS_JOBS_METADATA,
+  readJobDeclarations,
+  type JobDeclaration,
+  type ScheduledTaskOptions,
+} from '../decorators/job-metadata.js';
 import { isolationOf } from '../isolation/isolation-options.js';
 import { normalizeJobOptions, validateJobName } from '../registry/job-options.js';
 import { toUserId } from '../registry/user-id.js';
@@ -38,32 +43,60 @@ export class JobExplorer {
     }
     for (const job of registry.all()) {
       if (job.deadLetter !== null && !registry.get(job.deadLetter)) {
-        throw new InvalidJobOptionError(job.name, 'deadLetter', job.deadLetter, `names no registered job (declared on ${job.declaredAt})`);
+        throw new InvalidJobOptionError(
+          job.name,
+          'deadLetter',
+          job.deadLetter,
+          `names no registered job (declared on ${job.declaredAt})`,
+        );
       }
     }
   }
 
-  private toRegisteredJob(provider: string, instance: ProviderInstance, declaration: JobDeclaration, options: ResolvedSchedulerOptions): RegisteredJob {
+  private toRegisteredJob(
+    provider: string,
+    instance: ProviderInstance,
+    declaration: JobDeclaration,
+    options: ResolvedSchedulerOptions,
+  ): RegisteredJob {
     const method = String(declaration.propertyKey);
     const declaredAt = `${provider}.${method}`;
     try {
       const name = validateJobName(declaration.name, declaredAt);
       const member = instance[declaration.propertyKey];
       if (typeof member !== 'function') {
-        throw new InvalidJobDeclarationError(provider, method, `@${declaration.kind === 'scheduled' ? 'ScheduledTask' : 'Job'}("${name}") is on a ${typeof member}, not a method`);
+        throw new InvalidJobDeclarationError(
+          provider,
+          method,
+          `@${declaration.kind === 'scheduled' ? 'ScheduledTask' : 'Job'}("${name}") is on a ${typeof member}, not a method`,
+        );
       }
       const method$ = member as (...args: unknown[]) => unknown;
       const spec = (declaration.options ?? {}) as ScheduledTaskOptions;
       if (typeof spec !== 'object' || Array.isArray(spec)) {
-        throw new InvalidJobDeclarationError(provider, method, `the options of job "${name}" must be an object, got ${JSON.stringify(spec)}`);
+        throw new InvalidJobDeclarationError(
+          provider,
+          method,
+          `the options of job "${name}" must be an object, got ${JSON.stringify(spec)}`,
+        );
       }
       const normalized = normalizeJobOptions(name, spec, { timeoutMs: options.defaultTimeoutMs });
       const scheduled = declaration.kind === 'scheduled';
       if (normalized.batch !== null && scheduled) {
-        throw new InvalidJobOptionError(name, 'batch', spec.batch, 'is for @Job handlers only: a recurring task runs one occurrence at a time');
+        throw new InvalidJobOptionError(
+          name,
+          'batch',
+          spec.batch,
+          'is for @Job handlers only: a recurring task runs one occurrence at a time',
+        );
       }
       if (normalized.batch !== null && isolationOf(normalized, options.isolation) === 'process') {
-        throw new InvalidJobOptionError(name, 'batch', spec.batch, "cannot run under process isolation: a batch handler runs in the worker's process (set isolation: 'in-process' on the job)");
+        throw new InvalidJobOptionError(
+          name,
+          'batch',
+          spec.batch,
+          "cannot run under process isolation: a batch handler runs in the worker's process (set isolation: 'in-process' on the job)",
+        );
       }
       const handler: JobHandler = scheduled
         ? (_payload, ctx) => method$.call(instance, ctx)

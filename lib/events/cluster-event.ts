@@ -25,8 +25,23 @@ export interface ClusterTaskEvent {
   finishedAt: number;
 }
 
-const TYPE_CODES: readonly ClusterTaskEvent['type'][] = ['completed', 'failed', 'timeout', 'retrying', 'stopped', 'interrupted', 'lost'];
-const STATUS_CODES: readonly ClusterTaskEvent['runStatus'][] = ['COMPLETED', 'FAILED', 'TIMEOUT', 'STOPPED', 'INTERRUPTED', 'LOST'];
+const TYPE_CODES: readonly ClusterTaskEvent['type'][] = [
+  'completed',
+  'failed',
+  'timeout',
+  'retrying',
+  'stopped',
+  'interrupted',
+  'lost',
+];
+const STATUS_CODES: readonly ClusterTaskEvent['runStatus'][] = [
+  'COMPLETED',
+  'FAILED',
+  'TIMEOUT',
+  'STOPPED',
+  'INTERRUPTED',
+  'LOST',
+];
 
 /** The type of a written outcome, as `outcomeEvent` decides it. */
 export function outcomeType(o: TaskOutcome): ClusterTaskEvent['type'] {
@@ -48,17 +63,32 @@ export function recordedRunEvent(run: RecordedRun): ClusterTaskEvent {
   const status = run.status as ClusterTaskEvent['runStatus'];
   let type: ClusterTaskEvent['type'];
   switch (status) {
-    case 'COMPLETED': type = 'completed'; break;
-    case 'STOPPED': type = 'stopped'; break;
-    case 'INTERRUPTED': type = 'interrupted'; break;
-    case 'LOST': type = 'lost'; break;
+    case 'COMPLETED':
+      type = 'completed';
+      break;
+    case 'STOPPED':
+      type = 'stopped';
+      break;
+    case 'INTERRUPTED':
+      type = 'interrupted';
+      break;
+    case 'LOST':
+      type = 'lost';
+      break;
     default:
       // A failed attempt is retried while attempts remain: attempts 1..retries are followed by another.
-      type = run.retries !== null && run.attempt <= run.retries ? 'retrying' : status === 'FAILED' ? 'failed' : 'timeout';
+      type =
+        run.retries !== null && run.attempt <= run.retries ? 'retrying' : status === 'FAILED' ? 'failed' : 'timeout';
   }
   return {
-    type, taskId: run.taskId, runId: run.id, job: run.jobName, attempt: run.attempt, runStatus: status,
-    worker: run.worker, finishedAt: run.stopTime ?? 0,
+    type,
+    taskId: run.taskId,
+    runId: run.id,
+    job: run.jobName,
+    attempt: run.attempt,
+    runStatus: status,
+    worker: run.worker,
+    finishedAt: run.stopTime ?? 0,
   };
 }
 
@@ -73,7 +103,16 @@ export function encodeClusterEvents(events: readonly ClusterTaskEvent[]): string
   let current: string[] = [];
   let size = 2;
   for (const e of events) {
-    const packed: Packed = [e.taskId, e.runId, TYPE_CODES.indexOf(e.type), STATUS_CODES.indexOf(e.runStatus), e.attempt, e.job, e.worker, e.finishedAt];
+    const packed: Packed = [
+      e.taskId,
+      e.runId,
+      TYPE_CODES.indexOf(e.type),
+      STATUS_CODES.indexOf(e.runStatus),
+      e.attempt,
+      e.job,
+      e.worker,
+      e.finishedAt,
+    ];
     const text = JSON.stringify(packed);
     const bytes = Buffer.byteLength(text) + 1;
     if (current.length > 0 && size + bytes > MAX_PAYLOAD_BYTES) {
@@ -102,7 +141,16 @@ export function decodeClusterEvents(payload: string): ClusterTaskEvent[] {
     if (!Array.isArray(item) || item.length !== 8) continue;
     const [taskId, runId, type, status, attempt, job, worker, finishedAt] = item as Packed;
     if (TYPE_CODES[type] === undefined || STATUS_CODES[status] === undefined) continue;
-    events.push({ type: TYPE_CODES[type], taskId, runId, job, attempt, runStatus: STATUS_CODES[status], worker, finishedAt });
+    events.push({
+      type: TYPE_CODES[type],
+      taskId,
+      runId,
+      job,
+      attempt,
+      runStatus: STATUS_CODES[status],
+      worker,
+      finishedAt,
+    });
   }
   return events;
 }

@@ -1,7 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { Observable, Subject } from 'rxjs';
 import type { LostRun, StorageEngine, TaskOutcome } from '../storage/engine.js';
-import { decodeClusterEvents, encodeClusterEvents, outcomeType, recordedRunEvent, type ClusterTaskEvent } from './cluster-event.js';
+import {
+  decodeClusterEvents,
+  encodeClusterEvents,
+  outcomeType,
+  recordedRunEvent,
+  type ClusterTaskEvent,
+} from './cluster-event.js';
 
 /** Runs read per poll of the runs table. */
 const POLL_LIMIT = 5000;
@@ -61,8 +67,14 @@ export class ClusterEvents {
         const o = batch[i];
         if (!(runIds[i] > 0)) continue;
         events.push({
-          type: outcomeType(o), taskId: o.taskId, runId: runIds[i], job: o.jobName, attempt: o.attempt,
-          runStatus: o.runStatus, worker: o.worker, finishedAt: o.stopTime,
+          type: outcomeType(o),
+          taskId: o.taskId,
+          runId: runIds[i],
+          job: o.jobName,
+          attempt: o.attempt,
+          runStatus: o.runStatus,
+          worker: o.worker,
+          finishedAt: o.stopTime,
         });
       }
       return events;
@@ -73,8 +85,14 @@ export class ClusterEvents {
   sendLost(lost: readonly LostRun[]): void {
     this.sendEvents(() =>
       lost.map((run) => ({
-        type: 'lost' as const, taskId: run.taskId, runId: run.runId, job: run.jobName, attempt: run.attempt,
-        runStatus: 'LOST' as const, worker: run.worker, finishedAt: run.at,
+        type: 'lost' as const,
+        taskId: run.taskId,
+        runId: run.runId,
+        job: run.jobName,
+        attempt: run.attempt,
+        runStatus: 'LOST' as const,
+        worker: run.worker,
+        finishedAt: run.at,
       })),
     );
   }
@@ -84,9 +102,11 @@ export class ClusterEvents {
     if (!engine) return;
     setImmediate(() => {
       const events = build();
-      engine.notifyTaskEvents(encodeClusterEvents(events)).catch((error: Error) =>
-        this.logger.warn(`Could not send ${events.length} cluster task event(s): ${error.message}`),
-      );
+      engine
+        .notifyTaskEvents(encodeClusterEvents(events))
+        .catch((error: Error) =>
+          this.logger.warn(`Could not send ${events.length} cluster task event(s): ${error.message}`),
+        );
     });
   }
 
@@ -131,7 +151,9 @@ export class ClusterEvents {
             for (const id of seen.keys()) if (id <= low) seen.delete(id);
             if (!stopped) deliver(fresh.map(recordedRunEvent));
           } catch (error) {
-            this.logger.warn(`Cluster task events: reading the runs table failed, retrying: ${(error as Error).message}`);
+            this.logger.warn(
+              `Cluster task events: reading the runs table failed, retrying: ${(error as Error).message}`,
+            );
           }
           if (!stopped) timer.current = setTimeout(() => void poll(), this.pollIntervalMs);
         };

@@ -10,12 +10,25 @@ import type { TaskEvent } from './task-event.js';
  */
 export function outcomeEvent(o: TaskOutcome, runId: number): TaskEvent {
   const base = {
-    taskId: o.taskId, runId, job: o.jobName, attempt: o.attempt, userId: o.runAs, status: o.taskStatus,
-    message: o.message, worker: o.worker, finishedAt: o.stopTime,
+    taskId: o.taskId,
+    runId,
+    job: o.jobName,
+    attempt: o.attempt,
+    userId: o.runAs,
+    status: o.taskStatus,
+    message: o.message,
+    worker: o.worker,
+    finishedAt: o.stopTime,
   };
   switch (o.runStatus) {
     case 'COMPLETED':
-      return { ...base, type: 'completed', runStatus: 'COMPLETED', error: null, result: o.result === null ? null : (JSON.parse(o.result) as JsonValue) };
+      return {
+        ...base,
+        type: 'completed',
+        runStatus: 'COMPLETED',
+        error: null,
+        result: o.result === null ? null : (JSON.parse(o.result) as JsonValue),
+      };
     case 'STOPPED':
       return { ...base, type: 'stopped', runStatus: 'STOPPED', status: 'STOPPED', error: null };
     case 'INTERRUPTED':
@@ -44,23 +57,53 @@ export function batchEvents(outcomes: readonly TaskOutcome[], runIds: readonly n
 export function lostEvent(lost: LostRun): TaskEvent {
   const message = workerLostMessage(lost.worker);
   return {
-    type: 'lost', taskId: lost.taskId, runId: lost.runId, job: lost.jobName, attempt: lost.attempt, userId: lost.runAs,
-    status: lost.taskStatus, runStatus: 'LOST', message, error: { message, stack: null }, worker: lost.worker, finishedAt: lost.at,
+    type: 'lost',
+    taskId: lost.taskId,
+    runId: lost.runId,
+    job: lost.jobName,
+    attempt: lost.attempt,
+    userId: lost.runAs,
+    status: lost.taskStatus,
+    runStatus: 'LOST',
+    message,
+    error: { message, stack: null },
+    worker: lost.worker,
+    finishedAt: lost.at,
   };
 }
 
 /** A task whose stop time passed unclaimed. */
 export function expiredEvent(task: ExpiredTask): TaskEvent {
   return {
-    type: 'expired', taskId: task.taskId, runId: null, job: task.jobName, attempt: task.attempt, userId: task.runAs,
-    status: 'EXPIRED', runStatus: null, message: null, error: null, worker: null, finishedAt: task.at,
+    type: 'expired',
+    taskId: task.taskId,
+    runId: null,
+    job: task.jobName,
+    attempt: task.attempt,
+    userId: task.runAs,
+    status: 'EXPIRED',
+    runStatus: null,
+    message: null,
+    error: null,
+    worker: null,
+    finishedAt: task.at,
   };
 }
 
 /** A queued task `stop()` ended before any worker ran it. */
 export function stoppedQueuedEvent(task: StoppedTask): TaskEvent {
   return {
-    type: 'stopped', taskId: task.taskId, runId: null, job: task.jobName, attempt: task.attempt, userId: task.runAs,
-    status: 'STOPPED', runStatus: null, message: null, error: null, worker: null, finishedAt: task.at,
+    type: 'stopped',
+    taskId: task.taskId,
+    runId: null,
+    job: task.jobName,
+    attempt: task.attempt,
+    userId: task.runAs,
+    status: 'STOPPED',
+    runStatus: null,
+    message: null,
+    error: null,
+    worker: null,
+    finishedAt: task.at,
   };
 }

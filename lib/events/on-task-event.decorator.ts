@@ -32,9 +32,13 @@ export interface TaskEventListenerDeclaration {
  * ```
  * @publicApi
  */
-export function OnTaskEvent(events: TaskEventType | TaskEventType[], options: OnTaskEventOptions = {}): MethodDecorator {
+export function OnTaskEvent(
+  events: TaskEventType | TaskEventType[],
+  options: OnTaskEventOptions = {},
+): MethodDecorator {
   return (target, propertyKey) => {
-    const existing = (Reflect.getMetadata(KRONOS_EVENT_LISTENERS_METADATA, target) ?? []) as TaskEventListenerDeclaration[];
+    const existing = (Reflect.getMetadata(KRONOS_EVENT_LISTENERS_METADATA, target) ??
+      []) as TaskEventListenerDeclaration[];
     Reflect.defineMetadata(KRONOS_EVENT_LISTENERS_METADATA, [...existing, { events, options, propertyKey }], target);
   };
 }

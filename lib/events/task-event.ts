@@ -16,10 +16,20 @@ import type { JsonValue, RunStatus, TaskStatus } from '../types.js';
  *   re-queued (or failed) the task.
  * - `expired`: the task's stop time passed before any worker claimed it.
  */
-export type TaskEventType = 'completed' | 'failed' | 'timeout' | 'retrying' | 'stopped' | 'interrupted' | 'lost' | 'expired';
+export type TaskEventType =
+  'completed' | 'failed' | 'timeout' | 'retrying' | 'stopped' | 'interrupted' | 'lost' | 'expired';
 
 /** Every event type, in the order of `TaskEventType`. */
-export const TASK_EVENT_TYPES: readonly TaskEventType[] = ['completed', 'failed', 'timeout', 'retrying', 'stopped', 'interrupted', 'lost', 'expired'];
+export const TASK_EVENT_TYPES: readonly TaskEventType[] = [
+  'completed',
+  'failed',
+  'timeout',
+  'retrying',
+  'stopped',
+  'interrupted',
+  'lost',
+  'expired',
+];
 
 /** Why an attempt did not succeed: the run's message and, for a thrown error, its stack trace. */
 export interface TaskEventError {

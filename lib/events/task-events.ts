@@ -59,7 +59,8 @@ export class TaskEvents {
     }
     for (const event of events) {
       for (const listener of this.listeners) {
-        if (listener.events.has(event.type) && (listener.matches === null || listener.matches(event.job))) this.call(listener, event);
+        if (listener.events.has(event.type) && (listener.matches === null || listener.matches(event.job)))
+          this.call(listener, event);
       }
       this.subject.next(event);
     }
@@ -68,7 +69,8 @@ export class TaskEvents {
   private call(listener: TaskEventListener, event: TaskEvent): void {
     try {
       const returned = listener.call(event) as PromiseLike<unknown> | undefined;
-      if (typeof returned?.then === 'function') returned.then(undefined, (error: unknown) => this.failed(listener, event, error));
+      if (typeof returned?.then === 'function')
+        returned.then(undefined, (error: unknown) => this.failed(listener, event, error));
     } catch (error) {
       this.failed(listener, event, error);
     }
@@ -77,10 +79,20 @@ export class TaskEvents {
   private failed(listener: TaskEventListener, event: TaskEvent, error: unknown): void {
     const { message, stack } = error instanceof Error ? error : { message: String(error), stack: undefined };
     this.logger.error(
-      logLine(`Task event listener ${listener.name} failed on "${event.type}" of task ${event.taskId} (${event.job}): ${message}`, {
-        job: event.job, taskId: event.taskId, runId: event.runId, attempt: event.attempt, userId: event.userId,
-        ...(event.worker === null ? {} : { worker: event.worker }), event: event.type, listener: listener.name, err: { message, stack: stack ?? null },
-      }),
+      logLine(
+        `Task event listener ${listener.name} failed on "${event.type}" of task ${event.taskId} (${event.job}): ${message}`,
+        {
+          job: event.job,
+          taskId: event.taskId,
+          runId: event.runId,
+          attempt: event.attempt,
+          userId: event.userId,
+          ...(event.worker === null ? {} : { worker: event.worker }),
+          event: event.type,
+          listener: listener.name,
+          err: { message, stack: stack ?? null },
+        },
+      ),
     );
   }
 }

@@ -1,7 +1,14 @@
 import type { RegisteredJob } from '../registry/registered-job.js';
 import type { JsonValue } from '../types.js';
 import type { AttemptIO, TaskExecutor } from './executor.js';
-import { fromError, fromValue, resolveRunAs, type HandlerSettlement, type Invocation, type ResolveUser } from './handler-run.js';
+import {
+  fromError,
+  fromValue,
+  resolveRunAs,
+  type HandlerSettlement,
+  type Invocation,
+  type ResolveUser,
+} from './handler-run.js';
 import type { Result } from './result.js';
 
 /** One task of a batch handler call (`BatchContext.tasks`), in the order of the payloads. */
@@ -81,9 +88,18 @@ export class BatchCall implements TaskExecutor {
         scheduledFor: invocation.scheduledFor,
         payload: invocation.payload === null ? (this.job.payload ?? null) : (JSON.parse(invocation.payload) as unknown),
       }));
-      const context: BatchContext = { jobName: this.job.name, tasks, userId, user, signal: allAborted(members.map(({ io }) => io.signal)) };
+      const context: BatchContext = {
+        jobName: this.job.name,
+        tasks,
+        userId,
+        user,
+        signal: allAborted(members.map(({ io }) => io.signal)),
+      };
       const handler = this.job.handler as unknown as (payloads: unknown[], ctx: BatchContext) => unknown;
-      const returned = await handler(tasks.map((task) => task.payload), context);
+      const returned = await handler(
+        tasks.map((task) => task.payload),
+        context,
+      );
       settlements = members.map((member, index) => this.itemSettlement(returned, index, member));
     } catch (error) {
       const failed = fromError(error);

@@ -1,5 +1,11 @@
 import type { RegisteredJob } from '../registry/registered-job.js';
-import { runHandler, type HandlerIO, type HandlerSettlement, type Invocation, type ResolveUser } from './handler-run.js';
+import {
+  runHandler,
+  type HandlerIO,
+  type HandlerSettlement,
+  type Invocation,
+  type ResolveUser,
+} from './handler-run.js';
 
 /** What a `RunningTask` hands its executor: the handler's IO, and a way to say it started. */
 export interface AttemptIO extends HandlerIO {

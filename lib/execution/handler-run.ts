@@ -53,9 +53,17 @@ export type ResolveUser = ((userId: string) => unknown) | null;
  * the attempt costs one settled promise, not an async function's state and its promises (a
  * worker draining short tasks runs this tens of thousands of times a second).
  */
-export function runHandler(job: RegisteredJob, invocation: Invocation, resolveUser: ResolveUser, io: HandlerIO): Promise<HandlerSettlement> {
+export function runHandler(
+  job: RegisteredJob,
+  invocation: Invocation,
+  resolveUser: ResolveUser,
+  io: HandlerIO,
+): Promise<HandlerSettlement> {
   if (invocation.userId === null) return invoke(job, invocation, null, io);
-  return resolveRunAs(job.name, invocation.userId, resolveUser).then((user) => invoke(job, invocation, user, io), failed);
+  return resolveRunAs(job.name, invocation.userId, resolveUser).then(
+    (user) => invoke(job, invocation, user, io),
+    failed,
+  );
 }
 
 const failed = (error: unknown): HandlerSettlement => fromError(error);
@@ -66,26 +74,44 @@ function invoke(job: RegisteredJob, invocation: Invocation, user: unknown, io: H
   try {
     const payload: unknown = invocation.payload === null ? (job.payload ?? undefined) : JSON.parse(invocation.payload);
     const context = createJobContext(
-      invocation.taskId, invocation.uuid, invocation.jobName, invocation.attempt, payload, user, invocation.userId,
-      invocation.scheduledFor, io, io.output, io.progress,
+      invocation.taskId,
+      invocation.uuid,
+      invocation.jobName,
+      invocation.attempt,
+      payload,
+      user,
+      invocation.userId,
+      invocation.scheduledFor,
+      io,
+      io.output,
+      io.progress,
     );
     value = runInContext(context, job.handler, payload, context);
   } catch (error) {
     return Promise.resolve(fromError(error));
   }
-  if (isThenable(value)) return Promise.resolve(value).then((settled) => fromValue(job.name, settled, io.output), failed);
+  if (isThenable(value))
+    return Promise.resolve(value).then((settled) => fromValue(job.name, settled, io.output), failed);
   return Promise.resolve(fromValue(job.name, value, io.output));
 }
 
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
-  value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+  value !== null &&
+  (typeof value === 'object' || typeof value === 'function') &&
+  typeof (value as { then?: unknown }).then === 'function';
 
 export async function resolveRunAs(jobName: string, userId: string, resolveUser: ResolveUser): Promise<unknown> {
   if (!resolveUser) {
-    throw Object.assign(new Error(`Job "${jobName}" was queued to run as user "${userId}", but no impersonation resolver is configured; it was not run.`), { retryable: false });
+    throw Object.assign(
+      new Error(
+        `Job "${jobName}" was queued to run as user "${userId}", but no impersonation resolver is configured; it was not run.`,
+      ),
+      { retryable: false },
+    );
   }
   const user = await resolveUser(userId);
-  if (user === null || user === undefined) throw Object.assign(new UserNotFoundError(jobName, userId), { retryable: false });
+  if (user === null || user === undefined)
+    throw Object.assign(new UserNotFoundError(jobName, userId), { retryable: false });
   return user;
 }
 
@@ -113,7 +139,13 @@ export function fromValue(job: string, value: unknown, output: OutputSink): Hand
     result = data === undefined ? null : (JSON.stringify(data) ?? null);
   } catch (error) {
     const problem = findResultProblem(data) ?? { path: '$', reason: (error as Error).message };
-    return settlement('FAILED', null, new ResultNotSerializableError(job, problem.path, problem.reason).message, null, false);
+    return settlement(
+      'FAILED',
+      null,
+      new ResultNotSerializableError(job, problem.path, problem.reason).message,
+      null,
+      false,
+    );
   }
   if (!isResult) return settlement('COMPLETED', result);
   return settlement(value.status === 'success' ? 'COMPLETED' : 'FAILED', result, value.message);

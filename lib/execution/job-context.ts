@@ -23,8 +23,17 @@ export class ProgressState {
 
 /** Builds contexts: the handler runner's privilege (set once, by `JobContext`'s static block). */
 let construct: (
-  taskId: number, uuid: string, jobName: string, attempt: number, payload: unknown, user: unknown, userId: string | null,
-  scheduledFor: number, signal: AbortSignal | { readonly signal: AbortSignal }, output: OutputSink, progressState: ProgressState,
+  taskId: number,
+  uuid: string,
+  jobName: string,
+  attempt: number,
+  payload: unknown,
+  user: unknown,
+  userId: string | null,
+  scheduledFor: number,
+  signal: AbortSignal | { readonly signal: AbortSignal },
+  output: OutputSink,
+  progressState: ProgressState,
 ) => JobContext;
 
 /**
@@ -86,9 +95,7 @@ export class JobContext<TPayload = unknown, TUser = unknown> {
 }
 
 /** The context of one run, for the handler runner (in the worker and in isolation child processes); not public. */
-export const createJobContext = (
-  ...args: Parameters<typeof construct>
-): JobContext => construct(...args);
+export const createJobContext = (...args: Parameters<typeof construct>): JobContext => construct(...args);
 
 const storage = new AsyncLocalStorage<JobContext>();
 

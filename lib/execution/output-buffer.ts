@@ -57,7 +57,9 @@ export class OutputBuffer implements OutputSink {
     if (line === '') return;
     this.text = this.text === '' ? line : `${this.text}\n${line}`;
     if (Buffer.byteLength(this.text) > this.maxBytes) {
-      const tail = Buffer.from(this.text).subarray(-this.maxBytes + 40).toString('utf8');
+      const tail = Buffer.from(this.text)
+        .subarray(-this.maxBytes + 40)
+        .toString('utf8');
       this.text = `[... earlier output truncated ...]\n${tail.slice(tail.indexOf('\n') + 1)}`;
     }
   }

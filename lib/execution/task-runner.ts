@@ -19,18 +19,28 @@ export interface RunnerDeps {
 }
 
 class AbortedRun extends Error {
-  constructor(readonly kind: AbortKind | 'timeout', message: string) {
+  constructor(
+    readonly kind: AbortKind | 'timeout',
+    message: string,
+  ) {
     super(message);
   }
 }
 
-const ABORT_STATUS = { stop: 'STOPPED', shutdown: 'INTERRUPTED', 'lease-lost': 'FAILED', unreachable: 'INTERRUPTED', timeout: 'TIMEOUT' } as const;
+const ABORT_STATUS = {
+  stop: 'STOPPED',
+  shutdown: 'INTERRUPTED',
+  'lease-lost': 'FAILED',
+  unreachable: 'INTERRUPTED',
+  timeout: 'TIMEOUT',
+} as const;
 
 const ABORT_MESSAGES: Record<AbortKind, string> = {
   stop: 'stopped on request',
   shutdown: 'interrupted by shutdown; re-queued',
   'lease-lost': 'lease lost: the task was rescued by another worker',
-  unreachable: 'interrupted: the database could not be reached for half of deadAfter (the worker fenced itself); re-queued',
+  unreachable:
+    'interrupted: the database could not be reached for half of deadAfter (the worker fenced itself); re-queued',
 };
 
 /** The timeouts of every attempt in this process. */
@@ -124,7 +134,9 @@ export class RunningTask implements AttemptIO, TimedAttempt {
 
   /** How the attempt ended, once it has. */
   get done(): Promise<AttemptResult> {
-    this.donePromise ??= this.result ? Promise.resolve(this.result) : new Promise((resolve) => (this.resolveDone = resolve));
+    this.donePromise ??= this.result
+      ? Promise.resolve(this.result)
+      : new Promise((resolve) => (this.resolveDone = resolve));
     return this.donePromise;
   }
 
@@ -186,6 +198,15 @@ export class RunningTask implements AttemptIO, TimedAttempt {
     message: string | null,
     traceback: string | null,
   ): AttemptResult {
-    return { status, retryable, startTime: this.startTime, stopTime: this.deps.clock.now(), result, message, output: this.output.value(), traceback };
+    return {
+      status,
+      retryable,
+      startTime: this.startTime,
+      stopTime: this.deps.clock.now(),
+      result,
+      message,
+      output: this.output.value(),
+      traceback,
+    };
   }
 }

@@ -28,7 +28,8 @@ function shutdown(code: number): void {
 
 async function boot(): Promise<void> {
   const spec = JSON.parse(process.env[KRONOS_CHILD_APP_ENV] ?? 'null') as ChildBoot | null;
-  if (!spec || !process.send) throw new Error('child-main.js is started by Kronos process isolation (a worker), not by hand');
+  if (!spec || !process.send)
+    throw new Error('child-main.js is started by Kronos process isolation (a worker), not by hand');
   process.on('message', (message) => {
     if (isParentMessage(message) && message.kronos === 'shutdown') shutdown(0);
   });
@@ -46,11 +47,15 @@ async function boot(): Promise<void> {
   const name = spec.export ?? ('default' in exports ? 'default' : 'AppModule');
   const module = exports[name];
   if (!module) {
-    throw new Error(`${spec.path} has no export "${name}" (it exports: ${Object.keys(exports).join(', ') || 'nothing'}); set isolation.appModule.export`);
+    throw new Error(
+      `${spec.path} has no export "${name}" (it exports: ${Object.keys(exports).join(', ') || 'nothing'}); set isolation.appModule.export`,
+    );
   }
   app = await NestFactory.createApplicationContext(module as never, { logger: spec.logLevels, abortOnError: false });
   if (!(globalThis as Record<symbol, unknown>)[CHILD_SERVER_KEY]) {
-    throw new Error(`the application of ${spec.path} (export "${name}") booted without Kronos serving in child mode: does it import SchedulerModule?`);
+    throw new Error(
+      `the application of ${spec.path} (export "${name}") booted without Kronos serving in child mode: does it import SchedulerModule?`,
+    );
   }
   sendToParent({ kronos: 'ready' });
 }

@@ -80,14 +80,16 @@ export class ChildServer {
   close(): void {
     process.off('message', this.onMessage);
     process.off('exit', this.onExit);
-    for (const run of this.runs.values()) run.controller.abort(abortReason('shutdown', 'the isolation process is shutting down'));
+    for (const run of this.runs.values())
+      run.controller.abort(abortReason('shutdown', 'the isolation process is shutting down'));
     delete (globalThis as Record<symbol, unknown>)[CHILD_SERVER_KEY];
   }
 
   private handle(message: unknown): void {
     if (!isParentMessage(message)) return;
     if (message.kronos === 'run') void this.run(message.runId, message.invocation, message.traceContext ?? null);
-    if (message.kronos === 'abort') this.runs.get(message.runId)?.controller.abort(abortReason(message.kind, message.reason));
+    if (message.kronos === 'abort')
+      this.runs.get(message.runId)?.controller.abort(abortReason(message.kind, message.reason));
   }
 
   private async run(runId: number, invocation: Invocation, traceContext: string | null): Promise<void> {
@@ -96,7 +98,13 @@ export class ChildServer {
     this.runs.set(runId, { controller, channel });
     const job = this.registry.get(invocation.jobName);
     const settlement: HandlerSettlement = job
-      ? await this.traced(traceContext, () => runHandler(job, invocation, this.resolveUser, { signal: controller.signal, output: channel, progress: channel.progress }))
+      ? await this.traced(traceContext, () =>
+          runHandler(job, invocation, this.resolveUser, {
+            signal: controller.signal,
+            output: channel,
+            progress: channel.progress,
+          }),
+        )
       : {
           status: 'FAILED',
           retryable: false,

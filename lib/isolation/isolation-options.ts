@@ -69,7 +69,11 @@ function ms(field: string, value: Duration | undefined, fallback: number, allowZ
   if (value === undefined) return fallback;
   const parsed = tryParseDuration(value);
   if (parsed === null || parsed < 0 || (!allowZero && parsed === 0)) {
-    throw new InvalidSchedulerOptionError(field, value, `must be a ${allowZero ? 'non-negative' : 'positive'} duration (ms or e.g. '5s')`);
+    throw new InvalidSchedulerOptionError(
+      field,
+      value,
+      `must be a ${allowZero ? 'non-negative' : 'positive'} duration (ms or e.g. '5s')`,
+    );
   }
   return parsed;
 }
@@ -78,27 +82,51 @@ function ms(field: string, value: Duration | undefined, fallback: number, allowZ
 export function resolveIsolation(options: ProcessIsolationOptions | undefined): ResolvedIsolation | null {
   if (options === undefined) return null;
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidSchedulerOptionError('isolation', options, "must be an object such as { appModule: { path: 'dist/app.module.js' } }");
+    throw new InvalidSchedulerOptionError(
+      'isolation',
+      options,
+      "must be an object such as { appModule: { path: 'dist/app.module.js' } }",
+    );
   }
   const mode = options.mode ?? 'process';
-  if (!MODES.includes(mode)) throw new InvalidSchedulerOptionError('isolation.mode', mode, "must be 'process' or 'in-process'");
+  if (!MODES.includes(mode))
+    throw new InvalidSchedulerOptionError('isolation.mode', mode, "must be 'process' or 'in-process'");
   const app = options.appModule as { path?: unknown; export?: unknown } | undefined;
   if (!app || typeof app.path !== 'string' || app.path === '') {
-    throw new InvalidSchedulerOptionError('isolation.appModule', app, 'must name the compiled module file child processes boot: { path, export? }');
+    throw new InvalidSchedulerOptionError(
+      'isolation.appModule',
+      app,
+      'must name the compiled module file child processes boot: { path, export? }',
+    );
   }
   if (app.export !== undefined && (typeof app.export !== 'string' || app.export === '')) {
-    throw new InvalidSchedulerOptionError('isolation.appModule.export', app.export, 'must be the name of the exported module class');
+    throw new InvalidSchedulerOptionError(
+      'isolation.appModule.export',
+      app.export,
+      'must be the name of the exported module class',
+    );
   }
   const poolSize = options.poolSize;
   if (poolSize !== undefined && (!Number.isInteger(poolSize) || poolSize <= 0)) {
     throw new InvalidSchedulerOptionError('isolation.poolSize', poolSize, 'must be a positive integer');
   }
-  if (options.execArgv !== undefined && (!Array.isArray(options.execArgv) || options.execArgv.some((a) => typeof a !== 'string'))) {
+  if (
+    options.execArgv !== undefined &&
+    (!Array.isArray(options.execArgv) || options.execArgv.some((a) => typeof a !== 'string'))
+  ) {
     throw new InvalidSchedulerOptionError('isolation.execArgv', options.execArgv, 'must be an array of strings');
   }
   const levels = options.logLevels;
-  if (levels !== undefined && levels !== false && (!Array.isArray(levels) || levels.some((l) => !LOG_LEVELS.includes(l)))) {
-    throw new InvalidSchedulerOptionError('isolation.logLevels', levels, `must be false or an array of ${LOG_LEVELS.join(', ')}`);
+  if (
+    levels !== undefined &&
+    levels !== false &&
+    (!Array.isArray(levels) || levels.some((l) => !LOG_LEVELS.includes(l)))
+  ) {
+    throw new InvalidSchedulerOptionError(
+      'isolation.logLevels',
+      levels,
+      `must be false or an array of ${LOG_LEVELS.join(', ')}`,
+    );
   }
   if (options.entry !== undefined && (typeof options.entry !== 'string' || options.entry === '')) {
     throw new InvalidSchedulerOptionError('isolation.entry', options.entry, 'must be the path of a script');
@@ -106,7 +134,7 @@ export function resolveIsolation(options: ProcessIsolationOptions | undefined): 
   const absolute = (path: string) => (isAbsolute(path) ? path : resolve(path));
   return {
     mode,
-    appModule: { path: absolute(app.path), export: (app.export) ?? null },
+    appModule: { path: absolute(app.path), export: app.export ?? null },
     poolSize: poolSize ?? null,
     killGraceMs: ms('isolation.killGrace', options.killGrace, 5000, true),
     startTimeoutMs: ms('isolation.startTimeout', options.startTimeout, 60_000, false),
@@ -118,7 +146,8 @@ export function resolveIsolation(options: ProcessIsolationOptions | undefined): 
 
 /** Validate a job's `isolation` option. */
 export function validateIsolation(job: string, value: unknown): IsolationMode {
-  if (!MODES.includes(value as IsolationMode)) throw new InvalidJobOptionError(job, 'isolation', value, "is not 'process' or 'in-process'");
+  if (!MODES.includes(value as IsolationMode))
+    throw new InvalidJobOptionError(job, 'isolation', value, "is not 'process' or 'in-process'");
   return value as IsolationMode;
 }
 
@@ -132,7 +161,11 @@ export function assertIsolationConfigured(jobs: RegisteredJob[], isolation: Reso
   if (isolation) return;
   const job = jobs.find((j) => j.isolation === 'process');
   if (job) {
-    throw new InvalidJobOptionError(job.name, 'isolation', 'process',
-      `needs SchedulerModule.forRoot({ isolation: { appModule: { path } } }) to tell child processes what to boot (declared on ${job.declaredAt})`);
+    throw new InvalidJobOptionError(
+      job.name,
+      'isolation',
+      'process',
+      `needs SchedulerModule.forRoot({ isolation: { appModule: { path } } }) to tell child processes what to boot (declared on ${job.declaredAt})`,
+    );
   }
 }

@@ -3,7 +3,14 @@ import { fileURLToPath } from 'node:url';
 import type { AttemptIO } from '../execution/executor.js';
 import type { HandlerSettlement, Invocation } from '../execution/handler-run.js';
 import type { ResolvedIsolation } from './isolation-options.js';
-import { isChildMessage, KRONOS_CHILD_APP_ENV, KRONOS_CHILD_ENV, type ChildBoot, type ChildMessage, type ParentMessage } from './protocol.js';
+import {
+  isChildMessage,
+  KRONOS_CHILD_APP_ENV,
+  KRONOS_CHILD_ENV,
+  type ChildBoot,
+  type ChildMessage,
+  type ParentMessage,
+} from './protocol.js';
 
 export interface ChildExit {
   code: number | null;
@@ -48,7 +55,11 @@ export class PoolChild {
   private stderrTail = '';
 
   constructor(private readonly config: ResolvedIsolation) {
-    const boot: ChildBoot = { path: config.appModule.path, export: config.appModule.export, logLevels: config.logLevels };
+    const boot: ChildBoot = {
+      path: config.appModule.path,
+      export: config.appModule.export,
+      logLevels: config.logLevels,
+    };
     this.process = fork(config.entry ?? defaultEntry(), [], {
       execArgv: config.execArgv ?? inheritedExecArgv(),
       env: { ...process.env, [KRONOS_CHILD_ENV]: '1', [KRONOS_CHILD_APP_ENV]: JSON.stringify(boot) },
@@ -84,10 +95,13 @@ export class PoolChild {
       this.process.on('message', (message) => {
         if (!isChildMessage(message)) return;
         if (message.kronos === 'ready') settle(null);
-        else if (message.kronos === 'boot-error') settle(Object.assign(new Error(message.message), { stack: message.stack ?? undefined }));
+        else if (message.kronos === 'boot-error')
+          settle(Object.assign(new Error(message.message), { stack: message.stack ?? undefined }));
         else this.onRunMessage(message);
       });
-      void this.exited.then((exit) => settle(new Error(`it exited while booting (${describeExit(exit)})${this.stderrSuffix()}`)));
+      void this.exited.then((exit) =>
+        settle(new Error(`it exited while booting (${describeExit(exit)})${this.stderrSuffix()}`)),
+      );
     });
   }
 
@@ -96,7 +110,13 @@ export class PoolChild {
   }
 
   /** Run one handler; resolves with its settlement, or a crash settlement when the process ends first. */
-  execute(runId: number, jobName: string, invocation: Invocation, io: AttemptIO, traceContext: string | null = null): Promise<HandlerSettlement> {
+  execute(
+    runId: number,
+    jobName: string,
+    invocation: Invocation,
+    io: AttemptIO,
+    traceContext: string | null = null,
+  ): Promise<HandlerSettlement> {
     return new Promise((resolve) => {
       const run: CurrentRun = { runId, jobName, io, resolve };
       this.current = run;
@@ -109,7 +129,8 @@ export class PoolChild {
         if (this.current === run) this.current = undefined;
         resolve(settlement);
       };
-      if (this.gone) return run.resolve(this.crashSettlement(run, { code: this.process.exitCode, signal: this.process.signalCode }));
+      if (this.gone)
+        return run.resolve(this.crashSettlement(run, { code: this.process.exitCode, signal: this.process.signalCode }));
       this.send({ kronos: 'run', runId, invocation, traceContext });
       io.started();
     });
@@ -134,7 +155,12 @@ export class PoolChild {
 
   private abort(run: CurrentRun): void {
     const reason = run.io.signal.reason as { kind?: string; message?: string } | undefined;
-    this.send({ kronos: 'abort', runId: run.runId, kind: reason?.kind ?? 'abort', reason: reason?.message ?? 'aborted' });
+    this.send({
+      kronos: 'abort',
+      runId: run.runId,
+      kind: reason?.kind ?? 'abort',
+      reason: reason?.message ?? 'aborted',
+    });
     const kill = () => {
       run.killed = true;
       this.kill();
@@ -168,7 +194,14 @@ export class PoolChild {
     const message = run.killed
       ? `its process (pid ${pid}) ignored the abort for ${this.config.killGraceMs} ms and was killed (isolation.killGrace)`
       : `Job "${run.jobName}" ended its isolated process (pid ${pid}) before settling: ${describeExit(exit)}${oom ? ', out of memory' : ''}`;
-    return { status: 'FAILED', retryable: true, result: null, message, traceback: this.stderrTail.trim() || null, crashed: true };
+    return {
+      status: 'FAILED',
+      retryable: true,
+      result: null,
+      message,
+      traceback: this.stderrTail.trim() || null,
+      crashed: true,
+    };
   }
 
   private stderrSuffix(): string {
@@ -180,7 +213,6 @@ export class PoolChild {
     if (this.gone || !this.process.connected) return;
     this.process.send(message, undefined, undefined, () => undefined);
   }
-
 }
 
 /** Kronos' own entry script, next to this file once compiled. */

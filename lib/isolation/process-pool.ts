@@ -12,7 +12,13 @@ import { defaultEntry, describeExit, PoolChild } from './pool-child.js';
 /** Shutdown waits at least this long for a child to close its application before killing it. */
 const MIN_SHUTDOWN_GRACE_MS = 3000;
 
-const failed = (message: string): HandlerSettlement => ({ status: 'FAILED', retryable: true, result: null, message, traceback: null });
+const failed = (message: string): HandlerSettlement => ({
+  status: 'FAILED',
+  retryable: true,
+  result: null,
+  message,
+  traceback: null,
+});
 
 /**
  * The worker's pool of isolation child processes. Each child boots the application once and runs
@@ -42,11 +48,18 @@ export class ProcessPool implements TaskExecutor {
   start(): void {
     const entry = this.config.entry ?? defaultEntry();
     if (!existsSync(entry)) {
-      throw new InvalidSchedulerOptionError('isolation.entry', entry,
-        'does not exist: Kronos seems to run from TypeScript sources; point isolation.entry at a compiled isolation/child-main.js');
+      throw new InvalidSchedulerOptionError(
+        'isolation.entry',
+        entry,
+        'does not exist: Kronos seems to run from TypeScript sources; point isolation.entry at a compiled isolation/child-main.js',
+      );
     }
     if (!existsSync(this.config.appModule.path)) {
-      throw new InvalidSchedulerOptionError('isolation.appModule.path', this.config.appModule.path, 'does not exist: it must name the compiled module file (.js)');
+      throw new InvalidSchedulerOptionError(
+        'isolation.appModule.path',
+        this.config.appModule.path,
+        'does not exist: it must name the compiled module file (.js)',
+      );
     }
     process.once('exit', this.onParentExit);
     this.idle.push(this.spawn());
@@ -60,7 +73,8 @@ export class ProcessPool implements TaskExecutor {
   async run(job: RegisteredJob, invocation: Invocation, io: AttemptIO): Promise<HandlerSettlement> {
     const traceContext = activeTraceContext(); // the run span, read before any wait for a process
     const child = await this.acquire(io.signal);
-    if (!child) return failed(this.closed ? 'the isolation pool is closed' : 'aborted before an isolation process was free');
+    if (!child)
+      return failed(this.closed ? 'the isolation pool is closed' : 'aborted before an isolation process was free');
     const bootError = await Promise.race([child.ready, aborted(io.signal)]);
     if (io.signal.aborted) {
       this.release(child);
@@ -69,7 +83,12 @@ export class ProcessPool implements TaskExecutor {
     if (bootError) {
       this.logger.error(`An isolation process could not boot the application: ${bootError.message}`);
       child.kill();
-      return { ...failed(`Job "${job.name}" was not run: its isolation process could not boot the application: ${bootError.message}`), traceback: bootError.stack ?? null };
+      return {
+        ...failed(
+          `Job "${job.name}" was not run: its isolation process could not boot the application: ${bootError.message}`,
+        ),
+        traceback: bootError.stack ?? null,
+      };
     }
     const settlement = await child.execute(this.nextRunId++, job.name, invocation, io, traceContext);
     this.release(child);
@@ -124,7 +143,8 @@ export class ProcessPool implements TaskExecutor {
     const at = this.idle.indexOf(child);
     if (at >= 0) this.idle.splice(at, 1);
     if (this.closed) return;
-    if (child.booted) this.logger.warn(`Isolation process ${child.pid} ended (${describeExit({ code, signal })}); replacing it`);
+    if (child.booted)
+      this.logger.warn(`Isolation process ${child.pid} ended (${describeExit({ code, signal })}); replacing it`);
     const waiter = this.waiters.shift();
     if (waiter) waiter(this.spawn());
     else if (child.booted) this.idle.push(this.spawn());
@@ -143,11 +163,17 @@ function aborted(signal: AbortSignal): Promise<null> {
  * Each child runs one task at a time, so the pool defaults to the worker's concurrency (at most
  * the number of CPUs); children start on demand.
  */
-export function createIsolation(jobs: RegisteredJob[], isolation: ResolvedIsolation | null, concurrency: number, resolveUser: ResolveUser) {
+export function createIsolation(
+  jobs: RegisteredJob[],
+  isolation: ResolvedIsolation | null,
+  concurrency: number,
+  resolveUser: ResolveUser,
+) {
   if (!isolation || !jobs.some((job) => isolationOf(job, isolation) === 'process')) return null;
   const size = isolation.poolSize ?? Math.max(1, Math.min(concurrency, availableParallelism()));
   const pool = new ProcessPool(isolation, size);
   const inProcess = new InProcessExecutor(resolveUser);
-  const executorFor = (job: RegisteredJob): TaskExecutor => (isolationOf(job, isolation) === 'process' ? pool : inProcess);
+  const executorFor = (job: RegisteredJob): TaskExecutor =>
+    isolationOf(job, isolation) === 'process' ? pool : inProcess;
   return { pool, executorFor };
 }

@@ -23,14 +23,24 @@ export interface ChildBoot {
 export type OutputOp = { log: string } | { block: string };
 
 export type ParentMessage =
-  | { kronos: 'run'; runId: number; invocation: Invocation; /** The parent's run span (W3C trace context JSON) when tracing. */ traceContext?: string | null }
+  | {
+      kronos: 'run';
+      runId: number;
+      invocation: Invocation;
+      /** The parent's run span (W3C trace context JSON) when tracing. */ traceContext?: string | null;
+    }
   | { kronos: 'abort'; runId: number; kind: string; reason: string }
   | { kronos: 'shutdown' };
 
 export type ChildMessage =
   | { kronos: 'ready' }
   | { kronos: 'boot-error'; message: string; stack: string | null }
-  | { kronos: 'output'; runId: number; ops: OutputOp[]; progress: { percent: number | null; message: string | null } | null }
+  | {
+      kronos: 'output';
+      runId: number;
+      ops: OutputOp[];
+      progress: { percent: number | null; message: string | null } | null;
+    }
   | { kronos: 'result'; runId: number; settlement: HandlerSettlement };
 
 const isMessage = (value: unknown): value is { kronos: string } =>

@@ -42,7 +42,12 @@ function filters(options: PruneOptions) {
     schedule: IsNull(),
     uuid: Not(Like(SCHEDULED_TASK_UUID_LIKE)),
   };
-  return { runs: runStatuses.length ? runs : null, tasks: taskStatuses.length ? tasks : null, runStatuses, taskStatuses };
+  return {
+    runs: runStatuses.length ? runs : null,
+    tasks: taskStatuses.length ? tasks : null,
+    runStatuses,
+    taskStatuses,
+  };
 }
 
 /** How many rows `prune(options)` would delete now. */

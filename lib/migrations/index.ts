@@ -2,9 +2,33 @@ import { MYSQL_MIGRATIONS } from './mysql/index.js';
 import { POSTGRES_MIGRATIONS } from './postgres/index.js';
 import { SQLITE_MIGRATIONS } from './sqlite/index.js';
 
-export { KronosInitMysql1764000000000, KronosTraceContextMysql1765000000000, KronosAuditMysql1766000000000, KronosDedupMysql1767000000000, KronosRateLimitMysql1768000000000, KronosFlowMysql1769000000000, KronosGroupsMysql1770000000000 } from './mysql/index.js';
-export { KronosInitPostgres1764000000000, KronosTraceContextPostgres1765000000000, KronosAuditPostgres1766000000000, KronosDedupPostgres1767000000000, KronosRateLimitPostgres1768000000000, KronosFlowPostgres1769000000000, KronosGroupsPostgres1770000000000 } from './postgres/index.js';
-export { KronosInitSqlite1764000000000, KronosTraceContextSqlite1765000000000, KronosAuditSqlite1766000000000, KronosDedupSqlite1767000000000, KronosRateLimitSqlite1768000000000, KronosFlowSqlite1769000000000, KronosGroupsSqlite1770000000000 } from './sqlite/index.js';
+export {
+  KronosInitMysql1764000000000,
+  KronosTraceContextMysql1765000000000,
+  KronosAuditMysql1766000000000,
+  KronosDedupMysql1767000000000,
+  KronosRateLimitMysql1768000000000,
+  KronosFlowMysql1769000000000,
+  KronosGroupsMysql1770000000000,
+} from './mysql/index.js';
+export {
+  KronosInitPostgres1764000000000,
+  KronosTraceContextPostgres1765000000000,
+  KronosAuditPostgres1766000000000,
+  KronosDedupPostgres1767000000000,
+  KronosRateLimitPostgres1768000000000,
+  KronosFlowPostgres1769000000000,
+  KronosGroupsPostgres1770000000000,
+} from './postgres/index.js';
+export {
+  KronosInitSqlite1764000000000,
+  KronosTraceContextSqlite1765000000000,
+  KronosAuditSqlite1766000000000,
+  KronosDedupSqlite1767000000000,
+  KronosRateLimitSqlite1768000000000,
+  KronosFlowSqlite1769000000000,
+  KronosGroupsSqlite1770000000000,
+} from './sqlite/index.js';
 
 /**
  * The migrations shipped with Kronos, per database. Add the one for your database to your

@@ -22,5 +22,11 @@ export function migrationTables(
     const prefix = metadata[qualifier];
     return prefix ? `${quote(prefix)}.${quote(metadata.tableName)}` : quote(metadata.tableName);
   };
-  return { job: name(JobDefinition, TABLES.job), task: name(Task, TABLES.task), run: name(Run, TABLES.run), worker: name(Worker, TABLES.worker), audit: name(AuditEntry, TABLES.audit) };
+  return {
+    job: name(JobDefinition, TABLES.job),
+    task: name(Task, TABLES.task),
+    run: name(Run, TABLES.run),
+    worker: name(Worker, TABLES.worker),
+    audit: name(AuditEntry, TABLES.audit),
+  };
 }

@@ -39,20 +39,45 @@ export class KronosMetrics implements Metrics {
   private readonly meter: Meter;
   private readonly observeBacklogBound = (observer: BatchObservableResult) => this.observeBacklog(observer);
 
-  constructor(api: OpenTelemetryApi, private readonly backlog: BacklogSource) {
+  constructor(
+    api: OpenTelemetryApi,
+    private readonly backlog: BacklogSource,
+  ) {
     const meter = (this.meter = api.metrics.getMeter('nestjs-kronos'));
-    this.runs = meter.createCounter('kronos.runs', { description: 'Attempts finished, by job and run status', unit: '{run}' });
-    this.duration = meter.createHistogram('kronos.run.duration', { description: 'How long attempts ran', unit: 's', advice: { explicitBucketBoundaries: SECONDS_BUCKETS } });
+    this.runs = meter.createCounter('kronos.runs', {
+      description: 'Attempts finished, by job and run status',
+      unit: '{run}',
+    });
+    this.duration = meter.createHistogram('kronos.run.duration', {
+      description: 'How long attempts ran',
+      unit: 's',
+      advice: { explicitBucketBoundaries: SECONDS_BUCKETS },
+    });
     this.waitTime = meter.createHistogram('kronos.task.wait_time', {
       description: 'From a task being due to its attempt starting',
       unit: 's',
       advice: { explicitBucketBoundaries: SECONDS_BUCKETS },
     });
-    this.retries = meter.createCounter('kronos.retries', { description: 'Failed or timed-out attempts re-queued for another attempt', unit: '{retry}' });
-    this.lostRuns = meter.createCounter('kronos.runs.lost', { description: 'Attempts rescued from a worker that stopped heartbeating', unit: '{run}' });
-    this.heartbeats = meter.createCounter('kronos.worker.heartbeats', { description: 'Worker heartbeats written', unit: '{heartbeat}' });
-    this.queued = meter.createObservableGauge('kronos.tasks.queued', { description: `QUEUED tasks by job and group (read up to ${BACKLOG_CAP})`, unit: '{task}' });
-    this.running = meter.createObservableGauge('kronos.tasks.running', { description: `RUNNING tasks by job and group (read up to ${BACKLOG_CAP})`, unit: '{task}' });
+    this.retries = meter.createCounter('kronos.retries', {
+      description: 'Failed or timed-out attempts re-queued for another attempt',
+      unit: '{retry}',
+    });
+    this.lostRuns = meter.createCounter('kronos.runs.lost', {
+      description: 'Attempts rescued from a worker that stopped heartbeating',
+      unit: '{run}',
+    });
+    this.heartbeats = meter.createCounter('kronos.worker.heartbeats', {
+      description: 'Worker heartbeats written',
+      unit: '{heartbeat}',
+    });
+    this.queued = meter.createObservableGauge('kronos.tasks.queued', {
+      description: `QUEUED tasks by job and group (read up to ${BACKLOG_CAP})`,
+      unit: '{task}',
+    });
+    this.running = meter.createObservableGauge('kronos.tasks.running', {
+      description: `RUNNING tasks by job and group (read up to ${BACKLOG_CAP})`,
+      unit: '{task}',
+    });
     meter.addBatchObservableCallback(this.observeBacklogBound, [this.queued, this.running]);
   }
 
@@ -63,13 +88,25 @@ export class KronosMetrics implements Metrics {
 
   /** One finished attempt: its run, duration, wait and, when re-queued for another try, a retry. */
   attempt(task: ClaimedTask, result: AttemptResult, outcome: TaskOutcome | null): void {
-    const status: Attributes = { 'kronos.job': task.jobName, 'kronos.group': task.group, 'kronos.run.status': result.status };
+    const status: Attributes = {
+      'kronos.job': task.jobName,
+      'kronos.group': task.group,
+      'kronos.run.status': result.status,
+    };
     this.runs.add(1, status);
     this.duration.record(Math.max(0, result.stopTime - result.startTime) / 1000, status);
     if (result.status !== 'INTERRUPTED') {
-      this.waitTime.record(Math.max(0, result.startTime - task.scheduledFor) / 1000, { 'kronos.job': task.jobName, 'kronos.group': task.group });
+      this.waitTime.record(Math.max(0, result.startTime - task.scheduledFor) / 1000, {
+        'kronos.job': task.jobName,
+        'kronos.group': task.group,
+      });
     }
-    if (outcome && outcome.taskStatus === 'QUEUED' && outcome.nextAttempt === outcome.attempt && (result.status === 'FAILED' || result.status === 'TIMEOUT')) {
+    if (
+      outcome &&
+      outcome.taskStatus === 'QUEUED' &&
+      outcome.nextAttempt === outcome.attempt &&
+      (result.status === 'FAILED' || result.status === 'TIMEOUT')
+    ) {
       this.retries.add(1, { 'kronos.job': task.jobName, 'kronos.group': task.group });
     }
   }
@@ -90,7 +127,8 @@ export class KronosMetrics implements Metrics {
 
   private async observeBacklog(observer: BatchObservableResult): Promise<void> {
     const now = Date.now();
-    if (!this.reading || now - this.reading.at >= BACKLOG_TTL_MS) this.reading = { at: now, counts: backlogCounts(this.backlog.dataSource, BACKLOG_CAP) };
+    if (!this.reading || now - this.reading.at >= BACKLOG_TTL_MS)
+      this.reading = { at: now, counts: backlogCounts(this.backlog.dataSource, BACKLOG_CAP) };
     let counts: BacklogCount[];
     try {
       counts = await this.reading.counts;
@@ -101,13 +139,19 @@ export class KronosMetrics implements Metrics {
     const seen = new Set<string>();
     for (const c of counts) {
       seen.add(`${c.status}\0${c.job}\0${c.group}`);
-      observer.observe(c.status === 'QUEUED' ? this.queued : this.running, c.count, { 'kronos.job': c.job, 'kronos.group': c.group });
+      observer.observe(c.status === 'QUEUED' ? this.queued : this.running, c.count, {
+        'kronos.job': c.job,
+        'kronos.group': c.group,
+      });
     }
     for (const job of this.backlog.jobs()) {
-      for (const [status, gauge] of [['QUEUED', this.queued], ['RUNNING', this.running]] as const) {
-        if (!seen.has(`${status}\0${job.name}\0${job.group}`)) observer.observe(gauge, 0, { 'kronos.job': job.name, 'kronos.group': job.group });
+      for (const [status, gauge] of [
+        ['QUEUED', this.queued],
+        ['RUNNING', this.running],
+      ] as const) {
+        if (!seen.has(`${status}\0${job.name}\0${job.group}`))
+          observer.observe(gauge, 0, { 'kronos.job': job.name, 'kronos.group': job.group });
       }
     }
   }
 }
-

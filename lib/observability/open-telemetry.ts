@@ -13,7 +13,9 @@ export async function loadOpenTelemetry(): Promise<OpenTelemetryApi | null> {
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') {
-      new Logger('Kronos').warn(`@opentelemetry/api could not be loaded; no traces or metrics: ${(error as Error).message}`);
+      new Logger('Kronos').warn(
+        `@opentelemetry/api could not be loaded; no traces or metrics: ${(error as Error).message}`,
+      );
     }
     return null;
   }

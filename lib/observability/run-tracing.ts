@@ -8,7 +8,8 @@ import { formatTraceContext, parseTraceContext, setTraceCapture } from './trace-
 const ERROR_STATUSES: ReadonlySet<string> = new Set(['FAILED', 'TIMEOUT']);
 
 /** "TypeError: boom\n    at …" → "TypeError"; "Error" when the traceback names no class. */
-const exceptionName = (traceback: string | null): string => /^([A-Za-z_$][\w$]*):/.exec(traceback ?? '')?.[1] ?? 'Error';
+const exceptionName = (traceback: string | null): string =>
+  /^([A-Za-z_$][\w$]*):/.exec(traceback ?? '')?.[1] ?? 'Error';
 
 /**
  * Kronos' spans (docs/observability.md): `kronos.enqueue` (PRODUCER) in the caller, whose W3C
@@ -47,18 +48,22 @@ export class KronosTracing implements Tracing {
       'kronos.group': what.group,
       'kronos.task.uuid': what.uuid,
     };
-    return this.tracer.startActiveSpan('kronos.enqueue', { kind: this.api.SpanKind.PRODUCER, attributes }, async (span) => {
-      try {
-        const result = await write(formatTraceContext(span.spanContext()));
-        span.setAttributes({ 'messaging.message.id': String(result.id), 'kronos.task.id': result.id });
-        return result;
-      } catch (error) {
-        this.failed(span, error instanceof Error ? error : new Error(String(error)));
-        throw error;
-      } finally {
-        span.end();
-      }
-    });
+    return this.tracer.startActiveSpan(
+      'kronos.enqueue',
+      { kind: this.api.SpanKind.PRODUCER, attributes },
+      async (span) => {
+        try {
+          const result = await write(formatTraceContext(span.spanContext()));
+          span.setAttributes({ 'messaging.message.id': String(result.id), 'kronos.task.id': result.id });
+          return result;
+        } catch (error) {
+          this.failed(span, error instanceof Error ? error : new Error(String(error)));
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
   }
 
   /** Open the `kronos.run <job>` span of a claimed task's attempt. */
@@ -93,7 +98,11 @@ export class KronosTracing implements Tracing {
         span.setAttribute('kronos.run.status', result.status);
         if (ERROR_STATUSES.has(result.status)) {
           const message = result.message ?? result.status;
-          span.recordException({ name: result.status === 'TIMEOUT' ? 'TaskTimeoutError' : exceptionName(result.traceback), message, stack: result.traceback ?? undefined });
+          span.recordException({
+            name: result.status === 'TIMEOUT' ? 'TaskTimeoutError' : exceptionName(result.traceback),
+            message,
+            stack: result.traceback ?? undefined,
+          });
           span.setStatus({ code: api.SpanStatusCode.ERROR, message });
         }
         span.end();

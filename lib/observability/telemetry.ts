@@ -53,7 +53,10 @@ export interface Telemetry {
 export const NO_TELEMETRY: Telemetry = Object.freeze({ tracing: null, metrics: null });
 
 /** Load the OpenTelemetry API (if installed) and look for registered providers, once. */
-export async function startTelemetry(dataSource: DataSource, jobs: () => Iterable<{ name: string; group: string }>): Promise<Telemetry> {
+export async function startTelemetry(
+  dataSource: DataSource,
+  jobs: () => Iterable<{ name: string; group: string }>,
+): Promise<Telemetry> {
   const api = await loadOpenTelemetry();
   if (!api) return NO_TELEMETRY;
   return {

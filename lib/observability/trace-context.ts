@@ -25,7 +25,9 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
  */
 export function formatTraceContext(context: SpanContext): string {
   const flags = (context.traceFlags & 0xff).toString(16).padStart(2, '0');
-  const carrier: { traceparent: string; tracestate?: string } = { traceparent: `00-${context.traceId}-${context.spanId}-${flags}` };
+  const carrier: { traceparent: string; tracestate?: string } = {
+    traceparent: `00-${context.traceId}-${context.spanId}-${flags}`,
+  };
   const state = context.traceState?.serialize();
   if (state) carrier.tracestate = state;
   return JSON.stringify(carrier);
@@ -36,7 +38,10 @@ export function formatTraceContext(context: SpanContext): string {
  * not JSON, an unknown version, all-zero ids): a damaged column never fails a run, it only starts
  * a new trace. `traceState` rebuilds the `tracestate` header when there is one.
  */
-export function parseTraceContext(text: string | null, traceState?: (header: string) => TraceState): SpanContext | null {
+export function parseTraceContext(
+  text: string | null,
+  traceState?: (header: string) => TraceState,
+): SpanContext | null {
   if (text === null) return null;
   let carrier: unknown;
   try {

@@ -45,7 +45,12 @@ export interface RateLimitSpec {
 
 export function validateJobName(name: unknown, where: string): string {
   if (typeof name !== 'string' || name.trim() === '' || name.length > NAME_MAX_LENGTH) {
-    throw new InvalidJobOptionError(String(name), 'name', name, `is not a non-empty string of at most ${NAME_MAX_LENGTH} characters (on ${where})`);
+    throw new InvalidJobOptionError(
+      String(name),
+      'name',
+      name,
+      `is not a non-empty string of at most ${NAME_MAX_LENGTH} characters (on ${where})`,
+    );
   }
   return name;
 }
@@ -69,7 +74,12 @@ export function validatePriority(job: string, value: unknown, field = 'priority'
 
 export function validateGroup(job: string, value: unknown, field = 'group'): string {
   if (typeof value !== 'string' || !GROUP_PATTERN.test(value) || value.length > GROUP_MAX_LENGTH) {
-    throw new InvalidJobOptionError(job, field, value, `is not a group name (letters, digits, . _ : -, at most ${GROUP_MAX_LENGTH})`);
+    throw new InvalidJobOptionError(
+      job,
+      field,
+      value,
+      `is not a group name (letters, digits, . _ : -, at most ${GROUP_MAX_LENGTH})`,
+    );
   }
   return value;
 }
@@ -78,7 +88,13 @@ export function validateTimeout(job: string, value: Duration, field = 'timeout')
   const ms = parseDuration(value, job, field);
   if (ms <= 0) throw new InvalidJobOptionError(job, field, value, 'must be greater than zero');
   // Longer timers fire at once in Node.js (and the column is a 32-bit integer).
-  if (ms > INT_MAX) throw new InvalidJobOptionError(job, field, value, `is longer than ${INT_MAX} ms (about 24.8 days), the longest timeout`);
+  if (ms > INT_MAX)
+    throw new InvalidJobOptionError(
+      job,
+      field,
+      value,
+      `is longer than ${INT_MAX} ms (about 24.8 days), the longest timeout`,
+    );
   return ms;
 }
 
@@ -86,14 +102,24 @@ const SENSITIVE_PATH = /^[^.]+(\.[^.]+)*$/;
 
 export function validateSensitive(job: string, value: unknown): string[] {
   if (!Array.isArray(value) || value.some((path) => typeof path !== 'string' || !SENSITIVE_PATH.test(path))) {
-    throw new InvalidJobOptionError(job, 'sensitive', value, "is not an array of payload keys or dotted paths (e.g. ['password', 'card.number'])");
+    throw new InvalidJobOptionError(
+      job,
+      'sensitive',
+      value,
+      "is not an array of payload keys or dotted paths (e.g. ['password', 'card.number'])",
+    );
   }
   return [...(value as string[])];
 }
 
 export function validateConcurrency(job: string, value: unknown): number {
   if (!Number.isInteger(value) || (value as number) < 1) {
-    throw new InvalidJobOptionError(job, 'concurrency', value, 'is not a positive integer (the most tasks of this job running at once)');
+    throw new InvalidJobOptionError(
+      job,
+      'concurrency',
+      value,
+      'is not a positive integer (the most tasks of this job running at once)',
+    );
   }
   return value as number;
 }
@@ -107,16 +133,37 @@ export function validateRateLimit(job: string, value: unknown): RateLimitSpec {
   }
   const { limit, per, ...rest } = value as { limit?: unknown; per?: unknown };
   const unknown = Object.keys(rest)[0];
-  if (unknown !== undefined) throw new InvalidJobOptionError(job, `rateLimit.${unknown}`, (rest as Record<string, unknown>)[unknown], 'is not a rateLimit field (limit, per)');
+  if (unknown !== undefined)
+    throw new InvalidJobOptionError(
+      job,
+      `rateLimit.${unknown}`,
+      (rest as Record<string, unknown>)[unknown],
+      'is not a rateLimit field (limit, per)',
+    );
   if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > INT_MAX) {
-    throw new InvalidJobOptionError(job, 'rateLimit.limit', limit, `is not a positive integer up to ${INT_MAX} (the most starts per window)`);
+    throw new InvalidJobOptionError(
+      job,
+      'rateLimit.limit',
+      limit,
+      `is not a positive integer up to ${INT_MAX} (the most starts per window)`,
+    );
   }
   if (typeof per !== 'number' && typeof per !== 'string') {
-    throw new InvalidJobOptionError(job, 'rateLimit.per', per, "is not a duration (ms, or a string such as '1s', '1m')");
+    throw new InvalidJobOptionError(
+      job,
+      'rateLimit.per',
+      per,
+      "is not a duration (ms, or a string such as '1s', '1m')",
+    );
   }
   const perMs = parseDuration(per, job, 'rateLimit.per');
   if (!Number.isInteger(perMs) || perMs < 1 || perMs > RATE_WINDOW_MAX_MS) {
-    throw new InvalidJobOptionError(job, 'rateLimit.per', per, 'is not a whole number of milliseconds between 1 ms and 1 day');
+    throw new InvalidJobOptionError(
+      job,
+      'rateLimit.per',
+      per,
+      'is not a whole number of milliseconds between 1 ms and 1 day',
+    );
   }
   return { limit: limit as number, perMs };
 }
@@ -131,9 +178,20 @@ export function validateBatch(job: string, value: unknown): BatchSpec {
   }
   const { size, wait, ...rest } = value as { size?: unknown; wait?: unknown };
   const unknown = Object.keys(rest)[0];
-  if (unknown !== undefined) throw new InvalidJobOptionError(job, `batch.${unknown}`, (rest as Record<string, unknown>)[unknown], 'is not a batch field (size, wait)');
+  if (unknown !== undefined)
+    throw new InvalidJobOptionError(
+      job,
+      `batch.${unknown}`,
+      (rest as Record<string, unknown>)[unknown],
+      'is not a batch field (size, wait)',
+    );
   if (!Number.isInteger(size) || (size as number) < 1 || (size as number) > BATCH_SIZE_MAX) {
-    throw new InvalidJobOptionError(job, 'batch.size', size, `is not an integer between 1 and ${BATCH_SIZE_MAX} (the most tasks per handler call)`);
+    throw new InvalidJobOptionError(
+      job,
+      'batch.size',
+      size,
+      `is not an integer between 1 and ${BATCH_SIZE_MAX} (the most tasks per handler call)`,
+    );
   }
   if (wait === undefined) return { size: size as number, waitMs: 0 };
   if (typeof wait !== 'number' && typeof wait !== 'string') {
@@ -141,7 +199,12 @@ export function validateBatch(job: string, value: unknown): BatchSpec {
   }
   const waitMs = parseDuration(wait, job, 'batch.wait');
   if (!Number.isInteger(waitMs) || waitMs < 0 || waitMs > BATCH_WAIT_MAX_MS) {
-    throw new InvalidJobOptionError(job, 'batch.wait', wait, 'is not a whole number of milliseconds between 0 and 1 minute');
+    throw new InvalidJobOptionError(
+      job,
+      'batch.wait',
+      wait,
+      'is not a whole number of milliseconds between 0 and 1 minute',
+    );
   }
   return { size: size as number, waitMs };
 }
@@ -151,12 +214,22 @@ export function validateDeadLetter(job: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > NAME_MAX_LENGTH) {
     throw new InvalidJobOptionError(job, 'deadLetter', value, `is not a job name (1-${NAME_MAX_LENGTH} characters)`);
   }
-  if (value === job) throw new InvalidJobOptionError(job, 'deadLetter', value, "names the job itself: a dead letter goes to another job (e.g. 'jobs.failed')");
+  if (value === job)
+    throw new InvalidJobOptionError(
+      job,
+      'deadLetter',
+      value,
+      "names the job itself: a dead letter goes to another job (e.g. 'jobs.failed')",
+    );
   return value;
 }
 
 /** Validate `JobOptions` once, at start-up; errors name the job, the field and the value. */
-export function normalizeJobOptions(job: string, options: JobOptions, defaults: { timeoutMs: number }): NormalizedJobOptions {
+export function normalizeJobOptions(
+  job: string,
+  options: JobOptions,
+  defaults: { timeoutMs: number },
+): NormalizedJobOptions {
   if (options.description !== undefined && typeof options.description !== 'string') {
     throw new InvalidJobOptionError(job, 'description', options.description, 'is not a string');
   }

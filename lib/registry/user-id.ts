@@ -9,12 +9,22 @@ import { InvalidJobOptionError } from '../errors.js';
 export function toUserId(job: string, field: string, value: unknown): string {
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) {
-      throw new InvalidJobOptionError(job, field, value, 'is not a user id: a number id must be a safe integer (pass larger or other ids as strings)');
+      throw new InvalidJobOptionError(
+        job,
+        field,
+        value,
+        'is not a user id: a number id must be a safe integer (pass larger or other ids as strings)',
+      );
     }
     return String(value);
   }
   if (typeof value !== 'string' || value === '' || value.length > 200) {
-    throw new InvalidJobOptionError(job, field, value, 'is not a user id (a string of 1 to 200 characters, or an integer)');
+    throw new InvalidJobOptionError(
+      job,
+      field,
+      value,
+      'is not a user id (a string of 1 to 200 characters, or an integer)',
+    );
   }
   return value;
 }

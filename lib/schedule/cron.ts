@@ -62,7 +62,9 @@ const CRON_FIELDS: Record<string, [string, string]> = {
  * (croner reports months counted from 0).
  */
 export function cronErrorDetail(expression: string, error: unknown): string {
-  const message = (error instanceof Error ? error.message : String(error)).replace(/^CronPattern:\s*/, '').replace(/\.$/, '');
+  const message = (error instanceof Error ? error.message : String(error))
+    .replace(/^CronPattern:\s*/, '')
+    .replace(/\.$/, '');
   const field = /Invalid value for (\w+)/.exec(message)?.[1];
   const known = field === undefined ? undefined : CRON_FIELDS[field];
   if (!known) return message;

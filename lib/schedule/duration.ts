@@ -43,7 +43,12 @@ export function tryParseDuration(value: Duration): number | null {
 export function parseDuration(value: Duration, job: string, field: string): number {
   const ms = tryParseDuration(value);
   if (ms === null) {
-    throw new InvalidJobOptionError(job, field, value, "is not a duration (use milliseconds or e.g. '30s', '2m', '1h')");
+    throw new InvalidJobOptionError(
+      job,
+      field,
+      value,
+      "is not a duration (use milliseconds or e.g. '30s', '2m', '1h')",
+    );
   }
   return ms;
 }

@@ -14,7 +14,12 @@ const OFFSET_ISO = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[
 export function resolveTimeZone(job: string, value: unknown, fallback: string | undefined): string {
   const timezone = value ?? fallback ?? 'UTC';
   if (!isValidTimeZone(timezone)) {
-    throw new InvalidScheduleError(job, 'timezone', timezone, "is not a known IANA time zone (e.g. 'Europe/Berlin', 'UTC')");
+    throw new InvalidScheduleError(
+      job,
+      'timezone',
+      timezone,
+      "is not a known IANA time zone (e.g. 'Europe/Berlin', 'UTC')",
+    );
   }
   return timezone;
 }
@@ -43,7 +48,12 @@ export function parseInstant(job: string, field: string, value: unknown, timezon
       if (Number.isFinite(parsed)) return parsed;
     }
   }
-  throw new InvalidScheduleError(job, field, value, 'is not a date (use a Date, epoch milliseconds or an ISO 8601 string)');
+  throw new InvalidScheduleError(
+    job,
+    field,
+    value,
+    'is not a date (use a Date, epoch milliseconds or an ISO 8601 string)',
+  );
 }
 
 /**
@@ -51,8 +61,10 @@ export function parseInstant(job: string, field: string, value: unknown, timezon
  * default of `preventDrift` (true for calendar and cron schedules, false for intervals).
  */
 export function parseLimits(job: string, spec: ScheduleLimits, timezone: string, calendar: boolean): NormalizedLimits {
-  const startAt = spec.startAt === undefined || spec.startAt === null ? null : parseInstant(job, 'startAt', spec.startAt, timezone);
-  const stopAt = spec.stopAt === undefined || spec.stopAt === null ? null : parseInstant(job, 'stopAt', spec.stopAt, timezone);
+  const startAt =
+    spec.startAt === undefined || spec.startAt === null ? null : parseInstant(job, 'startAt', spec.startAt, timezone);
+  const stopAt =
+    spec.stopAt === undefined || spec.stopAt === null ? null : parseInstant(job, 'stopAt', spec.stopAt, timezone);
   if (startAt !== null && stopAt !== null && stopAt <= startAt) {
     throw new InvalidScheduleError(job, 'stopAt', spec.stopAt, `is not after startAt ${JSON.stringify(spec.startAt)}`);
   }

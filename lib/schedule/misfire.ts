@@ -14,11 +14,18 @@ import type { NormalizedSchedule } from './schedule.types.js';
  * Without `preventDrift` (intervals by default) the late slot runs once and the next is counted
  * from its end, which already is a single catch-up.
  */
-export function staleSlotAdjustment(schedule: NormalizedSchedule, dueAt: number, now: number): number | null | undefined {
+export function staleSlotAdjustment(
+  schedule: NormalizedSchedule,
+  dueAt: number,
+  now: number,
+): number | null | undefined {
   if (!schedule.limits.preventDrift) return undefined;
   const following = nextRun(schedule, dueAt, schedule.limits.startAt ?? anchorOf(schedule, dueAt));
   if (following === null || following > now) return undefined;
-  if (schedule.limits.misfire === 'run-all' && slotsBetween(schedule, dueAt, now, RUN_ALL_CAP + 1, anchorOf(schedule, dueAt)).length <= RUN_ALL_CAP) {
+  if (
+    schedule.limits.misfire === 'run-all' &&
+    slotsBetween(schedule, dueAt, now, RUN_ALL_CAP + 1, anchorOf(schedule, dueAt)).length <= RUN_ALL_CAP
+  ) {
     return undefined;
   }
   const target = nextAfterMisfire(schedule, dueAt, now);

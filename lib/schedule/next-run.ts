@@ -70,7 +70,8 @@ function cronNextSlot(schedule: CronSchedule, bound: number, anchor: number): nu
 export function nextRun(schedule: NormalizedSchedule, after: number, anchor?: number): number | null {
   const bound = lowerBound(schedule, after);
   const origin = resolveAnchor(schedule, anchor, after);
-  const slot = schedule.kind === 'interval' ? intervalNext(schedule, bound, origin) : cronNextSlot(schedule, bound, origin);
+  const slot =
+    schedule.kind === 'interval' ? intervalNext(schedule, bound, origin) : cronNextSlot(schedule, bound, origin);
   return withinStop(schedule, slot);
 }
 
@@ -78,7 +79,13 @@ export function nextRun(schedule: NormalizedSchedule, after: number, anchor?: nu
  * The slots in `(from, to]`, oldest first, at most `cap` of them (startAt/stopAt applied).
  * `anchor` defaults to `startAt`, else `from`.
  */
-export function slotsBetween(schedule: NormalizedSchedule, from: number, to: number, cap: number, anchor?: number): number[] {
+export function slotsBetween(
+  schedule: NormalizedSchedule,
+  from: number,
+  to: number,
+  cap: number,
+  anchor?: number,
+): number[] {
   const origin = resolveAnchor(schedule, anchor, from);
   const slots: number[] = [];
   let cursor = from;
@@ -135,8 +142,16 @@ export function lastSlotAtOrBefore(schedule: NormalizedSchedule, at: number, anc
  *
  * `anchor` defaults to `startAt`, else the grid through S (for intervals `S - initialDelayMs`).
  */
-export function nextAfterMisfire(schedule: NormalizedSchedule, scheduledFor: number, now: number, anchor?: number): number | null {
-  const origin = anchor ?? schedule.limits.startAt ?? (schedule.kind === 'interval' ? scheduledFor - schedule.initialDelayMs : scheduledFor);
+export function nextAfterMisfire(
+  schedule: NormalizedSchedule,
+  scheduledFor: number,
+  now: number,
+  anchor?: number,
+): number | null {
+  const origin =
+    anchor ??
+    schedule.limits.startAt ??
+    (schedule.kind === 'interval' ? scheduledFor - schedule.initialDelayMs : scheduledFor);
   if (!schedule.limits.preventDrift) {
     if (schedule.kind === 'cron') return nextRun(schedule, now, origin);
     return withinStop(schedule, Math.max(now + schedule.everyMs, schedule.limits.startAt ?? -Infinity));

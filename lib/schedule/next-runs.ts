@@ -24,7 +24,8 @@ export interface NextRunsOptions {
 export function nextRuns(spec: ScheduleSpec, options: NextRunsOptions = {}): Date[] {
   const job = options.job ?? '(preview)';
   const schedule = parseSchedule(job, spec, { timezone: options.timezone });
-  const from = options.from === undefined ? Date.now() : options.from instanceof Date ? options.from.getTime() : options.from;
+  const from =
+    options.from === undefined ? Date.now() : options.from instanceof Date ? options.from.getTime() : options.from;
   const requested = options.count ?? 5;
   const count = schedule.limits.repeats > 0 ? Math.min(requested, schedule.limits.repeats) : requested;
   const anchor = schedule.limits.startAt ?? from;

@@ -3,7 +3,15 @@ import { compileCron, cronErrorDetail } from './cron.js';
 import { tryParseDuration } from './duration.js';
 import { parseLimits, resolveTimeZone } from './limits.js';
 import type { CronSchedule, NormalizedSchedule, ScheduleSpec } from './schedule.types.js';
-import { clockWords, cronWords, dailyWords, durationWords, intervalWords, monthdaysWords, weekdaysWords } from './wording.js';
+import {
+  clockWords,
+  cronWords,
+  dailyWords,
+  durationWords,
+  intervalWords,
+  monthdaysWords,
+  weekdaysWords,
+} from './wording.js';
 
 /** The keys that say "when"; a spec has exactly one of them. */
 export const SCHEDULE_KIND_KEYS = ['every', 'cron', 'interval', 'weekdays', 'monthdays'] as const;
@@ -58,7 +66,11 @@ export function isScheduleSpec(value: unknown): value is ScheduleSpec {
  *
  * @throws InvalidScheduleError naming the job, the field and the value at fault.
  */
-export function parseSchedule(job: string, spec: ScheduleSpec, defaults: { timezone?: string } = {}): NormalizedSchedule {
+export function parseSchedule(
+  job: string,
+  spec: ScheduleSpec,
+  defaults: { timezone?: string } = {},
+): NormalizedSchedule {
   if (!isObject(spec)) {
     throw new InvalidScheduleError(job, 'schedule', spec, `must be an object with one of ${KIND_LIST}`);
   }
@@ -68,7 +80,12 @@ export function parseSchedule(job: string, spec: ScheduleSpec, defaults: { timez
   }
   if (kinds.length > 1) {
     const [first, second] = kinds as [string, string];
-    throw new InvalidScheduleError(job, second, spec[second], `cannot be combined with ${first}: give exactly one of ${KIND_LIST}`);
+    throw new InvalidScheduleError(
+      job,
+      second,
+      spec[second],
+      `cannot be combined with ${first}: give exactly one of ${KIND_LIST}`,
+    );
   }
   const kind = kinds[0];
   const timezone = resolveTimeZone(job, spec.timezone, defaults.timezone);
@@ -78,7 +95,12 @@ export function parseSchedule(job: string, spec: ScheduleSpec, defaults: { timez
   if (shape.kind === 'interval') {
     const initialDelayMs = spec.initialDelay === undefined ? 0 : tryParseDuration(spec.initialDelay as string | number);
     if (initialDelayMs === null) {
-      throw new InvalidScheduleError(job, 'initialDelay', spec.initialDelay, "is not a duration >= 0 (milliseconds or e.g. '30s', '5m')");
+      throw new InvalidScheduleError(
+        job,
+        'initialDelay',
+        spec.initialDelay,
+        "is not a duration >= 0 (milliseconds or e.g. '30s', '5m')",
+      );
     }
     const label = initialDelayMs > 0 ? `${shape.label}, first after ${durationWords(initialDelayMs)}` : shape.label;
     return { kind: 'interval', everyMs: shape.everyMs, initialDelayMs, limits, label };
@@ -99,7 +121,12 @@ function parseShape(job: string, kind: string, spec: Spec, timezone: string): Sh
       rejectClock(job, spec, 'interval');
       const everyMs = tryParseDuration(spec.interval as string | number);
       if (everyMs === null || everyMs <= 0) {
-        throw new InvalidScheduleError(job, 'interval', spec.interval, "must be a positive duration (milliseconds or e.g. '90s', '5m')");
+        throw new InvalidScheduleError(
+          job,
+          'interval',
+          spec.interval,
+          "must be a positive duration (milliseconds or e.g. '90s', '5m')",
+        );
       }
       return { kind: 'interval', everyMs, label: intervalWords(everyMs) };
     }
@@ -127,14 +154,24 @@ function parseEvery(job: string, spec: Spec, timezone: string): Shape {
   const raw = spec.every;
   const match = typeof raw === 'string' ? EVERY_PATTERN.exec(raw.trim().toLowerCase().replace(/\s+/g, ' ')) : null;
   if (!match) {
-    throw new InvalidScheduleError(job, 'every', raw, "is not '<n> <unit>' (e.g. '10 minutes', '2 hours') or a weekday name");
+    throw new InvalidScheduleError(
+      job,
+      'every',
+      raw,
+      "is not '<n> <unit>' (e.g. '10 minutes', '2 hours') or a weekday name",
+    );
   }
   const count = match[1] === undefined ? 1 : Number(match[1]);
   const word = match[2];
   const weekday = WEEKDAYS.findIndex((name) => word === name || word === `${name}s`);
   if (weekday >= 0) {
     if (match[1] !== undefined) {
-      throw new InvalidScheduleError(job, 'every', raw, "cannot count weekdays: write every: 'monday' (or use weekdays: [...])");
+      throw new InvalidScheduleError(
+        job,
+        'every',
+        raw,
+        "cannot count weekdays: write every: 'monday' (or use weekdays: [...])",
+      );
     }
     const clock = parseClock(job, spec) ?? { hour: 0, minute: 0 };
     const label = weekdaysWords([weekday + 1], clockWords(clock.hour, clock.minute), timezone);
@@ -143,7 +180,12 @@ function parseEvery(job: string, spec: Spec, timezone: string): Shape {
   const unit = word.endsWith('s') ? word.slice(0, -1) : word;
   const unitMs = EVERY_UNITS[unit];
   if (unitMs === undefined) {
-    throw new InvalidScheduleError(job, 'every', raw, `has an unknown unit "${word}" (use seconds, minutes, hours, days, weeks or a weekday name)`);
+    throw new InvalidScheduleError(
+      job,
+      'every',
+      raw,
+      `has an unknown unit "${word}" (use seconds, minutes, hours, days, weeks or a weekday name)`,
+    );
   }
   if (count <= 0) {
     throw new InvalidScheduleError(job, 'every', raw, 'must count at least 1 unit');
@@ -153,7 +195,12 @@ function parseEvery(job: string, spec: Spec, timezone: string): Shape {
     if (unit !== 'day' && unit !== 'week') {
       const value = spec.at !== undefined ? spec.at : spec.timeOfDay;
       const field = spec.at !== undefined ? 'at' : 'timeOfDay';
-      throw new InvalidScheduleError(job, field, value, "can only be used with every: '<n> days', '<n> weeks' or a weekday name");
+      throw new InvalidScheduleError(
+        job,
+        field,
+        value,
+        "can only be used with every: '<n> days', '<n> weeks' or a weekday name",
+      );
     }
     const dayStep = count * (unit === 'week' ? 7 : 1);
     const label = dailyWords(dayStep, clockWords(clock.hour, clock.minute), timezone);
@@ -165,14 +212,24 @@ function parseEvery(job: string, spec: Spec, timezone: string): Shape {
 
 function parseCron(job: string, raw: unknown, timezone: string): Shape {
   if (typeof raw !== 'string' || raw.trim() === '') {
-    throw new InvalidScheduleError(job, 'cron', raw, 'must be a cron expression string (5 fields, or 6 with seconds first)');
+    throw new InvalidScheduleError(
+      job,
+      'cron',
+      raw,
+      'must be a cron expression string (5 fields, or 6 with seconds first)',
+    );
   }
   const expression = raw.trim().replace(/\s+/g, ' ');
   let next: Date | null;
   try {
     next = compileCron(expression, timezone).nextRun(new Date(Date.UTC(2000, 0, 1)));
   } catch (error) {
-    throw new InvalidScheduleError(job, 'cron', raw, `is not a valid cron expression (${cronErrorDetail(expression, error)})`);
+    throw new InvalidScheduleError(
+      job,
+      'cron',
+      raw,
+      `is not a valid cron expression (${cronErrorDetail(expression, error)})`,
+    );
   }
   if (next === null) {
     throw new InvalidScheduleError(job, 'cron', raw, 'never matches any date');
@@ -218,8 +275,12 @@ function parseClock(job: string, spec: Spec): Clock | null {
       Array.isArray(value) &&
       value.length === 2 &&
       value.every((n) => typeof n === 'number' && Number.isInteger(n)) &&
-      value[0] >= 0 && value[0] <= 23 && value[1] >= 0 && value[1] <= 59;
-    if (!ok) throw new InvalidScheduleError(job, 'timeOfDay', value, 'is not [hour, minute] with hour 0-23 and minute 0-59');
+      value[0] >= 0 &&
+      value[0] <= 23 &&
+      value[1] >= 0 &&
+      value[1] <= 59;
+    if (!ok)
+      throw new InvalidScheduleError(job, 'timeOfDay', value, 'is not [hour, minute] with hour 0-23 and minute 0-59');
     return { hour: value[0] as number, minute: value[1] as number };
   }
   return null;

@@ -81,7 +81,15 @@ function offsetAt(instant: number, timezone: string): number {
  * in a 02:00→03:00 gap becomes 03:30); a time that occurs twice maps to its first occurrence.
  */
 export function wallTimeToInstant(fields: LocalFields & { ms?: number }, timezone: string): number {
-  const guess = Date.UTC(fields.year, fields.month - 1, fields.day, fields.hour, fields.minute, fields.second, fields.ms ?? 0);
+  const guess = Date.UTC(
+    fields.year,
+    fields.month - 1,
+    fields.day,
+    fields.hour,
+    fields.minute,
+    fields.second,
+    fields.ms ?? 0,
+  );
   const before = offsetAt(guess - 86_400_000, timezone);
   const after = offsetAt(guess + 86_400_000, timezone);
   // The offset in force before a transition first: it gives the first occurrence of a repeated time.

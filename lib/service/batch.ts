@@ -57,14 +57,20 @@ export interface EnqueuedBatch {
 /** A batch item's dependencies: task ids, and the indexes of earlier items (which must come before it). */
 export function itemDependencies(job: string, index: number, dependsOn: unknown): { ids: number[]; items: number[] } {
   if (dependsOn === undefined) return { ids: [], items: [] };
-  if (!Array.isArray(dependsOn)) throw new InvalidEnqueueOptionError(job, 'dependsOn', dependsOn, 'must be an array of task ids and { item: n }');
+  if (!Array.isArray(dependsOn))
+    throw new InvalidEnqueueOptionError(job, 'dependsOn', dependsOn, 'must be an array of task ids and { item: n }');
   const ids: number[] = [];
   const items: number[] = [];
   for (const dep of dependsOn as unknown[]) {
     if (dep !== null && typeof dep === 'object' && 'item' in dep) {
       const n = dep.item;
       if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n >= index) {
-        throw new InvalidEnqueueOptionError(job, 'dependsOn', dep, `must name an earlier item of the batch (0 to ${index - 1})`);
+        throw new InvalidEnqueueOptionError(
+          job,
+          'dependsOn',
+          dep,
+          `must name an earlier item of the batch (0 to ${index - 1})`,
+        );
       }
       if (!items.includes(n)) items.push(n);
     } else {
@@ -81,22 +87,48 @@ const OPTION_KEYS = new Set<string>(['description', 'manager', ...CALLBACKS]);
  * The batch's options, checked, with each callback built as a task (`build` checks its job and
  * payload as `enqueue` would); the stored text is what the engine queues, with the counts.
  */
-export function batchCallbacks(options: BatchOptions, build: (job: string, payload: unknown) => NewTask): string | null {
-  if (options === null || typeof options !== 'object') throw new InvalidEnqueueOptionError('(batch)', 'options', options, 'must be an object');
+export function batchCallbacks(
+  options: BatchOptions,
+  build: (job: string, payload: unknown) => NewTask,
+): string | null {
+  if (options === null || typeof options !== 'object')
+    throw new InvalidEnqueueOptionError('(batch)', 'options', options, 'must be an object');
   for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key)) throw new InvalidEnqueueOptionError('(batch)', key, (options as Record<string, unknown>)[key], 'is not a batch option (description, onComplete, onSuccess, onFailure, manager)');
+    if (!OPTION_KEYS.has(key))
+      throw new InvalidEnqueueOptionError(
+        '(batch)',
+        key,
+        (options as Record<string, unknown>)[key],
+        'is not a batch option (description, onComplete, onSuccess, onFailure, manager)',
+      );
   }
-  if (options.description !== undefined && (typeof options.description !== 'string' || options.description.length > 255)) {
-    throw new InvalidEnqueueOptionError('(batch)', 'description', options.description, 'must be a string of at most 255 characters');
+  if (
+    options.description !== undefined &&
+    (typeof options.description !== 'string' || options.description.length > 255)
+  ) {
+    throw new InvalidEnqueueOptionError(
+      '(batch)',
+      'description',
+      options.description,
+      'must be a string of at most 255 characters',
+    );
   }
   const stored: StoredCallbacks = {};
   for (const key of CALLBACKS) {
     const callback = options[key];
     if (callback === undefined) continue;
     if (callback === null || typeof callback !== 'object' || typeof callback.job !== 'string') {
-      throw new InvalidEnqueueOptionError('(batch)', key, callback, "must be { job, payload? } naming a registered job");
+      throw new InvalidEnqueueOptionError(
+        '(batch)',
+        key,
+        callback,
+        'must be { job, payload? } naming a registered job',
+      );
     }
-    stored[key === 'onComplete' ? 'complete' : key === 'onSuccess' ? 'success' : 'failure'] = build(callback.job, callback.payload ?? null);
+    stored[key === 'onComplete' ? 'complete' : key === 'onSuccess' ? 'success' : 'failure'] = build(
+      callback.job,
+      callback.payload ?? null,
+    );
   }
   return Object.keys(stored).length > 0 ? JSON.stringify(stored) : null;
 }

@@ -24,11 +24,18 @@ export interface Replanned {
  * the misfire policies). Pending retries start over, as on a fresh database. Each move is
  * conditional on the task still waiting for the same slot. Never called on the system clock.
  */
-export async function replanFromClock(dataSource: DataSource, engine: StorageEngine, jobs: RegisteredJob[], now: number): Promise<Replanned[]> {
+export async function replanFromClock(
+  dataSource: DataSource,
+  engine: StorageEngine,
+  jobs: RegisteredJob[],
+  now: number,
+): Promise<Replanned[]> {
   const scheduled = jobs.filter((job) => job.schedule);
   if (scheduled.length === 0) return [];
   const repo = dataSource.getRepository(Task);
-  const rows = await repo.find({ where: { uuid: In(scheduled.map((job) => scheduledTaskUuid(job.name))), status: 'QUEUED' } });
+  const rows = await repo.find({
+    where: { uuid: In(scheduled.map((job) => scheduledTaskUuid(job.name))), status: 'QUEUED' },
+  });
   const moved: Replanned[] = [];
   for (const row of rows) {
     if (!row.schedule) continue;

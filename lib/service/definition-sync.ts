@@ -65,8 +65,13 @@ export async function syncDefinitions(
     // those columns only where the admin has not taken them over, checked in the statement, so a
     // toggle committed by another process while this one starts is never overwritten.
     const { name: _name, active: _active, schedule, scheduleNormalized, timezone, ...rest } = fields;
-    const scheduleChanged = row.scheduleSetBy === 'code' && (row.schedule !== schedule || row.scheduleNormalized !== scheduleNormalized || row.timezone !== timezone);
-    const changed = scheduleChanged || (Object.keys(rest) as (keyof typeof rest)[]).some((key) => row[key] !== rest[key]) || row.missing;
+    const scheduleChanged =
+      row.scheduleSetBy === 'code' &&
+      (row.schedule !== schedule || row.scheduleNormalized !== scheduleNormalized || row.timezone !== timezone);
+    const changed =
+      scheduleChanged ||
+      (Object.keys(rest) as (keyof typeof rest)[]).some((key) => row[key] !== rest[key]) ||
+      row.missing;
     if (changed) report.changed.push(job.name);
     await engine.updateDefinition(fields, now, changed);
   }
@@ -85,10 +90,18 @@ export async function syncDefinitions(
  * Ensure each recurring job has its task row (inserted once, by uuid, whatever the number of
  * processes starting), and move it to the new schedule when the schedule changed.
  */
-export async function ensureScheduledTasks(dataSource: DataSource, engine: StorageEngine, jobs: RegisteredJob[], now: number): Promise<void> {
+export async function ensureScheduledTasks(
+  dataSource: DataSource,
+  engine: StorageEngine,
+  jobs: RegisteredJob[],
+  now: number,
+): Promise<void> {
   const scheduled = jobs.filter((job) => job.schedule);
   if (scheduled.length === 0) return;
-  const overrides = await adminSchedules(dataSource, scheduled.map((job) => job.name));
+  const overrides = await adminSchedules(
+    dataSource,
+    scheduled.map((job) => job.name),
+  );
   const repo = dataSource.getRepository(Task);
   const rows = await repo.find({ where: { uuid: In(scheduled.map((job) => scheduledTaskUuid(job.name))) } });
   const byUuid = new Map(rows.map((row) => [row.uuid, row]));
@@ -101,9 +114,18 @@ export async function ensureScheduledTasks(dataSource: DataSource, engine: Stora
     if (!row) {
       await engine.enqueue([
         {
-          uuid: scheduledTaskUuid(job.name), jobName: job.name, payload: job.payload ? JSON.stringify(job.payload) : null,
-          group: job.group, priority: job.priority, nextRunTime: first, stopTime: schedule.limits.stopAt,
-          timeoutMs: null, retries: job.retries, runAs: job.runAs, queuedBy: null, schedule: json,
+          uuid: scheduledTaskUuid(job.name),
+          jobName: job.name,
+          payload: job.payload ? JSON.stringify(job.payload) : null,
+          group: job.group,
+          priority: job.priority,
+          nextRunTime: first,
+          stopTime: schedule.limits.stopAt,
+          timeoutMs: null,
+          retries: job.retries,
+          runAs: job.runAs,
+          queuedBy: null,
+          schedule: json,
           repeats: schedule.limits.repeats,
         },
       ]);
@@ -124,8 +146,12 @@ export async function ensureScheduledTasks(dataSource: DataSource, engine: Stora
 
 /** Schedules an admin set with `reschedule()`, by job name. */
 async function adminSchedules(dataSource: DataSource, names: string[]): Promise<Map<string, NormalizedSchedule>> {
-  const rows = await dataSource.getRepository(JobDefinition).find({ where: { name: In(names), scheduleSetBy: 'admin' } });
-  return new Map(rows.filter((row) => row.scheduleNormalized).map((row) => [row.name, JSON.parse(row.scheduleNormalized!)]));
+  const rows = await dataSource
+    .getRepository(JobDefinition)
+    .find({ where: { name: In(names), scheduleSetBy: 'admin' } });
+  return new Map(
+    rows.filter((row) => row.scheduleNormalized).map((row) => [row.name, JSON.parse(row.scheduleNormalized!)]),
+  );
 }
 
 /**

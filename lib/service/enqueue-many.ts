@@ -7,7 +7,10 @@ import type { EnqueueOptions } from './enqueue-options.js';
  * form) take precedence over these. `uuid` is per task, so it is only an item option; `unique`
  * (deduplication windows) is for `enqueue` alone.
  */
-export interface EnqueueManyOptions extends Omit<EnqueueOptions, 'uuid' | 'unique' | 'dependsOn' | 'onDependencyFailure'> {
+export interface EnqueueManyOptions extends Omit<
+  EnqueueOptions,
+  'uuid' | 'unique' | 'dependsOn' | 'onDependencyFailure'
+> {
   /**
    * Tasks per INSERT statement (one round trip each), 1 to 5,000; default 1,000. Every chunk is
    * written in one transaction: the caller's when `manager` is given, else one of its own, so a
@@ -20,7 +23,10 @@ export interface EnqueueManyOptions extends Omit<EnqueueOptions, 'uuid' | 'uniqu
  * One task of the mixed-job form of `SchedulerService.enqueueMany`: the job, its payload, and
  * any `enqueue` option for this task alone (`manager` is given once, in the shared options).
  */
-export interface EnqueueManyItem extends Omit<EnqueueOptions, 'manager' | 'unique' | 'dependsOn' | 'onDependencyFailure'> {
+export interface EnqueueManyItem extends Omit<
+  EnqueueOptions,
+  'manager' | 'unique' | 'dependsOn' | 'onDependencyFailure'
+> {
   /** The `@Job` (or `@ScheduledTask`) name. */
   job: string;
   /** The payload, as for `enqueue` (JSON-serialisable; omitted means none). */
@@ -42,7 +48,20 @@ export function chunkSizeOf(job: string, options: EnqueueManyOptions): number {
 }
 
 /** The item option keys of the mixed form (anything else is refused, like a misspelt option). */
-const ITEM_KEYS = new Set(['job', 'payload', 'runAs', 'queuedBy', 'startAt', 'delay', 'stopAt', 'uuid', 'priority', 'group', 'retries', 'timeout']);
+const ITEM_KEYS = new Set([
+  'job',
+  'payload',
+  'runAs',
+  'queuedBy',
+  'startAt',
+  'delay',
+  'stopAt',
+  'uuid',
+  'priority',
+  'group',
+  'retries',
+  'timeout',
+]);
 
 /** The item keys of `SchedulerService.batch`: those of `enqueueMany`, and dependencies. */
 export const BATCH_ITEM_KEYS = new Set([...ITEM_KEYS, 'dependsOn', 'onDependencyFailure']);
@@ -50,14 +69,32 @@ export const BATCH_ITEM_KEYS = new Set([...ITEM_KEYS, 'dependsOn', 'onDependency
 /** The job name an item of the mixed form gives, refusing anything that is not an item. */
 export function itemJob(item: unknown, index: number, keys: ReadonlySet<string> = ITEM_KEYS): string {
   if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-    throw new BulkEnqueueItemError(index, String(item), new KronosError(`item ${index} is not an object { job, payload, ...options }`));
+    throw new BulkEnqueueItemError(
+      index,
+      String(item),
+      new KronosError(`item ${index} is not an object { job, payload, ...options }`),
+    );
   }
   const { job } = item as { job?: unknown };
   if (typeof job !== 'string' || job === '') {
-    throw new BulkEnqueueItemError(index, String(job), new InvalidEnqueueOptionError(String(job), 'job', job, 'must be the name of a registered job'));
+    throw new BulkEnqueueItemError(
+      index,
+      String(job),
+      new InvalidEnqueueOptionError(String(job), 'job', job, 'must be the name of a registered job'),
+    );
   }
   for (const key of Object.keys(item)) {
-    if (!keys.has(key)) throw new BulkEnqueueItemError(index, job, new InvalidEnqueueOptionError(job, key, (item as Record<string, unknown>)[key], 'is not an enqueueMany item option'));
+    if (!keys.has(key))
+      throw new BulkEnqueueItemError(
+        index,
+        job,
+        new InvalidEnqueueOptionError(
+          job,
+          key,
+          (item as Record<string, unknown>)[key],
+          'is not an enqueueMany item option',
+        ),
+      );
   }
   return job;
 }

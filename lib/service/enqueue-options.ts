@@ -88,13 +88,27 @@ export interface UniqueOptions {
 const ON_CONFLICT = ['keep', 'replace', 'extend'] as const;
 
 /** The checked `unique` option: key, window in ms and conflict rule; throws naming the field. */
-export function dedupOf(job: string, unique: unknown): { key: string; windowMs: number; onConflict: 'keep' | 'replace' | 'extend' } {
+export function dedupOf(
+  job: string,
+  unique: unknown,
+): { key: string; windowMs: number; onConflict: 'keep' | 'replace' | 'extend' } {
   if (unique === null || typeof unique !== 'object' || Array.isArray(unique)) {
-    throw new InvalidEnqueueOptionError(job, 'unique', unique, "must be an object such as { key: 'user-42', for: '10m' }");
+    throw new InvalidEnqueueOptionError(
+      job,
+      'unique',
+      unique,
+      "must be an object such as { key: 'user-42', for: '10m' }",
+    );
   }
   const { key, for: window, onConflict = 'keep', ...rest } = unique as Partial<UniqueOptions>;
   const extra = Object.keys(rest)[0];
-  if (extra !== undefined) throw new InvalidEnqueueOptionError(job, `unique.${extra}`, (rest as Record<string, unknown>)[extra], 'is not a unique option (key, for, onConflict)');
+  if (extra !== undefined)
+    throw new InvalidEnqueueOptionError(
+      job,
+      `unique.${extra}`,
+      (rest as Record<string, unknown>)[extra],
+      'is not a unique option (key, for, onConflict)',
+    );
   if (typeof key !== 'string' || key.length === 0 || key.length > 255) {
     throw new InvalidEnqueueOptionError(job, 'unique.key', key, 'must be a string of 1-255 characters');
   }
@@ -102,7 +116,8 @@ export function dedupOf(job: string, unique: unknown): { key: string; windowMs: 
   if (windowMs === null || windowMs <= 0 || windowMs > MAX_INSTANT) {
     throw new InvalidEnqueueOptionError(job, 'unique.for', window, "must be a positive duration (ms or e.g. '10m')");
   }
-  if (!ON_CONFLICT.includes(onConflict)) throw new InvalidEnqueueOptionError(job, 'unique.onConflict', onConflict, "must be 'keep', 'replace' or 'extend'");
+  if (!ON_CONFLICT.includes(onConflict))
+    throw new InvalidEnqueueOptionError(job, 'unique.onConflict', onConflict, "must be 'keep', 'replace' or 'extend'");
   return { key, windowMs, onConflict };
 }
 
@@ -113,7 +128,8 @@ const MAX_INSTANT = 8.64e15;
 
 function instant(job: string, field: string, value: Date | number | string): number {
   const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(value);
-  if (!Number.isFinite(ms) || Math.abs(ms) > MAX_INSTANT) throw new InvalidEnqueueOptionError(job, field, value, 'is not a valid date');
+  if (!Number.isFinite(ms) || Math.abs(ms) > MAX_INSTANT)
+    throw new InvalidEnqueueOptionError(job, field, value, 'is not a valid date');
   return Math.round(ms);
 }
 
@@ -123,12 +139,18 @@ function userId(job: string, field: string, value: string | number | undefined):
 }
 
 /** Validate enqueue options against the job's defaults and build the row to insert. */
-export function buildNewTask(job: RegisteredJob, payload: string | null, options: EnqueueOptions, now: number | null): NewTask {
+export function buildNewTask(
+  job: RegisteredJob,
+  payload: string | null,
+  options: EnqueueOptions,
+  now: number | null,
+): NewTask {
   try {
     return build(job, payload, options, now);
   } catch (error) {
     // The shared option validators speak of job options; here the caller passed enqueue options.
-    if (error instanceof InvalidJobOptionError) throw new InvalidEnqueueOptionError(error.job, error.field, error.value, error.reason);
+    if (error instanceof InvalidJobOptionError)
+      throw new InvalidEnqueueOptionError(error.job, error.field, error.value, error.reason);
     throw error;
   }
 }
@@ -142,16 +164,28 @@ function build(job: RegisteredJob, payload: string | null, options: EnqueueOptio
   if (options.startAt !== undefined) nextRunTime = instant(name, 'startAt', options.startAt);
   if (options.delay !== undefined) {
     const delay = tryParseDuration(options.delay);
-    if (delay === null) throw new InvalidEnqueueOptionError(name, 'delay', options.delay, "is not a duration (ms or e.g. '5m')");
+    if (delay === null)
+      throw new InvalidEnqueueOptionError(name, 'delay', options.delay, "is not a duration (ms or e.g. '5m')");
     nextRunTime = (now ?? Date.now()) + delay;
-    if (nextRunTime > MAX_INSTANT) throw new InvalidEnqueueOptionError(name, 'delay', options.delay, 'ends after the last date a JavaScript Date can hold');
+    if (nextRunTime > MAX_INSTANT)
+      throw new InvalidEnqueueOptionError(
+        name,
+        'delay',
+        options.delay,
+        'ends after the last date a JavaScript Date can hold',
+      );
   }
   const stopTime = options.stopAt === undefined ? null : instant(name, 'stopAt', options.stopAt);
   if (stopTime !== null && stopTime <= (nextRunTime ?? Date.now())) {
     throw new InvalidEnqueueOptionError(name, 'stopAt', options.stopAt, 'is not after the start time');
   }
   if (options.uuid !== undefined && (typeof options.uuid !== 'string' || !UUID_PATTERN.test(options.uuid))) {
-    throw new InvalidEnqueueOptionError(name, 'uuid', options.uuid, 'must be 1-64 characters of letters, digits and . _ : @ -');
+    throw new InvalidEnqueueOptionError(
+      name,
+      'uuid',
+      options.uuid,
+      'must be 1-64 characters of letters, digits and . _ : @ -',
+    );
   }
   const runAs = userId(name, 'runAs', options.runAs);
   return {
@@ -172,16 +206,22 @@ function build(job: RegisteredJob, payload: string | null, options: EnqueueOptio
 }
 
 /** The checked `dependsOn` and `onDependencyFailure` options, or null when the task waits for nothing. */
-export function dependenciesOf(job: string, options: EnqueueOptions): { dependsOn: number[]; onDependencyFailure: 'cancel' | 'wait' } | null {
+export function dependenciesOf(
+  job: string,
+  options: EnqueueOptions,
+): { dependsOn: number[]; onDependencyFailure: 'cancel' | 'wait' } | null {
   const { dependsOn, onDependencyFailure = 'cancel' } = options;
   if (onDependencyFailure !== 'cancel' && onDependencyFailure !== 'wait') {
     throw new InvalidEnqueueOptionError(job, 'onDependencyFailure', onDependencyFailure, "must be 'cancel' or 'wait'");
   }
   if (dependsOn === undefined) return null;
-  if (!Array.isArray(dependsOn)) throw new InvalidEnqueueOptionError(job, 'dependsOn', dependsOn, 'must be an array of task ids');
+  if (!Array.isArray(dependsOn))
+    throw new InvalidEnqueueOptionError(job, 'dependsOn', dependsOn, 'must be an array of task ids');
   for (const id of dependsOn as unknown[]) {
-    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) throw new InvalidEnqueueOptionError(job, 'dependsOn', id, 'must hold task ids (positive integers)');
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0)
+      throw new InvalidEnqueueOptionError(job, 'dependsOn', id, 'must hold task ids (positive integers)');
   }
-  if (options.unique !== undefined) throw new InvalidEnqueueOptionError(job, 'unique', options.unique, 'cannot be combined with dependsOn');
+  if (options.unique !== undefined)
+    throw new InvalidEnqueueOptionError(job, 'unique', options.unique, 'cannot be combined with dependsOn');
   return { dependsOn: [...new Set(dependsOn as number[])], onDependencyFailure };
 }

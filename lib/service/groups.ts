@@ -34,7 +34,11 @@ export async function listGroups(dataSource: DataSource, engine: StorageEngine, 
   const [paused, workers, jobs, counts] = await Promise.all([
     engine.pausedGroups(),
     listWorkers(dataSource, now),
-    dataSource.getRepository(JobDefinition).createQueryBuilder('j').select('DISTINCT j.group', 'group').getRawMany<{ group: string }>(),
+    dataSource
+      .getRepository(JobDefinition)
+      .createQueryBuilder('j')
+      .select('DISTINCT j.group', 'group')
+      .getRawMany<{ group: string }>(),
     dataSource
       .getRepository(Task)
       .createQueryBuilder('t')
@@ -49,7 +53,11 @@ export async function listGroups(dataSource: DataSource, engine: StorageEngine, 
   const groups = new Map<string, GroupInfo>();
   const group = (name: string): GroupInfo => {
     let info = groups.get(name);
-    if (!info) groups.set(name, (info = { name, paused: false, pausedAt: null, pausedBy: null, queued: 0, running: 0, workers: [] }));
+    if (!info)
+      groups.set(
+        name,
+        (info = { name, paused: false, pausedAt: null, pausedBy: null, queued: 0, running: 0, workers: [] }),
+      );
     return info;
   };
   for (const j of jobs) group(j.group);

@@ -16,7 +16,8 @@ type Difference = IdempotencyConflictError['differences'][number];
 export function checkRepeatedEnqueue(task: NewTask, result: EnqueueResult): void {
   if (result.created || !result.existing) return;
   const differences = differencesFrom(result.existing, task);
-  if (differences.length > 0) throw new IdempotencyConflictError(result.uuid, result.id, result.existing.jobName, differences, task.jobName);
+  if (differences.length > 0)
+    throw new IdempotencyConflictError(result.uuid, result.id, result.existing.jobName, differences, task.jobName);
 }
 
 function differencesFrom(existing: ExistingTask, task: NewTask): Difference[] {
@@ -31,7 +32,10 @@ function differencesFrom(existing: ExistingTask, task: NewTask): Difference[] {
 function samePayload(stored: string | null, given: string | null): boolean {
   if (stored === given) return true;
   try {
-    return canonicalJson(stored === null ? null : JSON.parse(stored)) === canonicalJson(given === null ? null : JSON.parse(given));
+    return (
+      canonicalJson(stored === null ? null : JSON.parse(stored)) ===
+      canonicalJson(given === null ? null : JSON.parse(given))
+    );
   } catch {
     return false; // a stored payload that is not JSON (written by hand) is not the same as any given one
   }
@@ -41,7 +45,9 @@ function samePayload(stored: string | null, given: string | null): boolean {
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+    const entries = Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
     return `{${entries.join(',')}}`;
   }
   return JSON.stringify(value);

@@ -12,11 +12,18 @@ import type { StorageEngine } from '../storage/engine.js';
  * testing helpers after the clock moved. Each move is conditional on the task still waiting for
  * the same slot, so a concurrent claim simply wins. Returns how many tasks were moved.
  */
-export async function applyMisfirePolicies(dataSource: DataSource, engine: StorageEngine, jobs: RegisteredJob[], now: number): Promise<number> {
+export async function applyMisfirePolicies(
+  dataSource: DataSource,
+  engine: StorageEngine,
+  jobs: RegisteredJob[],
+  now: number,
+): Promise<number> {
   const scheduled = jobs.filter((job) => job.schedule);
   if (scheduled.length === 0) return 0;
   const repo = dataSource.getRepository(Task);
-  const rows = await repo.find({ where: { uuid: In(scheduled.map((job) => scheduledTaskUuid(job.name))), status: 'QUEUED' } });
+  const rows = await repo.find({
+    where: { uuid: In(scheduled.map((job) => scheduledTaskUuid(job.name))), status: 'QUEUED' },
+  });
   let moved = 0;
   for (const row of rows) {
     if (!row.schedule || row.nextRunTime > now) continue;

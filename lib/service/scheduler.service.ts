@@ -3,7 +3,15 @@ import type { Observable } from 'rxjs';
 import { In, Raw, type EntityManager } from 'typeorm';
 import { notCompleted } from '../entities/columns.js';
 import { JobDefinition, Run, Task, type WorkerStatus } from '../entities/index.js';
-import { BatchNotFoundError, InvalidEnqueueOptionError, InvalidScheduleError, InvalidSchedulerOptionError, JobInactiveError, TaskNotFoundError, UnknownJobError } from '../errors.js';
+import {
+  BatchNotFoundError,
+  InvalidEnqueueOptionError,
+  InvalidScheduleError,
+  InvalidSchedulerOptionError,
+  JobInactiveError,
+  TaskNotFoundError,
+  UnknownJobError,
+} from '../errors.js';
 import type { ClusterTaskEvent } from '../events/cluster-event.js';
 import { stoppedQueuedEvent } from '../events/event-builders.js';
 import type { TaskEvent } from '../events/task-event.js';
@@ -14,8 +22,23 @@ import { scheduleMove } from './definition-sync.js';
 import type { NewTask, StoppedTask } from '../storage/engine.js';
 import type { TaskStatus } from '../types.js';
 import { buildNewTask, dedupOf, dependenciesOf, type EnqueuedTask, type EnqueueOptions } from './enqueue-options.js';
-import { batchCallbacks, itemDependencies, type BatchItem, type BatchOptions, type BatchState, type EnqueuedBatch } from './batch.js';
-import { atIndex, BATCH_ITEM_KEYS, chunks, chunkSizeOf, itemJob, type EnqueueManyItem, type EnqueueManyOptions } from './enqueue-many.js';
+import {
+  batchCallbacks,
+  itemDependencies,
+  type BatchItem,
+  type BatchOptions,
+  type BatchState,
+  type EnqueuedBatch,
+} from './batch.js';
+import {
+  atIndex,
+  BATCH_ITEM_KEYS,
+  chunks,
+  chunkSizeOf,
+  itemJob,
+  type EnqueueManyItem,
+  type EnqueueManyOptions,
+} from './enqueue-many.js';
 import { checkRepeatedEnqueue } from './idempotency.js';
 import { serializePayload } from './payload.js';
 import { requireTaskId } from './task-id.js';
@@ -53,7 +76,11 @@ export class SchedulerService {
    */
   get clusterEvents$(): Observable<ClusterTaskEvent> {
     if (!this.runtime.options.events.cluster) {
-      throw new InvalidSchedulerOptionError('events.cluster', this.runtime.options.events.cluster, 'must be true to use clusterEvents$: SchedulerModule.forRoot({ events: { cluster: true } })');
+      throw new InvalidSchedulerOptionError(
+        'events.cluster',
+        this.runtime.options.events.cluster,
+        'must be true to use clusterEvents$: SchedulerModule.forRoot({ events: { cluster: true } })',
+      );
     }
     return this.runtime.clusterEvents.stream;
   }
@@ -77,7 +104,9 @@ export class SchedulerService {
     dependenciesOf(name, options);
     const tracing = this.runtime.telemetry.tracing;
     if (tracing) {
-      return tracing.enqueue({ job: name, group: task.group, uuid: task.uuid }, (traceContext) => this.insert({ ...task, traceContext }, options));
+      return tracing.enqueue({ job: name, group: task.group, uuid: task.uuid }, (traceContext) =>
+        this.insert({ ...task, traceContext }, options),
+      );
     }
     return this.insert(task, options);
   }
@@ -85,7 +114,11 @@ export class SchedulerService {
   private async insert(task: NewTask, options: EnqueueOptions): Promise<EnqueuedTask> {
     const dependencies = dependenciesOf(task.jobName, options);
     if (dependencies) {
-      const { tasks, settle } = await this.runtime.engine.enqueueFlow([{ ...task, ...dependencies }], null, options.manager);
+      const { tasks, settle } = await this.runtime.engine.enqueueFlow(
+        [{ ...task, ...dependencies }],
+        null,
+        options.manager,
+      );
       checkRepeatedEnqueue(task, tasks[0]);
       if (!options.manager) await this.afterFlowEnqueue(settle);
       return { id: tasks[0].id, uuid: tasks[0].uuid };
@@ -94,7 +127,9 @@ export class SchedulerService {
       const dedup = { ...dedupOf(task.jobName, options.unique), now: this.runtime.instant() };
       const result = await this.runtime.engine.enqueueUnique(task, dedup, options.manager);
       checkRepeatedEnqueue(task, result);
-      return result.deduplicated ? { id: result.id, uuid: result.uuid, deduplicated: result.deduplicated } : { id: result.id, uuid: result.uuid };
+      return result.deduplicated
+        ? { id: result.id, uuid: result.uuid, deduplicated: result.deduplicated }
+        : { id: result.id, uuid: result.uuid };
     }
     const [result] = await this.runtime.engine.enqueue([task], options.manager);
     checkRepeatedEnqueue(task, result);
@@ -114,7 +149,11 @@ export class SchedulerService {
    * @throws BulkEnqueueItemError naming the index of the first refused payload (unknown job,
    * payload not JSON or too large, invalid option); nothing is written then.
    */
-  enqueueMany(name: string, payloads: readonly unknown[], options?: EnqueueManyOptions): Promise<{ id: number; uuid: string }[]>;
+  enqueueMany(
+    name: string,
+    payloads: readonly unknown[],
+    options?: EnqueueManyOptions,
+  ): Promise<{ id: number; uuid: string }[]>;
   /**
    * Queue many tasks of any jobs: each item names its job and payload and may carry its own
    * `enqueue` options (`uuid`, `startAt`, `priority`...), which take precedence over the shared
@@ -133,14 +172,32 @@ export class SchedulerService {
     const list: unknown = named ? second : first;
     const options: EnqueueManyOptions = (named ? third : (second as EnqueueManyOptions | undefined)) ?? {};
     const label = named ? first : '(enqueueMany)';
-    if (!Array.isArray(list)) throw new InvalidEnqueueOptionError(label, named ? 'payloads' : 'items', list, 'must be an array');
-    if ('unique' in options) throw new InvalidEnqueueOptionError(label, 'unique', (options as EnqueueOptions).unique, 'is not supported by enqueueMany: enqueue tasks with a deduplication key one by one');
-    if ('uuid' in options) throw new InvalidEnqueueOptionError(label, 'uuid', (options as EnqueueOptions).uuid, 'is per task: give it in each item of the mixed form');
+    if (!Array.isArray(list))
+      throw new InvalidEnqueueOptionError(label, named ? 'payloads' : 'items', list, 'must be an array');
+    if ('unique' in options)
+      throw new InvalidEnqueueOptionError(
+        label,
+        'unique',
+        (options as EnqueueOptions).unique,
+        'is not supported by enqueueMany: enqueue tasks with a deduplication key one by one',
+      );
+    if ('uuid' in options)
+      throw new InvalidEnqueueOptionError(
+        label,
+        'uuid',
+        (options as EnqueueOptions).uuid,
+        'is per task: give it in each item of the mixed form',
+      );
     const size = chunkSizeOf(label, options);
     const { chunkSize: _size, manager, ...shared } = options;
     const now = this.runtime.instant();
     const build = (job: string, payload: unknown, taskOptions: EnqueueOptions): NewTask =>
-      buildNewTask(this.runtime.registry.require(job), serializePayload(job, payload, this.runtime.options.maxPayloadBytes), taskOptions, now);
+      buildNewTask(
+        this.runtime.registry.require(job),
+        serializePayload(job, payload, this.runtime.options.maxPayloadBytes),
+        taskOptions,
+        now,
+      );
     const tasks = list.map((entry: unknown, index): NewTask => {
       if (named) return atIndex(index, first, () => build(first, entry, shared));
       const job = itemJob(entry, index);
@@ -196,20 +253,41 @@ export class SchedulerService {
     }
     const now = this.runtime.instant();
     const build = (job: string, payload: unknown, taskOptions: EnqueueOptions = {}): NewTask =>
-      buildNewTask(this.runtime.registry.require(job), serializePayload(job, payload, this.runtime.options.maxPayloadBytes), taskOptions, now);
+      buildNewTask(
+        this.runtime.registry.require(job),
+        serializePayload(job, payload, this.runtime.options.maxPayloadBytes),
+        taskOptions,
+        now,
+      );
     const callbacks = batchCallbacks(first, (job, payload) => build(job, payload));
-    if (!Array.isArray(items) || items.length === 0) throw new InvalidEnqueueOptionError('(batch)', 'items', items, 'must be a non-empty array of { job, payload?, ...options }');
+    if (!Array.isArray(items) || items.length === 0)
+      throw new InvalidEnqueueOptionError(
+        '(batch)',
+        'items',
+        items,
+        'must be a non-empty array of { job, payload?, ...options }',
+      );
     const tasks = items.map((entry: unknown, index) => {
       const job = itemJob(entry, index, BATCH_ITEM_KEYS);
       const { job: _job, payload, dependsOn, ...own } = entry as BatchItem;
       return atIndex(index, job, () => {
         const { ids, items: earlier } = itemDependencies(job, index, dependsOn);
         const options = { ...own, dependsOn: ids };
-        return { ...build(job, payload, options), ...(dependenciesOf(job, options) as { dependsOn: number[]; onDependencyFailure: 'cancel' | 'wait' }), dependsOnItems: earlier };
+        return {
+          ...build(job, payload, options),
+          ...(dependenciesOf(job, options) as { dependsOn: number[]; onDependencyFailure: 'cancel' | 'wait' }),
+          dependsOnItems: earlier,
+        };
       });
     });
-    const result = await this.runtime.engine.enqueueFlow(tasks, { description: first.description ?? null, callbacks, now }, first.manager);
-    result.tasks.forEach((task, index) => atIndex(index, tasks[index].jobName, () => checkRepeatedEnqueue(tasks[index], task)));
+    const result = await this.runtime.engine.enqueueFlow(
+      tasks,
+      { description: first.description ?? null, callbacks, now },
+      first.manager,
+    );
+    result.tasks.forEach((task, index) =>
+      atIndex(index, tasks[index].jobName, () => checkRepeatedEnqueue(tasks[index], task)),
+    );
     if (!first.manager) await this.afterFlowEnqueue(result.settle);
     return { id: result.batchId as number, tasks: result.tasks.map(({ id, uuid }) => ({ id, uuid })) };
   }
@@ -231,7 +309,11 @@ export class SchedulerService {
   }
 
   /** Queue a run of `name` now, active or not in code order. Throws if the job is deactivated. */
-  async runNow(name: string, payload?: unknown, options: Omit<EnqueueOptions, 'startAt' | 'delay'> = {}): Promise<{ id: number; uuid: string }> {
+  async runNow(
+    name: string,
+    payload?: unknown,
+    options: Omit<EnqueueOptions, 'startAt' | 'delay'> = {},
+  ): Promise<{ id: number; uuid: string }> {
     const job = this.runtime.registry.require(name);
     const definition = await this.definition(name);
     if (!definition.active) throw new JobInactiveError(name);
@@ -246,7 +328,9 @@ export class SchedulerService {
     requireTaskId(taskId);
     const task = await this.runtime.dataSource.getRepository(Task).findOneBy({ id: taskId });
     if (!task) throw new TaskNotFoundError(taskId);
-    const latestRun = await this.runtime.dataSource.getRepository(Run).findOne({ where: { taskId }, order: { id: 'DESC' } });
+    const latestRun = await this.runtime.dataSource
+      .getRepository(Run)
+      .findOne({ where: { taskId }, order: { id: 'DESC' } });
     return { task, latestRun };
   }
 
@@ -299,7 +383,13 @@ export class SchedulerService {
    */
   async reschedule(name: string, spec: ScheduleSpec): Promise<JobInfo> {
     const job = this.runtime.registry.require(name);
-    if (!job.schedule) throw new InvalidScheduleError(name, 'job', name, 'is a queued job, not a recurring one; only @ScheduledTask jobs have a schedule');
+    if (!job.schedule)
+      throw new InvalidScheduleError(
+        name,
+        'job',
+        name,
+        'is a queued job, not a recurring one; only @ScheduledTask jobs have a schedule',
+      );
     const schedule = parseSchedule(name, spec, { timezone: this.runtime.options.timezone });
     return this.storeSchedule(name, spec, schedule, 'admin');
   }
@@ -307,15 +397,24 @@ export class SchedulerService {
   /** Give a rescheduled job its schedule from code back. */
   async resetSchedule(name: string): Promise<JobInfo> {
     const job = this.runtime.registry.require(name);
-    if (!job.schedule || !job.scheduleSpec) throw new InvalidScheduleError(name, 'job', name, 'is a queued job, not a recurring one');
+    if (!job.schedule || !job.scheduleSpec)
+      throw new InvalidScheduleError(name, 'job', name, 'is a queued job, not a recurring one');
     return this.storeSchedule(name, job.scheduleSpec, job.schedule, 'code');
   }
 
-  private async storeSchedule(name: string, spec: ScheduleSpec, schedule: NormalizedSchedule, setBy: 'admin' | 'code'): Promise<JobInfo> {
+  private async storeSchedule(
+    name: string,
+    spec: ScheduleSpec,
+    schedule: NormalizedSchedule,
+    setBy: 'admin' | 'code',
+  ): Promise<JobInfo> {
     const now = this.runtime.options.clock.now();
     await this.runtime.engine.moveSchedule(scheduleMove(name, schedule, now), {
-      name, schedule: JSON.stringify(spec), scheduleNormalized: JSON.stringify(schedule),
-      timezone: schedule.kind === 'cron' ? schedule.timezone : null, setBy,
+      name,
+      schedule: JSON.stringify(spec),
+      scheduleNormalized: JSON.stringify(schedule),
+      timezone: schedule.kind === 'cron' ? schedule.timezone : null,
+      setBy,
     });
     await this.runtime.engine.notify();
     return (await this.listJobs()).find((info) => info.name === name)!;
@@ -381,7 +480,8 @@ export class SchedulerService {
   async commandWorker(name: string, command: WorkerStatus): Promise<boolean> {
     const worker = (await this.workers()).find((w) => w.name === name);
     if (!worker) return false;
-    if ((command === 'ACTIVE' || command === 'DISABLED') && worker.status !== 'ACTIVE' && worker.status !== 'DISABLED') return false;
+    if ((command === 'ACTIVE' || command === 'DISABLED') && worker.status !== 'ACTIVE' && worker.status !== 'DISABLED')
+      return false;
     await this.runtime.engine.commandWorkers([name], command);
     return true;
   }

@@ -38,12 +38,19 @@ export async function listWorkers(dataSource: DataSource, now: number): Promise<
  * web2py does: the status column is the command, and each worker reads it on its heartbeat.
  * Returns the names of the workers addressed.
  */
-export async function commandWorkers(dataSource: DataSource, engine: StorageEngine, status: WorkerStatus, groups?: string | string[]): Promise<string[]> {
+export async function commandWorkers(
+  dataSource: DataSource,
+  engine: StorageEngine,
+  status: WorkerStatus,
+  groups?: string | string[],
+): Promise<string[]> {
   const wanted = groups === undefined ? null : new Set(Array.isArray(groups) ? groups : [groups]);
   const names = (await dataSource.getRepository(Worker).find())
     .filter((w) => wanted === null || parseGroups(w.groups).some((g) => wanted.has(g)))
     // A worker already told to exit keeps that order; only ACTIVE/DISABLED flip back and forth.
-    .filter((w) => (status === 'ACTIVE' || status === 'DISABLED' ? w.status === 'ACTIVE' || w.status === 'DISABLED' : true))
+    .filter((w) =>
+      status === 'ACTIVE' || status === 'DISABLED' ? w.status === 'ACTIVE' || w.status === 'DISABLED' : true,
+    )
     .map((w) => w.name);
   await engine.commandWorkers(names, status);
   return names;

@@ -6,7 +6,11 @@ import { TABLES } from '../entities/columns.js';
  * The audit table's quoted name: from the `AuditEntry` metadata when the DataSource registers it
  * (a schema, a database or an `entityPrefix` applies), else the default `kronos_audit`.
  */
-export function auditTable(dataSource: DataSource, quote: (name: string) => string, qualifier: 'schema' | 'database' | null): string {
+export function auditTable(
+  dataSource: DataSource,
+  quote: (name: string) => string,
+  qualifier: 'schema' | 'database' | null,
+): string {
   if (!dataSource.hasMetadata(AuditEntry)) return quote(TABLES.audit);
   const metadata = dataSource.getMetadata(AuditEntry);
   const prefix = qualifier ? metadata[qualifier] : undefined;

@@ -44,7 +44,12 @@ const RESET = (now: string) => `"next_run_time" = ${now}, "stop_time" = NULL, "a
  *   is run again while it changes rows, so a chain retried together waits link by link.
  * - `stop`: WAITING and QUEUED tasks become STOPPED, RUNNING ones are asked to stop.
  */
-export function bulkUpdates(action: Exclude<BulkTaskAction, 'delete'>, t: BulkTables, ids: string, now: string): string[] {
+export function bulkUpdates(
+  action: Exclude<BulkTaskAction, 'delete'>,
+  t: BulkTables,
+  ids: string,
+  now: string,
+): string[] {
   const own = `tk."id" IN ${ids} AND ${NOT_RECURRING('tk."uuid"')}`;
   if (action === 'retry') {
     const edges = `SELECT 1 FROM ${t.dependency} d JOIN ${t.task} p ON p."id" = d."depends_on" WHERE d."task_id" = tk."id"`;

@@ -17,7 +17,10 @@ export async function createEngine(dataSource: DataSource, postgres?: ResolvedPo
     }
     case 'postgres': {
       const { PostgresEngine } = await import('./postgres/postgres.engine.js');
-      return new PostgresEngine(dataSource, { pooling: postgres?.pooling, listenConnection: postgres?.listenConnection });
+      return new PostgresEngine(dataSource, {
+        pooling: postgres?.pooling,
+        listenConnection: postgres?.listenConnection,
+      });
     }
     case 'mysql':
     case 'mariadb': {

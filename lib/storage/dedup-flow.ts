@@ -48,7 +48,8 @@ export function* dedupFlow(task: NewTask, dedup: DedupRequest): Generator<DedupS
       if (Number(holder.live) === 1 || holder.live === true) {
         if (dedup.onConflict === 'keep') return { id, uuid, created: false, deduplicated: 'kept' };
         if (dedup.onConflict === 'extend') {
-          if ((yield { kind: 'extend', id }).affected > 0) return { id, uuid, created: false, deduplicated: 'extended' };
+          if ((yield { kind: 'extend', id }).affected > 0)
+            return { id, uuid, created: false, deduplicated: 'extended' };
           continue;
         }
         const replaced = (yield { kind: 'replace', id }).affected > 0;
@@ -60,13 +61,23 @@ export function* dedupFlow(task: NewTask, dedup: DedupRequest): Generator<DedupS
     const sameUuid = (yield { kind: 'byUuid' }).rows[0];
     if (sameUuid) return { id: Number(sameUuid.id), uuid: task.uuid, created: false, existing: content(sameUuid) };
   }
-  throw new Error(`Kronos: the deduplication key ${JSON.stringify(dedup.key)} of job "${task.jobName}" changed hands ${MAX_ROUNDS} times during one enqueue`);
+  throw new Error(
+    `Kronos: the deduplication key ${JSON.stringify(dedup.key)} of job "${task.jobName}" changed hands ${MAX_ROUNDS} times during one enqueue`,
+  );
 }
 
-const content = (row: Record<string, unknown>) => ({ jobName: row.job_name as string, payload: row.payload as string | null, runAs: row.run_as as string | null });
+const content = (row: Record<string, unknown>) => ({
+  jobName: row.job_name as string,
+  payload: row.payload as string | null,
+  runAs: row.run_as as string | null,
+});
 
 /** Drive the flow with an asynchronous step runner. */
-export async function runDedupFlow(task: NewTask, dedup: DedupRequest, step: (s: DedupStep) => Promise<StepResult>): Promise<UniqueEnqueueResult> {
+export async function runDedupFlow(
+  task: NewTask,
+  dedup: DedupRequest,
+  step: (s: DedupStep) => Promise<StepResult>,
+): Promise<UniqueEnqueueResult> {
   const flow = dedupFlow(task, dedup);
   let next = flow.next();
   while (!next.done) next = flow.next(await step(next.value));
@@ -74,7 +85,11 @@ export async function runDedupFlow(task: NewTask, dedup: DedupRequest, step: (s:
 }
 
 /** Drive the flow with a synchronous step runner (inside a better-sqlite3 transaction). */
-export function runDedupFlowSync(task: NewTask, dedup: DedupRequest, step: (s: DedupStep) => StepResult): UniqueEnqueueResult {
+export function runDedupFlowSync(
+  task: NewTask,
+  dedup: DedupRequest,
+  step: (s: DedupStep) => StepResult,
+): UniqueEnqueueResult {
   const flow = dedupFlow(task, dedup);
   let next = flow.next();
   while (!next.done) next = flow.next(step(next.value));

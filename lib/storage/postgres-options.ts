@@ -52,12 +52,21 @@ const POOLING = ['session', 'transaction'] as const;
 /** Apply defaults and validate `postgres` once, at start-up. */
 export function resolvePostgresOptions(value: unknown): ResolvedPostgresOptions {
   if (value === undefined) return { pooling: 'session', listenConnection: null, given: false };
-  if (!isOptionsObject(value)) throw new InvalidSchedulerOptionError('postgres', value, "must be an object such as { pooling: 'transaction' }");
+  if (!isOptionsObject(value))
+    throw new InvalidSchedulerOptionError('postgres', value, "must be an object such as { pooling: 'transaction' }");
   const pooling = value.pooling ?? 'session';
   if (!POOLING.includes(pooling as (typeof POOLING)[number])) {
-    throw new InvalidSchedulerOptionError('postgres.pooling', pooling, "must be 'session' (the default) or 'transaction'");
+    throw new InvalidSchedulerOptionError(
+      'postgres.pooling',
+      pooling,
+      "must be 'session' (the default) or 'transaction'",
+    );
   }
-  return { pooling: pooling as ResolvedPostgresOptions['pooling'], listenConnection: listenConnection(value.listenConnection), given: true };
+  return {
+    pooling: pooling as ResolvedPostgresOptions['pooling'],
+    listenConnection: listenConnection(value.listenConnection),
+    given: true,
+  };
 }
 
 function listenConnection(value: unknown): PostgresConnectionConfig | null {

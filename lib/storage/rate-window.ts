@@ -14,8 +14,14 @@ export interface RateState {
 }
 
 /** Where `now` stands against the stored window: a stored window other than the current one counts as empty. */
-export function rateState(rate: { limit: number; perMs: number }, now: number, storedWindow: unknown, storedCount: unknown): RateState {
+export function rateState(
+  rate: { limit: number; perMs: number },
+  now: number,
+  storedWindow: unknown,
+  storedCount: unknown,
+): RateState {
   const window = Math.floor(now / rate.perMs) * rate.perMs;
-  const used = storedWindow !== null && storedWindow !== undefined && Number(storedWindow) === window ? Number(storedCount) : 0;
+  const used =
+    storedWindow !== null && storedWindow !== undefined && Number(storedWindow) === window ? Number(storedCount) : 0;
   return { window, used, room: Math.max(0, rate.limit - used) };
 }

@@ -27,9 +27,15 @@ export const RUN_FEED_COLUMNS = (q: (name: string) => string) =>
 export function recordedRun(row: Record<string, unknown>): RecordedRun {
   const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   return {
-    id: Number(row.id), taskId: Number(row.task_id), jobName: String(row.job_name), status: row.status as RunStatus,
-    attempt: Number(row.attempt), worker: (row.worker as string | null) ?? null, runAs: (row.run_as as string | null) ?? null,
-    stopTime: n(row.stop_time), retries: n(row.retries),
+    id: Number(row.id),
+    taskId: Number(row.task_id),
+    jobName: String(row.job_name),
+    status: row.status as RunStatus,
+    attempt: Number(row.attempt),
+    worker: (row.worker as string | null) ?? null,
+    runAs: (row.run_as as string | null) ?? null,
+    stopTime: n(row.stop_time),
+    retries: n(row.retries),
   };
 }
 

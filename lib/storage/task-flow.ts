@@ -1,6 +1,15 @@
 import { UnknownDependencyError } from '../errors.js';
 import type { TaskStatus } from '../types.js';
-import type { BatchCounts, BatchState, EnqueueResult, FlowEnqueueResult, FlowTask, Instant, NewBatch, NewTask } from './engine.js';
+import type {
+  BatchCounts,
+  BatchState,
+  EnqueueResult,
+  FlowEnqueueResult,
+  FlowTask,
+  Instant,
+  NewBatch,
+  NewTask,
+} from './engine.js';
 
 /**
  * Dependencies and batches (docs/flow-control.md), the same steps on every database: each dialect
@@ -13,8 +22,7 @@ import type { BatchCounts, BatchState, EnqueueResult, FlowEnqueueResult, FlowTas
  * the ids of tasks whose `flow` is set.
  */
 export type FlowStep =
-  | { kind: 'sql'; sql: string; params: unknown[]; returnsId?: boolean }
-  | { kind: 'enqueue'; task: NewTask };
+  { kind: 'sql'; sql: string; params: unknown[]; returnsId?: boolean } | { kind: 'enqueue'; task: NewTask };
 
 /** Rows a step read (or `[{ id }]` for an insert that returns its id, `[{ id, created }]` for an enqueue). */
 export type FlowRows = Record<string, unknown>[];
@@ -34,7 +42,12 @@ export const HAS_DEPENDENTS = 1;
 export const IN_BATCH = 2;
 
 const marks = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
-const sql = (text: string, params: unknown[], returnsId = false): FlowStep => ({ kind: 'sql', sql: text, params, returnsId });
+const sql = (text: string, params: unknown[], returnsId = false): FlowStep => ({
+  kind: 'sql',
+  sql: text,
+  params,
+  returnsId,
+});
 const NOW = 'COALESCE(?, {now})';
 
 /** Each batch callback as stored: the callback task without its payload's counts. */
@@ -51,29 +64,52 @@ export interface StoredCallbacks {
  * whose dependencies all COMPLETED already is QUEUED at once; one with a dependency that ended
  * otherwise is CANCELLED (or WAITING, `onDependencyFailure: 'wait'`).
  */
-export function* enqueueFlow(t: FlowTables, tasks: FlowTask[], batch: NewBatch | null): Generator<FlowStep, FlowEnqueueResult, FlowRows> {
+export function* enqueueFlow(
+  t: FlowTables,
+  tasks: FlowTask[],
+  batch: NewBatch | null,
+): Generator<FlowStep, FlowEnqueueResult, FlowRows> {
   let batchId: number | null = null;
   if (batch) {
-    const rows = yield sql(`INSERT INTO ${t.batch} (description, stopped, callbacks, created_at) VALUES (?, false, ?, ${NOW})`, [batch.description, batch.callbacks, batch.now], true);
+    const rows = yield sql(
+      `INSERT INTO ${t.batch} (description, stopped, callbacks, created_at) VALUES (?, false, ?, ${NOW})`,
+      [batch.description, batch.callbacks, batch.now],
+      true,
+    );
     batchId = Number(rows[0].id);
   }
   const deps = [...new Set(tasks.flatMap((task) => task.dependsOn))];
   const status = new Map<number, TaskStatus>();
   if (deps.length > 0) {
     yield sql(`UPDATE ${t.task} SET flow = flow | ${HAS_DEPENDENTS} WHERE id IN (${marks(deps.length)})`, deps);
-    for (const row of yield sql(`SELECT id, status FROM ${t.task} WHERE id IN (${marks(deps.length)})`, deps)) status.set(Number(row.id), row.status as TaskStatus);
-    for (const task of tasks) for (const id of task.dependsOn) if (!status.has(id)) throw new UnknownDependencyError(task.jobName, id);
+    for (const row of yield sql(`SELECT id, status FROM ${t.task} WHERE id IN (${marks(deps.length)})`, deps))
+      status.set(Number(row.id), row.status as TaskStatus);
+    for (const task of tasks)
+      for (const id of task.dependsOn) if (!status.has(id)) throw new UnknownDependencyError(task.jobName, id);
   }
   const uuids = [...new Set(tasks.map((task) => task.uuid))];
   const existing = new Map<string, Record<string, unknown>>();
-  for (const row of yield sql(`SELECT id, uuid, job_name, payload, run_as, status FROM ${t.task} WHERE uuid IN (${marks(uuids.length)})`, uuids)) existing.set(row.uuid as string, row);
+  for (const row of yield sql(
+    `SELECT id, uuid, job_name, payload, run_as, status FROM ${t.task} WHERE uuid IN (${marks(uuids.length)})`,
+    uuids,
+  ))
+    existing.set(row.uuid as string, row);
   const results: EnqueueResult[] = [];
   const cancelled: number[] = [];
   const flagged = new Set<number>(deps);
   for (const task of tasks) {
     const found = existing.get(task.uuid);
     if (found) {
-      results.push({ id: Number(found.id), uuid: task.uuid, created: false, existing: { jobName: found.job_name as string, payload: found.payload as string | null, runAs: found.run_as as string | null } });
+      results.push({
+        id: Number(found.id),
+        uuid: task.uuid,
+        created: false,
+        existing: {
+          jobName: found.job_name as string,
+          payload: found.payload as string | null,
+          runAs: found.run_as as string | null,
+        },
+      });
       status.set(Number(found.id), found.status as TaskStatus);
       continue;
     }
@@ -95,8 +131,25 @@ export function* enqueueFlow(t: FlowTables, tasks: FlowTask[], batch: NewBatch |
          attempt, times_run, times_failed, repeats, schedule, run_as, queued_by, stop_requested, created_at, updated_at,
          trace_context, flow, batch_id)
        VALUES (?, ?, ?, ?, ?, ?, COALESCE(?, {now}), ?, ?, ?, 0, 0, 0, ?, ?, ?, ?, false, {now}, {now}, ?, ?, ?)`,
-      [task.uuid, task.jobName, task.payload, initial, task.group, task.priority, task.nextRunTime, task.stopTime, task.timeoutMs, task.retries,
-        task.repeats, task.schedule, task.runAs, task.queuedBy, task.traceContext ?? null, batchId === null ? 0 : IN_BATCH, batchId],
+      [
+        task.uuid,
+        task.jobName,
+        task.payload,
+        initial,
+        task.group,
+        task.priority,
+        task.nextRunTime,
+        task.stopTime,
+        task.timeoutMs,
+        task.retries,
+        task.repeats,
+        task.schedule,
+        task.runAs,
+        task.queuedBy,
+        task.traceContext ?? null,
+        batchId === null ? 0 : IN_BATCH,
+        batchId,
+      ],
       true,
     );
     const id = Number(rows[0].id);
@@ -128,19 +181,21 @@ export function* settleFlow(t: FlowTables, taskIds: number[], now: Instant): Gen
   let released = 0;
   const batches = new Set<number>();
   while (queue.length > 0) {
-    const rows = yield sql(`SELECT id, status, flow, batch_id FROM ${t.task} WHERE id IN (${marks(queue.length)})`, queue);
+    const rows = yield sql(
+      `SELECT id, status, flow, batch_id FROM ${t.task} WHERE id IN (${marks(queue.length)})`,
+      queue,
+    );
     queue = [];
     const ended = rows.filter((row) => ENDED.includes(row.status as TaskStatus));
-    for (const row of ended) if (Number(row.flow) & IN_BATCH && row.batch_id !== null) batches.add(Number(row.batch_id));
+    for (const row of ended)
+      if (Number(row.flow) & IN_BATCH && row.batch_id !== null) batches.add(Number(row.batch_id));
     const parents = ended.filter((row) => Number(row.flow) & HAS_DEPENDENTS).map((row) => Number(row.id));
     if (parents.length === 0) continue;
-    const waiting = (
-      yield sql(
-        `SELECT DISTINCT d.task_id FROM ${t.dependency} d JOIN ${t.task} w ON w.id = d.task_id
+    const waiting = (yield sql(
+      `SELECT DISTINCT d.task_id FROM ${t.dependency} d JOIN ${t.task} w ON w.id = d.task_id
           WHERE d.depends_on IN (${marks(parents.length)}) AND w.status = 'WAITING'`,
-        parents,
-      )
-    ).map((row) => Number(row.task_id));
+      parents,
+    )).map((row) => Number(row.task_id));
     if (waiting.length === 0) continue;
     const edges = yield sql(
       `SELECT d.task_id, d.on_failure, p.status FROM ${t.dependency} d JOIN ${t.task} p ON p.id = d.depends_on
@@ -167,7 +222,10 @@ export function* settleFlow(t: FlowTables, taskIds: number[], now: Instant): Gen
       released += Number(changed[0]?.affected ?? release.length);
     }
     if (cancel.length > 0) {
-      yield sql(`UPDATE ${t.task} SET status = 'CANCELLED', updated_at = ${NOW} WHERE id IN (${marks(cancel.length)}) AND status = 'WAITING'`, [now, ...cancel]);
+      yield sql(
+        `UPDATE ${t.task} SET status = 'CANCELLED', updated_at = ${NOW} WHERE id IN (${marks(cancel.length)}) AND status = 'WAITING'`,
+        [now, ...cancel],
+      );
       queue = cancel; // their own dependents, and their batches
     }
   }
@@ -184,13 +242,11 @@ export function* settleFlow(t: FlowTables, taskIds: number[], now: Instant): Gen
  */
 export function* sweepFlow(t: FlowTables, now: Instant): Generator<FlowStep, number, FlowRows> {
   const ended = ENDED.map((s) => `'${s}'`).join(', ');
-  const parents = (
-    yield sql(
-      `SELECT DISTINCT d.depends_on FROM ${t.task} w JOIN ${t.dependency} d ON d.task_id = w.id JOIN ${t.task} p ON p.id = d.depends_on
+  const parents = (yield sql(
+    `SELECT DISTINCT d.depends_on FROM ${t.task} w JOIN ${t.dependency} d ON d.task_id = w.id JOIN ${t.task} p ON p.id = d.depends_on
         WHERE w.status = 'WAITING' AND p.status IN (${ended})`,
-      [],
-    )
-  ).map((row) => Number(row.depends_on));
+    [],
+  )).map((row) => Number(row.depends_on));
   const released = parents.length > 0 ? yield* settleFlow(t, parents, now) : 0;
   const batches = yield sql(
     `SELECT b.id FROM ${t.batch} b WHERE b.finished_at IS NULL
@@ -229,37 +285,56 @@ function* settleBatch(t: FlowTables, batchId: number, now: Instant): Generator<F
   const callbacks = (batch.callbacks ? JSON.parse(batch.callbacks as string) : {}) as StoredCallbacks;
   const fire = (on: 'complete' | 'success' | 'failure', task: NewTask): FlowStep => ({
     kind: 'enqueue',
-    task: { ...task, uuid: `kronos:batch:${batchId}:${on}`, payload: `{"batchId":${batchId},"counts":${JSON.stringify(counts)},"payload":${task.payload ?? 'null'}}` },
+    task: {
+      ...task,
+      uuid: `kronos:batch:${batchId}:${on}`,
+      payload: `{"batchId":${batchId},"counts":${JSON.stringify(counts)},"payload":${task.payload ?? 'null'}}`,
+    },
   });
   if (callbacks.failure && counts.failed + counts.cancelled > 0) yield fire('failure', callbacks.failure);
   if (counts.pending > 0) return;
-  if (batch.finished_at === null) yield sql(`UPDATE ${t.batch} SET finished_at = ${NOW} WHERE id = ? AND finished_at IS NULL`, [now, batchId]);
+  if (batch.finished_at === null)
+    yield sql(`UPDATE ${t.batch} SET finished_at = ${NOW} WHERE id = ? AND finished_at IS NULL`, [now, batchId]);
   if (callbacks.complete) yield fire('complete', callbacks.complete);
   if (callbacks.success && counts.completed === counts.total) yield fire('success', callbacks.success);
 }
 
 /** Stop a batch: its WAITING and QUEUED tasks become STOPPED (running ones finish). Returns their ids, or null for no batch. */
-export function* stopBatch(t: FlowTables, batchId: number, now: Instant): Generator<FlowStep, number[] | null, FlowRows> {
+export function* stopBatch(
+  t: FlowTables,
+  batchId: number,
+  now: Instant,
+): Generator<FlowStep, number[] | null, FlowRows> {
   const [batch] = yield sql(`SELECT id FROM ${t.batch} WHERE id = ?`, [batchId]);
   if (!batch) return null;
   yield sql(`UPDATE ${t.batch} SET stopped = true WHERE id = ?`, [batchId]);
-  const ids = (yield sql(`SELECT id FROM ${t.task} WHERE batch_id = ? AND status IN ('WAITING', 'QUEUED')`, [batchId])).map((row) => Number(row.id));
+  const ids = (yield sql(`SELECT id FROM ${t.task} WHERE batch_id = ? AND status IN ('WAITING', 'QUEUED')`, [
+    batchId,
+  ])).map((row) => Number(row.id));
   if (ids.length > 0) {
-    yield sql(`UPDATE ${t.task} SET status = 'STOPPED', updated_at = ${NOW} WHERE id IN (${marks(ids.length)}) AND status IN ('WAITING', 'QUEUED')`, [now, ...ids]);
+    yield sql(
+      `UPDATE ${t.task} SET status = 'STOPPED', updated_at = ${NOW} WHERE id IN (${marks(ids.length)}) AND status IN ('WAITING', 'QUEUED')`,
+      [now, ...ids],
+    );
   }
   return ids;
 }
 
 /** A batch's state, or null. */
 export function* readBatch(t: FlowTables, batchId: number): Generator<FlowStep, BatchState | null, FlowRows> {
-  const [batch] = yield sql(`SELECT id, description, stopped, created_at, finished_at FROM ${t.batch} WHERE id = ?`, [batchId]);
+  const [batch] = yield sql(`SELECT id, description, stopped, created_at, finished_at FROM ${t.batch} WHERE id = ?`, [
+    batchId,
+  ]);
   if (!batch) return null;
   return stateOf(batch, yield* batchCounts(t, batchId));
 }
 
 /** The latest batches, newest first, with their counts. */
 export function* listBatches(t: FlowTables, limit: number): Generator<FlowStep, BatchState[], FlowRows> {
-  const batches = yield sql(`SELECT id, description, stopped, created_at, finished_at FROM ${t.batch} ORDER BY id DESC LIMIT ${Math.max(1, Math.floor(limit))}`, []);
+  const batches = yield sql(
+    `SELECT id, description, stopped, created_at, finished_at FROM ${t.batch} ORDER BY id DESC LIMIT ${Math.max(1, Math.floor(limit))}`,
+    [],
+  );
   const states: BatchState[] = [];
   for (const batch of batches) states.push(stateOf(batch, yield* batchCounts(t, Number(batch.id))));
   return states;
@@ -282,7 +357,10 @@ export function runFlowSync<R>(flow: Generator<FlowStep, R, FlowRows>, step: (s:
 }
 
 /** Run a flow step by step on an asynchronous connection. */
-export async function runFlow<R>(flow: Generator<FlowStep, R, FlowRows>, step: (s: FlowStep) => Promise<FlowRows>): Promise<R> {
+export async function runFlow<R>(
+  flow: Generator<FlowStep, R, FlowRows>,
+  step: (s: FlowStep) => Promise<FlowRows>,
+): Promise<R> {
   let next = flow.next();
   while (!next.done) next = flow.next(await step(next.value));
   return next.value;

@@ -20,14 +20,25 @@ export interface BacklogCheckOptions {
 /** A duration option of the check `key` in milliseconds, or a typed error naming the check, field and value. */
 export function checkDuration(key: string, field: string, value: unknown): number {
   const ms = tryParseDuration(value as Duration);
-  if (ms === null) throw new InvalidHealthCheckOptionError(key, field, value, "is not a duration (use milliseconds or e.g. '500ms', '30s', '5m')");
+  if (ms === null)
+    throw new InvalidHealthCheckOptionError(
+      key,
+      field,
+      value,
+      "is not a duration (use milliseconds or e.g. '500ms', '30s', '5m')",
+    );
   return ms;
 }
 
 /** The threshold of `backlog(key, options)`: `maxWait` is required. */
 export function backlogMaxWait(key: string, options: BacklogCheckOptions | undefined): number {
   if (typeof options !== 'object' || options === null || options.maxWait === undefined) {
-    throw new InvalidHealthCheckOptionError(key, 'maxWait', options?.maxWait, "is required: how long a due task may wait unclaimed, e.g. { maxWait: '5m' }");
+    throw new InvalidHealthCheckOptionError(
+      key,
+      'maxWait',
+      options?.maxWait,
+      "is required: how long a due task may wait unclaimed, e.g. { maxWait: '5m' }",
+    );
   }
   return checkDuration(key, 'maxWait', options.maxWait);
 }

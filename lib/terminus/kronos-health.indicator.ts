@@ -4,7 +4,12 @@ import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/term
 import { longestWaiting } from '../dashboard/data/task-list.js';
 import { KronosRuntime } from '../kronos.runtime.js';
 import { SchedulerBootstrap } from '../scheduler.bootstrap.js';
-import { backlogMaxWait, checkDuration, type BacklogCheckOptions, type DatabaseCheckOptions } from './health-options.js';
+import {
+  backlogMaxWait,
+  checkDuration,
+  type BacklogCheckOptions,
+  type DatabaseCheckOptions,
+} from './health-options.js';
 
 const DEFAULT_DATABASE_TIMEOUT_MS = 1000;
 
@@ -37,8 +42,12 @@ export class KronosHealthIndicator implements OnModuleInit {
   }
 
   /** Up when the scheduler's database answers `SELECT 1` within `timeout` (default 1 s); reports `responseTimeMs`. */
-  async database<const Key extends string>(key: Key, options: DatabaseCheckOptions = {}): Promise<HealthIndicatorResult<Key>> {
-    const timeoutMs = options.timeout === undefined ? DEFAULT_DATABASE_TIMEOUT_MS : checkDuration(key, 'timeout', options.timeout);
+  async database<const Key extends string>(
+    key: Key,
+    options: DatabaseCheckOptions = {},
+  ): Promise<HealthIndicatorResult<Key>> {
+    const timeoutMs =
+      options.timeout === undefined ? DEFAULT_DATABASE_TIMEOUT_MS : checkDuration(key, 'timeout', options.timeout);
     const session = this.health.check(key);
     const started = performance.now();
     try {
@@ -58,7 +67,8 @@ export class KronosHealthIndicator implements OnModuleInit {
    */
   async worker<const Key extends string>(key: Key): Promise<HealthIndicatorResult<Key>> {
     const session = this.health.check(key);
-    if (this.runtime.options.worker === false) return session.down({ message: 'this process runs no worker (SchedulerModule worker: false)' });
+    if (this.runtime.options.worker === false)
+      return session.down({ message: 'this process runs no worker (SchedulerModule worker: false)' });
     const worker = this.bootstrap.currentWorker;
     if (!worker) return session.down({ message: 'the worker is not running (not started yet, or shut down)' });
     const { name, state, silentForMs, deadAfterMs } = worker.health();
@@ -68,7 +78,10 @@ export class KronosHealthIndicator implements OnModuleInit {
       case 'disabled':
         return session.up(data);
       case 'fenced':
-        return session.down({ ...data, message: `worker ${name} is fenced: no heartbeat back for ${data.lastHeartbeatMsAgo} ms (over half of deadAfter, ${deadAfterMs} ms), so it claims nothing until the database answers` });
+        return session.down({
+          ...data,
+          message: `worker ${name} is fenced: no heartbeat back for ${data.lastHeartbeatMsAgo} ms (over half of deadAfter, ${deadAfterMs} ms), so it claims nothing until the database answers`,
+        });
       case 'stopped':
         return session.down({ ...data, message: `worker ${name} has stopped` });
     }
@@ -93,7 +106,10 @@ export class KronosHealthIndicator implements OnModuleInit {
     const waitMs = oldest ? Math.max(0, now - oldest.since) : 0;
     const data = { oldestDueTask: oldest?.id ?? null, waitMs, maxWaitMs };
     if (waitMs <= maxWaitMs) return session.up(data);
-    return session.down({ ...data, message: `task ${oldest!.id} has waited ${waitMs} ms since it was due, over maxWait (${maxWaitMs} ms)` });
+    return session.down({
+      ...data,
+      message: `task ${oldest!.id} has waited ${waitMs} ms since it was due, over maxWait (${maxWaitMs} ms)`,
+    });
   }
 }
 

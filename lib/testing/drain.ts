@@ -56,7 +56,10 @@ const reported = new WeakMap<object, number>();
 export async function drain(app: INestApplicationContext, options: DrainOptions = {}): Promise<DrainReport> {
   const runtime = app.get(KronosRuntime, { strict: false });
   const worker = app.get(SchedulerBootstrap, { strict: false }).currentWorker;
-  if (!worker) throw new Error('drain() needs the application to run a worker (SchedulerModule.forRoot({ worker: ... }), not worker: false).');
+  if (!worker)
+    throw new Error(
+      'drain() needs the application to run a worker (SchedulerModule.forRoot({ worker: ... }), not worker: false).',
+    );
   const now = runtime.options.clock.now();
   await worker.runDue(options.timeoutMs ?? 10_000, async () => {
     await applyMisfirePolicies(runtime.dataSource, runtime.engine, runtime.registry.all(), now);
@@ -66,7 +69,10 @@ export async function drain(app: INestApplicationContext, options: DrainOptions 
   });
   const runs = await runsSince(runtime.dataSource, worker.name, reported.get(worker) ?? 0);
   if (runs.length > 0) reported.set(worker, runs[runs.length - 1].id);
-  return { count: runs.length, runs: runs.map((run) => ({ taskId: run.taskId, job: run.jobName, status: run.status, attempt: run.attempt })) };
+  return {
+    count: runs.length,
+    runs: runs.map((run) => ({ taskId: run.taskId, job: run.jobName, status: run.status, attempt: run.attempt })),
+  };
 }
 
 /** The runs `worker` recorded after run `afterId`, oldest first. */

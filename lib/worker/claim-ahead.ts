@@ -34,7 +34,8 @@ export class ClaimAhead {
 
   /** An attempt finished after `durationMs` (wall time from its start). */
   finished(durationMs: number): void {
-    this.averageMs = this.averageMs === undefined ? durationMs : this.averageMs + (durationMs - this.averageMs) * SMOOTHING;
+    this.averageMs =
+      this.averageMs === undefined ? durationMs : this.averageMs + (durationMs - this.averageMs) * SMOOTHING;
   }
 
   /** Claimed tasks to hold; their payload sizes bound the look-ahead. */

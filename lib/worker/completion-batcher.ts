@@ -95,7 +95,9 @@ export class CompletionBatcher {
           this.onWritten();
         } catch (error) {
           this.pending = batch.concat(this.pending);
-          this.logger.error(`Could not record ${batch.length} finished run(s), retrying in ${this.retryDelayMs} ms: ${(error as Error).message}`);
+          this.logger.error(
+            `Could not record ${batch.length} finished run(s), retrying in ${this.retryDelayMs} ms: ${(error as Error).message}`,
+          );
           await sleep(this.retryDelayMs);
           this.retryDelayMs = Math.min(this.retryDelayMs * 2, 5000);
         }
@@ -128,7 +130,9 @@ export class CompletionBatcher {
       await this.engine.enqueue(letters);
     } catch (error) {
       this.deadLetterQueue = letters.concat(this.deadLetterQueue);
-      this.logger.error(`Could not queue ${letters.length} dead letter(s), retrying in ${this.retryDelayMs} ms: ${(error as Error).message}`);
+      this.logger.error(
+        `Could not queue ${letters.length} dead letter(s), retrying in ${this.retryDelayMs} ms: ${(error as Error).message}`,
+      );
       await sleep(this.retryDelayMs);
       this.retryDelayMs = Math.min(this.retryDelayMs * 2, 5000);
     }
@@ -147,13 +151,30 @@ export class CompletionBatcher {
       const retrying = o.taskStatus === 'QUEUED' && o.nextAttempt === o.attempt;
       const what = o.runStatus === 'FAILED' ? 'failed' : 'timed out';
       const fields = {
-        job: o.jobName, taskId: o.taskId, runId: runIds[i], attempt: o.attempt, userId: o.runAs, worker: o.worker,
-        runStatus: o.runStatus, status: o.taskStatus, err: { message: o.message ?? o.runStatus, stack: o.traceback },
+        job: o.jobName,
+        taskId: o.taskId,
+        runId: runIds[i],
+        attempt: o.attempt,
+        userId: o.runAs,
+        worker: o.worker,
+        runStatus: o.runStatus,
+        status: o.taskStatus,
+        err: { message: o.message ?? o.runStatus, stack: o.traceback },
       };
       if (retrying) {
-        this.logger.warn(logLine(`Task ${o.taskId} (${o.jobName}) attempt ${o.attempt} ${what}, retrying in ${o.delayMs} ms: ${o.message ?? o.runStatus}`, { ...fields, retryDelayMs: o.delayMs }));
+        this.logger.warn(
+          logLine(
+            `Task ${o.taskId} (${o.jobName}) attempt ${o.attempt} ${what}, retrying in ${o.delayMs} ms: ${o.message ?? o.runStatus}`,
+            { ...fields, retryDelayMs: o.delayMs },
+          ),
+        );
       } else {
-        this.logger.error(logLine(`Task ${o.taskId} (${o.jobName}) attempt ${o.attempt} ${what}, no retry left: ${o.message ?? o.runStatus}`, fields));
+        this.logger.error(
+          logLine(
+            `Task ${o.taskId} (${o.jobName}) attempt ${o.attempt} ${what}, no retry left: ${o.message ?? o.runStatus}`,
+            fields,
+          ),
+        );
       }
     }
   }

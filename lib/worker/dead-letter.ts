@@ -9,7 +9,12 @@ export const deadLetterUuid = (task: ClaimedTask): string => `kronos:dead-letter
  * The dead letter of an attempt, if it was the task's last failure: FAILED or TIMEOUT with no
  * retry left (a recurring task's occurrence counts once its retries are spent). Null otherwise.
  */
-export function deadLetterTask(task: ClaimedTask, outcome: TaskOutcome, target: RegisteredJob, now: Instant): NewTask | null {
+export function deadLetterTask(
+  task: ClaimedTask,
+  outcome: TaskOutcome,
+  target: RegisteredJob,
+  now: Instant,
+): NewTask | null {
   if (outcome.runStatus !== 'FAILED' && outcome.runStatus !== 'TIMEOUT') return null;
   if (outcome.taskStatus === 'QUEUED' && outcome.nextAttempt === outcome.attempt) return null; // retrying
   const letter: DeadLetter = {

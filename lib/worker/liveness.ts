@@ -48,6 +48,10 @@ export class Liveness {
   /** True once heartbeats have come back without a break for at least `deadAfter`, and still do. */
   mayRescue(): boolean {
     const now = this.now();
-    return this.heardSince !== null && now - this.heardSince >= this.deadAfterMs && now - this.lastHeardAt <= this.deadAfterMs / 2;
+    return (
+      this.heardSince !== null &&
+      now - this.heardSince >= this.deadAfterMs &&
+      now - this.lastHeardAt <= this.deadAfterMs / 2
+    );
   }
 }

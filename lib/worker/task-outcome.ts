@@ -40,7 +40,17 @@ export function taskOutcome(task: ClaimedTask, attempt: AttemptResult, policy: O
       const timesRun = task.timesRun + 1;
       const timesFailed = task.timesFailed + 1;
       if (attempt.retryable && task.attempt <= task.retries) {
-        return outcome(task, attempt, policy, 'QUEUED', timesRun, timesFailed, null, retryDelay(task.attempt, policy), task.attempt);
+        return outcome(
+          task,
+          attempt,
+          policy,
+          'QUEUED',
+          timesRun,
+          timesFailed,
+          null,
+          retryDelay(task.attempt, policy),
+          task.attempt,
+        );
       }
       const next = nextSlot(task, attempt, timesRun);
       return next === null

@@ -6,7 +6,14 @@ import { logLine } from '../logging/log-record.js';
 import type { Telemetry } from '../observability/telemetry.js';
 import { engineInstant } from '../scheduler.clock.js';
 import type { ResolvedSchedulerOptions } from '../scheduler.options.js';
-import type { ClaimedTask, ExpiredTask, LostRun, ProgressUpdate, StorageEngine, WorkerRecord } from '../storage/engine.js';
+import type {
+  ClaimedTask,
+  ExpiredTask,
+  LostRun,
+  ProgressUpdate,
+  StorageEngine,
+  WorkerRecord,
+} from '../storage/engine.js';
 import { Liveness } from './liveness.js';
 import type { RunningTasks } from './running-tasks.js';
 
@@ -89,7 +96,11 @@ export class WorkerHousekeeping {
     for (const timer of this.timers) clearInterval(timer);
     await Promise.all(this.inFlight);
     await this.sync().catch(() => undefined);
-    await this.engine.removeWorker(this.name).catch((error: unknown) => this.logger.warn(logLine(`Could not remove worker row: ${(error as Error).message}`, { worker: this.name })));
+    await this.engine
+      .removeWorker(this.name)
+      .catch((error: unknown) =>
+        this.logger.warn(logLine(`Could not remove worker row: ${(error as Error).message}`, { worker: this.name })),
+      );
   }
 
   /**
@@ -136,14 +147,24 @@ export class WorkerHousekeeping {
       this.telemetry.metrics?.heartbeat(this.name);
       const silence = this.liveness.heard();
       if (silence !== null && silence > this.config.deadAfterMs / 2) {
-        this.logger.warn(logLine(`Database reachable again after ${Math.round(silence)} ms without a heartbeat: claiming and writing finished results again; rescuing other workers only after ${this.config.deadAfterMs} ms of heartbeats`, { worker: this.name }));
+        this.logger.warn(
+          logLine(
+            `Database reachable again after ${Math.round(silence)} ms without a heartbeat: claiming and writing finished results again; rescuing other workers only after ${this.config.deadAfterMs} ms of heartbeats`,
+            { worker: this.name },
+          ),
+        );
       }
       this.host.claiming = status === 'ACTIVE';
       // Leaving stops this very housekeeping, which waits for its duties: obey outside of them.
       if (status === 'TERMINATE' || status === 'KILL') setImmediate(() => this.host.obey(status));
     } catch (error) {
       this.liveness.failed();
-      this.logger.error(logLine(`Heartbeat failed (${Math.round(this.liveness.silentFor())} ms without one): ${(error as Error).message}`, { worker: this.name }));
+      this.logger.error(
+        logLine(
+          `Heartbeat failed (${Math.round(this.liveness.silentFor())} ms without one): ${(error as Error).message}`,
+          { worker: this.name },
+        ),
+      );
       this.fenceIfSilent();
       return;
     }
@@ -162,11 +183,16 @@ export class WorkerHousekeeping {
       this.host.pausedGroups(new Set((await this.engine.pausedGroups()).map((g) => g.name)));
       this.pausedReadFailed = false;
     } catch (error) {
-      if (!this.pausedReadFailed) this.logger.warn(logLine(`Could not read the paused groups (is the KronosGroups migration applied?): ${(error as Error).message}`, { worker: this.name }));
+      if (!this.pausedReadFailed)
+        this.logger.warn(
+          logLine(
+            `Could not read the paused groups (is the KronosGroups migration applied?): ${(error as Error).message}`,
+            { worker: this.name },
+          ),
+        );
       this.pausedReadFailed = true;
     }
   }
-
 
   /**
    * Silent for half of `deadAfter`: others may declare this worker dead once the database is back
@@ -178,7 +204,12 @@ export class WorkerHousekeeping {
     if (this.liveness.silentFor() <= this.config.deadAfterMs / 2) return;
     this.host.claiming = false;
     if (this.host.running.size > 0) {
-      this.logger.error(logLine(`Interrupting ${this.host.running.size} running task(s): no heartbeat for ${Math.round(this.liveness.silentFor())} ms, others may soon rescue them; they are re-queued when the database answers`, { worker: this.name }));
+      this.logger.error(
+        logLine(
+          `Interrupting ${this.host.running.size} running task(s): no heartbeat for ${Math.round(this.liveness.silentFor())} ms, others may soon rescue them; they are re-queued when the database answers`,
+          { worker: this.name },
+        ),
+      );
       this.host.abortAll('unreachable');
     }
   }
@@ -192,9 +223,13 @@ export class WorkerHousekeeping {
     const phantoms = held.filter((task) => !this.host.running.has(task.id));
     if (phantoms.length === 0) return;
     this.logger.warn(
-      logLine(`Releasing ${phantoms.length} task(s) assigned to this worker that it no longer runs: ${phantoms.map((t) => t.id).join(', ')}`, {
-        taskIds: phantoms.map((t) => t.id), worker: this.name,
-      }),
+      logLine(
+        `Releasing ${phantoms.length} task(s) assigned to this worker that it no longer runs: ${phantoms.map((t) => t.id).join(', ')}`,
+        {
+          taskIds: phantoms.map((t) => t.id),
+          worker: this.name,
+        },
+      ),
     );
     this.host.releasePhantoms(phantoms);
   }
@@ -235,11 +270,16 @@ export class WorkerHousekeeping {
     if (candidates.length === 0) return;
     const tokens = await this.engine.leaseTokens(candidates.map((running) => running.task.id));
     for (const running of candidates) {
-      if (tokens.get(running.task.id) === running.task.claimToken || this.host.running.get(running.task.id) !== running) continue;
+      if (tokens.get(running.task.id) === running.task.claimToken || this.host.running.get(running.task.id) !== running)
+        continue;
       const { id, jobName, attempt, runAs } = running.task;
       this.logger.warn(
         logLine(`Lease lost for task ${id} (${jobName}): another worker holds it now; aborting this attempt`, {
-          job: jobName, taskId: id, attempt, userId: runAs, worker: this.name,
+          job: jobName,
+          taskId: id,
+          attempt,
+          userId: runAs,
+          worker: this.name,
         }),
       );
       running.abort('lease-lost');
@@ -255,7 +295,11 @@ export class WorkerHousekeeping {
       const lost: LostRun[] | undefined = events || metrics || cluster ? [] : undefined;
       const report = await this.engine.rescueOrphans(this.config.deadAfterMs, null, lost);
       if (report.requeued + report.failed > 0) {
-        this.logger.warn(logLine(`Rescued tasks of dead workers: ${report.requeued} re-queued, ${report.failed} failed`, { worker: this.name }));
+        this.logger.warn(
+          logLine(`Rescued tasks of dead workers: ${report.requeued} re-queued, ${report.failed} failed`, {
+            worker: this.name,
+          }),
+        );
       }
       if (events && lost!.length > 0) events.publish(() => lost!.map(lostEvent));
       if (cluster && lost!.length > 0) cluster.sendLost(lost!);

@@ -100,7 +100,10 @@ export class TaskWorker implements HousekeepingHost {
     this.batcher = new CompletionBatcher(
       engine,
       this.logger,
-      (ids) => this.logger.warn(logLine(`Lease lost for task(s) ${ids.join(', ')}: results discarded`, { taskIds: ids, worker: this.name })),
+      (ids) =>
+        this.logger.warn(
+          logLine(`Lease lost for task(s) ${ids.join(', ')}: results discarded`, { taskIds: ids, worker: this.name }),
+        ),
       () => this.wake(),
       events,
     );
@@ -113,7 +116,14 @@ export class TaskWorker implements HousekeepingHost {
   }
 
   record(): WorkerRecord {
-    return { name: this.name, groups: this.config.groups, hostname: hostname(), pid: process.pid, running: this.running.size, ...this.counters };
+    return {
+      name: this.name,
+      groups: this.config.groups,
+      hostname: hostname(),
+      pid: process.pid,
+      running: this.running.size,
+      ...this.counters,
+    };
   }
 
   /** Its state as health checks read it: from memory, no query. */
@@ -144,7 +154,12 @@ export class TaskWorker implements HousekeepingHost {
    */
   obey(command: 'TERMINATE' | 'KILL'): void {
     if (this.stopped) return;
-    this.logger.warn(logLine(`Worker ${this.name} received ${command}: ${command === 'KILL' ? 'interrupting' : 'finishing'} ${this.running.size} running task(s), then leaving`, { worker: this.name }));
+    this.logger.warn(
+      logLine(
+        `Worker ${this.name} received ${command}: ${command === 'KILL' ? 'interrupting' : 'finishing'} ${this.running.size} running task(s), then leaving`,
+        { worker: this.name },
+      ),
+    );
     void this.stop(command === 'KILL' ? 0 : Number.POSITIVE_INFINITY).then(() => this.onLeave?.(command));
   }
 
@@ -159,7 +174,13 @@ export class TaskWorker implements HousekeepingHost {
       await settledWithin(Promise.race(this.running.values().map((t) => t.done)), deadline - Date.now());
     }
     if (this.running.size > 0) {
-      if (graceMs > 0) this.logger.warn(logLine(`Interrupting ${this.running.size} running task(s) after the shutdown grace period; they are re-queued`, { worker: this.name }));
+      if (graceMs > 0)
+        this.logger.warn(
+          logLine(
+            `Interrupting ${this.running.size} running task(s) after the shutdown grace period; they are re-queued`,
+            { worker: this.name },
+          ),
+        );
       this.abortAll('shutdown');
       await Promise.all(this.running.values().map((t) => t.done.catch(() => undefined)));
       await sleep(0);
@@ -172,7 +193,11 @@ export class TaskWorker implements HousekeepingHost {
     // Claimed-ahead tasks never started: without a lease they are dropped (rescue re-queues
     // them), otherwise handed back at once.
     const ready = this.ahead.take();
-    if (kind !== 'lease-lost') this.release(ready, `released before it started: ${kind === 'unreachable' ? 'the database could not be reached' : 'the worker is stopping'}; re-queued`);
+    if (kind !== 'lease-lost')
+      this.release(
+        ready,
+        `released before it started: ${kind === 'unreachable' ? 'the database could not be reached' : 'the worker is stopping'}; re-queued`,
+      );
     for (const task of this.running.values()) task.abort(kind);
   }
 
@@ -186,7 +211,12 @@ export class TaskWorker implements HousekeepingHost {
     const resumed = groups.length > this.claimGroups.length;
     this.claimGroups = groups;
     const held = this.config.groups.filter((g) => paused.has(g));
-    this.logger.log(logLine(held.length === 0 ? 'Claiming from every group again' : `Not claiming from paused group(s) ${held.join(', ')}`, { worker: this.name }));
+    this.logger.log(
+      logLine(
+        held.length === 0 ? 'Claiming from every group again' : `Not claiming from paused group(s) ${held.join(', ')}`,
+        { worker: this.name },
+      ),
+    );
     if (resumed) this.wake();
   }
 
@@ -199,7 +229,10 @@ export class TaskWorker implements HousekeepingHost {
     const signal = this.stopping.signal;
     let failures = 0;
     while (!signal.aborted) {
-      const limit = this.claiming && !this.draining && !this.batcher.behind ? this.ahead.want(this.running.size + this.batchAdjust) : 0;
+      const limit =
+        this.claiming && !this.draining && !this.batcher.behind
+          ? this.ahead.want(this.running.size + this.batchAdjust)
+          : 0;
       if (limit <= 0) {
         await this.waitForSlot(this.config.pollIntervalMs);
         continue;
@@ -278,10 +311,19 @@ export class TaskWorker implements HousekeepingHost {
     const plan = this.plan;
     if (this.claimGroups.length === 0) return [];
     const base = { worker: this.name, groups: this.claimGroups, now: this.instant() };
-    const claimed = plan.unlimited.length > 0 ? await this.engine.claim({ ...base, jobNames: plan.unlimited, limit }) : [];
+    const claimed =
+      plan.unlimited.length > 0 ? await this.engine.claim({ ...base, jobNames: plan.unlimited, limit }) : [];
     for (const job of plan.limited) {
       if (claimed.length >= limit) break;
-      claimed.push(...(await this.engine.claim({ ...base, jobNames: [job.name], limit: limit - claimed.length, maxRunning: job.maxRunning, rate: job.rate })));
+      claimed.push(
+        ...(await this.engine.claim({
+          ...base,
+          jobNames: [job.name],
+          limit: limit - claimed.length,
+          maxRunning: job.maxRunning,
+          rate: job.rate,
+        })),
+      );
     }
     if (plan.batched.length > 0) await this.claimBatches(plan.batched, claimed.length);
     return claimed;
@@ -296,7 +338,10 @@ export class TaskWorker implements HousekeepingHost {
     this.batchMore = false;
     for (const job of jobs) {
       const batch = job.batch!;
-      while (!this.gathering.has(job.name) && this.running.size + this.batchAdjust + this.ahead.size + taken < this.config.concurrency) {
+      while (
+        !this.gathering.has(job.name) &&
+        this.running.size + this.batchAdjust + this.ahead.size + taken < this.config.concurrency
+      ) {
         const tasks = await this.claimBatch(job, batch.size);
         if (tasks.length === 0) break;
         if (tasks.length < batch.size && batch.waitMs > 0 && !this.draining) {
@@ -312,7 +357,11 @@ export class TaskWorker implements HousekeepingHost {
 
   private claimBatch(job: RegisteredJob, limit: number): Promise<ClaimedTask[]> {
     return this.engine.claim({
-      worker: this.name, groups: this.claimGroups, now: this.instant(), jobNames: [job.name], limit,
+      worker: this.name,
+      groups: this.claimGroups,
+      now: this.instant(),
+      jobNames: [job.name],
+      limit,
       ...(job.maxRunning !== null ? { maxRunning: job.maxRunning } : {}),
       ...(job.rateLimit !== null ? { rate: job.rateLimit } : {}),
     });
@@ -332,14 +381,25 @@ export class TaskWorker implements HousekeepingHost {
     const step = Math.min(250, Math.max(20, Math.floor(waitMs / 5)));
     const gathered = (async () => {
       try {
-        while (tasks.length < size && Date.now() < until && this.claiming && this.claimGroups.length > 0 && !this.stopping.signal.aborted) {
+        while (
+          tasks.length < size &&
+          Date.now() < until &&
+          this.claiming &&
+          this.claimGroups.length > 0 &&
+          !this.stopping.signal.aborted
+        ) {
           await sleep(Math.min(step, until - Date.now()));
           const more = await this.claimBatch(job, size - tasks.length);
           for (const task of more) this.held.add(task.id);
           tasks.push(...more);
         }
       } catch (error) {
-        this.logger.verbose(logLine(`Claim for batch job ${job.name} failed while gathering; running the ${tasks.length} task(s) held: ${(error as Error).message}`, { worker: this.name }));
+        this.logger.verbose(
+          logLine(
+            `Claim for batch job ${job.name} failed while gathering; running the ${tasks.length} task(s) held: ${(error as Error).message}`,
+            { worker: this.name },
+          ),
+        );
       } finally {
         this.batchAdjust--;
         for (const task of tasks) this.held.delete(task.id);
@@ -392,8 +452,13 @@ export class TaskWorker implements HousekeepingHost {
    * their claim token.
    */
   releasePhantoms(tasks: ClaimedTask[]): void {
-    const phantoms = tasks.filter((task) => !this.running.has(task.id) && !this.ahead.holds(task.id) && !this.held.has(task.id));
-    this.release(phantoms, 'released: this worker no longer runs it (its claim or lease was lost with the connection); re-queued');
+    const phantoms = tasks.filter(
+      (task) => !this.running.has(task.id) && !this.ahead.holds(task.id) && !this.held.has(task.id),
+    );
+    this.release(
+      phantoms,
+      'released: this worker no longer runs it (its claim or lease was lost with the connection); re-queued',
+    );
   }
 
   /** Hand claimed tasks back unrun: re-queued with an INTERRUPTED run, fenced by their claim token. */
@@ -401,16 +466,36 @@ export class TaskWorker implements HousekeepingHost {
     for (const task of tasks) {
       const now = this.options.clock.now();
       this.batcher.add(
-        taskOutcome(task, { status: 'INTERRUPTED', retryable: true, startTime: now, stopTime: now, result: null, message, output: null, traceback: null }, {
-          worker: this.name, retryBackoffMs: this.options.retryBackoffMs, maxRetryBackoffMs: this.options.maxRetryBackoffMs,
-        }),
+        taskOutcome(
+          task,
+          {
+            status: 'INTERRUPTED',
+            retryable: true,
+            startTime: now,
+            stopTime: now,
+            result: null,
+            message,
+            output: null,
+            traceback: null,
+          },
+          {
+            worker: this.name,
+            retryBackoffMs: this.options.retryBackoffMs,
+            maxRetryBackoffMs: this.options.maxRetryBackoffMs,
+          },
+        ),
       );
     }
   }
 
   /** Start claimed tasks while slots are free. */
   private startReady(): void {
-    for (let task = this.ahead.next(this.running.size + this.batchAdjust); task; task = this.ahead.next(this.running.size + this.batchAdjust)) this.launch(task);
+    for (
+      let task = this.ahead.next(this.running.size + this.batchAdjust);
+      task;
+      task = this.ahead.next(this.running.size + this.batchAdjust)
+    )
+      this.launch(task);
   }
 
   private waitForSlot(timeoutMs: number): Promise<void> {
@@ -462,11 +547,19 @@ export class TaskWorker implements HousekeepingHost {
   private deadLetterOf(task: ClaimedTask, outcome: TaskOutcome): NewTask | undefined {
     const target = this.registry.get(this.registry.get(task.jobName)?.deadLetter ?? '');
     if (!target) return undefined;
-    return deadLetterTask(task, outcome, target, this.options.clock.isSystemClock ? null : this.options.clock.now()) ?? undefined;
+    return (
+      deadLetterTask(task, outcome, target, this.options.clock.isSystemClock ? null : this.options.clock.now()) ??
+      undefined
+    );
   }
 
   /** Book a settled attempt: free its slot, count it, queue its outcome for writing. */
-  private settled(running: RunningTask, task: ClaimedTask, attempt: AttemptResult, launched: number): TaskOutcome | null {
+  private settled(
+    running: RunningTask,
+    task: ClaimedTask,
+    attempt: AttemptResult,
+    launched: number,
+  ): TaskOutcome | null {
     this.running.remove(running);
     this.ahead.finished(performance.now() - launched);
     this.startReady();

@@ -23,11 +23,17 @@ export class FailureAlerts {
   @OnTaskEvent('failed')
   alert(event: TaskEventOf<'failed'>): void {
     const alert = {
-      at: new Date(event.finishedAt).toISOString(), job: event.job, taskId: event.taskId,
-      attempt: event.attempt, userId: event.userId, error: event.error.message,
+      at: new Date(event.finishedAt).toISOString(),
+      job: event.job,
+      taskId: event.taskId,
+      attempt: event.attempt,
+      userId: event.userId,
+      error: event.error.message,
     };
     this.recent.unshift(alert);
     this.recent.length = Math.min(this.recent.length, 20);
-    this.logger.error(`ALERT ${event.job} task ${event.taskId} failed after ${event.attempt} attempt(s)${event.userId ? ` (user ${event.userId})` : ''}: ${event.error.message}`);
+    this.logger.error(
+      `ALERT ${event.job} task ${event.taskId} failed after ${event.attempt} attempt(s)${event.userId ? ` (user ${event.userId})` : ''}: ${event.error.message}`,
+    );
   }
 }

@@ -20,17 +20,26 @@ export class MaintenanceJobs {
   /** Recurring clean-up: unapproved records older than a minute are removed. */
   @ScheduledTask('records.cleanup', { every: '30 seconds', description: 'Delete stale unapproved records' })
   async cleanup(ctx: JobContext) {
-    const result = await this.dataSource.getRepository(DataRecord).delete({ approved: false, createdAt: LessThan(Date.now() - 60_000) });
+    const result = await this.dataSource
+      .getRepository(DataRecord)
+      .delete({ approved: false, createdAt: LessThan(Date.now() - 60_000) });
     ctx.log(`deleted ${result.affected ?? 0} stale record(s)`);
     this.logger.log(`cleanup removed ${result.affected ?? 0} stale record(s)`);
     return { deleted: result.affected ?? 0 };
   }
 
   /** The nightly report (Berlin time), as a business would schedule it. */
-  @ScheduledTask('reports.nightly', { every: 'day', at: '23:30', timezone: 'Europe/Berlin', description: 'Nightly statistics report' })
+  @ScheduledTask('reports.nightly', {
+    every: 'day',
+    at: '23:30',
+    timezone: 'Europe/Berlin',
+    description: 'Nightly statistics report',
+  })
   async nightly() {
     const stats = await this.dataSource.getRepository(Stats).findOneBy({ id: 1 });
-    this.logger.log(`nightly report: ${stats?.approvedCount ?? 0} approved records, total ${stats?.approvedTotal ?? 0}`);
+    this.logger.log(
+      `nightly report: ${stats?.approvedCount ?? 0} approved records, total ${stats?.approvedTotal ?? 0}`,
+    );
     return stats;
   }
 
@@ -51,7 +60,9 @@ export class MaintenanceJobs {
     }
     const recent = await this.scheduler.runs({ limit: 3 });
     for (const run of recent.reverse()) {
-      this.logger.log(`run #${run.id} ${run.jobName} ${run.status} in ${run.durationMs} ms${run.runAs ? ` as user ${run.runAs}` : ''}${run.message ? `: ${run.message}` : ''}`);
+      this.logger.log(
+        `run #${run.id} ${run.jobName} ${run.status} in ${run.durationMs} ms${run.runAs ? ` as user ${run.runAs}` : ''}${run.message ? `: ${run.message}` : ''}`,
+      );
     }
   }
 }

@@ -30,6 +30,9 @@ export class StatsJobs {
     await repo.save(stats);
     ctx.progress(100, 'saved');
     this.logger.log(`task ${ctx.taskId}: statistics recomputed as ${user.name} (${count} approved, total ${total})`);
-    return Result.success('Aggregates updated', { output: `approved=${count} total=${total}`, data: { count: Number(count), total: Number(total) } });
+    return Result.success('Aggregates updated', {
+      output: `approved=${count} total=${total}`,
+      data: { count: Number(count), total: Number(total) },
+    });
   }
 }

@@ -15,7 +15,8 @@ export class UsersService implements UserResolver<User> {
   }
 
   async ensureDemoUsers(): Promise<User[]> {
-    if ((await this.users.count()) === 0) await this.users.save([{ name: 'ada' }, { name: 'grace' }, { name: 'linus' }]);
+    if ((await this.users.count()) === 0)
+      await this.users.save([{ name: 'ada' }, { name: 'grace' }, { name: 'linus' }]);
     return this.users.find();
   }
 }

@@ -21,20 +21,36 @@ describeForDialects('kronos batches', (dialect) => {
   it('lists batches newest first with their progress, shows one, and stops the pending tasks of one', async () => {
     const web = await bootApp(fx.db, [FixtureJobs], { worker: false });
     try {
-      const first = await web.scheduler.batch({ description: 'invoices' }, [{ job: 'report.send', payload: { to: 'a' } }, { job: 'report.send', payload: { to: 'b' } }]);
+      const first = await web.scheduler.batch({ description: 'invoices' }, [
+        { job: 'report.send', payload: { to: 'a' } },
+        { job: 'report.send', payload: { to: 'b' } },
+      ]);
       const second = await web.scheduler.batch({}, [{ job: 'report.send', payload: { to: 'c' } }]);
       await web.dataSource.getRepository(Task).update({ id: first.tasks[0].id }, { status: 'COMPLETED' });
 
       const listed = await fx.cli('batches');
       expect(listed.code).toBe(0);
       const lines = listed.stdout.trim().split('\n');
-      expect(lines[0]).toMatch(/^ID\s+DESCRIPTION\s+PROGRESS\s+COMPLETED\s+FAILED\s+CANCELLED\s+STOPPED\s+PENDING\s+CREATED\s+FINISHED$/);
+      expect(lines[0]).toMatch(
+        /^ID\s+DESCRIPTION\s+PROGRESS\s+COMPLETED\s+FAILED\s+CANCELLED\s+STOPPED\s+PENDING\s+CREATED\s+FINISHED$/,
+      );
       expect(lines[1]).toMatch(new RegExp(`^${second.id}\\s+0/1 0%\\s+0\\s+0\\s+0\\s+0\\s+1\\s+\\d{4}-`));
       expect(lines[2]).toMatch(new RegExp(`^${first.id}\\s+invoices\\s+1/2 50%\\s+1\\s+0\\s+0\\s+0\\s+1\\s+\\d{4}-`));
 
-      expect(json(await fx.cli('batches', String(first.id), '--json'))).toMatchObject({ id: first.id, description: 'invoices', counts: { total: 2, completed: 1, pending: 1 } });
-      expect(json(await fx.cli('batches', 'stop', String(first.id), '--json'))).toEqual({ batch: first.id, stopped: 1 });
-      expect(json(await fx.cli('batches', String(first.id), '--json'))).toMatchObject({ stopped: true, counts: { stopped: 1, pending: 0 }, finishedAt: expect.any(Number) });
+      expect(json(await fx.cli('batches', String(first.id), '--json'))).toMatchObject({
+        id: first.id,
+        description: 'invoices',
+        counts: { total: 2, completed: 1, pending: 1 },
+      });
+      expect(json(await fx.cli('batches', 'stop', String(first.id), '--json'))).toEqual({
+        batch: first.id,
+        stopped: 1,
+      });
+      expect(json(await fx.cli('batches', String(first.id), '--json'))).toMatchObject({
+        stopped: true,
+        counts: { stopped: 1, pending: 0 },
+        finishedAt: expect.any(Number),
+      });
 
       const missing = await fx.cli('batches', '999999');
       expect(missing.code).not.toBe(0);

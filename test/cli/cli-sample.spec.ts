@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildDist, DIST_CLI, json, kronos, SAMPLE_APP, scratchDir, startKronos, type CliOptions } from './support/kronos-cli.js';
+import {
+  buildDist,
+  DIST_CLI,
+  json,
+  kronos,
+  SAMPLE_APP,
+  scratchDir,
+  startKronos,
+  type CliOptions,
+} from './support/kronos-cli.js';
 
 /** The published binary (`npm run build`) against the sample app, on its embedded SQLite file. */
 describe('kronos on the sample app (npm run build)', () => {
@@ -21,7 +30,9 @@ describe('kronos on the sample app (npm run build)', () => {
   it('lists the jobs, runs them in the foreground as a user, and records every run', async () => {
     const list = await cli('list');
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/^reports\.nightly\s+scheduled\s+code\s+every day at 23:30 Europe\/Berlin\s+Europe\/Berlin\s+yes\s/m);
+    expect(list.stdout).toMatch(
+      /^reports\.nightly\s+scheduled\s+code\s+every day at 23:30 Europe\/Berlin\s+Europe\/Berlin\s+yes\s/m,
+    );
     expect(list.stdout).toMatch(/^stats\.update-aggregate\s+queued\s+code\s+-/m);
 
     const demo = await cli('run', 'demo.activity'); // creates the demo users
@@ -31,11 +42,15 @@ describe('kronos on the sample app (npm run build)', () => {
     const stats = await cli('run', 'stats.update-aggregate', '--payload', '{"recordId":1}', '--as', '1');
     expect(stats.code).toBe(0);
     expect(stats.stdout).toMatch(/record 1 approved by \w+\napproved=\d+ total=\d+\n/);
-    expect(stats.stdout).toMatch(/COMPLETED in .*\nmessage: Aggregates updated\nresult: \{"count":\d+,"total":\d+\}\n$/);
+    expect(stats.stdout).toMatch(
+      /COMPLETED in .*\nmessage: Aggregates updated\nresult: \{"count":\d+,"total":\d+\}\n$/,
+    );
 
     const stranger = await cli('run', 'stats.update-aggregate', '--payload', '{"recordId":1}', '--as', '999');
     expect(stranger.code).toBe(1);
-    expect(stranger.stdout).toContain('message: Job "stats.update-aggregate" was queued to run as user "999", who no longer exists; it was not run.');
+    expect(stranger.stdout).toContain(
+      'message: Job "stats.update-aggregate" was queued to run as user "999", who no longer exists; it was not run.',
+    );
 
     const runs = json<any[]>(await cli('runs', '--json'));
     expect(runs.map((r) => [r.jobName, r.status, r.runAs])).toEqual([

@@ -18,12 +18,19 @@ describeForDialects('kronos enqueue', (dialect) => {
   };
 
   it('--many with a job name queues one task per line and prints the ids in file order', async () => {
-    const path = file('payloads.jsonl', ['{"to":"a@example.com"}', '', '{"to":"b@example.com"}', '{"to":"c@example.com"}']);
+    const path = file('payloads.jsonl', [
+      '{"to":"a@example.com"}',
+      '',
+      '{"to":"b@example.com"}',
+      '{"to":"c@example.com"}',
+    ]);
     const result = await fx.cli('enqueue', 'report.send', '--many', path, '--json');
     expect(result.code).toBe(0);
     const ids = json<{ id: number; uuid: string }[]>(result);
     expect(ids).toHaveLength(3);
-    const rows = await fx.inspect((ds) => ds.getRepository(Task).find({ where: ids.map(({ id }) => ({ id })), order: { id: 'ASC' } }));
+    const rows = await fx.inspect((ds) =>
+      ds.getRepository(Task).find({ where: ids.map(({ id }) => ({ id })), order: { id: 'ASC' } }),
+    );
     expect(rows.map((row) => [row.id, row.jobName, JSON.parse(row.payload!).to])).toEqual([
       [ids[0].id, 'report.send', 'a@example.com'],
       [ids[1].id, 'report.send', 'b@example.com'],
@@ -41,7 +48,11 @@ describeForDialects('kronos enqueue', (dialect) => {
     expect(result.stderr).toContain('kronos: queued 2 tasks');
     const ids = result.stdout.trim().split('\n').map(Number);
     const rows = await fx.inspect((ds) => ds.getRepository(Task).findBy(ids.map((id) => ({ id }))));
-    expect(rows.find((row) => row.id === ids[0])).toMatchObject({ jobName: 'report.send', uuid: 'cli-bulk-1', priority: 4 });
+    expect(rows.find((row) => row.id === ids[0])).toMatchObject({
+      jobName: 'report.send',
+      uuid: 'cli-bulk-1',
+      priority: 4,
+    });
     expect(rows.find((row) => row.id === ids[1])!.nextRunTime).toBeGreaterThan(Date.now() + 3_000_000);
   });
 
@@ -53,11 +64,21 @@ describeForDialects('kronos enqueue', (dialect) => {
     const notJson = await fx.cli('enqueue', 'report.send', '--many', file('broken.jsonl', ['{}', '{nope']));
     expect(notJson.code).toBe(2);
     expect(notJson.stderr).toContain('broken.jsonl:2: not JSON');
-    expect(await fx.inspect((ds) => ds.getRepository(Task).countBy({ jobName: 'report.send', status: 'QUEUED' }))).toBe(0);
+    expect(await fx.inspect((ds) => ds.getRepository(Task).countBy({ jobName: 'report.send', status: 'QUEUED' }))).toBe(
+      0,
+    );
   });
 
   it('without --many queues one task of the job with the --payload given', async () => {
-    const result = await fx.cli('enqueue', 'report.send', '--payload', '{"to":"one@example.com"}', '--as', '7', '--json');
+    const result = await fx.cli(
+      'enqueue',
+      'report.send',
+      '--payload',
+      '{"to":"one@example.com"}',
+      '--as',
+      '7',
+      '--json',
+    );
     expect(result.code).toBe(0);
     const [{ id }] = json<{ id: number }[]>(result);
     const row = await fx.inspect((ds) => ds.getRepository(Task).findOneByOrFail({ id }));

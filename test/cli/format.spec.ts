@@ -5,7 +5,10 @@ import { formatCount } from '../../lib/service/overview.js';
 /** A stream that keeps what is written, posing as a terminal or not. */
 function stream(isTTY: boolean) {
   const chunks: string[] = [];
-  const out = new Writable({ write: (chunk, _enc, done) => (chunks.push(String(chunk)), done()) }) as Writable & { isTTY?: boolean; columns?: number };
+  const out = new Writable({ write: (chunk, _enc, done) => (chunks.push(String(chunk)), done()) }) as Writable & {
+    isTTY?: boolean;
+    columns?: number;
+  };
   out.isTTY = isTTY;
   out.columns = 60;
   return { out, text: () => chunks.join('') };
@@ -13,9 +16,15 @@ function stream(isTTY: boolean) {
 
 describe('command output', () => {
   it('aligns table columns on the widest cell', () => {
-    expect(table(['NAME', 'STATUS', 'NOTE'], [['a', 'COMPLETED', ''], ['long.name', 'FAILED', 'x']])).toBe(
-      'NAME       STATUS     NOTE\na          COMPLETED\nlong.name  FAILED     x',
-    );
+    expect(
+      table(
+        ['NAME', 'STATUS', 'NOTE'],
+        [
+          ['a', 'COMPLETED', ''],
+          ['long.name', 'FAILED', 'x'],
+        ],
+      ),
+    ).toBe('NAME       STATUS     NOTE\na          COMPLETED\nlong.name  FAILED     x');
   });
 
   it.each([
@@ -42,7 +51,9 @@ describe('command output', () => {
     const bar = new ProgressBar(tty.out, 200, 'pruning');
     bar.update(50, true);
     bar.finish(200);
-    expect(tty.text()).toBe(`\rpruning [#####...............]  25% 50/200\rpruning [####################] 100% 200/200\n`);
+    expect(tty.text()).toBe(
+      `\rpruning [#####...............]  25% 50/200\rpruning [####################] 100% 200/200\n`,
+    );
     const pipe = stream(false);
     const quiet = new ProgressBar(pipe.out, 200, 'pruning');
     quiet.update(50, true);

@@ -31,10 +31,19 @@ describeForDialects('kronos groups', (dialect) => {
       expect(queued).toBeGreaterThanOrEqual(1);
       expect(lines.find((l) => l.startsWith('main'))).toMatch(new RegExp(`^main\\s+active\\s+${queued}\\s+0\\s+0`));
 
-      expect(json(await fx.cli('groups', 'pause', 'main', '--json'))).toEqual({ group: 'main', paused: true, changed: true });
+      expect(json(await fx.cli('groups', 'pause', 'main', '--json'))).toEqual({
+        group: 'main',
+        paused: true,
+        changed: true,
+      });
       expect((await fx.cli('groups', 'pause', 'main')).stdout).toContain('Group main was already paused.');
-      const paused = json<{ name: string; paused: boolean; pausedBy: string | null }[]>(await fx.cli('groups', '--json'));
-      expect(paused.find((g) => g.name === 'main')).toMatchObject({ paused: true, pausedBy: expect.stringMatching(/^kronos-cli/) });
+      const paused = json<{ name: string; paused: boolean; pausedBy: string | null }[]>(
+        await fx.cli('groups', '--json'),
+      );
+      expect(paused.find((g) => g.name === 'main')).toMatchObject({
+        paused: true,
+        pausedBy: expect.stringMatching(/^kronos-cli/),
+      });
       expect((await web.scheduler.groups()).find((g) => g.name === 'main')!.paused).toBe(true);
 
       expect((await fx.cli('groups', 'resume', 'main')).stdout).toContain('Group main resumed.');

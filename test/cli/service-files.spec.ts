@@ -20,7 +20,24 @@ function unitSections(text: string): Record<string, Record<string, string>> {
   return sections;
 }
 
-const OPTIONS = ['--name', 'kronos-acme', '--user', 'kronos', '--directory', '/srv/app', '--env', '/etc/kronos/acme.env', '--log-dir', '/var/log/kronos', '--groups', 'reports', '--concurrency', '4', '--app', 'dist/app.module.js#AppModule'];
+const OPTIONS = [
+  '--name',
+  'kronos-acme',
+  '--user',
+  'kronos',
+  '--directory',
+  '/srv/app',
+  '--env',
+  '/etc/kronos/acme.env',
+  '--log-dir',
+  '/var/log/kronos',
+  '--groups',
+  'reports',
+  '--concurrency',
+  '4',
+  '--app',
+  'dist/app.module.js#AppModule',
+];
 
 describe('service files for kronos worker', () => {
   beforeAll(() => buildCliFixtures(), 180_000);
@@ -29,7 +46,11 @@ describe('service files for kronos worker', () => {
     const result = await kronos(['export-systemd', ...OPTIONS]);
     expect(result.code).toBe(0);
     const unit = unitSections(result.stdout);
-    expect(unit.Unit).toEqual({ Description: 'Kronos worker (kronos-acme)', After: 'network-online.target', Wants: 'network-online.target' });
+    expect(unit.Unit).toEqual({
+      Description: 'Kronos worker (kronos-acme)',
+      After: 'network-online.target',
+      Wants: 'network-online.target',
+    });
     expect(unit.Service).toEqual({
       Type: 'simple',
       User: 'kronos',
@@ -54,7 +75,17 @@ describe('service files for kronos worker', () => {
 
   it('systemd-analyze verify accepts the unit (where systemd is installed)', async () => {
     const unit = join(scratchDir('kronos-service-'), 'kronos-acme.service');
-    const result = await kronos(['export-systemd', '--name', 'kronos-acme', '--user', 'root', '--directory', process.cwd(), '-o', unit]);
+    const result = await kronos([
+      'export-systemd',
+      '--name',
+      'kronos-acme',
+      '--user',
+      'root',
+      '--directory',
+      process.cwd(),
+      '-o',
+      unit,
+    ]);
     expect(result.code).toBe(0);
     let analyze: string;
     try {
@@ -62,7 +93,9 @@ describe('service files for kronos worker', () => {
     } catch {
       return; // no systemd on this machine: the field checks above still hold
     }
-    expect(execFileSync(analyze, ['verify', '--man=no', unit], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })).toBe('');
+    expect(
+      execFileSync(analyze, ['verify', '--man=no', unit], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+    ).toBe('');
   });
 
   it('export-supervisord: a program supervisord reads, loading the environment file through a shell', async () => {
@@ -110,7 +143,11 @@ describe('service files for kronos worker', () => {
     expect(program).not.toContain('user=');
     expect(program).toContain('stdout_logfile=/var/log/kronos-worker/kronos-worker.log\n');
     const unit = unitSections(plain.stdout);
-    expect(unit.Service).toMatchObject({ WorkingDirectory: dir, Restart: 'on-failure', LogsDirectory: 'kronos-worker' });
+    expect(unit.Service).toMatchObject({
+      WorkingDirectory: dir,
+      Restart: 'on-failure',
+      LogsDirectory: 'kronos-worker',
+    });
     expect(unit.Service).not.toHaveProperty('User');
     expect(unit.Service).not.toHaveProperty('EnvironmentFile');
     expect(unitSections(always.stdout).Service).toMatchObject({ Restart: 'always' });
@@ -124,9 +161,13 @@ describe('service files for kronos worker', () => {
       kronos(['export-supervisord', '--node-flags', '']),
       kronos(['export-systemd', '--node-flags', 'max-semi-space-size=8']),
     ]);
-    expect(unitSections(custom.stdout).Service.ExecStart).toBe(`${process.execPath} --max-semi-space-size=8 --max-old-space-size=512 ${FIXTURE_CLI} worker`);
+    expect(unitSections(custom.stdout).Service.ExecStart).toBe(
+      `${process.execPath} --max-semi-space-size=8 --max-old-space-size=512 ${FIXTURE_CLI} worker`,
+    );
     expect(none.stdout).toContain(`command=${process.execPath} ${FIXTURE_CLI} worker\n`);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('kronos export-systemd: --node-flags: "max-semi-space-size=8" is not a Node.js flag (they start with -)');
+    expect(bad.stderr).toContain(
+      'kronos export-systemd: --node-flags: "max-semi-space-size=8" is not a Node.js flag (they start with -)',
+    );
   });
 });

@@ -17,7 +17,9 @@ class BatchedJobs {
 
 /** The sizes of the handler calls a worker process made. */
 const callSizes = (worker: WorkerProcess): number[] =>
-  existsSync(`${worker.log}.calls`) ? readFileSync(`${worker.log}.calls`, 'utf8').split('\n').filter(Boolean).map(Number) : [];
+  existsSync(`${worker.log}.calls`)
+    ? readFileSync(`${worker.log}.calls`, 'utf8').split('\n').filter(Boolean).map(Number)
+    : [];
 
 describeForDialects('batch handlers across three worker processes', (dialect) => {
   const fleet = fleetClosedAfterEach();
@@ -25,13 +27,24 @@ describeForDialects('batch handlers across three worker processes', (dialect) =>
   it('every task runs exactly once, in calls of at most 10, and completes with its own run row', async () => {
     const db = await freshDatabase(dialect);
     fleet.web = await bootApp(db, [BatchedJobs], { worker: false });
-    fleet.workers = await Promise.all([0, 1, 2].map(() => startWorkerProcess(db.options, { KRONOS_FIXTURE_BATCHED: '1' })));
+    fleet.workers = await Promise.all(
+      [0, 1, 2].map(() => startWorkerProcess(db.options, { KRONOS_FIXTURE_BATCHED: '1' })),
+    );
     const web = fleet.web;
     for (let chunk = 0; chunk < 4; chunk++) {
-      await web.scheduler.enqueueMany('cluster.batched', Array.from({ length: TOTAL / 4 }, (_, n) => ({ n: chunk * (TOTAL / 4) + n })));
+      await web.scheduler.enqueueMany(
+        'cluster.batched',
+        Array.from({ length: TOTAL / 4 }, (_, n) => ({ n: chunk * (TOTAL / 4) + n })),
+      );
     }
 
-    await waitFor(async () => (await web.dataSource.getRepository(Task).countBy({ jobName: 'cluster.batched', status: 'COMPLETED' })) === TOTAL, 60_000, 'all tasks COMPLETED');
+    await waitFor(
+      async () =>
+        (await web.dataSource.getRepository(Task).countBy({ jobName: 'cluster.batched', status: 'COMPLETED' })) ===
+        TOTAL,
+      60_000,
+      'all tasks COMPLETED',
+    );
 
     const runs = await web.dataSource.getRepository(Run).findBy({ jobName: 'cluster.batched' });
     expect(runs).toHaveLength(TOTAL);

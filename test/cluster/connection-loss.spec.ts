@@ -32,7 +32,11 @@ describe('when the database restarts under running workers', () => {
     const db = { dialect: 'postgres' as const, options };
     web = await bootApp(db, [ClusterJobs], { worker: false });
     // The outage (2.5 s) stays under half of deadAfter (10 s): no lease is given up.
-    const env = { KRONOS_FIXTURE_DELAY_MS: '700', KRONOS_FIXTURE_CONCURRENCY: '5', KRONOS_FIXTURE_DEAD_AFTER_MS: '10000' };
+    const env = {
+      KRONOS_FIXTURE_DELAY_MS: '700',
+      KRONOS_FIXTURE_CONCURRENCY: '5',
+      KRONOS_FIXTURE_DEAD_AFTER_MS: '10000',
+    };
     workers = await Promise.all([startWorkerProcess(options, env), startWorkerProcess(options, env)]);
     await enqueueMany(web.app, 'cluster.work', 60);
     await waitFor(() => workers.flatMap(executions).length >= 12, 20_000, 'tasks to be running');
@@ -41,13 +45,17 @@ describe('when the database restarts under running workers', () => {
     await new Promise((r) => setTimeout(r, 2500));
     await server.resume();
 
-    await waitFor(async () => {
-      try {
-        return (await web!.dataSource.getRepository(Task).countBy({ status: 'COMPLETED' })) === 60;
-      } catch {
-        return false; // the test's own pool reconnects too
-      }
-    }, 90_000, 'all 60 COMPLETED after the restart');
+    await waitFor(
+      async () => {
+        try {
+          return (await web!.dataSource.getRepository(Task).countBy({ status: 'COMPLETED' })) === 60;
+        } catch {
+          return false; // the test's own pool reconnects too
+        }
+      },
+      90_000,
+      'all 60 COMPLETED after the restart',
+    );
     const runs = await web.dataSource.getRepository(Run).find();
     const completed = runs.filter((r) => r.status === 'COMPLETED');
     expect(completed).toHaveLength(60);
@@ -67,20 +75,28 @@ describe('when the database restarts under running workers', () => {
     await web?.close();
     web = await bootApp({ dialect: 'postgres', options }, [ClusterJobs], { worker: false });
     // deadAfter 1.5 s: after 0.75 s without a heartbeat a worker stops claiming and aborts its handlers.
-    const env = { KRONOS_FIXTURE_DELAY_MS: '1500', KRONOS_FIXTURE_CONCURRENCY: '5', KRONOS_FIXTURE_DEAD_AFTER_MS: '1500' };
+    const env = {
+      KRONOS_FIXTURE_DELAY_MS: '1500',
+      KRONOS_FIXTURE_CONCURRENCY: '5',
+      KRONOS_FIXTURE_DEAD_AFTER_MS: '1500',
+    };
     workers = await Promise.all([startWorkerProcess(options, env), startWorkerProcess(options, env)]);
     await enqueueMany(web.app, 'cluster.work', 30);
     await waitFor(() => workers.flatMap(executions).length >= 8, 20_000, 'tasks to be running');
     await server.stop();
     await new Promise((r) => setTimeout(r, 3000));
     await server.resume();
-    await waitFor(async () => {
-      try {
-        return (await web!.dataSource.getRepository(Task).countBy({ status: 'COMPLETED' })) === 30;
-      } catch {
-        return false;
-      }
-    }, 90_000, 'all 30 COMPLETED after the restart');
+    await waitFor(
+      async () => {
+        try {
+          return (await web!.dataSource.getRepository(Task).countBy({ status: 'COMPLETED' })) === 30;
+        } catch {
+          return false;
+        }
+      },
+      90_000,
+      'all 30 COMPLETED after the restart',
+    );
     const runs = await web.dataSource.getRepository(Run).find();
     const completed = runs.filter((r) => r.status === 'COMPLETED');
     expect(completed).toHaveLength(30);

@@ -53,8 +53,16 @@ describeForDialects('dependencies and batches across three worker processes', (d
 
     fleet.workers = await Promise.all([0, 1, 2].map(() => startWorkerProcess(db.options)));
     const tasks = web.dataSource.getRepository(Task);
-    await waitFor(async () => (await tasks.countBy({ jobName: 'cluster.varied', status: 'COMPLETED' })) === total, 60_000, 'every varied task COMPLETED');
-    await waitFor(async () => (await tasks.findOneByOrFail({ id: cancelledToo })).status === 'CANCELLED', 20_000, 'the chain under the failure CANCELLED');
+    await waitFor(
+      async () => (await tasks.countBy({ jobName: 'cluster.varied', status: 'COMPLETED' })) === total,
+      60_000,
+      'every varied task COMPLETED',
+    );
+    await waitFor(
+      async () => (await tasks.findOneByOrFail({ id: cancelledToo })).status === 'CANCELLED',
+      20_000,
+      'the chain under the failure CANCELLED',
+    );
 
     expect((await tasks.findOneByOrFail({ id: failing })).status).toBe('FAILED');
     expect((await tasks.findOneByOrFail({ id: cancelled })).status).toBe('CANCELLED');
@@ -74,30 +82,71 @@ describeForDialects('dependencies and batches across three worker processes', (d
     const web = fleet.web;
     const s = web.scheduler;
     const items = Array.from({ length: 20 }, (_, n) => ({ job: 'cluster.varied', payload: { n, ms: ms(n) } }));
-    const done = await s.batch({ description: 'twenty', onComplete: { job: 'cluster.work', payload: { n: -1 } }, onSuccess: { job: 'cluster.work', payload: { n: -2 } } }, items);
+    const done = await s.batch(
+      {
+        description: 'twenty',
+        onComplete: { job: 'cluster.work', payload: { n: -1 } },
+        onSuccess: { job: 'cluster.work', payload: { n: -2 } },
+      },
+      items,
+    );
     // A second batch: two tasks now, eight an hour from now, then stopped.
-    const later = await s.batch({ onComplete: { job: 'cluster.work', payload: { n: -3 } }, onFailure: { job: 'cluster.work', payload: { n: -4 } } }, [
-      ...items.slice(0, 2),
-      ...items.slice(2, 10).map((item) => ({ ...item, delay: '1h' })),
-    ]);
+    const later = await s.batch(
+      {
+        onComplete: { job: 'cluster.work', payload: { n: -3 } },
+        onFailure: { job: 'cluster.work', payload: { n: -4 } },
+      },
+      [...items.slice(0, 2), ...items.slice(2, 10).map((item) => ({ ...item, delay: '1h' }))],
+    );
 
     fleet.workers = await Promise.all([0, 1, 2].map(() => startWorkerProcess(db.options)));
     const tasks = web.dataSource.getRepository(Task);
     const callbacks = () => tasks.find({ where: { jobName: 'cluster.work' }, order: { uuid: 'ASC' } });
-    await waitFor(async () => (await s.batch(later.id)).counts.completed === 2, 30_000, 'the two due tasks of the second batch');
+    await waitFor(
+      async () => (await s.batch(later.id)).counts.completed === 2,
+      30_000,
+      'the two due tasks of the second batch',
+    );
     expect(await s.stopBatch(later.id)).toBe(8);
-    await waitFor(async () => (await callbacks()).filter((t) => t.status === 'COMPLETED').length === 3, 60_000, 'three callbacks COMPLETED');
+    await waitFor(
+      async () => (await callbacks()).filter((t) => t.status === 'COMPLETED').length === 3,
+      60_000,
+      'three callbacks COMPLETED',
+    );
     await new Promise((r) => setTimeout(r, 1500)); // any duplicate would be queued by now
 
     const queued = await callbacks();
-    expect(queued.map((t) => t.uuid)).toEqual([`kronos:batch:${done.id}:complete`, `kronos:batch:${done.id}:success`, `kronos:batch:${later.id}:complete`].sort());
-    const payloadOf = (uuid: string) => JSON.parse(queued.find((t) => t.uuid === uuid)?.payload as string) as BatchCallbackPayload<{ n: number }>;
-    expect(payloadOf(`kronos:batch:${done.id}:success`)).toEqual({ batchId: done.id, counts: { total: 20, pending: 0, completed: 20, failed: 0, cancelled: 0, stopped: 0 }, payload: { n: -2 } });
-    expect(payloadOf(`kronos:batch:${later.id}:complete`).counts).toEqual({ total: 10, pending: 0, completed: 2, failed: 0, cancelled: 0, stopped: 8 });
+    expect(queued.map((t) => t.uuid)).toEqual(
+      [
+        `kronos:batch:${done.id}:complete`,
+        `kronos:batch:${done.id}:success`,
+        `kronos:batch:${later.id}:complete`,
+      ].sort(),
+    );
+    const payloadOf = (uuid: string) =>
+      JSON.parse(queued.find((t) => t.uuid === uuid)?.payload as string) as BatchCallbackPayload<{ n: number }>;
+    expect(payloadOf(`kronos:batch:${done.id}:success`)).toEqual({
+      batchId: done.id,
+      counts: { total: 20, pending: 0, completed: 20, failed: 0, cancelled: 0, stopped: 0 },
+      payload: { n: -2 },
+    });
+    expect(payloadOf(`kronos:batch:${later.id}:complete`).counts).toEqual({
+      total: 10,
+      pending: 0,
+      completed: 2,
+      failed: 0,
+      cancelled: 0,
+      stopped: 8,
+    });
     // Each callback ran once, in the whole fleet.
     const callbackRuns = await web.dataSource.getRepository(Run).findBy({ taskId: In(queued.map((t) => t.id)) });
     expect(callbackRuns).toHaveLength(3);
-    expect(await s.batch(done.id)).toMatchObject({ id: done.id, description: 'twenty', stopped: false, finishedAt: expect.any(Number) });
+    expect(await s.batch(done.id)).toMatchObject({
+      id: done.id,
+      description: 'twenty',
+      stopped: false,
+      finishedAt: expect.any(Number),
+    });
     expect(await s.batch(later.id)).toMatchObject({ stopped: true, finishedAt: expect.any(Number) });
     expect((await s.batches()).map((b) => b.id)).toEqual([later.id, done.id]);
   }, 120_000);

@@ -26,7 +26,9 @@ describeForDialects('a paused group with real worker processes', (dialect) => {
     const db = await freshDatabase(dialect);
     fleet.web = await bootApp(db, [FleetJobs], { worker: false });
     const web = fleet.web;
-    fleet.workers = await Promise.all([0, 1].map(() => startWorkerProcess(db.options, { KRONOS_FIXTURE_GROUPS: 'main,reports' })));
+    fleet.workers = await Promise.all(
+      [0, 1].map(() => startWorkerProcess(db.options, { KRONOS_FIXTURE_GROUPS: 'main,reports' })),
+    );
     await waitFor(async () => (await web.scheduler.workers()).length === 2, 20_000, 'two workers');
 
     expect(await web.scheduler.pauseGroup('reports', 'alice')).toBe(true);
@@ -39,7 +41,12 @@ describeForDialects('a paused group with real worker processes', (dialect) => {
     await sleep(HEARTBEAT_MS * 4);
     for (const { id } of held) expect((await web.scheduler.status(id)).task.status).toBe('QUEUED');
     const groups = await web.scheduler.groups();
-    expect(groups.find((g) => g.name === 'reports')).toMatchObject({ paused: true, pausedBy: 'alice', queued: 3, running: 0 });
+    expect(groups.find((g) => g.name === 'reports')).toMatchObject({
+      paused: true,
+      pausedBy: 'alice',
+      queued: 3,
+      running: 0,
+    });
     expect(groups.find((g) => g.name === 'main')).toMatchObject({ paused: false, queued: 0 });
     expect(groups.find((g) => g.name === 'reports')!.workers).toHaveLength(2);
 
@@ -48,13 +55,19 @@ describeForDialects('a paused group with real worker processes', (dialect) => {
     for (const { id } of held) await waitForTask(web.scheduler, id, ['COMPLETED'], 10_000);
     const ran = fleet.workers.flatMap(executions);
     for (const { id } of held) expect(ran.filter((taskId) => taskId === id)).toHaveLength(1);
-    expect((await web.scheduler.groups()).find((g) => g.name === 'reports')).toMatchObject({ paused: false, pausedAt: null, queued: 0 });
+    expect((await web.scheduler.groups()).find((g) => g.name === 'reports')).toMatchObject({
+      paused: false,
+      pausedAt: null,
+      queued: 0,
+    });
   }, 60_000);
 
   it('refuses a group name no task can have, naming the value', async () => {
     const db = await freshDatabase(dialect);
     fleet.web = await bootApp(db, [FleetJobs], { worker: false });
-    await expect(fleet.web.scheduler.pauseGroup('')).rejects.toThrow('Invalid group "": a group is a non-empty name of at most 64 characters.');
+    await expect(fleet.web.scheduler.pauseGroup('')).rejects.toThrow(
+      'Invalid group "": a group is a non-empty name of at most 64 characters.',
+    );
     await expect(fleet.web.scheduler.resumeGroup('x'.repeat(65))).rejects.toThrow(/Invalid group "x{65}"/);
   });
 });

@@ -26,43 +26,55 @@ function jobsFor(app: string) {
   return SlowJobs;
 }
 
-describeForDialects('a lease stolen from a slow handler', (dialect) => {
-  let a: TestApp | undefined;
-  let b: TestApp | undefined;
-  afterEach(async () => {
-    await a?.close();
-    await b?.close();
-    a = b = undefined;
-  });
+describeForDialects(
+  'a lease stolen from a slow handler',
+  (dialect) => {
+    let a: TestApp | undefined;
+    let b: TestApp | undefined;
+    afterEach(async () => {
+      await a?.close();
+      await b?.close();
+      a = b = undefined;
+    });
 
-  it('rejects the stale completion, aborts the handler\'s signal, and ends with exactly one COMPLETED run', async () => {
-    seen.length = 0;
-    const db = await freshDatabase(dialect);
-    // A heartbeats rarely, so the backdated heartbeat below stays backdated.
-    a = await bootApp(db, [jobsFor('A')], { worker: { pollInterval: 25, syncInterval: 25, heartbeatInterval: 60_000, deadAfter: 180_000, exitOnCommand: false } });
-    const { id } = await a.scheduler.enqueue('slow.report');
-    const claimedByA = (await waitForTask(a.scheduler, id, ['RUNNING'])).task.assignedWorker!;
-    // A is slow, not dead: it keeps running its attempt but takes nothing new.
-    a.app.get(SchedulerBootstrap, { strict: false }).currentWorker!.claiming = false;
-    b = await bootApp(db, [jobsFor('B')]);
+    it("rejects the stale completion, aborts the handler's signal, and ends with exactly one COMPLETED run", async () => {
+      seen.length = 0;
+      const db = await freshDatabase(dialect);
+      // A heartbeats rarely, so the backdated heartbeat below stays backdated.
+      a = await bootApp(db, [jobsFor('A')], {
+        worker: {
+          pollInterval: 25,
+          syncInterval: 25,
+          heartbeatInterval: 60_000,
+          deadAfter: 180_000,
+          exitOnCommand: false,
+        },
+      });
+      const { id } = await a.scheduler.enqueue('slow.report');
+      const claimedByA = (await waitForTask(a.scheduler, id, ['RUNNING'])).task.assignedWorker!;
+      // A is slow, not dead: it keeps running its attempt but takes nothing new.
+      a.app.get(SchedulerBootstrap, { strict: false }).currentWorker!.claiming = false;
+      b = await bootApp(db, [jobsFor('B')]);
 
-    // A looks dead: its heartbeat is backdated by an hour, and B's rescue runs at once.
-    await a.dataSource.getRepository(Worker).update({ name: claimedByA }, { lastHeartbeat: Date.now() - 3_600_000 });
-    await b.app.get(KronosRuntime, { strict: false }).engine.rescueOrphans(1000, null); // (B's own rescue tick may get there first)
+      // A looks dead: its heartbeat is backdated by an hour, and B's rescue runs at once.
+      await a.dataSource.getRepository(Worker).update({ name: claimedByA }, { lastHeartbeat: Date.now() - 3_600_000 });
+      await b.app.get(KronosRuntime, { strict: false }).engine.rescueOrphans(1000, null); // (B's own rescue tick may get there first)
 
-    const done = await waitForTask(b.scheduler, id, ['COMPLETED']);
-    expect(JSON.parse(done.latestRun!.result!)).toEqual({ by: 'B' });
-    await waitFor(() => seen.find((s) => s.app === 'A')!.aborted, 5000, "A's signal to be aborted");
-    expect(seen.find((s) => s.app === 'A')!.aborted).toContain('lease lost');
-    await waitFor(() => seen.find((s) => s.app === 'A')!.finished, 5000, "A's handler to finish");
-    await new Promise((r) => setTimeout(r, 300)); // A's late completion would be written by now
+      const done = await waitForTask(b.scheduler, id, ['COMPLETED']);
+      expect(JSON.parse(done.latestRun!.result!)).toEqual({ by: 'B' });
+      await waitFor(() => seen.find((s) => s.app === 'A')!.aborted, 5000, "A's signal to be aborted");
+      expect(seen.find((s) => s.app === 'A')!.aborted).toContain('lease lost');
+      await waitFor(() => seen.find((s) => s.app === 'A')!.finished, 5000, "A's handler to finish");
+      await new Promise((r) => setTimeout(r, 300)); // A's late completion would be written by now
 
-    const runs = await b.dataSource.getRepository(Run).find({ where: { taskId: id }, order: { id: 'ASC' } });
-    expect(runs.map((r) => [r.status, r.attempt])).toEqual([
-      ['LOST', 1],
-      ['COMPLETED', 2],
-    ]);
-    expect(runs[0].worker).toBe(claimedByA);
-    expect(runs[1].worker).not.toBe(claimedByA);
-  }, 60_000);
-}, ['sqlite', 'postgres', 'mysql']);
+      const runs = await b.dataSource.getRepository(Run).find({ where: { taskId: id }, order: { id: 'ASC' } });
+      expect(runs.map((r) => [r.status, r.attempt])).toEqual([
+        ['LOST', 1],
+        ['COMPLETED', 2],
+      ]);
+      expect(runs[0].worker).toBe(claimedByA);
+      expect(runs[1].worker).not.toBe(claimedByA);
+    }, 60_000);
+  },
+  ['sqlite', 'postgres', 'mysql'],
+);

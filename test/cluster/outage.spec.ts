@@ -38,8 +38,17 @@ interface PrivateServer {
 
 const servers: [string, () => PrivateServer][] = [['PostgreSQL', () => new PrivatePostgres()]];
 if (mariadbBinary()) servers.push(['MariaDB', () => new PrivateMariadb()]);
-else if (isCI()) throw new Error('CI=true: the MariaDB outage spec needs the mariadbd binary to start a private server (apt-get install mariadb-server).');
-else console.warn(banner(['MariaDB outage spec SKIPPED: no mariadbd binary on this machine.', 'The PostgreSQL outage spec still runs; CI=true fails instead of skipping.']));
+else if (isCI())
+  throw new Error(
+    'CI=true: the MariaDB outage spec needs the mariadbd binary to start a private server (apt-get install mariadb-server).',
+  );
+else
+  console.warn(
+    banner([
+      'MariaDB outage spec SKIPPED: no mariadbd binary on this machine.',
+      'The PostgreSQL outage spec still runs; CI=true fails instead of skipping.',
+    ]),
+  );
 
 /** Handler durations from 0 to 4 s, a few of them instant. */
 const durationOf = (n: number) => (n % 6 === 0 ? 0 : (n * 7919) % 4001);
@@ -57,7 +66,11 @@ describe.each(servers)('a %s outage under two busy worker processes', (_name, ma
     await (await createTestDataSource(server.typeorm().type, { schema: 'migrations', options })).destroy();
     web = await bootApp({ dialect: server.typeorm().type, options }, [OutageJobs], { worker: false });
     // deadAfter is three heartbeat intervals: the least it may be, and the least room after an outage.
-    const env = { KRONOS_FIXTURE_CONCURRENCY: '5', KRONOS_FIXTURE_DEAD_AFTER_MS: String(DEAD_AFTER_MS), KRONOS_FIXTURE_HEARTBEAT_MS: String(DEAD_AFTER_MS / 3) };
+    const env = {
+      KRONOS_FIXTURE_CONCURRENCY: '5',
+      KRONOS_FIXTURE_DEAD_AFTER_MS: String(DEAD_AFTER_MS),
+      KRONOS_FIXTURE_HEARTBEAT_MS: String(DEAD_AFTER_MS / 3),
+    };
     workers = await Promise.all([startWorkerProcess(options, env), startWorkerProcess(options, env)]);
   }, 120_000);
   afterAll(async () => {
@@ -71,9 +84,19 @@ describe.each(servers)('a %s outage under two busy worker processes', (_name, ma
     round++;
     const engine = web.app.get(KronosRuntime, { strict: false }).engine;
     const tasks: NewTask[] = Array.from({ length: TASKS_PER_ROUND }, (_, i) => ({
-      uuid: randomUUID(), jobName: 'cluster.varied', payload: JSON.stringify({ n: round * 1000 + i, ms: durationOf(round * 1000 + i) }),
-      group: 'main', priority: 0, nextRunTime: null, stopTime: null, timeoutMs: null, retries: 0, runAs: null, queuedBy: null,
-      schedule: null, repeats: 0,
+      uuid: randomUUID(),
+      jobName: 'cluster.varied',
+      payload: JSON.stringify({ n: round * 1000 + i, ms: durationOf(round * 1000 + i) }),
+      group: 'main',
+      priority: 0,
+      nextRunTime: null,
+      stopTime: null,
+      timeoutMs: null,
+      retries: 0,
+      runAs: null,
+      queuedBy: null,
+      schedule: null,
+      repeats: 0,
     }));
     const ids = new Set((await engine.enqueue(tasks)).map((r) => r.id));
     const started = () => workers.flatMap(executions).filter((id) => ids.has(id));
@@ -83,21 +106,36 @@ describe.each(servers)('a %s outage under two busy worker processes', (_name, ma
     await new Promise((r) => setTimeout(r, outageMs));
     await server.resume();
 
-    const tasksOfRound = () => web.dataSource.getRepository(Task).createQueryBuilder('t').where('t.id IN (:...ids)', { ids: [...ids] }).getMany();
-    await waitFor(async () => {
-      try {
-        return (await tasksOfRound()).every((t) => t.status !== 'QUEUED' && t.status !== 'RUNNING');
-      } catch {
-        return false; // the test's own pool reconnects too
-      }
-    }, 120_000, `round ${round}: every task finished`);
+    const tasksOfRound = () =>
+      web.dataSource
+        .getRepository(Task)
+        .createQueryBuilder('t')
+        .where('t.id IN (:...ids)', { ids: [...ids] })
+        .getMany();
+    await waitFor(
+      async () => {
+        try {
+          return (await tasksOfRound()).every((t) => t.status !== 'QUEUED' && t.status !== 'RUNNING');
+        } catch {
+          return false; // the test's own pool reconnects too
+        }
+      },
+      120_000,
+      `round ${round}: every task finished`,
+    );
 
     const taskRows = await tasksOfRound();
     expect(taskRows.filter((t) => t.status !== 'COMPLETED').map((t) => `${t.id} ${t.status}`)).toEqual([]);
-    const runs = await web.dataSource.getRepository(Run).createQueryBuilder('r').where('r.taskId IN (:...ids)', { ids: [...ids] }).getMany();
+    const runs = await web.dataSource
+      .getRepository(Run)
+      .createQueryBuilder('r')
+      .where('r.taskId IN (:...ids)', { ids: [...ids] })
+      .getMany();
     // Both workers were alive throughout: nobody may have been declared dead.
     expect(runs.filter((r) => r.status === 'LOST').map((r) => `${r.taskId}: ${r.message}`)).toEqual([]);
-    expect(runs.filter((r) => r.status !== 'COMPLETED' && r.status !== 'INTERRUPTED').map((r) => `${r.taskId} ${r.status}`)).toEqual([]);
+    expect(
+      runs.filter((r) => r.status !== 'COMPLETED' && r.status !== 'INTERRUPTED').map((r) => `${r.taskId} ${r.status}`),
+    ).toEqual([]);
 
     const finished = workers.flatMap(finishes).filter((id) => ids.has(id));
     const executed = started();
@@ -106,21 +144,38 @@ describe.each(servers)('a %s outage under two busy worker processes', (_name, ma
       const completed = ofTask.filter((r) => r.status === 'COMPLETED');
       const interrupted = ofTask.filter((r) => r.status === 'INTERRUPTED');
       // Every handler that ran to its end was recorded, once: its result is the one kept.
-      expect({ task: id, completed: completed.length, finished: finished.filter((f) => f === id).length }).toEqual({ task: id, completed: 1, finished: 1 });
+      expect({ task: id, completed: completed.length, finished: finished.filter((f) => f === id).length }).toEqual({
+        task: id,
+        completed: 1,
+        finished: 1,
+      });
       // A handler ran again only after an attempt of it was cut short, and recorded as such (an
       // INTERRUPTED run may also be a claim whose reply was lost with the connection, never run).
       const reruns = executed.filter((e) => e === id).length - 1;
-      expect({ task: id, unmatchedReruns: Math.max(0, reruns - interrupted.length) }).toEqual({ task: id, unmatchedReruns: 0 });
+      expect({ task: id, unmatchedReruns: Math.max(0, reruns - interrupted.length) }).toEqual({
+        task: id,
+        unmatchedReruns: 0,
+      });
     }
-    const results = runs.filter((r) => r.status === 'COMPLETED').map((r) => JSON.parse(r.result!) as { n: number; pid: number });
+    const results = runs
+      .filter((r) => r.status === 'COMPLETED')
+      .map((r) => JSON.parse(r.result!) as { n: number; pid: number });
     expect(results.every((r) => workers.some((w) => w.child.pid === r.pid))).toBe(true);
   }
 
-  it(`stopped for 1.5 × deadAfter, ${SHORT_ROUNDS} times: every task COMPLETED exactly once, no finished result discarded, nobody declared dead`, async () => {
-    for (let i = 0; i < SHORT_ROUNDS; i++) await outageRound(1.5 * DEAD_AFTER_MS);
-  }, SHORT_ROUNDS * 60_000);
+  it(
+    `stopped for 1.5 × deadAfter, ${SHORT_ROUNDS} times: every task COMPLETED exactly once, no finished result discarded, nobody declared dead`,
+    async () => {
+      for (let i = 0; i < SHORT_ROUNDS; i++) await outageRound(1.5 * DEAD_AFTER_MS);
+    },
+    SHORT_ROUNDS * 60_000,
+  );
 
-  it(`stopped for 10 × deadAfter, ${LONG_ROUNDS} times: every task COMPLETED exactly once, no finished result discarded, nobody declared dead`, async () => {
-    for (let i = 0; i < LONG_ROUNDS; i++) await outageRound(10 * DEAD_AFTER_MS);
-  }, LONG_ROUNDS * 90_000);
+  it(
+    `stopped for 10 × deadAfter, ${LONG_ROUNDS} times: every task COMPLETED exactly once, no finished result discarded, nobody declared dead`,
+    async () => {
+      for (let i = 0; i < LONG_ROUNDS; i++) await outageRound(10 * DEAD_AFTER_MS);
+    },
+    LONG_ROUNDS * 90_000,
+  );
 });

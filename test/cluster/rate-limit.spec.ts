@@ -23,15 +23,25 @@ describeForDialects('a rate limit across three worker processes', (dialect) => {
     const db = await freshDatabase(dialect);
     // The enqueuing process has no worker: only the three child processes run tasks.
     fleet.web = await bootApp(db, [RatedJobs], { worker: false });
-    fleet.workers = await Promise.all([0, 1, 2].map(() => startWorkerProcess(db.options, { KRONOS_FIXTURE_RATED: '1' })));
+    fleet.workers = await Promise.all(
+      [0, 1, 2].map(() => startWorkerProcess(db.options, { KRONOS_FIXTURE_RATED: '1' })),
+    );
     const web = fleet.web;
     // Queue them early in a window, so the first burst of claims is not split by a window boundary
     // between claim and handler start (what is limited is the claim; the runs table records the start).
     while (Date.now() % PER_MS > PER_MS / 10) await new Promise((resolve) => setTimeout(resolve, 5));
-    await web.scheduler.enqueueMany('cluster.rated', Array.from({ length: TOTAL }, (_, n) => ({ n })));
+    await web.scheduler.enqueueMany(
+      'cluster.rated',
+      Array.from({ length: TOTAL }, (_, n) => ({ n })),
+    );
 
     // Over the limit, tasks wait QUEUED: they are never failed.
-    await waitFor(async () => (await web.dataSource.getRepository(Task).countBy({ jobName: 'cluster.rated', status: 'COMPLETED' })) === TOTAL, 60_000, 'all tasks COMPLETED');
+    await waitFor(
+      async () =>
+        (await web.dataSource.getRepository(Task).countBy({ jobName: 'cluster.rated', status: 'COMPLETED' })) === TOTAL,
+      60_000,
+      'all tasks COMPLETED',
+    );
 
     const runs = await web.dataSource.getRepository(Run).findBy({ jobName: 'cluster.rated' });
     expect(runs).toHaveLength(TOTAL);

@@ -25,15 +25,24 @@ describe('two worker processes on one PostgreSQL database', () => {
       workers = await Promise.all([startWorkerProcess(db.options), startWorkerProcess(db.options)]);
       const total = 2000;
       for (let start = 0; start < total; start += 100) {
-        await Promise.all(Array.from({ length: 100 }, (_, i) => web.scheduler.enqueue('cluster.work', { n: start + i })));
+        await Promise.all(
+          Array.from({ length: 100 }, (_, i) => web.scheduler.enqueue('cluster.work', { n: start + i })),
+        );
       }
       const tasks = web.dataSource.getRepository(Task);
-      await waitFor(async () => (await tasks.countBy({ status: 'COMPLETED' })) === total, 60_000, 'all tasks COMPLETED');
+      await waitFor(
+        async () => (await tasks.countBy({ status: 'COMPLETED' })) === total,
+        60_000,
+        'all tasks COMPLETED',
+      );
 
       for (const w of workers) w.child.kill('SIGTERM');
       const exits = await Promise.all(workers.map((w) => w.exited));
       // Nest re-raises the signal after its graceful shutdown; a crash would exit with a code.
-      expect(exits).toEqual([{ code: null, signal: 'SIGTERM' }, { code: null, signal: 'SIGTERM' }]);
+      expect(exits).toEqual([
+        { code: null, signal: 'SIGTERM' },
+        { code: null, signal: 'SIGTERM' },
+      ]);
       expect(await web.dataSource.getRepository(Worker).count()).toBe(0); // both deregistered cleanly
 
       const perTask = await web.dataSource

@@ -35,7 +35,10 @@ describe('worker commands, addressed by group through the database', () => {
       const found = await web.scheduler.workers();
       return found.length === 2 ? found : null;
     });
-    expect(listed.map((w) => [w.groups, w.status]).sort()).toEqual([[['main'], 'ACTIVE'], [['reports'], 'ACTIVE']]);
+    expect(listed.map((w) => [w.groups, w.status]).sort()).toEqual([
+      [['main'], 'ACTIVE'],
+      [['reports'], 'ACTIVE'],
+    ]);
     expect(listed.every((w) => w.heartbeatAge < 2000 && w.pid > 0)).toBe(true);
 
     // disable: the reports worker stays alive but claims nothing.

@@ -1,7 +1,17 @@
 import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import { In } from 'typeorm';
-import { InvalidJobOptionError, Job, Result, Run, ScheduledTask, Task, type BatchContext, type DeadLetter, type BatchItemResult } from '../../lib/index.js';
+import {
+  InvalidJobOptionError,
+  Job,
+  Result,
+  Run,
+  ScheduledTask,
+  Task,
+  type BatchContext,
+  type DeadLetter,
+  type BatchItemResult,
+} from '../../lib/index.js';
 import { normalizeJobOptions } from '../../lib/registry/job-options.js';
 import { describeForDialects } from '../support/databases.js';
 import { bootApp, freshDatabase, waitFor, type TestApp } from '../support/test-app.js';
@@ -86,16 +96,26 @@ describe('the batch option, checked at start-up', () => {
 
   it('refuses a bad size, wait or field with an InvalidJobOptionError naming the job, the field and the value', () => {
     expect(check({ size: 0 })).toThrow(InvalidJobOptionError);
-    expect(check({ size: 0 })).toThrow('Invalid option for job "bulk.x": batch.size 0 is not an integer between 1 and 1000');
+    expect(check({ size: 0 })).toThrow(
+      'Invalid option for job "bulk.x": batch.size 0 is not an integer between 1 and 1000',
+    );
     expect(check({ size: 2.5 })).toThrow('batch.size 2.5');
-    expect(check({ size: 10, wait: '2h' })).toThrow('batch.wait "2h" is not a whole number of milliseconds between 0 and 1 minute');
+    expect(check({ size: 10, wait: '2h' })).toThrow(
+      'batch.wait "2h" is not a whole number of milliseconds between 0 and 1 minute',
+    );
     expect(check({ size: 10, every: 1 })).toThrow('batch.every 1 is not a batch field (size, wait)');
     expect(check(10)).toThrow('batch 10 is not an object');
   });
 
   it('accepts a size with an optional wait (default 0)', () => {
-    expect(normalizeJobOptions('bulk.x', { batch: { size: 100, wait: '1s' } }, { timeoutMs: 1000 }).batch).toEqual({ size: 100, waitMs: 1000 });
-    expect(normalizeJobOptions('bulk.x', { batch: { size: 5 } }, { timeoutMs: 1000 }).batch).toEqual({ size: 5, waitMs: 0 });
+    expect(normalizeJobOptions('bulk.x', { batch: { size: 100, wait: '1s' } }, { timeoutMs: 1000 }).batch).toEqual({
+      size: 100,
+      waitMs: 1000,
+    });
+    expect(normalizeJobOptions('bulk.x', { batch: { size: 5 } }, { timeoutMs: 1000 }).batch).toEqual({
+      size: 5,
+      waitMs: 0,
+    });
     expect(normalizeJobOptions('bulk.x', {}, { timeoutMs: 1000 }).batch).toBeNull();
   });
 });
@@ -115,10 +135,19 @@ describeForDialects('batch handlers', (dialect) => {
   const tasks = () => t.dataSource.getRepository(Task);
   const runs = () => t.dataSource.getRepository(Run);
   const allEnded = (ids: number[], statuses: string[]) =>
-    waitFor(async () => (await tasks().countBy({ id: In(ids), status: In(statuses) })) === ids.length, 30_000, `${ids.length} tasks ${statuses.join('/')}`);
+    waitFor(
+      async () => (await tasks().countBy({ id: In(ids), status: In(statuses) })) === ids.length,
+      30_000,
+      `${ids.length} tasks ${statuses.join('/')}`,
+    );
 
   it('receives its tasks in calls of at most size, and each task gets its own run row, status and result', async () => {
-    const ids = (await t.scheduler.enqueueMany('bulk.insert', Array.from({ length: 35 }, (_, n) => ({ n })))).map((task) => task.id);
+    const ids = (
+      await t.scheduler.enqueueMany(
+        'bulk.insert',
+        Array.from({ length: 35 }, (_, n) => ({ n })),
+      )
+    ).map((task) => task.id);
     await allEnded(ids, ['COMPLETED']);
     const sizes = calls.get('bulk.insert')!;
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(35);
@@ -131,7 +160,10 @@ describeForDialects('batch handlers', (dialect) => {
   });
 
   it('an Error at one index fails and retries only that task; the others complete once', async () => {
-    const payloads = Array.from({ length: 6 }, (_, n) => ({ to: `user${n}@example.com`, ...(n === 2 ? { bad: true } : {}) }));
+    const payloads = Array.from({ length: 6 }, (_, n) => ({
+      to: `user${n}@example.com`,
+      ...(n === 2 ? { bad: true } : {}),
+    }));
     const ids = (await t.scheduler.enqueueMany('bulk.mail', payloads)).map((task) => task.id);
     await allEnded(ids, ['COMPLETED']);
     const rows = await runs().find({ where: { taskId: In(ids) }, order: { id: 'ASC' } });
@@ -145,7 +177,12 @@ describeForDialects('batch handlers', (dialect) => {
   });
 
   it('a thrown error fails every task of the call, each retried on its own and FAILED once out of retries', async () => {
-    const ids = (await t.scheduler.enqueueMany('bulk.down', Array.from({ length: 4 }, (_, n) => ({ n })))).map((task) => task.id);
+    const ids = (
+      await t.scheduler.enqueueMany(
+        'bulk.down',
+        Array.from({ length: 4 }, (_, n) => ({ n })),
+      )
+    ).map((task) => task.id);
     await allEnded(ids, ['FAILED']);
     const rows = await runs().findBy({ taskId: In(ids) });
     expect(rows).toHaveLength(8);
@@ -156,14 +193,23 @@ describeForDialects('batch handlers', (dialect) => {
   it('with a wait, tasks queued shortly after the first join the same call', async () => {
     const first = await t.scheduler.enqueue('bulk.gathered', { n: 0 });
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const rest = await t.scheduler.enqueueMany('bulk.gathered', Array.from({ length: 9 }, (_, n) => ({ n: n + 1 })));
+    const rest = await t.scheduler.enqueueMany(
+      'bulk.gathered',
+      Array.from({ length: 9 }, (_, n) => ({ n: n + 1 })),
+    );
     await allEnded([first.id, ...rest.map((task) => task.id)], ['COMPLETED']);
     expect(calls.get('bulk.gathered')).toEqual([10]);
   });
 
   it('never mixes runAs users in one call: one call per user, with that user resolved in ctx.user', async () => {
-    const items = ['ann', 'bob', 'ann', 'bob', 'ann'].map((owner) => ({ job: 'bulk.per-user', payload: { owner }, runAs: owner }));
-    const ids = (await t.scheduler.enqueueMany([...items, { job: 'bulk.per-user', payload: { owner: 'nobody' } }])).map((task) => task.id);
+    const items = ['ann', 'bob', 'ann', 'bob', 'ann'].map((owner) => ({
+      job: 'bulk.per-user',
+      payload: { owner },
+      runAs: owner,
+    }));
+    const ids = (await t.scheduler.enqueueMany([...items, { job: 'bulk.per-user', payload: { owner: 'nobody' } }])).map(
+      (task) => task.id,
+    );
     await allEnded(ids, ['COMPLETED']);
     for (const call of userCalls) {
       expect(call.user).toBe(call.userId);
@@ -173,7 +219,12 @@ describeForDialects('batch handlers', (dialect) => {
   });
 
   it('one timeout for the call: every task of a call that overruns ends TIMEOUT, and ctx.signal fires', async () => {
-    const ids = (await t.scheduler.enqueueMany('bulk.slow', Array.from({ length: 5 }, (_, n) => ({ n })))).map((task) => task.id);
+    const ids = (
+      await t.scheduler.enqueueMany(
+        'bulk.slow',
+        Array.from({ length: 5 }, (_, n) => ({ n })),
+      )
+    ).map((task) => task.id);
     await allEnded(ids, ['TIMEOUT']);
     await waitFor(() => aborted.reduce((a, b) => a + b, 0) === 5, 5000, 'the handler saw the abort');
     const rows = await runs().findBy({ taskId: In(ids) });
@@ -181,7 +232,12 @@ describeForDialects('batch handlers', (dialect) => {
   });
 
   it('each task that failed for the last time hands its own dead letter, naming its payload and error', async () => {
-    const ids = (await t.scheduler.enqueueMany('bulk.charge', Array.from({ length: 6 }, (_, order) => ({ order })))).map((task) => task.id);
+    const ids = (
+      await t.scheduler.enqueueMany(
+        'bulk.charge',
+        Array.from({ length: 6 }, (_, order) => ({ order })),
+      )
+    ).map((task) => task.id);
     await allEnded(ids, ['COMPLETED', 'FAILED']);
     await waitFor(() => letters.length === 3, 10_000, 'three dead letters');
     expect(letters.map((letter) => [letter.taskId, letter.payload, letter.error.message]).sort()).toEqual(
@@ -215,7 +271,9 @@ describe('batch handlers refused at start-up', () => {
     }
     const isolated = await bootApp(db, [Isolated]).catch((e: unknown) => e);
     expect(isolated).toBeInstanceOf(InvalidJobOptionError);
-    expect((isolated as Error).message).toContain('Invalid option for job "bulk.isolated": batch {"size":10} cannot run under process isolation');
+    expect((isolated as Error).message).toContain(
+      'Invalid option for job "bulk.isolated": batch {"size":10} cannot run under process isolation',
+    );
 
     @Injectable()
     class Recurring {
@@ -224,6 +282,8 @@ describe('batch handlers refused at start-up', () => {
     }
     const recurring = await bootApp(db, [Recurring]).catch((e: unknown) => e);
     expect(recurring).toBeInstanceOf(InvalidJobOptionError);
-    expect((recurring as Error).message).toContain('Invalid option for job "bulk.recurring": batch {"size":10} is for @Job handlers only');
+    expect((recurring as Error).message).toContain(
+      'Invalid option for job "bulk.recurring": batch {"size":10} is for @Job handlers only',
+    );
   });
 });

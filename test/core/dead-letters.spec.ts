@@ -70,7 +70,10 @@ describeForDialects('dead letters', (dialect) => {
       payload: { order: 42 },
       status: 'FAILED',
       attempts: 3,
-      error: { message: 'order 42 cannot be charged', traceback: expect.stringContaining('order 42 cannot be charged') },
+      error: {
+        message: 'order 42 cannot be charged',
+        traceback: expect.stringContaining('order 42 cannot be charged'),
+      },
       failedAt: expect.any(Number),
       runAs: null,
     });
@@ -103,10 +106,24 @@ describeForDialects('dead letters', (dialect) => {
   it('many failures finishing together on two workers give one dead letter each', async () => {
     const second = await bootApp(db, [FlakyJobs], { retryBackoff: 10 });
     try {
-      const ids = (await t.scheduler.enqueueMany('flow.always-fails', Array.from({ length: 40 }, (_, order) => ({ order })), { retries: 0 })).map((x) => x.id);
-      await waitFor(async () => (await tasks().countBy({ id: In(ids), status: 'FAILED' })) === 40, 30_000, '40 failures');
+      const ids = (
+        await t.scheduler.enqueueMany(
+          'flow.always-fails',
+          Array.from({ length: 40 }, (_, order) => ({ order })),
+          { retries: 0 },
+        )
+      ).map((x) => x.id);
+      await waitFor(
+        async () => (await tasks().countBy({ id: In(ids), status: 'FAILED' })) === 40,
+        30_000,
+        '40 failures',
+      );
       const uuids = ids.map((id) => `kronos:dead-letter:${id}:%`);
-      await waitFor(async () => (await tasks().count({ where: uuids.map((uuid) => ({ uuid: Like(uuid) })) })) >= 40, 10_000, '40 dead letters');
+      await waitFor(
+        async () => (await tasks().count({ where: uuids.map((uuid) => ({ uuid: Like(uuid) })) })) >= 40,
+        10_000,
+        '40 dead letters',
+      );
       await new Promise((resolve) => setTimeout(resolve, 300));
       const rows = await tasks().find({ where: uuids.map((uuid) => ({ uuid: Like(uuid) })) });
       expect(rows).toHaveLength(40);
@@ -147,9 +164,24 @@ describeForDialects('dead letters with three worker processes', (dialect) => {
         });
         children.push(child);
       }
-      await Promise.all(children.map((child) => new Promise<void>((resolve, reject) => (child.once('message', () => resolve()), child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)))))));
+      await Promise.all(
+        children.map(
+          (child) =>
+            new Promise<void>(
+              (resolve, reject) => (
+                child.once('message', () => resolve()),
+                child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)))
+              ),
+            ),
+        ),
+      );
       // Queued once all three claim, so they race for the tasks, their retries and the dead letters.
-      const ids = (await web.scheduler.enqueueMany('flow.charge', Array.from({ length: 60 }, (_, n) => ({ n })))).map((task) => task.id);
+      const ids = (
+        await web.scheduler.enqueueMany(
+          'flow.charge',
+          Array.from({ length: 60 }, (_, n) => ({ n })),
+        )
+      ).map((task) => task.id);
       const handled = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []);
       await waitFor(() => handled().length >= 60, 60_000, '60 dead letters handled');
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -186,7 +218,9 @@ describe('the deadLetter job option', () => {
     const db = await freshDatabase('sqlite');
     const unknown = await bootApp(db, [UnknownTarget]).catch((e: unknown) => e);
     expect(unknown).toBeInstanceOf(InvalidJobOptionError);
-    expect((unknown as Error).message).toContain('Invalid option for job "flow.a": deadLetter "flow.nowhere" names no registered job');
+    expect((unknown as Error).message).toContain(
+      'Invalid option for job "flow.a": deadLetter "flow.nowhere" names no registered job',
+    );
     const self = await bootApp(db, [SelfTarget]).catch((e: unknown) => e);
     expect(self).toBeInstanceOf(InvalidJobOptionError);
     expect((self as Error).message).toContain('deadLetter "flow.b" names the job itself');

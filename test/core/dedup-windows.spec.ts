@@ -25,14 +25,32 @@ class DedupJobs {
 type Result = { key: string; round: number; id: number; deduplicated: string | null };
 
 /** Start three enqueuing processes (test/fixtures/enqueue-process.ts), let them race, collect what each got. */
-async function race(db: DataSourceOptions, orders: { keys: string[]; rounds: number; unique: Omit<UniqueOptions, 'key'>; pauseMs?: number }): Promise<Result[]> {
+async function race(
+  db: DataSourceOptions,
+  orders: { keys: string[]; rounds: number; unique: Omit<UniqueOptions, 'key'>; pauseMs?: number },
+): Promise<Result[]> {
   buildFixtures();
   const children = [0, 1, 2].map(() =>
-    fork('.build/test/fixtures/enqueue-process.js', [], { env: { ...process.env, KRONOS_FIXTURE_DB: JSON.stringify(db) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    fork('.build/test/fixtures/enqueue-process.js', [], {
+      env: { ...process.env, KRONOS_FIXTURE_DB: JSON.stringify(db) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
   );
   try {
-    await Promise.all(children.map((child) => new Promise<void>((resolve, reject) => (child.once('message', () => resolve()), child.once('exit', (code) => reject(new Error(`enqueuer exited with ${code}`)))))));
-    const answers = children.map((child) => new Promise<{ results?: Result[]; error?: string }>((resolve) => child.once('message', resolve)));
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>(
+            (resolve, reject) => (
+              child.once('message', () => resolve()),
+              child.once('exit', (code) => reject(new Error(`enqueuer exited with ${code}`)))
+            ),
+          ),
+      ),
+    );
+    const answers = children.map(
+      (child) => new Promise<{ results?: Result[]; error?: string }>((resolve) => child.once('message', resolve)),
+    );
     for (const child of children) child.send(orders);
     const all = await Promise.all(answers);
     for (const answer of all) if (answer.error) throw new Error(answer.error);
@@ -107,7 +125,9 @@ describeForDialects('deduplication windows', (dialect) => {
   it('a repeated uuid is judged as without unique: the same work returns the task, other work is a conflict', async () => {
     const first = await enqueue('uuid-1', { n: 1 }, {}, { uuid: 'dedup-uuid-1' });
     await expect(enqueue('uuid-1', { n: 1 }, {}, { uuid: 'dedup-uuid-1' })).resolves.toMatchObject({ id: first.id });
-    await expect(enqueue('uuid-other', { n: 2 }, {}, { uuid: 'dedup-uuid-1' })).rejects.toThrow(IdempotencyConflictError);
+    await expect(enqueue('uuid-other', { n: 2 }, {}, { uuid: 'dedup-uuid-1' })).rejects.toThrow(
+      IdempotencyConflictError,
+    );
   });
 
   it("inside the caller's transaction: a rollback frees the key", async () => {
@@ -138,7 +158,9 @@ describeForDialects('deduplication windows', (dialect) => {
   });
 
   it('enqueueMany refuses unique (deduplicated tasks are enqueued one by one)', async () => {
-    await expect(t.scheduler.enqueueMany('flow.dedup', [{}], { unique: { key: 'k', for: '1m' } } as never)).rejects.toThrow(InvalidEnqueueOptionError);
+    await expect(
+      t.scheduler.enqueueMany('flow.dedup', [{}], { unique: { key: 'k', for: '1m' } } as never),
+    ).rejects.toThrow(InvalidEnqueueOptionError);
   });
 
   describe('three enqueuing processes racing', () => {
@@ -148,18 +170,22 @@ describeForDialects('deduplication windows', (dialect) => {
       return map;
     };
 
-    it.each(['keep', 'replace', 'extend'] as const)("with '%s', one task per key: every process gets the same task", async (onConflict) => {
-      const keys = Array.from({ length: 15 }, (_, n) => `race-${onConflict}-${n}`);
-      const results = await race(db.options, { keys, rounds: 6, unique: { for: '1h', onConflict } });
-      expect(results).toHaveLength(3 * 15 * 6);
-      for (const [key, got] of byKey(results)) {
-        expect(new Set(got.map((r) => r.id)).size).toBe(1);
-        expect(got.filter((r) => r.deduplicated === null)).toHaveLength(1);
-        expect(await tasks().countBy({ jobName: 'flow.dedup', dedupKey: key })).toBe(1);
-      }
-      const ids = [...byKey(results).values()].map((got) => got[0].id);
-      expect(await tasks().countBy(ids.map((id) => ({ id })))).toBe(15);
-    }, 120_000);
+    it.each(['keep', 'replace', 'extend'] as const)(
+      "with '%s', one task per key: every process gets the same task",
+      async (onConflict) => {
+        const keys = Array.from({ length: 15 }, (_, n) => `race-${onConflict}-${n}`);
+        const results = await race(db.options, { keys, rounds: 6, unique: { for: '1h', onConflict } });
+        expect(results).toHaveLength(3 * 15 * 6);
+        for (const [key, got] of byKey(results)) {
+          expect(new Set(got.map((r) => r.id)).size).toBe(1);
+          expect(got.filter((r) => r.deduplicated === null)).toHaveLength(1);
+          expect(await tasks().countBy({ jobName: 'flow.dedup', dedupKey: key })).toBe(1);
+        }
+        const ids = [...byKey(results).values()].map((got) => got[0].id);
+        expect(await tasks().countBy(ids.map((id) => ({ id })))).toBe(15);
+      },
+      120_000,
+    );
 
     it('with short windows expiring while they race, no two tasks of a key ever share a window', async () => {
       const keys = ['short-0', 'short-1', 'short-2'];
@@ -167,14 +193,17 @@ describeForDialects('deduplication windows', (dialect) => {
       expect(results).toHaveLength(3 * 3 * 40);
       for (const key of keys) {
         const created = new Set(results.filter((r) => r.key === key && r.deduplicated === null).map((r) => r.id));
-        const rows = (await tasks().find({ where: [...created].map((id) => ({ id })), order: { id: 'ASC' } })).sort((a, b) => a.createdAt - b.createdAt);
+        const rows = (await tasks().find({ where: [...created].map((id) => ({ id })), order: { id: 'ASC' } })).sort(
+          (a, b) => a.createdAt - b.createdAt,
+        );
         expect(rows.length).toBeGreaterThan(2);
         for (let n = 1; n < rows.length; n++) {
           // The next task of the key was created only once the previous one's window had passed.
           expect(rows[n].createdAt).toBeGreaterThanOrEqual(rows[n - 1].dedupUntil ?? rows[n - 1].createdAt + 150);
         }
         // Every enqueue that did not create a task got the task whose window it fell in.
-        for (const r of results.filter((r) => r.key === key && r.deduplicated !== null)) expect(created.has(r.id)).toBe(true);
+        for (const r of results.filter((r) => r.key === key && r.deduplicated !== null))
+          expect(created.has(r.id)).toBe(true);
       }
     }, 120_000);
   });

@@ -42,7 +42,12 @@ describeForDialects('enqueueMany', (dialect) => {
     const payloads = Array.from({ length: 2500 }, (_, n) => ({ n }));
     const ids = await t.scheduler.enqueueMany('mail.send', payloads, { chunkSize: 1000, priority: 7 });
     expect(ids).toHaveLength(2500);
-    const rows = await tasks().find({ where: ids.slice(0, 5).concat(ids.slice(-5)).map(({ id }) => ({ id })) });
+    const rows = await tasks().find({
+      where: ids
+        .slice(0, 5)
+        .concat(ids.slice(-5))
+        .map(({ id }) => ({ id })),
+    });
     const byId = new Map(rows.map((row) => [row.id, row]));
     for (const [n, { id, uuid }] of [...ids.entries()].filter(([n]) => n < 5 || n >= 2495)) {
       const row = byId.get(id)!;
@@ -65,17 +70,43 @@ describeForDialects('enqueueMany', (dialect) => {
     );
     const [a, report, b] = await Promise.all(ids.map(({ id }) => tasks().findOneByOrFail({ id })));
     expect(a).toMatchObject({ jobName: 'mail.send', group: 'mail', retries: 2, priority: 0 });
-    expect(report).toMatchObject({ jobName: 'report.build', uuid: 'report-2026-05', group: 'mail', priority: 3, nextRunTime: startAt.getTime() });
+    expect(report).toMatchObject({
+      jobName: 'report.build',
+      uuid: 'report-2026-05',
+      group: 'mail',
+      priority: 3,
+      nextRunTime: startAt.getTime(),
+    });
     expect(b).toMatchObject({ jobName: 'mail.send', group: 'bulk', priority: 1 });
     expect(ids[1].uuid).toBe('report-2026-05');
   });
 
   it.each([
     ['an unknown job', () => t.scheduler.enqueueMany([{ job: 'mail.send' }, { job: 'mail.sned' }]), 1, UnknownJobError],
-    ['a payload that is not JSON', () => t.scheduler.enqueueMany('mail.send', [{}, {}, { amount: 10n }]), 2, PayloadNotSerializableError],
-    ['a payload over maxPayloadBytes', () => t.scheduler.enqueueMany('mail.send', [{ body: 'x'.repeat(2000) }]), 0, PayloadTooLargeError],
-    ['an invalid option', () => t.scheduler.enqueueMany([{ job: 'mail.send' }, { job: 'mail.send', retries: -1 }]), 1, InvalidEnqueueOptionError],
-    ['an option no item takes', () => t.scheduler.enqueueMany([{ job: 'mail.send', priorty: 2 } as never]), 0, InvalidEnqueueOptionError],
+    [
+      'a payload that is not JSON',
+      () => t.scheduler.enqueueMany('mail.send', [{}, {}, { amount: 10n }]),
+      2,
+      PayloadNotSerializableError,
+    ],
+    [
+      'a payload over maxPayloadBytes',
+      () => t.scheduler.enqueueMany('mail.send', [{ body: 'x'.repeat(2000) }]),
+      0,
+      PayloadTooLargeError,
+    ],
+    [
+      'an invalid option',
+      () => t.scheduler.enqueueMany([{ job: 'mail.send' }, { job: 'mail.send', retries: -1 }]),
+      1,
+      InvalidEnqueueOptionError,
+    ],
+    [
+      'an option no item takes',
+      () => t.scheduler.enqueueMany([{ job: 'mail.send', priorty: 2 } as never]),
+      0,
+      InvalidEnqueueOptionError,
+    ],
   ])('refuses a batch holding %s, naming the item, and writes nothing', async (_what, call, index, cause) => {
     const before = await taskCount();
     const error = await call().catch((e: unknown) => e);
@@ -87,8 +118,12 @@ describeForDialects('enqueueMany', (dialect) => {
   });
 
   it('refuses a uuid in the shared options, and a chunk size out of range', async () => {
-    await expect(t.scheduler.enqueueMany('mail.send', [{}], { uuid: 'one-for-all' } as never)).rejects.toThrow(/uuid "one-for-all" is per task/);
-    await expect(t.scheduler.enqueueMany('mail.send', [{}], { chunkSize: 0 })).rejects.toThrow(InvalidEnqueueOptionError);
+    await expect(t.scheduler.enqueueMany('mail.send', [{}], { uuid: 'one-for-all' } as never)).rejects.toThrow(
+      /uuid "one-for-all" is per task/,
+    );
+    await expect(t.scheduler.enqueueMany('mail.send', [{}], { chunkSize: 0 })).rejects.toThrow(
+      InvalidEnqueueOptionError,
+    );
     await expect(t.scheduler.enqueueMany('mail.send', {} as never)).rejects.toThrow(/payloads \{\} must be an array/);
   });
 
@@ -121,7 +156,11 @@ describeForDialects('enqueueMany', (dialect) => {
     let ids: { id: number }[] = [];
     await t.dataSource
       .transaction(async (manager) => {
-        ids = await t.scheduler.enqueueMany('mail.send', Array.from({ length: 1200 }, (_, n) => ({ n })), { manager, chunkSize: 500 });
+        ids = await t.scheduler.enqueueMany(
+          'mail.send',
+          Array.from({ length: 1200 }, (_, n) => ({ n })),
+          { manager, chunkSize: 500 },
+        );
         expect(await manager.getRepository(Task).count()).toBe(before + 1200);
         throw new Error('rolled back on purpose');
       })
@@ -145,7 +184,10 @@ describeForDialects('enqueueMany with a worker', (dialect) => {
 
   it('runs every task of the batch once', async () => {
     handled.length = 0;
-    await t.scheduler.enqueueMany('mail.send', Array.from({ length: 300 }, (_, n) => ({ n })));
+    await t.scheduler.enqueueMany(
+      'mail.send',
+      Array.from({ length: 300 }, (_, n) => ({ n })),
+    );
     await waitFor(() => handled.length >= 300, 30_000, '300 tasks run');
     const seen = handled.map(({ payload }) => (payload as { n: number }).n).sort((a, b) => a - b);
     expect(seen).toEqual(Array.from({ length: 300 }, (_, n) => n));

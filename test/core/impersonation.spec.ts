@@ -1,8 +1,23 @@
 import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
-import { InvalidEnqueueOptionError, Job, JobContext, ScheduledTask, SchedulerContext, type UserResolver } from '../../lib/index.js';
+import {
+  InvalidEnqueueOptionError,
+  Job,
+  JobContext,
+  ScheduledTask,
+  SchedulerContext,
+  type UserResolver,
+} from '../../lib/index.js';
 import { describeForDialects } from '../support/databases.js';
-import { bootApp, CORE_DIALECTS, freshDatabase, waitFor, waitForTask, type TestApp, type TestDatabase } from '../support/test-app.js';
+import {
+  bootApp,
+  CORE_DIALECTS,
+  freshDatabase,
+  waitFor,
+  waitForTask,
+  type TestApp,
+  type TestDatabase,
+} from '../support/test-app.js';
 
 interface User {
   id: string;
@@ -58,52 +73,65 @@ class UsersResolver implements UserResolver<User> {
   }
 }
 
-describeForDialects('impersonation', (dialect) => {
-  let db: TestDatabase;
-  let t: TestApp;
-  beforeAll(async () => {
-    db = await freshDatabase(dialect);
-    t = await bootApp(db, [AuditService, ReportJobs, UsersResolver], { impersonation: { resolver: UsersResolver }, worker: { concurrency: 10, pollInterval: 25 } });
-  });
-  afterAll(() => t?.close());
+describeForDialects(
+  'impersonation',
+  (dialect) => {
+    let db: TestDatabase;
+    let t: TestApp;
+    beforeAll(async () => {
+      db = await freshDatabase(dialect);
+      t = await bootApp(db, [AuditService, ReportJobs, UsersResolver], {
+        impersonation: { resolver: UsersResolver },
+        worker: { concurrency: 10, pollInterval: 25 },
+      });
+    });
+    afterAll(() => t?.close());
 
-  it('runs each task as its own user, even with many users running concurrently', async () => {
-    const queued = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => {
-        const user = i % 2 ? USERS.get('7')! : USERS.get('8')!;
-        return t.scheduler.enqueue('report.for-user', { expect: user.name }, { runAs: Number(user.id) });
-      }),
-    );
-    for (const { id } of queued) {
-      const { latestRun } = await waitForTask(t.scheduler, id, ['COMPLETED']);
-      const result = JSON.parse(latestRun!.result!);
-      expect(result.ctxUser).toBe(result.expected);
-      expect(result.inService).toBe(result.expected);
-      expect(latestRun!.runAs).toBe(result.userId);
-    }
-  });
+    it('runs each task as its own user, even with many users running concurrently', async () => {
+      const queued = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => {
+          const user = i % 2 ? USERS.get('7')! : USERS.get('8')!;
+          return t.scheduler.enqueue('report.for-user', { expect: user.name }, { runAs: Number(user.id) });
+        }),
+      );
+      for (const { id } of queued) {
+        const { latestRun } = await waitForTask(t.scheduler, id, ['COMPLETED']);
+        const result = JSON.parse(latestRun!.result!);
+        expect(result.ctxUser).toBe(result.expected);
+        expect(result.inService).toBe(result.expected);
+        expect(latestRun!.runAs).toBe(result.userId);
+      }
+    });
 
-  it('fails the run with a clear message when the user no longer exists, without retrying or running anonymously', async () => {
-    const { id } = await t.scheduler.enqueue('report.retrying', {}, { runAs: 'ghost-42' });
-    const { task, latestRun } = await waitForTask(t.scheduler, id, ['FAILED']);
-    expect(latestRun!.message).toBe('Job "report.retrying" was queued to run as user "ghost-42", who no longer exists; it was not run.');
-    expect(task.timesRun).toBe(1);
-    expect(await t.scheduler.runs({ taskId: id })).toHaveLength(1);
-  });
+    it('fails the run with a clear message when the user no longer exists, without retrying or running anonymously', async () => {
+      const { id } = await t.scheduler.enqueue('report.retrying', {}, { runAs: 'ghost-42' });
+      const { task, latestRun } = await waitForTask(t.scheduler, id, ['FAILED']);
+      expect(latestRun!.message).toBe(
+        'Job "report.retrying" was queued to run as user "ghost-42", who no longer exists; it was not run.',
+      );
+      expect(task.timesRun).toBe(1);
+      expect(await t.scheduler.runs({ taskId: id })).toHaveLength(1);
+    });
 
-  it('runs recurring tasks with no user unless their spec names one', async () => {
-    const asAdmin = await waitFor(async () => (await t.scheduler.runs({ job: 'report.as-admin', status: 'COMPLETED' }))[0]);
-    expect(JSON.parse(asAdmin.result!)).toEqual({ user: 'ada' });
-    expect(asAdmin.runAs).toBe('7');
-    const anonymous = await waitFor(async () => (await t.scheduler.runs({ job: 'report.anonymous', status: 'COMPLETED' }))[0]);
-    expect(JSON.parse(anonymous.result!)).toEqual({ user: null, current: 'report.anonymous' });
-    expect(anonymous.runAs).toBeNull();
-  });
+    it('runs recurring tasks with no user unless their spec names one', async () => {
+      const asAdmin = await waitFor(
+        async () => (await t.scheduler.runs({ job: 'report.as-admin', status: 'COMPLETED' }))[0],
+      );
+      expect(JSON.parse(asAdmin.result!)).toEqual({ user: 'ada' });
+      expect(asAdmin.runAs).toBe('7');
+      const anonymous = await waitFor(
+        async () => (await t.scheduler.runs({ job: 'report.anonymous', status: 'COMPLETED' }))[0],
+      );
+      expect(JSON.parse(anonymous.result!)).toEqual({ user: null, current: 'report.anonymous' });
+      expect(anonymous.runAs).toBeNull();
+    });
 
-  it('has no current context outside a run', () => {
-    expect(SchedulerContext.current()).toBeUndefined();
-  });
-}, CORE_DIALECTS);
+    it('has no current context outside a run', () => {
+      expect(SchedulerContext.current()).toBeUndefined();
+    });
+  },
+  CORE_DIALECTS,
+);
 
 describe('impersonation without a resolver', () => {
   it('fails a task queued with runAs instead of running it anonymously', async () => {
@@ -123,7 +151,9 @@ describe('impersonation without a resolver', () => {
       received.push(id);
       return USERS.get(id);
     };
-    const t = await bootApp(await freshDatabase('sqlite'), [AuditService, ReportJobs], { impersonation: { resolveUser } });
+    const t = await bootApp(await freshDatabase('sqlite'), [AuditService, ReportJobs], {
+      impersonation: { resolveUser },
+    });
     try {
       for (const runAs of [8, '8']) {
         const { id } = await t.scheduler.enqueue('report.for-user', { expect: 'grace' }, { runAs });
@@ -142,7 +172,9 @@ describe('impersonation without a resolver', () => {
     const db = await freshDatabase('sqlite');
     const t = await bootApp(db, [AuditService, ReportJobs], { impersonation: { resolveUser: (id) => USERS.get(id) } });
     try {
-      await expect(t.scheduler.enqueue('report.for-user', {}, { runAs: 2 ** 64 })).rejects.toThrow(InvalidEnqueueOptionError);
+      await expect(t.scheduler.enqueue('report.for-user', {}, { runAs: 2 ** 64 })).rejects.toThrow(
+        InvalidEnqueueOptionError,
+      );
     } finally {
       await t.close();
     }
@@ -157,7 +189,9 @@ describe('impersonation without a resolver', () => {
   });
 
   it('accepts a resolveUser function', async () => {
-    const t = await bootApp(await freshDatabase('sqlite'), [AuditService, ReportJobs], { impersonation: { resolveUser: (id) => USERS.get(id) } });
+    const t = await bootApp(await freshDatabase('sqlite'), [AuditService, ReportJobs], {
+      impersonation: { resolveUser: (id) => USERS.get(id) },
+    });
     try {
       const { id } = await t.scheduler.enqueue('report.for-user', { expect: 'grace' }, { runAs: '8' });
       const { latestRun } = await waitForTask(t.scheduler, id, ['COMPLETED']);

@@ -24,36 +24,57 @@ async function deadlocks(app: TestApp): Promise<number> {
  * then its index entries), so InnoDB never has a deadlock to break, and nothing is logged as an
  * ERROR or WARN (operators page on those).
  */
-describeForDialects('enqueues racing claims', (dialect) => {
-  const workers: TestApp[] = [];
-  const logger = new CollectingLogger();
-  const worker = { pollInterval: 5, syncInterval: 25, heartbeatInterval: 100, deadAfter: 2000, concurrency: 4, batchSize: 20 };
+describeForDialects(
+  'enqueues racing claims',
+  (dialect) => {
+    const workers: TestApp[] = [];
+    const logger = new CollectingLogger();
+    const worker = {
+      pollInterval: 5,
+      syncInterval: 25,
+      heartbeatInterval: 100,
+      deadAfter: 2000,
+      concurrency: 4,
+      batchSize: 20,
+    };
 
-  beforeAll(async () => {
-    const db = await freshDatabase(dialect);
-    for (let i = 0; i < 2; i++) workers.push(await bootApp(db, [QuickJobs], { worker }, { logger }));
-  });
-  afterAll(async () => {
-    for (const app of workers) await app.close();
-  });
+    beforeAll(async () => {
+      const db = await freshDatabase(dialect);
+      for (let i = 0; i < 2; i++) workers.push(await bootApp(db, [QuickJobs], { worker }, { logger }));
+    });
+    afterAll(async () => {
+      for (const app of workers) await app.close();
+    });
 
-  it('drains every task with no deadlock and no ERROR or WARN line', async () => {
-    const [t] = workers;
-    const before = await deadlocks(t);
-    const rounds = 4;
-    const enqueuers = 12;
-    const each = 100;
-    for (let round = 0; round < rounds; round++) {
-      await Promise.all(
-        Array.from({ length: enqueuers }, async (_, e) => {
-          for (let i = 0; i < each; i++) await workers[i % 2].scheduler.enqueue('contention.noop', { round, e, i });
-        }),
+    it('drains every task with no deadlock and no ERROR or WARN line', async () => {
+      const [t] = workers;
+      const before = await deadlocks(t);
+      const rounds = 4;
+      const enqueuers = 12;
+      const each = 100;
+      for (let round = 0; round < rounds; round++) {
+        await Promise.all(
+          Array.from({ length: enqueuers }, async (_, e) => {
+            for (let i = 0; i < each; i++) await workers[i % 2].scheduler.enqueue('contention.noop', { round, e, i });
+          }),
+        );
+      }
+      const total = rounds * enqueuers * each;
+      await waitFor(
+        async () => (await t.dataSource.getRepository(Task).countBy({ status: 'COMPLETED' })) === total,
+        120_000,
+        'every task completed',
       );
-    }
-    const total = rounds * enqueuers * each;
-    await waitFor(async () => (await t.dataSource.getRepository(Task).countBy({ status: 'COMPLETED' })) === total, 120_000, 'every task completed');
-    // Two applications in one process share TypeORM's registry of data sources: it says so, once.
-    const warnings = logger.messages('warn').filter((line) => !line.startsWith('A data source with the default name is already registered'));
-    expect({ deadlocks: (await deadlocks(t)) - before, errors: logger.messages('error'), warnings }).toEqual({ deadlocks: 0, errors: [], warnings: [] });
-  }, 180_000);
-}, ['mysql']);
+      // Two applications in one process share TypeORM's registry of data sources: it says so, once.
+      const warnings = logger
+        .messages('warn')
+        .filter((line) => !line.startsWith('A data source with the default name is already registered'));
+      expect({ deadlocks: (await deadlocks(t)) - before, errors: logger.messages('error'), warnings }).toEqual({
+        deadlocks: 0,
+        errors: [],
+        warnings: [],
+      });
+    }, 180_000);
+  },
+  ['mysql'],
+);

@@ -55,7 +55,10 @@ describe('SchedulerModule options', () => {
     const db = await freshDatabase('sqlite');
     const build = (worker: false | object) => {
       @Module({
-        imports: [TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true }), SchedulerModule.forRoot({ worker: worker })],
+        imports: [
+          TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true }),
+          SchedulerModule.forRoot({ worker: worker }),
+        ],
         providers: [EchoJobs],
       })
       class AppModule {}
@@ -81,7 +84,10 @@ describe('SchedulerModule options', () => {
   it('works with synchronize instead of the shipped migrations', async () => {
     const db = await freshDatabase('sqlite', 'synchronize');
     @Module({
-      imports: [TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true, synchronize: true }), SchedulerModule.forRoot({ worker: { pollInterval: 25 } })],
+      imports: [
+        TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true, synchronize: true }),
+        SchedulerModule.forRoot({ worker: { pollInterval: 25 } }),
+      ],
       providers: [EchoJobs],
     })
     class AppModule {}
@@ -90,7 +96,12 @@ describe('SchedulerModule options', () => {
       const scheduler = app.get(SchedulerService);
       const { id } = await scheduler.enqueue('echo', 'sync');
       await waitForTask(scheduler, id, ['COMPLETED']);
-      expect(await app.get<DataSource>(getDataSourceToken() as string).getRepository(Task).count()).toBe(1);
+      expect(
+        await app
+          .get<DataSource>(getDataSourceToken() as string)
+          .getRepository(Task)
+          .count(),
+      ).toBe(1);
     } finally {
       await app.close();
     }

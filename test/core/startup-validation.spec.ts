@@ -34,7 +34,9 @@ describe('start-up fails clearly on bad declarations', () => {
     }
     const boot = bootApp(db, [A, B]);
     await expect(boot).rejects.toThrow(DuplicateJobError);
-    await expect(bootApp(db, [A, B])).rejects.toThrow('Duplicate job name "reports.build": declared by A.build and by B.again');
+    await expect(bootApp(db, [A, B])).rejects.toThrow(
+      'Duplicate job name "reports.build": declared by A.build and by B.again',
+    );
   });
 
   it('rejects an unparseable schedule, naming the job, field, value, provider and method', async () => {
@@ -88,7 +90,9 @@ describe('start-up fails clearly on bad declarations', () => {
     expect(refused({ limit: 10, per: 0 })).toEqual({ field: 'rateLimit.per', value: 0 });
     expect(refused({ limit: 10, per: '2d' })).toEqual({ field: 'rateLimit.per', value: '2d' });
     expect(refused({ limit: 10, per: '1s', burst: 5 })).toEqual({ field: 'rateLimit.burst', value: 5 });
-    expect(normalizeJobOptions('mail.send', { rateLimit: { limit: 100, per: '1m' } }, { timeoutMs: 1000 }).rateLimit).toEqual({ limit: 100, perMs: 60_000 });
+    expect(
+      normalizeJobOptions('mail.send', { rateLimit: { limit: 100, per: '1m' } }, { timeoutMs: 1000 }).rateLimit,
+    ).toEqual({ limit: 100, perMs: 60_000 });
   });
 
   it('rejects a decorator on something that is not a method', async () => {
@@ -114,7 +118,9 @@ describe('start-up fails clearly on bad declarations', () => {
 
   it('rejects invalid module options, naming the option', async () => {
     await expect(bootApp(db, [], { worker: { concurrency: 0 } })).rejects.toThrow(InvalidSchedulerOptionError);
-    await expect(bootApp(db, [], { timezone: 'Mars/Olympus' })).rejects.toThrow('Invalid SchedulerModule option timezone "Mars/Olympus"');
+    await expect(bootApp(db, [], { timezone: 'Mars/Olympus' })).rejects.toThrow(
+      'Invalid SchedulerModule option timezone "Mars/Olympus"',
+    );
   });
 
   it('writes nothing when start-up is refused', async () => {

@@ -26,33 +26,47 @@ const NOT_IDS: [string, unknown, RegExp][] = [
   ['null', null, /^Task null does not exist: a task id is a positive integer\.$/],
 ];
 
-describeForDialects('task ids given to the service', (dialect) => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await bootApp(await freshDatabase(dialect), [IdJobs], { worker: false });
-  });
-  afterAll(() => t?.close());
+describeForDialects(
+  'task ids given to the service',
+  (dialect) => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await bootApp(await freshDatabase(dialect), [IdJobs], { worker: false });
+    });
+    afterAll(() => t?.close());
 
-  it.each(NOT_IDS)('status, stop and runs({ taskId }) refuse %s with TaskNotFoundError, the same on every database', async (_what, id, message) => {
-    for (const call of [() => t.scheduler.status(id as number), () => t.scheduler.stop(id as number), () => t.scheduler.runs({ taskId: id as number })]) {
-      const error = await call().then(() => null, (e: unknown) => e);
+    it.each(NOT_IDS)(
+      'status, stop and runs({ taskId }) refuse %s with TaskNotFoundError, the same on every database',
+      async (_what, id, message) => {
+        for (const call of [
+          () => t.scheduler.status(id as number),
+          () => t.scheduler.stop(id as number),
+          () => t.scheduler.runs({ taskId: id as number }),
+        ]) {
+          const error = await call().then(
+            () => null,
+            (e: unknown) => e,
+          );
+          expect(error).toBeInstanceOf(TaskNotFoundError);
+          expect((error as Error).message).toMatch(message);
+          expect((error as TaskNotFoundError).taskId).toBe(id);
+        }
+      },
+    );
+
+    it('the largest id the column holds is looked up like any other', async () => {
+      const error = await t.scheduler.status(2_147_483_647).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TaskNotFoundError);
-      expect((error as Error).message).toMatch(message);
-      expect((error as TaskNotFoundError).taskId).toBe(id);
-    }
-  });
+      expect((error as Error).message).toBe('Task 2147483647 does not exist.');
+      await expect(t.scheduler.stop(2_147_483_647)).rejects.toThrow('Task 2147483647 does not exist.');
+      expect(await t.scheduler.runs({ taskId: 2_147_483_647 })).toEqual([]);
+    });
 
-  it('the largest id the column holds is looked up like any other', async () => {
-    const error = await t.scheduler.status(2_147_483_647).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TaskNotFoundError);
-    expect((error as Error).message).toBe('Task 2147483647 does not exist.');
-    await expect(t.scheduler.stop(2_147_483_647)).rejects.toThrow('Task 2147483647 does not exist.');
-    expect(await t.scheduler.runs({ taskId: 2_147_483_647 })).toEqual([]);
-  });
-
-  it('an existing task is found by its id', async () => {
-    const { id } = await t.scheduler.enqueue('ids.echo', { n: 1 });
-    expect((await t.scheduler.status(id)).task.id).toBe(id);
-    expect(await t.scheduler.stop(id)).toBe('STOPPED');
-  });
-}, CORE_DIALECTS);
+    it('an existing task is found by its id', async () => {
+      const { id } = await t.scheduler.enqueue('ids.echo', { n: 1 });
+      expect((await t.scheduler.status(id)).task.id).toBe(id);
+      expect(await t.scheduler.stop(id)).toBe('STOPPED');
+    });
+  },
+  CORE_DIALECTS,
+);

@@ -56,7 +56,9 @@ describe('SchedulerModule refuses options it does not know', () => {
   it('suggests the option a typo was meant to be', async () => {
     const error = await startupError(db, forRoot({ worker: { concurency: 4 } }));
     expect(error).toMatchObject({ key: 'worker.concurency', suggestion: 'worker.concurrency' });
-    expect((error as Error).message).toBe('Unknown SchedulerModule option worker.concurency: did you mean worker.concurrency?');
+    expect((error as Error).message).toBe(
+      'Unknown SchedulerModule option worker.concurency: did you mean worker.concurrency?',
+    );
   });
 
   it('suggests a near option of another level, and says how to write it', async () => {
@@ -74,12 +76,17 @@ describe('SchedulerModule refuses options it does not know', () => {
   });
 
   it('checks every level: impersonation, isolation and its appModule', async () => {
-    expect(await startupError(db, forRoot({ impersonation: { resolveUser: () => null, cache: true } }))).toMatchObject({ key: 'impersonation.cache' });
+    expect(await startupError(db, forRoot({ impersonation: { resolveUser: () => null, cache: true } }))).toMatchObject({
+      key: 'impersonation.cache',
+    });
     expect(await startupError(db, forRoot({ isolation: { appModule: { path: 'x.js' }, poolsize: 2 } }))).toMatchObject({
       key: 'isolation.poolsize',
       suggestion: 'isolation.poolSize',
     });
-    const nested = await startupError(db, forRoot({ isolation: { appModule: { path: 'x.js', exports: 'AppModule' } } }));
+    const nested = await startupError(
+      db,
+      forRoot({ isolation: { appModule: { path: 'x.js', exports: 'AppModule' } } }),
+    );
     expect(nested).toMatchObject({ key: 'isolation.appModule.exports', suggestion: 'isolation.appModule.export' });
     const deep = await startupError(db, forRoot({ export: 'AppModule' }));
     expect((deep as Error).message).toContain('SchedulerModule.forRoot({ isolation: { appModule: { export } } })');
@@ -87,17 +94,36 @@ describe('SchedulerModule refuses options it does not know', () => {
 
   it('still starts with every valid key, including dataSource and isGlobal', async () => {
     const options = {
-      worker: { concurrency: 2, groups: ['main'], pollInterval: 50, heartbeatInterval: '5s', deadAfter: '60s', syncInterval: '2s', shutdownGracePeriod: '1s', batchSize: 10, exitOnCommand: false },
+      worker: {
+        concurrency: 2,
+        groups: ['main'],
+        pollInterval: 50,
+        heartbeatInterval: '5s',
+        deadAfter: '60s',
+        syncInterval: '2s',
+        shutdownGracePeriod: '1s',
+        batchSize: 10,
+        exitOnCommand: false,
+      },
       impersonation: { resolveUser: (id: string) => ({ id }) },
-      timezone: 'Europe/Berlin', defaultTimeout: '1m', maxPayloadBytes: 1000, maxOutputBytes: 1000, retryBackoff: '1s', maxRetryBackoff: '1m',
+      timezone: 'Europe/Berlin',
+      defaultTimeout: '1m',
+      maxPayloadBytes: 1000,
+      maxOutputBytes: 1000,
+      retryBackoff: '1s',
+      maxRetryBackoff: '1m',
       retention: { olderThan: '30d', interval: '1h', batchSize: 100 },
-      dataSource: undefined, isGlobal: true,
+      dataSource: undefined,
+      isGlobal: true,
     };
     expect(await startupError(db, forRoot(options))).toBeNull();
   });
 
   it("validates forRootAsync's factory result the same way", async () => {
-    const error = await startupError(db, forRootAsync({ useFactory: () => ({ worker: { concurrency: 2, shutdownGrace: '5s' } }) }));
+    const error = await startupError(
+      db,
+      forRootAsync({ useFactory: () => ({ worker: { concurrency: 2, shutdownGrace: '5s' } }) }),
+    );
     expect(error).toMatchObject({ key: 'worker.shutdownGrace', suggestion: null });
     expect((error as Error).message).toContain('worker options are concurrency, groups');
   });
@@ -114,7 +140,9 @@ describe('SchedulerModule refuses options it does not know', () => {
   it('refuses module options written beside useFactory, where forRootAsync ignores them', () => {
     const call = () => SchedulerModule.forRootAsync({ useFactory: () => ({}), worker: { concurrency: 2 } } as never);
     expect(call).toThrow(UnknownSchedulerOptionError);
-    expect(call).toThrow('worker is a SchedulerModule option: SchedulerModule.forRootAsync({ useFactory: () => ({ worker }) })');
+    expect(call).toThrow(
+      'worker is a SchedulerModule option: SchedulerModule.forRootAsync({ useFactory: () => ({ worker }) })',
+    );
   });
 
   it('refuses options that are not an object', async () => {
@@ -129,7 +157,9 @@ describe('SchedulerModule refuses options it does not know', () => {
     const neither = await startupError(db, forRoot({ impersonation: {} }));
     expect((neither as Error).message).toContain('needs exactly one of resolveUser');
     const notAFunction = await startupError(db, forRoot({ impersonation: { resolver: 'UsersService' } }));
-    expect((notAFunction as Error).message).toContain('impersonation.resolver "UsersService": must be a provider class implementing UserResolver');
+    expect((notAFunction as Error).message).toContain(
+      'impersonation.resolver "UsersService": must be a provider class implementing UserResolver',
+    );
   });
 });
 
@@ -142,7 +172,9 @@ describe('SchedulerDashboardModule refuses options it does not know', () => {
   });
 
   it('says path returned by a registerAsync factory is read only when the module is imported', async () => {
-    const dashboard = SchedulerDashboardModule.registerAsync({ useFactory: () => ({ guard: new AllowAll(), path: '/admin/jobs' }) });
+    const dashboard = SchedulerDashboardModule.registerAsync({
+      useFactory: () => ({ guard: new AllowAll(), path: '/admin/jobs' }),
+    });
     const error = await bootDashboardApp({ dashboard }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnknownDashboardOptionError);
     expect((error as Error).message).toContain('SchedulerDashboardModule.registerAsync({ path, useFactory })');
@@ -150,6 +182,8 @@ describe('SchedulerDashboardModule refuses options it does not know', () => {
 
   it('refuses dashboard options written beside useFactory', () => {
     const call = () => SchedulerDashboardModule.registerAsync({ useFactory: () => ({}), guard: AllowAll } as never);
-    expect(call).toThrow('guard is a SchedulerDashboardModule option: SchedulerDashboardModule.registerAsync({ useFactory: () => ({ guard }) })');
+    expect(call).toThrow(
+      'guard is a SchedulerDashboardModule option: SchedulerDashboardModule.registerAsync({ useFactory: () => ({ guard }) })',
+    );
   });
 });

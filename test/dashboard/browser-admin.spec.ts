@@ -29,7 +29,10 @@ describe.each<['express' | 'fastify', Dialect]>([
       adapter,
       db: await freshDatabase(dialect),
       providers: [DashboardTestJobs],
-      dashboardOptions: { refreshInterval: 0, actor: (request: { headers: Record<string, string | undefined> }) => request.headers[ADMIN_NAME_HEADER] },
+      dashboardOptions: {
+        refreshInterval: 0,
+        actor: (request: { headers: Record<string, string | undefined> }) => request.headers[ADMIN_NAME_HEADER],
+      },
     });
   });
   afterAll(async () => {
@@ -37,14 +40,19 @@ describe.each<['express' | 'fastify', Dialect]>([
     await browser?.close();
   });
   beforeEach(async () => {
-    context = await browser.newContext({ extraHTTPHeaders: { [ADMIN_HEADER]: ADMIN_TOKEN, [ADMIN_NAME_HEADER]: 'alice' }, viewport: { width: 1360, height: 900 } });
+    context = await browser.newContext({
+      extraHTTPHeaders: { [ADMIN_HEADER]: ADMIN_TOKEN, [ADMIN_NAME_HEADER]: 'alice' },
+      viewport: { width: 1360, height: 900 },
+    });
     page = await context.newPage();
     acceptDialogs(page);
   });
   afterEach(() => context.close());
 
   const auditRows = async () =>
-    await d.dataSource.query<{ id: number; actor: string; action: string; target: string | null; rows_changed: number; outcome: string }[]>('SELECT * FROM kronos_audit ORDER BY id DESC');
+    await d.dataSource.query<
+      { id: number; actor: string; action: string; target: string | null; rows_changed: number; outcome: string }[]
+    >('SELECT * FROM kronos_audit ORDER BY id DESC');
 
   describe('audit trail', () => {
     it('records who toggled a job, retried a task and commanded workers, and shows it newest first', async () => {
@@ -68,7 +76,14 @@ describe.each<['express' | 'fastify', Dialect]>([
       await expectText(page.locator('h1'), 'Audit trail');
       const rows = page.locator('tr[data-audit]');
       const shown = await rows.evaluateAll((trs) =>
-        trs.slice(0, 4).map((tr) => [tr.querySelector('[data-actor]')!.textContent, tr.getAttribute('data-action'), tr.querySelector('[data-target]')!.textContent, tr.querySelector('[data-rows]')!.textContent]),
+        trs
+          .slice(0, 4)
+          .map((tr) => [
+            tr.querySelector('[data-actor]')!.textContent,
+            tr.getAttribute('data-action'),
+            tr.querySelector('[data-target]')!.textContent,
+            tr.querySelector('[data-rows]')!.textContent,
+          ]),
       );
       expect(shown).toEqual([
         ['alice', 'workers:resume', 'workers:*', '1'],
@@ -82,7 +97,9 @@ describe.each<['express' | 'fastify', Dialect]>([
       await expectText(page.locator('h1'), `Task #${id}`);
 
       await page.goto(`${d.url}/audit?action=retry`);
-      expect(await page.locator('tr[data-audit]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-action')))).toEqual(['retry']);
+      expect(
+        await page.locator('tr[data-audit]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-action'))),
+      ).toEqual(['retry']);
     });
 
     it('records a refused action as refused with nothing changed', async () => {
@@ -92,12 +109,20 @@ describe.each<['express' | 'fastify', Dialect]>([
       await waitForTask(d.scheduler, id, ['COMPLETED']);
       // The form a stale page would still show: retrying a COMPLETED task is refused.
       const status = await page.evaluate(
-        async ([url, task, token]) => (await fetch(url, { method: 'POST', body: new URLSearchParams({ _csrf: token, task, back: 'tasks' }) })).status,
+        async ([url, task, token]) =>
+          (await fetch(url, { method: 'POST', body: new URLSearchParams({ _csrf: token, task, back: 'tasks' }) }))
+            .status,
         [`${d.url}/actions/retry`, String(id), csrf],
       );
       expect(status).toBe(200); // after the redirect
       const [last] = await auditRows();
-      expect([last.actor, last.action, last.target, Number(last.rows_changed), last.outcome]).toEqual(['alice', 'retry', `task:${id}`, 0, 'error']);
+      expect([last.actor, last.action, last.target, Number(last.rows_changed), last.outcome]).toEqual([
+        'alice',
+        'retry',
+        `task:${id}`,
+        0,
+        'error',
+      ]);
       await page.goto(`${d.url}/audit`);
       await expectText(page.locator(`tr[data-audit="${last.id}"]`), 'refused');
       await expectText(page.locator(`tr[data-audit="${last.id}"] [data-detail]`), 'only FAILED');
@@ -106,7 +131,10 @@ describe.each<['express' | 'fastify', Dialect]>([
     it('records nothing for a request refused by the CSRF check', async () => {
       const before = (await auditRows()).length;
       await page.goto(`${d.url}/jobs`);
-      const status = await page.evaluate(async (url) => (await fetch(url, { method: 'POST', body: new URLSearchParams({ name: 'echo' }) })).status, `${d.url}/actions/deactivate`);
+      const status = await page.evaluate(
+        async (url) => (await fetch(url, { method: 'POST', body: new URLSearchParams({ name: 'echo' }) })).status,
+        `${d.url}/actions/deactivate`,
+      );
       expect(status).toBe(403);
       expect((await auditRows()).length).toBe(before);
     });
@@ -119,7 +147,10 @@ describe.each<['express' | 'fastify', Dialect]>([
         const small = await phone.newPage();
         await small.goto(`${d.url}/audit`);
         const { scrollWidth, innerWidth, headerOverlap } = await phoneLayout(small);
-        expect({ widerBy: Math.max(0, scrollWidth - innerWidth), headerOverlap }).toEqual({ widerBy: 0, headerOverlap: false });
+        expect({ widerBy: Math.max(0, scrollWidth - innerWidth), headerOverlap }).toEqual({
+          widerBy: 0,
+          headerOverlap: false,
+        });
       } finally {
         await phone.close();
       }
@@ -127,15 +158,29 @@ describe.each<['express' | 'fastify', Dialect]>([
   });
 
   describe('search and filters', () => {
-    const taskIds = (p: Page = page) => p.locator('tr[data-task]').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-task'))));
-    const runTaskIds = () => page.locator('tr[data-run] a[href*="tasks/"]').evaluateAll((as) => as.map((a) => Number(/tasks\/(\d+)/.exec(a.getAttribute('href'))![1])));
+    const taskIds = (p: Page = page) =>
+      p.locator('tr[data-task]').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-task'))));
+    const runTaskIds = () =>
+      page
+        .locator('tr[data-run] a[href*="tasks/"]')
+        .evaluateAll((as) => as.map((a) => Number(/tasks\/(\d+)/.exec(a.getAttribute('href'))![1])));
 
     it('finds tasks by payload content and user, keeps the search in the URL, in the tabs and across pages', async () => {
-      const mine = await d.scheduler.enqueue('echo', { customer: { id: 42, name: 'Ada' }, items: ['x', 'y'] }, { runAs: 'carol' });
+      const mine = await d.scheduler.enqueue(
+        'echo',
+        { customer: { id: 42, name: 'Ada' }, items: ['x', 'y'] },
+        { runAs: 'carol' },
+      );
       const other = await d.scheduler.enqueue('echo', { customer: { id: 7 } }, { runAs: 'carol' });
-      const unrelated = await d.scheduler.enqueue('echo', { note: 'customer.id=42 mentioned as text', id: 42 }, { runAs: 'dave' });
+      const unrelated = await d.scheduler.enqueue(
+        'echo',
+        { note: 'customer.id=42 mentioned as text', id: 42 },
+        { runAs: 'dave' },
+      );
       // Without an impersonation resolver a task that runs as a user fails: either way it has finished.
-      const [finished] = await Promise.all([mine, other, unrelated].map((t) => waitForTask(d.scheduler, t.id, ['COMPLETED', 'FAILED'])));
+      const [finished] = await Promise.all(
+        [mine, other, unrelated].map((t) => waitForTask(d.scheduler, t.id, ['COMPLETED', 'FAILED'])),
+      );
       const tab = finished.task.status === 'COMPLETED' ? 'Completed' : 'Failed';
 
       await page.goto(`${d.url}/tasks`);
@@ -155,7 +200,10 @@ describe.each<['express' | 'fastify', Dialect]>([
       expect(await taskIds()).toEqual([other.id, mine.id]);
 
       await page.locator('.tabs').getByRole('link', { name: tab, exact: true }).click();
-      expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ status: finished.task.status, user: 'carol' });
+      expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({
+        status: finished.task.status,
+        user: 'carol',
+      });
       expect(await taskIds()).toEqual([other.id, mine.id]);
 
       const small = await browser.newContext({ extraHTTPHeaders: { [ADMIN_HEADER]: ADMIN_TOKEN } });
@@ -176,7 +224,9 @@ describe.each<['express' | 'fastify', Dialect]>([
       const task = await d.scheduler.enqueue('explode', { html: 'find me', order: { ref: 'A-17' } });
       const run = (await waitForTask(d.scheduler, task.id, ['FAILED'])).latestRun!;
       const [worker] = await d.scheduler.workers();
-      await page.goto(`${d.url}/runs?worker=${encodeURIComponent(worker.name)}&payload=${encodeURIComponent('order.ref=A-17')}&group=main`);
+      await page.goto(
+        `${d.url}/runs?worker=${encodeURIComponent(worker.name)}&payload=${encodeURIComponent('order.ref=A-17')}&group=main`,
+      );
       expect(await runTaskIds()).toEqual([task.id]);
       await page.goto(`${d.url}/runs?worker=nobody`);
       expect(await runTaskIds()).toEqual([]);
@@ -188,7 +238,9 @@ describe.each<['express' | 'fastify', Dialect]>([
       await page.locator('form[method="get"]').getByRole('button', { name: 'Filter' }).click();
       expect(new URL(page.url()).searchParams.get('from')).toBe(iso(run.startTime - 60_000));
       expect(await runTaskIds()).toEqual([task.id]);
-      await page.goto(`${d.url}/runs?payload=${encodeURIComponent('order.ref=A-17')}&from=${iso(run.startTime + 120_000)}`);
+      await page.goto(
+        `${d.url}/runs?payload=${encodeURIComponent('order.ref=A-17')}&from=${iso(run.startTime + 120_000)}`,
+      );
       expect(await runTaskIds()).toEqual([]);
       await expectText(page.locator('.notice'), 'This filter has no index of its own');
     });
@@ -197,7 +249,13 @@ describe.each<['express' | 'fastify', Dialect]>([
       expect((await page.goto(`${d.url}/tasks?payload=nonsense&from=yesterday`))?.status()).toBe(400);
       await expectText(page.locator('[data-filter-error]'), 'payload "nonsense" is not path=value');
       await expectText(page.locator('[data-filter-error]'), 'from "yesterday" is not a date and time');
-      expect((await page.goto(`${d.url}/runs?from=2026-03-02T10:00&to=2026-03-01T10:00&payload=${encodeURIComponent('a b=1')}`))?.status()).toBe(400);
+      expect(
+        (
+          await page.goto(
+            `${d.url}/runs?from=2026-03-02T10:00&to=2026-03-01T10:00&payload=${encodeURIComponent('a b=1')}`,
+          )
+        )?.status(),
+      ).toBe(400);
       await expectText(page.locator('[data-filter-error]'), 'to "2026-03-01T10:00" is not after from');
       await expectText(page.locator('[data-filter-error]'), 'payload "a b=1"');
     });
@@ -233,7 +291,10 @@ describe.each<['express' | 'fastify', Dialect]>([
       for (const name of ['p50', 'p95', 'max', 'wait']) expect(await value(name)).toMatch(/^\d+(\.\d)? (ms|s)$/);
       expect(await page.locator('.chart svg rect.bad').count()).toBe(24);
       await expectText(page.locator('[data-last-error-message]'), 'failed on insight <b>x</b>');
-      await page.locator('[data-last-error]').getByRole('link', { name: `task #${failing.id}` }).click();
+      await page
+        .locator('[data-last-error]')
+        .getByRole('link', { name: `task #${failing.id}` })
+        .click();
       await expectText(page.locator('h1'), `Task #${failing.id}`);
       await screenshot(page, `${adapter}-${dialect}-task-timeline`);
 
@@ -254,12 +315,21 @@ describe.each<['express' | 'fastify', Dialect]>([
       const failing = await d.scheduler.enqueue('explode', { html: 'timeline' }, { retries: 1 });
       const view = await waitForTask(d.scheduler, failing.id, ['FAILED']);
       await page.goto(`${d.url}/tasks/${failing.id}`);
-      const steps = await page.locator('[data-timeline] > li').evaluateAll((lis) => lis.map((li) => [li.getAttribute('data-step'), li.getAttribute('data-attempt')]));
-      expect(steps).toEqual([['queued', null], ['attempt', '1'], ['retried', null], ['attempt', '2']]);
+      const steps = await page
+        .locator('[data-timeline] > li')
+        .evaluateAll((lis) => lis.map((li) => [li.getAttribute('data-step'), li.getAttribute('data-attempt')]));
+      expect(steps).toEqual([
+        ['queued', null],
+        ['attempt', '1'],
+        ['retried', null],
+        ['attempt', '2'],
+      ]);
       const [worker] = await d.scheduler.workers();
       await expectText(page.locator('[data-timeline] li[data-attempt="2"]'), `on ${worker.name}`);
       await expectText(page.locator('[data-timeline] li[data-attempt="2"]'), 'FAILED');
-      expect(await page.locator('[data-timeline] li[data-attempt="1"] [data-duration]').textContent()).toMatch(/^\d+(\.\d)? (ms|s)$/);
+      expect(await page.locator('[data-timeline] li[data-attempt="1"] [data-duration]').textContent()).toMatch(
+        /^\d+(\.\d)? (ms|s)$/,
+      );
       await expectText(page.locator('[data-timeline] li[data-step="retried"]'), 'as attempt 2');
       expect(view.task.status).toBe('FAILED');
 
@@ -278,7 +348,11 @@ describe.each<['express' | 'fastify', Dialect]>([
         for (const path of ['jobs/explode', 'jobs/echo']) {
           await small.goto(`${d.url}/${path}`);
           const { scrollWidth, innerWidth, headerOverlap } = await phoneLayout(small);
-          expect({ path, widerBy: Math.max(0, scrollWidth - innerWidth), headerOverlap }).toEqual({ path, widerBy: 0, headerOverlap: false });
+          expect({ path, widerBy: Math.max(0, scrollWidth - innerWidth), headerOverlap }).toEqual({
+            path,
+            widerBy: 0,
+            headerOverlap: false,
+          });
         }
       } finally {
         await phone.close();
@@ -291,7 +365,9 @@ describe.each<['express' | 'fastify', Dialect]>([
 
     it('stops ticked tasks, then deletes all tasks matching a filter, reporting and recording the rows changed', async () => {
       // A group no worker serves: the tasks stay QUEUED.
-      const queued = await Promise.all([1, 2, 3].map((n) => d.scheduler.enqueue('echo', { bulk: n }, { group: 'parked' })));
+      const queued = await Promise.all(
+        [1, 2, 3].map((n) => d.scheduler.enqueue('echo', { bulk: n }, { group: 'parked' })),
+      );
       await page.goto(`${d.url}/tasks?group=parked`);
       for (const t of queued.slice(0, 2)) await page.locator(`tr[data-task="${t.id}"] input[type="checkbox"]`).check();
       await page.locator('#bulk select[name="op"]').selectOption('stop');
@@ -309,24 +385,44 @@ describe.each<['express' | 'fastify', Dialect]>([
       expect(left.map((r) => Number(r.id))).toEqual([queued[2].id]);
 
       const [last, before] = await auditRows();
-      expect([last.action, last.target, Number(last.rows_changed), last.outcome]).toEqual(['bulk:delete', 'tasks?status=STOPPED&group=parked', 2, 'ok']);
+      expect([last.action, last.target, Number(last.rows_changed), last.outcome]).toEqual([
+        'bulk:delete',
+        'tasks?status=STOPPED&group=parked',
+        2,
+        'ok',
+      ]);
       const ticked = [queued[0].id, queued[1].id].sort((x, y) => x - y);
-      expect([before.action, before.target, Number(before.rows_changed)]).toEqual(['bulk:stop', `tasks:${ticked.join(',')}`, 2]);
+      expect([before.action, before.target, Number(before.rows_changed)]).toEqual([
+        'bulk:stop',
+        `tasks:${ticked.join(',')}`,
+        2,
+      ]);
       await d.scheduler.stop(queued[2].id);
     });
 
     it('"Retry all failed" on a job page queues every failed task of that job again, in batches', async () => {
       const failing = await Promise.all([1, 2].map((n) => d.scheduler.enqueue('explode', { html: `bulk ${n}` })));
       for (const t of failing) await waitForTask(d.scheduler, t.id, ['FAILED']);
-      const failed = await d.dataSource.query<unknown[]>(`SELECT id FROM kronos_task WHERE job_name = 'explode' AND status = 'FAILED'`);
+      const failed = await d.dataSource.query<unknown[]>(
+        `SELECT id FROM kronos_task WHERE job_name = 'explode' AND status = 'FAILED'`,
+      );
       await page.goto(`${d.url}/jobs/explode`);
       await page.getByRole('button', { name: 'Retry all failed' }).click();
       await expectText(page.locator('.flash'), `Queued again: ${failed.length} task(s) of ${failed.length} matching`);
       expect(new URL(page.url()).pathname).toMatch(/\/jobs\/explode$/);
       // They run again (and fail again): each has now run twice.
-      for (const t of failing) await waitFor(async () => (await d.scheduler.status(t.id)).task.timesRun === 2 && (await statusOf(t.id)) === 'FAILED', 10_000, `task ${t.id} run again`);
+      for (const t of failing)
+        await waitFor(
+          async () => (await d.scheduler.status(t.id)).task.timesRun === 2 && (await statusOf(t.id)) === 'FAILED',
+          10_000,
+          `task ${t.id} run again`,
+        );
       const [last] = await auditRows();
-      expect([last.action, last.target, Number(last.rows_changed)]).toEqual(['bulk:retry', 'tasks?status=FAILED&job=explode', failed.length]);
+      expect([last.action, last.target, Number(last.rows_changed)]).toEqual([
+        'bulk:retry',
+        'tasks?status=FAILED&job=explode',
+        failed.length,
+      ]);
     });
 
     it('refuses a bulk action without a selection or with an invalid filter, changing nothing', async () => {
@@ -335,7 +431,11 @@ describe.each<['express' | 'fastify', Dialect]>([
       await expectText(page.locator('.flash.error'), 'No task was selected.');
       const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
       await page.evaluate(
-        async ([url, token]) => void (await fetch(url, { method: 'POST', body: new URLSearchParams({ _csrf: token, op: 'delete', scope: 'filter', status: 'BOGUS', back: 'tasks' }) })),
+        async ([url, token]) =>
+          void (await fetch(url, {
+            method: 'POST',
+            body: new URLSearchParams({ _csrf: token, op: 'delete', scope: 'filter', status: 'BOGUS', back: 'tasks' }),
+          })),
         [`${d.url}/actions/bulk`, csrf],
       );
       const [last] = await auditRows();
@@ -358,16 +458,29 @@ describe.each<['express' | 'fastify', Dialect]>([
       await page.locator('input[name="before"]').fill('2000-01-01T00:00');
       await page.getByRole('button', { name: 'Count (dry run)' }).click();
       expect(new URL(page.url()).searchParams.get('before')).toBe('2000-01-01T00:00');
-      expect([await page.locator('[data-runs]').textContent(), await page.locator('[data-tasks]').textContent()]).toEqual(['1', '1']);
+      expect([
+        await page.locator('[data-runs]').textContent(),
+        await page.locator('[data-tasks]').textContent(),
+      ]).toEqual(['1', '1']);
       expect((await d.scheduler.status(old.id)).task.status).toBe('COMPLETED'); // a dry run deletes nothing
 
       await page.getByRole('button', { name: 'Delete 1 run(s) and 1 task(s)' }).click();
       await expectText(page.locator('.flash'), 'Deleted 1 run(s) and 1 finished task(s) older than 2000-01-01T00:00.');
-      expect([await page.locator('[data-runs]').textContent(), await page.locator('[data-tasks]').textContent()]).toEqual(['0', '0']);
-      const left = await d.dataSource.query<{ id: number }[]>(`SELECT id FROM kronos_task WHERE id IN (${old.id}, ${recent.id})`);
+      expect([
+        await page.locator('[data-runs]').textContent(),
+        await page.locator('[data-tasks]').textContent(),
+      ]).toEqual(['0', '0']);
+      const left = await d.dataSource.query<{ id: number }[]>(
+        `SELECT id FROM kronos_task WHERE id IN (${old.id}, ${recent.id})`,
+      );
       expect(left.map((r) => Number(r.id))).toEqual([recent.id]);
       const [last] = await auditRows();
-      expect([last.action, last.target, Number(last.rows_changed), last.outcome]).toEqual(['cleanup', 'before:2000-01-01T00:00', 2, 'ok']);
+      expect([last.action, last.target, Number(last.rows_changed), last.outcome]).toEqual([
+        'cleanup',
+        'before:2000-01-01T00:00',
+        2,
+        'ok',
+      ]);
     });
 
     it('answers an invalid date with 400', async () => {
@@ -378,14 +491,20 @@ describe.each<['express' | 'fastify', Dialect]>([
 
   describe('dependencies and batches', () => {
     it('a task page links the tasks it depends on and shows its batch with counts; WAITING and CANCELLED have tabs and badges of their own', async () => {
-      const { id: batchId, tasks } = await d.scheduler.batch({ description: 'import' }, [{ job: 'explode', payload: {} }, { job: 'echo', payload: {}, dependsOn: [{ item: 0 }] }]);
+      const { id: batchId, tasks } = await d.scheduler.batch({ description: 'import' }, [
+        { job: 'explode', payload: {} },
+        { job: 'echo', payload: {}, dependsOn: [{ item: 0 }] },
+      ]);
       const [failing, dependent] = tasks.map((t) => t.id);
       await waitForTask(d.scheduler, failing, ['FAILED']);
       await waitForTask(d.scheduler, dependent, ['CANCELLED']);
       await page.goto(`${d.url}/tasks/${dependent}`);
       const dependency = page.locator(`[data-dependency="${failing}"]`);
       await expectText(dependency, 'FAILED');
-      await expectText(page.locator(`[data-batch="${batchId}"]`), '2 task(s): 0 completed, 1 failed, 1 cancelled, 0 stopped, 0 pending');
+      await expectText(
+        page.locator(`[data-batch="${batchId}"]`),
+        '2 task(s): 0 completed, 1 failed, 1 cancelled, 0 stopped, 0 pending',
+      );
       const colours = await page.evaluate<Record<'plain' | 'waiting' | 'cancelled', string>>(`(() => {
         const colour = (cls) => {
           const span = Object.assign(document.createElement('span'), { className: 'badge ' + cls });
@@ -410,7 +529,12 @@ describe.each<['express' | 'fastify', Dialect]>([
   describe('live by push', () => {
     let live: DashboardApp;
     beforeAll(async () => {
-      live = await bootDashboardApp({ adapter, db: await freshDatabase(dialect), providers: [DashboardTestJobs], dashboardOptions: { refreshInterval: '500ms' } });
+      live = await bootDashboardApp({
+        adapter,
+        db: await freshDatabase(dialect),
+        providers: [DashboardTestJobs],
+        dashboardOptions: { refreshInterval: '500ms' },
+      });
     });
     afterAll(() => live?.close());
     const refreshes = async (p: Page) => Number((await p.getAttribute('body', 'data-refreshes')) ?? 0);

@@ -3,7 +3,16 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { TASK_STATUSES } from '../../lib/types.js';
 import { waitFor, waitForTask } from '../support/test-app.js';
-import { acceptDialogs, adminContext, BIDI_CONTROL, launchChromium, nextRefresh, phoneContext, phoneLayout, screenshot } from './support/browser.js';
+import {
+  acceptDialogs,
+  adminContext,
+  BIDI_CONTROL,
+  launchChromium,
+  nextRefresh,
+  phoneContext,
+  phoneLayout,
+  screenshot,
+} from './support/browser.js';
 import { ADMIN_HEADER, ADMIN_TOKEN, bootDashboardApp, type DashboardApp } from './support/dashboard-app.js';
 import { DashboardTestJobs } from './support/jobs.js';
 
@@ -82,12 +91,20 @@ describe('Dashboard in a browser [express]', () => {
     await page.goto(`${d.url}/tasks?status=RUNNING`);
     const row = page.locator(`tr[data-task="${id}"]`);
     await expectText(row.locator('.badge'), 'RUNNING');
-    await waitFor(async () => (await row.locator('progress').getAttribute('value')) === '40', 10_000, 'the progress bar');
+    await waitFor(
+      async () => (await row.locator('progress').getAttribute('value')) === '40',
+      10_000,
+      'the progress bar',
+    );
     await screenshot(page, 'express-tasks-running');
     await row.getByRole('button', { name: 'Stop' }).click();
     await expectText(page.locator('.flash'), `Task #${id}`);
     await page.goto(`${d.url}/tasks/${id}`);
-    await waitFor(async () => (await page.locator('#task .badge').first().textContent()) === 'STOPPED', 10_000, 'STOPPED in the page');
+    await waitFor(
+      async () => (await page.locator('#task .badge').first().textContent()) === 'STOPPED',
+      10_000,
+      'STOPPED in the page',
+    );
     expect((await d.scheduler.status(id)).task.status).toBe('STOPPED');
   });
 
@@ -96,7 +113,11 @@ describe('Dashboard in a browser [express]', () => {
     await waitForTask(d.scheduler, id, ['FAILED']);
     await page.goto(`${d.url}/tasks?status=FAILED`);
     await page.locator(`tr[data-task="${id}"]`).getByRole('button', { name: 'Retry' }).click();
-    const again = Number(new RegExp(`Task #${id} queued again as task #(\\d+)`).exec((await page.locator('.flash').textContent()) ?? '')?.[1]);
+    const again = Number(
+      new RegExp(`Task #${id} queued again as task #(\\d+)`).exec(
+        (await page.locator('.flash').textContent()) ?? '',
+      )?.[1],
+    );
     expect(new URL(page.url()).search).toBe('?status=FAILED');
     const view = await waitForTask(d.scheduler, again, ['FAILED']);
     expect(JSON.parse(view.task.payload!)).toEqual({ html: 'retry me' });
@@ -134,7 +155,11 @@ describe('Dashboard in a browser [express]', () => {
   });
 
   it('redacts payload values marked sensitive in the job options', async () => {
-    const { id } = await d.scheduler.enqueue('echo', { user: 'ann', password: 'hunter2', card: { number: '4111-1111', holder: 'Ann' } });
+    const { id } = await d.scheduler.enqueue('echo', {
+      user: 'ann',
+      password: 'hunter2',
+      card: { number: '4111-1111', holder: 'Ann' },
+    });
     const view = await waitForTask(d.scheduler, id, ['COMPLETED']);
     for (const path of [`tasks/${id}`, `runs/${view.latestRun!.id}`]) {
       await page.goto(`${d.url}/${path}`);
@@ -150,14 +175,33 @@ describe('Dashboard in a browser [express]', () => {
   it('keeps sensitive values out of results, output, messages and progress on every page and refresh', async () => {
     // "hunter2" also stands for the password as JSON writes it inside a string: hunter2\"pw.
     const secrets = ['hunter2', '4111-1111-1111-1111', 'cvc-9z9', 'tok-123-abc'];
-    const payload = { user: 'ann', password: 'hunter2"pw', card: { number: '4111-1111-1111-1111', holder: 'Ann' }, cards: [{ cvc: 'cvc-9z9' }], token: 'tok-123-abc' };
+    const payload = {
+      user: 'ann',
+      password: 'hunter2"pw',
+      card: { number: '4111-1111-1111-1111', holder: 'Ann' },
+      cards: [{ cvc: 'cvc-9z9' }],
+      token: 'tok-123-abc',
+    };
     const echoed = await waitForTask(d.scheduler, (await d.scheduler.enqueue('echo', payload)).id, ['COMPLETED']);
-    const failed = await waitForTask(d.scheduler, (await d.scheduler.enqueue('leak', { password: 'hunter2"pw', cards: [{ cvc: 'cvc-9z9' }] })).id, ['FAILED']);
-    const running = await d.scheduler.enqueue('leak', { password: 'hunter2"pw', cards: [{ cvc: 'cvc-9z9' }], wait: true });
-    await waitFor(async () => (await d.scheduler.status(running.id)).task.progressMessage !== null, 10_000, 'the progress message');
+    const failed = await waitForTask(
+      d.scheduler,
+      (await d.scheduler.enqueue('leak', { password: 'hunter2"pw', cards: [{ cvc: 'cvc-9z9' }] })).id,
+      ['FAILED'],
+    );
+    const running = await d.scheduler.enqueue('leak', {
+      password: 'hunter2"pw',
+      cards: [{ cvc: 'cvc-9z9' }],
+      wait: true,
+    });
+    await waitFor(
+      async () => (await d.scheduler.status(running.id)).task.progressMessage !== null,
+      10_000,
+      'the progress message',
+    );
     const showsNoSecret = async (where: string) => {
       const content = await page.content();
-      for (const secret of secrets) expect({ where, leaks: content.includes(secret) ? secret : null }).toEqual({ where, leaks: null });
+      for (const secret of secrets)
+        expect({ where, leaks: content.includes(secret) ? secret : null }).toEqual({ where, leaks: null });
     };
 
     await page.goto(`${d.url}/runs/${echoed.latestRun!.id}`);
@@ -173,7 +217,10 @@ describe('Dashboard in a browser [express]', () => {
     await showsNoSecret('the run page of a failed run');
     for (const path of ['', 'runs', 'runs?status=FAILED', `tasks/${failed.task.id}`, `tasks/${echoed.task.id}`]) {
       await page.goto(path ? `${d.url}/${path}` : d.url);
-      await expectText(page.locator('main'), path === `tasks/${echoed.task.id}` ? '"holder": "Ann"' : 'sign-in refused for [redacted]');
+      await expectText(
+        page.locator('main'),
+        path === `tasks/${echoed.task.id}` ? '"holder": "Ann"' : 'sign-in refused for [redacted]',
+      );
       await showsNoSecret(`/${path}`);
     }
 
@@ -234,12 +281,23 @@ describe('Dashboard in a browser [express]', () => {
   it('sends every page asked for with a trailing slash to its address, as on Fastify', async () => {
     const { id } = await d.scheduler.enqueue('echo', { slash: true });
     const run = (await waitForTask(d.scheduler, id, ['COMPLETED'])).latestRun!;
-    for (const [path, title] of [['/', 'Overview'], ['/jobs/', 'Jobs'], ['/tasks/', 'Tasks'], [`/tasks/${id}/`, `Task #${id}`], ['/runs/', 'Runs'], [`/runs/${run.id}/`, `Run #${run.id}`], ['/workers/', 'Workers']]) {
+    for (const [path, title] of [
+      ['/', 'Overview'],
+      ['/jobs/', 'Jobs'],
+      ['/tasks/', 'Tasks'],
+      [`/tasks/${id}/`, `Task #${id}`],
+      ['/runs/', 'Runs'],
+      [`/runs/${run.id}/`, `Run #${run.id}`],
+      ['/workers/', 'Workers'],
+    ]) {
       const response = await page.goto(`${d.url}${path}`);
       expect([response?.status(), new URL(page.url()).pathname]).toEqual([200, `/scheduler${path.slice(0, -1)}`]);
       await expectText(page.locator('h1'), title);
     }
-    const slashed = await fetch(`${d.url}/tasks/?status=FAILED`, { headers: { [ADMIN_HEADER]: ADMIN_TOKEN }, redirect: 'manual' });
+    const slashed = await fetch(`${d.url}/tasks/?status=FAILED`, {
+      headers: { [ADMIN_HEADER]: ADMIN_TOKEN },
+      redirect: 'manual',
+    });
     expect([slashed.status, slashed.headers.get('location')]).toEqual([308, '../tasks?status=FAILED']);
     await page.locator('header nav').getByRole('link', { name: 'Tasks', exact: true }).click();
     expect(new URL(page.url()).pathname).toBe('/scheduler/tasks');
@@ -255,7 +313,12 @@ describe('Dashboard in a browser [express]', () => {
       for (const path of ['', 'jobs', 'tasks', `tasks/${id}`, 'runs', `runs/${run.id}`, 'workers']) {
         await small.goto(path ? `${d.url}/${path}` : d.url);
         const { scrollWidth, innerWidth, headerOverlap } = await phoneLayout(small);
-        expect({ path, innerWidth, widerBy: Math.max(0, scrollWidth - innerWidth), headerOverlap }).toEqual({ path, innerWidth: 390, widerBy: 0, headerOverlap: false });
+        expect({ path, innerWidth, widerBy: Math.max(0, scrollWidth - innerWidth), headerOverlap }).toEqual({
+          path,
+          innerWidth: 390,
+          widerBy: 0,
+          headerOverlap: false,
+        });
         await screenshot(small, `express-phone-${path.replace('/', '-') || 'overview'}`);
       }
     } finally {
@@ -269,7 +332,10 @@ describe('Dashboard in a browser [express]', () => {
     await groupRow.getByRole('button', { name: 'Disable' }).click();
     await expectText(page.locator('.flash'), 'to disable');
     await expectText(page.locator('#workers .badge').first(), 'DISABLED');
-    await page.locator('tr', { has: page.locator('td', { hasText: /^Group main$/ }) }).getByRole('button', { name: 'Resume' }).click();
+    await page
+      .locator('tr', { has: page.locator('td', { hasText: /^Group main$/ }) })
+      .getByRole('button', { name: 'Resume' })
+      .click();
     await expectText(page.locator('#workers .badge').first(), 'ACTIVE');
     expect((await d.scheduler.workers()).every((w) => w.status === 'ACTIVE')).toBe(true);
   });
@@ -282,7 +348,10 @@ describe('Dashboard in a browser [express]', () => {
     } finally {
       await stranger.close();
     }
-    const post = await fetch(`${d.url}/actions/deactivate`, { method: 'POST', body: new URLSearchParams({ name: 'echo' }) });
+    const post = await fetch(`${d.url}/actions/deactivate`, {
+      method: 'POST',
+      body: new URLSearchParams({ name: 'echo' }),
+    });
     expect(post.status).toBe(403);
     expect(await isActive('echo')).toBe(true);
   });
@@ -303,7 +372,10 @@ describe('Dashboard in a browser [express]', () => {
       await page.goto(`${d.url}/jobs`); // the victim has a dashboard session (and its CSRF cookie)
       attack = `<form method="post" action="${d.url}/actions/deactivate"><input name="name" value="echo"><input name="back" value="jobs"><input name="_csrf" value="guessed"></form>
 <script>document.forms[0].submit()</script>`;
-      const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/actions/deactivate')), page.goto(`${attackerOrigin}/`)]);
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/actions/deactivate')),
+        page.goto(`${attackerOrigin}/`),
+      ]);
       expect(response.status()).toBe(403);
       expect(await response.text()).toContain('Sec-Fetch-Site is cross-site');
       expect(await isActive('echo')).toBe(true);
@@ -312,7 +384,11 @@ describe('Dashboard in a browser [express]', () => {
     it('rejects a same-origin POST that lacks the page token', async () => {
       await page.goto(`${d.url}/jobs`);
       const status = await page.evaluate(async (url) => {
-        const response = await fetch(url, { method: 'POST', body: new URLSearchParams({ name: 'echo' }), credentials: 'same-origin' });
+        const response = await fetch(url, {
+          method: 'POST',
+          body: new URLSearchParams({ name: 'echo' }),
+          credentials: 'same-origin',
+        });
         return [response.status, await response.text()] as const;
       }, `${d.url}/actions/deactivate`);
       expect(status[0]).toBe(403);

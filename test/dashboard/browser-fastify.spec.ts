@@ -3,8 +3,21 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { SchedulerDashboardModule } from '../../lib/index.js';
 import { TASK_STATUSES } from '../../lib/types.js';
 import { waitFor, waitForTask } from '../support/test-app.js';
-import { acceptDialogs, adminContext, launchChromium, phoneContext, phoneLayout, screenshot } from './support/browser.js';
-import { ADMIN_HEADER, ADMIN_TOKEN, AdminTokenGuard, bootDashboardApp, type DashboardApp } from './support/dashboard-app.js';
+import {
+  acceptDialogs,
+  adminContext,
+  launchChromium,
+  phoneContext,
+  phoneLayout,
+  screenshot,
+} from './support/browser.js';
+import {
+  ADMIN_HEADER,
+  ADMIN_TOKEN,
+  AdminTokenGuard,
+  bootDashboardApp,
+  type DashboardApp,
+} from './support/dashboard-app.js';
 import { DashboardTestJobs } from './support/jobs.js';
 
 /** Stands in for the application's configuration. */
@@ -91,12 +104,26 @@ describe('Dashboard in a browser [fastify, global prefix, registerAsync]', () =>
   it('sends every page asked for with a trailing slash to its address, as on Express', async () => {
     const { id } = await d.scheduler.enqueue('echo', { slash: true });
     const run = (await waitForTask(d.scheduler, id, ['COMPLETED'])).latestRun!;
-    for (const [path, title] of [['/', 'Overview'], ['/jobs/', 'Jobs'], ['/tasks/', 'Tasks'], [`/tasks/${id}/`, `Task #${id}`], ['/runs/', 'Runs'], [`/runs/${run.id}/`, `Run #${run.id}`], ['/workers/', 'Workers']]) {
+    for (const [path, title] of [
+      ['/', 'Overview'],
+      ['/jobs/', 'Jobs'],
+      ['/tasks/', 'Tasks'],
+      [`/tasks/${id}/`, `Task #${id}`],
+      ['/runs/', 'Runs'],
+      [`/runs/${run.id}/`, `Run #${run.id}`],
+      ['/workers/', 'Workers'],
+    ]) {
       const response = await page.goto(`${d.url}${path}`);
-      expect([response?.status(), new URL(page.url()).pathname]).toEqual([200, `/api/admin/scheduler${path.slice(0, -1)}`]);
+      expect([response?.status(), new URL(page.url()).pathname]).toEqual([
+        200,
+        `/api/admin/scheduler${path.slice(0, -1)}`,
+      ]);
       await expectText(page.locator('h1'), title);
     }
-    const slashed = await fetch(`${d.url}/tasks/?status=FAILED`, { headers: { [ADMIN_HEADER]: ADMIN_TOKEN }, redirect: 'manual' });
+    const slashed = await fetch(`${d.url}/tasks/?status=FAILED`, {
+      headers: { [ADMIN_HEADER]: ADMIN_TOKEN },
+      redirect: 'manual',
+    });
     expect([slashed.status, slashed.headers.get('location')]).toEqual([308, '../tasks?status=FAILED']);
     await page.locator('header nav').getByRole('link', { name: 'Tasks', exact: true }).click();
     expect(new URL(page.url()).pathname).toBe('/api/admin/scheduler/tasks');
@@ -121,7 +148,12 @@ describe('Dashboard in a browser [fastify, global prefix, registerAsync]', () =>
       for (const path of ['', 'jobs', 'tasks', 'runs', 'workers']) {
         await small.goto(path ? `${d.url}/${path}` : d.url);
         const { scrollWidth, innerWidth, headerOverlap } = await phoneLayout(small);
-        expect({ path, innerWidth, widerBy: Math.max(0, scrollWidth - innerWidth), headerOverlap }).toEqual({ path, innerWidth: 390, widerBy: 0, headerOverlap: false });
+        expect({ path, innerWidth, widerBy: Math.max(0, scrollWidth - innerWidth), headerOverlap }).toEqual({
+          path,
+          innerWidth: 390,
+          widerBy: 0,
+          headerOverlap: false,
+        });
       }
     } finally {
       await phone.close();
@@ -131,7 +163,10 @@ describe('Dashboard in a browser [fastify, global prefix, registerAsync]', () =>
   it('refuses strangers (403) and requests without the CSRF token', async () => {
     expect((await fetch(`${d.url}/jobs`)).status).toBe(403);
     await page.goto(`${d.url}/jobs`);
-    const refused = await page.evaluate(async (url) => (await fetch(url, { method: 'POST', body: new URLSearchParams({ name: 'echo' }) })).status, `${d.url}/actions/deactivate`);
+    const refused = await page.evaluate(
+      async (url) => (await fetch(url, { method: 'POST', body: new URLSearchParams({ name: 'echo' }) })).status,
+      `${d.url}/actions/deactivate`,
+    );
     expect(refused).toBe(403);
     expect((await d.scheduler.listJobs()).find((j) => j.name === 'echo')!.active).toBe(true);
   });

@@ -29,7 +29,10 @@ describe.each<['express' | 'fastify', Dialect]>([
       adapter,
       db: await freshDatabase(dialect),
       providers: [DashboardTestJobs],
-      dashboardOptions: { refreshInterval: 0, actor: (request: { headers: Record<string, string | undefined> }) => request.headers[ADMIN_NAME_HEADER] },
+      dashboardOptions: {
+        refreshInterval: 0,
+        actor: (request: { headers: Record<string, string | undefined> }) => request.headers[ADMIN_NAME_HEADER],
+      },
     });
   });
   afterAll(async () => {
@@ -37,14 +40,21 @@ describe.each<['express' | 'fastify', Dialect]>([
     await browser?.close();
   });
   beforeEach(async () => {
-    context = await browser.newContext({ extraHTTPHeaders: { [ADMIN_HEADER]: ADMIN_TOKEN, [ADMIN_NAME_HEADER]: 'alice' }, viewport: { width: 1360, height: 900 } });
+    context = await browser.newContext({
+      extraHTTPHeaders: { [ADMIN_HEADER]: ADMIN_TOKEN, [ADMIN_NAME_HEADER]: 'alice' },
+      viewport: { width: 1360, height: 900 },
+    });
     page = await context.newPage();
     acceptDialogs(page);
   });
   afterEach(() => context.close());
 
   const lastAudit = async () =>
-    (await d.dataSource.query<{ actor: string; action: string; target: string | null; outcome: string; detail: string | null }[]>('SELECT * FROM kronos_audit ORDER BY id DESC'))[0];
+    (
+      await d.dataSource.query<
+        { actor: string; action: string; target: string | null; outcome: string; detail: string | null }[]
+      >('SELECT * FROM kronos_audit ORDER BY id DESC')
+    )[0];
   const nightly = async () => (await d.scheduler.listJobs()).find((j) => j.name === 'nightly')!;
 
   describe('schedules from the job page', () => {
@@ -68,7 +78,12 @@ describe.each<['express' | 'fastify', Dialect]>([
       const moved = await nightly();
       expect(moved.timezone).toBe('America/New_York');
       expect(moved.schedule).toMatchObject({ kind: 'cron', expression: '30 6 * * 1-5', timezone: 'America/New_York' });
-      expect(await lastAudit()).toMatchObject({ actor: 'alice', action: 'reschedule', target: 'job:nightly', outcome: 'ok' });
+      expect(await lastAudit()).toMatchObject({
+        actor: 'alice',
+        action: 'reschedule',
+        target: 'job:nightly',
+        outcome: 'ok',
+      });
       expect((await lastAudit()).detail).toContain('30 6 * * 1-5');
 
       await page.getByRole('button', { name: "Reset to the code's schedule" }).click();
@@ -76,7 +91,12 @@ describe.each<['express' | 'fastify', Dialect]>([
       const back = await nightly();
       expect(back.timezone).toBe('Europe/Berlin');
       expect(back.scheduleDescription).toContain('03:00');
-      expect(await lastAudit()).toMatchObject({ actor: 'alice', action: 'reset-schedule', target: 'job:nightly', outcome: 'ok' });
+      expect(await lastAudit()).toMatchObject({
+        actor: 'alice',
+        action: 'reset-schedule',
+        target: 'job:nightly',
+        outcome: 'ok',
+      });
     });
 
     it('says why a typed spec is refused, naming the value, and saves nothing', async () => {
@@ -95,7 +115,13 @@ describe.each<['express' | 'fastify', Dialect]>([
       // A stale or forged form with a bad spec is refused and recorded as refused.
       const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
       await page.evaluate(
-        async ([url, token]) => (await fetch(url, { method: 'POST', body: new URLSearchParams({ _csrf: token, name: 'nightly', spec: '{"every": "fortnightly"}' }) })).status,
+        async ([url, token]) =>
+          (
+            await fetch(url, {
+              method: 'POST',
+              body: new URLSearchParams({ _csrf: token, name: 'nightly', spec: '{"every": "fortnightly"}' }),
+            })
+          ).status,
         [`${d.url}/actions/reschedule`, csrf],
       );
       expect(await lastAudit()).toMatchObject({ action: 'reschedule', target: 'job:nightly', outcome: 'error' });
@@ -108,7 +134,13 @@ describe.each<['express' | 'fastify', Dialect]>([
       expect(await page.locator('[data-schedule-form]').count()).toBe(0);
       await page.goto(`${d.url}/jobs/nightly`);
       const status = await page.evaluate(
-        async (url) => (await fetch(url, { method: 'POST', body: new URLSearchParams({ name: 'nightly', spec: '{"every": "minute"}' }) })).status,
+        async (url) =>
+          (
+            await fetch(url, {
+              method: 'POST',
+              body: new URLSearchParams({ name: 'nightly', spec: '{"every": "minute"}' }),
+            })
+          ).status,
         `${d.url}/actions/reschedule`,
       );
       expect(status).toBe(403);
@@ -119,7 +151,7 @@ describe.each<['express' | 'fastify', Dialect]>([
   describe('queue control on the Workers page', () => {
     const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-    it("pauses a group (its tasks stay QUEUED, shown with the count), resumes it (they run), both recorded", async () => {
+    it('pauses a group (its tasks stay QUEUED, shown with the count), resumes it (they run), both recorded', async () => {
       await page.goto(`${d.url}/workers`);
       const main = page.locator('tr[data-group="main"]');
       await expectText(main.locator('[data-group-state]'), 'active');
@@ -127,7 +159,12 @@ describe.each<['express' | 'fastify', Dialect]>([
       await expectText(page.locator('.flash'), 'Group "main" paused');
       await expectText(page.locator('tr[data-group="main"] [data-group-state]'), 'paused');
       await expectText(page.locator('tr[data-group="main"] [data-group-state]'), 'by alice');
-      expect(await lastAudit()).toMatchObject({ actor: 'alice', action: 'group-pause', target: 'group:main', outcome: 'ok' });
+      expect(await lastAudit()).toMatchObject({
+        actor: 'alice',
+        action: 'group-pause',
+        target: 'group:main',
+        outcome: 'ok',
+      });
 
       await sleep(800); // past the worker's next heartbeat (200 ms here)
       // The recurring task of the nightly job waits QUEUED in the group too.
@@ -140,8 +177,17 @@ describe.each<['express' | 'fastify', Dialect]>([
 
       await page.locator('tr[data-group="main"]').getByRole('button', { name: 'Resume group' }).click();
       await expectText(page.locator('.flash'), 'Group "main" resumed');
-      expect(await lastAudit()).toMatchObject({ actor: 'alice', action: 'group-resume', target: 'group:main', outcome: 'ok' });
-      await waitFor(async () => (await d.scheduler.status(id)).task.status === 'COMPLETED', 10_000, 'the task to run after the resume');
+      expect(await lastAudit()).toMatchObject({
+        actor: 'alice',
+        action: 'group-resume',
+        target: 'group:main',
+        outcome: 'ok',
+      });
+      await waitFor(
+        async () => (await d.scheduler.status(id)).task.status === 'COMPLETED',
+        10_000,
+        'the task to run after the resume',
+      );
       await expectText(page.locator('tr[data-group="main"] [data-group-state]'), 'active');
     });
 
@@ -152,14 +198,25 @@ describe.each<['express' | 'fastify', Dialect]>([
       await row.getByRole('button', { name: 'Disable', exact: true }).click();
       await expectText(page.locator('.flash'), `Told worker ${name} to disable`);
       expect((await d.scheduler.workers()).find((w) => w.name === name)!.status).toBe('DISABLED');
-      expect(await lastAudit()).toMatchObject({ actor: 'alice', action: 'worker:disable', target: `worker:${name}`, outcome: 'ok' });
+      expect(await lastAudit()).toMatchObject({
+        actor: 'alice',
+        action: 'worker:disable',
+        target: `worker:${name}`,
+        outcome: 'ok',
+      });
       await page.locator(`tr[data-worker="${name}"]`).getByRole('button', { name: 'Resume', exact: true }).click();
       await expectText(page.locator('.flash'), `Told worker ${name} to resume`);
       expect((await d.scheduler.workers()).find((w) => w.name === name)!.status).toBe('ACTIVE');
       // A command to a worker that is gone changes nothing and says so.
       const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
       await page.evaluate(
-        async ([url, token]) => (await fetch(url, { method: 'POST', body: new URLSearchParams({ _csrf: token, worker: 'gone-worker', command: 'kill' }) })).status,
+        async ([url, token]) =>
+          (
+            await fetch(url, {
+              method: 'POST',
+              body: new URLSearchParams({ _csrf: token, worker: 'gone-worker', command: 'kill' }),
+            })
+          ).status,
         [`${d.url}/actions/worker`, csrf],
       );
       expect(await lastAudit()).toMatchObject({ action: 'worker:kill', target: 'worker:gone-worker', outcome: 'ok' });
@@ -172,7 +229,11 @@ describe.each<['express' | 'fastify', Dialect]>([
         for (const path of ['workers', `jobs/nightly?spec=${encodeURIComponent('{"every": "day", "at": "04:15"}')}`]) {
           await small.goto(`${d.url}/${path}`);
           const { scrollWidth, innerWidth, headerOverlap } = await phoneLayout(small);
-          expect({ path, widerBy: Math.max(0, scrollWidth - innerWidth), headerOverlap }).toEqual({ path, widerBy: 0, headerOverlap: false });
+          expect({ path, widerBy: Math.max(0, scrollWidth - innerWidth), headerOverlap }).toEqual({
+            path,
+            widerBy: 0,
+            headerOverlap: false,
+          });
         }
       } finally {
         await phone.close();
@@ -181,7 +242,10 @@ describe.each<['express' | 'fastify', Dialect]>([
 
     it('refuses a pause without the CSRF token', async () => {
       await page.goto(`${d.url}/workers`);
-      const status = await page.evaluate(async (url) => (await fetch(url, { method: 'POST', body: new URLSearchParams({ group: 'main' }) })).status, `${d.url}/actions/group-pause`);
+      const status = await page.evaluate(
+        async (url) => (await fetch(url, { method: 'POST', body: new URLSearchParams({ group: 'main' }) })).status,
+        `${d.url}/actions/group-pause`,
+      );
       expect(status).toBe(403);
       expect((await d.scheduler.groups()).find((g) => g.name === 'main')!.paused).toBe(false);
     });

@@ -13,13 +13,19 @@ describeForDialects('Dashboard pages and actions', (dialect) => {
   });
   afterAll(() => d?.close());
 
-  it.each(['abc', '0', '999999', '2147483648', String(2 ** 40), '1.5'])('answers the task and run pages for id %s with 404, never a database error', async (id) => {
-    for (const [page, noun] of [['tasks', 'Task'], ['runs', 'Run']]) {
-      const response = await fetch(`${d.url}/${page}/${id}`, { headers: admin });
-      expect(response.status).toBe(404);
-      expect(await response.text()).toContain(`${noun} ${id} does not exist.`);
-    }
-  });
+  it.each(['abc', '0', '999999', '2147483648', String(2 ** 40), '1.5'])(
+    'answers the task and run pages for id %s with 404, never a database error',
+    async (id) => {
+      for (const [page, noun] of [
+        ['tasks', 'Task'],
+        ['runs', 'Run'],
+      ]) {
+        const response = await fetch(`${d.url}/${page}/${id}`, { headers: admin });
+        expect(response.status).toBe(404);
+        expect(await response.text()).toContain(`${noun} ${id} does not exist.`);
+      }
+    },
+  );
 
   it('renders every page, filter and cursor', async () => {
     const done = await d.scheduler.enqueue('echo', { password: 'pw', n: 1 });

@@ -60,7 +60,8 @@ describe('Dashboard over a million tasks and a million runs [sqlite]', () => {
     return { ms: best, html };
   }
 
-  const ids = (html: string, kind: 'task' | 'run') => [...html.matchAll(new RegExp(`data-${kind}="(\\d+)"`, 'g'))].map((m) => Number(m[1]));
+  const ids = (html: string, kind: 'task' | 'run') =>
+    [...html.matchAll(new RegExp(`data-${kind}="(\\d+)"`, 'g'))].map((m) => Number(m[1]));
 
   it.each([
     ['/tasks', 'task', (id: number) => id > 0],
@@ -105,7 +106,10 @@ describe('Dashboard over a million tasks and a million runs [sqlite]', () => {
     ['/runs?worker=seed%231&group=rare', 'run', (id: number) => id % 100 === 0],
   ] as const)('searches %s through a bounded range of ids within budget', async (path, kind, matches) => {
     // Task i was created at seededAt - 48 h + i * 172 ms: "RECENT" is the last 50,000 of them.
-    const resolved = path.replace('RECENT', new Date(seededAt - 48 * HOUR + (ROWS - 50_000) * 172 + 1).toISOString().slice(0, 19) + 'Z');
+    const resolved = path.replace(
+      'RECENT',
+      new Date(seededAt - 48 * HOUR + (ROWS - 50_000) * 172 + 1).toISOString().slice(0, 19) + 'Z',
+    );
     const { ms, html } = await timed(resolved);
     expect(html).toContain('were searched for this page');
     const found = ids(html, kind);
@@ -123,7 +127,11 @@ describe('Dashboard over a million tasks and a million runs [sqlite]', () => {
     // Run i ended at seededAt - 48 h + i * 172 ms; the chart starts on the hour, 23 hours back.
     const chartStart = Math.floor(Date.now() / HOUR) * HOUR - 23 * HOUR;
     const expected = ROWS - Math.ceil((chartStart - (seededAt - 48 * HOUR)) / 172) + 1;
-    const day = Number(/≈ ([\d,]+) \/ [\d,]+(?:<\/a>)?<\/div><div class="label">runs \/ failures, last 24 h/.exec(html)?.[1].replaceAll(',', ''));
+    const day = Number(
+      /≈ ([\d,]+) \/ [\d,]+(?:<\/a>)?<\/div><div class="label">runs \/ failures, last 24 h/
+        .exec(html)?.[1]
+        .replaceAll(',', ''),
+    );
     expect(Math.abs(day - expected)).toBeLessThan(200);
     expect(ms).toBeLessThan(250);
   });

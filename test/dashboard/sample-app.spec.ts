@@ -20,7 +20,10 @@ describe('Dashboard in the sample app', () => {
   let url: string;
 
   beforeAll(async () => {
-    process.env.KRONOS_SAMPLE_DB = join(mkdtempSync(join(process.env[TMP_ENV] || tmpdir(), 'kronos-sample-')), 'sample.db');
+    process.env.KRONOS_SAMPLE_DB = join(
+      mkdtempSync(join(process.env[TMP_ENV] || tmpdir(), 'kronos-sample-')),
+      'sample.db',
+    );
     const { AppModule } = await import('../../sample/app.module.js');
     app = await NestFactory.create(AppModule, { logger: false, abortOnError: false });
     await app.listen(0, '127.0.0.1');
@@ -39,11 +42,23 @@ describe('Dashboard in the sample app', () => {
     expect((await fetch(`${url}/jobs`)).status).toBe(200); // the sample's own API is unchanged
 
     const scheduler = app.get(SchedulerService);
-    await waitFor(async () => (await scheduler.runs({ job: 'stats.update-aggregate', limit: 3 })).length >= 2, 30_000, 'the demo traffic');
-    const context = await browser.newContext({ httpCredentials: { username: 'admin', password: 'admin' }, viewport: { width: 1280, height: 760 } });
+    await waitFor(
+      async () => (await scheduler.runs({ job: 'stats.update-aggregate', limit: 3 })).length >= 2,
+      30_000,
+      'the demo traffic',
+    );
+    const context = await browser.newContext({
+      httpCredentials: { username: 'admin', password: 'admin' },
+      viewport: { width: 1280, height: 760 },
+    });
     try {
       const page = await context.newPage();
-      for (const [path, name] of [['/jobs', 'jobs'], ['/runs', 'runs'], ['/workers', 'workers'], ['', 'overview']]) {
+      for (const [path, name] of [
+        ['/jobs', 'jobs'],
+        ['/runs', 'runs'],
+        ['/workers', 'workers'],
+        ['', 'overview'],
+      ]) {
         const response = await page.goto(`${url}/scheduler${path}`);
         expect(response?.status()).toBe(200);
         await screenshot(page, `sample-${name}`);

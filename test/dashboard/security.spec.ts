@@ -27,13 +27,19 @@ describe('Dashboard security', () => {
     });
 
     it('fails without a guard from registerAsync too', async () => {
-      const boot = bootDashboardApp({ dashboard: SchedulerDashboardModule.registerAsync({ useFactory: () => ({ readOnly: true }) }) });
+      const boot = bootDashboardApp({
+        dashboard: SchedulerDashboardModule.registerAsync({ useFactory: () => ({ readOnly: true }) }),
+      });
       await expect(boot).rejects.toThrow(DashboardGuardMissingError);
     });
 
     it('starts without a guard only with insecure: true, and warns about it', async () => {
       const logger = new CollectingLogger();
-      const d = await bootDashboardApp({ dashboard: SchedulerDashboardModule.register({ path: '/ops', insecure: true }), path: '/ops', logger });
+      const d = await bootDashboardApp({
+        dashboard: SchedulerDashboardModule.register({ path: '/ops', insecure: true }),
+        path: '/ops',
+        logger,
+      });
       try {
         expect(logger.messages('warn').join('\n')).toMatch(/dashboard at \/ops is mounted WITHOUT a guard/);
         expect((await fetch(`${d.url}/jobs`)).status).toBe(200);
@@ -43,19 +49,33 @@ describe('Dashboard security', () => {
     });
 
     it('rejects invalid options with a typed error', async () => {
-      expect(() => SchedulerDashboardModule.register({ path: '/jobs/:id', insecure: true })).toThrow(InvalidDashboardOptionError);
-      await expect(bootDashboardApp({ dashboardOptions: { pageSize: 0 } })).rejects.toThrow(/pageSize 0: must be an integer from 1 to 500/);
-      await expect(bootDashboardApp({ dashboardOptions: { refreshInterval: '10ms' } })).rejects.toThrow(InvalidDashboardOptionError);
+      expect(() => SchedulerDashboardModule.register({ path: '/jobs/:id', insecure: true })).toThrow(
+        InvalidDashboardOptionError,
+      );
+      await expect(bootDashboardApp({ dashboardOptions: { pageSize: 0 } })).rejects.toThrow(
+        /pageSize 0: must be an integer from 1 to 500/,
+      );
+      await expect(bootDashboardApp({ dashboardOptions: { refreshInterval: '10ms' } })).rejects.toThrow(
+        InvalidDashboardOptionError,
+      );
       // Numbers JSON cannot write are named as written.
-      await expect(bootDashboardApp({ dashboardOptions: { pageSize: Number.NaN } })).rejects.toThrow('Invalid SchedulerDashboardModule option pageSize NaN: must be an integer from 1 to 500.');
-      await expect(bootDashboardApp({ dashboardOptions: { trustedOrigins: ['https://admin.example.com/path'] } })).rejects.toThrow(/trustedOrigins/);
-      await expect(bootDashboardApp({ dashboard: SchedulerDashboardModule.register({ guard: {} as CanActivate }) })).rejects.toThrow(/guard .* must be a CanActivate/);
+      await expect(bootDashboardApp({ dashboardOptions: { pageSize: Number.NaN } })).rejects.toThrow(
+        'Invalid SchedulerDashboardModule option pageSize NaN: must be an integer from 1 to 500.',
+      );
+      await expect(
+        bootDashboardApp({ dashboardOptions: { trustedOrigins: ['https://admin.example.com/path'] } }),
+      ).rejects.toThrow(/trustedOrigins/);
+      await expect(
+        bootDashboardApp({ dashboard: SchedulerDashboardModule.register({ guard: {} as CanActivate }) }),
+      ).rejects.toThrow(/guard .* must be a CanActivate/);
     });
   });
 
   describe('guards', () => {
     it('accepts a guard class the application does not provide, and async verdicts', async () => {
-      const d = await bootDashboardApp({ dashboard: SchedulerDashboardModule.register({ path: '/scheduler', guard: HeaderGuard }) });
+      const d = await bootDashboardApp({
+        dashboard: SchedulerDashboardModule.register({ path: '/scheduler', guard: HeaderGuard }),
+      });
       try {
         expect((await fetch(`${d.url}/jobs`, { headers: admin })).status).toBe(200);
         expect((await fetch(`${d.url}/jobs`)).status).toBe(403);
@@ -100,10 +120,27 @@ describe('Dashboard security', () => {
       const context = await adminContext(browser);
       try {
         const page = await context.newPage();
-        for (const path of ['', '/jobs', '/jobs/echo', '/jobs/nightly?spec=%7B%22every%22%3A%22minute%22%7D', '/tasks', `/tasks/${id}`, '/runs', '/workers', '/audit', '/cleanup?before=2000-01-01T00:00']) {
+        for (const path of [
+          '',
+          '/jobs',
+          '/jobs/echo',
+          '/jobs/nightly?spec=%7B%22every%22%3A%22minute%22%7D',
+          '/tasks',
+          `/tasks/${id}`,
+          '/runs',
+          '/workers',
+          '/audit',
+          '/cleanup?before=2000-01-01T00:00',
+        ]) {
           await page.goto(`${d.url}${path}`);
           expect(await page.locator('form[method="post"]').count()).toBe(0);
-          expect(await page.getByRole('button', { name: /Deactivate|Run now|Stop|Retry|Disable|Kill|Apply|Save this schedule|Reset to|Pause group|Resume group/ }).count()).toBe(0);
+          expect(
+            await page
+              .getByRole('button', {
+                name: /Deactivate|Run now|Stop|Retry|Disable|Kill|Apply|Save this schedule|Reset to|Pause group|Resume group/,
+              })
+              .count(),
+          ).toBe(0);
           expect(await page.locator('input[type="checkbox"][form="bulk"]').count()).toBe(0);
         }
         expect(await page.locator('header').textContent()).toContain('read-only');
@@ -121,10 +158,35 @@ describe('Dashboard security', () => {
         const page = await context.newPage();
         await page.goto(`${d.url}/jobs`);
         const token = (await context.cookies()).find((c) => c.name === 'kronos_csrf')!.value;
-        for (const action of ['deactivate', 'run-now', 'stop', 'retry', 'workers', 'bulk', 'cleanup', 'reschedule', 'reset-schedule', 'group-pause', 'group-resume', 'worker']) {
+        for (const action of [
+          'deactivate',
+          'run-now',
+          'stop',
+          'retry',
+          'workers',
+          'bulk',
+          'cleanup',
+          'reschedule',
+          'reset-schedule',
+          'group-pause',
+          'group-resume',
+          'worker',
+        ]) {
           const answer = await page.evaluate(
             async ([url, csrf]) => {
-              const response = await fetch(url, { method: 'POST', body: new URLSearchParams({ _csrf: csrf, name: 'echo', task: '1', command: 'kill', op: 'delete', scope: 'filter', group: 'main', worker: 'any' }) });
+              const response = await fetch(url, {
+                method: 'POST',
+                body: new URLSearchParams({
+                  _csrf: csrf,
+                  name: 'echo',
+                  task: '1',
+                  command: 'kill',
+                  op: 'delete',
+                  scope: 'filter',
+                  group: 'main',
+                  worker: 'any',
+                }),
+              });
               return [response.status, await response.text()] as const;
             },
             [`${d.url}/actions/${action}`, token] as const,

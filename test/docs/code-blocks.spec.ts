@@ -12,7 +12,12 @@ import { blockFileName, blocksOf, extractBlocks, mapDiagnostics } from '../suppo
 import { packedTarball } from '../support/packed-package.js';
 
 const MINUTE = 60_000;
-const DOCS = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const DOCS = [
+  'README.md',
+  ...readdirSync('docs')
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 describe('extracting the TypeScript blocks of a Markdown file', () => {
   const markdown = [
@@ -44,7 +49,9 @@ describe('extracting the TypeScript blocks of a Markdown file', () => {
 
   it('names the documentation line of a compiler error', () => {
     const [block] = extractBlocks('docs/a.md', markdown);
-    expect(mapDiagnostics(`blocks/${blockFileName(block)}(1,7): error TS2451: oops`, [block])).toBe('docs/a.md:3:7: error TS2451: oops');
+    expect(mapDiagnostics(`blocks/${blockFileName(block)}(1,7): error TS2451: oops`, [block])).toBe(
+      'docs/a.md:3:7: error TS2451: oops',
+    );
   });
 });
 
@@ -70,17 +77,29 @@ describe('the TypeScript blocks of README.md and docs/', () => {
       const scratch = await consumersScratch();
       const dir = await copyApp('docs-check', scratch, await packedTarball());
       // Type-checking needs no native module: no install scripts.
-      const install = await runCommand('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, env, timeoutMs: 10 * MINUTE });
+      const install = await runCommand(
+        'npm',
+        ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'],
+        { cwd: dir, env, timeoutMs: 10 * MINUTE },
+      );
       if (install.code !== 0) throw new Error(describeResult('npm install', install));
 
       const checked = blocks.filter((b) => b.marker.kind === 'complete');
       await rm(join(dir, 'blocks'), { recursive: true, force: true });
       await mkdir(join(dir, 'blocks'));
       // `export {}` keeps a block without imports a module of its own.
-      for (const block of checked) await writeFile(join(dir, 'blocks', blockFileName(block)), `${block.code}export {};\n`);
+      for (const block of checked)
+        await writeFile(join(dir, 'blocks', blockFileName(block)), `${block.code}export {};\n`);
 
-      const tsc = await runCommand('npx', ['tsc', '-p', 'tsconfig.json', '--pretty', 'false'], { cwd: dir, env, timeoutMs: 5 * MINUTE });
-      if (tsc.code !== 0) throw new Error(`TypeScript blocks of the documentation that do not compile:\n${mapDiagnostics(tsc.output, checked)}`);
+      const tsc = await runCommand('npx', ['tsc', '-p', 'tsconfig.json', '--pretty', 'false'], {
+        cwd: dir,
+        env,
+        timeoutMs: 5 * MINUTE,
+      });
+      if (tsc.code !== 0)
+        throw new Error(
+          `TypeScript blocks of the documentation that do not compile:\n${mapDiagnostics(tsc.output, checked)}`,
+        );
       expect(checked.length).toBeGreaterThan(0);
     },
     20 * MINUTE,

@@ -19,9 +19,15 @@ export class EventRecorder {
 /** A logger that keeps every line with its context, for assertions on what Kronos logged. */
 export class ContextLogger implements LoggerService {
   readonly lines: { level: string; message: string; context: unknown; raw: unknown }[] = [];
-  log(message: unknown, context?: unknown) { this.lines.push({ level: 'log', message: String(message), context, raw: message }); }
-  warn(message: unknown, context?: unknown) { this.lines.push({ level: 'warn', message: String(message), context, raw: message }); }
-  error(message: unknown, _stack?: unknown, context?: unknown) { this.lines.push({ level: 'error', message: String(message), context, raw: message }); }
+  log(message: unknown, context?: unknown) {
+    this.lines.push({ level: 'log', message: String(message), context, raw: message });
+  }
+  warn(message: unknown, context?: unknown) {
+    this.lines.push({ level: 'warn', message: String(message), context, raw: message });
+  }
+  error(message: unknown, _stack?: unknown, context?: unknown) {
+    this.lines.push({ level: 'error', message: String(message), context, raw: message });
+  }
   debug() {}
   verbose() {}
 }

@@ -15,7 +15,11 @@ export const CHILD_ENTRY = resolve('.build/lib/isolation/child-main.js');
  * Boot a worker (in the test process) whose jobs run in isolation child processes booting the
  * compiled fixture application on the same database.
  */
-export async function bootIsolatedApp(db: TestDatabase, isolation: Partial<NonNullable<SchedulerModuleOptions['isolation']>> = {}, options: SchedulerModuleOptions = {}): Promise<TestApp> {
+export async function bootIsolatedApp(
+  db: TestDatabase,
+  isolation: Partial<NonNullable<SchedulerModuleOptions['isolation']>> = {},
+  options: SchedulerModuleOptions = {},
+): Promise<TestApp> {
   buildFixtures();
   process.env[ISOLATION_DB_ENV] = JSON.stringify(db.options);
   return bootApp(db, ISOLATION_PROVIDERS, {

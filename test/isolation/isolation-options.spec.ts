@@ -21,7 +21,9 @@ describe('process isolation options are checked at start-up', () => {
   it("rejects a job asking for isolation 'process' when the module does not say how children boot", async () => {
     const error = await bootApp(db, [Isolated]).catch((e) => e);
     expect(error).toBeInstanceOf(InvalidJobOptionError);
-    expect(error.message).toContain('job "opts.isolated": isolation "process" needs SchedulerModule.forRoot({ isolation: { appModule: { path } } })');
+    expect(error.message).toContain(
+      'job "opts.isolated": isolation "process" needs SchedulerModule.forRoot({ isolation: { appModule: { path } } })',
+    );
     expect(error.message).toContain('Isolated.run');
   });
 
@@ -49,7 +51,9 @@ describe('process isolation options are checked at start-up', () => {
   });
 
   it('rejects an application module file that does not exist, before starting any process', async () => {
-    const error = await bootApp(db, [Isolated], { isolation: { appModule: { path: 'dist/nowhere.module.js' }, entry: CHILD_ENTRY } }).catch((e) => e);
+    const error = await bootApp(db, [Isolated], {
+      isolation: { appModule: { path: 'dist/nowhere.module.js' }, entry: CHILD_ENTRY },
+    }).catch((e) => e);
     expect(error).toBeInstanceOf(InvalidSchedulerOptionError);
     expect(error.message).toContain('nowhere.module.js');
     expect(isolationChildren()).toEqual([]);
@@ -63,7 +67,10 @@ describe('process isolation options are checked at start-up', () => {
   });
 
   it('a web-only process (worker: false) starts no pool', async () => {
-    const t = await bootApp(db, [Isolated], { worker: false, isolation: { appModule: { path: FIXTURE_APP }, entry: CHILD_ENTRY } });
+    const t = await bootApp(db, [Isolated], {
+      worker: false,
+      isolation: { appModule: { path: FIXTURE_APP }, entry: CHILD_ENTRY },
+    });
     expect(isolationChildren()).toEqual([]);
     await t.close();
   });

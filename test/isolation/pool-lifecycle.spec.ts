@@ -33,14 +33,22 @@ describe('process isolation: the pool', () => {
     t = await bootIsolatedApp(await freshDatabase('sqlite'), { poolSize: 1 });
     const release = releaseFile();
     const busy = await t.scheduler.enqueue('iso.progress', { release });
-    await waitFor(async () => (await t!.scheduler.status(busy.id)).task.output?.includes('pid'), 20_000, 'the only child to be busy');
+    await waitFor(
+      async () => (await t!.scheduler.status(busy.id)).task.output?.includes('pid'),
+      20_000,
+      'the only child to be busy',
+    );
     const waiting = await t.scheduler.enqueue('iso.pid', undefined, { timeout: 300 });
     await new Promise((r) => setTimeout(r, 800)); // longer than its timeout, spent waiting for the child
     writeFileSync(release, '');
-    expect((await waitForTask(t.scheduler, waiting.id, ['COMPLETED', 'TIMEOUT'], 20_000)).task.status).toBe('COMPLETED');
+    expect((await waitForTask(t.scheduler, waiting.id, ['COMPLETED', 'TIMEOUT'], 20_000)).task.status).toBe(
+      'COMPLETED',
+    );
 
     const ids = await Promise.all(Array.from({ length: 6 }, () => t!.scheduler.enqueue('iso.pid')));
-    const views = await Promise.all(ids.map(({ id }) => waitForTask(t!.scheduler, id, ['COMPLETED', 'FAILED', 'TIMEOUT'], 30_000)));
+    const views = await Promise.all(
+      ids.map(({ id }) => waitForTask(t!.scheduler, id, ['COMPLETED', 'FAILED', 'TIMEOUT'], 30_000)),
+    );
     expect(views.map((v) => v.task.status)).toEqual(Array(6).fill('COMPLETED'));
     expect(new Set(views.map((v) => result(v).pid)).size).toBe(1);
     expect(isolationChildren()).toHaveLength(1);
@@ -48,9 +56,17 @@ describe('process isolation: the pool', () => {
 
   it('shutdown interrupts an isolated run that outlasts the grace period: its process is killed, the task re-queued', async () => {
     const db = await freshDatabase('sqlite');
-    t = await bootIsolatedApp(db, {}, { worker: { shutdownGracePeriod: 200, pollInterval: 25, syncInterval: 25, exitOnCommand: false } });
+    t = await bootIsolatedApp(
+      db,
+      {},
+      { worker: { shutdownGracePeriod: 200, pollInterval: 25, syncInterval: 25, exitOnCommand: false } },
+    );
     const { id } = await t.scheduler.enqueue('iso.spin'); // ignores its signal
-    await waitFor(async () => (await t!.scheduler.status(id)).task.output?.includes('spinning'), 20_000, 'the spinner to start');
+    await waitFor(
+      async () => (await t!.scheduler.status(id)).task.output?.includes('spinning'),
+      20_000,
+      'the spinner to start',
+    );
     const started = Date.now();
     await t.close();
     t = undefined;
@@ -69,7 +85,9 @@ describe('process isolation: the pool', () => {
   });
 
   it('an application that cannot boot in the child fails the run with the reason', async () => {
-    t = await bootIsolatedApp(await freshDatabase('sqlite'), { appModule: { path: '.build/test/fixtures/isolation-app.module.js', export: 'NoSuchModule' } });
+    t = await bootIsolatedApp(await freshDatabase('sqlite'), {
+      appModule: { path: '.build/test/fixtures/isolation-app.module.js', export: 'NoSuchModule' },
+    });
     const { id } = await t.scheduler.enqueue('iso.pid');
     const view = await waitForTask(t.scheduler, id, ['FAILED'], 30_000);
     expect(view.latestRun!.message).toContain('could not boot the application');

@@ -70,7 +70,10 @@ describe('a trace across processes [postgres]', () => {
     fleet.workers.push(await startWorkerProcess(db.options, { KRONOS_FIXTURE_SPANS: spanFile }));
 
     @Module({
-      imports: [TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true, synchronize: false }), SchedulerModule.forRoot({ worker: false })],
+      imports: [
+        TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true, synchronize: false }),
+        SchedulerModule.forRoot({ worker: false }),
+      ],
       controllers: [OrdersController],
       providers: [WebJobs],
     })
@@ -80,16 +83,18 @@ describe('a trace across processes [postgres]', () => {
     const url = await web.getUrl();
 
     // The client: a CLIENT span whose context travels in the traceparent header.
-    const { id } = await trace.getTracer('client').startActiveSpan('client POST /orders', { kind: SpanKind.CLIENT }, async (span) => {
-      try {
-        const headers: Record<string, string> = { 'content-type': 'application/json' };
-        propagation.inject(context.active(), headers);
-        const response = await fetch(`${url}/orders`, { method: 'POST', headers, body: JSON.stringify({ n: 7 }) });
-        return (await response.json()) as { id: number };
-      } finally {
-        span.end();
-      }
-    });
+    const { id } = await trace
+      .getTracer('client')
+      .startActiveSpan('client POST /orders', { kind: SpanKind.CLIENT }, async (span) => {
+        try {
+          const headers: Record<string, string> = { 'content-type': 'application/json' };
+          propagation.inject(context.active(), headers);
+          const response = await fetch(`${url}/orders`, { method: 'POST', headers, body: JSON.stringify({ n: 7 }) });
+          return (await response.json()) as { id: number };
+        } finally {
+          span.end();
+        }
+      });
     await waitForTask(web.get(SchedulerService), id, ['COMPLETED']);
 
     const finished = spans.getFinishedSpans();
@@ -101,16 +106,30 @@ describe('a trace across processes [postgres]', () => {
     expect(server.parentSpanContext?.spanId).toBe(client.spanContext().spanId);
     expect(enqueue.parentSpanContext?.spanId).toBe(server.spanContext().spanId);
 
-    const [run] = await waitFor(() => {
-      const lines = existsSync(spanFile) ? readFileSync(spanFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as FileSpan) : [];
-      const runs = lines.filter((s) => s.name === 'kronos.run cluster.work');
-      return runs.length ? runs : null;
-    }, 5000, 'the run span of the worker process');
+    const [run] = await waitFor(
+      () => {
+        const lines = existsSync(spanFile)
+          ? readFileSync(spanFile, 'utf8')
+              .split('\n')
+              .filter(Boolean)
+              .map((l) => JSON.parse(l) as FileSpan)
+          : [];
+        const runs = lines.filter((s) => s.name === 'kronos.run cluster.work');
+        return runs.length ? runs : null;
+      },
+      5000,
+      'the run span of the worker process',
+    );
     expect(run).toMatchObject({
       kind: SpanKind.CONSUMER,
       traceId,
       parentSpanId: enqueue.spanContext().spanId,
-      attributes: { 'messaging.system': 'kronos', 'kronos.task.id': id, 'kronos.attempt': 1, 'kronos.run.status': 'COMPLETED' },
+      attributes: {
+        'messaging.system': 'kronos',
+        'kronos.task.id': id,
+        'kronos.attempt': 1,
+        'kronos.run.status': 'COMPLETED',
+      },
     });
   });
 });

@@ -17,7 +17,13 @@ import { freshDatabase, waitFor, waitForTask, type TestApp } from '../support/te
 const spans = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
 const spanFile = join(mkdtempSync(join(tmpdir(), 'kronos-child-spans-')), 'spans.jsonl');
-const childSpans = (): FileSpan[] => (existsSync(spanFile) ? readFileSync(spanFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as FileSpan) : []);
+const childSpans = (): FileSpan[] =>
+  existsSync(spanFile)
+    ? readFileSync(spanFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as FileSpan)
+    : [];
 
 describe('a trace into an isolation child process', () => {
   let t: TestApp;
@@ -36,13 +42,23 @@ describe('a trace into an isolation child process', () => {
     context.disable();
   });
 
-  it('the handler\'s own span in the child is a child of the worker\'s kronos.run span, in the enqueue\'s trace', async () => {
+  it("the handler's own span in the child is a child of the worker's kronos.run span, in the enqueue's trace", async () => {
     const { id } = await t.scheduler.enqueue('iso.traced');
     const { latestRun } = await waitForTask(t.scheduler, id, ['COMPLETED'], 30_000);
     expect(JSON.parse(latestRun!.result!)).toEqual({ child: '1' }); // it did run in a child
-    const run = await waitFor(() => spans.getFinishedSpans().find((s) => s.name === 'kronos.run iso.traced'), 5000, 'the run span');
-    const enqueue = spans.getFinishedSpans().find((s) => s.name === 'kronos.enqueue' && s.attributes['kronos.task.id'] === id)!;
-    const step = await waitFor(() => childSpans().find((s) => s.name === 'iso.handler.step'), 5000, 'the handler span of the child');
+    const run = await waitFor(
+      () => spans.getFinishedSpans().find((s) => s.name === 'kronos.run iso.traced'),
+      5000,
+      'the run span',
+    );
+    const enqueue = spans
+      .getFinishedSpans()
+      .find((s) => s.name === 'kronos.enqueue' && s.attributes['kronos.task.id'] === id)!;
+    const step = await waitFor(
+      () => childSpans().find((s) => s.name === 'iso.handler.step'),
+      5000,
+      'the handler span of the child',
+    );
     expect(run.spanContext().traceId).toBe(enqueue.spanContext().traceId);
     expect(step).toMatchObject({ traceId: run.spanContext().traceId, parentSpanId: run.spanContext().spanId });
     // The child's own Kronos makes no second run span: the worker's is the run.

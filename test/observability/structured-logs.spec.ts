@@ -46,7 +46,11 @@ describeForDialects('structured logs through nestjs-pino', (dialect) => {
       imports: [
         LoggerModule.forRoot({ pinoHttp: [{ level: 'info' }, sink] }),
         TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true, synchronize: false }),
-        SchedulerModule.forRoot({ worker: { ...FAST_WORKER }, retryBackoff: 30, impersonation: { resolveUser: (id) => ({ id }) } }),
+        SchedulerModule.forRoot({
+          worker: { ...FAST_WORKER },
+          retryBackoff: 30,
+          impersonation: { resolveUser: (id) => ({ id }) },
+        }),
       ],
       providers: [PaymentJobs, BrokenAlert],
     })
@@ -61,32 +65,70 @@ describeForDialects('structured logs through nestjs-pino', (dialect) => {
   it('a failing run is one JSON line per attempt with its job, task, run, attempt and user as fields, and the error', async () => {
     const { id } = await scheduler.enqueue('payments.capture', { card: '4242' }, { runAs: 7 });
     await waitForTask(scheduler, id, ['FAILED']);
-    const [retrying, failed] = await waitFor(() => {
-      const found = kronosLines(id).filter((line) => line.runId !== undefined && line.listener === undefined);
-      return found.length >= 2 ? found : null;
-    }, 5000, 'two log lines of the failing task');
+    const [retrying, failed] = await waitFor(
+      () => {
+        const found = kronosLines(id).filter((line) => line.runId !== undefined && line.listener === undefined);
+        return found.length >= 2 ? found : null;
+      },
+      5000,
+      'two log lines of the failing task',
+    );
     const runs = (await scheduler.runs({ taskId: id })).reverse();
 
     expect(retrying).toMatchObject({
-      level: 40, context: 'Kronos', job: 'payments.capture', taskId: id, runId: runs[0].id, attempt: 1, userId: '7',
-      worker: runs[0].worker, runStatus: 'FAILED', status: 'QUEUED', retryDelayMs: expect.any(Number),
-      msg: expect.stringMatching(new RegExp(`^Task ${id} \\(payments\\.capture\\) attempt 1 failed, retrying in \\d+ ms: card 4242 declined$`)),
+      level: 40,
+      context: 'Kronos',
+      job: 'payments.capture',
+      taskId: id,
+      runId: runs[0].id,
+      attempt: 1,
+      userId: '7',
+      worker: runs[0].worker,
+      runStatus: 'FAILED',
+      status: 'QUEUED',
+      retryDelayMs: expect.any(Number),
+      msg: expect.stringMatching(
+        new RegExp(`^Task ${id} \\(payments\\.capture\\) attempt 1 failed, retrying in \\d+ ms: card 4242 declined$`),
+      ),
     });
-    expect(retrying.err).toMatchObject({ message: 'card 4242 declined', stack: expect.stringContaining('Error: card 4242 declined') });
+    expect(retrying.err).toMatchObject({
+      message: 'card 4242 declined',
+      stack: expect.stringContaining('Error: card 4242 declined'),
+    });
     expect(failed).toMatchObject({
-      level: 50, context: 'Kronos', job: 'payments.capture', taskId: id, runId: runs[1].id, attempt: 2, userId: '7',
-      runStatus: 'FAILED', status: 'FAILED', msg: `Task ${id} (payments.capture) attempt 2 failed, no retry left: card 4242 declined`,
+      level: 50,
+      context: 'Kronos',
+      job: 'payments.capture',
+      taskId: id,
+      runId: runs[1].id,
+      attempt: 2,
+      userId: '7',
+      runStatus: 'FAILED',
+      status: 'FAILED',
+      msg: `Task ${id} (payments.capture) attempt 2 failed, no retry left: card 4242 declined`,
     });
   });
 
-  it('a listener that throws is logged with the event it failed on and the task\'s fields', async () => {
+  it("a listener that throws is logged with the event it failed on and the task's fields", async () => {
     const { id } = await scheduler.enqueue('payments.capture', { card: '5555' }, { runAs: 'alice' });
     await waitForTask(scheduler, id, ['FAILED']);
-    const line = await waitFor(() => kronosLines(id).find((l) => l.listener !== undefined), 5000, 'the listener failure line');
+    const line = await waitFor(
+      () => kronosLines(id).find((l) => l.listener !== undefined),
+      5000,
+      'the listener failure line',
+    );
     const { latestRun } = await scheduler.status(id);
     expect(line).toMatchObject({
-      level: 50, context: 'Kronos', job: 'payments.capture', taskId: id, runId: latestRun!.id, attempt: 2, userId: 'alice',
-      event: 'failed', listener: 'BrokenAlert.alert', err: { message: 'pager unreachable' },
+      level: 50,
+      context: 'Kronos',
+      job: 'payments.capture',
+      taskId: id,
+      runId: latestRun!.id,
+      attempt: 2,
+      userId: 'alice',
+      event: 'failed',
+      listener: 'BrokenAlert.alert',
+      err: { message: 'pager unreachable' },
       msg: `Task event listener BrokenAlert.alert failed on "failed" of task ${id} (payments.capture): pager unreachable`,
     });
   });

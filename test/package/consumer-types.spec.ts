@@ -39,10 +39,22 @@ interface Mode {
  * such as a driver's types leaking into a public declaration, does not depend on the mode).
  */
 const MODES: Mode[] = [
-  { name: 'nodenext, ES module, skipLibCheck false', file: 'consumer.mts', options: { module: 'nodenext', moduleResolution: 'nodenext', skipLibCheck: false } },
-  { name: 'nodenext, CommonJS (require of an ES module)', file: 'consumer.cts', options: { module: 'nodenext', moduleResolution: 'nodenext' } },
+  {
+    name: 'nodenext, ES module, skipLibCheck false',
+    file: 'consumer.mts',
+    options: { module: 'nodenext', moduleResolution: 'nodenext', skipLibCheck: false },
+  },
+  {
+    name: 'nodenext, CommonJS (require of an ES module)',
+    file: 'consumer.cts',
+    options: { module: 'nodenext', moduleResolution: 'nodenext' },
+  },
   { name: 'node16, ES module', file: 'consumer.mts', options: { module: 'node16', moduleResolution: 'node16' } },
-  { name: 'node10, CommonJS', file: 'consumer.ts', options: { module: 'commonjs', moduleResolution: 'node10', ignoreDeprecations: '5.0' } },
+  {
+    name: 'node10, CommonJS',
+    file: 'consumer.ts',
+    options: { module: 'commonjs', moduleResolution: 'node10', ignoreDeprecations: '5.0' },
+  },
   { name: 'bundler', file: 'consumer.ts', options: { module: 'esnext', moduleResolution: 'bundler' } },
 ];
 
@@ -55,17 +67,35 @@ function tsc(cwd: string, project: string): Promise<{ code: number; output: stri
 }
 
 describe('the packed package in a TypeScript application', () => {
-  it('has no driver type package installed next to it (so the checks below would see a leak)', async () => {
-    const { dir } = await installedConsumer();
-    expect(['@types/pg', '@types/better-sqlite3'].filter((p) => existsSync(join(dir, 'node_modules', p)))).toEqual([]);
-  }, INSTALL_MS);
+  it(
+    'has no driver type package installed next to it (so the checks below would see a leak)',
+    async () => {
+      const { dir } = await installedConsumer();
+      expect(['@types/pg', '@types/better-sqlite3'].filter((p) => existsSync(join(dir, 'node_modules', p)))).toEqual(
+        [],
+      );
+    },
+    INSTALL_MS,
+  );
 
-  it.each(MODES)('type-checks both entry points under $name', async ({ file, options }) => {
-    const { dir } = await installedConsumer();
-    const project = await mkdtemp(join(dir, 'types-'));
-    await writeFile(join(project, file), CONSUMER);
-    const compilerOptions = { target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: ['node'], experimentalDecorators: true, ...options };
-    await writeFile(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: [file] }, null, 2));
-    expect(await tsc(project, 'tsconfig.json')).toEqual({ code: 0, output: '' });
-  }, INSTALL_MS);
+  it.each(MODES)(
+    'type-checks both entry points under $name',
+    async ({ file, options }) => {
+      const { dir } = await installedConsumer();
+      const project = await mkdtemp(join(dir, 'types-'));
+      await writeFile(join(project, file), CONSUMER);
+      const compilerOptions = {
+        target: 'es2022',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        types: ['node'],
+        experimentalDecorators: true,
+        ...options,
+      };
+      await writeFile(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: [file] }, null, 2));
+      expect(await tsc(project, 'tsconfig.json')).toEqual({ code: 0, output: '' });
+    },
+    INSTALL_MS,
+  );
 });

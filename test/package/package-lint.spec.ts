@@ -20,18 +20,29 @@ interface AttwProblem {
 
 function attw(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [ATTW, ...args], { env: { ...process.env, FORCE_COLOR: '0' }, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [ATTW, ...args],
+      { env: { ...process.env, FORCE_COLOR: '0' }, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
     );
   });
 }
 
 describe('the packed tarball', () => {
-  it('passes publint with no error, warning or suggestion', async () => {
-    const tarball = await readFile(await packedTarball());
-    const { messages, pkg } = await publint({ pack: { tarball: tarball.buffer.slice(tarball.byteOffset, tarball.byteOffset + tarball.byteLength) }, level: 'suggestion' });
-    expect(messages.map((m) => `${m.type}: ${formatMessage(m, pkg, { color: false })}`)).toEqual([]);
-  }, BUILD_MS);
+  it(
+    'passes publint with no error, warning or suggestion',
+    async () => {
+      const tarball = await readFile(await packedTarball());
+      const { messages, pkg } = await publint({
+        pack: { tarball: tarball.buffer.slice(tarball.byteOffset, tarball.byteOffset + tarball.byteLength) },
+        level: 'suggestion',
+      });
+      expect(messages.map((m) => `${m.type}: ${formatMessage(m, pkg, { color: false })}`)).toEqual([]);
+    },
+    BUILD_MS,
+  );
 
   /*
    * Kronos is ESM only, as NestJS 12 is. attw reports one rule for that, CJSResolvesToESM, and
@@ -43,18 +54,22 @@ describe('the packed tarball', () => {
    * it under node10 and nodenext resolution (consumer-types.spec.ts). A `--profile esm-only`
    * would also hide node10's answers, which users on `moduleResolution: node` depend on.
    */
-  it('passes Are the Types Wrong for every entry point and resolution mode, but for require() of an ES module under node16', async () => {
-    const tarball = await packedTarball();
-    const strict = await attw([tarball, '--format', 'json']);
-    const { problems } = JSON.parse(strict.stdout) as { problems: Record<string, AttwProblem[]> };
-    expect(Object.values(problems).flat()).toEqual([
-      { kind: 'CJSResolvesToESM', entrypoint: '.', resolutionKind: 'node16-cjs' },
-      { kind: 'CJSResolvesToESM', entrypoint: './testing', resolutionKind: 'node16-cjs' },
-      { kind: 'CJSResolvesToESM', entrypoint: './terminus', resolutionKind: 'node16-cjs' },
-    ]);
+  it(
+    'passes Are the Types Wrong for every entry point and resolution mode, but for require() of an ES module under node16',
+    async () => {
+      const tarball = await packedTarball();
+      const strict = await attw([tarball, '--format', 'json']);
+      const { problems } = JSON.parse(strict.stdout) as { problems: Record<string, AttwProblem[]> };
+      expect(Object.values(problems).flat()).toEqual([
+        { kind: 'CJSResolvesToESM', entrypoint: '.', resolutionKind: 'node16-cjs' },
+        { kind: 'CJSResolvesToESM', entrypoint: './testing', resolutionKind: 'node16-cjs' },
+        { kind: 'CJSResolvesToESM', entrypoint: './terminus', resolutionKind: 'node16-cjs' },
+      ]);
 
-    const checked = await attw([tarball, '--ignore-rules', 'cjs-resolves-to-esm', '--format', 'ascii']);
-    expect({ code: checked.code, stderr: checked.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(checked.stdout).toContain('No problems found');
-  }, BUILD_MS);
+      const checked = await attw([tarball, '--ignore-rules', 'cjs-resolves-to-esm', '--format', 'ascii']);
+      expect({ code: checked.code, stderr: checked.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(checked.stdout).toContain('No problems found');
+    },
+    BUILD_MS,
+  );
 });

@@ -11,25 +11,59 @@ import * as testing from '../../lib/testing/index.js';
  */
 const ROOT_EXPORTS = [
   // The module, its decorators and its service.
-  'SchedulerModule', 'Job', 'ScheduledTask', 'SchedulerService',
+  'SchedulerModule',
+  'Job',
+  'ScheduledTask',
+  'SchedulerService',
   // Lifecycle events.
   'OnTaskEvent',
   // What handlers receive and return.
-  'JobContext', 'SchedulerContext', 'Result',
+  'JobContext',
+  'SchedulerContext',
+  'Result',
   // The schema: entities and shipped migrations.
-  'JobDefinition', 'Run', 'Task', 'Worker', 'KRONOS_ENTITIES', 'KRONOS_MIGRATIONS',
+  'JobDefinition',
+  'Run',
+  'Task',
+  'Worker',
+  'KRONOS_ENTITIES',
+  'KRONOS_MIGRATIONS',
   // Schedule previews.
-  'describeSchedule', 'nextRuns',
+  'describeSchedule',
+  'nextRuns',
   // Tokens and constants, all named KRONOS_*.
-  'KRONOS_CLOCK', 'KRONOS_WORKER_ENV',
+  'KRONOS_CLOCK',
+  'KRONOS_WORKER_ENV',
   // The dashboard.
   'SchedulerDashboardModule',
   // Errors: every failure a user can act on.
-  'KronosError', 'BatchNotFoundError', 'BulkEnqueueItemError', 'DashboardGuardMissingError', 'DuplicateJobError', 'IdempotencyConflictError', 'InvalidDashboardOptionError',
-  'InvalidEnqueueOptionError', 'InvalidGroupError', 'InvalidJobDeclarationError', 'InvalidJobOptionError', 'InvalidScheduleError',
-  'InvalidSchedulerOptionError', 'InvalidTaskEventListenerError', 'JobInactiveError', 'PayloadNotSerializableError', 'PayloadTooLargeError',
-  'ResultNotSerializableError', 'SchedulerIniFileError', 'TaskNotFoundError', 'TaskTimeoutError', 'UnknownDashboardOptionError',
-  'UnknownDependencyError', 'UnknownJobError', 'UnknownSchedulerOptionError', 'UnsupportedDatabaseError', 'UserNotFoundError',
+  'KronosError',
+  'BatchNotFoundError',
+  'BulkEnqueueItemError',
+  'DashboardGuardMissingError',
+  'DuplicateJobError',
+  'IdempotencyConflictError',
+  'InvalidDashboardOptionError',
+  'InvalidEnqueueOptionError',
+  'InvalidGroupError',
+  'InvalidJobDeclarationError',
+  'InvalidJobOptionError',
+  'InvalidScheduleError',
+  'InvalidSchedulerOptionError',
+  'InvalidTaskEventListenerError',
+  'JobInactiveError',
+  'PayloadNotSerializableError',
+  'PayloadTooLargeError',
+  'ResultNotSerializableError',
+  'SchedulerIniFileError',
+  'TaskNotFoundError',
+  'TaskTimeoutError',
+  'UnknownDashboardOptionError',
+  'UnknownDependencyError',
+  'UnknownJobError',
+  'UnknownSchedulerOptionError',
+  'UnsupportedDatabaseError',
+  'UserNotFoundError',
 ];
 
 const TESTING_EXPORTS = ['TestClock', 'drain'];
@@ -54,18 +88,24 @@ describe('the public API', () => {
 
   it('every exported error is a KronosError', () => {
     const errors = Object.entries(root).filter(([name]) => name.endsWith('Error'));
-    const others = errors.filter(([, value]) => value !== root.KronosError && !((value as { prototype: unknown }).prototype instanceof root.KronosError));
+    const others = errors.filter(
+      ([, value]) =>
+        value !== root.KronosError && !((value as { prototype: unknown }).prototype instanceof root.KronosError),
+    );
     expect(others.map(([name]) => name)).toEqual([]);
   });
 
   it('every exported constant is named KRONOS_*', () => {
-    const constants = Object.entries(root).filter(([name, value]) => typeof value !== 'function' && name !== 'SchedulerContext');
+    const constants = Object.entries(root).filter(
+      ([name, value]) => typeof value !== 'function' && name !== 'SchedulerContext',
+    );
     expect(constants.map(([name]) => name).filter((name) => !name.startsWith('KRONOS_'))).toEqual([]);
   });
 
   it('applications receive a JobContext but cannot build one, and cannot run code as another run', () => {
-    // @ts-expect-error the constructor is private: contexts are built by Kronos only.
-    const build = () => new JobContext(1, 'uuid', 'job', 1, null, null, null, 0, new AbortController().signal, null, null);
+    const build = () =>
+      // @ts-expect-error the constructor is private: contexts are built by Kronos only.
+      new JobContext(1, 'uuid', 'job', 1, null, null, null, 0, new AbortController().signal, null, null);
     expect(build).toBeDefined();
     // @ts-expect-error SchedulerContext has current() only.
     expect(SchedulerContext.run).toBeUndefined();

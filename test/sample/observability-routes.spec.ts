@@ -16,7 +16,10 @@ describe('the sample app: metrics, health and failure alerts over HTTP', () => {
   let shutdownMetrics: () => Promise<void>;
 
   beforeAll(async () => {
-    process.env.KRONOS_SAMPLE_DB = join(mkdtempSync(join(process.env[TMP_ENV] || tmpdir(), 'kronos-sample-')), 'sample.db');
+    process.env.KRONOS_SAMPLE_DB = join(
+      mkdtempSync(join(process.env[TMP_ENV] || tmpdir(), 'kronos-sample-')),
+      'sample.db',
+    );
     const telemetry = await import('../../sample/observability/telemetry.js'); // what main.ts imports first
     shutdownMetrics = () => telemetry.meterProvider.shutdown();
     const { AppModule } = await import('../../sample/app.module.js');
@@ -32,16 +35,28 @@ describe('the sample app: metrics, health and failure alerts over HTTP', () => {
 
   it('GET /metrics is a Prometheus scrape with the runs of each job and the backlog gauges', async () => {
     const scheduler = app.get(SchedulerService);
-    await waitForTask(scheduler, (await scheduler.enqueue('notify.owner', { recordId: 1, value: 5 })).id, ['COMPLETED']);
+    await waitForTask(scheduler, (await scheduler.enqueue('notify.owner', { recordId: 1, value: 5 })).id, [
+      'COMPLETED',
+    ]);
     await scheduler.enqueue('records.cleanup', undefined, { delay: '1h' });
     const response = await fetch(`${url}/metrics`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
     const lines = (await response.text()).split('\n');
-    expect(lines).toContainEqual(expect.stringMatching(/^kronos_runs_total\{kronos_job="notify\.owner",kronos_group="main",kronos_run_status="COMPLETED"[^}]*\} [1-9]/));
-    expect(lines).toContainEqual(expect.stringMatching(/^kronos_run_duration_count\{kronos_job="notify\.owner"[^}]*\} [1-9]/));
-    expect(lines).toContainEqual(expect.stringMatching(/^kronos_tasks_queued\{kronos_job="records\.cleanup",kronos_group="main"[^}]*\} [1-9]/));
-    expect(lines).toContainEqual(expect.stringMatching(/^kronos_worker_heartbeats_total\{kronos_worker="[^"]+"[^}]*\} [1-9]/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^kronos_runs_total\{kronos_job="notify\.owner",kronos_group="main",kronos_run_status="COMPLETED"[^}]*\} [1-9]/,
+      ),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^kronos_run_duration_count\{kronos_job="notify\.owner"[^}]*\} [1-9]/),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^kronos_tasks_queued\{kronos_job="records\.cleanup",kronos_group="main"[^}]*\} [1-9]/),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^kronos_worker_heartbeats_total\{kronos_worker="[^"]+"[^}]*\} [1-9]/),
+    );
   });
 
   it('GET /health is 200 with the database, the worker and the backlog up', async () => {
@@ -61,10 +76,20 @@ describe('the sample app: metrics, health and failure alerts over HTTP', () => {
     const scheduler = app.get(SchedulerService);
     const { id } = await scheduler.enqueue('notify.owner', { recordId: 7, value: 99 });
     await waitForTask(scheduler, id, ['FAILED'], 15_000);
-    const alert = await waitFor(async () => {
-      const alerts = (await (await fetch(`${url}/alerts`)).json()) as { taskId: number }[];
-      return alerts.find((a) => a.taskId === id);
-    }, 5000, `the alert of task ${id}`);
-    expect(alert).toMatchObject({ job: 'notify.owner', taskId: id, attempt: 2, userId: null, error: 'mail server refused the message about record 7' });
+    const alert = await waitFor(
+      async () => {
+        const alerts = (await (await fetch(`${url}/alerts`)).json()) as { taskId: number }[];
+        return alerts.find((a) => a.taskId === id);
+      },
+      5000,
+      `the alert of task ${id}`,
+    );
+    expect(alert).toMatchObject({
+      job: 'notify.owner',
+      taskId: id,
+      attempt: 2,
+      userId: null,
+      error: 'mail server refused the message about record 7',
+    });
   });
 });

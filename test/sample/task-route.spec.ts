@@ -13,7 +13,10 @@ describe('the sample app: GET /tasks/:id', () => {
   let url: string;
 
   beforeAll(async () => {
-    process.env.KRONOS_SAMPLE_DB = join(mkdtempSync(join(process.env[TMP_ENV] || tmpdir(), 'kronos-sample-')), 'sample.db');
+    process.env.KRONOS_SAMPLE_DB = join(
+      mkdtempSync(join(process.env[TMP_ENV] || tmpdir(), 'kronos-sample-')),
+      'sample.db',
+    );
     const { AppModule } = await import('../../sample/app.module.js');
     app = await NestFactory.create(AppModule, { logger: false, abortOnError: false });
     await app.listen(0, '127.0.0.1');

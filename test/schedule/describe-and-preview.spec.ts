@@ -25,24 +25,43 @@ describe('describeSchedule', () => {
   });
 
   it('appends startAt, stopAt and repeats', () => {
-    const schedule = parseSchedule('j', { every: '10 minutes', startAt: '2026-01-01T00:00:00Z', stopAt: '2026-02-01T00:00:00Z', repeats: 3 });
-    expect(describeSchedule(schedule)).toBe('every 10 minutes, from 2026-01-01T00:00:00.000Z, until 2026-02-01T00:00:00.000Z, 3 times');
+    const schedule = parseSchedule('j', {
+      every: '10 minutes',
+      startAt: '2026-01-01T00:00:00Z',
+      stopAt: '2026-02-01T00:00:00Z',
+      repeats: 3,
+    });
+    expect(describeSchedule(schedule)).toBe(
+      'every 10 minutes, from 2026-01-01T00:00:00.000Z, until 2026-02-01T00:00:00.000Z, 3 times',
+    );
     expect(describeSchedule(parseSchedule('j', { cron: '0 0 * * *', repeats: 1 }))).toBe('cron 0 0 * * * UTC, once');
   });
 
   it('keeps the wording of the spec as written when the spec is given', () => {
-    const bare: NormalizedSchedule = { kind: 'cron', expression: '30 23 * * 0', timezone: 'Europe/Berlin', limits: parseSchedule('j', { cron: '* * * * *' }).limits };
+    const bare: NormalizedSchedule = {
+      kind: 'cron',
+      expression: '30 23 * * 0',
+      timezone: 'Europe/Berlin',
+      limits: parseSchedule('j', { cron: '* * * * *' }).limits,
+    };
     expect(describeSchedule(bare)).toBe('cron 30 23 * * 0 Europe/Berlin');
     expect(describeSchedule(bare, { every: 'sunday', at: '23:30' })).toBe('every Sunday at 23:30 Europe/Berlin');
   });
 
   it('uses the label stored with the schedule after a JSON round trip', () => {
-    const stored = JSON.parse(JSON.stringify(parseSchedule('j', { weekdays: [6, 7], at: '10:00' }))) as NormalizedSchedule;
+    const stored = JSON.parse(
+      JSON.stringify(parseSchedule('j', { weekdays: [6, 7], at: '10:00' })),
+    ) as NormalizedSchedule;
     expect(describeSchedule(stored)).toBe('every Saturday and Sunday at 10:00 UTC');
   });
 
   it('describes a bare interval from its period', () => {
-    const bare: NormalizedSchedule = { kind: 'interval', everyMs: 7_200_000, initialDelayMs: 0, limits: parseSchedule('j', { every: 'minute' }).limits };
+    const bare: NormalizedSchedule = {
+      kind: 'interval',
+      everyMs: 7_200_000,
+      initialDelayMs: 0,
+      limits: parseSchedule('j', { every: 'minute' }).limits,
+    };
     expect(describeSchedule(bare)).toBe('every 2 hours');
   });
 });
@@ -62,18 +81,15 @@ describe('nextRuns (schedule preview)', () => {
   });
 
   it('returns count instants and accepts epoch ms', () => {
-    expect(nextRuns({ cron: '0 12 * * *' }, { from: from.getTime(), count: 2 }).map((run) => run.toISOString())).toEqual([
-      '2026-01-01T12:00:00.000Z',
-      '2026-01-02T12:00:00.000Z',
-    ]);
+    expect(
+      nextRuns({ cron: '0 12 * * *' }, { from: from.getTime(), count: 2 }).map((run) => run.toISOString()),
+    ).toEqual(['2026-01-01T12:00:00.000Z', '2026-01-02T12:00:00.000Z']);
   });
 
   it('anchors an interval at from, after its initialDelay', () => {
-    expect(nextRuns({ interval: '1h', initialDelay: '5m' }, { from, count: 3 }).map((run) => run.toISOString())).toEqual([
-      '2026-01-01T00:05:00.000Z',
-      '2026-01-01T01:05:00.000Z',
-      '2026-01-01T02:05:00.000Z',
-    ]);
+    expect(
+      nextRuns({ interval: '1h', initialDelay: '5m' }, { from, count: 3 }).map((run) => run.toISOString()),
+    ).toEqual(['2026-01-01T00:05:00.000Z', '2026-01-01T01:05:00.000Z', '2026-01-01T02:05:00.000Z']);
   });
 
   it('anchors an interval at startAt when given', () => {
@@ -108,6 +124,8 @@ describe('nextRuns (schedule preview)', () => {
   });
 
   it('does not need a real clock: from fixes the starting instant', () => {
-    expect(nextRuns({ cron: '0 0 1 1 *' }, { from: t('2030-06-01T00:00:00Z'), count: 1 })[0].toISOString()).toBe('2031-01-01T00:00:00.000Z');
+    expect(nextRuns({ cron: '0 0 1 1 *' }, { from: t('2030-06-01T00:00:00Z'), count: 1 })[0].toISOString()).toBe(
+      '2031-01-01T00:00:00.000Z',
+    );
   });
 });

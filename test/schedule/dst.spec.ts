@@ -20,7 +20,10 @@ function localRunsOn(spec: ScheduleSpec, timezone: string, date: string): string
 describe('fixed-time schedules across daylight saving time', () => {
   it('a daily 02:30 Berlin job runs exactly once on the spring-forward day, at 03:00 local', () => {
     expect(localRunsOn({ every: 'day', at: '02:30' }, BERLIN, '2026-03-29')).toEqual(['2026-03-29 03:00:00']);
-    const slot = nextRun(parseSchedule('j', { every: 'day', at: '02:30', timezone: BERLIN }), t('2026-03-28T12:00:00Z'));
+    const slot = nextRun(
+      parseSchedule('j', { every: 'day', at: '02:30', timezone: BERLIN }),
+      t('2026-03-28T12:00:00Z'),
+    );
     expect(new Date(slot!).toISOString()).toBe('2026-03-29T01:00:00.000Z');
   });
 
@@ -30,7 +33,10 @@ describe('fixed-time schedules across daylight saving time', () => {
 
   it('a daily 02:30 Berlin job runs exactly once on the fall-back day, at the first 02:30 (summer time)', () => {
     expect(localRunsOn({ every: 'day', at: '02:30' }, BERLIN, '2026-10-25')).toEqual(['2026-10-25 02:30:00']);
-    const slot = nextRun(parseSchedule('j', { every: 'day', at: '02:30', timezone: BERLIN }), t('2026-10-24T12:00:00Z'));
+    const slot = nextRun(
+      parseSchedule('j', { every: 'day', at: '02:30', timezone: BERLIN }),
+      t('2026-10-24T12:00:00Z'),
+    );
     expect(new Date(slot!).toISOString()).toBe('2026-10-25T00:30:00.000Z');
   });
 
@@ -40,7 +46,10 @@ describe('fixed-time schedules across daylight saving time', () => {
 
   it('a daily 01:30 New York job runs once on the fall-back day, at the first 01:30 (EDT)', () => {
     expect(localRunsOn({ every: 'day', at: '01:30' }, NEW_YORK, '2026-11-01')).toEqual(['2026-11-01 01:30:00']);
-    const slot = nextRun(parseSchedule('j', { every: 'day', at: '01:30', timezone: NEW_YORK }), t('2026-10-31T12:00:00Z'));
+    const slot = nextRun(
+      parseSchedule('j', { every: 'day', at: '01:30', timezone: NEW_YORK }),
+      t('2026-10-31T12:00:00Z'),
+    );
     expect(new Date(slot!).toISOString()).toBe('2026-11-01T05:30:00.000Z');
   });
 
@@ -54,12 +63,21 @@ describe('fixed-time schedules across daylight saving time', () => {
   });
 
   it('a cron job listing fixed hours (30 2,14 * * *) is a fixed-time job too', () => {
-    expect(localRunsOn({ cron: '30 2,14 * * *' }, BERLIN, '2026-03-29')).toEqual(['2026-03-29 03:00:00', '2026-03-29 14:30:00']);
-    expect(localRunsOn({ cron: '30 2,14 * * *' }, BERLIN, '2026-10-25')).toEqual(['2026-10-25 02:30:00', '2026-10-25 14:30:00']);
+    expect(localRunsOn({ cron: '30 2,14 * * *' }, BERLIN, '2026-03-29')).toEqual([
+      '2026-03-29 03:00:00',
+      '2026-03-29 14:30:00',
+    ]);
+    expect(localRunsOn({ cron: '30 2,14 * * *' }, BERLIN, '2026-10-25')).toEqual([
+      '2026-10-25 02:30:00',
+      '2026-10-25 14:30:00',
+    ]);
   });
 
   it('a job at a time outside the transition keeps its local time on both sides', () => {
-    const runs = nextRuns({ every: 'day', at: '09:00', timezone: NEW_YORK }, { from: t('2026-03-06T00:00:00Z'), count: 4 });
+    const runs = nextRuns(
+      { every: 'day', at: '09:00', timezone: NEW_YORK },
+      { from: t('2026-03-06T00:00:00Z'), count: 4 },
+    );
     expect(runs.map((run) => wall(run, NEW_YORK).slice(11))).toEqual(['09:00:00', '09:00:00', '09:00:00', '09:00:00']);
     // ...which means 23 hours between the runs either side of the spring-forward night.
     expect(runs[2].getTime() - runs[1].getTime()).toBe(23 * HOUR);
@@ -98,7 +116,11 @@ describe('hourly and sub-hourly cron jobs across daylight saving time', () => {
 describe('interval schedules ignore daylight saving time', () => {
   it('every hour stays 60 minutes apart through the Berlin spring-forward night', () => {
     const runs = nextRuns({ every: 'hour' }, { from: t('2026-03-29T00:00:00Z'), count: 3 });
-    expect(runs.map((run) => run.toISOString())).toEqual(['2026-03-29T01:00:00.000Z', '2026-03-29T02:00:00.000Z', '2026-03-29T03:00:00.000Z']);
+    expect(runs.map((run) => run.toISOString())).toEqual([
+      '2026-03-29T01:00:00.000Z',
+      '2026-03-29T02:00:00.000Z',
+      '2026-03-29T03:00:00.000Z',
+    ]);
   });
 
   it('every day without at is exactly 24 hours, so its local time moves by the DST shift', () => {
@@ -107,8 +129,15 @@ describe('interval schedules ignore daylight saving time', () => {
   });
 
   it('every 2 days at 06:00 keeps 06:00 local across the Berlin fall-back night', () => {
-    const runs = nextRuns({ every: '2 days', at: '06:00', timezone: BERLIN }, { from: t('2026-10-23T12:00:00Z'), count: 3 });
-    expect(runs.map((run) => wall(run, BERLIN))).toEqual(['2026-10-24 06:00:00', '2026-10-26 06:00:00', '2026-10-28 06:00:00']);
+    const runs = nextRuns(
+      { every: '2 days', at: '06:00', timezone: BERLIN },
+      { from: t('2026-10-23T12:00:00Z'), count: 3 },
+    );
+    expect(runs.map((run) => wall(run, BERLIN))).toEqual([
+      '2026-10-24 06:00:00',
+      '2026-10-26 06:00:00',
+      '2026-10-28 06:00:00',
+    ]);
   });
 });
 

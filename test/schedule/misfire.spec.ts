@@ -3,7 +3,14 @@ import type { MisfirePolicy, ScheduleSpec } from '../../lib/schedule/index.js';
 import { iso, t } from './helpers.js';
 
 const after = (spec: ScheduleSpec, scheduledFor: string, endedAt: string, anchor?: string) =>
-  iso(nextAfterMisfire(parseSchedule('job', spec), t(scheduledFor), t(endedAt), anchor === undefined ? undefined : t(anchor)));
+  iso(
+    nextAfterMisfire(
+      parseSchedule('job', spec),
+      t(scheduledFor),
+      t(endedAt),
+      anchor === undefined ? undefined : t(anchor),
+    ),
+  );
 
 const hourly = (misfire?: MisfirePolicy): ScheduleSpec => ({ cron: '0 * * * *', misfire });
 
@@ -55,11 +62,15 @@ describe("misfire 'run-all'", () => {
 
 describe('interval schedules', () => {
   it('by default count the next run from the end of the previous one (drift allowed)', () => {
-    expect(after({ every: '10 minutes' }, '2026-01-01T10:00:00Z', '2026-01-01T10:07:00Z')).toBe('2026-01-01T10:17:00.000Z');
+    expect(after({ every: '10 minutes' }, '2026-01-01T10:00:00Z', '2026-01-01T10:07:00Z')).toBe(
+      '2026-01-01T10:17:00.000Z',
+    );
   });
 
   it('by default never catch up, whatever the misfire policy', () => {
-    expect(after({ every: '10 minutes', misfire: 'run-all' }, '2026-01-01T10:00:00Z', '2026-01-01T12:00:00Z')).toBe('2026-01-01T12:10:00.000Z');
+    expect(after({ every: '10 minutes', misfire: 'run-all' }, '2026-01-01T10:00:00Z', '2026-01-01T12:00:00Z')).toBe(
+      '2026-01-01T12:10:00.000Z',
+    );
   });
 
   it('with preventDrift stay on the grid of the scheduled slots', () => {
@@ -72,7 +83,9 @@ describe('interval schedules', () => {
     ['skip', '2026-01-01T10:40:00.000Z'],
     ['run-all', '2026-01-01T10:10:00.000Z'],
   ])('with preventDrift apply misfire %s after an overrun', (misfire, expected) => {
-    expect(after({ interval: '10m', preventDrift: true, misfire }, '2026-01-01T10:00:00Z', '2026-01-01T10:35:00Z')).toBe(expected);
+    expect(
+      after({ interval: '10m', preventDrift: true, misfire }, '2026-01-01T10:00:00Z', '2026-01-01T10:35:00Z'),
+    ).toBe(expected);
   });
 
   it('with preventDrift keep the grid through the scheduled slot when there is an initialDelay', () => {
@@ -82,7 +95,9 @@ describe('interval schedules', () => {
 
   it('with preventDrift follow an explicit anchor', () => {
     const spec: ScheduleSpec = { interval: '10m', preventDrift: true, misfire: 'skip' };
-    expect(after(spec, '2026-01-01T10:03:00Z', '2026-01-01T10:35:00Z', '2026-01-01T10:03:00Z')).toBe('2026-01-01T10:43:00.000Z');
+    expect(after(spec, '2026-01-01T10:03:00Z', '2026-01-01T10:35:00Z', '2026-01-01T10:03:00Z')).toBe(
+      '2026-01-01T10:43:00.000Z',
+    );
   });
 });
 

@@ -27,11 +27,15 @@ describe('interval schedules', () => {
   });
 
   it('stay on the anchor grid whatever instant they are asked from', () => {
-    expect(iso(nextRun(tenMinutes, t('2026-01-01T12:34:56Z'), t('2026-01-01T12:00:00Z')))).toBe('2026-01-01T12:40:00.000Z');
+    expect(iso(nextRun(tenMinutes, t('2026-01-01T12:34:56Z'), t('2026-01-01T12:00:00Z')))).toBe(
+      '2026-01-01T12:40:00.000Z',
+    );
   });
 
   it('return only slots strictly after the given instant', () => {
-    expect(iso(nextRun(tenMinutes, t('2026-01-01T12:10:00Z'), t('2026-01-01T12:00:00Z')))).toBe('2026-01-01T12:20:00.000Z');
+    expect(iso(nextRun(tenMinutes, t('2026-01-01T12:10:00Z'), t('2026-01-01T12:00:00Z')))).toBe(
+      '2026-01-01T12:20:00.000Z',
+    );
   });
 
   it('without an anchor count from the given instant', () => {
@@ -49,12 +53,17 @@ describe('interval schedules', () => {
 
   it('start exactly at startAt when it is in the future', () => {
     const schedule = parse({ interval: '1h', startAt: '2026-01-02T00:00:00Z' });
-    expect(chain(schedule, t('2026-01-01T08:17:00Z'), 2)).toEqual(['2026-01-02T00:00:00.000Z', '2026-01-02T01:00:00.000Z']);
+    expect(chain(schedule, t('2026-01-01T08:17:00Z'), 2)).toEqual([
+      '2026-01-02T00:00:00.000Z',
+      '2026-01-02T01:00:00.000Z',
+    ]);
   });
 
   it('never run before startAt even with an earlier anchor', () => {
     const schedule = parse({ interval: '1h', startAt: '2026-01-02T00:30:00Z' });
-    expect(iso(nextRun(schedule, t('2026-01-01T00:00:00Z'), t('2026-01-01T00:00:00Z')))).toBe('2026-01-02T01:00:00.000Z');
+    expect(iso(nextRun(schedule, t('2026-01-01T00:00:00Z'), t('2026-01-01T00:00:00Z')))).toBe(
+      '2026-01-02T01:00:00.000Z',
+    );
   });
 
   it('include a slot exactly at stopAt and nothing after it', () => {
@@ -70,7 +79,10 @@ describe('interval schedules', () => {
 
 describe('cron schedules', () => {
   it('run on every matching minute', () => {
-    expect(chain(parse({ cron: '*/5 * * * *' }), t('2026-01-01T12:03:00Z'), 2)).toEqual(['2026-01-01T12:05:00.000Z', '2026-01-01T12:10:00.000Z']);
+    expect(chain(parse({ cron: '*/5 * * * *' }), t('2026-01-01T12:03:00Z'), 2)).toEqual([
+      '2026-01-01T12:05:00.000Z',
+      '2026-01-01T12:10:00.000Z',
+    ]);
   });
 
   it('support a seconds field', () => {
@@ -124,7 +136,8 @@ describe('weekday schedules', () => {
 });
 
 describe('monthday schedules', () => {
-  const days = (spec: ScheduleSpec, from: string, n: number) => chain(parse(spec), t(from), n).map((s) => s!.slice(0, 10));
+  const days = (spec: ScheduleSpec, from: string, n: number) =>
+    chain(parse(spec), t(from), n).map((s) => s!.slice(0, 10));
 
   it('day 31 runs only in months that have 31 days', () => {
     expect(days({ monthdays: [31] }, '2026-01-01T00:00:00Z', 7)).toEqual([
@@ -177,7 +190,10 @@ describe('monthday schedules', () => {
 describe('daily and every-n-days schedules with at', () => {
   it('every day at 06:00 runs daily at 06:00 local', () => {
     const schedule = parse({ every: 'day', at: '06:00', timezone: 'Europe/Berlin' });
-    expect(chain(schedule, t('2026-01-01T12:00:00Z'), 2)).toEqual(['2026-01-02T05:00:00.000Z', '2026-01-03T05:00:00.000Z']);
+    expect(chain(schedule, t('2026-01-01T12:00:00Z'), 2)).toEqual([
+      '2026-01-02T05:00:00.000Z',
+      '2026-01-03T05:00:00.000Z',
+    ]);
   });
 
   it('every 2 days at 06:00 starts at the first 06:00 after the anchor, then every other day', () => {
@@ -199,8 +215,12 @@ describe('daily and every-n-days schedules with at', () => {
 
   it('every 2 days asked from mid-cycle stays on the anchored days', () => {
     const schedule = parse({ every: '2 days', at: '06:00' });
-    expect(iso(nextRun(schedule, t('2026-01-02T07:00:00Z'), t('2026-01-01T00:00:00Z')))).toBe('2026-01-03T06:00:00.000Z');
-    expect(iso(nextRun(schedule, t('2026-01-03T07:00:00Z'), t('2026-01-01T00:00:00Z')))).toBe('2026-01-05T06:00:00.000Z');
+    expect(iso(nextRun(schedule, t('2026-01-02T07:00:00Z'), t('2026-01-01T00:00:00Z')))).toBe(
+      '2026-01-03T06:00:00.000Z',
+    );
+    expect(iso(nextRun(schedule, t('2026-01-03T07:00:00Z'), t('2026-01-01T00:00:00Z')))).toBe(
+      '2026-01-05T06:00:00.000Z',
+    );
   });
 
   it('every week at 09:00 runs on the weekday of its first slot', () => {
@@ -226,29 +246,35 @@ describe('slotsBetween', () => {
 
   it('follows the interval grid of the anchor', () => {
     const schedule = parse({ interval: '15m' });
-    expect(slotsBetween(schedule, t('2026-01-01T00:20:00Z'), t('2026-01-01T01:00:00Z'), 10, t('2026-01-01T00:00:00Z')).map(iso)).toEqual([
-      '2026-01-01T00:30:00.000Z',
-      '2026-01-01T00:45:00.000Z',
-      '2026-01-01T01:00:00.000Z',
-    ]);
+    expect(
+      slotsBetween(schedule, t('2026-01-01T00:20:00Z'), t('2026-01-01T01:00:00Z'), 10, t('2026-01-01T00:00:00Z')).map(
+        iso,
+      ),
+    ).toEqual(['2026-01-01T00:30:00.000Z', '2026-01-01T00:45:00.000Z', '2026-01-01T01:00:00.000Z']);
   });
 });
 
 describe('lastSlotAtOrBefore', () => {
   it('finds the latest slot at or before an instant', () => {
-    expect(iso(lastSlotAtOrBefore(parse({ cron: '0 * * * *' }), t('2026-01-01T05:00:00Z')))).toBe('2026-01-01T05:00:00.000Z');
-    expect(iso(lastSlotAtOrBefore(parse({ interval: '1h' }), t('2026-01-01T05:59:00Z'), t('2026-01-01T00:30:00Z')))).toBe(
-      '2026-01-01T05:30:00.000Z',
+    expect(iso(lastSlotAtOrBefore(parse({ cron: '0 * * * *' }), t('2026-01-01T05:00:00Z')))).toBe(
+      '2026-01-01T05:00:00.000Z',
     );
+    expect(
+      iso(lastSlotAtOrBefore(parse({ interval: '1h' }), t('2026-01-01T05:59:00Z'), t('2026-01-01T00:30:00Z'))),
+    ).toBe('2026-01-01T05:30:00.000Z');
   });
 
   it('respects an every-n-days rhythm', () => {
     const schedule = parse({ every: '2 days', at: '06:00' });
-    expect(iso(lastSlotAtOrBefore(schedule, t('2026-01-04T12:00:00Z'), t('2026-01-01T00:00:00Z')))).toBe('2026-01-03T06:00:00.000Z');
+    expect(iso(lastSlotAtOrBefore(schedule, t('2026-01-04T12:00:00Z'), t('2026-01-01T00:00:00Z')))).toBe(
+      '2026-01-03T06:00:00.000Z',
+    );
   });
 
   it('returns null before startAt', () => {
-    expect(lastSlotAtOrBefore(parse({ cron: '0 * * * *', startAt: '2026-01-02T00:00:00Z' }), t('2026-01-01T12:00:00Z'))).toBeNull();
+    expect(
+      lastSlotAtOrBefore(parse({ cron: '0 * * * *', startAt: '2026-01-02T00:00:00Z' }), t('2026-01-01T12:00:00Z')),
+    ).toBeNull();
   });
 });
 

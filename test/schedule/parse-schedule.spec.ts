@@ -75,12 +75,18 @@ describe('parseSchedule: TurboGears grammar', () => {
   });
 
   it('interval takes an initialDelay', () => {
-    expect(parseSchedule('j', { interval: '5m', initialDelay: '90s' })).toMatchObject({ everyMs: 300_000, initialDelayMs: 90_000 });
+    expect(parseSchedule('j', { interval: '5m', initialDelay: '90s' })).toMatchObject({
+      everyMs: 300_000,
+      initialDelayMs: 90_000,
+    });
     expect(parseSchedule('j', { interval: '5m', initialDelay: 0 })).toMatchObject({ initialDelayMs: 0 });
   });
 
   it('weekdays use 1 = Monday ... 7 = Sunday', () => {
-    expect(parseSchedule('j', { weekdays: [7, 1, 3, 1], at: '08:00' })).toMatchObject({ kind: 'cron', expression: '0 8 * * 0,1,3' });
+    expect(parseSchedule('j', { weekdays: [7, 1, 3, 1], at: '08:00' })).toMatchObject({
+      kind: 'cron',
+      expression: '0 8 * * 0,1,3',
+    });
   });
 
   it('weekdays accept timeOfDay [h, m]', () => {
@@ -88,7 +94,10 @@ describe('parseSchedule: TurboGears grammar', () => {
   });
 
   it('monthdays run at at/timeOfDay, default midnight', () => {
-    expect(parseSchedule('j', { monthdays: [15, 1], at: '02:30' })).toMatchObject({ kind: 'cron', expression: '30 2 1,15 * *' });
+    expect(parseSchedule('j', { monthdays: [15, 1], at: '02:30' })).toMatchObject({
+      kind: 'cron',
+      expression: '30 2 1,15 * *',
+    });
     expect(parseSchedule('j', { monthdays: [31], timeOfDay: [0, 0] })).toMatchObject({ expression: '0 0 31 * *' });
     expect(parseSchedule('j', { monthdays: [29] })).toMatchObject({ expression: '0 0 29 * *' });
   });
@@ -112,14 +121,23 @@ describe('parseSchedule: cron', () => {
 
 describe('parseSchedule: limits', () => {
   it('reads startAt/stopAt as Date, epoch ms or ISO text', () => {
-    const limits = parseSchedule('j', { every: 'minute', startAt: new Date('2026-01-01T00:00:00Z'), stopAt: t('2026-02-01T00:00:00Z') }).limits;
+    const limits = parseSchedule('j', {
+      every: 'minute',
+      startAt: new Date('2026-01-01T00:00:00Z'),
+      stopAt: t('2026-02-01T00:00:00Z'),
+    }).limits;
     expect(limits).toMatchObject({ startAt: t('2026-01-01T00:00:00Z'), stopAt: t('2026-02-01T00:00:00Z') });
     const fromText = parseSchedule('j', { every: 'minute', startAt: '2026-01-01T01:00:00+01:00' }).limits;
     expect(fromText.startAt).toBe(t('2026-01-01T00:00:00Z'));
   });
 
   it('reads ISO text without an offset as wall time in the schedule time zone', () => {
-    const berlin = parseSchedule('j', { cron: '0 * * * *', timezone: 'Europe/Berlin', startAt: '2026-07-01T06:00', stopAt: '2026-12-24' }).limits;
+    const berlin = parseSchedule('j', {
+      cron: '0 * * * *',
+      timezone: 'Europe/Berlin',
+      startAt: '2026-07-01T06:00',
+      stopAt: '2026-12-24',
+    }).limits;
     expect(berlin.startAt).toBe(t('2026-07-01T04:00:00Z'));
     expect(berlin.stopAt).toBe(t('2026-12-23T23:00:00Z'));
   });
@@ -132,18 +150,31 @@ describe('parseSchedule: limits', () => {
       preventDrift: true,
       misfire: 'run-all',
     });
-    expect(parseSchedule('j', { cron: '0 * * * *', preventDrift: false, misfire: 'skip' }).limits).toMatchObject({ preventDrift: false, misfire: 'skip' });
+    expect(parseSchedule('j', { cron: '0 * * * *', preventDrift: false, misfire: 'skip' }).limits).toMatchObject({
+      preventDrift: false,
+      misfire: 'skip',
+    });
   });
 
   it('uses the spec time zone, else the default, else UTC', () => {
     const spec = { every: 'monday', at: '09:00' };
     expect(parseSchedule('j', spec)).toMatchObject({ timezone: 'UTC' });
     expect(parseSchedule('j', spec, { timezone: 'Asia/Tokyo' })).toMatchObject({ timezone: 'Asia/Tokyo' });
-    expect(parseSchedule('j', { ...spec, timezone: 'Europe/Paris' }, { timezone: 'Asia/Tokyo' })).toMatchObject({ timezone: 'Europe/Paris' });
+    expect(parseSchedule('j', { ...spec, timezone: 'Europe/Paris' }, { timezone: 'Asia/Tokyo' })).toMatchObject({
+      timezone: 'Europe/Paris',
+    });
   });
 
   it('ignores job options carried in the same object', () => {
-    const spec = { every: '2 minutes', timeout: '30s', retries: 3, group: 'io', priority: 5, description: 'sync', active: false } as ScheduleSpec;
+    const spec = {
+      every: '2 minutes',
+      timeout: '30s',
+      retries: 3,
+      group: 'io',
+      priority: 5,
+      description: 'sync',
+      active: false,
+    } as ScheduleSpec;
     expect(parseSchedule('j', spec)).toMatchObject({ kind: 'interval', everyMs: 120_000 });
   });
 

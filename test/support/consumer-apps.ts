@@ -35,10 +35,19 @@ export function describeResult(command: string, result: CommandResult): string {
 }
 
 /** Run a command to its end; stdout and stderr interleaved into `output`. Never rejects on a non-zero exit. */
-export function runCommand(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<CommandResult> {
+export function runCommand(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<CommandResult> {
   const started = Date.now();
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -69,7 +78,13 @@ export function nodeEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.P
   if (existsSync(join(dirname(bin), 'include', 'node', 'common.gypi'))) env.npm_config_nodedir = dirname(bin);
   for (const key of Object.keys(env)) {
     // What jest or an enclosing npm script set must not steer the application's own tools.
-    if (key.startsWith('npm_lifecycle') || key.startsWith('npm_package') || key === 'NODE_OPTIONS' || key === 'JEST_WORKER_ID') delete env[key];
+    if (
+      key.startsWith('npm_lifecycle') ||
+      key.startsWith('npm_package') ||
+      key === 'NODE_OPTIONS' ||
+      key === 'JEST_WORKER_ID'
+    )
+      delete env[key];
   }
   env.npm_config_update_notifier = 'false';
   env.npm_config_fund = 'false';
@@ -81,7 +96,8 @@ export function nodeEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.P
 export async function consumersScratch(): Promise<string> {
   const root = join(process.env[TMP_ENV] || tmpdir(), `consumers-node${process.versions.node}`);
   await mkdir(root, { recursive: true });
-  if (!relative(process.cwd(), root).startsWith('..')) throw new Error(`consumer scratch folder ${root} is inside the repository`);
+  if (!relative(process.cwd(), root).startsWith('..'))
+    throw new Error(`consumer scratch folder ${root} is inside the repository`);
   return root;
 }
 
@@ -107,7 +123,11 @@ export async function copyApp(name: string, scratch: string, tarball: string): P
   return target;
 }
 
-const exists = (path: string) => stat(path).then(() => true, () => false);
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 /** Where compiled better-sqlite3 binaries are kept for the next installs of this run, per ABI. */
 export function prebuildsDir(scratch: string): string {
@@ -125,10 +145,17 @@ export async function keepBetterSqlitePrebuild(appDir: string, scratch: string, 
   if (!(await exists(binary))) return;
   const { version } = JSON.parse(await readFile(join(pkgDir, 'package.json'), 'utf8')) as { version: string };
   const dir = prebuildsDir(scratch);
-  const archive = join(dir, `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`);
+  const archive = join(
+    dir,
+    `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`,
+  );
   if (await exists(archive)) return;
   await mkdir(dir, { recursive: true });
-  const packed = await runCommand('tar', ['-czf', archive, 'build/Release/better_sqlite3.node'], { cwd: pkgDir, env, timeoutMs: 60_000 });
+  const packed = await runCommand('tar', ['-czf', archive, 'build/Release/better_sqlite3.node'], {
+    cwd: pkgDir,
+    env,
+    timeoutMs: 60_000,
+  });
   if (packed.code !== 0) throw new Error(describeResult(`tar -czf ${archive}`, packed));
 }
 

@@ -28,11 +28,25 @@ export function dataSourceOptions(dialect: Dialect, extra: Partial<DataSourceOpt
       }
       case 'postgres': {
         const s = postgresSettings();
-        return { type: 'postgres', host: s.host, port: s.port, username: s.user, password: s.password, database: s.database };
+        return {
+          type: 'postgres',
+          host: s.host,
+          port: s.port,
+          username: s.user,
+          password: s.password,
+          database: s.database,
+        };
       }
       case 'mysql': {
         const s = mysqlSettings();
-        return { type: 'mysql', host: s.host, port: s.port, username: s.user, password: s.password, database: s.database };
+        return {
+          type: 'mysql',
+          host: s.host,
+          port: s.port,
+          username: s.user,
+          password: s.password,
+          database: s.database,
+        };
       }
     }
   })();
@@ -62,7 +76,10 @@ async function migrationsFor(dialect: Dialect): Promise<MigrationClass[] | null>
  * An initialised DataSource with the Kronos entities on an empty Kronos schema: any Kronos table
  * left by an earlier test is dropped first, then the schema is built as asked.
  */
-export async function createTestDataSource(dialect: Dialect, { schema, options = {} }: TestDataSourceOptions): Promise<DataSource> {
+export async function createTestDataSource(
+  dialect: Dialect,
+  { schema, options = {} }: TestDataSourceOptions,
+): Promise<DataSource> {
   const migrations = schema === 'migrations' ? await migrationsFor(dialect) : null;
   const dataSource = new DataSource({
     ...dataSourceOptions(dialect, options),
@@ -92,12 +109,20 @@ export async function createTestDataSource(dialect: Dialect, { schema, options =
 export async function dropKronosTables(dataSource: DataSource): Promise<void> {
   const driver = dataSource.driver;
   const schema = (dataSource.options as { schema?: string }).schema;
-  if (schema && dataSource.options.type === 'postgres') await dataSource.query(`CREATE SCHEMA IF NOT EXISTS ${driver.escape(schema)}`);
-  const path = (table: string, tableSchema?: string) => (tableSchema ? `${driver.escape(tableSchema)}.${driver.escape(table)}` : driver.escape(table));
+  if (schema && dataSource.options.type === 'postgres')
+    await dataSource.query(`CREATE SCHEMA IF NOT EXISTS ${driver.escape(schema)}`);
+  const path = (table: string, tableSchema?: string) =>
+    tableSchema ? `${driver.escape(tableSchema)}.${driver.escape(table)}` : driver.escape(table);
   const tables = [
     ...dataSource.entityMetadatas.map((m) => path(m.tableName, m.schema)),
     // The tables of dependencies, batches and paused groups, named after the task table (lib/migrations/flow-tables.ts, group-table.ts).
-    ...dataSource.entityMetadatas.filter((m) => m.target === Task).flatMap((m) => [path(`${m.tableName}_dependency`, m.schema), path(`${m.tableName}_batch`, m.schema), path(`${m.tableName}_group`, m.schema)]),
+    ...dataSource.entityMetadatas
+      .filter((m) => m.target === Task)
+      .flatMap((m) => [
+        path(`${m.tableName}_dependency`, m.schema),
+        path(`${m.tableName}_batch`, m.schema),
+        path(`${m.tableName}_group`, m.schema),
+      ]),
     path(TEST_MIGRATIONS_TABLE, dataSource.options.type === 'postgres' ? schema : undefined),
   ];
   for (const table of tables) await dataSource.query(`DROP TABLE IF EXISTS ${table}`);
@@ -119,7 +144,11 @@ export function availableDialects(): Dialect[] {
  * Declare a suite once and run it for each dialect, titled `<title> [<dialect>]`. A mysql suite
  * whose server did not answer is skipped with a loud notice, or fails when `CI=true`.
  */
-export function describeForDialects(title: string, body: (dialect: Dialect) => void, dialects: readonly Dialect[] = ALL_DIALECTS): void {
+export function describeForDialects(
+  title: string,
+  body: (dialect: Dialect) => void,
+  dialects: readonly Dialect[] = ALL_DIALECTS,
+): void {
   for (const dialect of dialects) {
     const name = `${title} [${dialect}]`;
     const reason = dialect === 'mysql' ? mysqlUnavailableReason() : null;

@@ -36,9 +36,17 @@ export function extractBlocks(doc: string, text: string): DocBlock[] {
     let end = start;
     while (end < lines.length && !FENCE_CLOSE.test(lines[end])) end++;
     if (end === lines.length) throw new Error(`${doc}:${i + 1}: a TypeScript block that is never closed`);
-    const before = lines.slice(0, i).reverse().find((line) => line.trim() !== '') ?? '';
+    const before =
+      lines
+        .slice(0, i)
+        .reverse()
+        .find((line) => line.trim() !== '') ?? '';
     const match = MARKER.exec(before);
-    const marker: BlockKind = !match ? { kind: 'complete' } : match[2] ? { kind: 'file', path: match[2] } : { kind: 'partial' };
+    const marker: BlockKind = !match
+      ? { kind: 'complete' }
+      : match[2]
+        ? { kind: 'file', path: match[2] }
+        : { kind: 'partial' };
     blocks.push({ doc, line: start + 1, code: `${lines.slice(start, end).join('\n')}\n`, marker });
     i = end;
   }
@@ -61,9 +69,12 @@ export function blockFileName(block: DocBlock): string {
  */
 export function mapDiagnostics(output: string, blocks: DocBlock[]): string {
   const byFile = new Map(blocks.map((block) => [blockFileName(block), block]));
-  return output.replace(/(?:^|\n)blocks\/([^(\s]+)\((\d+),(\d+)\)/g, (whole, file: string, line: string, column: string) => {
-    const block = byFile.get(file);
-    if (!block) return whole;
-    return `${whole.startsWith('\n') ? '\n' : ''}${block.doc}:${block.line + Number(line) - 1}:${column}`;
-  });
+  return output.replace(
+    /(?:^|\n)blocks\/([^(\s]+)\((\d+),(\d+)\)/g,
+    (whole, file: string, line: string, column: string) => {
+      const block = byFile.get(file);
+      if (!block) return whole;
+      return `${whole.startsWith('\n') ? '\n' : ''}${block.doc}:${block.line + Number(line) - 1}:${column}`;
+    },
+  );
 }

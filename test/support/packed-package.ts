@@ -44,7 +44,8 @@ async function cachedOrBuilt(): Promise<string> {
     const done = await recorded(record);
     if (done) return done;
     if (await acquired(lock)) break;
-    if (Date.now() > deadline) throw new Error(`packedTarball: ${lock} is still held after ${BUILD_TIMEOUT_MS / 1000}s`);
+    if (Date.now() > deadline)
+      throw new Error(`packedTarball: ${lock} is still held after ${BUILD_TIMEOUT_MS / 1000}s`);
     await new Promise((r) => setTimeout(r, 200));
   }
   try {

@@ -63,10 +63,15 @@ export class PgBouncer {
     );
     // PgBouncer refuses to run as root: drop to nobody then.
     const asRoot = process.getuid?.() === 0;
-    const child = spawn(PGBOUNCER_BIN, [ini], { stdio: ['ignore', 'ignore', 'pipe'], ...(asRoot ? { uid: 65534, gid: 65534 } : {}) });
+    const child = spawn(PGBOUNCER_BIN, [ini], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+    });
     this.process = child;
     child.stderr.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
-    const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`pgbouncer exited with ${code} before listening:\n${this.log}`))));
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code) => reject(new Error(`pgbouncer exited with ${code} before listening:\n${this.log}`))),
+    );
     await Promise.race([exited, this.listening()]);
     return this;
   }
@@ -74,7 +79,14 @@ export class PgBouncer {
   /** TypeORM options for `database` (default: the test database) through this PgBouncer. */
   typeorm(database = postgresSettings().database) {
     const s = postgresSettings();
-    return { type: 'postgres' as const, host: '127.0.0.1', port: this.port, username: s.user, password: s.password, database };
+    return {
+      type: 'postgres' as const,
+      host: '127.0.0.1',
+      port: this.port,
+      username: s.user,
+      password: s.password,
+      database,
+    };
   }
 
   /**
@@ -83,13 +95,22 @@ export class PgBouncer {
    */
   async pool(database = postgresSettings().database): Promise<{ servers: number; waiting: number }> {
     const s = postgresSettings();
-    const admin = new pg.Client({ host: '127.0.0.1', port: this.port, user: s.user, password: s.password, database: 'pgbouncer' });
+    const admin = new pg.Client({
+      host: '127.0.0.1',
+      port: this.port,
+      user: s.user,
+      password: s.password,
+      database: 'pgbouncer',
+    });
     await admin.connect();
     try {
       const { rows } = await admin.query<Record<string, string>>('SHOW POOLS');
       const row = rows.find((r) => r.database === database);
       if (!row) return { servers: 0, waiting: 0 };
-      const servers = ['sv_active', 'sv_idle', 'sv_used', 'sv_tested', 'sv_login'].reduce((sum, key) => sum + Number(row[key] ?? 0), 0);
+      const servers = ['sv_active', 'sv_idle', 'sv_used', 'sv_tested', 'sv_login'].reduce(
+        (sum, key) => sum + Number(row[key] ?? 0),
+        0,
+      );
       return { servers, waiting: Number(row.cl_waiting) };
     } finally {
       await admin.end();

@@ -11,7 +11,8 @@ const run = promisify(execFile);
 
 /** Where this machine's MariaDB server binary is, or null (then private-MariaDB specs are skipped). */
 export function mariadbBinary(): string | null {
-  for (const path of ['/usr/sbin/mariadbd', '/usr/bin/mariadbd', '/usr/local/bin/mariadbd']) if (existsSync(path)) return path;
+  for (const path of ['/usr/sbin/mariadbd', '/usr/bin/mariadbd', '/usr/local/bin/mariadbd'])
+    if (existsSync(path)) return path;
   return null;
 }
 
@@ -30,7 +31,11 @@ export class PrivateMariadb {
     if (!binary) throw new Error('mariadbd is not installed');
     this.root = await mkdtemp(join(tmpdir(), 'kronos-private-mariadb-'));
     await run('mariadb-install-db', [
-      '--no-defaults', `--datadir=${this.datadir}`, '--auth-root-authentication-method=normal', '--skip-test-db', `--user=${userInfo().username}`,
+      '--no-defaults',
+      `--datadir=${this.datadir}`,
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db',
+      `--user=${userInfo().username}`,
     ]);
     this.port = await freePort();
     await this.resume();
@@ -51,7 +56,14 @@ export class PrivateMariadb {
   /** TypeORM options for the `kronos` database on this server. */
   typeorm() {
     const c = this.connection();
-    return { type: 'mysql' as const, host: c.host, port: c.port, username: c.user, password: c.password, database: c.database };
+    return {
+      type: 'mysql' as const,
+      host: c.host,
+      port: c.port,
+      username: c.user,
+      password: c.password,
+      database: c.database,
+    };
   }
 
   /** Stop the server (a clean shutdown: connections drop), keeping its data. */
@@ -67,9 +79,16 @@ export class PrivateMariadb {
   /** Start it (again) on the same port with the same data; resolves once it accepts connections. */
   async resume(): Promise<void> {
     const args = [
-      '--no-defaults', `--datadir=${this.datadir}`, `--port=${this.port}`, '--bind-address=127.0.0.1',
-      `--socket=${join(this.root, 'mysqld.sock')}`, `--pid-file=${join(this.root, 'mysqld.pid')}`,
-      `--user=${userInfo().username}`, '--skip-log-bin', '--innodb-buffer-pool-size=32M', '--max-connections=500',
+      '--no-defaults',
+      `--datadir=${this.datadir}`,
+      `--port=${this.port}`,
+      '--bind-address=127.0.0.1',
+      `--socket=${join(this.root, 'mysqld.sock')}`,
+      `--pid-file=${join(this.root, 'mysqld.pid')}`,
+      `--user=${userInfo().username}`,
+      '--skip-log-bin',
+      '--innodb-buffer-pool-size=32M',
+      '--max-connections=500',
     ];
     this.server = spawn(mariadbBinary()!, args, { stdio: 'ignore' });
     const deadline = Date.now() + 30_000;
@@ -79,7 +98,8 @@ export class PrivateMariadb {
         await client.end();
         return;
       } catch (error) {
-        if (Date.now() > deadline || this.server.exitCode !== null) throw new Error(`private MariaDB did not start: ${(error as Error).message}`, { cause: error });
+        if (Date.now() > deadline || this.server.exitCode !== null)
+          throw new Error(`private MariaDB did not start: ${(error as Error).message}`, { cause: error });
         await new Promise((r) => setTimeout(r, 100));
       }
     }

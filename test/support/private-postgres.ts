@@ -52,7 +52,14 @@ export class PrivatePostgres {
   /** TypeORM options for the `kronos` database on this server. */
   typeorm() {
     const c = this.connection();
-    return { type: 'postgres' as const, host: c.host, port: c.port, username: c.user, password: c.password, database: c.database };
+    return {
+      type: 'postgres' as const,
+      host: c.host,
+      port: c.port,
+      username: c.user,
+      password: c.password,
+      database: c.database,
+    };
   }
 
   /** Stop the server (connections drop), keeping its data. */

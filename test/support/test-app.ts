@@ -21,7 +21,10 @@ export interface TestDatabase {
   options: DataSourceOptions;
 }
 
-export async function freshDatabase(dialect: Dialect, schema: 'migrations' | 'synchronize' = 'migrations'): Promise<TestDatabase> {
+export async function freshDatabase(
+  dialect: Dialect,
+  schema: 'migrations' | 'synchronize' = 'migrations',
+): Promise<TestDatabase> {
   const dataSource = await createTestDataSource(dialect, { schema });
   const { entities: _e, migrations: _m, ...options } = dataSource.options;
   await dataSource.destroy();
@@ -43,7 +46,12 @@ export interface BootOptions {
   logger?: LoggerService;
 }
 
-export async function bootApp(db: TestDatabase, providers: Provider[], options: SchedulerModuleOptions = {}, boot: BootOptions = {}): Promise<TestApp> {
+export async function bootApp(
+  db: TestDatabase,
+  providers: Provider[],
+  options: SchedulerModuleOptions = {},
+  boot: BootOptions = {},
+): Promise<TestApp> {
   const imports = boot.imports ?? [];
   @Module({
     imports: [
@@ -54,7 +62,10 @@ export async function bootApp(db: TestDatabase, providers: Provider[], options: 
     providers,
   })
   class TestAppModule {}
-  const app = await NestFactory.createApplicationContext(TestAppModule, { logger: boot.logger ?? (process.env.KRONOS_TEST_LOGS ? undefined : false), abortOnError: false });
+  const app = await NestFactory.createApplicationContext(TestAppModule, {
+    logger: boot.logger ?? (process.env.KRONOS_TEST_LOGS ? undefined : false),
+    abortOnError: false,
+  });
   return {
     app,
     scheduler: app.get(SchedulerService),
@@ -64,23 +75,32 @@ export async function bootApp(db: TestDatabase, providers: Provider[], options: 
 }
 
 /** Poll `probe` until it returns a truthy value (or throw after `timeoutMs`). */
-export async function waitFor<T>(probe: () => Promise<T> | T, timeoutMs = 10_000, label = 'condition'): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  probe: () => Promise<T> | T,
+  timeoutMs = 10_000,
+  label = 'condition',
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   for (;;) {
     last = await probe();
     if (last) return last;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${label} (last value: ${JSON.stringify(last)})`);
+    if (Date.now() > deadline)
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${label} (last value: ${JSON.stringify(last)})`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
 
 /** Wait until a task reaches one of `statuses`, returning its status view. */
 export async function waitForTask(scheduler: SchedulerService, taskId: number, statuses: string[], timeoutMs = 10_000) {
-  return waitFor(async () => {
-    const view = await scheduler.status(taskId);
-    return statuses.includes(view.task.status) ? view : null;
-  }, timeoutMs, `task ${taskId} to reach ${statuses.join('/')}`);
+  return waitFor(
+    async () => {
+      const view = await scheduler.status(taskId);
+      return statuses.includes(view.task.status) ? view : null;
+    },
+    timeoutMs,
+    `task ${taskId} to reach ${statuses.join('/')}`,
+  );
 }
 
 /** The dialects the core suites run on. */
@@ -89,10 +109,18 @@ export const CORE_DIALECTS: Dialect[] = ['sqlite', 'postgres', 'mysql'];
 /** A logger that keeps every line, for assertions on warnings. */
 export class CollectingLogger implements LoggerService {
   readonly lines: { level: string; message: string }[] = [];
-  log(message: unknown) { this.lines.push({ level: 'log', message: String(message) }); }
-  error(message: unknown) { this.lines.push({ level: 'error', message: String(message) }); }
-  warn(message: unknown) { this.lines.push({ level: 'warn', message: String(message) }); }
+  log(message: unknown) {
+    this.lines.push({ level: 'log', message: String(message) });
+  }
+  error(message: unknown) {
+    this.lines.push({ level: 'error', message: String(message) });
+  }
+  warn(message: unknown) {
+    this.lines.push({ level: 'warn', message: String(message) });
+  }
   debug() {}
   verbose() {}
-  messages(level: string): string[] { return this.lines.filter((l) => l.level === level).map((l) => l.message); }
+  messages(level: string): string[] {
+    return this.lines.filter((l) => l.level === level).map((l) => l.message);
+  }
 }

@@ -69,7 +69,10 @@ async function healthApp(db: TestDatabase, options: SchedulerModuleOptions = {})
     providers: [HealthJobs],
   })
   class AppModule {}
-  const app = await NestFactory.create(AppModule, { logger: process.env.KRONOS_TEST_LOGS ? undefined : false, abortOnError: false });
+  const app = await NestFactory.create(AppModule, {
+    logger: process.env.KRONOS_TEST_LOGS ? undefined : false,
+    abortOnError: false,
+  });
   await app.listen(0, '127.0.0.1');
   const url = await app.getUrl();
   return {
@@ -109,7 +112,11 @@ describe.each(ALL_DIALECTS.map((d) => [d] as [Dialect]))('health checks over HTT
   it('reports the backlog down (503) once a due task has waited unclaimed longer than maxWait, naming the task', async () => {
     const { id } = await web.scheduler.enqueue('health.elsewhere');
     const early = await web.get('/health/backlog');
-    expect([early.status, early.body.details.backlog.status, early.body.details.backlog.oldestDueTask]).toEqual([200, 'up', id]);
+    expect([early.status, early.body.details.backlog.status, early.body.details.backlog.oldestDueTask]).toEqual([
+      200,
+      'up',
+      id,
+    ]);
 
     await new Promise((r) => setTimeout(r, 400));
     const { status, body } = await web.get('/health/backlog');
@@ -120,7 +127,9 @@ describe.each(ALL_DIALECTS.map((d) => [d] as [Dialect]))('health checks over HTT
       oldestDueTask: id,
       waitMs: expect.any(Number),
       maxWaitMs: 300,
-      message: expect.stringMatching(new RegExp(`^task ${id} has waited \\d+ ms since it was due, over maxWait \\(300 ms\\)$`)),
+      message: expect.stringMatching(
+        new RegExp(`^task ${id} has waited \\d+ ms since it was due, over maxWait \\(300 ms\\)$`),
+      ),
     });
     expect(body.error.backlog.waitMs).toBeGreaterThan(300);
     // The readiness probe with its minute of patience is still up.
@@ -129,13 +138,23 @@ describe.each(ALL_DIALECTS.map((d) => [d] as [Dialect]))('health checks over HTT
 
   it('reports the worker down (503) once it has left on a TERMINATE command', async () => {
     await web.scheduler.terminateWorkers();
-    const { status, body } = await waitFor(async () => {
-      const answer = await web.get('/health');
-      return answer.status === 503 ? answer : null;
-    }, 10_000, 'the worker check to go down');
+    const { status, body } = await waitFor(
+      async () => {
+        const answer = await web.get('/health');
+        return answer.status === 503 ? answer : null;
+      },
+      10_000,
+      'the worker check to go down',
+    );
     expect(status).toBe(503);
     expect(body.error).toEqual({
-      worker: { status: 'down', worker: expect.any(String), state: 'stopped', lastHeartbeatMsAgo: expect.any(Number), message: expect.stringMatching(/^worker .+ has stopped$/) },
+      worker: {
+        status: 'down',
+        worker: expect.any(String),
+        state: 'stopped',
+        lastHeartbeatMsAgo: expect.any(Number),
+        message: expect.stringMatching(/^worker .+ has stopped$/),
+      },
     });
     expect(body.info.database.status).toBe('up');
   });
@@ -153,18 +172,29 @@ describe('health checks of a process without a worker', () => {
   it('report the worker down with the reason, the database up', async () => {
     const { status, body } = await web.get('/health');
     expect(status).toBe(503);
-    expect(body.error).toEqual({ worker: { status: 'down', message: 'this process runs no worker (SchedulerModule worker: false)' } });
+    expect(body.error).toEqual({
+      worker: { status: 'down', message: 'this process runs no worker (SchedulerModule worker: false)' },
+    });
     expect(body.info.database.status).toBe('up');
   });
 
   it('refuse a backlog check without a maxWait, or with one that is no duration, naming the check, field and value', async () => {
     const kronos = web.app.get(KronosHealthIndicator);
     await expect(kronos.backlog('queue', { maxWait: 'soon' })).rejects.toThrow(
-      new InvalidHealthCheckOptionError('queue', 'maxWait', 'soon', "is not a duration (use milliseconds or e.g. '500ms', '30s', '5m')"),
+      new InvalidHealthCheckOptionError(
+        'queue',
+        'maxWait',
+        'soon',
+        "is not a duration (use milliseconds or e.g. '500ms', '30s', '5m')",
+      ),
     );
-    await expect(kronos.backlog('queue', { maxWait: 'soon' })).rejects.toThrow('Invalid option of the Kronos health check "queue": maxWait "soon" is not a duration');
+    await expect(kronos.backlog('queue', { maxWait: 'soon' })).rejects.toThrow(
+      'Invalid option of the Kronos health check "queue": maxWait "soon" is not a duration',
+    );
     await expect(kronos.backlog('queue', undefined as never)).rejects.toThrow(InvalidHealthCheckOptionError);
-    await expect(kronos.database('db', { timeout: -5 })).rejects.toThrow('Invalid option of the Kronos health check "db": timeout -5 is not a duration');
+    await expect(kronos.database('db', { timeout: -5 })).rejects.toThrow(
+      'Invalid option of the Kronos health check "db": timeout -5 is not a duration',
+    );
   });
 });
 
@@ -178,7 +208,13 @@ async function holdWorkerRow(db: TestDatabase, worker: string): Promise<() => Pr
   switch (db.dialect) {
     case 'postgres': {
       const s = postgresSettings();
-      const client = new pg.Client({ host: s.host, port: s.port, user: s.user, password: s.password, database: s.database });
+      const client = new pg.Client({
+        host: s.host,
+        port: s.port,
+        user: s.user,
+        password: s.password,
+        database: s.database,
+      });
       await client.connect();
       await client.query('BEGIN');
       await client.query('SELECT 1 FROM kronos_worker WHERE name = $1 FOR UPDATE', [worker]);
@@ -189,7 +225,13 @@ async function holdWorkerRow(db: TestDatabase, worker: string): Promise<() => Pr
     }
     case 'mysql': {
       const s = mysqlSettings();
-      const connection = await mysql.createConnection({ host: s.host, port: s.port, user: s.user, password: s.password, database: s.database });
+      const connection = await mysql.createConnection({
+        host: s.host,
+        port: s.port,
+        user: s.user,
+        password: s.password,
+        database: s.database,
+      });
       await connection.query('START TRANSACTION');
       await connection.query('SELECT 1 FROM kronos_worker WHERE name = ? FOR UPDATE', [worker]);
       return async () => {
@@ -225,24 +267,37 @@ describe.each(ALL_DIALECTS.map((d) => [d] as [Dialect]))('health checks of a fen
     const release = await holdWorkerRow(db, before.body.info.worker.worker);
     let released = false;
     try {
-      const { body } = await waitFor(async () => {
-        const answer = await web.get('/health');
-        return answer.status === 503 ? answer : null;
-      }, 10_000, 'the worker check to go down');
+      const { body } = await waitFor(
+        async () => {
+          const answer = await web.get('/health');
+          return answer.status === 503 ? answer : null;
+        },
+        10_000,
+        'the worker check to go down',
+      );
       expect(body.error).toEqual({
         worker: {
-          status: 'down', worker: before.body.info.worker.worker, state: 'fenced', lastHeartbeatMsAgo: expect.any(Number),
-          message: expect.stringMatching(/^worker .+ is fenced: no heartbeat back for \d+ ms \(over half of deadAfter, 1000 ms\), so it claims nothing until the database answers$/),
+          status: 'down',
+          worker: before.body.info.worker.worker,
+          state: 'fenced',
+          lastHeartbeatMsAgo: expect.any(Number),
+          message: expect.stringMatching(
+            /^worker .+ is fenced: no heartbeat back for \d+ ms \(over half of deadAfter, 1000 ms\), so it claims nothing until the database answers$/,
+          ),
         },
       });
       expect(body.error.worker.lastHeartbeatMsAgo).toBeGreaterThan(500);
       expect(body.info.database.status).toBe('up');
       await release();
       released = true;
-      const again = await waitFor(async () => {
-        const answer = await web.get('/health');
-        return answer.status === 200 ? answer : null;
-      }, 10_000, 'the worker check to come back up');
+      const again = await waitFor(
+        async () => {
+          const answer = await web.get('/health');
+          return answer.status === 200 ? answer : null;
+        },
+        10_000,
+        'the worker check to come back up',
+      );
       expect(again.body.info.worker).toMatchObject({ status: 'up', state: 'claiming' });
     } finally {
       if (!released) await release();

@@ -2,7 +2,16 @@ import 'reflect-metadata';
 import { Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { InvalidSchedulerOptionError, Job, JobContext, KRONOS_CLOCK, ScheduledTask, SchedulerModule, SchedulerService, type Clock } from '../../lib/index.js';
+import {
+  InvalidSchedulerOptionError,
+  Job,
+  JobContext,
+  KRONOS_CLOCK,
+  ScheduledTask,
+  SchedulerModule,
+  SchedulerService,
+  type Clock,
+} from '../../lib/index.js';
 import { drain, TestClock } from '../../lib/testing/index.js';
 import { describeForDialects } from '../support/databases.js';
 import { freshDatabase, type TestDatabase } from '../support/test-app.js';
@@ -40,7 +49,11 @@ function appModule(db: TestDatabase, registration: 'forRoot' | 'forRootAsync'): 
 }
 
 /** The test's boot: the real AppModule with only the clock replaced. */
-async function bootOnClock(db: TestDatabase, clock: unknown, registration: 'forRoot' | 'forRootAsync' = 'forRoot'): Promise<TestingModule> {
+async function bootOnClock(
+  db: TestDatabase,
+  clock: unknown,
+  registration: 'forRoot' | 'forRootAsync' = 'forRoot',
+): Promise<TestingModule> {
   const moduleRef = await Test.createTestingModule({ imports: [appModule(db, registration)] })
     .overrideProvider(KRONOS_CLOCK)
     .useValue(clock)
@@ -48,95 +61,106 @@ async function bootOnClock(db: TestDatabase, clock: unknown, registration: 'forR
   return moduleRef.init();
 }
 
-describeForDialects('an application AppModule on a test clock', (dialect) => {
-  let app: TestingModule | undefined;
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-  });
+describeForDialects(
+  'an application AppModule on a test clock',
+  (dialect) => {
+    let app: TestingModule | undefined;
+    afterEach(async () => {
+      await app?.close();
+      app = undefined;
+    });
 
-  for (const registration of ['forRoot', 'forRootAsync'] as const) {
-    it(`runs a weekly job fast-forwarded through overrideProvider(KRONOS_CLOCK) (${registration})`, async () => {
+    for (const registration of ['forRoot', 'forRootAsync'] as const) {
+      it(`runs a weekly job fast-forwarded through overrideProvider(KRONOS_CLOCK) (${registration})`, async () => {
+        const clock = new TestClock(SATURDAY);
+        app = await bootOnClock(await freshDatabase(dialect), clock, registration);
+        expect(app.get<Clock>(KRONOS_CLOCK)).toBe(clock);
+        expect((await drain(app)).count).toBe(0);
+
+        clock.advance('7d');
+        const report = await drain(app);
+
+        expect(report.runs).toEqual([
+          { taskId: expect.any(Number), job: 'weekly-report', status: 'COMPLETED', attempt: 1 },
+        ]);
+        const [run] = await app.get(SchedulerService).runs({ job: 'weekly-report' });
+        expect(iso(run.scheduledFor)).toBe('2026-03-30T08:00:00.000Z');
+      });
+    }
+
+    it('runs the slot on a second boot against the same database (definitions already stored)', async () => {
+      const db = await freshDatabase(dialect);
+      app = await bootOnClock(db, new TestClock(SATURDAY));
+      const first = app.get<TestClock>(KRONOS_CLOCK);
+      first.advance('14d');
+      expect((await drain(app)).count).toBe(1); // the stored next slot is now 2026-04-13
+      await app.close();
+
       const clock = new TestClock(SATURDAY);
-      app = await bootOnClock(await freshDatabase(dialect), clock, registration);
-      expect(app.get<Clock>(KRONOS_CLOCK)).toBe(clock);
-      expect((await drain(app)).count).toBe(0);
-
+      app = await bootOnClock(db, clock);
       clock.advance('7d');
       const report = await drain(app);
 
-      expect(report.runs).toEqual([{ taskId: expect.any(Number), job: 'weekly-report', status: 'COMPLETED', attempt: 1 }]);
-      const [run] = await app.get(SchedulerService).runs({ job: 'weekly-report' });
-      expect(iso(run.scheduledFor)).toBe('2026-03-30T08:00:00.000Z');
+      expect(report.runs.map((r) => r.job)).toEqual(['weekly-report']);
+      const [latest] = await app.get(SchedulerService).runs({ job: 'weekly-report' });
+      expect(iso(latest.scheduledFor)).toBe('2026-03-30T08:00:00.000Z');
     });
-  }
 
-  it('runs the slot on a second boot against the same database (definitions already stored)', async () => {
-    const db = await freshDatabase(dialect);
-    app = await bootOnClock(db, new TestClock(SATURDAY));
-    const first = app.get<TestClock>(KRONOS_CLOCK);
-    first.advance('14d');
-    expect((await drain(app)).count).toBe(1); // the stored next slot is now 2026-04-13
-    await app.close();
+    it('fires no catch-up on a boot whose clock is past the stored slot: the first slot follows the clock', async () => {
+      const db = await freshDatabase(dialect);
+      app = await bootOnClock(db, new TestClock(SATURDAY));
+      await app.close();
 
-    const clock = new TestClock(SATURDAY);
-    app = await bootOnClock(db, clock);
-    clock.advance('7d');
-    const report = await drain(app);
+      const clock = new TestClock('2026-06-03T12:00:00Z'); // a Wednesday, nine weeks on
+      app = await bootOnClock(db, clock);
+      expect((await drain(app)).count).toBe(0);
+      clock.advance('5d');
+      const report = await drain(app);
 
-    expect(report.runs.map((r) => r.job)).toEqual(['weekly-report']);
-    const [latest] = await app.get(SchedulerService).runs({ job: 'weekly-report' });
-    expect(iso(latest.scheduledFor)).toBe('2026-03-30T08:00:00.000Z');
-  });
+      expect(report.runs.map((r) => r.status)).toEqual(['COMPLETED']);
+      const [run] = await app.get(SchedulerService).runs({ job: 'weekly-report' });
+      expect(iso(run.scheduledFor)).toBe('2026-06-08T08:00:00.000Z');
+    });
 
-  it('fires no catch-up on a boot whose clock is past the stored slot: the first slot follows the clock', async () => {
-    const db = await freshDatabase(dialect);
-    app = await bootOnClock(db, new TestClock(SATURDAY));
-    await app.close();
+    it('still applies the misfire policy when the clock of a running application jumps past slots', async () => {
+      const clock = new TestClock(SATURDAY);
+      app = await bootOnClock(await freshDatabase(dialect), clock);
+      clock.advance('30d');
+      const report = await drain(app);
 
-    const clock = new TestClock('2026-06-03T12:00:00Z'); // a Wednesday, nine weeks on
-    app = await bootOnClock(db, clock);
-    expect((await drain(app)).count).toBe(0);
-    clock.advance('5d');
-    const report = await drain(app);
+      expect(report.count).toBe(1); // run-once: one catch-up for the latest missed slot
+      const [run] = await app.get(SchedulerService).runs({ job: 'weekly-report' });
+      expect(iso(run.scheduledFor)).toBe('2026-04-27T08:00:00.000Z');
+    });
 
-    expect(report.runs.map((r) => r.status)).toEqual(['COMPLETED']);
-    const [run] = await app.get(SchedulerService).runs({ job: 'weekly-report' });
-    expect(iso(run.scheduledFor)).toBe('2026-06-08T08:00:00.000Z');
-  });
+    it('reports each attempt recorded since the previous drain: task id, job, status and attempt number', async () => {
+      const clock = new TestClock(SATURDAY);
+      app = await bootOnClock(await freshDatabase(dialect), clock);
+      const scheduler = app.get(SchedulerService);
+      // Due at once: the worker may start them before drain() does; they are reported either way.
+      const ok = await scheduler.enqueue('send-mail', {});
+      const failing = await scheduler.enqueue('send-mail', { fail: true });
 
-  it('still applies the misfire policy when the clock of a running application jumps past slots', async () => {
-    const clock = new TestClock(SATURDAY);
-    app = await bootOnClock(await freshDatabase(dialect), clock);
-    clock.advance('30d');
-    const report = await drain(app);
+      const first = await drain(app);
+      clock.advance('1s'); // the retry back-off
+      const second = await drain(app);
 
-    expect(report.count).toBe(1); // run-once: one catch-up for the latest missed slot
-    const [run] = await app.get(SchedulerService).runs({ job: 'weekly-report' });
-    expect(iso(run.scheduledFor)).toBe('2026-04-27T08:00:00.000Z');
-  });
-
-  it('reports each attempt recorded since the previous drain: task id, job, status and attempt number', async () => {
-    const clock = new TestClock(SATURDAY);
-    app = await bootOnClock(await freshDatabase(dialect), clock);
-    const scheduler = app.get(SchedulerService);
-    // Due at once: the worker may start them before drain() does; they are reported either way.
-    const ok = await scheduler.enqueue('send-mail', {});
-    const failing = await scheduler.enqueue('send-mail', { fail: true });
-
-    const first = await drain(app);
-    clock.advance('1s'); // the retry back-off
-    const second = await drain(app);
-
-    expect(first.count).toBe(2);
-    expect(first.runs).toEqual(expect.arrayContaining([
-      { taskId: ok.id, job: 'send-mail', status: 'COMPLETED', attempt: 1 },
-      { taskId: failing.id, job: 'send-mail', status: 'FAILED', attempt: 1 },
-    ]));
-    expect(second).toEqual({ count: 1, runs: [{ taskId: failing.id, job: 'send-mail', status: 'FAILED', attempt: 2 }] });
-    expect(await drain(app)).toEqual({ count: 0, runs: [] });
-  });
-}, ['sqlite', 'postgres']);
+      expect(first.count).toBe(2);
+      expect(first.runs).toEqual(
+        expect.arrayContaining([
+          { taskId: ok.id, job: 'send-mail', status: 'COMPLETED', attempt: 1 },
+          { taskId: failing.id, job: 'send-mail', status: 'FAILED', attempt: 1 },
+        ]),
+      );
+      expect(second).toEqual({
+        count: 1,
+        runs: [{ taskId: failing.id, job: 'send-mail', status: 'FAILED', attempt: 2 }],
+      });
+      expect(await drain(app)).toEqual({ count: 0, runs: [] });
+    });
+  },
+  ['sqlite', 'postgres'],
+);
 
 // Start-up validation does not depend on the database: one dialect is enough here.
 describe('a KRONOS_CLOCK override', () => {

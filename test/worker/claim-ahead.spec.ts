@@ -2,10 +2,26 @@ import { ClaimAhead } from '../../lib/worker/claim-ahead.js';
 import type { ClaimedTask } from '../../lib/storage/engine.js';
 
 const task = (id: number, payload: string | null = '{"n":1}'): ClaimedTask => ({
-  id, uuid: `u${id}`, jobName: 'j', payload, group: 'main', priority: 0, timeoutMs: null, retries: 0, attempt: 1,
-  timesRun: 0, timesFailed: 0, repeats: 0, schedule: null, scheduledFor: 0, runAs: null, claimToken: `t${id}`, traceContext: null,
+  id,
+  uuid: `u${id}`,
+  jobName: 'j',
+  payload,
+  group: 'main',
+  priority: 0,
+  timeoutMs: null,
+  retries: 0,
+  attempt: 1,
+  timesRun: 0,
+  timesFailed: 0,
+  repeats: 0,
+  schedule: null,
+  scheduledFor: 0,
+  runAs: null,
+  claimToken: `t${id}`,
+  traceContext: null,
 });
-const tasks = (from: number, count: number, payload?: string) => Array.from({ length: count }, (_, i) => task(from + i, payload));
+const tasks = (from: number, count: number, payload?: string) =>
+  Array.from({ length: count }, (_, i) => task(from + i, payload));
 
 describe('ClaimAhead', () => {
   it('claims only for free slots until an attempt has been timed', () => {

@@ -30,7 +30,10 @@ describe('CompletionBatcher (writing finished attempts)', () => {
     [4, 5].forEach((id) => batcher.add(outcome(id)));
     release();
     await turn();
-    expect(writes).toEqual([[1, 2, 3], [4, 5]]);
+    expect(writes).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
     release();
     await batcher.drain(Date.now() + 1000);
     expect(batcher.idle).toBe(true);
@@ -39,7 +42,12 @@ describe('CompletionBatcher (writing finished attempts)', () => {
   it('says it is behind while a full batch waits for the write in flight, and tells the worker once a write returns', async () => {
     const { engine, release } = heldWriter();
     let written = 0;
-    const batcher = new CompletionBatcher(engine, logger, () => undefined, () => written++);
+    const batcher = new CompletionBatcher(
+      engine,
+      logger,
+      () => undefined,
+      () => written++,
+    );
     batcher.add(outcome(0));
     await turn(); // the first write is in flight, held
     for (let id = 1; id < 1000; id++) batcher.add(outcome(id));

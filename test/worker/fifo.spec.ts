@@ -8,7 +8,7 @@ describe('Fifo (the claimed-ahead queue)', () => {
     // Interleave pushes and shifts so the ring wraps and grows several times.
     for (let round = 0; round < 50; round++) {
       for (let n = 0; n < (round % 7) + 1; n++) queue.push(next++);
-      for (let n = 0; n < (round % 5); n++) {
+      for (let n = 0; n < round % 5; n++) {
         const item = queue.shift();
         if (item !== undefined) seen.push(item);
       }

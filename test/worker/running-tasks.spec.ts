@@ -3,7 +3,11 @@ import { RunningTasks } from '../../lib/worker/running-tasks.js';
 
 // The collection only reads an attempt's task id and its slot.
 const attempt = (id: number) => ({ slot: -1, task: { id } }) as unknown as RunningTask;
-const ids = (running: RunningTasks) => running.values().map((r) => r.task.id).sort((a, b) => a - b);
+const ids = (running: RunningTasks) =>
+  running
+    .values()
+    .map((r) => r.task.id)
+    .sort((a, b) => a - b);
 
 describe('RunningTasks (the attempts a worker runs)', () => {
   it('adds, finds and removes attempts by task id, in any order', () => {

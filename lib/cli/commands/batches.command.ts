@@ -28,7 +28,8 @@ many are pending. With an id, shows that batch. "stop ID" stops its waiting and 
     }
     if (second !== undefined) throw new UsageError(`unexpected ${second}`);
     const limit = values.limit === undefined ? 20 : Number(values.limit);
-    if (!Number.isSafeInteger(limit) || limit <= 0) throw new UsageError(`--limit ${String(values.limit)} is not a positive integer`);
+    if (!Number.isSafeInteger(limit) || limit <= 0)
+      throw new UsageError(`--limit ${String(values.limit)} is not a positive integer`);
     const batches = first === undefined ? await app.scheduler.batches(limit) : [await app.scheduler.batch(id(first))];
     if (values.json) {
       printJson(io, first === undefined ? batches : batches[0]);
@@ -41,14 +42,32 @@ many are pending. With an id, shows that batch. "stop ID" stops its waiting and 
     print(
       io.out,
       table(
-        ['ID', 'DESCRIPTION', 'PROGRESS', 'COMPLETED', 'FAILED', 'CANCELLED', 'STOPPED', 'PENDING', 'CREATED', 'FINISHED'],
+        [
+          'ID',
+          'DESCRIPTION',
+          'PROGRESS',
+          'COMPLETED',
+          'FAILED',
+          'CANCELLED',
+          'STOPPED',
+          'PENDING',
+          'CREATED',
+          'FINISHED',
+        ],
         batches.map((b) => {
           const ended = b.counts.total - b.counts.pending;
           const state = b.stopped ? ' (stopped)' : '';
           return [
-            String(b.id), b.description ?? '', `${ended}/${b.counts.total} ${Math.floor((100 * ended) / Math.max(1, b.counts.total))}%${state}`,
-            String(b.counts.completed), String(b.counts.failed), String(b.counts.cancelled), String(b.counts.stopped), String(b.counts.pending),
-            formatTime(b.createdAt), b.finishedAt === null ? '' : formatTime(b.finishedAt),
+            String(b.id),
+            b.description ?? '',
+            `${ended}/${b.counts.total} ${Math.floor((100 * ended) / Math.max(1, b.counts.total))}%${state}`,
+            String(b.counts.completed),
+            String(b.counts.failed),
+            String(b.counts.cancelled),
+            String(b.counts.stopped),
+            String(b.counts.pending),
+            formatTime(b.createdAt),
+            b.finishedAt === null ? '' : formatTime(b.finishedAt),
           ];
         }),
       ),

@@ -53,16 +53,26 @@ With NAME, each line is a payload of NAME; without it, each line is an object
     const shared = typeof values.as === 'string' ? { runAs: values.as } : {};
     let ids: { id: number; uuid: string }[];
     if (typeof values.many === 'string') {
-      if (values.payload !== undefined) throw new UsageError('--payload and --many cannot be combined (with --many, each line is a payload)');
+      if (values.payload !== undefined)
+        throw new UsageError('--payload and --many cannot be combined (with --many, each line is a payload)');
       const file = values.many;
       const lines = parseJsonLines(await readSource(file), file === '-' ? 'stdin' : file);
       try {
         ids = name
-          ? await app.scheduler.enqueueMany(name, lines.map((line) => line.value), shared)
-          : await app.scheduler.enqueueMany(lines.map((line) => line.value as EnqueueManyItem), shared);
+          ? await app.scheduler.enqueueMany(
+              name,
+              lines.map((line) => line.value),
+              shared,
+            )
+          : await app.scheduler.enqueueMany(
+              lines.map((line) => line.value as EnqueueManyItem),
+              shared,
+            );
       } catch (error) {
         if (!(error instanceof BulkEnqueueItemError)) throw error;
-        throw new CliError(`${file === '-' ? 'stdin' : file}:${lines[error.index].number}: ${error.cause.message} Nothing was queued.`);
+        throw new CliError(
+          `${file === '-' ? 'stdin' : file}:${lines[error.index].number}: ${error.cause.message} Nothing was queued.`,
+        );
       }
     } else {
       if (!name) throw new UsageError('enqueue takes a job name, or --many FILE.jsonl');

@@ -28,9 +28,16 @@ heartbeat, so either takes effect within one worker.heartbeatInterval.`,
     if (extra.length) throw new UsageError(`unexpected ${extra.join(' ')}`);
     if (verb === 'pause' || verb === 'resume') {
       if (name === undefined) throw new UsageError(`${verb} needs a group name`);
-      const changed = verb === 'pause' ? await app.scheduler.pauseGroup(name, byCli()) : await app.scheduler.resumeGroup(name);
+      const changed =
+        verb === 'pause' ? await app.scheduler.pauseGroup(name, byCli()) : await app.scheduler.resumeGroup(name);
       if (values.json) printJson(io, { group: name, paused: verb === 'pause', changed });
-      else print(io.out, changed ? `Group ${name} ${verb === 'pause' ? 'paused' : 'resumed'}.` : `Group ${name} was ${verb === 'pause' ? 'already paused' : 'not paused'}.`);
+      else
+        print(
+          io.out,
+          changed
+            ? `Group ${name} ${verb === 'pause' ? 'paused' : 'resumed'}.`
+            : `Group ${name} was ${verb === 'pause' ? 'already paused' : 'not paused'}.`,
+        );
       return 0;
     }
     if (verb !== undefined) throw new UsageError(`unknown action ${verb} (pause NAME or resume NAME)`);
@@ -47,7 +54,15 @@ heartbeat, so either takes effect within one worker.heartbeatInterval.`,
       io.out,
       table(
         ['GROUP', 'STATE', 'QUEUED', 'RUNNING', 'WORKERS', 'PAUSED AT', 'PAUSED BY'],
-        groups.map((g) => [g.name, g.paused ? 'paused' : 'active', String(g.queued), String(g.running), String(g.workers.length), g.pausedAt === null ? '' : formatTime(g.pausedAt), g.pausedBy ?? '']),
+        groups.map((g) => [
+          g.name,
+          g.paused ? 'paused' : 'active',
+          String(g.queued),
+          String(g.running),
+          String(g.workers.length),
+          g.pausedAt === null ? '' : formatTime(g.pausedAt),
+          g.pausedBy ?? '',
+        ]),
       ),
     );
     return 0;

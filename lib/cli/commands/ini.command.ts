@@ -79,7 +79,10 @@ out (exit code 1); the others are applied. Options that differ from the code or 
       for (const problem of plan.problems) print(io.err, `kronos: ${formatIniProblem(problem)} (section left out)`);
       for (const note of plan.notes) print(io.err, `kronos: note: ${formatIniProblem(note)}`);
       for (const action of plan.actions) print(io.out, `${dryRun ? 'would ' : ''}${describe(action)}`);
-      print(io.out, `${plan.actions.length} change(s) ${dryRun ? 'to apply' : 'applied'}, ${plan.unchanged.length} section(s) unchanged, ${plan.problems.length} problem(s).`);
+      print(
+        io.out,
+        `${plan.actions.length} change(s) ${dryRun ? 'to apply' : 'applied'}, ${plan.unchanged.length} section(s) unchanged, ${plan.problems.length} problem(s).`,
+      );
     }
     return plan.problems.length > 0 ? 1 : 0;
   },

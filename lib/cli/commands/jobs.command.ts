@@ -57,11 +57,13 @@ scheduler.ini sections left out (exit code 1 when there are any).`,
       printJson(io, { registered, ...report.sync, iniProblems: report.iniProblems });
     } else {
       print(io.out, `${registered} job(s) registered`);
-      const line = (label: string, names: string[]) => print(io.out, `${label}: ${names.length ? names.join(', ') : 'none'}`);
+      const line = (label: string, names: string[]) =>
+        print(io.out, `${label}: ${names.length ? names.join(', ') : 'none'}`);
       line('added', report.sync.added);
       line('changed', report.sync.changed);
       line('missing', report.sync.missing);
-      for (const problem of report.iniProblems) print(io.err, `kronos: ${formatIniProblem(problem)} (section left out)`);
+      for (const problem of report.iniProblems)
+        print(io.err, `kronos: ${formatIniProblem(problem)} (section left out)`);
     }
     return report.iniProblems.length > 0 ? 1 : 0;
   },
@@ -70,7 +72,8 @@ scheduler.ini sections left out (exit code 1 when there are any).`,
 function toggle(name: 'activate' | 'deactivate'): Command {
   return {
     name,
-    summary: name === 'activate' ? 'let a job run again (kept across deploys)' : 'stop running a job (kept across deploys)',
+    summary:
+      name === 'activate' ? 'let a job run again (kept across deploys)' : 'stop running a job (kept across deploys)',
     usage: `kronos ${name} NAME`,
     boot: 'app',
     async run({ app, positionals, values, io }) {

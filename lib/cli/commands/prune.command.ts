@@ -16,17 +16,28 @@ TIMEOUT, STOPPED, EXPIRED, CANCELLED) last updated before it, --batch-size rows 
 (default 1000), with a progress bar on a terminal. Recurring task rows and waiting, queued or
 running tasks are never deleted. --status keeps the deletion to those statuses (run and task statuses).
 --dry-run only counts. The module option retention: { olderThan } does the same periodically.`,
-  options: { 'older-than': { type: 'string' }, status: { type: 'string' }, 'batch-size': { type: 'string' }, 'dry-run': { type: 'boolean' } },
+  options: {
+    'older-than': { type: 'string' },
+    status: { type: 'string' },
+    'batch-size': { type: 'string' },
+    'dry-run': { type: 'boolean' },
+  },
   boot: 'app',
   async run({ app, values, io, signal }) {
-    if (typeof values['older-than'] !== 'string') throw new UsageError('prune needs --older-than, e.g. --older-than 30d');
+    if (typeof values['older-than'] !== 'string')
+      throw new UsageError('prune needs --older-than, e.g. --older-than 30d');
     const age = tryParseDuration(values['older-than']);
-    if (age === null || age <= 0) throw new UsageError(`--older-than ${values['older-than']} is not a duration (e.g. 12h, 30d)`);
+    if (age === null || age <= 0)
+      throw new UsageError(`--older-than ${values['older-than']} is not a duration (e.g. 12h, 30d)`);
     const batchSize = values['batch-size'] === undefined ? 1000 : Number(values['batch-size']);
-    if (!Number.isInteger(batchSize) || batchSize <= 0) throw new UsageError(`--batch-size ${String(values['batch-size'])} is not a positive integer`);
+    if (!Number.isInteger(batchSize) || batchSize <= 0)
+      throw new UsageError(`--batch-size ${String(values['batch-size'])} is not a positive integer`);
     let statuses: string[] | undefined;
     if (typeof values.status === 'string') {
-      statuses = values.status.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+      statuses = values.status
+        .split(',')
+        .map((s) => s.trim().toUpperCase())
+        .filter(Boolean);
       const wrong = statuses.filter((s) => !STATUSES.includes(s));
       if (wrong.length) throw new UsageError(`--status ${wrong.join(',')}: prune deletes only ${STATUSES.join(', ')}`);
     }
@@ -35,14 +46,25 @@ running tasks are never deleted. --status keeps the deletion to those statuses (
     const planned = await countPrunable(app.runtime.dataSource, options);
     if (values['dry-run']) {
       if (values.json) printJson(io, { dryRun: true, before, ...planned });
-      else print(io.out, `Would delete ${planned.runs} run(s) and ${planned.tasks} finished task(s) older than ${formatTime(before)}.`);
+      else
+        print(
+          io.out,
+          `Would delete ${planned.runs} run(s) and ${planned.tasks} finished task(s) older than ${formatTime(before)}.`,
+        );
       return 0;
     }
     const bar = new ProgressBar(io.err, planned.runs + planned.tasks, 'pruning');
-    const deleted = await prune(app.runtime.engine, { ...options, onProgress: (done) => bar.update(done.runs + done.tasks) });
+    const deleted = await prune(app.runtime.engine, {
+      ...options,
+      onProgress: (done) => bar.update(done.runs + done.tasks),
+    });
     bar.finish(deleted.runs + deleted.tasks);
     if (values.json) printJson(io, { before, ...deleted, interrupted: signal.aborted });
-    else print(io.out, `Deleted ${deleted.runs} run(s) and ${deleted.tasks} finished task(s) older than ${formatTime(before)}${signal.aborted ? ' (interrupted)' : ''}.`);
+    else
+      print(
+        io.out,
+        `Deleted ${deleted.runs} run(s) and ${deleted.tasks} finished task(s) older than ${formatTime(before)}${signal.aborted ? ' (interrupted)' : ''}.`,
+      );
     return signal.aborted ? 130 : 0;
   },
 };

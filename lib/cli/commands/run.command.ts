@@ -28,7 +28,11 @@ keyword arguments); --as runs it as that user. Ctrl-C stops the run (status STOP
 Exit code 0 when the run ends COMPLETED, 1 otherwise.`,
   options: { payload: { type: 'string' }, as: { type: 'string' } },
   boot: 'worker',
-  environment: () => ({ [KRONOS_WORKER_ENV.switch]: 'on', [KRONOS_WORKER_ENV.groups]: RUN_GROUP, [KRONOS_WORKER_ENV.concurrency]: '1' }),
+  environment: () => ({
+    [KRONOS_WORKER_ENV.switch]: 'on',
+    [KRONOS_WORKER_ENV.groups]: RUN_GROUP,
+    [KRONOS_WORKER_ENV.concurrency]: '1',
+  }),
   async run({ app, positionals, values, io, signal }) {
     const [name, ...extra] = positionals;
     if (!name || extra.length) throw new UsageError('run takes one job name');
@@ -41,7 +45,11 @@ Exit code 0 when the run ends COMPLETED, 1 otherwise.`,
       }
     }
     const runAs = typeof values.as === 'string' ? { runAs: values.as } : {};
-    const { id } = await app.scheduler.runNow(name, payload, { group: RUN_GROUP, stopAt: Date.now() + ABANDON_AFTER_MS, ...runAs });
+    const { id } = await app.scheduler.runNow(name, payload, {
+      group: RUN_GROUP,
+      stopAt: Date.now() + ABANDON_AFTER_MS,
+      ...runAs,
+    });
     if (!values.json) print(io.err, `kronos: running ${name} as task ${id}`);
     signal.addEventListener('abort', () => void stopRun(app, id, io), { once: true });
     const view = await follow(app, id, values.json ? null : io);
@@ -74,7 +82,12 @@ const fromMemory = (running: RunningHere): Live => ({
   output: running.output.value(),
 });
 
-const fromRow = (view: TaskStatusView): Live => ({ attempt: view.task.attempt, percent: view.task.progress, message: view.task.progressMessage, output: view.task.output });
+const fromRow = (view: TaskStatusView): Live => ({
+  attempt: view.task.attempt,
+  percent: view.task.progress,
+  message: view.task.progressMessage,
+  output: view.task.output,
+});
 
 /** Poll until the task is finished, printing progress and new output on the way (unless `io` is null). */
 async function follow(app: KronosApp, taskId: number, io: Io | null): Promise<TaskStatusView> {
@@ -90,7 +103,8 @@ async function follow(app: KronosApp, taskId: number, io: Io | null): Promise<Ta
       attempt = now.attempt;
       printed = '';
     }
-    const line = now.percent === null ? '' : `[${String(now.percent).padStart(3)}%]${now.message ? ` ${now.message}` : ''}`;
+    const line =
+      now.percent === null ? '' : `[${String(now.percent).padStart(3)}%]${now.message ? ` ${now.message}` : ''}`;
     if (line && line !== progress) print(io.out, line);
     progress = line;
     const text = now.output ?? '';
@@ -111,7 +125,8 @@ async function follow(app: KronosApp, taskId: number, io: Io | null): Promise<Ta
     if (last) show(fromMemory(last));
     const view = await app.scheduler.status(taskId);
     if (FINISHED_TASK_STATUSES.includes(view.task.status)) {
-      if (view.latestRun) show({ attempt: view.latestRun.attempt, percent: null, message: null, output: view.latestRun.output });
+      if (view.latestRun)
+        show({ attempt: view.latestRun.attempt, percent: null, message: null, output: view.latestRun.output });
       return view;
     }
     if (view.task.status === 'RUNNING' && !last) show(fromRow(view)); // running elsewhere (process isolation)
@@ -131,7 +146,10 @@ function summarize(view: TaskStatusView, io: Io): void {
     print(io.out, `${status} (task ${view.task.id}): the task never ran`);
     return;
   }
-  print(io.out, `${run.status} in ${formatElapsed(run.durationMs)} (task ${view.task.id}, run ${run.id}, attempt ${run.attempt})`);
+  print(
+    io.out,
+    `${run.status} in ${formatElapsed(run.durationMs)} (task ${view.task.id}, run ${run.id}, attempt ${run.attempt})`,
+  );
   if (run.message) print(io.out, `message: ${run.message}`);
   if (run.result !== null) print(io.out, `result: ${run.result}`);
   if (run.traceback && run.status !== 'COMPLETED') print(io.err, run.traceback);

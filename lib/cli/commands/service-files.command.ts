@@ -58,7 +58,7 @@ const HELP = `Prints a service definition that runs "kronos worker" (write it wi
 const quote = (arg: string) => (/^[\w@%+=:,./-][\w@%+=:,./#-]*$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`);
 
 function serviceSpec(values: Values): ServiceSpec {
-  const text = (key: string) => (typeof values[key] === 'string' ? (values[key]) : undefined);
+  const text = (key: string) => (typeof values[key] === 'string' ? values[key] : undefined);
   const name = text('name') ?? 'kronos-worker';
   if (!/^[\w.@-]+$/.test(name)) throw new UsageError(`--name ${name} may only hold letters, digits and . _ @ -`);
   const number = (key: string, fallback: number) => {
@@ -68,14 +68,16 @@ function serviceSpec(values: Values): ServiceSpec {
     return Number(raw);
   };
   const restart = text('restart') ?? 'on-failure';
-  if (restart !== 'on-failure' && restart !== 'always') throw new UsageError(`--restart ${restart} is not on-failure or always`);
+  if (restart !== 'on-failure' && restart !== 'always')
+    throw new UsageError(`--restart ${restart} is not on-failure or always`);
   const directory = resolve(text('directory') ?? process.cwd());
   const envFiles = values.env as string[] | undefined;
   if (envFiles && envFiles.length > 1) throw new UsageError('a service takes one --env file');
   const main = fileURLToPath(new URL('../main.js', import.meta.url));
   const nodeFlags = text('node-flags')?.split(/\s+/).filter(Boolean) ?? WORKER_NODE_FLAGS;
   const badFlag = nodeFlags.find((flag) => !flag.startsWith('-'));
-  if (badFlag !== undefined) throw new UsageError(`--node-flags: "${badFlag}" is not a Node.js flag (they start with -)`);
+  if (badFlag !== undefined)
+    throw new UsageError(`--node-flags: "${badFlag}" is not a Node.js flag (they start with -)`);
   const command = [text('node') ?? process.execPath, ...nodeFlags, main, 'worker'];
   if (text('app')) command.push('--app', text('app')!);
   if (text('groups')) command.push('--groups', text('groups')!);
@@ -130,7 +132,9 @@ export function systemdUnit(spec: ServiceSpec): string {
 export function supervisordProgram(spec: ServiceSpec): string {
   const command = spec.command.map(quote).join(' ');
   // supervisord has no environment file: a shell loads it, then becomes the worker (exec).
-  const program = spec.envFile ? `/bin/sh -c ${quote(`set -a && . ${quote(spec.envFile)} && set +a && exec ${command}`)}` : command;
+  const program = spec.envFile
+    ? `/bin/sh -c ${quote(`set -a && . ${quote(spec.envFile)} && set +a && exec ${command}`)}`
+    : command;
   return [
     `; Kronos worker. Install as /etc/supervisor/conf.d/${spec.name}.conf (create ${spec.logDir} first), then:`,
     ';   supervisorctl reread && supervisorctl update',

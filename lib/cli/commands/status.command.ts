@@ -32,16 +32,24 @@ export const statusCommand: Command = {
         ['run as', task.runAs ?? '-'],
         ['payload', task.payload ?? '-'],
       ];
-      if (task.status === 'RUNNING') rows.push(['progress', task.progress === null ? '-' : `${task.progress}% ${task.progressMessage ?? ''}`.trim()]);
+      if (task.status === 'RUNNING')
+        rows.push([
+          'progress',
+          task.progress === null ? '-' : `${task.progress}% ${task.progressMessage ?? ''}`.trim(),
+        ]);
       print(io.out, rows.map(([k, v]) => `${`${k}:`.padEnd(11)}${v}`).join('\n'));
       const output = task.status === 'RUNNING' ? task.output : run?.output;
       if (run) {
-        print(io.out, `\nlatest run ${run.id}: ${run.status} at ${formatTime(run.startTime)} in ${formatElapsed(run.durationMs)} on ${run.worker ?? '-'}`);
+        print(
+          io.out,
+          `\nlatest run ${run.id}: ${run.status} at ${formatTime(run.startTime)} in ${formatElapsed(run.durationMs)} on ${run.worker ?? '-'}`,
+        );
         if (run.message) print(io.out, `message:   ${run.message}`);
         if (run.result !== null) print(io.out, `result:    ${run.result}`);
       }
       if (output) print(io.out, `output:\n${output.replace(/^/gm, '  ')}`);
-      if (run?.traceback && run.status !== 'COMPLETED') print(io.out, `traceback:\n${run.traceback.replace(/^/gm, '  ')}`);
+      if (run?.traceback && run.status !== 'COMPLETED')
+        print(io.out, `traceback:\n${run.traceback.replace(/^/gm, '  ')}`);
       return 0;
     }
     // The dashboard's Overview reads the same capped counts (lib/service/overview.ts).
@@ -57,16 +65,32 @@ export const statusCommand: Command = {
       // Present only when a count stopped at the cap: those statuses have more tasks than shown.
       ...(capped.length > 0 && { tasksCapped: { at: COUNT_CAP, statuses: capped } }),
       jobs,
-      workers: { total: workers.length, active: workers.filter((w) => w.status === 'ACTIVE').length, running: workers.reduce((n, w) => n + w.running, 0) },
+      workers: {
+        total: workers.length,
+        active: workers.filter((w) => w.status === 'ACTIVE').length,
+        running: workers.reduce((n, w) => n + w.running, 0),
+      },
     };
     if (values.json) {
       printJson(io, overview);
       return 0;
     }
-    print(io.out, `jobs:     ${jobs.total} (${jobs.active} active, ${jobs.inactive} inactive, ${jobs.missing} missing)`);
-    print(io.out, `workers:  ${overview.workers.total} (${overview.workers.active} active, ${overview.workers.running} task(s) running)`);
+    print(
+      io.out,
+      `jobs:     ${jobs.total} (${jobs.active} active, ${jobs.inactive} inactive, ${jobs.missing} missing)`,
+    );
+    print(
+      io.out,
+      `workers:  ${overview.workers.total} (${overview.workers.active} active, ${overview.workers.running} task(s) running)`,
+    );
     print(io.out, 'tasks:');
-    print(io.out, table(['  STATUS', 'COUNT'], shown.map((s) => [`  ${s}`, formatCount(counts.get(s)!, COUNT_CAP)])));
+    print(
+      io.out,
+      table(
+        ['  STATUS', 'COUNT'],
+        shown.map((s) => [`  ${s}`, formatCount(counts.get(s)!, COUNT_CAP)]),
+      ),
+    );
     return 0;
   },
 };

@@ -18,11 +18,13 @@ commands (kronos workers terminate|kill) also end the process with exit code 0.`
   environment(values) {
     const env: Record<string, string> = { [KRONOS_WORKER_ENV.switch]: 'on' };
     if (typeof values.groups === 'string') {
-      if (!values.groups.split(',').some((g) => g.trim())) throw new UsageError('--groups needs at least one group name');
+      if (!values.groups.split(',').some((g) => g.trim()))
+        throw new UsageError('--groups needs at least one group name');
       env[KRONOS_WORKER_ENV.groups] = values.groups;
     }
     if (typeof values.concurrency === 'string') {
-      if (!/^[1-9]\d*$/.test(values.concurrency)) throw new UsageError(`--concurrency ${values.concurrency} is not a positive integer`);
+      if (!/^[1-9]\d*$/.test(values.concurrency))
+        throw new UsageError(`--concurrency ${values.concurrency} is not a positive integer`);
       env[KRONOS_WORKER_ENV.concurrency] = values.concurrency;
     }
     return env;
@@ -31,11 +33,16 @@ commands (kronos workers terminate|kill) also end the process with exit code 0.`
     const worker = app.bootstrap.currentWorker;
     const config = app.runtime.options.worker;
     if (!worker || !config) throw new Error('the worker did not start');
-    print(io.err, `kronos: worker ${worker.name} running (groups ${config.groups.join(', ')}, concurrency ${config.concurrency}); stop with SIGTERM or Ctrl-C`);
+    print(
+      io.err,
+      `kronos: worker ${worker.name} running (groups ${config.groups.join(', ')}, concurrency ${config.concurrency}); stop with SIGTERM or Ctrl-C`,
+    );
     // Signal listeners do not keep Node alive: without this, an idle worker on SQLite (no open
     // socket) could end before the SIGTERM it sends itself on `workers terminate` arrives.
     const keepAlive = setInterval(() => undefined, 1 << 30);
-    await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+    await new Promise<void>((resolve) =>
+      signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
     clearInterval(keepAlive);
     print(io.err, `kronos: stopping worker ${worker.name} (running tasks finish or are re-queued)`);
     return 0;

@@ -24,13 +24,21 @@ export const workersCommand: Command = {
     if (action !== undefined) {
       if (!(action in ACTIONS)) throw new UsageError(`${action} is not one of ${Object.keys(ACTIONS).join(', ')}`);
       const { method, done } = ACTIONS[action as keyof typeof ACTIONS];
-      const groups = typeof values.groups === 'string' ? values.groups.split(',').map((g) => g.trim()).filter(Boolean) : undefined;
+      const groups =
+        typeof values.groups === 'string'
+          ? values.groups
+              .split(',')
+              .map((g) => g.trim())
+              .filter(Boolean)
+          : undefined;
       const names = await app.scheduler[method](groups);
       if (values.json) printJson(io, { action, groups: groups ?? null, workers: names });
-      else print(io.out, names.length ? `${names.length} worker(s) ${done}: ${names.join(', ')}` : 'No worker matched.');
+      else
+        print(io.out, names.length ? `${names.length} worker(s) ${done}: ${names.join(', ')}` : 'No worker matched.');
       return 0;
     }
-    if (typeof values.groups === 'string') throw new UsageError('--groups selects the workers of an action (disable, resume, terminate, kill)');
+    if (typeof values.groups === 'string')
+      throw new UsageError('--groups selects the workers of an action (disable, resume, terminate, kill)');
     const workers = await app.scheduler.workers();
     if (values.json) {
       printJson(io, workers);
@@ -44,7 +52,16 @@ export const workersCommand: Command = {
       io.out,
       table(
         ['NAME', 'GROUPS', 'STATUS', 'RUNNING', 'COMPLETED', 'FAILED', 'STARTED', 'LAST HEARTBEAT'],
-        workers.map((w) => [w.name, w.groups.join(','), w.status, String(w.running), String(w.completed), String(w.failed), formatTime(w.firstHeartbeat), `${formatElapsed(Math.max(0, w.heartbeatAge))} ago`]),
+        workers.map((w) => [
+          w.name,
+          w.groups.join(','),
+          w.status,
+          String(w.running),
+          String(w.completed),
+          String(w.failed),
+          formatTime(w.firstHeartbeat),
+          `${formatElapsed(Math.max(0, w.heartbeatAge))} ago`,
+        ]),
       ),
     );
     return 0;

@@ -53,7 +53,13 @@ export class DashboardChanges implements OnModuleInit, OnModuleDestroy {
   /** The current signature: a few primary-key and small-table reads. */
   async signature(): Promise<string> {
     const max = async (entity: EntityTarget<ObjectLiteral>, column: string) =>
-      (await this.dataSource.getRepository(entity).createQueryBuilder('x').select(`MAX(x.${column})`, 'v').getRawOne<{ v: string | number | null }>())?.v ?? 0;
+      (
+        await this.dataSource
+          .getRepository(entity)
+          .createQueryBuilder('x')
+          .select(`MAX(x.${column})`, 'v')
+          .getRawOne<{ v: string | number | null }>()
+      )?.v ?? 0;
     const workers = await this.dataSource
       .getRepository(Worker)
       .createQueryBuilder('w')
@@ -62,7 +68,16 @@ export class DashboardChanges implements OnModuleInit, OnModuleDestroy {
       .addSelect('SUM(w.completed)', 'completed')
       .addSelect('SUM(w.failed)', 'failed')
       .getRawOne<Record<string, string | number | null>>();
-    const parts = [await max(Task, 'id'), await max(Run, 'id'), await max(AuditEntry, 'id'), await max(JobDefinition, 'updatedAt'), workers?.n, workers?.running, workers?.completed, workers?.failed];
+    const parts = [
+      await max(Task, 'id'),
+      await max(Run, 'id'),
+      await max(AuditEntry, 'id'),
+      await max(JobDefinition, 'updatedAt'),
+      workers?.n,
+      workers?.running,
+      workers?.completed,
+      workers?.failed,
+    ];
     return parts.map((p) => String(p ?? 0)).join('.');
   }
 

@@ -58,13 +58,18 @@ export class DashboardData implements OnModuleInit {
   /** The latest failed, timed-out or lost runs, newest first (one index walk per status). */
   async recentFailures(limit: number): Promise<RunRow[]> {
     const pages = await Promise.all(FAILED_RUN_STATUSES.map((status) => this.runs({ status }, {}, limit)));
-    return pages.flatMap((p) => p.rows).sort((a, b) => b.id - a.id).slice(0, limit);
+    return pages
+      .flatMap((p) => p.rows)
+      .sort((a, b) => b.id - a.id)
+      .slice(0, limit);
   }
 
   /** The stored payloads of these tasks, by id (a task that no longer exists is absent). */
   async payloads(taskIds: number[]): Promise<Map<number, string | null>> {
     if (taskIds.length === 0) return new Map();
-    const rows = await this.dataSource.getRepository(Task).find({ select: { id: true, payload: true }, where: { id: In(taskIds) } });
+    const rows = await this.dataSource
+      .getRepository(Task)
+      .find({ select: { id: true, payload: true }, where: { id: In(taskIds) } });
     return new Map(rows.map((row) => [row.id, row.payload]));
   }
 

@@ -26,7 +26,20 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
 }
 
-const LAST_ERROR_COLUMNS = ['id', 'taskId', 'jobName', 'status', 'worker', 'attempt', 'scheduledFor', 'startTime', 'stopTime', 'durationMs', 'message', 'runAs'] as const;
+const LAST_ERROR_COLUMNS = [
+  'id',
+  'taskId',
+  'jobName',
+  'status',
+  'worker',
+  'attempt',
+  'scheduledFor',
+  'startTime',
+  'stopTime',
+  'durationMs',
+  'message',
+  'runAs',
+] as const;
 
 /**
  * A job's runs over the last day and its latest runs. Hours are found as on the overview (ids
@@ -34,7 +47,12 @@ const LAST_ERROR_COLUMNS = ['id', 'taskId', 'jobName', 'status', 'worker', 'atte
  * counted per id range through `kronos_run_job (job_name, id)`; durations and waits come from
  * the latest runs of the job, read through the same index.
  */
-export async function loadJobInsight(dataSource: DataSource, job: string, now: number, boundaries: RunBoundaries): Promise<JobInsight> {
+export async function loadJobInsight(
+  dataSource: DataSource,
+  job: string,
+  now: number,
+  boundaries: RunBoundaries,
+): Promise<JobInsight> {
   const firstHour = Math.floor(now / HOUR) * HOUR - 23 * HOUR;
   const starts = Array.from({ length: 24 }, (_, i) => firstHour + i * HOUR);
   const maxId = await highestRunId(dataSource);
@@ -65,7 +83,10 @@ export async function loadJobInsight(dataSource: DataSource, job: string, now: n
     .orderBy('r.id', 'DESC')
     .limit(INSIGHT_SAMPLE)
     .getMany();
-  const durations = latest.map((r) => r.durationMs).filter((d): d is number => d !== null).sort((a, b) => a - b);
+  const durations = latest
+    .map((r) => r.durationMs)
+    .filter((d): d is number => d !== null)
+    .sort((a, b) => a - b);
   const waits = latest.filter((r) => r.scheduledFor !== null).map((r) => Math.max(0, r.startTime - r.scheduledFor!));
   const lastError = await dataSource
     .getRepository(Run)
@@ -82,7 +103,10 @@ export async function loadJobInsight(dataSource: DataSource, job: string, now: n
     hourly: starts.map((start, i) => ({ start, runs: runs[i], failed: failed[i] })),
     lastDay: { runs: sum(runs), failed: sum(failed) },
     sample: latest.length,
-    duration: durations.length === 0 ? null : { p50: percentile(durations, 0.5), p95: percentile(durations, 0.95), max: durations[durations.length - 1] },
+    duration:
+      durations.length === 0
+        ? null
+        : { p50: percentile(durations, 0.5), p95: percentile(durations, 0.95), max: durations[durations.length - 1] },
     averageWaitMs: waits.length === 0 ? null : Math.round(sum(waits) / waits.length),
     lastError: lastError ?? null,
   };

@@ -35,7 +35,11 @@ export interface Bounds {
 /** Ids searched per page when a filter has no index (a bounded primary-key range scan). */
 export const SCAN_SPAN = 50_000;
 
-export function applyBounds<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, alias: string, b: Bounds): SelectQueryBuilder<T> {
+export function applyBounds<T extends ObjectLiteral>(
+  qb: SelectQueryBuilder<T>,
+  alias: string,
+  b: Bounds,
+): SelectQueryBuilder<T> {
   if (b.gt !== undefined) qb.andWhere(`${alias}.id > :gt`, { gt: b.gt });
   if (b.lt !== undefined) qb.andWhere(`${alias}.id < :lt`, { lt: b.lt });
   if (b.gte !== undefined) qb.andWhere(`${alias}.id >= :gte`, { gte: b.gte });
@@ -46,7 +50,10 @@ export function applyBounds<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, 
 /** Rows of several fetches (one per status, say) merged in `b.order`, cut to `b.limit`. */
 export function mergeById<T extends { id: number }>(lists: T[][], b: Bounds): T[] {
   const sign = b.order === 'ASC' ? 1 : -1;
-  return lists.flat().sort((x, y) => sign * (x.id - y.id)).slice(0, b.limit);
+  return lists
+    .flat()
+    .sort((x, y) => sign * (x.id - y.id))
+    .slice(0, b.limit);
 }
 
 /**

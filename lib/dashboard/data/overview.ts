@@ -36,10 +36,21 @@ const EXACT_COUNT_LIMIT = 20_000;
  * look-ups for a million runs, finds where a time window starts without an index on stop_time;
  * `lo`..`hi` narrows it. Returns the first id that ended at or after `since`, or `hi + 1`.
  */
-export async function firstIdEndedSince(dataSource: DataSource, since: number, lo: number, hi: number): Promise<number> {
+export async function firstIdEndedSince(
+  dataSource: DataSource,
+  since: number,
+  lo: number,
+  hi: number,
+): Promise<number> {
   const repo = dataSource.getRepository(Run);
   const at = (id: number) =>
-    repo.createQueryBuilder('r').select(['r.id', 'r.startTime', 'r.stopTime']).where('r.id >= :id', { id }).orderBy('r.id', 'ASC').limit(1).getOne();
+    repo
+      .createQueryBuilder('r')
+      .select(['r.id', 'r.startTime', 'r.stopTime'])
+      .where('r.id >= :id', { id })
+      .orderBy('r.id', 'ASC')
+      .limit(1)
+      .getOne();
   let best = hi + 1;
   let top = hi;
   // The answer is `best` or an id in [lo, top]; ids between a probe and the row found are gaps.
@@ -74,11 +85,22 @@ export class RunBoundaries {
 }
 
 /** `SUM(CASE ...)` of rows per id range [bounds[i], bounds[i + 1]), over the rows `where` selects. */
-export async function countPerIdRange(dataSource: DataSource, bounds: number[], where: (qb: SelectQueryBuilder<Run>) => void): Promise<number[]> {
-  const qb = dataSource.getRepository(Run).createQueryBuilder('r').select('COUNT(*)', 'total').where('r.id >= :from', { from: bounds[0] });
+export async function countPerIdRange(
+  dataSource: DataSource,
+  bounds: number[],
+  where: (qb: SelectQueryBuilder<Run>) => void,
+): Promise<number[]> {
+  const qb = dataSource
+    .getRepository(Run)
+    .createQueryBuilder('r')
+    .select('COUNT(*)', 'total')
+    .where('r.id >= :from', { from: bounds[0] });
   where(qb);
   for (let i = 0; i + 1 < bounds.length; i++) {
-    qb.addSelect(`SUM(CASE WHEN r.id >= :lo${i} AND r.id < :hi${i} THEN 1 ELSE 0 END)`, `c${i}`).setParameters({ [`lo${i}`]: bounds[i], [`hi${i}`]: bounds[i + 1] });
+    qb.addSelect(`SUM(CASE WHEN r.id >= :lo${i} AND r.id < :hi${i} THEN 1 ELSE 0 END)`, `c${i}`).setParameters({
+      [`lo${i}`]: bounds[i],
+      [`hi${i}`]: bounds[i + 1],
+    });
   }
   const row = (await qb.getRawOne<Record<string, unknown>>()) ?? {};
   return bounds.slice(1).map((_, i) => Number(row[`c${i}`] ?? 0));
@@ -89,14 +111,24 @@ export async function countPerIdRange(dataSource: DataSource, bounds: number[], 
  * index; totals too while the day holds few runs, and beyond that read off the id range
  * (exact but for ids lost to rolled-back inserts).
  */
-export async function hourlyActivity(dataSource: DataSource, now: number, boundaries = new RunBoundaries()): Promise<Pick<Overview, 'hourly' | 'lastHour' | 'lastDay' | 'approximate'>> {
+export async function hourlyActivity(
+  dataSource: DataSource,
+  now: number,
+  boundaries = new RunBoundaries(),
+): Promise<Pick<Overview, 'hourly' | 'lastHour' | 'lastDay' | 'approximate'>> {
   const firstHour = Math.floor(now / HOUR) * HOUR - 23 * HOUR;
   const starts = Array.from({ length: 24 }, (_, i) => firstHour + i * HOUR);
   // Two queries: SQLite reads MIN or MAX off the index only when it is alone in the query.
-  const edge = (fn: 'MIN' | 'MAX') => dataSource.getRepository(Run).createQueryBuilder('r').select(`${fn}(r.id)`, 'id').getRawOne<{ id: unknown }>();
+  const edge = (fn: 'MIN' | 'MAX') =>
+    dataSource.getRepository(Run).createQueryBuilder('r').select(`${fn}(r.id)`, 'id').getRawOne<{ id: unknown }>();
   const range = { lo: (await edge('MIN'))?.id, hi: (await edge('MAX'))?.id };
   if (range.hi === null || range.hi === undefined) {
-    return { hourly: starts.map((start) => ({ start, runs: 0, failed: 0 })), lastHour: { runs: 0, failed: 0 }, lastDay: { runs: 0, failed: 0 }, approximate: false };
+    return {
+      hourly: starts.map((start) => ({ start, runs: 0, failed: 0 })),
+      lastHour: { runs: 0, failed: 0 },
+      lastDay: { runs: 0, failed: 0 },
+      approximate: false,
+    };
   }
   const maxId = Number(range.hi);
   // Window starts in time order: the 24 hours, with "an hour ago" between the last two.
@@ -112,12 +144,18 @@ export async function hourlyActivity(dataSource: DataSource, now: number, bounda
   const hourStart = ids.splice(23, 1)[0];
   const bounds = [...ids, maxId + 1];
   const failedIn = (qb: SelectQueryBuilder<Run>) =>
-    void qb.andWhere('r.status IN (:...failedStatuses)', { failedStatuses: FAILED_RUN_STATUSES }).andWhere(statusIndexTerm('r'));
+    void qb
+      .andWhere('r.status IN (:...failedStatuses)', { failedStatuses: FAILED_RUN_STATUSES })
+      .andWhere(statusIndexTerm('r'));
   const approximate = maxId + 1 - bounds[0] > EXACT_COUNT_LIMIT;
-  const runs = approximate ? bounds.slice(1).map((b, i) => b - bounds[i]) : await countPerIdRange(dataSource, bounds, () => undefined);
+  const runs = approximate
+    ? bounds.slice(1).map((b, i) => b - bounds[i])
+    : await countPerIdRange(dataSource, bounds, () => undefined);
   const failed = await countPerIdRange(dataSource, bounds, failedIn);
   const [hourFailed] = await countPerIdRange(dataSource, [hourStart, maxId + 1], failedIn);
-  const [hourRuns] = approximate ? [maxId + 1 - hourStart] : await countPerIdRange(dataSource, [hourStart, maxId + 1], () => undefined);
+  const [hourRuns] = approximate
+    ? [maxId + 1 - hourStart]
+    : await countPerIdRange(dataSource, [hourStart, maxId + 1], () => undefined);
   const sum = (list: number[]) => list.reduce((a, b) => a + b, 0);
   return {
     hourly: starts.map((start, i) => ({ start, runs: runs[i], failed: failed[i] })),

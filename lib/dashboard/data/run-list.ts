@@ -16,7 +16,20 @@ export { FAILED_RUN_STATUSES, RUN_STATUSES };
 export type RunListFilter = Omit<RunFilter, 'status' | 'limit'> & { status?: RunStatus } & Search;
 
 /** Output, result and traceback are read only when a run is opened. */
-const LIST_COLUMNS = ['id', 'taskId', 'jobName', 'status', 'worker', 'attempt', 'scheduledFor', 'startTime', 'stopTime', 'durationMs', 'message', 'runAs'] as const;
+const LIST_COLUMNS = [
+  'id',
+  'taskId',
+  'jobName',
+  'status',
+  'worker',
+  'attempt',
+  'scheduledFor',
+  'startTime',
+  'stopTime',
+  'durationMs',
+  'message',
+  'runAs',
+] as const;
 
 export type RunRow = Pick<Run, (typeof LIST_COLUMNS)[number]>;
 
@@ -26,9 +39,16 @@ export type RunRow = Pick<Run, (typeof LIST_COLUMNS)[number]>;
  * Status and job together, COMPLETED alone, and the search fields (`Search`) have no index, so
  * they search a bounded range of ids per page.
  */
-export async function listRuns(dataSource: DataSource, filter: RunListFilter, page: PageRequest): Promise<Page<RunRow>> {
+export async function listRuns(
+  dataSource: DataSource,
+  filter: RunListFilter,
+  page: PageRequest,
+): Promise<Page<RunRow>> {
   const fetch = (bounds: Bounds): Promise<RunRow[]> => {
-    const qb = dataSource.getRepository(Run).createQueryBuilder('r').select(LIST_COLUMNS.map((c) => `r.${c}`));
+    const qb = dataSource
+      .getRepository(Run)
+      .createQueryBuilder('r')
+      .select(LIST_COLUMNS.map((c) => `r.${c}`));
     if (filter.taskId !== undefined) qb.andWhere('r.taskId = :taskId', { taskId: filter.taskId });
     if (filter.status !== undefined) qb.andWhere('r.status = :status', { status: filter.status });
     if (filter.status !== undefined && filter.status !== 'COMPLETED') qb.andWhere(statusIndexTerm('r'));
@@ -37,11 +57,16 @@ export async function listRuns(dataSource: DataSource, filter: RunListFilter, pa
     return applyBounds(qb, 'r', bounds).getMany();
   };
   const unindexed =
-    filter.taskId === undefined && (searches(filter) || (filter.status !== undefined && (filter.job !== undefined || filter.status === 'COMPLETED')));
+    filter.taskId === undefined &&
+    (searches(filter) || (filter.status !== undefined && (filter.job !== undefined || filter.status === 'COMPLETED')));
   return keysetPage(page, fetch, unindexed ? () => highestRunId(dataSource) : undefined);
 }
 
 export async function highestRunId(dataSource: DataSource): Promise<number> {
-  const row = await dataSource.getRepository(Run).createQueryBuilder('r').select('MAX(r.id)', 'max').getRawOne<{ max: string | number | null }>();
+  const row = await dataSource
+    .getRepository(Run)
+    .createQueryBuilder('r')
+    .select('MAX(r.id)', 'max')
+    .getRawOne<{ max: string | number | null }>();
   return Number(row?.max ?? 0);
 }

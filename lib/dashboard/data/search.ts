@@ -61,7 +61,12 @@ const likeEscape = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\$
  * (`JSON_EXTRACT`); on SQLite a `LIKE` on the text first (no JSON parsed for rows that cannot
  * match), then the value at the path.
  */
-function payloadCondition(dataSource: DataSource, column: string, match: PayloadMatch, params: Record<string, unknown>): string {
+function payloadCondition(
+  dataSource: DataSource,
+  column: string,
+  match: PayloadMatch,
+  params: Record<string, unknown>,
+): string {
   params.payloadValue = match.value;
   switch (dataSource.options.type) {
     case 'postgres':
@@ -83,7 +88,11 @@ function payloadCondition(dataSource: DataSource, column: string, match: Payload
 }
 
 /** Apply a search to a task query (alias `t`). */
-export function searchTasks<T extends ObjectLiteral>(dataSource: DataSource, qb: SelectQueryBuilder<T>, search: Search): void {
+export function searchTasks<T extends ObjectLiteral>(
+  dataSource: DataSource,
+  qb: SelectQueryBuilder<T>,
+  search: Search,
+): void {
   if (search.group !== undefined) qb.andWhere('t.group = :group', { group: search.group });
   if (search.worker !== undefined) qb.andWhere('t.assignedWorker = :worker', { worker: search.worker });
   if (search.user !== undefined) qb.andWhere('t.runAs = :user', { user: search.user });
@@ -96,7 +105,11 @@ export function searchTasks<T extends ObjectLiteral>(dataSource: DataSource, qb:
 }
 
 /** Apply a search to a run query (alias `r`); group and payload are the run's task's. */
-export function searchRuns<T extends ObjectLiteral>(dataSource: DataSource, qb: SelectQueryBuilder<T>, search: Search): void {
+export function searchRuns<T extends ObjectLiteral>(
+  dataSource: DataSource,
+  qb: SelectQueryBuilder<T>,
+  search: Search,
+): void {
   if (search.worker !== undefined) qb.andWhere('r.worker = :worker', { worker: search.worker });
   if (search.user !== undefined) qb.andWhere('r.runAs = :user', { user: search.user });
   if (search.from !== undefined) qb.andWhere('r.startTime >= :from', { from: search.from.at });
@@ -106,11 +119,19 @@ export function searchRuns<T extends ObjectLiteral>(dataSource: DataSource, qb: 
   // Raw column names: the sub-query's own alias, correlated with the run's task_id.
   const task = qb.subQuery().select('1').from(Task, 'st').where('st.id = r.task_id');
   if (search.group !== undefined) task.andWhere('st.group_name = :group', { group: search.group });
-  if (search.payload !== undefined) task.andWhere(payloadCondition(dataSource, 'st.payload', search.payload, params), params);
+  if (search.payload !== undefined)
+    task.andWhere(payloadCondition(dataSource, 'st.payload', search.payload, params), params);
   qb.andWhere(`EXISTS ${task.getQuery()}`, { ...task.getParameters(), ...params });
 }
 
 /** The search as URL parameters (what the filter form sends), for pager and tab links. */
 export function searchParams(search: Search): Record<string, string | undefined> {
-  return { group: search.group, worker: search.worker, user: search.user, from: search.from?.text, to: search.to?.text, payload: search.payload?.text };
+  return {
+    group: search.group,
+    worker: search.worker,
+    user: search.user,
+    from: search.from?.text,
+    to: search.to?.text,
+    payload: search.payload?.text,
+  };
 }

@@ -17,8 +17,24 @@ export interface TaskFilter extends Search {
 
 /** The columns a list shows; payload and output stay in the database until a task is opened. */
 const LIST_COLUMNS = [
-  'id', 'uuid', 'jobName', 'status', 'group', 'priority', 'nextRunTime', 'attempt', 'retries', 'timesRun', 'timesFailed',
-  'assignedWorker', 'runAs', 'progress', 'progressMessage', 'stopRequested', 'createdAt', 'updatedAt',
+  'id',
+  'uuid',
+  'jobName',
+  'status',
+  'group',
+  'priority',
+  'nextRunTime',
+  'attempt',
+  'retries',
+  'timesRun',
+  'timesFailed',
+  'assignedWorker',
+  'runAs',
+  'progress',
+  'progressMessage',
+  'stopRequested',
+  'createdAt',
+  'updatedAt',
 ] as const;
 
 export type TaskRow = Pick<Task, (typeof LIST_COLUMNS)[number]>;
@@ -51,12 +67,19 @@ export async function listTasks(dataSource: DataSource, filter: TaskFilter, page
 }
 
 async function highestId(dataSource: DataSource): Promise<number> {
-  const row = await dataSource.getRepository(Task).createQueryBuilder('t').select('MAX(t.id)', 'max').getRawOne<{ max: string | number | null }>();
+  const row = await dataSource
+    .getRepository(Task)
+    .createQueryBuilder('t')
+    .select('MAX(t.id)', 'max')
+    .getRawOne<{ max: string | number | null }>();
   return Number(row?.max ?? 0);
 }
 
 /** The due QUEUED task waiting longest (read through the partial claim index). */
-export async function longestWaiting(dataSource: DataSource, now: number): Promise<{ id: number; since: number } | null> {
+export async function longestWaiting(
+  dataSource: DataSource,
+  now: number,
+): Promise<{ id: number; since: number } | null> {
   const task = await dataSource
     .getRepository(Task)
     .createQueryBuilder('t')

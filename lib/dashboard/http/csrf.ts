@@ -38,7 +38,11 @@ function originMatchesHost(origin: string, host: string): boolean {
   try {
     const url = new URL(origin);
     const port = url.port || DEFAULT_PORTS[url.protocol] || '';
-    const [hostName, hostPort] = host.toLowerCase().match(/^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/)?.slice(1) ?? [];
+    const [hostName, hostPort] =
+      host
+        .toLowerCase()
+        .match(/^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/)
+        ?.slice(1) ?? [];
     return url.hostname.toLowerCase() === hostName && port === (hostPort ?? DEFAULT_PORTS[url.protocol] ?? '');
   } catch {
     return false;

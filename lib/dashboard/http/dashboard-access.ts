@@ -1,4 +1,13 @@
-import { ForbiddenException, Inject, Injectable, Logger, type CanActivate, type ExecutionContext, type OnModuleInit, type Type } from '@nestjs/common';
+import {
+  ForbiddenException,
+  Inject,
+  Injectable,
+  Logger,
+  type CanActivate,
+  type ExecutionContext,
+  type OnModuleInit,
+  type Type,
+} from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { DashboardConfig } from '../dashboard.options.js';
@@ -21,11 +30,15 @@ export class DashboardAccess implements OnModuleInit {
     const configured = this.config.guard;
     const where = `/${this.config.path}`;
     if (!configured) {
-      this.logger.warn(`The dashboard at ${where} is mounted WITHOUT a guard (insecure: true): anyone who can reach this server can see and steer the scheduler.`);
+      this.logger.warn(
+        `The dashboard at ${where} is mounted WITHOUT a guard (insecure: true): anyone who can reach this server can see and steer the scheduler.`,
+      );
       return;
     }
     this.guard = typeof configured === 'function' ? await this.instantiate(configured) : configured;
-    this.logger.log(`Dashboard at ${where}, guarded by ${this.guard.constructor.name}${this.config.readOnly ? ', read-only' : ''}.`);
+    this.logger.log(
+      `Dashboard at ${where}, guarded by ${this.guard.constructor.name}${this.config.readOnly ? ', read-only' : ''}.`,
+    );
   }
 
   /** The application's guard decides; without one (insecure) everyone is admitted. */

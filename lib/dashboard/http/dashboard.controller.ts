@@ -1,4 +1,17 @@
-import { Body, Controller, Get, Inject, NotFoundException, Param, Post, Query, Req, Res, UseGuards, type Type } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Inject,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseGuards,
+  type Type,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { TaskNotFoundError } from '../../errors.js';
 import { SchedulerService } from '../../service/scheduler.service.js';
@@ -32,7 +45,17 @@ import { tasksPage } from '../view/pages/tasks.page.js';
 import { workersPage } from '../view/pages/workers.page.js';
 import { DashboardAccessGuard, DashboardMutationGuard } from './dashboard-access.js';
 import { actionRedirect, pageContext, setFlash } from './page-context.js';
-import { auditQuery, backTarget, cleanupQuery, id, InvalidDashboardFilterError, runQuery, taskQuery, text, type Query as QueryValues } from './params.js';
+import {
+  auditQuery,
+  backTarget,
+  cleanupQuery,
+  id,
+  InvalidDashboardFilterError,
+  runQuery,
+  taskQuery,
+  text,
+  type Query as QueryValues,
+} from './params.js';
 import { redirect, sendHtml, type DashboardRequest } from './request-io.js';
 import { withoutTrailingSlash } from './trailing-slash.js';
 
@@ -67,7 +90,11 @@ export function createDashboardController(path: string): Type<unknown> {
     async overview(@Req() req: DashboardRequest, @Res() res: unknown) {
       if (this.redirectSlash(req, res)) return;
       const ctx = pageContext(this.adapter, this.config, req, res, 0);
-      const [overview, workers, failures] = await Promise.all([this.data.overview(ctx.now), this.scheduler.workers(), this.data.recentFailures(5)]);
+      const [overview, workers, failures] = await Promise.all([
+        this.data.overview(ctx.now),
+        this.scheduler.workers(),
+        this.data.recentFailures(5),
+      ]);
       const recentFailures = await this.redactRuns(failures);
       sendHtml(this.adapter, res, overviewPage(ctx, { overview, workers, recentFailures }), ctx.nonce);
     }
@@ -80,12 +107,20 @@ export function createDashboardController(path: string): Type<unknown> {
     }
 
     @Get('jobs/:name')
-    async job(@Param('name') name: string, @Query() query: QueryValues, @Req() req: DashboardRequest, @Res() res: unknown) {
+    async job(
+      @Param('name') name: string,
+      @Query() query: QueryValues,
+      @Req() req: DashboardRequest,
+      @Res() res: unknown,
+    ) {
       if (this.redirectSlash(req, res)) return;
       const ctx = pageContext(this.adapter, this.config, req, res, 2);
       const job = (await this.jobList()).find((j) => j.name === name);
       if (!job) return this.notFound(ctx, res, 'jobs', `Job ${name} does not exist.`);
-      const [insight, runs] = await Promise.all([this.data.jobInsight(name, ctx.now), this.data.runs({ job: name }, {}, 20)]);
+      const [insight, runs] = await Promise.all([
+        this.data.jobInsight(name, ctx.now),
+        this.data.runs({ job: name }, {}, 20),
+      ]);
       runs.rows = await this.redactRuns(runs.rows);
       const [lastError] = insight.lastError ? await this.redactRuns([insight.lastError]) : [null];
       const typed = typeof query?.spec === 'string' ? query.spec.slice(0, 2000) : undefined;
@@ -101,11 +136,24 @@ export function createDashboardController(path: string): Type<unknown> {
       if (!parsed) return;
       const { filter, cursor } = parsed;
       const [page, jobs] = await Promise.all([this.data.tasks(filter, cursor), this.jobList()]);
-      const redaction = await redactionsOf(jobs, page.rows.filter((t) => t.progressMessage).map((t) => ({ taskId: t.id, jobName: t.jobName })), (ids) => this.data.payloads(ids));
-      page.rows = page.rows.map((t) => (t.progressMessage ? { ...t, progressMessage: redaction({ taskId: t.id, jobName: t.jobName }).text(t.progressMessage) } : t));
+      const redaction = await redactionsOf(
+        jobs,
+        page.rows.filter((t) => t.progressMessage).map((t) => ({ taskId: t.id, jobName: t.jobName })),
+        (ids) => this.data.payloads(ids),
+      );
+      page.rows = page.rows.map((t) =>
+        t.progressMessage
+          ? { ...t, progressMessage: redaction({ taskId: t.id, jobName: t.jobName }).text(t.progressMessage) }
+          : t,
+      );
       const groups = [...new Set(jobs.map((j) => j.group))].sort();
       const atNewest = cursor.before === undefined && cursor.after === undefined;
-      sendHtml(this.adapter, res, tasksPage(ctx, { filter, page, jobs: jobs.map((j) => j.name), groups, atNewest }), ctx.nonce);
+      sendHtml(
+        this.adapter,
+        res,
+        tasksPage(ctx, { filter, page, jobs: jobs.map((j) => j.name), groups, atNewest }),
+        ctx.nonce,
+      );
     }
 
     @Get('tasks/:id')
@@ -122,10 +170,19 @@ export function createDashboardController(path: string): Type<unknown> {
       ]);
       const task = view.task;
       const redaction = redactionOf(jobs, task.jobName, task.payload);
-      const shown = { ...task, output: redaction.text(task.output), progressMessage: redaction.text(task.progressMessage) };
+      const shown = {
+        ...task,
+        output: redaction.text(task.output),
+        progressMessage: redaction.text(task.progressMessage),
+      };
       runs.rows = runs.rows.map((r) => ({ ...r, message: redaction.text(r.message) }));
       const job = jobs.find((j) => j.name === task.jobName) ?? null;
-      sendHtml(this.adapter, res, taskDetailPage(ctx, { task: shown, job, payload: redaction.payload(), runs, dependencies, batch }), ctx.nonce);
+      sendHtml(
+        this.adapter,
+        res,
+        taskDetailPage(ctx, { task: shown, job, payload: redaction.payload(), runs, dependencies, batch }),
+        ctx.nonce,
+      );
     }
 
     @Get('runs')
@@ -139,7 +196,12 @@ export function createDashboardController(path: string): Type<unknown> {
       page.rows = await this.redactRuns(page.rows);
       const atNewest = cursor.before === undefined && cursor.after === undefined;
       const groups = [...new Set(jobs.map((j) => j.group))].sort();
-      sendHtml(this.adapter, res, runsPage(ctx, { filter, page, jobs: jobs.map((j) => j.name), groups, atNewest }), ctx.nonce);
+      sendHtml(
+        this.adapter,
+        res,
+        runsPage(ctx, { filter, page, jobs: jobs.map((j) => j.name), groups, atNewest }),
+        ctx.nonce,
+      );
     }
 
     @Get('runs/:id')
@@ -151,8 +213,22 @@ export function createDashboardController(path: string): Type<unknown> {
       if (!run) return this.notFound(ctx, res, 'runs', `Run ${runId} does not exist.`);
       const [view, jobs] = await Promise.all([this.taskView(run.taskId), this.jobList()]);
       const redaction = redactionOf(jobs, run.jobName, view ? view.task.payload : undefined);
-      const shown = { ...run, message: redaction.text(run.message), output: redaction.text(run.output), traceback: redaction.text(run.traceback) };
-      sendHtml(this.adapter, res, runDetailPage(ctx, { run: shown, result: redaction.result(run.result), payload: view ? redaction.payload() : null }), ctx.nonce);
+      const shown = {
+        ...run,
+        message: redaction.text(run.message),
+        output: redaction.text(run.output),
+        traceback: redaction.text(run.traceback),
+      };
+      sendHtml(
+        this.adapter,
+        res,
+        runDetailPage(ctx, {
+          run: shown,
+          result: redaction.result(run.result),
+          payload: view ? redaction.payload() : null,
+        }),
+        ctx.nonce,
+      );
     }
 
     @Get('audit')
@@ -182,16 +258,27 @@ export function createDashboardController(path: string): Type<unknown> {
      * (`DashboardChanges`), a comment every 20 s to keep proxies from closing the stream.
      */
     @Get('events')
-    async events(@Req() req: DashboardRequest & { raw?: NodeJS.EventEmitter; on?: NodeJS.EventEmitter['on'] }, @Res() res: { raw?: ServerResponse; hijack?: () => void } & Partial<ServerResponse>) {
+    async events(
+      @Req() req: DashboardRequest & { raw?: NodeJS.EventEmitter; on?: NodeJS.EventEmitter['on'] },
+      @Res() res: { raw?: ServerResponse; hijack?: () => void } & Partial<ServerResponse>,
+    ) {
       res.hijack?.();
       const out = (res.raw ?? res) as ServerResponse;
       let gone = false;
       const request = (req.raw ?? req) as NodeJS.EventEmitter;
       request.once('close', () => (gone = true));
       // Subscribed before the stream opens: the page refreshes once on opening, so nothing is missed.
-      const unsubscribe = await this.changes.subscribe((signature) => out.write(`event: change\ndata: ${signature}\n\n`));
+      const unsubscribe = await this.changes.subscribe((signature) =>
+        out.write(`event: change\ndata: ${signature}\n\n`),
+      );
       if (gone) return unsubscribe();
-      out.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Content-Type-Options': 'nosniff', 'X-Accel-Buffering': 'no' });
+      out.writeHead(200, {
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-store',
+        Connection: 'keep-alive',
+        'X-Content-Type-Options': 'nosniff',
+        'X-Accel-Buffering': 'no',
+      });
       out.write(`retry: ${Math.max(1000, this.config.refreshMs)}\n: connected\n\n`);
       const ping = setInterval(() => out.write(': ping\n\n'), 20_000);
       const close = () => {
@@ -212,7 +299,12 @@ export function createDashboardController(path: string): Type<unknown> {
     /** Every mutation: guarded (read-only, cross-origin, CSRF), then a redirect back with a flash. */
     @Post('actions/:action')
     @UseGuards(DashboardMutationGuard)
-    async act(@Param('action') action: string, @Body() body: unknown, @Req() req: DashboardRequest, @Res() res: unknown) {
+    async act(
+      @Param('action') action: string,
+      @Body() body: unknown,
+      @Req() req: DashboardRequest,
+      @Res() res: unknown,
+    ) {
       const form = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
       const [flash, fallback, audited] = await this.perform(action, form, req);
       this.jobsCache = null;
@@ -222,7 +314,11 @@ export function createDashboardController(path: string): Type<unknown> {
     }
 
     /** Carry out one action: what to tell the admin, the page to return to, and what the audit trail records. */
-    private async perform(action: string, form: Record<string, unknown>, req: DashboardRequest): Promise<[Flash, string, Omit<AuditedAction, 'flash'>]> {
+    private async perform(
+      action: string,
+      form: Record<string, unknown>,
+      req: DashboardRequest,
+    ): Promise<[Flash, string, Omit<AuditedAction, 'flash'>]> {
       const missing = (what: string): Flash => ({ kind: 'error', text: `The form did not say which ${what}.` });
       const name = text(form.name);
       const taskId = id(form.task);
@@ -231,22 +327,50 @@ export function createDashboardController(path: string): Type<unknown> {
       switch (action) {
         case 'activate':
         case 'deactivate':
-          return [name === undefined ? missing('job') : await this.actions.attempt(() => this.actions.setActive(name, action === 'activate')), 'jobs', job];
+          return [
+            name === undefined
+              ? missing('job')
+              : await this.actions.attempt(() => this.actions.setActive(name, action === 'activate')),
+            'jobs',
+            job,
+          ];
         case 'run-now': {
           const payload = typeof form.payload === 'string' ? form.payload : '';
-          return [name === undefined ? missing('job') : await this.actions.attempt(() => this.actions.runNow(name, payload)), 'jobs', job];
+          return [
+            name === undefined ? missing('job') : await this.actions.attempt(() => this.actions.runNow(name, payload)),
+            'jobs',
+            job,
+          ];
         }
         case 'reschedule': {
           const spec = typeof form.spec === 'string' ? form.spec.slice(0, 2000) : '';
           const back = name === undefined ? 'jobs' : jobPath(name);
-          return [name === undefined ? missing('job') : await this.actions.attempt(() => this.schedules.reschedule(name, spec)), back, job];
+          return [
+            name === undefined
+              ? missing('job')
+              : await this.actions.attempt(() => this.schedules.reschedule(name, spec)),
+            back,
+            job,
+          ];
         }
         case 'reset-schedule':
-          return [name === undefined ? missing('job') : await this.actions.attempt(() => this.schedules.reset(name)), name === undefined ? 'jobs' : jobPath(name), job];
+          return [
+            name === undefined ? missing('job') : await this.actions.attempt(() => this.schedules.reset(name)),
+            name === undefined ? 'jobs' : jobPath(name),
+            job,
+          ];
         case 'stop':
-          return [taskId === undefined ? missing('task') : await this.actions.attempt(() => this.actions.stop(taskId)), 'tasks', task];
+          return [
+            taskId === undefined ? missing('task') : await this.actions.attempt(() => this.actions.stop(taskId)),
+            'tasks',
+            task,
+          ];
         case 'retry':
-          return [taskId === undefined ? missing('task') : await this.actions.attempt(() => this.actions.retry(taskId)), 'tasks', task];
+          return [
+            taskId === undefined ? missing('task') : await this.actions.attempt(() => this.actions.retry(taskId)),
+            'tasks',
+            task,
+          ];
         case 'bulk':
           return this.bulk(form);
         case 'cleanup': {
@@ -259,12 +383,19 @@ export function createDashboardController(path: string): Type<unknown> {
           }
           if (!before) return [missing('date'), 'cleanup', { action, target: null }];
           const date = before;
-          return [await this.actions.attempt(() => this.bulkActions.cleanup(date)), `cleanup${query({ before: date.text })}`, { action, target: `before:${date.text}` }];
+          return [
+            await this.actions.attempt(() => this.bulkActions.cleanup(date)),
+            `cleanup${query({ before: date.text })}`,
+            { action, target: `before:${date.text}` },
+          ];
         }
         case 'workers': {
           const command = form.command as WorkerCommand;
           const group = text(form.group, 64);
-          const audited = { action: WORKER_COMMANDS.includes(command) ? `workers:${command}` : 'workers', target: `workers:${group ?? '*'}` };
+          const audited = {
+            action: WORKER_COMMANDS.includes(command) ? `workers:${command}` : 'workers',
+            target: `workers:${group ?? '*'}`,
+          };
           if (!WORKER_COMMANDS.includes(command)) return [missing('command'), 'workers', audited];
           return [await this.actions.attempt(() => this.actions.commandWorkers(command, group)), 'workers', audited];
         }
@@ -273,13 +404,17 @@ export function createDashboardController(path: string): Type<unknown> {
           const group = text(form.group, 64);
           const audited = { action, target: group === undefined ? null : `group:${group}` };
           if (group === undefined) return [missing('group'), 'workers', audited];
-          const done = () => (action === 'group-pause' ? this.queues.pause(group, this.audit.actorOf(req)) : this.queues.resume(group));
+          const done = () =>
+            action === 'group-pause' ? this.queues.pause(group, this.audit.actorOf(req)) : this.queues.resume(group);
           return [await this.actions.attempt(done), 'workers', audited];
         }
         case 'worker': {
           const command = form.command as WorkerCommand;
           const worker = text(form.worker, 200);
-          const audited = { action: WORKER_COMMANDS.includes(command) ? `worker:${command}` : 'worker', target: worker === undefined ? null : `worker:${worker}` };
+          const audited = {
+            action: WORKER_COMMANDS.includes(command) ? `worker:${command}` : 'worker',
+            target: worker === undefined ? null : `worker:${worker}`,
+          };
           if (!WORKER_COMMANDS.includes(command)) return [missing('command'), 'workers', audited];
           if (worker === undefined) return [missing('worker'), 'workers', audited];
           return [await this.actions.attempt(() => this.queues.commandWorker(worker, command)), 'workers', audited];
@@ -292,8 +427,13 @@ export function createDashboardController(path: string): Type<unknown> {
     /** A bulk action: the ticked tasks (`task`, repeated), or all matching the posted filter (`scope=filter`). */
     private async bulk(form: Record<string, unknown>): Promise<[Flash, string, Omit<AuditedAction, 'flash'>]> {
       const action = form.op as BulkTaskAction;
-      const refuse = (text: string, target: string | null = null): [Flash, string, Omit<AuditedAction, 'flash'>] => [{ kind: 'error', text }, 'tasks', { action: 'bulk', target }];
-      if (!BULK_ACTIONS.includes(action)) return refuse(`The form did not say which bulk action (${BULK_ACTIONS.join(', ')}).`);
+      const refuse = (text: string, target: string | null = null): [Flash, string, Omit<AuditedAction, 'flash'>] => [
+        { kind: 'error', text },
+        'tasks',
+        { action: 'bulk', target },
+      ];
+      if (!BULK_ACTIONS.includes(action))
+        return refuse(`The form did not say which bulk action (${BULK_ACTIONS.join(', ')}).`);
       const audited = `bulk:${action}`;
       if (form.scope === 'filter') {
         let filter: TaskFilter;
@@ -304,14 +444,25 @@ export function createDashboardController(path: string): Type<unknown> {
           throw error;
         }
         const target = `tasks${query({ status: filter.status, job: filter.job, ...searchParams(filter) }) || ' (all)'}`;
-        return [await this.actions.attempt(() => this.bulkActions.apply(action, { filter })), 'tasks', { action: audited, target }];
+        return [
+          await this.actions.attempt(() => this.bulkActions.apply(action, { filter })),
+          'tasks',
+          { action: audited, target },
+        ];
       }
-      const ticked = (Array.isArray(form.task) ? form.task : [form.task]).map(id).filter((value): value is number => value !== undefined);
+      const ticked = (Array.isArray(form.task) ? form.task : [form.task])
+        .map(id)
+        .filter((value): value is number => value !== undefined);
       if (ticked.length === 0) return refuse('No task was selected.');
-      if (ticked.length > BULK_MAX_SELECTED) return refuse(`At most ${BULK_MAX_SELECTED} tasks can be selected; use "all matching this filter".`);
+      if (ticked.length > BULK_MAX_SELECTED)
+        return refuse(`At most ${BULK_MAX_SELECTED} tasks can be selected; use "all matching this filter".`);
       const ids = [...new Set(ticked)].sort((a, b) => a - b);
       const target = `tasks:${ids.length <= 10 ? ids.join(',') : `${ids.slice(0, 10).join(',')},… (${ids.length})`}`;
-      return [await this.actions.attempt(() => this.bulkActions.apply(action, { ids })), 'tasks', { action: audited, target }];
+      return [
+        await this.actions.attempt(() => this.bulkActions.apply(action, { ids })),
+        'tasks',
+        { action: audited, target },
+      ];
     }
 
     private jobList(): Promise<JobInfo[]> {
@@ -335,18 +486,32 @@ export function createDashboardController(path: string): Type<unknown> {
 
     /** Run rows with their messages as the pages may show them: the payloads' sensitive values redacted. */
     private async redactRuns(rows: RunRow[]): Promise<RunRow[]> {
-      const redaction: (row: RunRow) => Redaction = await redactionsOf(await this.jobList(), rows, (ids) => this.data.payloads(ids));
+      const redaction: (row: RunRow) => Redaction = await redactionsOf(await this.jobList(), rows, (ids) =>
+        this.data.payloads(ids),
+      );
       return rows.map((r) => (r.message ? { ...r, message: redaction(r).text(r.message) } : r));
     }
 
     /** A list page's filter, or null when the query holds one it cannot apply (answered 400 with the reason). */
-    private parseFilter<T>(ctx: PageContext, res: unknown, page: 'tasks' | 'runs' | 'audit' | 'cleanup', parse: () => T): T | null {
+    private parseFilter<T>(
+      ctx: PageContext,
+      res: unknown,
+      page: 'tasks' | 'runs' | 'audit' | 'cleanup',
+      parse: () => T,
+    ): T | null {
       try {
         return parse();
       } catch (error) {
         if (!(error instanceof InvalidDashboardFilterError)) throw error;
-        const body = html`<div class="flash error" role="alert" data-filter-error>${error.message}</div><p><a href="${ctx.root}${page}">Show all ${page}</a></p>`;
-        sendHtml(this.adapter, res, layout(ctx, page, { tasks: 'Tasks', runs: 'Runs', audit: 'Audit trail', cleanup: 'Clean-up' }[page], body), ctx.nonce, 400);
+        const body = html`<div class="flash error" role="alert" data-filter-error>${error.message}</div>
+          <p><a href="${ctx.root}${page}">Show all ${page}</a></p>`;
+        sendHtml(
+          this.adapter,
+          res,
+          layout(ctx, page, { tasks: 'Tasks', runs: 'Runs', audit: 'Audit trail', cleanup: 'Clean-up' }[page], body),
+          ctx.nonce,
+          400,
+        );
         return null;
       }
     }
@@ -362,7 +527,13 @@ export function createDashboardController(path: string): Type<unknown> {
     }
 
     private notFound(ctx: PageContext, res: unknown, page: 'jobs' | 'tasks' | 'runs', message: string): void {
-      const body: SafeHtml = layout(ctx, page, 'Not found', html`<p>${message}</p><p><a href="${ctx.root}${page}">Back to ${page}</a></p>`);
+      const body: SafeHtml = layout(
+        ctx,
+        page,
+        'Not found',
+        html`<p>${message}</p>
+          <p><a href="${ctx.root}${page}">Back to ${page}</a></p>`,
+      );
       sendHtml(this.adapter, res, body, ctx.nonce, 404);
     }
   }

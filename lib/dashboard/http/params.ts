@@ -32,7 +32,9 @@ export interface FilterProblem {
  */
 export class InvalidDashboardFilterError extends KronosError {
   constructor(readonly problems: readonly FilterProblem[]) {
-    super(`Invalid filter: ${problems.map((p) => `${p.parameter} ${JSON.stringify(p.value) ?? String(p.value)} ${p.reason}`).join('; ')}.`);
+    super(
+      `Invalid filter: ${problems.map((p) => `${p.parameter} ${JSON.stringify(p.value) ?? String(p.value)} ${p.reason}`).join('; ')}.`,
+    );
   }
 }
 
@@ -59,7 +61,10 @@ class QueryReader {
   id(name: string, what: string): number | undefined {
     const value = this.text(name, 40);
     if (value === undefined) return undefined;
-    return id(value) ?? this.refuse(name, value, `is not ${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what} id (a whole number from 1)`);
+    return (
+      id(value) ??
+      this.refuse(name, value, `is not ${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what} id (a whole number from 1)`)
+    );
   }
 
   /** A date and time in `timezone` as a `datetime-local` field sends it (`2026-03-28T14:00`), or an ISO instant with its offset. */
@@ -72,7 +77,10 @@ class QueryReader {
       if (month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 59) {
         return { text: value, at: wallTimeToInstant({ year, month, day, hour, minute, second }, timezone) };
       }
-    } else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/.test(value) && !Number.isNaN(Date.parse(value))) {
+    } else if (
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/.test(value) &&
+      !Number.isNaN(Date.parse(value))
+    ) {
       return { text: value, at: Date.parse(value) };
     }
     return this.refuse(name, value, `is not a date and time (2026-03-28T14:00, in ${timezone})`);
@@ -82,7 +90,10 @@ class QueryReader {
   payload(name: string): PayloadMatch | undefined {
     const value = this.text(name, 200);
     if (value === undefined) return undefined;
-    return parsePayloadMatch(value) ?? this.refuse(name, value, 'is not path=value with a dotted path of keys and indexes (customer.id=42)');
+    return (
+      parsePayloadMatch(value) ??
+      this.refuse(name, value, 'is not path=value with a dotted path of keys and indexes (customer.id=42)')
+    );
   }
 
   /** The search fields Tasks and Runs share. */
@@ -95,7 +106,8 @@ class QueryReader {
       to: this.time('to', timezone),
       payload: this.payload('payload'),
     };
-    if (search.from && search.to && search.from.at >= search.to.at) this.refuse('to', search.to.text, `is not after from (${search.from.text})`);
+    if (search.from && search.to && search.from.at >= search.to.at)
+      this.refuse('to', search.to.text, `is not after from (${search.from.text})`);
     return search;
   }
 
@@ -122,14 +134,23 @@ function cursor(reader: QueryReader, what: string): Cursor {
 /** The Tasks page's filter and cursor; throws `InvalidDashboardFilterError` naming what it cannot apply. */
 export function taskQuery(query: Query, timezone = 'UTC'): { filter: TaskFilter; cursor: Cursor } {
   const reader = new QueryReader(query);
-  const filter: TaskFilter = { status: reader.oneOf('status', TASK_STATUSES), job: reader.text('job'), ...reader.search(timezone) };
+  const filter: TaskFilter = {
+    status: reader.oneOf('status', TASK_STATUSES),
+    job: reader.text('job'),
+    ...reader.search(timezone),
+  };
   return reader.done({ filter, cursor: cursor(reader, 'task') });
 }
 
 /** The Runs page's filter and cursor; throws `InvalidDashboardFilterError` naming what it cannot apply. */
 export function runQuery(query: Query, timezone = 'UTC'): { filter: RunListFilter; cursor: Cursor } {
   const reader = new QueryReader(query);
-  const filter: RunListFilter = { status: reader.oneOf('status', RUN_STATUSES), job: reader.text('job'), taskId: reader.id('task', 'task'), ...reader.search(timezone) };
+  const filter: RunListFilter = {
+    status: reader.oneOf('status', RUN_STATUSES),
+    job: reader.text('job'),
+    taskId: reader.id('task', 'task'),
+    ...reader.search(timezone),
+  };
   return reader.done({ filter, cursor: cursor(reader, 'run') });
 }
 
@@ -148,5 +169,10 @@ export function cleanupQuery(query: Query, timezone = 'UTC'): { before?: TimeBou
 
 /** Where an action returns to: a dashboard page relative to its root, nothing else (no open redirect). */
 export function backTarget(value: unknown, fallback: string): string {
-  return typeof value === 'string' && /^(?:jobs\/[\w%.~!*'()-]{1,600}|(?:(?:jobs|tasks|runs|workers|audit|cleanup)(?:\/\d{1,10})?)?(?:\?[\w%=&.+~:!*'()-]{0,1000})?)$/.test(value) ? value : fallback;
+  return typeof value === 'string' &&
+    /^(?:jobs\/[\w%.~!*'()-]{1,600}|(?:(?:jobs|tasks|runs|workers|audit|cleanup)(?:\/\d{1,10})?)?(?:\?[\w%=&.+~:!*'()-]{0,1000})?)$/.test(
+      value,
+    )
+    ? value
+    : fallback;
 }

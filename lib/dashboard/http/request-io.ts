@@ -27,10 +27,18 @@ export function readCookie(request: DashboardRequest, name: string): string | nu
 }
 
 const isHttps = (request: DashboardRequest): boolean =>
-  header(request, 'x-forwarded-proto')?.split(',')[0].trim() === 'https' || Boolean((request.raw?.socket ?? request.socket)?.encrypted);
+  header(request, 'x-forwarded-proto')?.split(',')[0].trim() === 'https' ||
+  Boolean((request.raw?.socket ?? request.socket)?.encrypted);
 
 /** A cookie for the whole site (the dashboard may sit behind a prefix-stripping proxy), never readable by scripts. */
-export function setCookie(adapter: AbstractHttpAdapter, request: DashboardRequest, response: unknown, name: string, value: string, maxAgeSeconds?: number): void {
+export function setCookie(
+  adapter: AbstractHttpAdapter,
+  request: DashboardRequest,
+  response: unknown,
+  name: string,
+  value: string,
+  maxAgeSeconds?: number,
+): void {
   const attributes = ['Path=/', 'HttpOnly', 'SameSite=Lax'];
   if (maxAgeSeconds !== undefined) attributes.push(`Max-Age=${maxAgeSeconds}`);
   if (isHttps(request)) attributes.push('Secure');
@@ -63,7 +71,13 @@ export function linksFor(path: string, depth: number): { root: string; home: str
 export const newNonce = (): string => randomBytes(16).toString('base64');
 
 /** Send a page with headers that keep it out of caches and frames and allow only its own script. */
-export function sendHtml(adapter: AbstractHttpAdapter, response: unknown, body: SafeHtml, nonce: string, status = 200): void {
+export function sendHtml(
+  adapter: AbstractHttpAdapter,
+  response: unknown,
+  body: SafeHtml,
+  nonce: string,
+  status = 200,
+): void {
   const headers: Record<string, string> = {
     'Content-Type': 'text/html; charset=utf-8',
     'Cache-Control': 'no-store',

@@ -38,7 +38,9 @@ export class FastifyTrailingSlash implements OnModuleInit {
     if (adapter?.getType() !== 'fastify') return;
     type Request = { method: string; url: string };
     type Reply = { redirect(location: string, code: number): void; header(name: string, value: string): Reply };
-    const instance = adapter.getInstance<{ addHook(name: 'onRequest', hook: (request: Request, reply: Reply, done: () => void) => void): void }>();
+    const instance = adapter.getInstance<{
+      addHook(name: 'onRequest', hook: (request: Request, reply: Reply, done: () => void) => void): void;
+    }>();
     instance.addHook('onRequest', (request, reply, done) => {
       const location = request.method === 'GET' ? withoutTrailingSlash(request.url, this.config.path) : null;
       if (location === null) return done();

@@ -8,7 +8,16 @@ export function formatTime(ms: number | null | undefined, timezone: string): str
   if (ms === null || ms === undefined) return '–';
   let format = formatters.get(timezone);
   if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone: timezone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
     formatters.set(timezone, format);
   }
   const p = Object.fromEntries(format.formatToParts(new Date(ms)).map((part) => [part.type, part.value]));
@@ -38,7 +47,8 @@ export function relative(ms: number | null | undefined, now: number): string {
 /** A time with its distance from now as a tooltip-free second line. */
 export function when(ms: number | null | undefined, timezone: string, now: number): SafeHtml {
   if (ms === null || ms === undefined) return html`<span class="muted">–</span>`;
-  return html`<time datetime="${new Date(ms).toISOString()}">${formatTime(ms, timezone)}</time> <span class="muted">${relative(ms, now)}</span>`;
+  return html`<time datetime="${new Date(ms).toISOString()}">${formatTime(ms, timezone)}</time>
+    <span class="muted">${relative(ms, now)}</span>`;
 }
 
 export function badge(status: string | null | undefined): SafeHtml {

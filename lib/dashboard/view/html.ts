@@ -35,7 +35,11 @@ export function escapeHtml(value: string): string {
  * text. Never use it for anything the page displays.
  */
 export function formValue(value: string | number): SafeHtml {
-  return new SafeHtml(String(value).replace(/[&<>"']/g, (c) => ESCAPES[c]).replace(BIDI_CONTROLS, (c) => `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`));
+  return new SafeHtml(
+    String(value)
+      .replace(/[&<>"']/g, (c) => ESCAPES[c])
+      .replace(BIDI_CONTROLS, (c) => `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`),
+  );
 }
 
 /** What may be interpolated: text (escaped), markup from `html`, or lists of either. */

@@ -21,6 +21,8 @@ export class KronosDedupMysql1767000000000 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     const t = migrationTables(queryRunner, quote, 'database');
-    await queryRunner.query(`ALTER TABLE ${t.task} DROP INDEX \`kronos_task_dedup\`, DROP COLUMN \`dedup_key\`, DROP COLUMN \`dedup_until\``);
+    await queryRunner.query(
+      `ALTER TABLE ${t.task} DROP INDEX \`kronos_task_dedup\`, DROP COLUMN \`dedup_key\`, DROP COLUMN \`dedup_until\``,
+    );
   }
 }

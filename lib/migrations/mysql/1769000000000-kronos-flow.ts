@@ -34,6 +34,8 @@ export class KronosFlowMysql1769000000000 implements MigrationInterface {
     const f = flowTables(t.task);
     await queryRunner.query(`DROP TABLE ${f.batch}`);
     await queryRunner.query(`DROP TABLE ${f.dependency}`);
-    await queryRunner.query(`ALTER TABLE ${t.task} DROP INDEX \`kronos_task_batch_id\`, DROP COLUMN \`flow\`, DROP COLUMN \`batch_id\``);
+    await queryRunner.query(
+      `ALTER TABLE ${t.task} DROP INDEX \`kronos_task_batch_id\`, DROP COLUMN \`flow\`, DROP COLUMN \`batch_id\``,
+    );
   }
 }

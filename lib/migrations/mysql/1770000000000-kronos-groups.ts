@@ -14,7 +14,9 @@ export class KronosGroupsMysql1770000000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const g = groupTable(migrationTables(queryRunner, quote, 'database').task);
-    await queryRunner.query(`CREATE TABLE ${g} (\`name\` varchar(64) NOT NULL, \`paused_at\` bigint NOT NULL, \`paused_by\` varchar(200) NULL, PRIMARY KEY (\`name\`)) ENGINE=InnoDB`);
+    await queryRunner.query(
+      `CREATE TABLE ${g} (\`name\` varchar(64) NOT NULL, \`paused_at\` bigint NOT NULL, \`paused_by\` varchar(200) NULL, PRIMARY KEY (\`name\`)) ENGINE=InnoDB`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -6,5 +6,21 @@ import { KronosRateLimitMysql1768000000000 } from './1768000000000-kronos-rate-l
 import { KronosFlowMysql1769000000000 } from './1769000000000-kronos-flow.js';
 import { KronosGroupsMysql1770000000000 } from './1770000000000-kronos-groups.js';
 
-export { KronosInitMysql1764000000000, KronosTraceContextMysql1765000000000, KronosAuditMysql1766000000000, KronosDedupMysql1767000000000, KronosRateLimitMysql1768000000000, KronosFlowMysql1769000000000, KronosGroupsMysql1770000000000 };
-export const MYSQL_MIGRATIONS = [KronosInitMysql1764000000000, KronosTraceContextMysql1765000000000, KronosAuditMysql1766000000000, KronosDedupMysql1767000000000, KronosRateLimitMysql1768000000000, KronosFlowMysql1769000000000, KronosGroupsMysql1770000000000];
+export {
+  KronosInitMysql1764000000000,
+  KronosTraceContextMysql1765000000000,
+  KronosAuditMysql1766000000000,
+  KronosDedupMysql1767000000000,
+  KronosRateLimitMysql1768000000000,
+  KronosFlowMysql1769000000000,
+  KronosGroupsMysql1770000000000,
+};
+export const MYSQL_MIGRATIONS = [
+  KronosInitMysql1764000000000,
+  KronosTraceContextMysql1765000000000,
+  KronosAuditMysql1766000000000,
+  KronosDedupMysql1767000000000,
+  KronosRateLimitMysql1768000000000,
+  KronosFlowMysql1769000000000,
+  KronosGroupsMysql1770000000000,
+];

@@ -36,9 +36,13 @@ export class KronosInitPostgres1764000000000 implements MigrationInterface {
       "created_at" bigint NOT NULL, "updated_at" bigint NOT NULL,
       PRIMARY KEY ("id"))`);
     await queryRunner.query(`CREATE UNIQUE INDEX "kronos_task_uuid" ON ${t.task} ("uuid")`);
-    await queryRunner.query(`CREATE INDEX "kronos_task_worker" ON ${t.task} ("assigned_worker") WHERE "assigned_worker" IS NOT NULL`);
+    await queryRunner.query(
+      `CREATE INDEX "kronos_task_worker" ON ${t.task} ("assigned_worker") WHERE "assigned_worker" IS NOT NULL`,
+    );
     await queryRunner.query(`CREATE INDEX "kronos_task_job_status" ON ${t.task} ("job_name", "status")`);
-    await queryRunner.query(`CREATE INDEX "kronos_task_status" ON ${t.task} ("status", "id") WHERE "status" <> 'COMPLETED'`);
+    await queryRunner.query(
+      `CREATE INDEX "kronos_task_status" ON ${t.task} ("status", "id") WHERE "status" <> 'COMPLETED'`,
+    );
     await queryRunner.query(
       `CREATE INDEX "kronos_task_due" ON ${t.task} ("group_name", "priority" DESC, "next_run_time", "id") WHERE "status" = 'QUEUED'`,
     );
@@ -50,7 +54,9 @@ export class KronosInitPostgres1764000000000 implements MigrationInterface {
       PRIMARY KEY ("id"))`);
     await queryRunner.query(`CREATE INDEX "kronos_run_task" ON ${t.run} ("task_id")`);
     await queryRunner.query(`CREATE INDEX "kronos_run_job" ON ${t.run} ("job_name", "id")`);
-    await queryRunner.query(`CREATE INDEX "kronos_run_status" ON ${t.run} ("status", "id") WHERE "status" <> 'COMPLETED'`);
+    await queryRunner.query(
+      `CREATE INDEX "kronos_run_status" ON ${t.run} ("status", "id") WHERE "status" <> 'COMPLETED'`,
+    );
     await queryRunner.query(`CREATE TABLE ${t.worker} (
       "name" character varying(200) NOT NULL, "hostname" character varying(200) NOT NULL, "pid" integer NOT NULL,
       "groups" text NOT NULL, "status" character varying(16) NOT NULL, "first_heartbeat" bigint NOT NULL,

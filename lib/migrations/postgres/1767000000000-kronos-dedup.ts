@@ -13,8 +13,12 @@ export class KronosDedupPostgres1767000000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const t = migrationTables(queryRunner, quote, 'schema');
-    await queryRunner.query(`ALTER TABLE ${t.task} ADD COLUMN "dedup_key" varchar(255), ADD COLUMN "dedup_until" bigint`);
-    await queryRunner.query(`CREATE UNIQUE INDEX "kronos_task_dedup" ON ${t.task} ("job_name", "dedup_key") WHERE "dedup_key" IS NOT NULL`);
+    await queryRunner.query(
+      `ALTER TABLE ${t.task} ADD COLUMN "dedup_key" varchar(255), ADD COLUMN "dedup_until" bigint`,
+    );
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX "kronos_task_dedup" ON ${t.task} ("job_name", "dedup_key") WHERE "dedup_key" IS NOT NULL`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

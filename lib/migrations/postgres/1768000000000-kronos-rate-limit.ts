@@ -12,7 +12,9 @@ export class KronosRateLimitPostgres1768000000000 implements MigrationInterface 
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const t = migrationTables(queryRunner, quote, 'schema');
-    await queryRunner.query(`ALTER TABLE ${t.job} ADD COLUMN "rate_window" bigint, ADD COLUMN "rate_count" integer NOT NULL DEFAULT 0`);
+    await queryRunner.query(
+      `ALTER TABLE ${t.job} ADD COLUMN "rate_window" bigint, ADD COLUMN "rate_count" integer NOT NULL DEFAULT 0`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

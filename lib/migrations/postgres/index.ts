@@ -6,5 +6,21 @@ import { KronosRateLimitPostgres1768000000000 } from './1768000000000-kronos-rat
 import { KronosFlowPostgres1769000000000 } from './1769000000000-kronos-flow.js';
 import { KronosGroupsPostgres1770000000000 } from './1770000000000-kronos-groups.js';
 
-export { KronosInitPostgres1764000000000, KronosTraceContextPostgres1765000000000, KronosAuditPostgres1766000000000, KronosDedupPostgres1767000000000, KronosRateLimitPostgres1768000000000, KronosFlowPostgres1769000000000, KronosGroupsPostgres1770000000000 };
-export const POSTGRES_MIGRATIONS = [KronosInitPostgres1764000000000, KronosTraceContextPostgres1765000000000, KronosAuditPostgres1766000000000, KronosDedupPostgres1767000000000, KronosRateLimitPostgres1768000000000, KronosFlowPostgres1769000000000, KronosGroupsPostgres1770000000000];
+export {
+  KronosInitPostgres1764000000000,
+  KronosTraceContextPostgres1765000000000,
+  KronosAuditPostgres1766000000000,
+  KronosDedupPostgres1767000000000,
+  KronosRateLimitPostgres1768000000000,
+  KronosFlowPostgres1769000000000,
+  KronosGroupsPostgres1770000000000,
+};
+export const POSTGRES_MIGRATIONS = [
+  KronosInitPostgres1764000000000,
+  KronosTraceContextPostgres1765000000000,
+  KronosAuditPostgres1766000000000,
+  KronosDedupPostgres1767000000000,
+  KronosRateLimitPostgres1768000000000,
+  KronosFlowPostgres1769000000000,
+  KronosGroupsPostgres1770000000000,
+];

@@ -15,7 +15,9 @@ export class KronosDedupSqlite1767000000000 implements MigrationInterface {
     const t = migrationTables(queryRunner, quote, 'schema');
     await queryRunner.query(`ALTER TABLE ${t.task} ADD COLUMN "dedup_key" varchar(255)`);
     await queryRunner.query(`ALTER TABLE ${t.task} ADD COLUMN "dedup_until" bigint`);
-    await queryRunner.query(`CREATE UNIQUE INDEX "kronos_task_dedup" ON ${t.task} ("job_name", "dedup_key") WHERE "dedup_key" IS NOT NULL`);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX "kronos_task_dedup" ON ${t.task} ("job_name", "dedup_key") WHERE "dedup_key" IS NOT NULL`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

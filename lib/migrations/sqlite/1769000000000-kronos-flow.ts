@@ -17,7 +17,9 @@ export class KronosFlowSqlite1769000000000 implements MigrationInterface {
     const f = flowTables(t.task);
     await queryRunner.query(`ALTER TABLE ${t.task} ADD COLUMN "flow" integer NOT NULL DEFAULT 0`);
     await queryRunner.query(`ALTER TABLE ${t.task} ADD COLUMN "batch_id" bigint`);
-    await queryRunner.query(`CREATE INDEX "kronos_task_batch_id" ON ${t.task} ("batch_id", "status") WHERE "batch_id" IS NOT NULL`);
+    await queryRunner.query(
+      `CREATE INDEX "kronos_task_batch_id" ON ${t.task} ("batch_id", "status") WHERE "batch_id" IS NOT NULL`,
+    );
     await queryRunner.query(
       `CREATE TABLE ${f.dependency} ("depends_on" bigint NOT NULL, "task_id" bigint NOT NULL, "on_failure" varchar(8) NOT NULL,
          PRIMARY KEY ("depends_on", "task_id"))`,

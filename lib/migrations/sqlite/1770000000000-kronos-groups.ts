@@ -14,7 +14,9 @@ export class KronosGroupsSqlite1770000000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const g = groupTable(migrationTables(queryRunner, quote, 'schema').task);
-    await queryRunner.query(`CREATE TABLE ${g} ("name" varchar(64) PRIMARY KEY NOT NULL, "paused_at" bigint NOT NULL, "paused_by" varchar(200))`);
+    await queryRunner.query(
+      `CREATE TABLE ${g} ("name" varchar(64) PRIMARY KEY NOT NULL, "paused_at" bigint NOT NULL, "paused_by" varchar(200))`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -6,5 +6,21 @@ import { KronosRateLimitSqlite1768000000000 } from './1768000000000-kronos-rate-
 import { KronosFlowSqlite1769000000000 } from './1769000000000-kronos-flow.js';
 import { KronosGroupsSqlite1770000000000 } from './1770000000000-kronos-groups.js';
 
-export { KronosInitSqlite1764000000000, KronosTraceContextSqlite1765000000000, KronosAuditSqlite1766000000000, KronosDedupSqlite1767000000000, KronosRateLimitSqlite1768000000000, KronosFlowSqlite1769000000000, KronosGroupsSqlite1770000000000 };
-export const SQLITE_MIGRATIONS = [KronosInitSqlite1764000000000, KronosTraceContextSqlite1765000000000, KronosAuditSqlite1766000000000, KronosDedupSqlite1767000000000, KronosRateLimitSqlite1768000000000, KronosFlowSqlite1769000000000, KronosGroupsSqlite1770000000000];
+export {
+  KronosInitSqlite1764000000000,
+  KronosTraceContextSqlite1765000000000,
+  KronosAuditSqlite1766000000000,
+  KronosDedupSqlite1767000000000,
+  KronosRateLimitSqlite1768000000000,
+  KronosFlowSqlite1769000000000,
+  KronosGroupsSqlite1770000000000,
+};
+export const SQLITE_MIGRATIONS = [
+  KronosInitSqlite1764000000000,
+  KronosTraceContextSqlite1765000000000,
+  KronosAuditSqlite1766000000000,
+  KronosDedupSqlite1767000000000,
+  KronosRateLimitSqlite1768000000000,
+  KronosFlowSqlite1769000000000,
+  KronosGroupsSqlite1770000000000,
+];

@@ -4,7 +4,15 @@ import { SCHEDULED_TASK_UUID_LIKE } from '../../scheduled-task-uuid.js';
 import { deleteDependencies, deleteEmptyBatches, noWaitingDependents } from '../bulk-tasks.js';
 import type { TaskStatus } from '../../types.js';
 import { claimedTaskFromRow } from '../claimed-task-row.js';
-import type { ClaimedTask, DefinitionSchedule, DefinitionSpec, PruneFilter, ScheduleMove, SlotMove, StoppedTask } from '../engine.js';
+import type {
+  ClaimedTask,
+  DefinitionSchedule,
+  DefinitionSpec,
+  PruneFilter,
+  ScheduleMove,
+  SlotMove,
+  StoppedTask,
+} from '../engine.js';
 import type { MysqlConnections } from './connection.js';
 import { num, type MysqlTables } from './sql.js';
 
@@ -27,15 +35,25 @@ export class MysqlAdmin {
   stopTask(taskId: number, now: number, stopped?: StoppedTask[]): Promise<TaskStatus | null> {
     const { t } = this;
     return this.db.transaction(async (session) => {
-      const [task] = await session.rows(`SELECT status, job_name, attempt, run_as FROM ${t.task} WHERE id = ? FOR UPDATE`, [taskId]);
+      const [task] = await session.rows(
+        `SELECT status, job_name, attempt, run_as FROM ${t.task} WHERE id = ? FOR UPDATE`,
+        [taskId],
+      );
       if (!task) return null;
       const status = task.status as TaskStatus;
       if (status === 'QUEUED' || status === 'WAITING') {
         await session.write(`UPDATE ${t.task} SET status = 'STOPPED', updated_at = ? WHERE id = ?`, [now, taskId]);
-        stopped?.push({ taskId, jobName: String(task.job_name), attempt: num(task.attempt), runAs: task.run_as as string | null, at: now });
+        stopped?.push({
+          taskId,
+          jobName: String(task.job_name),
+          attempt: num(task.attempt),
+          runAs: task.run_as as string | null,
+          at: now,
+        });
         return 'STOPPED';
       }
-      if (status === 'RUNNING') await session.write(`UPDATE ${t.task} SET stop_requested = 1, updated_at = ? WHERE id = ?`, [now, taskId]);
+      if (status === 'RUNNING')
+        await session.write(`UPDATE ${t.task} SET stop_requested = 1, updated_at = ? WHERE id = ?`, [now, taskId]);
       return status;
     });
   }
@@ -56,13 +74,17 @@ export class MysqlAdmin {
 
   async leaseTokens(taskIds: number[]): Promise<Map<number, string | null>> {
     if (taskIds.length === 0) return new Map();
-    const rows = await this.db.autocommit((session) => session.rows(`SELECT id, claim_token FROM ${this.t.task} WHERE id IN (?)`, [taskIds]));
+    const rows = await this.db.autocommit((session) =>
+      session.rows(`SELECT id, claim_token FROM ${this.t.task} WHERE id IN (?)`, [taskIds]),
+    );
     return new Map(rows.map((row) => [num(row.id), row.claim_token as string | null]));
   }
 
   async commandWorkers(names: string[], status: WorkerStatus): Promise<void> {
     if (names.length === 0) return;
-    await this.db.autocommit((session) => session.write(`UPDATE ${this.t.worker} SET status = ? WHERE name IN (?)`, [status, names]));
+    await this.db.autocommit((session) =>
+      session.write(`UPDATE ${this.t.worker} SET status = ? WHERE name IN (?)`, [status, names]),
+    );
   }
 
   async addDefinition(d: DefinitionSpec, now: number): Promise<boolean> {
@@ -72,8 +94,24 @@ export class MysqlAdmin {
                                            active_set_by, description, timeout_ms, retries, group_name, priority, kwargs,
                                            source, missing, first_seen, last_seen, updated_at)
          VALUES (?, ?, ?, ?, ?, 'code', ?, 'code', ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
-        [d.name, d.kind, d.schedule, d.scheduleNormalized, d.timezone, d.active, d.description, d.timeoutMs, d.retries, d.group,
-          d.priority, d.kwargs, d.source, now, now, now],
+        [
+          d.name,
+          d.kind,
+          d.schedule,
+          d.scheduleNormalized,
+          d.timezone,
+          d.active,
+          d.description,
+          d.timeoutMs,
+          d.retries,
+          d.group,
+          d.priority,
+          d.kwargs,
+          d.source,
+          now,
+          now,
+          now,
+        ],
       ),
     );
     return affectedRows > 0;
@@ -91,19 +129,41 @@ export class MysqlAdmin {
                 timezone = IF(schedule_set_by = 'code', ?, timezone),
                 active = IF(active_set_by = 'code', ?, active)
           WHERE name = ?`,
-        [d.kind, d.description, d.timeoutMs, d.retries, d.group, d.priority, d.kwargs, d.source, now, changed, now,
-          d.schedule, d.scheduleNormalized, d.timezone, d.active, d.name],
+        [
+          d.kind,
+          d.description,
+          d.timeoutMs,
+          d.retries,
+          d.group,
+          d.priority,
+          d.kwargs,
+          d.source,
+          now,
+          changed,
+          now,
+          d.schedule,
+          d.scheduleNormalized,
+          d.timezone,
+          d.active,
+          d.name,
+        ],
       ),
     );
   }
 
   async markDefinitionMissing(name: string, now: number): Promise<void> {
-    await this.db.autocommit((session) => session.write(`UPDATE ${this.t.job} SET missing = 1, updated_at = ? WHERE name = ?`, [now, name]));
+    await this.db.autocommit((session) =>
+      session.write(`UPDATE ${this.t.job} SET missing = 1, updated_at = ? WHERE name = ?`, [now, name]),
+    );
   }
 
   async setDefinitionActive(name: string, active: boolean, now: number): Promise<void> {
     await this.db.autocommit((session) =>
-      session.write(`UPDATE ${this.t.job} SET active = ?, active_set_by = 'admin', updated_at = ? WHERE name = ?`, [active, now, name]),
+      session.write(`UPDATE ${this.t.job} SET active = ?, active_set_by = 'admin', updated_at = ? WHERE name = ?`, [
+        active,
+        now,
+        name,
+      ]),
     );
   }
 
@@ -113,7 +173,14 @@ export class MysqlAdmin {
       if (definition) {
         await session.write(
           `UPDATE ${t.job} SET schedule = ?, schedule_normalized = ?, timezone = ?, schedule_set_by = ?, updated_at = ? WHERE name = ?`,
-          [definition.schedule, definition.scheduleNormalized, definition.timezone, definition.setBy, move.now, definition.name],
+          [
+            definition.schedule,
+            definition.scheduleNormalized,
+            definition.timezone,
+            definition.setBy,
+            move.now,
+            definition.name,
+          ],
         );
       }
       const [found] = await session.rows(`SELECT id FROM ${t.task} WHERE uuid = ?`, [move.uuid]); // a plain read: no lock on the uuid index
@@ -125,7 +192,14 @@ export class MysqlAdmin {
           ? `UPDATE ${t.task} SET schedule = ?, repeats = ?, stop_time = ?, updated_at = ?,
                     payload = ?, group_name = ?, priority = ?, retries = ?, run_as = ? WHERE id = ?`
           : `UPDATE ${t.task} SET schedule = ?, repeats = ?, stop_time = ?, updated_at = ? WHERE id = ?`,
-        [move.schedule, move.repeats, move.stopTime, move.now, ...(task ? [task.payload, task.group, task.priority, task.retries, task.runAs] : []), id],
+        [
+          move.schedule,
+          move.repeats,
+          move.stopTime,
+          move.now,
+          ...(task ? [task.payload, task.group, task.priority, task.retries, task.runAs] : []),
+          id,
+        ],
       );
       if (move.nextRunTime !== null) {
         await session.write(
@@ -140,9 +214,10 @@ export class MysqlAdmin {
     const { t } = this;
     const { affectedRows } = await this.db.autocommit((session) =>
       move.to === null
-        ? session.write(`UPDATE ${t.task} SET status = 'EXPIRED', updated_at = ? WHERE id = ? AND status = 'QUEUED' AND next_run_time = ?`, [
-            move.now, move.taskId, move.from,
-          ])
+        ? session.write(
+            `UPDATE ${t.task} SET status = 'EXPIRED', updated_at = ? WHERE id = ? AND status = 'QUEUED' AND next_run_time = ?`,
+            [move.now, move.taskId, move.from],
+          )
         : session.write(
             `UPDATE ${t.task} SET next_run_time = ?, updated_at = ?, attempt = IF(?, 0, attempt)
               WHERE id = ? AND status = 'QUEUED' AND next_run_time = ?`,
@@ -164,10 +239,16 @@ export class MysqlAdmin {
     const table = kind === 'runs' ? t.run : t.task;
     if (kind === 'tasks') return this.pruneTasks(where, [filter.before, statuses], limit);
     return this.db.autocommit(async (session) => {
-      const rows = await session.rows(`SELECT id FROM ${table} WHERE ${where} ORDER BY id LIMIT ?`, [filter.before, statuses, limit]);
+      const rows = await session.rows(`SELECT id FROM ${table} WHERE ${where} ORDER BY id LIMIT ?`, [
+        filter.before,
+        statuses,
+        limit,
+      ]);
       if (rows.length === 0) return 0;
       const { affectedRows } = await session.write(`DELETE FROM ${table} WHERE id IN (?) AND ${where}`, [
-        rows.map((row) => num(row.id)), filter.before, statuses,
+        rows.map((row) => num(row.id)),
+        filter.before,
+        statuses,
       ]);
       return affectedRows;
     });
@@ -181,7 +262,10 @@ export class MysqlAdmin {
     const flow = { task: this.t.task, run: this.t.run, ...flowTables(this.t.task) };
     const waitedFor = noWaitingDependents(flow, this.t.task).replaceAll('"', '`');
     return this.db.transaction(async (session) => {
-      const rows = await session.rows(`SELECT id, batch_id FROM ${this.t.task} WHERE ${where} AND ${waitedFor} ORDER BY id LIMIT ? FOR UPDATE`, [...values, limit]);
+      const rows = await session.rows(
+        `SELECT id, batch_id FROM ${this.t.task} WHERE ${where} AND ${waitedFor} ORDER BY id LIMIT ? FOR UPDATE`,
+        [...values, limit],
+      );
       if (rows.length === 0) return 0;
       const gone = rows.map((row) => num(row.id));
       const { affectedRows } = await session.write(`DELETE FROM ${this.t.task} WHERE id IN (?)`, [gone]);

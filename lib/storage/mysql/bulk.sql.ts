@@ -1,6 +1,13 @@
 import { flowTables } from '../../migrations/flow-tables.js';
 import type { BulkTaskAction, Instant } from '../engine.js';
-import { bulkDeletable, bulkStoppedAtOnce, bulkUpdates, deleteDependencies, deleteEmptyBatches, type BulkTables } from '../bulk-tasks.js';
+import {
+  bulkDeletable,
+  bulkStoppedAtOnce,
+  bulkUpdates,
+  deleteDependencies,
+  deleteEmptyBatches,
+  type BulkTables,
+} from '../bulk-tasks.js';
 import type { MysqlConnections } from './connection.js';
 import { DB_NOW_MS, type MysqlTables } from './sql.js';
 
@@ -10,7 +17,14 @@ const backticks = (sql: string): string => sql.replaceAll('"', '`');
  * One batch of a bulk action in one short transaction (mysql2 expands the id list of `IN (?)`).
  * The ids of the tasks a stop ended at once are pushed to `stopped` (their flow is settled after).
  */
-export async function bulkTasks(db: MysqlConnections, tables: MysqlTables, action: BulkTaskAction, ids: number[], now: Instant, stopped: number[] = []): Promise<number> {
+export async function bulkTasks(
+  db: MysqlConnections,
+  tables: MysqlTables,
+  action: BulkTaskAction,
+  ids: number[],
+  now: Instant,
+  stopped: number[] = [],
+): Promise<number> {
   if (ids.length === 0) return 0;
   const t: BulkTables = { task: tables.task, run: tables.run, ...flowTables(tables.task) };
   const at = now === null ? DB_NOW_MS : String(Math.trunc(now));
@@ -18,7 +32,10 @@ export async function bulkTasks(db: MysqlConnections, tables: MysqlTables, actio
     stopped.length = 0; // a transaction run again after a deadlock starts over
     if (action === 'delete') {
       // bulkDeletable names the ids twice (the tasks, and the dependents deleted with them).
-      const rows = await session.rows(`SELECT tk.id, tk.batch_id FROM ${t.task} AS tk WHERE ${backticks(bulkDeletable(t, '(?)'))} FOR UPDATE`, [ids, ids]);
+      const rows = await session.rows(
+        `SELECT tk.id, tk.batch_id FROM ${t.task} AS tk WHERE ${backticks(bulkDeletable(t, '(?)'))} FOR UPDATE`,
+        [ids, ids],
+      );
       const gone = rows.map((row) => Number(row.id));
       if (gone.length === 0) return 0;
       await session.write(`DELETE FROM ${t.run} WHERE task_id IN (?)`, [gone]);
@@ -28,13 +45,16 @@ export async function bulkTasks(db: MysqlConnections, tables: MysqlTables, actio
       if (batches.length > 0) await session.write(backticks(deleteEmptyBatches(t, '(?)')), [batches]);
       return deleted;
     }
-    if (action === 'stop') for (const row of await session.rows(`${backticks(bulkStoppedAtOnce(t, '(?)'))} FOR UPDATE`, [ids])) stopped.push(Number(row.id));
+    if (action === 'stop')
+      for (const row of await session.rows(`${backticks(bulkStoppedAtOnce(t, '(?)'))} FOR UPDATE`, [ids]))
+        stopped.push(Number(row.id));
     const statements = bulkUpdates(action, t, '(?)', at).map(backticks);
     let changed = 0;
     for (const statement of statements) changed += (await session.write(statement, [ids])).affectedRows;
     if (action === 'retry') {
       // A chain retried together: each run puts the next link back to WAITING.
-      for (let more = 1; more > 0; changed += more) more = (await session.write(statements[statements.length - 1], [ids])).affectedRows;
+      for (let more = 1; more > 0; changed += more)
+        more = (await session.write(statements[statements.length - 1], [ids])).affectedRows;
     }
     return changed;
   });

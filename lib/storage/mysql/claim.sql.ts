@@ -68,8 +68,11 @@ export function claimStatements(t: MysqlTables): ClaimStatements {
   };
 }
 
-
-export async function claimTasks(db: MysqlConnections, sql: ClaimStatements, request: ClaimRequest): Promise<ClaimedTask[]> {
+export async function claimTasks(
+  db: MysqlConnections,
+  sql: ClaimStatements,
+  request: ClaimRequest,
+): Promise<ClaimedTask[]> {
   const limit = Math.floor(request.limit);
   if (limit <= 0 || request.groups.length === 0 || request.jobNames.length === 0) return [];
   const token = randomUUID();

@@ -4,7 +4,16 @@ import { lockLeases } from './leases.sql.js';
 import { insertedRunIds } from './run-ids.sql.js';
 import { DB_NOW_MS, duration, literalRows, type MysqlTables } from './sql.js';
 
-const OUTCOME_COLUMNS = ['id', 'status', 'next_run_time', 'delay_ms', 'attempt', 'times_run', 'times_failed', 'last_run_time'] as const;
+const OUTCOME_COLUMNS = [
+  'id',
+  'status',
+  'next_run_time',
+  'delay_ms',
+  'attempt',
+  'times_run',
+  'times_failed',
+  'last_run_time',
+] as const;
 
 const RUN_COLUMNS = `task_id, job_name, status, worker, attempt, scheduled_for, start_time, stop_time, duration_ms,
                      result, message, output, traceback, run_as`;
@@ -18,7 +27,16 @@ const RUN_COLUMNS = `task_id, job_name, status, worker, attempt, scheduled_for, 
 function updateStatement(t: MysqlTables, outcomes: readonly TaskOutcome[]): { sql: string; values: unknown[] } {
   const rows = literalRows(
     OUTCOME_COLUMNS,
-    outcomes.map((o) => [o.taskId, o.taskStatus, o.nextRunTime, o.delayMs, o.nextAttempt, o.timesRun, o.timesFailed, o.stopTime]),
+    outcomes.map((o) => [
+      o.taskId,
+      o.taskStatus,
+      o.nextRunTime,
+      o.delayMs,
+      o.nextAttempt,
+      o.timesRun,
+      o.timesFailed,
+      o.stopTime,
+    ]),
   );
   return {
     sql: `UPDATE ${t.task} t
@@ -35,8 +53,20 @@ function updateStatement(t: MysqlTables, outcomes: readonly TaskOutcome[]): { sq
 }
 
 const runRow = (o: TaskOutcome): unknown[] => [
-  o.taskId, o.jobName, o.runStatus, o.worker, o.attempt, o.scheduledFor, o.startTime, o.stopTime,
-  duration(o.startTime, o.stopTime), o.result, o.message, o.output, o.traceback, o.runAs,
+  o.taskId,
+  o.jobName,
+  o.runStatus,
+  o.worker,
+  o.attempt,
+  o.scheduledFor,
+  o.startTime,
+  o.stopTime,
+  duration(o.startTime, o.stopTime),
+  o.result,
+  o.message,
+  o.output,
+  o.traceback,
+  o.runAs,
 ];
 
 /**
@@ -45,7 +75,13 @@ const runRow = (o: TaskOutcome): unknown[] => [
  * one), update those tasks, and insert their run rows with one multi-row INSERT. A worker that
  * lost its lease writes nothing at all; its task ids are returned.
  */
-export async function completeTasks(db: MysqlConnections, t: MysqlTables, outcomes: TaskOutcome[], runIds?: number[], flagged?: number[]): Promise<number[]> {
+export async function completeTasks(
+  db: MysqlConnections,
+  t: MysqlTables,
+  outcomes: TaskOutcome[],
+  runIds?: number[],
+  flagged?: number[],
+): Promise<number[]> {
   if (outcomes.length === 0) return [];
   const { lost, written } = await db.transaction(async (session) => {
     flagged?.splice(0); // a deadlock runs the transaction again
@@ -56,7 +92,13 @@ export async function completeTasks(db: MysqlConnections, t: MysqlTables, outcom
       await session.write(update.sql, update.values);
       // `VALUES ?` with an array of rows: mysql2 writes one parenthesised tuple per row.
       const insert = await session.write(`INSERT INTO ${t.run} (${RUN_COLUMNS}) VALUES ?`, [held.map(runRow)]);
-      if (runIds) written = await insertedRunIds(session, t, insert.insertId, held.map((o) => o.taskId));
+      if (runIds)
+        written = await insertedRunIds(
+          session,
+          t,
+          insert.insertId,
+          held.map((o) => o.taskId),
+        );
     }
     return { lost, written };
   });

@@ -95,7 +95,10 @@ export class MysqlConnections {
         await session.write('COMMIT');
         return result;
       } catch (error) {
-        healthy = await session.write('ROLLBACK').then(() => true, () => false);
+        healthy = await session.write('ROLLBACK').then(
+          () => true,
+          () => false,
+        );
         const code = errno(error);
         const retry = code === ER_LOCK_DEADLOCK || code === ER_LOCK_WAIT_TIMEOUT;
         if (!retry || attempt >= MAX_ATTEMPTS) throw error;

@@ -16,7 +16,12 @@ const INSERT_COLUMNS = `uuid, job_name, payload, status, group_name, priority, n
  * a REPEATABLE READ transaction whose snapshot predates it; UPDATEs repeat their condition.
  * The `dedup_key` column compares bytes (utf8mb4_bin), as on the other databases.
  */
-export function enqueueUniqueOn(session: Session, t: MysqlTables, task: NewTask, dedup: DedupRequest): Promise<UniqueEnqueueResult> {
+export function enqueueUniqueOn(
+  session: Session,
+  t: MysqlTables,
+  task: NewTask,
+  dedup: DedupRequest,
+): Promise<UniqueEnqueueResult> {
   const now = dedup.now;
   return runDedupFlow(task, dedup, async (step): Promise<StepResult> => {
     switch (step.kind) {
@@ -26,8 +31,22 @@ export function enqueueUniqueOn(session: Session, t: MysqlTables, task: NewTask,
             `INSERT INTO ${t.task} (${INSERT_COLUMNS})
              VALUES (?, ?, ?, 'QUEUED', ?, ?, ${CLOCK}, ?, ?, ?, 0, 0, 0, ?, ?, ?, ?, 0, ${DB_NOW_MS}, ${DB_NOW_MS}, ?, ?, ${CLOCK} + ?)`,
             [
-              task.uuid, task.jobName, task.payload, task.group, task.priority, task.nextRunTime, task.stopTime, task.timeoutMs,
-              task.retries, task.repeats, task.schedule, task.runAs, task.queuedBy, task.traceContext ?? null, dedup.key, now,
+              task.uuid,
+              task.jobName,
+              task.payload,
+              task.group,
+              task.priority,
+              task.nextRunTime,
+              task.stopTime,
+              task.timeoutMs,
+              task.retries,
+              task.repeats,
+              task.schedule,
+              task.runAs,
+              task.queuedBy,
+              task.traceContext ?? null,
+              dedup.key,
+              now,
               dedup.windowMs,
             ],
           );
@@ -45,7 +64,10 @@ export function enqueueUniqueOn(session: Session, t: MysqlTables, task: NewTask,
         return { rows, affected: rows.length };
       }
       case 'byUuid': {
-        const rows = await session.rows(`SELECT id, uuid, job_name, payload, run_as FROM ${t.task} WHERE uuid = ? LOCK IN SHARE MODE`, [task.uuid]);
+        const rows = await session.rows(
+          `SELECT id, uuid, job_name, payload, run_as FROM ${t.task} WHERE uuid = ? LOCK IN SHARE MODE`,
+          [task.uuid],
+        );
         return { rows, affected: rows.length };
       }
       case 'extend': {
@@ -64,9 +86,10 @@ export function enqueueUniqueOn(session: Session, t: MysqlTables, task: NewTask,
         return { rows: [], affected: result.affectedRows };
       }
       case 'free': {
-        const result = await session.write(`UPDATE ${t.task} SET dedup_key = NULL WHERE id = ? AND dedup_key = ? AND dedup_until <= ${CLOCK}`, [
-          step.id, dedup.key, now,
-        ]);
+        const result = await session.write(
+          `UPDATE ${t.task} SET dedup_key = NULL WHERE id = ? AND dedup_key = ? AND dedup_until <= ${CLOCK}`,
+          [step.id, dedup.key, now],
+        );
         return { rows: [], affected: result.affectedRows };
       }
     }

@@ -10,8 +10,22 @@ const TASK_COLUMNS = `uuid, job_name, payload, status, group_name, priority, nex
 const TUPLE = `(?, ?, ?, 'QUEUED', ?, ?, ${CLOCK}, ?, ?, ?, 0, 0, 0, ?, ?, ?, ?, 0, ${CLOCK}, ${CLOCK}, ?)`;
 
 const tupleValues = (x: NewTask): unknown[] => [
-  x.uuid, x.jobName, x.payload, x.group, x.priority, x.nextRunTime, x.stopTime, x.timeoutMs, x.retries, x.repeats,
-  x.schedule, x.runAs, x.queuedBy, null, null, x.traceContext ?? null,
+  x.uuid,
+  x.jobName,
+  x.payload,
+  x.group,
+  x.priority,
+  x.nextRunTime,
+  x.stopTime,
+  x.timeoutMs,
+  x.retries,
+  x.repeats,
+  x.schedule,
+  x.runAs,
+  x.queuedBy,
+  null,
+  null,
+  x.traceContext ?? null,
 ];
 
 const insertSql = (t: MysqlTables, count: number): string =>
@@ -28,7 +42,13 @@ interface Found {
  * transaction whose snapshot predates them (a caller's transaction, after a duplicate-key error).
  * `content` also reads what they were queued with (rows this enqueue did not create).
  */
-async function rowsByUuid(session: Session, t: MysqlTables, uuids: string[], locking: boolean, content: boolean): Promise<Map<string, Found>> {
+async function rowsByUuid(
+  session: Session,
+  t: MysqlTables,
+  uuids: string[],
+  locking: boolean,
+  content: boolean,
+): Promise<Map<string, Found>> {
   if (uuids.length === 0) return new Map();
   const lock = locking ? ' LOCK IN SHARE MODE' : '';
   const columns = content ? 'id, uuid, job_name, payload, run_as' : 'id, uuid';
@@ -37,7 +57,14 @@ async function rowsByUuid(session: Session, t: MysqlTables, uuids: string[], loc
     rows.map((row) => [
       row.uuid as string,
       content
-        ? { id: num(row.id), existing: { jobName: row.job_name as string, payload: row.payload as string | null, runAs: row.run_as as string | null } }
+        ? {
+            id: num(row.id),
+            existing: {
+              jobName: row.job_name as string,
+              payload: row.payload as string | null,
+              runAs: row.run_as as string | null,
+            },
+          }
         : { id: num(row.id) },
     ]),
   );
@@ -99,7 +126,16 @@ export async function insertTasks(session: Session, t: MysqlTables, tasks: NewTa
       raced = true;
     }
   }
-  const rows = new Map([...existing, ...(await rowsByUuid(session, t, fresh.map((task) => task.uuid), raced, raced))]);
+  const rows = new Map([
+    ...existing,
+    ...(await rowsByUuid(
+      session,
+      t,
+      fresh.map((task) => task.uuid),
+      raced,
+      raced,
+    )),
+  ]);
   const reported = new Set<string>();
   return tasks.map((task) => {
     const first = !reported.has(task.uuid);

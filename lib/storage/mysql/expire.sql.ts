@@ -52,7 +52,12 @@ export async function expireTasks(db: MysqlConnections, sql: ExpireStatements, n
  * a claim holds is left to the next round, and the claim does not take it past its stop time
  * anyway), reading them again, and updates them by id.
  */
-export async function expireTasksReporting(db: MysqlConnections, t: MysqlTables, now: Instant, expired: ExpiredTask[]): Promise<number> {
+export async function expireTasksReporting(
+  db: MysqlConnections,
+  t: MysqlTables,
+  now: Instant,
+  expired: ExpiredTask[],
+): Promise<number> {
   const found = await db.transaction(async (session) => {
     const at = num((await session.rows(`SELECT ${CLOCK} AS now`, [now]))[0].now);
     const due = await session.rows(
@@ -65,8 +70,18 @@ export async function expireTasksReporting(db: MysqlConnections, t: MysqlTables,
         WHERE id IN (?) AND status = 'QUEUED' AND stop_time <= ? ORDER BY id FOR UPDATE SKIP LOCKED`,
       [due.map((r) => num(r.id)), at],
     );
-    if (rows.length > 0) await session.write(`UPDATE ${t.task} SET status = 'EXPIRED', updated_at = ? WHERE id IN (?)`, [at, rows.map((r) => r.id)]);
-    return rows.map((r): ExpiredTask => ({ taskId: num(r.id), jobName: String(r.job_name), attempt: num(r.attempt), runAs: r.run_as as string | null, at }));
+    if (rows.length > 0)
+      await session.write(`UPDATE ${t.task} SET status = 'EXPIRED', updated_at = ? WHERE id IN (?)`, [
+        at,
+        rows.map((r) => r.id),
+      ]);
+    return rows.map((r): ExpiredTask => ({
+      taskId: num(r.id),
+      jobName: String(r.job_name),
+      attempt: num(r.attempt),
+      runAs: r.run_as as string | null,
+      at,
+    }));
   });
   expired.push(...found);
   return found.length;

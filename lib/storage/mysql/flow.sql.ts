@@ -1,7 +1,18 @@
 import type { EntityManager } from 'typeorm';
 import { flowTables } from '../../migrations/flow-tables.js';
 import type { BatchState, EnqueueResult, FlowEnqueueResult, FlowTask, Instant, NewBatch, NewTask } from '../engine.js';
-import { enqueueFlow, listBatches, readBatch, runFlow, sweepFlow, settleFlow, stopBatch, type FlowRows, type FlowStep, type FlowTables } from '../task-flow.js';
+import {
+  enqueueFlow,
+  listBatches,
+  readBatch,
+  runFlow,
+  sweepFlow,
+  settleFlow,
+  stopBatch,
+  type FlowRows,
+  type FlowStep,
+  type FlowTables,
+} from '../task-flow.js';
 import { managerSession, type MysqlConnections, type Session } from './connection.js';
 import { DB_NOW_MS, type MysqlTables } from './sql.js';
 
@@ -39,7 +50,8 @@ export class MysqlFlow {
   }
 
   settleFlow(taskIds: number[], now: Instant): Promise<number> {
-    if (taskIds.length === 0) return this.db.autocommit((session) => runFlow(sweepFlow(this.t, now), this.step(session)));
+    if (taskIds.length === 0)
+      return this.db.autocommit((session) => runFlow(sweepFlow(this.t, now), this.step(session)));
     return this.db.autocommit((session) => runFlow(settleFlow(this.t, taskIds, now), this.step(session)));
   }
 

@@ -16,18 +16,29 @@ export class MysqlGroups {
 
   async pause(group: string, by: string | null, now: Instant): Promise<boolean> {
     const { affectedRows } = await this.db.autocommit((session) =>
-      session.write(`INSERT IGNORE INTO ${this.table} (\`name\`, \`paused_at\`, \`paused_by\`) VALUES (?, ${CLOCK}, ?)`, [group, now, by]),
+      session.write(
+        `INSERT IGNORE INTO ${this.table} (\`name\`, \`paused_at\`, \`paused_by\`) VALUES (?, ${CLOCK}, ?)`,
+        [group, now, by],
+      ),
     );
     return affectedRows > 0;
   }
 
   async resume(group: string): Promise<boolean> {
-    const { affectedRows } = await this.db.autocommit((session) => session.write(`DELETE FROM ${this.table} WHERE \`name\` = ?`, [group]));
+    const { affectedRows } = await this.db.autocommit((session) =>
+      session.write(`DELETE FROM ${this.table} WHERE \`name\` = ?`, [group]),
+    );
     return affectedRows > 0;
   }
 
   async list(): Promise<PausedGroup[]> {
-    const rows = await this.db.autocommit((session) => session.rows(`SELECT \`name\`, \`paused_at\`, \`paused_by\` FROM ${this.table} ORDER BY \`name\``));
-    return (rows as { name: string; paused_at: number | string; paused_by: string | null }[]).map((r) => ({ name: r.name, pausedAt: Number(r.paused_at), pausedBy: r.paused_by }));
+    const rows = await this.db.autocommit((session) =>
+      session.rows(`SELECT \`name\`, \`paused_at\`, \`paused_by\` FROM ${this.table} ORDER BY \`name\``),
+    );
+    return (rows as { name: string; paused_at: number | string; paused_by: string | null }[]).map((r) => ({
+      name: r.name,
+      pausedAt: Number(r.paused_at),
+      pausedBy: r.paused_by,
+    }));
   }
 }

@@ -25,7 +25,10 @@ export async function lockLeases<T extends Lease>(
   flagged?: number[],
 ): Promise<{ held: T[]; lost: number[] }> {
   const ids = [...new Set(items.map((item) => item.taskId))];
-  const rows = await session.rows(`SELECT id, claim_token, flow FROM ${t.task} WHERE id IN (?) ORDER BY id FOR UPDATE`, [ids]);
+  const rows = await session.rows(
+    `SELECT id, claim_token, flow FROM ${t.task} WHERE id IN (?) ORDER BY id FOR UPDATE`,
+    [ids],
+  );
   if (flagged) for (const row of rows) if (Number(row.flow) !== 0) flagged.push(Number(row.id));
   const tokens = new Map(rows.map((row) => [Number(row.id), row.claim_token as string | null]));
   const held: T[] = [];

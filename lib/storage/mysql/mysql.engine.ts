@@ -151,7 +151,9 @@ export class MysqlEngine implements StorageEngine {
   }
 
   async expire(now: Instant, expired?: ExpiredTask[]): Promise<number> {
-    const count = expired ? await expireTasksReporting(this.db, this.tables, now, expired) : await expireTasks(this.db, this.sql.expire, now);
+    const count = expired
+      ? await expireTasksReporting(this.db, this.tables, now, expired)
+      : await expireTasks(this.db, this.sql.expire, now);
     if (count > 0) await this.settleFlow([], now); // their dependents and batches
     return count;
   }

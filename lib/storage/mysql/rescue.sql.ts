@@ -71,37 +71,66 @@ export function rescueStatements(t: MysqlTables): RescueStatements {
 const lostRun = (o: Row, now: number): unknown[] => {
   const start = numOrNull(o.claimed_at) ?? now;
   return [
-    o.id, o.job_name, 'LOST', o.assigned_worker, o.attempt, o.next_run_time, start, now, duration(start, now),
-    workerLostMessage(o.assigned_worker as string | null), o.output, o.run_as,
+    o.id,
+    o.job_name,
+    'LOST',
+    o.assigned_worker,
+    o.attempt,
+    o.next_run_time,
+    start,
+    now,
+    duration(start, now),
+    workerLostMessage(o.assigned_worker as string | null),
+    o.output,
+    o.run_as,
   ];
 };
 
-const retries = (o: Row): boolean => requeuesLostAttempt({ schedule: o.schedule, attempt: num(o.attempt), retries: num(o.retries) });
+const retries = (o: Row): boolean =>
+  requeuesLostAttempt({ schedule: o.schedule, attempt: num(o.attempt), retries: num(o.retries) });
 
 export async function rescueOrphans(
-  db: MysqlConnections, sql: RescueStatements, tables: MysqlTables, deadAfterMs: number, at: Instant, lost?: LostRun[],
+  db: MysqlConnections,
+  sql: RescueStatements,
+  tables: MysqlTables,
+  deadAfterMs: number,
+  at: Instant,
+  lost?: LostRun[],
 ): Promise<RescueReport> {
   const { report, rescued } = await db.transaction(async (session) => {
     const now = num((await session.rows(sql.clock, [at]))[0].now);
     const deadline = now - Math.floor(deadAfterMs);
     const candidates = await session.rows(sql.candidates, [deadline, deadline]);
-    const orphans = candidates.length === 0
-      ? []
-      : await session.rows(sql.orphans, [candidates.map((c) => num(c.id)), deadline, deadline]);
+    const orphans =
+      candidates.length === 0
+        ? []
+        : await session.rows(sql.orphans, [candidates.map((c) => num(c.id)), deadline, deadline]);
     const requeued = orphans.filter(retries).map((o) => num(o.id));
     const failed = orphans.filter((o) => !retries(o)).map((o) => num(o.id));
     let runIds = new Map<number, number>();
     if (orphans.length > 0) {
       const insert = await session.write(sql.lostRuns, [orphans.map((o) => lostRun(o, now))]);
-      if (lost) runIds = await insertedRunIds(session, tables, insert.insertId, orphans.map((o) => num(o.id)));
+      if (lost)
+        runIds = await insertedRunIds(
+          session,
+          tables,
+          insert.insertId,
+          orphans.map((o) => num(o.id)),
+        );
     }
     if (requeued.length > 0) await session.write(sql.requeue, [now, now, requeued]);
     if (failed.length > 0) await session.write(sql.fail, [now, failed]);
     const dead = await session.rows(sql.deadWorkers, [deadline]);
     if (dead.length > 0) await session.write(sql.removeWorkers, [dead.map((w) => w.name)]);
     const rescued: LostRun[] = orphans.map((o) => ({
-      taskId: num(o.id), runId: runIds.get(num(o.id)) ?? 0, jobName: String(o.job_name), attempt: num(o.attempt),
-      runAs: o.run_as as string | null, worker: o.assigned_worker as string | null, taskStatus: retries(o) ? 'QUEUED' : 'FAILED', at: now,
+      taskId: num(o.id),
+      runId: runIds.get(num(o.id)) ?? 0,
+      jobName: String(o.job_name),
+      attempt: num(o.attempt),
+      runAs: o.run_as as string | null,
+      worker: o.assigned_worker as string | null,
+      taskStatus: retries(o) ? 'QUEUED' : 'FAILED',
+      at: now,
     }));
     return { report: { requeued: requeued.length, failed: failed.length }, rescued };
   });

@@ -3,7 +3,12 @@ import type { MysqlConnections } from './connection.js';
 import { quoteIdent, type MysqlTables } from './sql.js';
 
 /** Finished runs with an id above `afterId`, oldest first (the run table's primary key). */
-export function runsAfter(db: MysqlConnections, tables: MysqlTables, afterId: number, limit: number): Promise<RecordedRun[]> {
+export function runsAfter(
+  db: MysqlConnections,
+  tables: MysqlTables,
+  afterId: number,
+  limit: number,
+): Promise<RecordedRun[]> {
   return db.autocommit(async (session) => {
     const rows = await session.rows(
       `SELECT ${RUN_FEED_COLUMNS(quoteIdent)} FROM ${tables.run} r LEFT JOIN ${tables.task} t ON t.\`id\` = r.\`task_id\`

@@ -9,7 +9,15 @@ import type { MysqlTables } from './sql.js';
  * the tasks' row locks, so no other transaction can have written a run of them meanwhile, and
  * every earlier run of them has a smaller id.
  */
-export async function insertedRunIds(session: Session, t: MysqlTables, firstId: number, taskIds: number[]): Promise<Map<number, number>> {
-  const rows = await session.rows(`SELECT id, task_id FROM ${t.run} WHERE id >= ? AND task_id IN (?) ORDER BY id`, [firstId, taskIds]);
+export async function insertedRunIds(
+  session: Session,
+  t: MysqlTables,
+  firstId: number,
+  taskIds: number[],
+): Promise<Map<number, number>> {
+  const rows = await session.rows(`SELECT id, task_id FROM ${t.run} WHERE id >= ? AND task_id IN (?) ORDER BY id`, [
+    firstId,
+    taskIds,
+  ]);
   return new Map(rows.map((row) => [Number(row.task_id), Number(row.id)]));
 }

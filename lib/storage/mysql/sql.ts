@@ -19,7 +19,8 @@ export const duration = (from: number, to: number): number => Math.min(Math.max(
 
 /** mysql2 returns BIGINT (as TypeORM configures it) as strings; epoch-ms values fit a JS number exactly. */
 export const num = (value: unknown): number => Number(value);
-export const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+export const numOrNull = (value: unknown): number | null =>
+  value === null || value === undefined ? null : Number(value);
 
 /** Backtick-quoted table names, resolved once from the DataSource's entity metadata. */
 export interface MysqlTables {
@@ -50,7 +51,10 @@ export function mysqlTables(dataSource: DataSource): MysqlTables {
  * columns carry the connection's collation, and comparing them with a table column of another
  * collation is an error on MySQL.
  */
-export function literalRows(columns: readonly string[], rows: readonly unknown[][]): { sql: string; values: unknown[] } {
+export function literalRows(
+  columns: readonly string[],
+  rows: readonly unknown[][],
+): { sql: string; values: unknown[] } {
   const first = `SELECT ${columns.map((c) => `? AS ${c}`).join(', ')}`;
   const next = `SELECT ${columns.map(() => '?').join(', ')}`;
   return {

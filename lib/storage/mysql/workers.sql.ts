@@ -31,13 +31,32 @@ export function workerStatements(t: MysqlTables): WorkerStatements {
 }
 
 /** Upsert and read back in one transaction, so the status returned is the row just written. */
-export async function heartbeat(db: MysqlConnections, sql: WorkerStatements, worker: WorkerRecord, now: Instant): Promise<string> {
+export async function heartbeat(
+  db: MysqlConnections,
+  sql: WorkerStatements,
+  worker: WorkerRecord,
+  now: Instant,
+): Promise<string> {
   const groups = JSON.stringify(worker.groups);
   const { name, hostname, pid, running, completed, failed } = worker;
   return db.transaction(async (session) => {
     await session.write(sql.heartbeat, [
-      name, hostname, pid, groups, now, now, running, completed, failed,
-      now, running, completed, failed, groups, hostname, pid,
+      name,
+      hostname,
+      pid,
+      groups,
+      now,
+      now,
+      running,
+      completed,
+      failed,
+      now,
+      running,
+      completed,
+      failed,
+      groups,
+      hostname,
+      pid,
     ]);
     const [row] = await session.rows(sql.status, [name]);
     return row.status as string;

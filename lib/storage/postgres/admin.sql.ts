@@ -1,7 +1,15 @@
 import type { Pool, PoolClient } from 'pg';
 import type { WorkerStatus } from '../../entities/worker.entity.js';
 import { claimedTaskFromRow } from '../claimed-task-row.js';
-import type { ClaimedTask, DefinitionSchedule, DefinitionSpec, PruneFilter, ScheduleMove, SlotMove, StoppedTask } from '../engine.js';
+import type {
+  ClaimedTask,
+  DefinitionSchedule,
+  DefinitionSpec,
+  PruneFilter,
+  ScheduleMove,
+  SlotMove,
+  StoppedTask,
+} from '../engine.js';
 import { flowTables } from '../../migrations/flow-tables.js';
 import { SCHEDULED_TASK_UUID_LIKE } from '../../scheduled-task-uuid.js';
 import { noWaitingDependents } from '../bulk-tasks.js';
@@ -21,7 +29,11 @@ export class PgAdmin {
     private readonly t: PgTables,
   ) {}
 
-  private async query<R extends Record<string, unknown>>(text: string, values: unknown[], client?: PoolClient): Promise<{ rows: R[]; rowCount: number }> {
+  private async query<R extends Record<string, unknown>>(
+    text: string,
+    values: unknown[],
+    client?: PoolClient,
+  ): Promise<{ rows: R[]; rowCount: number }> {
     const result = await (client ?? this.pool()).query<R>(text, values);
     return { rows: result.rows, rowCount: result.rowCount ?? 0 };
   }
@@ -45,20 +57,29 @@ export class PgAdmin {
   stopTask(taskId: number, now: number, stopped?: StoppedTask[]): Promise<TaskStatus | null> {
     const { t } = this;
     return this.transaction(async (client) => {
-      const { rows } = await this.query<{ status: TaskStatus; job_name: string; attempt: number; run_as: string | null }>(
-        `SELECT status, job_name, attempt, run_as FROM ${t.task} WHERE id = $1 FOR UPDATE`,
-        [taskId],
-        client,
-      );
+      const { rows } = await this.query<{
+        status: TaskStatus;
+        job_name: string;
+        attempt: number;
+        run_as: string | null;
+      }>(`SELECT status, job_name, attempt, run_as FROM ${t.task} WHERE id = $1 FOR UPDATE`, [taskId], client);
       const task = rows[0];
       if (!task) return null;
       if (task.status === 'QUEUED' || task.status === 'WAITING') {
-        await this.query(`UPDATE ${t.task} SET status = 'STOPPED', updated_at = $2 WHERE id = $1`, [taskId, now], client);
+        await this.query(
+          `UPDATE ${t.task} SET status = 'STOPPED', updated_at = $2 WHERE id = $1`,
+          [taskId, now],
+          client,
+        );
         stopped?.push({ taskId, jobName: task.job_name, attempt: num(task.attempt), runAs: task.run_as, at: now });
         return 'STOPPED';
       }
       if (task.status === 'RUNNING') {
-        await this.query(`UPDATE ${t.task} SET stop_requested = true, updated_at = $2 WHERE id = $1`, [taskId, now], client);
+        await this.query(
+          `UPDATE ${t.task} SET stop_requested = true, updated_at = $2 WHERE id = $1`,
+          [taskId, now],
+          client,
+        );
       }
       return task.status;
     });
@@ -97,8 +118,22 @@ export class PgAdmin {
                                   first_seen, last_seen, updated_at)
        VALUES ($1, $2, $3, $4, $5, 'code', $6, 'code', $7, $8, $9, $10, $11, $12, $13, false, $14, $14, $14)
        ON CONFLICT (name) DO NOTHING`,
-      [d.name, d.kind, d.schedule, d.scheduleNormalized, d.timezone, d.active, d.description, d.timeoutMs, d.retries, d.group,
-        d.priority, d.kwargs, d.source, now],
+      [
+        d.name,
+        d.kind,
+        d.schedule,
+        d.scheduleNormalized,
+        d.timezone,
+        d.active,
+        d.description,
+        d.timeoutMs,
+        d.retries,
+        d.group,
+        d.priority,
+        d.kwargs,
+        d.source,
+        now,
+      ],
     );
     return rowCount > 0;
   }
@@ -114,8 +149,23 @@ export class PgAdmin {
               timezone = CASE WHEN schedule_set_by = 'code' THEN $14 ELSE timezone END,
               active = CASE WHEN active_set_by = 'code' THEN $15 ELSE active END
         WHERE name = $1`,
-      [d.name, d.kind, d.description, d.timeoutMs, d.retries, d.group, d.priority, d.kwargs, d.source, now, changed,
-        d.schedule, d.scheduleNormalized, d.timezone, d.active],
+      [
+        d.name,
+        d.kind,
+        d.description,
+        d.timeoutMs,
+        d.retries,
+        d.group,
+        d.priority,
+        d.kwargs,
+        d.source,
+        now,
+        changed,
+        d.schedule,
+        d.scheduleNormalized,
+        d.timezone,
+        d.active,
+      ],
     );
   }
 
@@ -124,7 +174,11 @@ export class PgAdmin {
   }
 
   async setDefinitionActive(name: string, active: boolean, now: number): Promise<void> {
-    await this.query(`UPDATE ${this.t.job} SET active = $2, active_set_by = 'admin', updated_at = $3 WHERE name = $1`, [name, active, now]);
+    await this.query(`UPDATE ${this.t.job} SET active = $2, active_set_by = 'admin', updated_at = $3 WHERE name = $1`, [
+      name,
+      active,
+      now,
+    ]);
   }
 
   async moveSchedule(move: ScheduleMove, definition?: DefinitionSchedule): Promise<void> {
@@ -133,7 +187,14 @@ export class PgAdmin {
       if (definition) {
         await this.query(
           `UPDATE ${t.job} SET schedule = $2, schedule_normalized = $3, timezone = $4, schedule_set_by = $5, updated_at = $6 WHERE name = $1`,
-          [definition.name, definition.schedule, definition.scheduleNormalized, definition.timezone, definition.setBy, move.now],
+          [
+            definition.name,
+            definition.schedule,
+            definition.scheduleNormalized,
+            definition.timezone,
+            definition.setBy,
+            move.now,
+          ],
           client,
         );
       }
@@ -143,8 +204,14 @@ export class PgAdmin {
           ? `UPDATE ${t.task} SET schedule = $2, repeats = $3, stop_time = $4, updated_at = $5,
                     payload = $6, group_name = $7, priority = $8, retries = $9, run_as = $10 WHERE uuid = $1`
           : `UPDATE ${t.task} SET schedule = $2, repeats = $3, stop_time = $4, updated_at = $5 WHERE uuid = $1`,
-        [move.uuid, move.schedule, move.repeats, move.stopTime, move.now,
-          ...(task ? [task.payload, task.group, task.priority, task.retries, task.runAs] : [])],
+        [
+          move.uuid,
+          move.schedule,
+          move.repeats,
+          move.stopTime,
+          move.now,
+          ...(task ? [task.payload, task.group, task.priority, task.retries, task.runAs] : []),
+        ],
         client,
       );
       if (move.nextRunTime !== null) {

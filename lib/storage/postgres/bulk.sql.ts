@@ -1,7 +1,14 @@
 import type { Pool } from 'pg';
 import { flowTables } from '../../migrations/flow-tables.js';
 import type { BulkTaskAction, Instant } from '../engine.js';
-import { bulkDeletable, bulkStoppedAtOnce, bulkUpdates, deleteDependencies, deleteEmptyBatches, type BulkTables } from '../bulk-tasks.js';
+import {
+  bulkDeletable,
+  bulkStoppedAtOnce,
+  bulkUpdates,
+  deleteDependencies,
+  deleteEmptyBatches,
+  type BulkTables,
+} from '../bulk-tasks.js';
 import { DB_NOW_MS, num } from './sql.js';
 import type { PgTables } from './tables.js';
 
@@ -11,7 +18,14 @@ const IDS = '(SELECT unnest($1::int[]))';
  * One batch of a bulk action in one short transaction on one pooled connection. The ids of the
  * tasks a stop ended at once are pushed to `stopped` (their flow is settled after).
  */
-export async function bulkTasks(pool: Pool, tables: PgTables, action: BulkTaskAction, ids: number[], now: Instant, stopped: number[] = []): Promise<number> {
+export async function bulkTasks(
+  pool: Pool,
+  tables: PgTables,
+  action: BulkTaskAction,
+  ids: number[],
+  now: Instant,
+  stopped: number[] = [],
+): Promise<number> {
   if (ids.length === 0) return 0;
   const t: BulkTables = { task: tables.task, run: tables.run, ...flowTables(tables.task) };
   const client = await pool.connect();
@@ -34,12 +48,15 @@ export async function bulkTasks(pool: Pool, tables: PgTables, action: BulkTaskAc
       }
       changed = rows.length;
     } else {
-      if (action === 'stop') for (const row of (await client.query<{ id: number }>(`${bulkStoppedAtOnce(t, IDS)} FOR UPDATE`, [ids])).rows) stopped.push(num(row.id));
+      if (action === 'stop')
+        for (const row of (await client.query<{ id: number }>(`${bulkStoppedAtOnce(t, IDS)} FOR UPDATE`, [ids])).rows)
+          stopped.push(num(row.id));
       const statements = bulkUpdates(action, t, IDS, `COALESCE($2::bigint, ${DB_NOW_MS})`);
       for (const statement of statements) changed += (await client.query(statement, [ids, now])).rowCount ?? 0;
       if (action === 'retry') {
         // A chain retried together: each run puts the next link back to WAITING.
-        for (let more = 1; more > 0; changed += more) more = (await client.query(statements[statements.length - 1], [ids, now])).rowCount ?? 0;
+        for (let more = 1; more > 0; changed += more)
+          more = (await client.query(statements[statements.length - 1], [ids, now])).rowCount ?? 0;
       }
     }
     await client.query('COMMIT');

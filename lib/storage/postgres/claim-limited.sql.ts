@@ -13,7 +13,12 @@ import type { PgTables } from './tables.js';
  * them back in the same transaction. Only jobs with a limit take this path: the hot path stays
  * one statement.
  */
-export async function claimLimitedTasks(pool: Pool, t: PgTables, claim: ClaimStatements, request: ClaimRequest): Promise<ClaimedTask[]> {
+export async function claimLimitedTasks(
+  pool: Pool,
+  t: PgTables,
+  claim: ClaimStatements,
+  request: ClaimRequest,
+): Promise<ClaimedTask[]> {
   const [job] = request.jobNames;
   const { rate, maxRunning } = request;
   const client = await pool.connect();
@@ -38,12 +43,20 @@ export async function claimLimitedTasks(pool: Pool, t: PgTables, claim: ClaimSta
       await client.query(`SELECT 1 FROM ${t.job} WHERE name = $1 FOR UPDATE`, [job]);
     }
     if (maxRunning !== undefined && room > 0) {
-      const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t.task} WHERE job_name = $1 AND status = 'RUNNING'`, [job]);
+      const { rows } = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ${t.task} WHERE job_name = $1 AND status = 'RUNNING'`,
+        [job],
+      );
       room = Math.min(room, maxRunning - rows[0].n);
     }
-    const claimed = room > 0 ? await claimTasks(client as unknown as Pool, claim, { ...request, limit: room, now }) : [];
+    const claimed =
+      room > 0 ? await claimTasks(client as unknown as Pool, claim, { ...request, limit: room, now }) : [];
     if (window && claimed.length > 0) {
-      await client.query(`UPDATE ${t.job} SET rate_window = $2, rate_count = $3 WHERE name = $1`, [job, window.start, window.used + claimed.length]);
+      await client.query(`UPDATE ${t.job} SET rate_window = $2, rate_count = $3 WHERE name = $1`, [
+        job,
+        window.start,
+        window.used + claimed.length,
+      ]);
     }
     await client.query('COMMIT');
     return claimed;

@@ -75,7 +75,10 @@ export function claimStatements(t: PgTables, statement: MakeStatement): ClaimSta
   const single = (cap: number) => {
     let sql = byCap.get(cap);
     if (!sql) {
-      sql = statement(`claim_${cap}`, claimText(t, `SELECT s.ctid FROM (${dueRows(t, '$2::text', String(cap))}) s LIMIT $4`));
+      sql = statement(
+        `claim_${cap}`,
+        claimText(t, `SELECT s.ctid FROM (${dueRows(t, '$2::text', String(cap))}) s LIMIT $4`),
+      );
       byCap.set(cap, sql);
     }
     return sql;
@@ -101,12 +104,15 @@ export function claimStatements(t: PgTables, statement: MakeStatement): ClaimSta
 
 type ClaimRow = Record<string, unknown>;
 
-
 /** RETURNING has no order; hand tasks back in claim order (priority, due time, id). */
 const claimOrder = (a: ClaimedTask, b: ClaimedTask): number =>
   b.priority - a.priority || a.scheduledFor - b.scheduledFor || a.id - b.id;
 
-export async function claimTasks(pool: Pool, statements: ClaimStatements, request: ClaimRequest): Promise<ClaimedTask[]> {
+export async function claimTasks(
+  pool: Pool,
+  statements: ClaimStatements,
+  request: ClaimRequest,
+): Promise<ClaimedTask[]> {
   if (request.limit <= 0 || request.groups.length === 0 || request.jobNames.length === 0) return [];
   const token = randomUUID();
   const { sql, groups } = statements.pick(request.groups, Math.floor(request.limit));

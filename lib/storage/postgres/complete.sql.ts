@@ -116,8 +116,16 @@ export function completionWire(outcomes: TaskOutcome[]): CompletionWire {
     }
     ids += n === 0 ? `${o.taskId}` : `,${o.taskId}`;
     const w: WireOutcome = {
-      i: o.taskId, k, a: o.attempt, f: o.scheduledFor, s: o.runStatus, b: o.startTime, e: o.stopTime,
-      tr: o.timesRun, tf: o.timesFailed, na: o.nextAttempt,
+      i: o.taskId,
+      k,
+      a: o.attempt,
+      f: o.scheduledFor,
+      s: o.runStatus,
+      b: o.startTime,
+      e: o.stopTime,
+      tr: o.timesRun,
+      tf: o.timesFailed,
+      na: o.nextAttempt,
     };
     if (o.taskStatus !== o.runStatus) w.t = o.taskStatus;
     if (o.worker !== worker) w.w = o.worker;
@@ -132,7 +140,12 @@ export function completionWire(outcomes: TaskOutcome[]): CompletionWire {
   return { outcomes: JSON.stringify(wire), taskIds: `${ids}}`, tokens, worker };
 }
 
-export async function completeTasks(pool: Pool, sql: Statement, outcomes: TaskOutcome[], flagged: number[] = []): Promise<number[]> {
+export async function completeTasks(
+  pool: Pool,
+  sql: Statement,
+  outcomes: TaskOutcome[],
+  flagged: number[] = [],
+): Promise<number[]> {
   if (outcomes.length === 0) return [];
   const wire = completionWire(outcomes);
   const { rows } = await poolQuery<{ id: string }>(pool, sql, [wire.outcomes, wire.taskIds, wire.tokens, wire.worker]);
@@ -146,10 +159,21 @@ export async function completeTasks(pool: Pool, sql: Statement, outcomes: TaskOu
 }
 
 /** `completeTasks` with the statement built by `completeStatement(t, true)`: fills `runIds` by index. */
-export async function completeTasksWithRunIds(pool: Pool, sql: Statement, outcomes: TaskOutcome[], runIds: number[], flagged: number[] = []): Promise<number[]> {
+export async function completeTasksWithRunIds(
+  pool: Pool,
+  sql: Statement,
+  outcomes: TaskOutcome[],
+  runIds: number[],
+  flagged: number[] = [],
+): Promise<number[]> {
   if (outcomes.length === 0) return [];
   const wire = completionWire(outcomes);
-  const { rows } = await poolQuery<{ id: string; run_id: number | null }>(pool, sql, [wire.outcomes, wire.taskIds, wire.tokens, wire.worker]);
+  const { rows } = await poolQuery<{ id: string; run_id: number | null }>(pool, sql, [
+    wire.outcomes,
+    wire.taskIds,
+    wire.tokens,
+    wire.worker,
+  ]);
   const fenced: number[] = [];
   const written = new Map<number, number>();
   for (const row of rows) {

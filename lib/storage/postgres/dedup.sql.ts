@@ -78,9 +78,23 @@ function stepQuery(sql: DedupStatements, task: NewTask, dedup: DedupRequest, ste
       return [
         sql.insert,
         [
-          task.uuid, task.jobName, task.payload, task.group, task.priority, task.nextRunTime, task.stopTime, task.timeoutMs,
-          task.retries, task.repeats, task.schedule, task.runAs, task.queuedBy, task.traceContext ?? null, dedup.key,
-          dedup.now, dedup.windowMs,
+          task.uuid,
+          task.jobName,
+          task.payload,
+          task.group,
+          task.priority,
+          task.nextRunTime,
+          task.stopTime,
+          task.timeoutMs,
+          task.retries,
+          task.repeats,
+          task.schedule,
+          task.runAs,
+          task.queuedBy,
+          task.traceContext ?? null,
+          dedup.key,
+          dedup.now,
+          dedup.windowMs,
         ],
       ];
     case 'holder':
@@ -97,7 +111,12 @@ function stepQuery(sql: DedupStatements, task: NewTask, dedup: DedupRequest, ste
 }
 
 /** `enqueueUnique` in autocommit, statement by statement on the pool. */
-export function enqueueUniqueWithPool(pool: Pool, sql: DedupStatements, task: NewTask, dedup: DedupRequest): Promise<UniqueEnqueueResult> {
+export function enqueueUniqueWithPool(
+  pool: Pool,
+  sql: DedupStatements,
+  task: NewTask,
+  dedup: DedupRequest,
+): Promise<UniqueEnqueueResult> {
   return runDedupFlow(task, dedup, async (step): Promise<StepResult> => {
     const [statement, values] = stepQuery(sql, task, dedup, step);
     const { rows } = await poolQuery<Record<string, unknown>>(pool, statement, values);
@@ -106,7 +125,12 @@ export function enqueueUniqueWithPool(pool: Pool, sql: DedupStatements, task: Ne
 }
 
 /** `enqueueUnique` inside the caller's transaction (the wake-up is delivered at its COMMIT). */
-export function enqueueUniqueWithManager(manager: EntityManager, sql: DedupStatements, task: NewTask, dedup: DedupRequest): Promise<UniqueEnqueueResult> {
+export function enqueueUniqueWithManager(
+  manager: EntityManager,
+  sql: DedupStatements,
+  task: NewTask,
+  dedup: DedupRequest,
+): Promise<UniqueEnqueueResult> {
   return runDedupFlow(task, dedup, async (step): Promise<StepResult> => {
     const [statement, values] = stepQuery(sql, task, dedup, step);
     const rows = await managerQuery<Record<string, unknown>>(manager, statement, values);

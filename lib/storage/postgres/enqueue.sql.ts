@@ -45,7 +45,10 @@ export function enqueueStatements(t: PgTables, statement: MakeStatement): Enqueu
   );
   // Runs only for uuids the insert skipped; its snapshot is newer than the insert's, so it sees the
   // row whose unique-index entry made the insert skip (committed, or this transaction's own).
-  const lookup = statement('enqueue_lookup', `SELECT id, uuid, job_name, payload, run_as FROM ${t.task} WHERE uuid = ANY($1::text[])`);
+  const lookup = statement(
+    'enqueue_lookup',
+    `SELECT id, uuid, job_name, payload, run_as FROM ${t.task} WHERE uuid = ANY($1::text[])`,
+  );
   const notify = statement('notify', `NOTIFY ${CHANNEL}`);
   return { insert, lookup, notify };
 }
@@ -84,10 +87,18 @@ function pair(tasks: NewTask[], inserted: IdRow[], existing: ExistingRow[]): Enq
     const first = firsts.get(task.uuid);
     if (!first) firsts.set(task.uuid, task);
     const freshId = fresh.get(task.uuid);
-    if (freshId !== undefined) return first ? { id: freshId, uuid: task.uuid, created: false, existing: identity(first) } : { id: freshId, uuid: task.uuid, created: true };
+    if (freshId !== undefined)
+      return first
+        ? { id: freshId, uuid: task.uuid, created: false, existing: identity(first) }
+        : { id: freshId, uuid: task.uuid, created: true };
     const row = old.get(task.uuid);
     if (row === undefined) throw new Error(`Kronos: task ${task.uuid} was neither inserted nor found`);
-    return { id: num(row.id), uuid: task.uuid, created: false, existing: { jobName: row.job_name, payload: row.payload, runAs: row.run_as } };
+    return {
+      id: num(row.id),
+      uuid: task.uuid,
+      created: false,
+      existing: { jobName: row.job_name, payload: row.payload, runAs: row.run_as },
+    };
   });
 }
 
@@ -110,7 +121,11 @@ export async function enqueueWithPool(pool: Pool, sql: EnqueueStatements, tasks:
  * travels with the transaction: PostgreSQL holds it until COMMIT and drops it on ROLLBACK, so no
  * worker wakes for a task it cannot see yet.
  */
-export async function enqueueWithManager(manager: EntityManager, sql: EnqueueStatements, tasks: NewTask[]): Promise<EnqueueResult[]> {
+export async function enqueueWithManager(
+  manager: EntityManager,
+  sql: EnqueueStatements,
+  tasks: NewTask[],
+): Promise<EnqueueResult[]> {
   if (tasks.length === 0) return [];
   const rows = await managerQuery<IdRow>(manager, sql.insert, columns(tasks));
   const others = missing(tasks, rows);

@@ -24,8 +24,20 @@ export async function expireTasks(pool: Pool, sql: Statement, now: Instant): Pro
 }
 
 /** `expireTasks` with the statement built by `expireStatement(t, true)`: reports each task expired. */
-export async function expireTasksReporting(pool: Pool, sql: Statement, now: Instant, expired: ExpiredTask[]): Promise<number> {
-  const { rows } = await poolQuery<{ id: string; job_name: string; attempt: number; run_as: string | null; now: string }>(pool, sql, [now]);
-  for (const r of rows) expired.push({ taskId: num(r.id), jobName: r.job_name, attempt: num(r.attempt), runAs: r.run_as, at: num(r.now) });
+export async function expireTasksReporting(
+  pool: Pool,
+  sql: Statement,
+  now: Instant,
+  expired: ExpiredTask[],
+): Promise<number> {
+  const { rows } = await poolQuery<{
+    id: string;
+    job_name: string;
+    attempt: number;
+    run_as: string | null;
+    now: string;
+  }>(pool, sql, [now]);
+  for (const r of rows)
+    expired.push({ taskId: num(r.id), jobName: r.job_name, attempt: num(r.attempt), runAs: r.run_as, at: num(r.now) });
   return rows.length;
 }

@@ -2,7 +2,18 @@ import type { Pool, PoolClient } from 'pg';
 import type { EntityManager } from 'typeorm';
 import { flowTables } from '../../migrations/flow-tables.js';
 import type { BatchState, FlowEnqueueResult, FlowTask, Instant, NewBatch, NewTask, EnqueueResult } from '../engine.js';
-import { enqueueFlow, listBatches, readBatch, runFlow, sweepFlow, settleFlow, stopBatch, type FlowRows, type FlowStep, type FlowTables } from '../task-flow.js';
+import {
+  enqueueFlow,
+  listBatches,
+  readBatch,
+  runFlow,
+  sweepFlow,
+  settleFlow,
+  stopBatch,
+  type FlowRows,
+  type FlowStep,
+  type FlowTables,
+} from '../task-flow.js';
 import type { PgTables } from './tables.js';
 import { DB_NOW_MS } from './sql.js';
 
@@ -48,7 +59,8 @@ export class PgFlow {
       const query: Query = async (text, params) => {
         const raw: unknown = await manager.query(text, params);
         // TypeORM answers an UPDATE with [rows, count], a SELECT with the rows.
-        if (Array.isArray(raw) && raw.length === 2 && Array.isArray(raw[0]) && typeof raw[1] === 'number') return { rows: raw[0] as Record<string, unknown>[], rowCount: raw[1] };
+        if (Array.isArray(raw) && raw.length === 2 && Array.isArray(raw[0]) && typeof raw[1] === 'number')
+          return { rows: raw[0] as Record<string, unknown>[], rowCount: raw[1] };
         return { rows: raw as Record<string, unknown>[], rowCount: null };
       };
       return runFlow(enqueueFlow(this.t, tasks, batch), this.step(query));
@@ -56,7 +68,10 @@ export class PgFlow {
     const client: PoolClient = await this.pool().connect();
     try {
       await client.query('BEGIN');
-      const result = await runFlow(enqueueFlow(this.t, tasks, batch), this.step((text, params) => client.query(text, params)));
+      const result = await runFlow(
+        enqueueFlow(this.t, tasks, batch),
+        this.step((text, params) => client.query(text, params)),
+      );
       await client.query('COMMIT');
       return result;
     } catch (error) {

@@ -29,7 +29,9 @@ export class PgGroups {
   }
 
   async list(): Promise<PausedGroup[]> {
-    const { rows } = await this.pool().query<{ name: string; paused_at: string; paused_by: string | null }>(`SELECT "name", "paused_at", "paused_by" FROM ${this.table} ORDER BY "name"`);
+    const { rows } = await this.pool().query<{ name: string; paused_at: string; paused_by: string | null }>(
+      `SELECT "name", "paused_at", "paused_by" FROM ${this.table} ORDER BY "name"`,
+    );
     return rows.map((r) => ({ name: r.name, pausedAt: Number(r.paused_at), pausedBy: r.paused_by }));
   }
 }

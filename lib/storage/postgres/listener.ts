@@ -63,7 +63,9 @@ export class TaskListener {
     const was = this.onEvent;
     this.onEvent = onEvent ?? undefined;
     if (!this.client || (was === undefined) === (onEvent === null)) return;
-    await this.client.query(`${onEvent ? 'LISTEN' : 'UNLISTEN'} ${EVENT_CHANNEL}`).catch((error: Error) => this.options.onError?.(error));
+    await this.client
+      .query(`${onEvent ? 'LISTEN' : 'UNLISTEN'} ${EVENT_CHANNEL}`)
+      .catch((error: Error) => this.options.onError?.(error));
   }
 
   /** Resolve on a notification, after `timeoutMs`, or when `signal` aborts. */

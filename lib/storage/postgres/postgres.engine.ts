@@ -105,7 +105,11 @@ export class PostgresEngine implements StorageEngine {
     this.sql = buildStatements(this.tables, transactionPooling ? unnamedStatement : statement);
     this.admin = new PgAdmin(() => this.pool, this.tables);
     const driver = dataSource.driver as unknown as { postgres: typeof import('pg'); options: Record<string, unknown> };
-    const listen = options.listenConnection ? directListenerConfig(options.listenConnection) : transactionPooling ? null : listenerConfig(driver.options);
+    const listen = options.listenConnection
+      ? directListenerConfig(options.listenConnection)
+      : transactionPooling
+        ? null
+        : listenerConfig(driver.options);
     this.listens = listen !== null;
     this.listener = new TaskListener({
       createClient: () => new driver.postgres.Client(listen ?? undefined),
@@ -137,15 +141,20 @@ export class PostgresEngine implements StorageEngine {
   }
 
   enqueue(tasks: NewTask[], manager?: EntityManager): Promise<EnqueueResult[]> {
-    return manager ? enqueueWithManager(manager, this.sql.enqueue, tasks) : enqueueWithPool(this.pool, this.sql.enqueue, tasks);
+    return manager
+      ? enqueueWithManager(manager, this.sql.enqueue, tasks)
+      : enqueueWithPool(this.pool, this.sql.enqueue, tasks);
   }
 
   enqueueUnique(task: NewTask, dedup: DedupRequest, manager?: EntityManager): Promise<UniqueEnqueueResult> {
-    return manager ? enqueueUniqueWithManager(manager, this.sql.dedup, task, dedup) : enqueueUniqueWithPool(this.pool, this.sql.dedup, task, dedup);
+    return manager
+      ? enqueueUniqueWithManager(manager, this.sql.dedup, task, dedup)
+      : enqueueUniqueWithPool(this.pool, this.sql.dedup, task, dedup);
   }
 
   claim(request: ClaimRequest): Promise<ClaimedTask[]> {
-    if (request.maxRunning !== undefined || request.rate !== undefined) return claimLimitedTasks(this.pool, this.tables, this.sql.claim, request);
+    if (request.maxRunning !== undefined || request.rate !== undefined)
+      return claimLimitedTasks(this.pool, this.tables, this.sql.claim, request);
     return claimTasks(this.pool, this.sql.claim, request);
   }
 
@@ -190,7 +199,9 @@ export class PostgresEngine implements StorageEngine {
   }
 
   async expire(now: Instant, expired?: ExpiredTask[]): Promise<number> {
-    const count = expired ? await expireTasksReporting(this.pool, this.sql.expireReporting, now, expired) : await expireTasks(this.pool, this.sql.expire, now);
+    const count = expired
+      ? await expireTasksReporting(this.pool, this.sql.expireReporting, now, expired)
+      : await expireTasks(this.pool, this.sql.expire, now);
     if (count > 0) await this.settleFlow([], now); // their dependents and batches
     return count;
   }
@@ -282,7 +293,11 @@ export class PostgresEngine implements StorageEngine {
   }
 
   private get flow(): PgFlow {
-    return (this.flowSql ??= new PgFlow(() => this.pool, this.tables, (tasks) => this.enqueue(tasks)));
+    return (this.flowSql ??= new PgFlow(
+      () => this.pool,
+      this.tables,
+      (tasks) => this.enqueue(tasks),
+    ));
   }
   private flowSql?: PgFlow;
 

@@ -88,15 +88,27 @@ interface RescuedRow {
 }
 
 /** One row per rescued attempt (as many as were rescued, usually none), counted here. */
-export async function rescueOrphans(pool: Pool, sql: Statement, deadAfterMs: number, now: Instant, lost?: LostRun[]): Promise<RescueReport> {
+export async function rescueOrphans(
+  pool: Pool,
+  sql: Statement,
+  deadAfterMs: number,
+  now: Instant,
+  lost?: LostRun[],
+): Promise<RescueReport> {
   const { rows } = await poolQuery<RescuedRow>(pool, sql, [Math.floor(deadAfterMs), now]);
   const report: RescueReport = { requeued: 0, failed: 0 };
   for (const r of rows) {
     if (r.status === 'QUEUED') report.requeued++;
     else report.failed++;
     lost?.push({
-      taskId: num(r.id), runId: num(r.run_id), jobName: r.job_name, attempt: num(r.attempt), runAs: r.run_as,
-      worker: r.assigned_worker, taskStatus: r.status, at: num(r.now),
+      taskId: num(r.id),
+      runId: num(r.run_id),
+      jobName: r.job_name,
+      attempt: num(r.attempt),
+      runAs: r.run_as,
+      worker: r.assigned_worker,
+      taskStatus: r.status,
+      at: num(r.now),
     });
   }
   return report;

@@ -33,7 +33,11 @@ export const statement: MakeStatement = (operation, text) => {
 export const unnamedStatement: MakeStatement = (_operation, text) => ({ name: undefined, text });
 
 /** Run a statement on the pool TypeORM owns: named, it is parsed once per connection, then only bound and executed. */
-export async function poolQuery<R extends QueryResultRow>(pool: Pool, sql: Statement, values: unknown[]): Promise<{ rows: R[]; rowCount: number }> {
+export async function poolQuery<R extends QueryResultRow>(
+  pool: Pool,
+  sql: Statement,
+  values: unknown[],
+): Promise<{ rows: R[]; rowCount: number }> {
   const result = await pool.query<R>({ name: sql.name, text: sql.text, values });
   return { rows: result.rows, rowCount: result.rowCount ?? 0 };
 }
@@ -50,13 +54,15 @@ export async function managerQuery<R>(manager: EntityManager, sql: Statement, va
     return (result.records ?? []) as R[];
   }
   const raw: unknown = await manager.query(sql.text, values);
-  if (Array.isArray(raw) && raw.length === 2 && Array.isArray(raw[0]) && typeof raw[1] === 'number') return raw[0] as R[];
+  if (Array.isArray(raw) && raw.length === 2 && Array.isArray(raw[0]) && typeof raw[1] === 'number')
+    return raw[0] as R[];
   return (raw ?? []) as R[];
 }
 
 /** pg returns BIGINT (and counts) as strings; epoch-ms values fit a JS number exactly. */
 export const num = (value: unknown): number => Number(value);
-export const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+export const numOrNull = (value: unknown): number | null =>
+  value === null || value === undefined ? null : Number(value);
 
 /** Durations are INTEGER columns: clamp so a run longer than ~24 days cannot overflow. */
 export const INT_MAX = 2147483647;

@@ -36,7 +36,12 @@ export function workerStatements(t: PgTables, statement: MakeStatement): WorkerS
   };
 }
 
-export async function heartbeat(pool: Pool, sql: WorkerStatements, worker: WorkerRecord, now: Instant): Promise<string> {
+export async function heartbeat(
+  pool: Pool,
+  sql: WorkerStatements,
+  worker: WorkerRecord,
+  now: Instant,
+): Promise<string> {
   const { rows } = await poolQuery<{ status: string }>(pool, sql.heartbeat, [
     worker.name,
     worker.hostname,

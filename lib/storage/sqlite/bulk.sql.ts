@@ -1,7 +1,16 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { flowTables } from '../../migrations/flow-tables.js';
 import type { BulkTaskAction, Instant, PruneFilter } from '../engine.js';
-import { bulkDeletable, bulkStoppedAtOnce, bulkUpdates, deleteDependencies, deleteEmptyBatches, noWaitingDependents, NOT_RECURRING, type BulkTables } from '../bulk-tasks.js';
+import {
+  bulkDeletable,
+  bulkStoppedAtOnce,
+  bulkUpdates,
+  deleteDependencies,
+  deleteEmptyBatches,
+  noWaitingDependents,
+  NOT_RECURRING,
+  type BulkTables,
+} from '../bulk-tasks.js';
 import { withBusyRetry } from './sqlite-connection.js';
 
 /** The batch's ids, bound as one JSON array. */
@@ -25,7 +34,9 @@ export function bulkTasks(
   const run = db.transaction((): number => {
     stopped.length = 0; // a transaction run again after a busy database starts over
     if (action === 'delete') {
-      const rows = db.prepare(`SELECT tk."id", tk."batch_id" FROM ${t.task} AS tk WHERE ${bulkDeletable(t, IDS)}`).all({ ids: params.ids }) as { id: number; batch_id: number | null }[];
+      const rows = db
+        .prepare(`SELECT tk."id", tk."batch_id" FROM ${t.task} AS tk WHERE ${bulkDeletable(t, IDS)}`)
+        .all({ ids: params.ids }) as { id: number; batch_id: number | null }[];
       if (rows.length === 0) return 0;
       const gone = { gone: JSON.stringify(rows.map((row) => row.id)) };
       const GONE = '(SELECT value FROM json_each(@gone))';
@@ -33,10 +44,15 @@ export function bulkTasks(
       db.prepare(deleteDependencies(t, GONE)).run(gone);
       const deleted = db.prepare(`DELETE FROM ${t.task} WHERE "id" IN ${GONE}`).run(gone).changes;
       const batches = [...new Set(rows.map((row) => row.batch_id).filter((id) => id !== null))];
-      if (batches.length > 0) db.prepare(deleteEmptyBatches(t, '(SELECT value FROM json_each(@batches))')).run({ batches: JSON.stringify(batches) });
+      if (batches.length > 0)
+        db.prepare(deleteEmptyBatches(t, '(SELECT value FROM json_each(@batches))')).run({
+          batches: JSON.stringify(batches),
+        });
       return deleted;
     }
-    if (action === 'stop') for (const row of db.prepare(bulkStoppedAtOnce(t, IDS)).all({ ids: params.ids }) as { id: number }[]) stopped.push(row.id);
+    if (action === 'stop')
+      for (const row of db.prepare(bulkStoppedAtOnce(t, IDS)).all({ ids: params.ids }) as { id: number }[])
+        stopped.push(row.id);
     const statements = bulkUpdates(action, t, IDS, '@now');
     let changed = 0;
     for (const statement of statements) changed += db.prepare(statement).run(params).changes;
@@ -54,7 +70,12 @@ export function bulkTasks(
  * dependency edges and the batches left without a task, in one transaction. A task another still
  * waits for stays (deleting it would leave that one waiting).
  */
-export function pruneTasks(db: BetterSqlite3.Database, tables: { task: string; run: string }, filter: PruneFilter, limit: number): Promise<number> {
+export function pruneTasks(
+  db: BetterSqlite3.Database,
+  tables: { task: string; run: string },
+  filter: PruneFilter,
+  limit: number,
+): Promise<number> {
   const t: BulkTables = { ...tables, ...flowTables(tables.task) };
   const params = { before: filter.before, statuses: JSON.stringify(filter.statuses), limit };
   const run = db.transaction((): number => {
@@ -71,7 +92,10 @@ export function pruneTasks(db: BetterSqlite3.Database, tables: { task: string; r
     const gone = { gone: JSON.stringify(rows.map((row) => row.id)) };
     db.prepare(deleteDependencies(t, '(SELECT value FROM json_each(@gone))')).run(gone);
     const batches = [...new Set(rows.map((row) => row.batch_id).filter((id) => id !== null))];
-    if (batches.length > 0) db.prepare(deleteEmptyBatches(t, '(SELECT value FROM json_each(@batches))')).run({ batches: JSON.stringify(batches) });
+    if (batches.length > 0)
+      db.prepare(deleteEmptyBatches(t, '(SELECT value FROM json_each(@batches))')).run({
+        batches: JSON.stringify(batches),
+      });
     return rows.length;
   });
   return withBusyRetry(() => run.immediate());

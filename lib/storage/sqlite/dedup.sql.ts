@@ -28,8 +28,23 @@ export function dedupParams(step: DedupStep, task: NewTask, dedup: DedupRequest,
   switch (step.kind) {
     case 'insert':
       return [
-        task.uuid, task.jobName, task.payload, task.group, task.priority, task.nextRunTime ?? now, task.stopTime, task.timeoutMs,
-        task.retries, task.repeats, task.schedule, task.runAs, task.queuedBy, now, now, task.traceContext ?? null, dedup.key,
+        task.uuid,
+        task.jobName,
+        task.payload,
+        task.group,
+        task.priority,
+        task.nextRunTime ?? now,
+        task.stopTime,
+        task.timeoutMs,
+        task.retries,
+        task.repeats,
+        task.schedule,
+        task.runAs,
+        task.queuedBy,
+        now,
+        now,
+        task.traceContext ?? null,
+        dedup.key,
         now + dedup.windowMs,
       ];
     case 'holder':

@@ -2,7 +2,19 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { EntityManager } from 'typeorm';
 import { flowTables } from '../../migrations/flow-tables.js';
 import type { BatchState, EnqueueResult, FlowEnqueueResult, FlowTask, Instant, NewBatch, NewTask } from '../engine.js';
-import { enqueueFlow, listBatches, readBatch, runFlow, sweepFlow, runFlowSync, settleFlow, stopBatch, type FlowRows, type FlowStep, type FlowTables } from '../task-flow.js';
+import {
+  enqueueFlow,
+  listBatches,
+  readBatch,
+  runFlow,
+  sweepFlow,
+  runFlowSync,
+  settleFlow,
+  stopBatch,
+  type FlowRows,
+  type FlowStep,
+  type FlowTables,
+} from '../task-flow.js';
 import { withBusyRetry } from './sqlite-connection.js';
 
 type Row = Record<string, unknown>;
@@ -59,7 +71,11 @@ export class SqliteFlow {
         return [{ affected: 0 }];
       });
     }
-    return withBusyRetry(() => this.connection().transaction(() => runFlowSync(enqueueFlow(this.t, tasks, batch), this.syncStep)).immediate());
+    return withBusyRetry(() =>
+      this.connection()
+        .transaction(() => runFlowSync(enqueueFlow(this.t, tasks, batch), this.syncStep))
+        .immediate(),
+    );
   }
 
   settleFlow(taskIds: number[], now: Instant): Promise<number> {
@@ -68,7 +84,11 @@ export class SqliteFlow {
   }
 
   stopBatch(batchId: number, now: Instant): Promise<number[] | null> {
-    return withBusyRetry(() => this.connection().transaction(() => runFlowSync(stopBatch(this.t, batchId, now ?? Date.now()), this.syncStep)).immediate());
+    return withBusyRetry(() =>
+      this.connection()
+        .transaction(() => runFlowSync(stopBatch(this.t, batchId, now ?? Date.now()), this.syncStep))
+        .immediate(),
+    );
   }
 
   batchState(batchId: number): Promise<BatchState | null> {

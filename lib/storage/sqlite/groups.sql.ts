@@ -15,7 +15,9 @@ export class SqliteGroups {
   }
 
   async pause(group: string, by: string | null, now: Instant): Promise<boolean> {
-    const insert = this.db().prepare(`INSERT OR IGNORE INTO ${this.table} ("name", "paused_at", "paused_by") VALUES (?, ?, ?)`);
+    const insert = this.db().prepare(
+      `INSERT OR IGNORE INTO ${this.table} ("name", "paused_at", "paused_by") VALUES (?, ?, ?)`,
+    );
     return (await withBusyRetry(() => insert.run(group, now ?? Date.now(), by))).changes > 0;
   }
 
@@ -26,7 +28,11 @@ export class SqliteGroups {
 
   async list(): Promise<PausedGroup[]> {
     const select = this.db().prepare(`SELECT "name", "paused_at", "paused_by" FROM ${this.table} ORDER BY "name"`);
-    const rows = (await withBusyRetry(() => select.all())) as { name: string; paused_at: number; paused_by: string | null }[];
+    const rows = (await withBusyRetry(() => select.all())) as {
+      name: string;
+      paused_at: number;
+      paused_by: string | null;
+    }[];
     return rows.map((r) => ({ name: r.name, pausedAt: Number(r.paused_at), pausedBy: r.paused_by }));
   }
 }

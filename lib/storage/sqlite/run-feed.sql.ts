@@ -4,7 +4,12 @@ import { FINISHED, recordedRun, RUN_FEED_COLUMNS, type RecordedRun } from '../ru
 const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 /** Finished runs with an id above `afterId`, oldest first (the run table's primary key). */
-export function runsAfter(db: BetterSqlite3.Database, tables: { task: string; run: string }, afterId: number, limit: number): RecordedRun[] {
+export function runsAfter(
+  db: BetterSqlite3.Database,
+  tables: { task: string; run: string },
+  afterId: number,
+  limit: number,
+): RecordedRun[] {
   const rows = db
     .prepare(
       `SELECT ${RUN_FEED_COLUMNS(quote)} FROM ${tables.run} r LEFT JOIN ${tables.task} t ON t."id" = r."task_id"

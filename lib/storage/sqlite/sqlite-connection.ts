@@ -20,7 +20,9 @@ export const STARTUP_BUSY_MS = 30_000;
  * `withBusyRetry` backs off with timers instead. Switching a file to WAL takes an exclusive lock,
  * which processes starting at the same moment contend for: it is retried like the rest.
  */
-export async function openEngineConnection(dataSource: DataSource): Promise<{ db: Database; owned: boolean; file: string }> {
+export async function openEngineConnection(
+  dataSource: DataSource,
+): Promise<{ db: Database; owned: boolean; file: string }> {
   const options = dataSource.options as { database?: string };
   const file = options.database;
   if (!file || file === ':memory:') {

@@ -55,7 +55,11 @@ const existingTask = (uuid: string, row: Row): EnqueueResult => ({
   id: Number(row.id),
   uuid,
   created: false,
-  existing: { jobName: row.job_name as string, payload: row.payload as string | null, runAs: row.run_as as string | null },
+  existing: {
+    jobName: row.job_name as string,
+    payload: row.payload as string | null,
+    runAs: row.run_as as string | null,
+  },
 });
 
 /**
@@ -104,8 +108,22 @@ export class SqliteEngine implements StorageEngine {
   async enqueue(tasks: NewTask[], manager?: EntityManager): Promise<EnqueueResult[]> {
     const now = Date.now();
     const params = (t: NewTask) => [
-      t.uuid, t.jobName, t.payload, t.group, t.priority, t.nextRunTime ?? now, t.stopTime, t.timeoutMs, t.retries,
-      t.repeats, t.schedule, t.runAs, t.queuedBy, now, now, t.traceContext ?? null,
+      t.uuid,
+      t.jobName,
+      t.payload,
+      t.group,
+      t.priority,
+      t.nextRunTime ?? now,
+      t.stopTime,
+      t.timeoutMs,
+      t.retries,
+      t.repeats,
+      t.schedule,
+      t.runAs,
+      t.queuedBy,
+      now,
+      now,
+      t.traceContext ?? null,
     ];
     if (manager) {
       // Inside the caller's transaction, on the caller's connection: a rollback removes the task.
@@ -113,7 +131,8 @@ export class SqliteEngine implements StorageEngine {
       for (const task of tasks) {
         const inserted: Row[] = await manager.query(this.sql('insertTask'), params(task));
         if (inserted[0]) results.push({ id: Number(inserted[0].id), uuid: task.uuid, created: true });
-        else results.push(existingTask(task.uuid, (await manager.query<Row[]>(this.sql('taskByUuid'), [task.uuid]))[0]));
+        else
+          results.push(existingTask(task.uuid, (await manager.query<Row[]>(this.sql('taskByUuid'), [task.uuid]))[0]));
       }
       return results;
     }
@@ -180,7 +199,8 @@ export class SqliteEngine implements StorageEngine {
           let window: { start: number; used: number } | null = null;
           const now = request.now ?? Date.now();
           if (rate !== undefined) {
-            const row = this.statement('rateOfJob').get(job) as { rate_window: unknown; rate_count: unknown } | undefined;
+            const row = this.statement('rateOfJob').get(job) as
+              { rate_window: unknown; rate_count: unknown } | undefined;
             if (!row) return [];
             const state = rateState(rate, now, row.rate_window, row.rate_count);
             room = Math.min(room, state.room);
@@ -191,7 +211,8 @@ export class SqliteEngine implements StorageEngine {
             room = Math.min(room, maxRunning - Number(n));
           }
           const claimed = room > 0 ? claim(room, now) : [];
-          if (window && claimed.length > 0) this.statement('saveRate').run(window.start, window.used + claimed.length, job);
+          if (window && claimed.length > 0)
+            this.statement('saveRate').run(window.start, window.used + claimed.length, job);
           return claimed;
         })
         .immediate();
@@ -211,8 +232,15 @@ export class SqliteEngine implements StorageEngine {
         const flagged: number[] = []; // tasks with dependents or a batch (docs/flow-control.md)
         for (const o of outcomes) {
           const changed = update.get({
-            status: o.taskStatus, nextRunTime: o.nextRunTime, now, delayMs: o.delayMs, nextAttempt: o.nextAttempt,
-            timesRun: o.timesRun, timesFailed: o.timesFailed, stopTime: o.stopTime, taskId: o.taskId,
+            status: o.taskStatus,
+            nextRunTime: o.nextRunTime,
+            now,
+            delayMs: o.delayMs,
+            nextAttempt: o.nextAttempt,
+            timesRun: o.timesRun,
+            timesFailed: o.timesFailed,
+            stopTime: o.stopTime,
+            taskId: o.taskId,
             claimToken: o.claimToken,
           }) as { flow: number } | undefined;
           if (changed === undefined) {
@@ -222,10 +250,20 @@ export class SqliteEngine implements StorageEngine {
           }
           if (changed.flow !== 0) flagged.push(o.taskId);
           const run = insertRun.run({
-            taskId: o.taskId, jobName: o.jobName, runStatus: o.runStatus, worker: o.worker, attempt: o.attempt,
-            scheduledFor: o.scheduledFor, startTime: o.startTime, stopTime: o.stopTime,
-            durationMs: o.stopTime - o.startTime, result: o.result, message: o.message, output: o.output,
-            traceback: o.traceback, runAs: o.runAs,
+            taskId: o.taskId,
+            jobName: o.jobName,
+            runStatus: o.runStatus,
+            worker: o.worker,
+            attempt: o.attempt,
+            scheduledFor: o.scheduledFor,
+            startTime: o.startTime,
+            stopTime: o.stopTime,
+            durationMs: o.stopTime - o.startTime,
+            result: o.result,
+            message: o.message,
+            output: o.output,
+            traceback: o.traceback,
+            runAs: o.runAs,
           });
           written?.push(Number(run.lastInsertRowid));
         }
@@ -258,8 +296,14 @@ export class SqliteEngine implements StorageEngine {
     const row = await withBusyRetry(
       () =>
         this.statement('heartbeat').get({
-          name: worker.name, hostname: worker.hostname, pid: worker.pid, groups: JSON.stringify(worker.groups),
-          now: now ?? Date.now(), running: worker.running, completed: worker.completed, failed: worker.failed,
+          name: worker.name,
+          hostname: worker.hostname,
+          pid: worker.pid,
+          groups: JSON.stringify(worker.groups),
+          now: now ?? Date.now(),
+          running: worker.running,
+          completed: worker.completed,
+          failed: worker.failed,
         }) as Row,
     );
     return String(row.status);
@@ -286,19 +330,36 @@ export class SqliteEngine implements StorageEngine {
           const recurring = t.schedule !== null;
           const retry = requeuesLostAttempt({ schedule: t.schedule, attempt, retries: Number(t.retries) });
           const changed = this.statement('rescueTask').run({
-            status: retry ? 'QUEUED' : 'FAILED', now: at, attempt: recurring ? 0 : attempt, id: t.id,
+            status: retry ? 'QUEUED' : 'FAILED',
+            now: at,
+            attempt: recurring ? 0 : attempt,
+            id: t.id,
             worker: t.assigned_worker,
           }).changes;
           if (changed === 0) continue;
           const startTime = Number(t.claimed_at ?? at);
           const run = this.statement('lostRun').run({
-            id: t.id, jobName: t.job_name, worker: t.assigned_worker, attempt, scheduledFor: t.next_run_time,
-            startTime, now: at, durationMs: at - startTime,
-            message: workerLostMessage(t.assigned_worker as string | null), output: t.output, runAs: t.run_as,
+            id: t.id,
+            jobName: t.job_name,
+            worker: t.assigned_worker,
+            attempt,
+            scheduledFor: t.next_run_time,
+            startTime,
+            now: at,
+            durationMs: at - startTime,
+            message: workerLostMessage(t.assigned_worker as string | null),
+            output: t.output,
+            runAs: t.run_as,
           });
           rescued.push({
-            taskId: Number(t.id), runId: Number(run.lastInsertRowid), jobName: String(t.job_name), attempt,
-            runAs: t.run_as as string | null, worker: t.assigned_worker as string | null, taskStatus: retry ? 'QUEUED' : 'FAILED', at,
+            taskId: Number(t.id),
+            runId: Number(run.lastInsertRowid),
+            jobName: String(t.job_name),
+            attempt,
+            runAs: t.run_as as string | null,
+            worker: t.assigned_worker as string | null,
+            taskStatus: retry ? 'QUEUED' : 'FAILED',
+            at,
           });
         }
         this.statement('deleteDeadWorkers').run({ deadline });
@@ -321,7 +382,13 @@ export class SqliteEngine implements StorageEngine {
     if (!expired) return withBusyRetry(() => this.statement('expire').run(at, at).changes);
     const rows = (await withBusyRetry(() => this.statement('expireReporting').all(at, at))) as Row[];
     for (const r of rows) {
-      expired.push({ taskId: Number(r.id), jobName: String(r.job_name), attempt: Number(r.attempt), runAs: r.run_as as string | null, at });
+      expired.push({
+        taskId: Number(r.id),
+        jobName: String(r.job_name),
+        attempt: Number(r.attempt),
+        runAs: r.run_as as string | null,
+        at,
+      });
     }
     return rows.length;
   }
@@ -341,7 +408,13 @@ export class SqliteEngine implements StorageEngine {
           const status = row.status as TaskStatus;
           if (status === 'QUEUED' || status === 'WAITING') {
             this.statement('stopQueued').run({ id: taskId, now });
-            const task = { taskId, jobName: String(row.job_name), attempt: Number(row.attempt), runAs: row.run_as as string | null, at: now };
+            const task = {
+              taskId,
+              jobName: String(row.job_name),
+              attempt: Number(row.attempt),
+              runAs: row.run_as as string | null,
+              at: now,
+            };
             return { status: 'STOPPED', task };
           }
           if (status === 'RUNNING') this.statement('requestStop').run({ id: taskId, now });
@@ -454,7 +527,11 @@ export class SqliteEngine implements StorageEngine {
   }
 
   private get flow(): SqliteFlow {
-    return (this.flowSql ??= new SqliteFlow(() => this.connection(), this.tables.task, (tasks) => this.enqueue(tasks)));
+    return (this.flowSql ??= new SqliteFlow(
+      () => this.connection(),
+      this.tables.task,
+      (tasks) => this.enqueue(tasks),
+    ));
   }
   private flowSql?: SqliteFlow;
 
@@ -503,7 +580,10 @@ export class SqliteEngine implements StorageEngine {
   }
 
   private sql(name: SqliteStatement): string {
-    return SQLITE_SQL[name].replace(/\{(task|run|job|worker)\}/g, (_, table: 'task' | 'run' | 'job' | 'worker') => this.tables[table]);
+    return SQLITE_SQL[name].replace(
+      /\{(task|run|job|worker)\}/g,
+      (_, table: 'task' | 'run' | 'job' | 'worker') => this.tables[table],
+    );
   }
 
   private statement(name: SqliteStatement): BetterSqlite3.Statement {

@@ -78,7 +78,10 @@ export function useFixtureApp(dialect: Dialect): FixtureApp {
     fx.options = { env: fixtureEnv(fx.db.options, { KRONOS_INI: fx.ini, KRONOS_FIXTURE_LOG: log }) };
     fx.cli = (...args) => kronos([...args, '--app', FIXTURE_APP], fx.options);
     fx.cliAlone = async (...args) => {
-      if (dialect !== 'sqlite') throw new Error('cliAlone() needs SQLite: freshDatabase() on a server reuses (and empties) the one test database');
+      if (dialect !== 'sqlite')
+        throw new Error(
+          'cliAlone() needs SQLite: freshDatabase() on a server reuses (and empties) the one test database',
+        );
       const own = await freshDatabase('sqlite');
       return kronos([...args, '--app', FIXTURE_APP], { env: { ...fx.options.env, ...fixtureEnv(own.options) } });
     };

@@ -53,7 +53,10 @@ export interface CliOptions {
 }
 
 /** Environment for the fixture app on `db` (TypeORM options) with an optional ini file. */
-export function fixtureEnv(db: DataSourceOptions, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+export function fixtureEnv(
+  db: DataSourceOptions,
+  extra: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
   const { entities: _e, migrations: _m, ...options } = db;
   return { KRONOS_FIXTURE_DB: JSON.stringify(options), ...extra };
 }
@@ -80,7 +83,9 @@ export function startKronos(args: string[], options: CliOptions = {}): CliProces
   const notify = () => waiters.forEach((w) => w());
   child.stdout.on('data', (chunk) => ((stdout += chunk), notify()));
   child.stderr.on('data', (chunk) => ((stderr += chunk), notify()));
-  const exited = new Promise<CliResult>((done) => child.once('close', (code, signal) => done({ code, signal, stdout, stderr })));
+  const exited = new Promise<CliResult>((done) =>
+    child.once('close', (code, signal) => done({ code, signal, stdout, stderr })),
+  );
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
   void exited.then(() => clearTimeout(timer));
   return {
@@ -98,7 +103,11 @@ export function startKronos(args: string[], options: CliOptions = {}): CliProces
         };
         const timeout = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`kronos ${args.join(' ')}: no ${pattern} within ${timeoutMs} ms.\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+          reject(
+            new Error(
+              `kronos ${args.join(' ')}: no ${pattern} within ${timeoutMs} ms.\nstdout:\n${stdout}\nstderr:\n${stderr}`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(check);
         void exited.then(() => setTimeout(check, 0));
@@ -109,7 +118,8 @@ export function startKronos(args: string[], options: CliOptions = {}): CliProces
 }
 
 /** An environment without the variables set to undefined (so a test can unset one). */
-const definedOnly = (env: Record<string, string | undefined>) => Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>;
+const definedOnly = (env: Record<string, string | undefined>) =>
+  Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>;
 
 /** Run `kronos ...args` to completion. */
 export function kronos(args: string[], options: CliOptions = {}): Promise<CliResult> {

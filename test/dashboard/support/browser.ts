@@ -10,16 +10,29 @@ export const CHROMIUM = process.env.KRONOS_CHROMIUM ?? '/usr/bin/chromium';
 export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '../../../test-artifacts/dashboard');
 
 export function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set KRONOS_CHROMIUM.`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`No Chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set KRONOS_CHROMIUM.`);
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
 /** A browser profile of an administrator: every request carries the guard's credentials. */
 export function adminContext(browser: Browser): Promise<BrowserContext> {
-  return browser.newContext({ extraHTTPHeaders: { [ADMIN_HEADER]: ADMIN_TOKEN }, viewport: { width: 1360, height: 900 } });
+  return browser.newContext({
+    extraHTTPHeaders: { [ADMIN_HEADER]: ADMIN_TOKEN },
+    viewport: { width: 1360, height: 900 },
+  });
 }
 
 /** Accept every confirm() the page asks (Stop, Deactivate, Kill). */
@@ -45,11 +58,18 @@ export async function nextRefresh(page: Page): Promise<void> {
 
 /** An administrator's browser on a phone: 390 px wide, as an iPhone 12 to 15 reports it. */
 export function phoneContext(browser: Browser): Promise<BrowserContext> {
-  return browser.newContext({ extraHTTPHeaders: { [ADMIN_HEADER]: ADMIN_TOKEN }, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  return browser.newContext({
+    extraHTTPHeaders: { [ADMIN_HEADER]: ADMIN_TOKEN },
+    viewport: { width: 390, height: 844 },
+    isMobile: true,
+    hasTouch: true,
+  });
 }
 
 /** What a phone shows of the page: its width against the screen's, and whether the header's navigation and live control overlap. */
-export async function phoneLayout(page: Page): Promise<{ scrollWidth: number; innerWidth: number; headerOverlap: boolean }> {
+export async function phoneLayout(
+  page: Page,
+): Promise<{ scrollWidth: number; innerWidth: number; headerOverlap: boolean }> {
   return page.evaluate(`(() => {
     const nav = document.querySelector('header nav').getBoundingClientRect();
     const live = document.querySelector('header .live').getBoundingClientRect();

@@ -1,10 +1,25 @@
 import 'reflect-metadata';
-import { Injectable, Module, type CanActivate, type DynamicModule, type ExecutionContext, type INestApplication, type LoggerService, type Provider } from '@nestjs/common';
+import {
+  Injectable,
+  Module,
+  type CanActivate,
+  type DynamicModule,
+  type ExecutionContext,
+  type INestApplication,
+  type LoggerService,
+  type Provider,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { SchedulerDashboardModule, SchedulerModule, SchedulerService, type SchedulerDashboardOptions, type SchedulerModuleOptions } from '../../../lib/index.js';
+import {
+  SchedulerDashboardModule,
+  SchedulerModule,
+  SchedulerService,
+  type SchedulerDashboardOptions,
+  type SchedulerModuleOptions,
+} from '../../../lib/index.js';
 import { FAST_WORKER, freshDatabase, type TestDatabase } from '../../support/test-app.js';
 
 /** What the test guard expects; browsers send it through Playwright's `extraHTTPHeaders`. */
@@ -48,7 +63,9 @@ export interface DashboardAppOptions {
 export async function bootDashboardApp(options: DashboardAppOptions = {}): Promise<DashboardApp> {
   const db = options.db ?? (await freshDatabase('sqlite'));
   const path = options.path ?? '/scheduler';
-  const dashboard = options.dashboard ?? SchedulerDashboardModule.register({ path, guard: AdminTokenGuard, ...options.dashboardOptions });
+  const dashboard =
+    options.dashboard ??
+    SchedulerDashboardModule.register({ path, guard: AdminTokenGuard, ...options.dashboardOptions });
   @Module({
     imports: [
       TypeOrmModule.forRoot({ ...db.options, autoLoadEntities: true, synchronize: false }),
@@ -67,7 +84,10 @@ export async function bootDashboardApp(options: DashboardAppOptions = {}): Promi
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const origin = `http://127.0.0.1:${address.port}`;
-  const mount = [options.globalPrefix, path].map((p) => (p ?? '').replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
+  const mount = [options.globalPrefix, path]
+    .map((p) => (p ?? '').replace(/^\/+|\/+$/g, ''))
+    .filter(Boolean)
+    .join('/');
   return {
     app,
     url: `${origin}/${mount}`,

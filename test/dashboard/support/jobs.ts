@@ -28,7 +28,8 @@ export class DashboardTestJobs {
   async leak(payload: { password: string; cards: { cvc: string }[]; wait?: boolean }, ctx: JobContext) {
     ctx.log(`signing in with ${payload.password}, card code ${payload.cards[0].cvc}`);
     ctx.progress(50, `checking ${payload.password}`);
-    if (payload.wait) await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+    if (payload.wait)
+      await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
     throw new Error(`sign-in refused for ${payload.password}`);
   }
 
@@ -38,7 +39,12 @@ export class DashboardTestJobs {
     throw new Error(`failed on ${payload.html}`);
   }
 
-  @ScheduledTask('nightly', { every: 'day', at: '03:00', timezone: 'Europe/Berlin', description: 'Nightly <b>report</b>' })
+  @ScheduledTask('nightly', {
+    every: 'day',
+    at: '03:00',
+    timezone: 'Europe/Berlin',
+    description: 'Nightly <b>report</b>',
+  })
   async nightly() {
     return { ok: true };
   }

@@ -19,8 +19,14 @@ export interface NpmResult {
 
 /** `npm <args>` in `cwd`; never throws on a non-zero exit (the result says how it ended). */
 export function npm(cwd: string, args: string[]): Promise<NpmResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
-  for (const key of Object.keys(env)) if (key.startsWith('npm_package_') || key === 'npm_lifecycle_event') delete env[key];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    npm_config_update_notifier: 'false',
+    npm_config_fund: 'false',
+    npm_config_audit: 'false',
+  };
+  for (const key of Object.keys(env))
+    if (key.startsWith('npm_package_') || key === 'npm_lifecycle_event') delete env[key];
   return new Promise((resolve) => {
     execFile('npm', args, { cwd, env, timeout: 180_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
@@ -59,9 +65,16 @@ export async function requiredPeers(): Promise<string[]> {
 }
 
 /** A new empty project folder `{ name, private }` of the given module type. */
-export async function emptyProject(prefix: string, type: 'module' | 'commonjs' = 'commonjs', extra: object = {}): Promise<string> {
+export async function emptyProject(
+  prefix: string,
+  type: 'module' | 'commonjs' = 'commonjs',
+  extra: object = {},
+): Promise<string> {
   const dir = await mkdtemp(join(scratch(), `${prefix}-`));
-  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: prefix, version: '1.0.0', private: true, type, ...extra }, null, 2));
+  await writeFile(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: prefix, version: '1.0.0', private: true, type, ...extra }, null, 2),
+  );
   return dir;
 }
 
@@ -70,7 +83,9 @@ export function unpackedPackage(): Promise<string> {
   return oncePerRun('unpacked-package', async (dir) => {
     const tarball = await packedTarball();
     await new Promise<void>((resolve, reject) =>
-      execFile('tar', ['-xzf', tarball, '-C', dir], (error) => (error ? reject(new Error(`tar -xzf ${tarball} failed: ${error.message}`, { cause: error })) : resolve())),
+      execFile('tar', ['-xzf', tarball, '-C', dir], (error) =>
+        error ? reject(new Error(`tar -xzf ${tarball} failed: ${error.message}`, { cause: error })) : resolve(),
+      ),
     );
     return join(dir, 'package');
   });
@@ -83,10 +98,21 @@ export function unpackedPackage(): Promise<string> {
 export function installedConsumer(): Promise<{ dir: string; install: NpmResult }> {
   return oncePerRun('installed-consumer', async (dir) => {
     const manifest = await packedManifest();
-    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'commonjs' }, null, 2));
+    await writeFile(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'commonjs' }, null, 2),
+    );
     const driver = `better-sqlite3@${manifest.peerDependencies?.['better-sqlite3']}`;
     const terminus = `@nestjs/terminus@${manifest.peerDependencies?.['@nestjs/terminus']}`;
-    const install = await npm(dir, ['install', await packedTarball(), ...(await requiredPeers()), driver, terminus, '@types/node@^20.19.0', ...INSTALL_FLAGS]);
+    const install = await npm(dir, [
+      'install',
+      await packedTarball(),
+      ...(await requiredPeers()),
+      driver,
+      terminus,
+      '@types/node@^20.19.0',
+      ...INSTALL_FLAGS,
+    ]);
     if (install.code !== 0) throw new Error(`npm install into ${dir} failed (${install.code}):\n${install.stderr}`);
     return { dir, install };
   });

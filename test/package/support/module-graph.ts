@@ -21,11 +21,17 @@ export function parseJs(file: string, text: string): ts.SourceFile {
 export function importsOf(source: ts.SourceFile): ModuleImport[] {
   const found: ModuleImport[] = [];
   const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       found.push({ specifier: node.moduleSpecifier.text, kind: 'static' });
     } else if (ts.isCallExpression(node) && node.arguments.length > 0 && ts.isStringLiteralLike(node.arguments[0])) {
-      if (node.expression.kind === ts.SyntaxKind.ImportKeyword) found.push({ specifier: node.arguments[0].text, kind: 'dynamic' });
-      else if (ts.isIdentifier(node.expression) && node.expression.text === 'require') found.push({ specifier: node.arguments[0].text, kind: 'require' });
+      if (node.expression.kind === ts.SyntaxKind.ImportKeyword)
+        found.push({ specifier: node.arguments[0].text, kind: 'dynamic' });
+      else if (ts.isIdentifier(node.expression) && node.expression.text === 'require')
+        found.push({ specifier: node.arguments[0].text, kind: 'require' });
     }
     ts.forEachChild(node, visit);
   };

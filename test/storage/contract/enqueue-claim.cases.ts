@@ -8,13 +8,21 @@ export function enqueueAndClaimCases(get: () => ContractContext): void {
     const a = newTask();
     const b = newTask({ nextRunTime: null });
     const first = await engine.enqueue([a, b]);
-    expect(first.map((r) => [r.uuid, r.created])).toEqual([[a.uuid, true], [b.uuid, true]]);
+    expect(first.map((r) => [r.uuid, r.created])).toEqual([
+      [a.uuid, true],
+      [b.uuid, true],
+    ]);
     expect(first[0].id).not.toEqual(first[1].id);
 
     const c = newTask();
     const again = await engine.enqueue([{ ...a, jobName: 'other.job', payload: '{"changed":true}', runAs: null }, c]);
     // Nothing is written for a taken uuid; the caller learns what the existing task holds.
-    expect(again[0]).toEqual({ id: first[0].id, uuid: a.uuid, created: false, existing: { jobName: JOB, payload: '{"n":1}', runAs: 'user-7' } });
+    expect(again[0]).toEqual({
+      id: first[0].id,
+      uuid: a.uuid,
+      created: false,
+      existing: { jobName: JOB, payload: '{"n":1}', runAs: 'user-7' },
+    });
     expect(again[1]).toEqual({ id: expect.any(Number), uuid: c.uuid, created: true });
 
     const row = await taskRow(get(), first[0].id);
@@ -41,13 +49,20 @@ export function enqueueAndClaimCases(get: () => ContractContext): void {
     const { engine, dataSource } = get();
     const uuid = `race-${Date.now()}`;
     for (let round = 0; round < 5; round++) {
-      const racers = Array.from({ length: 8 }, (_, i) => newTask({ uuid: `${uuid}-${round}`, payload: `{"racer":${i}}` }));
+      const racers = Array.from({ length: 8 }, (_, i) =>
+        newTask({ uuid: `${uuid}-${round}`, payload: `{"racer":${i}}` }),
+      );
       const results = (await Promise.all(racers.map((task) => engine.enqueue([task])))).map(([result]) => result);
       const winners = results.filter((r) => r.created);
       expect(winners).toHaveLength(1);
       const winner = racers[results.indexOf(winners[0])];
       for (const result of results.filter((r) => !r.created)) {
-        expect(result).toEqual({ id: winners[0].id, uuid: winner.uuid, created: false, existing: { jobName: JOB, payload: winner.payload, runAs: 'user-7' } });
+        expect(result).toEqual({
+          id: winners[0].id,
+          uuid: winner.uuid,
+          created: false,
+          existing: { jobName: JOB, payload: winner.payload, runAs: 'user-7' },
+        });
       }
       expect(await dataSource.getRepository(Task).countBy({ uuid: winner.uuid })).toBe(1);
     }
@@ -56,8 +71,15 @@ export function enqueueAndClaimCases(get: () => ContractContext): void {
   it('an enqueue inside a transaction sees the task that holds its uuid', async () => {
     const { engine, dataSource } = get();
     const [held] = await engine.enqueue([newTask()]);
-    const [again] = await dataSource.transaction((manager) => engine.enqueue([newTask({ uuid: held.uuid, payload: '{"n":9}', runAs: null })], manager));
-    expect(again).toEqual({ id: held.id, uuid: held.uuid, created: false, existing: { jobName: JOB, payload: '{"n":1}', runAs: 'user-7' } });
+    const [again] = await dataSource.transaction((manager) =>
+      engine.enqueue([newTask({ uuid: held.uuid, payload: '{"n":9}', runAs: null })], manager),
+    );
+    expect(again).toEqual({
+      id: held.id,
+      uuid: held.uuid,
+      created: false,
+      existing: { jobName: JOB, payload: '{"n":1}', runAs: 'user-7' },
+    });
   });
 
   it('transactional enqueue through a manager is removed by a rollback and kept by a commit', async () => {
@@ -81,12 +103,29 @@ export function enqueueAndClaimCases(get: () => ContractContext): void {
 
   it('claim takes only due tasks and marks them RUNNING for the worker', async () => {
     const { engine } = get();
-    const [soon, later] = await engine.enqueue([newTask({ nextRunTime: T0 + 1_000 }), newTask({ nextRunTime: T0 + 5_000 })]);
+    const [soon, later] = await engine.enqueue([
+      newTask({ nextRunTime: T0 + 1_000 }),
+      newTask({ nextRunTime: T0 + 5_000 }),
+    ]);
     expect(await engine.claim(claimRequest({ now: T0 + 999 }))).toEqual([]);
 
     const [claimed] = await engine.claim(claimRequest({ now: T0 + 2_000 }));
-    expect(claimed).toMatchObject({ id: soon.id, uuid: soon.uuid, jobName: JOB, group: GROUP, attempt: 1, scheduledFor: T0 + 1_000 });
-    expect(claimed).toMatchObject({ payload: '{"n":1}', timeoutMs: 30_000, retries: 0, runAs: 'user-7', timesRun: 0, timesFailed: 0 });
+    expect(claimed).toMatchObject({
+      id: soon.id,
+      uuid: soon.uuid,
+      jobName: JOB,
+      group: GROUP,
+      attempt: 1,
+      scheduledFor: T0 + 1_000,
+    });
+    expect(claimed).toMatchObject({
+      payload: '{"n":1}',
+      timeoutMs: 30_000,
+      retries: 0,
+      runAs: 'user-7',
+      timesRun: 0,
+      timesFailed: 0,
+    });
     expect(typeof claimed.claimToken).toBe('string');
     expect(claimed.claimToken.length).toBeGreaterThan(8);
     const row = await taskRow(get(), soon.id);
@@ -116,7 +155,9 @@ export function enqueueAndClaimCases(get: () => ContractContext): void {
     expect((await engine.claim(claimRequest({ groups: ['elsewhere'] }))).length).toBe(0);
     expect((await engine.claim(claimRequest({ groups: ['reports'] }))).map((t) => t.id)).toEqual([other.id]);
     expect((await engine.claim(claimRequest())).map((t) => t.id)).toEqual([main.id]);
-    expect((await engine.claim(claimRequest({ jobNames: [JOB, 'not.handled.here'] }))).map((t) => t.id)).toEqual([unknown.id]);
+    expect((await engine.claim(claimRequest({ jobNames: [JOB, 'not.handled.here'] }))).map((t) => t.id)).toEqual([
+      unknown.id,
+    ]);
   });
 
   it('claim takes higher priority first, then earlier due time, then lower id', async () => {
@@ -167,7 +208,9 @@ export function enqueueAndClaimCases(get: () => ContractContext): void {
 
   it('concurrent claimers never get the same task (500 tasks, 4 claim loops)', async () => {
     const { engine, dataSource } = get();
-    await engine.enqueue(Array.from({ length: 500 }, (_, i) => newTask({ priority: i % 3, nextRunTime: T0 - (i % 7) })));
+    await engine.enqueue(
+      Array.from({ length: 500 }, (_, i) => newTask({ priority: i % 3, nextRunTime: T0 - (i % 7) })),
+    );
     const loop = async (worker: string): Promise<ClaimedTask[]> => {
       const mine: ClaimedTask[] = [];
       for (;;) {

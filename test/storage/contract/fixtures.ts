@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { JobDefinition, Run, Task, Worker } from '../../../lib/entities/index.js';
-import type { ClaimedTask, ClaimRequest, NewTask, StorageEngine, TaskOutcome, WorkerRecord } from '../../../lib/storage/engine.js';
+import type {
+  ClaimedTask,
+  ClaimRequest,
+  NewTask,
+  StorageEngine,
+  TaskOutcome,
+  WorkerRecord,
+} from '../../../lib/storage/engine.js';
 import type { Dialect } from '../../support/databases.js';
 
 /** What every contract case works with, set up once per suite and emptied before each case. */
@@ -71,7 +78,11 @@ export function workerRecord(name: string, overrides: Partial<WorkerRecord> = {}
 }
 
 /** Store a job definition row, as discovery would. */
-export async function addJob(dataSource: DataSource, name: string, flags: { active?: boolean; missing?: boolean } = {}): Promise<void> {
+export async function addJob(
+  dataSource: DataSource,
+  name: string,
+  flags: { active?: boolean; missing?: boolean } = {},
+): Promise<void> {
   await dataSource.getRepository(JobDefinition).insert({
     name,
     kind: 'queued',
@@ -94,7 +105,8 @@ export async function addJob(dataSource: DataSource, name: string, flags: { acti
   });
 }
 
-export const taskRow = (ctx: ContractContext, id: number): Promise<Task> => ctx.dataSource.getRepository(Task).findOneByOrFail({ id });
+export const taskRow = (ctx: ContractContext, id: number): Promise<Task> =>
+  ctx.dataSource.getRepository(Task).findOneByOrFail({ id });
 
 export const runsOf = (ctx: ContractContext, taskId: number): Promise<Run[]> =>
   ctx.dataSource.getRepository(Run).find({ where: { taskId }, order: { id: 'ASC' } });
@@ -103,9 +115,16 @@ export const workerRow = (ctx: ContractContext, name: string): Promise<Worker | 
   ctx.dataSource.getRepository(Worker).findOneBy({ name });
 
 /** Enqueue one task and claim it (explicit clock), for cases that start from a RUNNING task. */
-export async function running(ctx: ContractContext, worker: string, task: Partial<NewTask> = {}, now = T0): Promise<ClaimedTask> {
+export async function running(
+  ctx: ContractContext,
+  worker: string,
+  task: Partial<NewTask> = {},
+  now = T0,
+): Promise<ClaimedTask> {
   const [{ id }] = await ctx.engine.enqueue([newTask({ nextRunTime: now, ...task })]);
-  const claimed = await ctx.engine.claim(claimRequest({ worker, now, limit: 1, jobNames: [task.jobName ?? JOB], groups: [task.group ?? GROUP] }));
+  const claimed = await ctx.engine.claim(
+    claimRequest({ worker, now, limit: 1, jobNames: [task.jobName ?? JOB], groups: [task.group ?? GROUP] }),
+  );
   const mine = claimed.find((c) => c.id === id);
   if (!mine) throw new Error(`task ${id} was not claimed`);
   return mine;

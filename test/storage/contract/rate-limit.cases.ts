@@ -26,7 +26,10 @@ export function rateLimitCases(get: () => ContractContext): void {
     const { dataSource, engine } = get();
     await addJob(dataSource, JOB);
     await addJob(dataSource, 'contract.other');
-    await engine.enqueue([...Array.from({ length: 5 }, () => newTask()), ...Array.from({ length: 5 }, () => newTask({ jobName: 'contract.other' }))]);
+    await engine.enqueue([
+      ...Array.from({ length: 5 }, () => newTask()),
+      ...Array.from({ length: 5 }, () => newTask({ jobName: 'contract.other' })),
+    ]);
     expect(await engine.claim(claimRequest({ rate: RATE }))).toHaveLength(3);
     expect(await engine.claim(claimRequest({ jobNames: ['contract.other'], rate: RATE }))).toHaveLength(3);
     expect(await engine.claim(claimRequest({ jobNames: ['contract.other'] }))).toHaveLength(2);

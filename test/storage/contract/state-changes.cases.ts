@@ -1,15 +1,39 @@
 import { JobDefinition, Run, Task, Worker } from '../../../lib/entities/index.js';
 import type { DefinitionSpec, StoppedTask } from '../../../lib/storage/engine.js';
-import { addJob, claimRequest, type ContractContext, GROUP, JOB, newTask, outcome, running, T0, taskRow, workerRecord, workerRow } from './fixtures.js';
+import {
+  addJob,
+  claimRequest,
+  type ContractContext,
+  GROUP,
+  JOB,
+  newTask,
+  outcome,
+  running,
+  T0,
+  taskRow,
+  workerRecord,
+  workerRow,
+} from './fixtures.js';
 
 const NOW = T0 + 60_000;
 
 /** A definition as discovery declares it; override what a case needs. */
 function definition(overrides: Partial<DefinitionSpec> = {}): DefinitionSpec {
   return {
-    name: 'nightly', kind: 'scheduled', schedule: '"0 3 * * *"', scheduleNormalized: '{"kind":"cron"}', timezone: 'UTC',
-    description: 'Nightly sync', timeoutMs: 5_000, retries: 2, group: GROUP, priority: 1, kwargs: '{"full":true}', source: 'code',
-    active: true, ...overrides,
+    name: 'nightly',
+    kind: 'scheduled',
+    schedule: '"0 3 * * *"',
+    scheduleNormalized: '{"kind":"cron"}',
+    timezone: 'UTC',
+    description: 'Nightly sync',
+    timeoutMs: 5_000,
+    retries: 2,
+    group: GROUP,
+    priority: 1,
+    kwargs: '{"full":true}',
+    source: 'code',
+    active: true,
+    ...overrides,
   };
 }
 
@@ -41,7 +65,11 @@ export function stateChangeCases(get: () => ContractContext): void {
       expect(await taskRow(ctx, queued.id)).toMatchObject({ status: 'STOPPED', updatedAt: NOW });
 
       expect(await ctx.engine.stopTask(busy.id, NOW, stopped)).toBe('RUNNING');
-      expect(await taskRow(ctx, busy.id)).toMatchObject({ status: 'RUNNING', stopRequested: true, claimToken: busy.claimToken });
+      expect(await taskRow(ctx, busy.id)).toMatchObject({
+        status: 'RUNNING',
+        stopRequested: true,
+        claimToken: busy.claimToken,
+      });
       expect(await ctx.engine.stopRequests('worker-a')).toEqual([busy.id]);
       expect(stopped).toHaveLength(1);
 
@@ -70,7 +98,12 @@ export function stateChangeCases(get: () => ContractContext): void {
       const held = await running(ctx, 'worker-a');
       const [queued] = await ctx.engine.enqueue([newTask({ nextRunTime: T0 + 999_999 })]);
       const tokens = await ctx.engine.leaseTokens([held.id, queued.id, held.id + queued.id + 1000]);
-      expect(tokens).toEqual(new Map([[held.id, held.claimToken], [queued.id, null]]));
+      expect(tokens).toEqual(
+        new Map([
+          [held.id, held.claimToken],
+          [queued.id, null],
+        ]),
+      );
       expect(await ctx.engine.leaseTokens([])).toEqual(new Map());
     });
   });
@@ -96,9 +129,20 @@ export function stateChangeCases(get: () => ContractContext): void {
       expect([first, second].sort()).toEqual([false, true]);
       expect(await ctx.engine.addDefinition(definition({ description: 'later' }), T0 + 2)).toBe(false);
       expect(await definitionRow(ctx, 'nightly')).toMatchObject({
-        kind: 'scheduled', schedule: '"0 3 * * *"', scheduleNormalized: '{"kind":"cron"}', timezone: 'UTC', scheduleSetBy: 'code',
-        active: true, activeSetBy: 'code', timeoutMs: 5_000, retries: 2, group: GROUP, priority: 1, kwargs: '{"full":true}',
-        source: 'code', missing: false,
+        kind: 'scheduled',
+        schedule: '"0 3 * * *"',
+        scheduleNormalized: '{"kind":"cron"}',
+        timezone: 'UTC',
+        scheduleSetBy: 'code',
+        active: true,
+        activeSetBy: 'code',
+        timeoutMs: 5_000,
+        retries: 2,
+        group: GROUP,
+        priority: 1,
+        kwargs: '{"full":true}',
+        source: 'code',
+        missing: false,
       });
       expect(['Nightly sync', 'other']).toContain((await definitionRow(ctx, 'nightly')).description);
     });
@@ -109,20 +153,46 @@ export function stateChangeCases(get: () => ContractContext): void {
       await ctx.engine.markDefinitionMissing('nightly', T0 + 1);
       expect(await definitionRow(ctx, 'nightly')).toMatchObject({ missing: true, updatedAt: T0 + 1 });
 
-      await ctx.engine.updateDefinition(definition({ retries: 5, schedule: '"0 4 * * *"', active: false }), T0 + 2, true);
+      await ctx.engine.updateDefinition(
+        definition({ retries: 5, schedule: '"0 4 * * *"', active: false }),
+        T0 + 2,
+        true,
+      );
       expect(await definitionRow(ctx, 'nightly')).toMatchObject({
-        retries: 5, schedule: '"0 4 * * *"', active: false, missing: false, lastSeen: T0 + 2, updatedAt: T0 + 2,
+        retries: 5,
+        schedule: '"0 4 * * *"',
+        active: false,
+        missing: false,
+        lastSeen: T0 + 2,
+        updatedAt: T0 + 2,
       });
 
       await ctx.engine.setDefinitionActive('nightly', true, T0 + 3);
       await ctx.engine.moveSchedule(
         { uuid: 'kronos:schedule:nightly', schedule: '{}', repeats: 0, stopTime: null, nextRunTime: null, now: T0 + 3 },
-        { name: 'nightly', schedule: '"every 5 minutes"', scheduleNormalized: '{"kind":"interval"}', timezone: null, setBy: 'admin' },
+        {
+          name: 'nightly',
+          schedule: '"every 5 minutes"',
+          scheduleNormalized: '{"kind":"interval"}',
+          timezone: null,
+          setBy: 'admin',
+        },
       );
-      await ctx.engine.updateDefinition(definition({ priority: 9, schedule: '"0 5 * * *"', active: false }), T0 + 4, false);
+      await ctx.engine.updateDefinition(
+        definition({ priority: 9, schedule: '"0 5 * * *"', active: false }),
+        T0 + 4,
+        false,
+      );
       expect(await definitionRow(ctx, 'nightly')).toMatchObject({
-        priority: 9, lastSeen: T0 + 4, updatedAt: T0 + 3,
-        active: true, activeSetBy: 'admin', schedule: '"every 5 minutes"', scheduleNormalized: '{"kind":"interval"}', timezone: null, scheduleSetBy: 'admin',
+        priority: 9,
+        lastSeen: T0 + 4,
+        updatedAt: T0 + 3,
+        active: true,
+        activeSetBy: 'admin',
+        schedule: '"every 5 minutes"',
+        scheduleNormalized: '{"kind":"interval"}',
+        timezone: null,
+        scheduleSetBy: 'admin',
       });
     });
   });
@@ -133,19 +203,45 @@ export function stateChangeCases(get: () => ContractContext): void {
       const id = await scheduledTask(ctx, T0 + 500_000);
       await ctx.dataSource.getRepository(Task).update(id, { attempt: 2 });
       await ctx.engine.moveSchedule({
-        uuid: `kronos:schedule:${JOB}`, schedule: '{"every":120000}', repeats: 3, stopTime: T0 + 9_000_000,
-        task: { payload: '{"k":1}', group: 'other', priority: 4, retries: 1, runAs: null }, nextRunTime: T0 + 120_000, now: NOW,
+        uuid: `kronos:schedule:${JOB}`,
+        schedule: '{"every":120000}',
+        repeats: 3,
+        stopTime: T0 + 9_000_000,
+        task: { payload: '{"k":1}', group: 'other', priority: 4, retries: 1, runAs: null },
+        nextRunTime: T0 + 120_000,
+        now: NOW,
       });
       expect(await taskRow(ctx, id)).toMatchObject({
-        schedule: '{"every":120000}', repeats: 3, stopTime: T0 + 9_000_000, payload: '{"k":1}', group: 'other', priority: 4,
-        retries: 1, runAs: null, nextRunTime: T0 + 120_000, status: 'QUEUED', attempt: 0, updatedAt: NOW,
+        schedule: '{"every":120000}',
+        repeats: 3,
+        stopTime: T0 + 9_000_000,
+        payload: '{"k":1}',
+        group: 'other',
+        priority: 4,
+        retries: 1,
+        runAs: null,
+        nextRunTime: T0 + 120_000,
+        status: 'QUEUED',
+        attempt: 0,
+        updatedAt: NOW,
       });
 
       await ctx.dataSource.getRepository(Task).update(id, { group: GROUP, nextRunTime: T0 });
       const [claimed] = await ctx.engine.claim(claimRequest());
-      await ctx.engine.moveSchedule({ uuid: `kronos:schedule:${JOB}`, schedule: '{"every":1000}', repeats: 0, stopTime: null, nextRunTime: NOW, now: NOW });
+      await ctx.engine.moveSchedule({
+        uuid: `kronos:schedule:${JOB}`,
+        schedule: '{"every":1000}',
+        repeats: 0,
+        stopTime: null,
+        nextRunTime: NOW,
+        now: NOW,
+      });
       expect(await taskRow(ctx, id)).toMatchObject({
-        schedule: '{"every":1000}', status: 'RUNNING', nextRunTime: T0, claimToken: claimed.claimToken, payload: '{"k":1}',
+        schedule: '{"every":1000}',
+        status: 'RUNNING',
+        nextRunTime: T0,
+        claimToken: claimed.claimToken,
+        payload: '{"k":1}',
       });
     });
 
@@ -154,9 +250,19 @@ export function stateChangeCases(get: () => ContractContext): void {
       await addJob(ctx.dataSource, 'lonely');
       await ctx.engine.moveSchedule(
         { uuid: 'kronos:schedule:lonely', schedule: '{}', repeats: 0, stopTime: null, nextRunTime: NOW, now: NOW },
-        { name: 'lonely', schedule: '"1 hour"', scheduleNormalized: '{"kind":"interval"}', timezone: null, setBy: 'admin' },
+        {
+          name: 'lonely',
+          schedule: '"1 hour"',
+          scheduleNormalized: '{"kind":"interval"}',
+          timezone: null,
+          setBy: 'admin',
+        },
       );
-      expect(await definitionRow(ctx, 'lonely')).toMatchObject({ schedule: '"1 hour"', scheduleSetBy: 'admin', updatedAt: NOW });
+      expect(await definitionRow(ctx, 'lonely')).toMatchObject({
+        schedule: '"1 hour"',
+        scheduleSetBy: 'admin',
+        updatedAt: NOW,
+      });
       expect(await ctx.dataSource.getRepository(Task).count()).toBe(0);
     });
 
@@ -164,20 +270,34 @@ export function stateChangeCases(get: () => ContractContext): void {
       const ctx = get();
       const id = await scheduledTask(ctx, T0);
       await ctx.dataSource.getRepository(Task).update(id, { attempt: 1 });
-      expect(await ctx.engine.moveSlot({ taskId: id, from: T0 + 1, to: NOW, resetAttempt: true, now: NOW })).toBe(false);
+      expect(await ctx.engine.moveSlot({ taskId: id, from: T0 + 1, to: NOW, resetAttempt: true, now: NOW })).toBe(
+        false,
+      );
       expect(await ctx.engine.moveSlot({ taskId: id, from: T0, to: NOW, resetAttempt: false, now: NOW })).toBe(true);
       expect(await taskRow(ctx, id)).toMatchObject({ nextRunTime: NOW, attempt: 1, status: 'QUEUED', updatedAt: NOW });
-      expect(await ctx.engine.moveSlot({ taskId: id, from: NOW, to: NOW + 60_000, resetAttempt: true, now: NOW + 1 })).toBe(true);
+      expect(
+        await ctx.engine.moveSlot({ taskId: id, from: NOW, to: NOW + 60_000, resetAttempt: true, now: NOW + 1 }),
+      ).toBe(true);
       expect(await taskRow(ctx, id)).toMatchObject({ nextRunTime: NOW + 60_000, attempt: 0 });
-      expect(await ctx.engine.moveSlot({ taskId: id, from: NOW + 60_000, to: null, resetAttempt: false, now: NOW + 2 })).toBe(true);
-      expect(await taskRow(ctx, id)).toMatchObject({ status: 'EXPIRED', nextRunTime: NOW + 60_000, updatedAt: NOW + 2 });
-      expect(await ctx.engine.moveSlot({ taskId: id, from: NOW + 60_000, to: NOW, resetAttempt: false, now: NOW + 3 })).toBe(false);
+      expect(
+        await ctx.engine.moveSlot({ taskId: id, from: NOW + 60_000, to: null, resetAttempt: false, now: NOW + 2 }),
+      ).toBe(true);
+      expect(await taskRow(ctx, id)).toMatchObject({
+        status: 'EXPIRED',
+        nextRunTime: NOW + 60_000,
+        updatedAt: NOW + 2,
+      });
+      expect(
+        await ctx.engine.moveSlot({ taskId: id, from: NOW + 60_000, to: NOW, resetAttempt: false, now: NOW + 3 }),
+      ).toBe(false);
     });
 
     it('moveSlot leaves a task a worker claimed meanwhile', async () => {
       const ctx = get();
       const held = await running(ctx, 'worker-a');
-      expect(await ctx.engine.moveSlot({ taskId: held.id, from: T0, to: NOW, resetAttempt: true, now: NOW })).toBe(false);
+      expect(await ctx.engine.moveSlot({ taskId: held.id, from: T0, to: NOW, resetAttempt: true, now: NOW })).toBe(
+        false,
+      );
       expect(await taskRow(ctx, held.id)).toMatchObject({ status: 'RUNNING', nextRunTime: T0, attempt: 1 });
     });
   });
@@ -189,7 +309,14 @@ export function stateChangeCases(get: () => ContractContext): void {
       for (let i = 0; i < 3; i++) done.push(await running(ctx, 'worker-a')); // one at a time: each claims its own task
       await ctx.engine.complete(done.map((task) => outcome(task, 'worker-a', { startTime: T0, stopTime: T0 + 1 })));
       const failed = await running(ctx, 'worker-a');
-      await ctx.engine.complete([outcome(failed, 'worker-a', { runStatus: 'FAILED', taskStatus: 'FAILED', startTime: T0 + 5_000, stopTime: T0 + 5_001 })]);
+      await ctx.engine.complete([
+        outcome(failed, 'worker-a', {
+          runStatus: 'FAILED',
+          taskStatus: 'FAILED',
+          startTime: T0 + 5_000,
+          stopTime: T0 + 5_001,
+        }),
+      ]);
       const live = await running(ctx, 'worker-a');
       const recurring = await scheduledTask(ctx, T0 + 999_999);
       await ctx.dataSource.getRepository(Task).update(recurring, { status: 'COMPLETED' });
@@ -206,7 +333,9 @@ export function stateChangeCases(get: () => ContractContext): void {
 
       expect(await ctx.engine.pruneBatch('tasks', { before: T0 + 1, statuses: ['COMPLETED'] }, 10)).toBe(3);
       expect(await ctx.engine.pruneBatch('tasks', { before: T0, statuses: ['FAILED'] }, 10)).toBe(0);
-      expect(await ctx.engine.pruneBatch('tasks', { before: T0 + 1, statuses: ['FAILED', 'QUEUED', 'RUNNING'] }, 10)).toBe(1);
+      expect(
+        await ctx.engine.pruneBatch('tasks', { before: T0 + 1, statuses: ['FAILED', 'QUEUED', 'RUNNING'] }, 10),
+      ).toBe(1);
       const left = (await ctx.dataSource.getRepository(Task).find({ order: { id: 'ASC' } })).map((t) => t.id);
       expect(left).toEqual([live.id, recurring, queued.id]);
     });

@@ -1,5 +1,17 @@
 import { Run, Task, Worker } from '../../../lib/entities/index.js';
-import { claimRequest, type ContractContext, newTask, outcome, running, runsOf, sleep, T0, taskRow, workerRecord, workerRow } from './fixtures.js';
+import {
+  claimRequest,
+  type ContractContext,
+  newTask,
+  outcome,
+  running,
+  runsOf,
+  sleep,
+  T0,
+  taskRow,
+  workerRecord,
+  workerRow,
+} from './fixtures.js';
 
 const DEAD_AFTER = 30_000;
 const NOW = T0 + 100_000;
@@ -9,14 +21,32 @@ export function workerCases(get: () => ContractContext): void {
     const { engine, dataSource } = get();
     expect(await engine.heartbeat(workerRecord('w1', { running: 1 }), T0)).toBe('ACTIVE');
     const first = await workerRow(get(), 'w1');
-    expect(first).toMatchObject({ status: 'ACTIVE', firstHeartbeat: T0, lastHeartbeat: T0, running: 1, hostname: 'host-1', pid: 4242 });
+    expect(first).toMatchObject({
+      status: 'ACTIVE',
+      firstHeartbeat: T0,
+      lastHeartbeat: T0,
+      running: 1,
+      hostname: 'host-1',
+      pid: 4242,
+    });
     expect(JSON.parse(first!.groups)).toEqual(['main']);
 
     await dataSource.getRepository(Worker).update({ name: 'w1' }, { status: 'TERMINATE' });
-    const status = await engine.heartbeat(workerRecord('w1', { running: 3, completed: 5, failed: 2, groups: ['main', 'x'], pid: 99 }), T0 + 5_000);
+    const status = await engine.heartbeat(
+      workerRecord('w1', { running: 3, completed: 5, failed: 2, groups: ['main', 'x'], pid: 99 }),
+      T0 + 5_000,
+    );
     expect(status).toBe('TERMINATE');
     const second = await workerRow(get(), 'w1');
-    expect(second).toMatchObject({ status: 'TERMINATE', firstHeartbeat: T0, lastHeartbeat: T0 + 5_000, running: 3, completed: 5, failed: 2, pid: 99 });
+    expect(second).toMatchObject({
+      status: 'TERMINATE',
+      firstHeartbeat: T0,
+      lastHeartbeat: T0 + 5_000,
+      running: 3,
+      completed: 5,
+      failed: 2,
+      pid: 99,
+    });
     expect(JSON.parse(second!.groups)).toEqual(['main', 'x']);
 
     await engine.heartbeat(workerRecord('w1'), null);
@@ -44,12 +74,21 @@ export function workerCases(get: () => ContractContext): void {
     const healthy = await running(ctx, 'alive');
     const ghost = await running(ctx, 'ghost'); // no worker row at all, claimed long ago
     const fresh = await running(ctx, 'newbie', {}, NOW - 5_000); // no row yet, but claimed just now
-    await engine.saveProgress([{ taskId: retried.id, claimToken: retried.claimToken, progress: 30, progressMessage: null, output: 'partial' }]);
+    await engine.saveProgress([
+      { taskId: retried.id, claimToken: retried.claimToken, progress: 30, progressMessage: null, output: 'partial' },
+    ]);
 
     expect(await engine.rescueOrphans(DEAD_AFTER, NOW)).toEqual({ requeued: 2, failed: 2 });
 
     expect(await taskRow(ctx, retried.id)).toMatchObject({
-      status: 'QUEUED', nextRunTime: NOW, attempt: 1, timesFailed: 1, assignedWorker: null, claimToken: null, claimedAt: null, output: null,
+      status: 'QUEUED',
+      nextRunTime: NOW,
+      attempt: 1,
+      timesFailed: 1,
+      assignedWorker: null,
+      claimToken: null,
+      claimedAt: null,
+      output: null,
     });
     expect(await taskRow(ctx, failed.id)).toMatchObject({ status: 'FAILED', timesFailed: 1, claimToken: null });
     expect(await taskRow(ctx, recurring.id)).toMatchObject({ status: 'QUEUED', nextRunTime: NOW, attempt: 0 });
@@ -59,10 +98,21 @@ export function workerCases(get: () => ContractContext): void {
 
     const [lost] = await runsOf(ctx, retried.id);
     expect(lost).toMatchObject({
-      status: 'LOST', worker: 'dead', attempt: 1, scheduledFor: T0, startTime: T0, stopTime: NOW, durationMs: NOW - T0,
-      message: 'worker lost: dead stopped heartbeating', output: 'partial', runAs: 'user-7',
+      status: 'LOST',
+      worker: 'dead',
+      attempt: 1,
+      scheduledFor: T0,
+      startTime: T0,
+      stopTime: NOW,
+      durationMs: NOW - T0,
+      message: 'worker lost: dead stopped heartbeating',
+      output: 'partial',
+      runAs: 'user-7',
     });
-    expect((await runsOf(ctx, ghost.id))[0]).toMatchObject({ status: 'LOST', message: 'worker lost: ghost stopped heartbeating' });
+    expect((await runsOf(ctx, ghost.id))[0]).toMatchObject({
+      status: 'LOST',
+      message: 'worker lost: ghost stopped heartbeating',
+    });
     expect(await ctx.dataSource.getRepository(Run).count()).toBe(4);
 
     // The dead worker's row is gone (nothing of it runs any more); the live one stays.
@@ -75,7 +125,12 @@ export function workerCases(get: () => ContractContext): void {
     // The dead worker's late write-back is fenced out; the retry counts as attempt 2.
     expect(await engine.complete([outcome(retried, 'dead')])).toEqual([retried.id]);
     const again = await engine.claim(claimRequest({ now: NOW, worker: 'alive' }));
-    expect(again.map((t) => [t.id, t.attempt]).sort()).toEqual([[retried.id, 2], [recurring.id, 1]].sort());
+    expect(again.map((t) => [t.id, t.attempt]).sort()).toEqual(
+      [
+        [retried.id, 2],
+        [recurring.id, 1],
+      ].sort(),
+    );
   });
 
   it('rescueOrphans on the database clock judges rows the database stamped: a worker heard just now is spared, one silent for deadAfter is rescued', async () => {
@@ -90,7 +145,10 @@ export function workerCases(get: () => ContractContext): void {
     expect(await ctx.engine.rescueOrphans(1_000, null)).toEqual({ requeued: 1, failed: 0 });
     expect(await taskRow(ctx, spared.id)).toMatchObject({ status: 'RUNNING', claimToken: spared.claimToken });
     expect(await taskRow(ctx, lost.id)).toMatchObject({ status: 'QUEUED', claimToken: null });
-    expect((await runsOf(ctx, lost.id))[0]).toMatchObject({ status: 'LOST', message: 'worker lost: silent stopped heartbeating' });
+    expect((await runsOf(ctx, lost.id))[0]).toMatchObject({
+      status: 'LOST',
+      message: 'worker lost: silent stopped heartbeating',
+    });
   });
 
   it('rescueOrphans run by two workers at once rescues every task exactly once', async () => {
@@ -98,7 +156,10 @@ export function workerCases(get: () => ContractContext): void {
     await ctx.engine.heartbeat(workerRecord('dead'), T0);
     await ctx.engine.enqueue(Array.from({ length: 40 }, (_, i) => newTask({ retries: i % 2 })));
     expect((await ctx.engine.claim(claimRequest({ worker: 'dead', limit: 100 }))).length).toBe(40);
-    const reports = await Promise.all([ctx.engine.rescueOrphans(DEAD_AFTER, NOW), ctx.engine.rescueOrphans(DEAD_AFTER, NOW)]);
+    const reports = await Promise.all([
+      ctx.engine.rescueOrphans(DEAD_AFTER, NOW),
+      ctx.engine.rescueOrphans(DEAD_AFTER, NOW),
+    ]);
     expect(reports.reduce((sum, r) => sum + r.requeued, 0)).toBe(20);
     expect(reports.reduce((sum, r) => sum + r.failed, 0)).toBe(20);
     expect(await ctx.dataSource.getRepository(Run).countBy({ status: 'LOST' })).toBe(40);
