@@ -27,6 +27,7 @@ import { replanFromClock } from './service/clock-replan.js';
 import { ensureScheduledTasks, syncDefinitions, type SyncReport } from './service/definition-sync.js';
 import { applyMisfirePolicies } from './service/misfire-sweep.js';
 import { createEngine } from './storage/create-engine.js';
+import { ensureSupportTables } from './migrations/support-tables.js';
 import { TaskWorker } from './worker/worker.js';
 import { workerName } from './worker/worker-identity.js';
 
@@ -75,6 +76,7 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
     this.runtime.attach(dataSource, engine);
     // An isolation child process only runs handlers for its parent worker, which owns the rest.
     if (isKronosChild()) return;
+    await ensureSupportTables(dataSource, engine.dialect);
     const jobs = this.runtime.registry.all();
     const now = this.runtime.options.clock.now();
     const report = await syncDefinitions(dataSource, engine, jobs, now, { configFileLoaded: configFile !== null });

@@ -10,7 +10,7 @@ export type MigrationTables = Record<keyof typeof TABLES, string>;
  * `entityPrefix` applies), else the defaults.
  */
 export function migrationTables(
-  queryRunner: QueryRunner,
+  queryRunner: Pick<QueryRunner, 'connection'>,
   quote: (name: string) => string,
   /** What qualifies a table name on this dialect: a schema (PostgreSQL) or a database (MySQL). */
   qualifier: 'schema' | 'database' = 'schema',

@@ -1,5 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { flowTables } from '../flow-tables.js';
+import { flowTablesDdl } from '../support-tables.js';
 import { migrationTables } from '../migration-tables.js';
 
 const quote = (name: string): string => `\`${name.replaceAll('`', '``')}\``;
@@ -14,19 +15,11 @@ export class KronosFlowMysql1769000000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const t = migrationTables(queryRunner, quote, 'database');
-    const f = flowTables(t.task);
     await queryRunner.query(
       `ALTER TABLE ${t.task} ADD COLUMN \`flow\` int NOT NULL DEFAULT 0, ADD COLUMN \`batch_id\` bigint NULL,
          ADD INDEX \`kronos_task_batch_id\` (\`batch_id\`, \`status\`)`,
     );
-    await queryRunner.query(
-      `CREATE TABLE ${f.dependency} (\`depends_on\` bigint NOT NULL, \`task_id\` bigint NOT NULL, \`on_failure\` varchar(8) NOT NULL,
-         PRIMARY KEY (\`depends_on\`, \`task_id\`), INDEX \`kronos_task_dependency_task\` (\`task_id\`)) ENGINE=InnoDB`,
-    );
-    await queryRunner.query(
-      `CREATE TABLE ${f.batch} (\`id\` int NOT NULL AUTO_INCREMENT PRIMARY KEY, \`description\` varchar(255) NULL,
-         \`stopped\` tinyint NOT NULL DEFAULT 0, \`callbacks\` text NULL, \`created_at\` bigint NOT NULL, \`finished_at\` bigint NULL) ENGINE=InnoDB`,
-    );
+    for (const statement of flowTablesDdl('mysql', t.task)) await queryRunner.query(statement);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

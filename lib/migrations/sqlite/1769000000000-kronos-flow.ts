@@ -1,5 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { flowTables } from '../flow-tables.js';
+import { flowTablesDdl } from '../support-tables.js';
 import { migrationTables } from '../migration-tables.js';
 
 const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
@@ -14,21 +15,12 @@ export class KronosFlowSqlite1769000000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const t = migrationTables(queryRunner, quote, 'schema');
-    const f = flowTables(t.task);
     await queryRunner.query(`ALTER TABLE ${t.task} ADD COLUMN "flow" integer NOT NULL DEFAULT 0`);
     await queryRunner.query(`ALTER TABLE ${t.task} ADD COLUMN "batch_id" bigint`);
     await queryRunner.query(
       `CREATE INDEX "kronos_task_batch_id" ON ${t.task} ("batch_id", "status") WHERE "batch_id" IS NOT NULL`,
     );
-    await queryRunner.query(
-      `CREATE TABLE ${f.dependency} ("depends_on" bigint NOT NULL, "task_id" bigint NOT NULL, "on_failure" varchar(8) NOT NULL,
-         PRIMARY KEY ("depends_on", "task_id"))`,
-    );
-    await queryRunner.query(`CREATE INDEX "kronos_task_dependency_task" ON ${f.dependency} ("task_id")`);
-    await queryRunner.query(
-      `CREATE TABLE ${f.batch} ("id" integer PRIMARY KEY AUTOINCREMENT, "description" varchar(255), "stopped" boolean NOT NULL DEFAULT 0,
-         "callbacks" text, "created_at" bigint NOT NULL, "finished_at" bigint)`,
-    );
+    for (const statement of flowTablesDdl('sqlite', t.task)) await queryRunner.query(statement);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -1,6 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { groupTable } from '../group-table.js';
 import { migrationTables } from '../migration-tables.js';
+import { groupTableDdl } from '../support-tables.js';
 
 const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
@@ -13,10 +14,8 @@ export class KronosGroupsSqlite1770000000000 implements MigrationInterface {
   name = 'KronosGroupsSqlite1770000000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const g = groupTable(migrationTables(queryRunner, quote, 'schema').task);
-    await queryRunner.query(
-      `CREATE TABLE ${g} ("name" varchar(64) PRIMARY KEY NOT NULL, "paused_at" bigint NOT NULL, "paused_by" varchar(200))`,
-    );
+    const task = migrationTables(queryRunner, quote, 'schema').task;
+    for (const statement of groupTableDdl('sqlite', task)) await queryRunner.query(statement);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
