@@ -15,11 +15,7 @@ describe('Dashboard building blocks', () => {
     expect(html`<p title="${value}">${value}</p>`.value).toBe(
       '<p title="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39; &amp; more">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39; &amp; more</p>',
     );
-    expect(
-      html`<ul>
-        ${['<a>', html`<li>${'<b>'}</li>`]}
-      </ul>`.value,
-    ).toBe('<ul>&lt;a&gt;<li>&lt;b&gt;</li></ul>');
+    expect(html`<ul>${['<a>', html`<li>${'<b>'}</li>`]}</ul>`.value).toBe('<ul>&lt;a&gt;<li>&lt;b&gt;</li></ul>');
   });
 
   it('redacts keys anywhere, dotted paths from the root, wildcards, and everything for unknown jobs', () => {
@@ -45,7 +41,7 @@ describe('Dashboard building blocks', () => {
     expect(html`<p title="${spoof}">${spoof}</p>`.value).toBe(
       '<p title="RTL:\\u202Egnp.exe\\u2066\\u2069\\u200E\\u200F\\u061C\\u202A">RTL:\\u202Egnp.exe\\u2066\\u2069\\u200E\\u200F\\u061C\\u202A</p>',
     );
-    expect(html`<input value="${formValue(`"${spoof}"`)}" />`.value).toBe(
+    expect(html`<input value="${formValue(`"${spoof}"`)}">`.value).toBe(
       '<input value="&quot;RTL:&#x202E;gnp.exe&#x2066;&#x2069;&#x200E;&#x200F;&#x61C;&#x202A;&quot;">',
     );
   });

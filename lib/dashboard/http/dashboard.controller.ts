@@ -503,8 +503,7 @@ export function createDashboardController(path: string): Type<unknown> {
         return parse();
       } catch (error) {
         if (!(error instanceof InvalidDashboardFilterError)) throw error;
-        const body = html`<div class="flash error" role="alert" data-filter-error>${error.message}</div>
-          <p><a href="${ctx.root}${page}">Show all ${page}</a></p>`;
+        const body = html`<div class="flash error" role="alert" data-filter-error>${error.message}</div><p><a href="${ctx.root}${page}">Show all ${page}</a></p>`;
         sendHtml(
           this.adapter,
           res,
@@ -531,8 +530,7 @@ export function createDashboardController(path: string): Type<unknown> {
         ctx,
         page,
         'Not found',
-        html`<p>${message}</p>
-          <p><a href="${ctx.root}${page}">Back to ${page}</a></p>`,
+        html`<p>${message}</p><p><a href="${ctx.root}${page}">Back to ${page}</a></p>`,
       );
       sendHtml(this.adapter, res, body, ctx.nonce, 404);
     }

@@ -47,8 +47,7 @@ export function relative(ms: number | null | undefined, now: number): string {
 /** A time with its distance from now as a tooltip-free second line. */
 export function when(ms: number | null | undefined, timezone: string, now: number): SafeHtml {
   if (ms === null || ms === undefined) return html`<span class="muted">–</span>`;
-  return html`<time datetime="${new Date(ms).toISOString()}">${formatTime(ms, timezone)}</time>
-    <span class="muted">${relative(ms, now)}</span>`;
+  return html`<time datetime="${new Date(ms).toISOString()}">${formatTime(ms, timezone)}</time> <span class="muted">${relative(ms, now)}</span>`;
 }
 
 export function badge(status: string | null | undefined): SafeHtml {

@@ -35,41 +35,33 @@ export function layout(ctx: PageContext, current: PageKey, title: string, conten
   const { config } = ctx;
   const live = config.refreshMs > 0;
   return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="robots" content="noindex" />
-        <title>${title} · ${config.title}</title>
-        <style nonce="${ctx.nonce}">
-          ${trusted(STYLES)}
-        </style>
-      </head>
-      <body data-refresh="${live ? config.refreshMs : 0}" data-events="${live ? `${ctx.root}events` : ''}">
-        <header>
-          <span class="brand">${config.title}</span>
-          <nav>
-            ${NAV.map(([key, label, href]) => html`<a href="${href ? ctx.root + href : ctx.home}" class="${key === current ? 'current' : ''}">${label}</a>`)}
-          </nav>
-          <span class="live"
-            >${config.readOnly ? html`<span class="badge">read-only</span>` : ''}${
-              live
-                ? html`<span id="live-status">live</span><button type="button" id="live-toggle">Pause</button>`
-                : html`<span>live refresh off</span>`
-            }</span
-          >
-        </header>
-        <main>
-          ${ctx.flash ? html`<div class="flash ${ctx.flash.kind}" role="status">${ctx.flash.text}</div>` : ''}
-          <h1>${title}</h1>
-          ${content}
-        </main>
-        <footer>Times in ${config.timezone}.</footer>
-        <script nonce="${ctx.nonce}">
-          ${trusted(SCRIPT)};
-        </script>
-      </body>
-    </html>`;
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${title} · ${config.title}</title>
+<style nonce="${ctx.nonce}">${trusted(STYLES)}</style>
+</head>
+<body data-refresh="${live ? config.refreshMs : 0}" data-events="${live ? `${ctx.root}events` : ''}">
+<header>
+  <span class="brand">${config.title}</span>
+  <nav>${NAV.map(([key, label, href]) => html`<a href="${href ? ctx.root + href : ctx.home}" class="${key === current ? 'current' : ''}">${label}</a>`)}</nav>
+  <span class="live">${config.readOnly ? html`<span class="badge">read-only</span>` : ''}${
+    live
+      ? html`<span id="live-status">live</span><button type="button" id="live-toggle">Pause</button>`
+      : html`<span>live refresh off</span>`
+  }</span>
+</header>
+<main>
+${ctx.flash ? html`<div class="flash ${ctx.flash.kind}" role="status">${ctx.flash.text}</div>` : ''}
+<h1>${title}</h1>
+${content}
+</main>
+<footer>Times in ${config.timezone}.</footer>
+<script nonce="${ctx.nonce}">${trusted(SCRIPT)}</script>
+</body>
+</html>`;
 }
 
 /**
@@ -84,20 +76,12 @@ export function actionForm(
   options: { confirm?: string; danger?: boolean; extra?: HtmlValue } = {},
 ): SafeHtml {
   if (ctx.config.readOnly) return html``;
-  return html`<form
-    class="inline"
-    method="post"
-    action="${ctx.root}actions/${action}"
-    ${options.confirm ? html` data-confirm="${options.confirm}"` : ''}
-  >
-    <input type="hidden" name="${CSRF_FIELD}" value="${ctx.csrf}" /><input
-      type="hidden"
-      name="back"
-      value="${formValue(ctx.back)}"
-    />${Object.entries(fields).map(
-      ([name, value]) => html`<input type="hidden" name="${name}" value="${formValue(value)}" />`,
-    )}<button type="submit" ${options.danger ? html` class="danger"` : ''}>${label}</button>${options.extra ?? ''}
-  </form>`;
+  return html`<form class="inline" method="post" action="${ctx.root}actions/${action}"${options.confirm ? html` data-confirm="${options.confirm}"` : ''}>
+<input type="hidden" name="${CSRF_FIELD}" value="${ctx.csrf}"><input type="hidden" name="back" value="${formValue(ctx.back)}">${Object.entries(
+    fields,
+  ).map(
+    ([name, value]) => html`<input type="hidden" name="${name}" value="${formValue(value)}">`,
+  )}<button type="submit"${options.danger ? html` class="danger"` : ''}>${label}</button>${options.extra ?? ''}</form>`;
 }
 
 /** Newer / older links of a keyset page, keeping the filters. */
@@ -116,8 +100,8 @@ export function pager(
     return `${ctx.root}${page}${q ? `?${q}` : ''}`;
   };
   return html`<div class="pager">
-    ${atNewest ? '' : html`<a href="${link({})}">« Newest</a>`}
-    ${cursors.newer !== null ? html`<a href="${link({ after: cursors.newer })}" rel="prev">‹ Newer</a>` : ''}
-    ${cursors.older !== null ? html`<a href="${link({ before: cursors.older })}" rel="next">Older ›</a>` : ''}
-  </div>`;
+${atNewest ? '' : html`<a href="${link({})}">« Newest</a>`}
+${cursors.newer !== null ? html`<a href="${link({ after: cursors.newer })}" rel="prev">‹ Newer</a>` : ''}
+${cursors.older !== null ? html`<a href="${link({ before: cursors.older })}" rel="next">Older ›</a>` : ''}
+</div>`;
 }

@@ -22,46 +22,24 @@ export function auditPage(
   const { filter, page } = data;
   const tz = ctx.config.timezone;
   const content = html`<form class="filters" method="get" action="${ctx.root}audit">
-      <label>Who<input name="actor" size="16" value="${formValue(filter.actor ?? '')}" /></label>
-      <label>Action<input name="action" size="12" value="${formValue(filter.action ?? '')}" /></label>
-      <button type="submit">Filter</button>
-    </form>
-    <section id="audit" data-live>
-      ${
-        page.rows.length === 0
-          ? html`<p class="muted">No action recorded${filter.actor || filter.action ? ' matches' : ' yet'}.</p>`
-          : html`<table>
-              <thead>
-                <tr>
-                  <th>When</th>
-                  <th>Who</th>
-                  <th>Action</th>
-                  <th>Target</th>
-                  <th class="num">Rows changed</th>
-                  <th>Outcome</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${page.rows.map(
-                  (a) =>
-                    html`<tr data-audit="${a.id}" data-action="${formValue(a.action)}">
-                      <td>${when(a.at, tz, ctx.now)}</td>
-                      <td data-actor>${a.actor}</td>
-                      <td><a href="${ctx.root}audit${query({ action: a.action })}">${a.action}</a></td>
-                      <td data-target>${target(ctx, a.target)}</td>
-                      <td class="num" data-rows>${a.rowsChanged}</td>
-                      <td>
-                        <span class="badge ${a.outcome === 'ok' ? 's-completed' : 's-failed'}"
-                          >${a.outcome === 'ok' ? 'done' : 'refused'}</span
-                        >
-                        <span class="muted" data-detail>${truncate(a.detail, 200)}</span>
-                      </td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
-      }
-      ${pager(ctx, 'audit', { actor: filter.actor, action: filter.action }, page, data.atNewest)}
-    </section>`;
+<label>Who<input name="actor" size="16" value="${formValue(filter.actor ?? '')}"></label>
+<label>Action<input name="action" size="12" value="${formValue(filter.action ?? '')}"></label>
+<button type="submit">Filter</button>
+</form>
+<section id="audit" data-live>
+${
+  page.rows.length === 0
+    ? html`<p class="muted">No action recorded${filter.actor || filter.action ? ' matches' : ' yet'}.</p>`
+    : html`<table><thead><tr><th>When</th><th>Who</th><th>Action</th><th>Target</th><th class="num">Rows changed</th><th>Outcome</th></tr></thead><tbody>
+${page.rows.map(
+  (
+    a,
+  ) => html`<tr data-audit="${a.id}" data-action="${formValue(a.action)}"><td>${when(a.at, tz, ctx.now)}</td><td data-actor>${a.actor}</td><td><a href="${ctx.root}audit${query({ action: a.action })}">${a.action}</a></td>
+<td data-target>${target(ctx, a.target)}</td><td class="num" data-rows>${a.rowsChanged}</td>
+<td><span class="badge ${a.outcome === 'ok' ? 's-completed' : 's-failed'}">${a.outcome === 'ok' ? 'done' : 'refused'}</span> <span class="muted" data-detail>${truncate(a.detail, 200)}</span></td></tr>`,
+)}</tbody></table>`
+}
+${pager(ctx, 'audit', { actor: filter.actor, action: filter.action }, page, data.atNewest)}
+</section>`;
   return layout(ctx, 'audit', 'Audit trail', content);
 }
