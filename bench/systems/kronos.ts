@@ -145,7 +145,18 @@ export class KronosBackend implements Backend {
   /** Drop whatever Kronos tables are there and build them with the shipped migrations. */
   async setUp(): Promise<void> {
     await this.dataSource.initialize();
-    for (const table of ['kronos_worker', 'kronos_run', 'kronos_task', 'kronos_job', MIGRATIONS_TABLE]) {
+    const tables = [
+      'kronos_audit',
+      'kronos_task_dependency',
+      'kronos_task_batch',
+      'kronos_task_group',
+      'kronos_worker',
+      'kronos_run',
+      'kronos_task',
+      'kronos_job',
+      MIGRATIONS_TABLE,
+    ];
+    for (const table of tables) {
       await this.dataSource.query(`DROP TABLE IF EXISTS ${table}`);
     }
     await this.dataSource.runMigrations({ transaction: 'all' });
