@@ -2,7 +2,7 @@ import type { DataSource, SelectQueryBuilder } from 'typeorm';
 import { statusIndexTerm } from '../../entities/columns.js';
 import { Run } from '../../entities/index.js';
 import { countPerIdRange, firstIdEndedSince, type ActivityBucket, type RunBoundaries } from './overview.js';
-import { FAILED_RUN_STATUSES, highestRunId, type RunRow } from './run-list.js';
+import { FAILED_RUN_STATUSES, highestRunId, RUN_LIST_COLUMNS, type RunRow } from './run-list.js';
 
 const HOUR = 3_600_000;
 /** Durations and waits are read off this many latest runs of the job. */
@@ -25,21 +25,6 @@ export interface JobInsight {
 export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
 }
-
-const LAST_ERROR_COLUMNS = [
-  'id',
-  'taskId',
-  'jobName',
-  'status',
-  'worker',
-  'attempt',
-  'scheduledFor',
-  'startTime',
-  'stopTime',
-  'durationMs',
-  'message',
-  'runAs',
-] as const;
 
 /**
  * A job's runs over the last day and its latest runs. Hours are found as on the overview (ids
@@ -91,7 +76,7 @@ export async function loadJobInsight(
   const lastError = await dataSource
     .getRepository(Run)
     .createQueryBuilder('r')
-    .select(LAST_ERROR_COLUMNS.map((c) => `r.${c}`))
+    .select(RUN_LIST_COLUMNS.map((c) => `r.${c}`))
     .where('r.jobName = :job', { job })
     .andWhere('r.status IN (:...failedStatuses)', { failedStatuses: FAILED_RUN_STATUSES })
     .andWhere(statusIndexTerm('r'))

@@ -16,7 +16,7 @@ export { FAILED_RUN_STATUSES, RUN_STATUSES };
 export type RunListFilter = Omit<RunFilter, 'status' | 'limit'> & { status?: RunStatus } & Search;
 
 /** Output, result and traceback are read only when a run is opened. */
-const LIST_COLUMNS = [
+export const RUN_LIST_COLUMNS = [
   'id',
   'taskId',
   'jobName',
@@ -31,7 +31,7 @@ const LIST_COLUMNS = [
   'runAs',
 ] as const;
 
-export type RunRow = Pick<Run, (typeof LIST_COLUMNS)[number]>;
+export type RunRow = Pick<Run, (typeof RUN_LIST_COLUMNS)[number]>;
 
 /**
  * One page of the Activity log. Indexes: `kronos_run_status (status, id)` (every status but
@@ -48,7 +48,7 @@ export async function listRuns(
     const qb = dataSource
       .getRepository(Run)
       .createQueryBuilder('r')
-      .select(LIST_COLUMNS.map((c) => `r.${c}`));
+      .select(RUN_LIST_COLUMNS.map((c) => `r.${c}`));
     if (filter.taskId !== undefined) qb.andWhere('r.taskId = :taskId', { taskId: filter.taskId });
     if (filter.status !== undefined) qb.andWhere('r.status = :status', { status: filter.status });
     if (filter.status !== undefined && filter.status !== 'COMPLETED') qb.andWhere(statusIndexTerm('r'));
