@@ -230,6 +230,22 @@ export class InvalidGroupError extends KronosError {
   }
 }
 
+/**
+ * A group's settings in the module options (`groups: { emails: { rateLimit } }`) are invalid:
+ * names the group, the field (`name`, `rateLimit`, `rateLimit.limit`, `rateLimit.per`, or the
+ * unknown key) and the value.
+ */
+export class InvalidGroupOptionError extends KronosError {
+  constructor(
+    readonly group: string,
+    readonly field: string,
+    readonly value: unknown,
+    readonly reason: string,
+  ) {
+    super(`Invalid option for group "${group}": ${field} ${show(value)} ${reason}.`);
+  }
+}
+
 /** A module option is invalid. */
 export class InvalidSchedulerOptionError extends KronosError {
   constructor(

@@ -13,6 +13,7 @@ export type {
   WorkerOptions,
 } from './scheduler.options.js';
 export type { IsolationMode, ProcessIsolationOptions } from './isolation/isolation-options.js';
+export type { GroupOptions } from './registry/group-options.js';
 export { Job, ScheduledTask, type ScheduledTaskOptions } from './decorators/index.js';
 export {
   OnTaskEvent,

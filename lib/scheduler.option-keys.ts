@@ -36,6 +36,7 @@ const TOP: OptionLevel = {
     retention: true,
     postgres: true,
     events: true,
+    groups: true,
   }),
 };
 

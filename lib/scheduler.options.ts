@@ -14,6 +14,7 @@ import {
   type ResolvedPostgresOptions,
 } from './storage/postgres-options.js';
 import { tryParseDuration } from './schedule/duration.js';
+import { resolveGroupOptions, type GroupOptions, type ResolvedGroupRates } from './registry/group-options.js';
 import type { Duration } from './types.js';
 
 /** A source of "now". The system clock by default; `nestjs-kronos/testing` offers a controllable one. */
@@ -150,6 +151,13 @@ export interface SchedulerModuleOptions {
    * docs/events.md). Default: off; nothing is sent or read.
    */
   events?: EventsOptions;
+  /**
+   * Settings of groups of tasks, by group name: `{ emails: { rateLimit: { limit: 100, per: '1m' } } }`
+   * lets at most 100 tasks of the group `emails` start per minute across the cluster, whichever
+   * jobs they belong to (docs/flow-control.md). Give every process that serves the group the same
+   * settings. Default: none.
+   */
+  groups?: Record<string, GroupOptions>;
 }
 
 /** Cluster-wide task events (`SchedulerService.clusterEvents$`). */
@@ -194,6 +202,8 @@ export interface ResolvedSchedulerOptions {
   retention: { olderThanMs: number; intervalMs: number; batchSize: number } | null;
   postgres: ResolvedPostgresOptions;
   events: { cluster: boolean; pollIntervalMs: number };
+  /** The rate limit of each group that has one (`groups`). */
+  groupRates: ResolvedGroupRates;
 }
 
 function duration(field: string, value: Duration | undefined, fallback: number): number {
@@ -283,6 +293,7 @@ export function resolveSchedulerOptions(options: SchedulerModuleOptions = {}): R
       : null,
     postgres: resolvePostgresOptions(options.postgres),
     events: resolveEvents(options.events),
+    groupRates: resolveGroupOptions(options.groups),
   };
 }
 

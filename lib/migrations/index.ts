@@ -10,6 +10,7 @@ export {
   KronosRateLimitMysql1768000000000,
   KronosFlowMysql1769000000000,
   KronosGroupsMysql1770000000000,
+  KronosGroupRateLimitMysql1772000000000,
 } from './mysql/index.js';
 export {
   KronosInitPostgres1764000000000,
@@ -19,6 +20,7 @@ export {
   KronosRateLimitPostgres1768000000000,
   KronosFlowPostgres1769000000000,
   KronosGroupsPostgres1770000000000,
+  KronosGroupRateLimitPostgres1772000000000,
 } from './postgres/index.js';
 export {
   KronosInitSqlite1764000000000,
@@ -28,6 +30,7 @@ export {
   KronosRateLimitSqlite1768000000000,
   KronosFlowSqlite1769000000000,
   KronosGroupsSqlite1770000000000,
+  KronosGroupRateLimitSqlite1772000000000,
 } from './sqlite/index.js';
 
 /**

@@ -1,13 +1,13 @@
 import type { DataSource } from 'typeorm';
 import { flowTables } from './flow-tables.js';
-import { groupTable } from './group-table.js';
+import { groupRateTable, groupTable } from './group-table.js';
 import { migrationTables } from './migration-tables.js';
 
 type Dialect = 'postgres' | 'sqlite' | 'mysql';
 
 /**
  * The tables Kronos keeps beside its entities: dependency edges and batches (docs/flow-control.md)
- * and paused groups (docs/dashboard.md). They have no TypeORM entity (nothing reads them through
+ * paused groups (docs/dashboard.md) and group rate-limit windows. They have no TypeORM entity (nothing reads them through
  * a repository), so their DDL is written here once, used by the migrations that add them and, for
  * an application on `synchronize`, by {@link ensureSupportTables}.
  *
@@ -64,6 +64,29 @@ export function groupTableDdl(dialect: Dialect, task: string, ifNotExists = fals
   }
 }
 
+/**
+ * The group rate limits' table (see {@link flowTablesDdl}): a group's current window and the
+ * claims counted in it, on the row its rate-limited claims lock.
+ */
+export function groupRateTableDdl(dialect: Dialect, task: string, ifNotExists = false): string[] {
+  const g = groupRateTable(task);
+  const ine = ifNotExists ? 'IF NOT EXISTS ' : '';
+  switch (dialect) {
+    case 'postgres':
+      return [
+        `CREATE TABLE ${ine}${g} ("name" varchar(64) PRIMARY KEY, "rate_window" bigint, "rate_count" integer NOT NULL DEFAULT 0)`,
+      ];
+    case 'sqlite':
+      return [
+        `CREATE TABLE ${ine}${g} ("name" varchar(64) PRIMARY KEY NOT NULL, "rate_window" bigint, "rate_count" integer NOT NULL DEFAULT 0)`,
+      ];
+    case 'mysql':
+      return [
+        `CREATE TABLE ${ine}${g} (\`name\` varchar(64) NOT NULL, \`rate_window\` bigint NULL, \`rate_count\` int NOT NULL DEFAULT 0, PRIMARY KEY (\`name\`)) ENGINE=InnoDB`,
+      ];
+  }
+}
+
 const QUOTES: Record<Dialect, (name: string) => string> = {
   postgres: (name) => `"${name.replaceAll('"', '""')}"`,
   sqlite: (name) => `"${name.replaceAll('"', '""')}"`,
@@ -83,7 +106,11 @@ export async function ensureSupportTables(dataSource: DataSource, dialect: Diale
     QUOTES[dialect],
     dialect === 'mysql' ? 'database' : 'schema',
   ).task;
-  for (const statement of [...flowTablesDdl(dialect, task, true), ...groupTableDdl(dialect, task, true)]) {
+  for (const statement of [
+    ...flowTablesDdl(dialect, task, true),
+    ...groupTableDdl(dialect, task, true),
+    ...groupRateTableDdl(dialect, task, true),
+  ]) {
     try {
       await dataSource.query(statement);
     } catch {

@@ -1,6 +1,6 @@
 import { InvalidJobOptionError } from '../errors.js';
 import { validateIsolation, type IsolationMode } from '../isolation/isolation-options.js';
-import { parseDuration } from '../schedule/duration.js';
+import { parseDuration, tryParseDuration } from '../schedule/duration.js';
 import type { Duration, JobOptions } from '../types.js';
 
 export const NAME_MAX_LENGTH = 200;
@@ -128,42 +128,40 @@ export function validateConcurrency(job: string, value: unknown): number {
 const RATE_WINDOW_MAX_MS = 86_400_000;
 
 export function validateRateLimit(job: string, value: unknown): RateLimitSpec {
+  return checkRateLimit(value, (field, given, reason) => new InvalidJobOptionError(job, field, given, reason));
+}
+
+/**
+ * A `rateLimit` object checked field by field; `fail` builds the error naming the field
+ * (`rateLimit`, `rateLimit.limit`, `rateLimit.per` or an unknown `rateLimit.*` key), the value
+ * and what is wrong with it (a job's `InvalidJobOptionError`, a group's `InvalidGroupOptionError`).
+ */
+export function checkRateLimit(
+  value: unknown,
+  fail: (field: string, value: unknown, reason: string) => Error,
+): RateLimitSpec {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InvalidJobOptionError(job, 'rateLimit', value, "is not an object such as { limit: 100, per: '1m' }");
+    throw fail('rateLimit', value, "is not an object such as { limit: 100, per: '1m' }");
   }
   const { limit, per, ...rest } = value as { limit?: unknown; per?: unknown };
   const unknown = Object.keys(rest)[0];
   if (unknown !== undefined)
-    throw new InvalidJobOptionError(
-      job,
+    throw fail(
       `rateLimit.${unknown}`,
       (rest as Record<string, unknown>)[unknown],
       'is not a rateLimit field (limit, per)',
     );
   if (!Number.isInteger(limit) || (limit as number) < 1 || (limit as number) > INT_MAX) {
-    throw new InvalidJobOptionError(
-      job,
-      'rateLimit.limit',
-      limit,
-      `is not a positive integer up to ${INT_MAX} (the most starts per window)`,
-    );
+    throw fail('rateLimit.limit', limit, `is not a positive integer up to ${INT_MAX} (the most starts per window)`);
   }
   if (typeof per !== 'number' && typeof per !== 'string') {
-    throw new InvalidJobOptionError(
-      job,
-      'rateLimit.per',
-      per,
-      "is not a duration (ms, or a string such as '1s', '1m')",
-    );
+    throw fail('rateLimit.per', per, "is not a duration (ms, or a string such as '1s', '1m')");
   }
-  const perMs = parseDuration(per, job, 'rateLimit.per');
+  const perMs = tryParseDuration(per);
+  if (perMs === null)
+    throw fail('rateLimit.per', per, "is not a duration (use milliseconds or e.g. '30s', '2m', '1h')");
   if (!Number.isInteger(perMs) || perMs < 1 || perMs > RATE_WINDOW_MAX_MS) {
-    throw new InvalidJobOptionError(
-      job,
-      'rateLimit.per',
-      per,
-      'is not a whole number of milliseconds between 1 ms and 1 day',
-    );
+    throw fail('rateLimit.per', per, 'is not a whole number of milliseconds between 1 ms and 1 day');
   }
   return { limit: limit as number, perMs };
 }

@@ -188,6 +188,15 @@ export interface ClaimRequest {
    * `rate_count`). A job without a definition row claims nothing. Combines with `maxRunning`.
    */
   rate?: { limit: number; perMs: number };
+  /**
+   * A group's rate limit (`groups: { name: { rateLimit } }`): `groups` then names exactly
+   * `group`, its claimers are serialised on the group's row of `kronos_task_group_rate` (locked
+   * after the job's definition row when the claim has a job limit too; the row is created on
+   * first use), and at most `limit` of the group's tasks, of whatever job, are claimed per fixed
+   * window `[k × perMs, (k + 1) × perMs)` of the claim's clock. The claim's tasks count in both
+   * windows, the job's and the group's. Combines with `rate` and `maxRunning`.
+   */
+  groupRate?: { group: string; limit: number; perMs: number };
 }
 
 /** One task `stopTask` moved from QUEUED to STOPPED (reported to lifecycle events). */

@@ -67,6 +67,13 @@ export class TaskWorker implements HousekeepingHost {
   claims = 0;
   /** The groups claimed from: the configured ones less those paused, as read on the last heartbeat. */
   private claimGroups: string[];
+  /**
+   * `claimGroups` split by the module's `groups` option: those without a rate limit (claimed
+   * together, as before) and those with one, each claimed in a claim of its own that counts its
+   * window (docs/flow-control.md).
+   */
+  private freeGroups: string[];
+  private ratedGroups: { group: string; limit: number; perMs: number }[];
   private claimsInFlight = 0;
   /**
    * Batch handler calls (and batches being gathered) minus their tasks in `running`: a call takes
@@ -96,6 +103,7 @@ export class TaskWorker implements HousekeepingHost {
     this.name = name;
     this.plan = registry.claimPlan();
     this.claimGroups = [...config.groups];
+    [this.freeGroups, this.ratedGroups] = this.splitGroups(this.claimGroups);
     this.ahead = new ClaimAhead(config.concurrency, config.batchSize);
     this.batcher = new CompletionBatcher(
       engine,
@@ -210,6 +218,7 @@ export class TaskWorker implements HousekeepingHost {
     if (groups.join('\0') === this.claimGroups.join('\0')) return;
     const resumed = groups.length > this.claimGroups.length;
     this.claimGroups = groups;
+    [this.freeGroups, this.ratedGroups] = this.splitGroups(groups);
     const held = this.config.groups.filter((g) => paused.has(g));
     this.logger.log(
       logLine(
@@ -218,6 +227,16 @@ export class TaskWorker implements HousekeepingHost {
       ),
     );
     if (resumed) this.wake();
+  }
+
+  /** Groups without a group rate limit, and those with one (with their limit). */
+  private splitGroups(groups: string[]): [string[], { group: string; limit: number; perMs: number }[]] {
+    const rates = this.options.groupRates;
+    if (rates.size === 0) return [groups, []];
+    return [
+      groups.filter((group) => !rates.has(group)),
+      groups.filter((group) => rates.has(group)).map((group) => ({ group, ...rates.get(group)! })),
+    ];
   }
 
   /** Wake the loop if it waits for a free slot. */
@@ -306,14 +325,21 @@ export class TaskWorker implements HousekeepingHost {
     return claim;
   }
 
-  /** Unlimited jobs in one claim; then each job with a concurrency or rate limit in a claim of its own. */
+  /**
+   * Unlimited jobs in one claim; then each job with a concurrency or rate limit in a claim of its
+   * own. Groups with a rate limit are left out of those and claimed after them, each group apart
+   * (its unlimited jobs together, then each limited job), counting the group's window.
+   */
   private async claimPlanned(limit: number): Promise<ClaimedTask[]> {
     const plan = this.plan;
     if (this.claimGroups.length === 0) return [];
-    const base = { worker: this.name, groups: this.claimGroups, now: this.instant() };
+    const groups = this.freeGroups;
+    const base = { worker: this.name, groups, now: this.instant() };
     const claimed =
-      plan.unlimited.length > 0 ? await this.engine.claim({ ...base, jobNames: plan.unlimited, limit }) : [];
-    for (const job of plan.limited) {
+      plan.unlimited.length > 0 && groups.length > 0
+        ? await this.engine.claim({ ...base, jobNames: plan.unlimited, limit })
+        : [];
+    for (const job of groups.length > 0 ? plan.limited : []) {
       if (claimed.length >= limit) break;
       claimed.push(
         ...(await this.engine.claim({
@@ -324,6 +350,23 @@ export class TaskWorker implements HousekeepingHost {
           rate: job.rate,
         })),
       );
+    }
+    for (const groupRate of this.ratedGroups) {
+      const one = { ...base, groups: [groupRate.group], groupRate };
+      if (plan.unlimited.length > 0 && claimed.length < limit)
+        claimed.push(...(await this.engine.claim({ ...one, jobNames: plan.unlimited, limit: limit - claimed.length })));
+      for (const job of plan.limited) {
+        if (claimed.length >= limit) break;
+        claimed.push(
+          ...(await this.engine.claim({
+            ...one,
+            jobNames: [job.name],
+            limit: limit - claimed.length,
+            maxRunning: job.maxRunning,
+            rate: job.rate,
+          })),
+        );
+      }
     }
     if (plan.batched.length > 0) await this.claimBatches(plan.batched, claimed.length);
     return claimed;
@@ -355,16 +398,23 @@ export class TaskWorker implements HousekeepingHost {
     }
   }
 
-  private claimBatch(job: RegisteredJob, limit: number): Promise<ClaimedTask[]> {
-    return this.engine.claim({
+  /** Up to `limit` tasks of a batch job: from the groups without a rate limit, then from each group with one. */
+  private async claimBatch(job: RegisteredJob, limit: number): Promise<ClaimedTask[]> {
+    const request = {
       worker: this.name,
-      groups: this.claimGroups,
       now: this.instant(),
       jobNames: [job.name],
-      limit,
       ...(job.maxRunning !== null ? { maxRunning: job.maxRunning } : {}),
       ...(job.rateLimit !== null ? { rate: job.rateLimit } : {}),
-    });
+    };
+    const tasks = await this.engine.claim({ ...request, groups: this.freeGroups, limit });
+    for (const groupRate of this.ratedGroups) {
+      if (tasks.length >= limit) break;
+      tasks.push(
+        ...(await this.engine.claim({ ...request, groups: [groupRate.group], groupRate, limit: limit - tasks.length })),
+      );
+    }
+    return tasks;
   }
 
   /**

@@ -5,6 +5,7 @@ import { concurrencyLimitCases } from './contract/concurrency-limit.cases.js';
 import { dedupCases } from './contract/dedup.cases.js';
 import { flowCases } from './contract/flow.cases.js';
 import { groupCases } from './contract/groups.cases.js';
+import { groupRateLimitCases } from './contract/group-rate-limit.cases.js';
 import { rateLimitCases } from './contract/rate-limit.cases.js';
 import { enqueueAndClaimCases } from './contract/enqueue-claim.cases.js';
 import { type ContractContext, emptyTables } from './contract/fixtures.js';
@@ -51,6 +52,7 @@ export function describeEngineContract(dialect: Dialect, makeEngine: (dataSource
       describe('dependencies and batches', () => flowCases(get));
       describe('per-job rate limits', () => rateLimitCases(get));
       describe('paused groups', () => groupCases(get));
+      describe('group rate limits', () => groupRateLimitCases(get));
     },
     [dialect],
   );

@@ -115,13 +115,14 @@ export async function dropKronosTables(dataSource: DataSource): Promise<void> {
     tableSchema ? `${driver.escape(tableSchema)}.${driver.escape(table)}` : driver.escape(table);
   const tables = [
     ...dataSource.entityMetadatas.map((m) => path(m.tableName, m.schema)),
-    // The tables of dependencies, batches and paused groups, named after the task table (lib/migrations/flow-tables.ts, group-table.ts).
+    // The tables of dependencies, batches, paused groups and group rate windows, named after the task table (lib/migrations/flow-tables.ts, group-table.ts).
     ...dataSource.entityMetadatas
       .filter((m) => m.target === Task)
       .flatMap((m) => [
         path(`${m.tableName}_dependency`, m.schema),
         path(`${m.tableName}_batch`, m.schema),
         path(`${m.tableName}_group`, m.schema),
+        path(`${m.tableName}_group_rate`, m.schema),
       ]),
     path(TEST_MIGRATIONS_TABLE, dataSource.options.type === 'postgres' ? schema : undefined),
   ];

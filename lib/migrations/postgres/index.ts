@@ -5,6 +5,7 @@ import { KronosDedupPostgres1767000000000 } from './1767000000000-kronos-dedup.j
 import { KronosRateLimitPostgres1768000000000 } from './1768000000000-kronos-rate-limit.js';
 import { KronosFlowPostgres1769000000000 } from './1769000000000-kronos-flow.js';
 import { KronosGroupsPostgres1770000000000 } from './1770000000000-kronos-groups.js';
+import { KronosGroupRateLimitPostgres1772000000000 } from './1772000000000-kronos-group-rate-limit.js';
 
 export {
   KronosInitPostgres1764000000000,
@@ -14,6 +15,7 @@ export {
   KronosRateLimitPostgres1768000000000,
   KronosFlowPostgres1769000000000,
   KronosGroupsPostgres1770000000000,
+  KronosGroupRateLimitPostgres1772000000000,
 };
 export const POSTGRES_MIGRATIONS = [
   KronosInitPostgres1764000000000,
@@ -23,4 +25,5 @@ export const POSTGRES_MIGRATIONS = [
   KronosRateLimitPostgres1768000000000,
   KronosFlowPostgres1769000000000,
   KronosGroupsPostgres1770000000000,
+  KronosGroupRateLimitPostgres1772000000000,
 ];

@@ -5,6 +5,7 @@ import { KronosDedupSqlite1767000000000 } from './1767000000000-kronos-dedup.js'
 import { KronosRateLimitSqlite1768000000000 } from './1768000000000-kronos-rate-limit.js';
 import { KronosFlowSqlite1769000000000 } from './1769000000000-kronos-flow.js';
 import { KronosGroupsSqlite1770000000000 } from './1770000000000-kronos-groups.js';
+import { KronosGroupRateLimitSqlite1772000000000 } from './1772000000000-kronos-group-rate-limit.js';
 
 export {
   KronosInitSqlite1764000000000,
@@ -14,6 +15,7 @@ export {
   KronosRateLimitSqlite1768000000000,
   KronosFlowSqlite1769000000000,
   KronosGroupsSqlite1770000000000,
+  KronosGroupRateLimitSqlite1772000000000,
 };
 export const SQLITE_MIGRATIONS = [
   KronosInitSqlite1764000000000,
@@ -23,4 +25,5 @@ export const SQLITE_MIGRATIONS = [
   KronosRateLimitSqlite1768000000000,
   KronosFlowSqlite1769000000000,
   KronosGroupsSqlite1770000000000,
+  KronosGroupRateLimitSqlite1772000000000,
 ];

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { claimedTaskFromRow } from '../claimed-task-row.js';
 import type { ClaimedTask, ClaimRequest } from '../engine.js';
 import type { MysqlConnections } from './connection.js';
+import { groupRateTable } from '../../migrations/group-table.js';
 import { rateState } from '../rate-window.js';
 import { CLAIM_INDEX } from './claim-index.sql.js';
 import { CLOCK, type MysqlTables, num } from './sql.js';
@@ -17,6 +18,12 @@ export interface ClaimStatements {
   lockRate: string;
   /** Store the window and its count after a rate-limited claim. */
   saveRate: string;
+  /** Groups with a rate limit: lock the group's row, read its window, count and the clock. */
+  lockGroupRate: string;
+  /** A group's first rate-limited claim creates its row (autocommit, before the claim's transaction). */
+  createGroupRate: string;
+  /** Store the group's window and its count after the claim. */
+  saveGroupRate: string;
 }
 
 /**
@@ -65,8 +72,14 @@ export function claimStatements(t: MysqlTables): ClaimStatements {
     running: `SELECT COUNT(*) AS n FROM ${t.task} WHERE job_name = ? AND status = 'RUNNING'`,
     lockRate: `SELECT rate_window, rate_count, ${CLOCK} AS now FROM ${t.job} WHERE name = ? FOR UPDATE`,
     saveRate: `UPDATE ${t.job} SET rate_window = ?, rate_count = ? WHERE name = ?`,
+    lockGroupRate: `SELECT rate_window, rate_count, ${CLOCK} AS now FROM ${groupRateTable(t.task)} WHERE name = ? FOR UPDATE`,
+    createGroupRate: `INSERT IGNORE INTO ${groupRateTable(t.task)} (name, rate_count) VALUES (?, 0)`,
+    saveGroupRate: `UPDATE ${groupRateTable(t.task)} SET rate_window = ?, rate_count = ? WHERE name = ?`,
   };
 }
+
+/** What a group-rate-limited claim meets when the group has no row yet. */
+const NO_GROUP_ROW = Symbol('no group rate row');
 
 export async function claimTasks(
   db: MysqlConnections,
@@ -75,11 +88,32 @@ export async function claimTasks(
 ): Promise<ClaimedTask[]> {
   const limit = Math.floor(request.limit);
   if (limit <= 0 || request.groups.length === 0 || request.jobNames.length === 0) return [];
+  const claimed = await claimOnce(db, sql, request, limit);
+  if (claimed !== NO_GROUP_ROW) return claimed;
+  // The group's first rate-limited claim: its row is created on its own (INSERT IGNORE in a
+  // transaction that then locks the row would hold a shared lock that two claimers could both
+  // want to upgrade: a deadlock), then the claim runs again.
+  await db.autocommit((session) => session.write(sql.createGroupRate, [request.groupRate!.group]));
+  const again = await claimOnce(db, sql, request, limit);
+  return again === NO_GROUP_ROW ? [] : again;
+}
+
+/**
+ * One claim transaction. Locks, in this order and only those the request asks for: the job's
+ * definition row (rate or concurrency limit), then the group's rate row; then claims.
+ */
+async function claimOnce(
+  db: MysqlConnections,
+  sql: ClaimStatements,
+  request: ClaimRequest,
+  limit: number,
+): Promise<ClaimedTask[] | typeof NO_GROUP_ROW> {
   const token = randomUUID();
   return db.transaction(async (session) => {
     let now = request.now;
     let room = limit;
     let window: { start: number; used: number } | null = null;
+    let groupWindow: { start: number; used: number } | null = null;
     if (request.rate !== undefined) {
       // The window and its count, read under the lock that serialises the job's claimers.
       const [row] = await session.rows(sql.lockRate, [now, request.jobNames[0]]);
@@ -89,10 +123,21 @@ export async function claimTasks(
       if (room <= 0) return [];
       window = { start: state.window, used: state.used };
       now = num(row.now); // the claim's clock is the one the window was judged by
+    } else if (request.maxRunning !== undefined) {
+      await session.rows(sql.lockJob, [request.jobNames[0]]);
+    }
+    if (request.groupRate !== undefined) {
+      // The group's window and count, under the lock that serialises the group's claimers.
+      const [row] = await session.rows(sql.lockGroupRate, [now, request.groupRate.group]);
+      if (!row) return NO_GROUP_ROW;
+      const state = rateState(request.groupRate, num(row.now), row.rate_window, row.rate_count);
+      room = Math.min(room, state.room);
+      if (room <= 0) return [];
+      groupWindow = { start: state.window, used: state.used };
+      now = num(row.now);
     }
     if (request.maxRunning !== undefined) {
       // READ COMMITTED: the count after the lock sees every claim committed before ours.
-      if (window === null) await session.rows(sql.lockJob, [request.jobNames[0]]);
       const [{ n }] = await session.rows(sql.running, [request.jobNames[0]]);
       room = Math.min(room, request.maxRunning - num(n));
       if (room <= 0) return [];
@@ -103,6 +148,12 @@ export async function claimTasks(
     const at = num(due[0].now);
     await session.write(sql.take, [request.worker, token, at, at, ids]);
     if (window) await session.write(sql.saveRate, [window.start, window.used + ids.length, request.jobNames[0]]);
+    if (groupWindow)
+      await session.write(sql.saveGroupRate, [
+        groupWindow.start,
+        groupWindow.used + ids.length,
+        request.groupRate!.group,
+      ]);
     return (await session.rows(sql.read, [ids])).map((row) => claimedTaskFromRow(row));
   });
 }

@@ -153,7 +153,7 @@ export class PostgresEngine implements StorageEngine {
   }
 
   claim(request: ClaimRequest): Promise<ClaimedTask[]> {
-    if (request.maxRunning !== undefined || request.rate !== undefined)
+    if (request.maxRunning !== undefined || request.rate !== undefined || request.groupRate !== undefined)
       return claimLimitedTasks(this.pool, this.tables, this.sql.claim, request);
     return claimTasks(this.pool, this.sql.claim, request);
   }

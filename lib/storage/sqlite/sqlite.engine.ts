@@ -40,6 +40,7 @@ import { bulkTasks, pruneTasks } from './bulk.sql.js';
 import { SqliteFlow } from './flow.sql.js';
 import { SqliteGroups } from './groups.sql.js';
 import { lastRunId, runsAfter } from './run-feed.sql.js';
+import { groupRateTable } from '../../migrations/group-table.js';
 import { rateState } from '../rate-window.js';
 import { SQLITE_SQL, type SqliteStatement } from './sqlite.sql.js';
 import { DEDUP_SQL, dedupParams } from './dedup.sql.js';
@@ -188,15 +189,17 @@ export class SqliteEngine implements StorageEngine {
         jobs: JSON.stringify(request.jobNames),
         limit,
       }) as Row[];
-    const { maxRunning, rate } = request;
+    const { maxRunning, rate, groupRate } = request;
     const rows = await withBusyRetry(() => {
-      if (maxRunning === undefined && rate === undefined) return claim(request.limit);
-      // A job with a concurrency or rate limit: count and claim under one write lock (BEGIN IMMEDIATE).
+      if (maxRunning === undefined && rate === undefined && groupRate === undefined) return claim(request.limit);
+      // A job with a concurrency or rate limit, or a group with a rate limit: count and claim
+      // under one write lock (BEGIN IMMEDIATE).
       return this.connection()
         .transaction(() => {
           const job = request.jobNames[0];
           let room = request.limit;
           let window: { start: number; used: number } | null = null;
+          let groupWindow: { start: number; used: number } | null = null;
           const now = request.now ?? Date.now();
           if (rate !== undefined) {
             const row = this.statement('rateOfJob').get(job) as
@@ -206,6 +209,16 @@ export class SqliteEngine implements StorageEngine {
             room = Math.min(room, state.room);
             window = { start: state.window, used: state.used };
           }
+          if (groupRate !== undefined) {
+            this.statement('createGroupRate').run(groupRate.group);
+            const row = this.statement('rateOfGroup').get(groupRate.group) as {
+              rate_window: unknown;
+              rate_count: unknown;
+            };
+            const state = rateState(groupRate, now, row.rate_window, row.rate_count);
+            room = Math.min(room, state.room);
+            groupWindow = { start: state.window, used: state.used };
+          }
           if (maxRunning !== undefined) {
             const { n } = this.statement('runningOfJob').get(job) as { n: number };
             room = Math.min(room, maxRunning - Number(n));
@@ -213,6 +226,8 @@ export class SqliteEngine implements StorageEngine {
           const claimed = room > 0 ? claim(room, now) : [];
           if (window && claimed.length > 0)
             this.statement('saveRate').run(window.start, window.used + claimed.length, job);
+          if (groupRate && groupWindow && claimed.length > 0)
+            this.statement('saveGroupRate').run(groupWindow.start, groupWindow.used + claimed.length, groupRate.group);
           return claimed;
         })
         .immediate();
@@ -580,9 +595,10 @@ export class SqliteEngine implements StorageEngine {
   }
 
   private sql(name: SqliteStatement): string {
-    return SQLITE_SQL[name].replace(
-      /\{(task|run|job|worker)\}/g,
-      (_, table: 'task' | 'run' | 'job' | 'worker') => this.tables[table],
+    return SQLITE_SQL[name].replace(/\{(task|run|job|worker|group_rate)\}/g, (_, table: string) =>
+      table === 'group_rate'
+        ? groupRateTable(this.tables.task)
+        : this.tables[table as 'task' | 'run' | 'job' | 'worker'],
     );
   }
 

@@ -2,7 +2,7 @@ import { notCompleted } from '../../entities/columns.js';
 
 /**
  * Every statement the SQLite engine runs, in one place for review. `{task}`, `{run}`, `{job}`,
- * `{worker}` are replaced by the (quoted) table names. Booleans are 0/1; times are epoch ms.
+ * `{worker}` and `{group_rate}` are replaced by the (quoted) table names. Booleans are 0/1; times are epoch ms.
  */
 export const SQLITE_SQL = {
   /** The claim index: partial, so finished history never slows the claim down. */
@@ -41,6 +41,11 @@ export const SQLITE_SQL = {
   /** A rate-limited job's window and count (read and written under the claim's write lock). */
   rateOfJob: `SELECT "rate_window", "rate_count" FROM {job} WHERE "name" = ?`,
   saveRate: `UPDATE {job} SET "rate_window" = ?, "rate_count" = ? WHERE "name" = ?`,
+
+  /** A rate-limited group's window and count (under the claim's write lock; the row is made on first use). */
+  createGroupRate: `INSERT OR IGNORE INTO {group_rate} ("name", "rate_count") VALUES (?, 0)`,
+  rateOfGroup: `SELECT "rate_window", "rate_count" FROM {group_rate} WHERE "name" = ?`,
+  saveGroupRate: `UPDATE {group_rate} SET "rate_window" = ?, "rate_count" = ? WHERE "name" = ?`,
 
   completeTask: `UPDATE {task} SET "status" = @status,
       "next_run_time" = CASE WHEN @status = 'QUEUED' THEN COALESCE(@nextRunTime, @now + @delayMs) ELSE "next_run_time" END,
