@@ -317,6 +317,21 @@ export interface UniqueEnqueueResult extends EnqueueResult {
   deduplicated?: 'kept' | 'replaced' | 'extended';
 }
 
+/**
+ * What a change watcher (`watchChanges`) is told: `change` (something the dashboard shows may have
+ * changed), `interrupted` (the notification connection dropped: changes are no longer heard, poll
+ * meanwhile) or `listening` (heard again; changes made while it was down were not).
+ */
+export type ChangeSignal = 'change' | 'listening' | 'interrupted';
+
+/** A change watch (`watchChanges`). */
+export interface ChangeWatch {
+  /** Whether changes are heard right now (false while the notification connection is down). */
+  readonly listening: boolean;
+  /** Stop watching. */
+  stop(): Promise<void>;
+}
+
 /** What `bulkTasks` does to a batch of tasks. */
 export type BulkTaskAction = 'retry' | 'stop' | 'delete';
 
@@ -483,6 +498,14 @@ export interface StorageEngine {
    * no such channel (SQLite, MySQL, PostgreSQL without a LISTEN connection): poll `runsAfter`.
    */
   listenTaskEvents(onPayload: (payload: string) => void): Promise<(() => Promise<void>) | null>;
+  /**
+   * The dashboard's push: call `onSignal` when something its pages show may have changed anywhere
+   * in the cluster (PostgreSQL: every process sends a coalesced NOTIFY on `kronos_change` after its
+   * changes, enqueues are heard on the wake-up channel; heard on the LISTEN connection), and when
+   * that connection drops or is back. Resolves to the watch, or to null where there is no such
+   * channel (SQLite, MySQL, PostgreSQL without a LISTEN connection): poll a change counter there.
+   */
+  watchChanges(onSignal: (signal: ChangeSignal) => void): Promise<ChangeWatch | null>;
   /** Append one entry to the audit trail (`kronos_audit`, named by the `AuditEntry` entity's metadata when registered). */
   recordAudit(entry: AuditRecord): Promise<void>;
   /**

@@ -85,6 +85,8 @@ export const SCRIPT = `
   const toggle = document.getElementById('live-toggle');
   let paused = false;
   let busy = false;
+  let again = false;
+  let halted = false;
   let refreshes = 0;
   document.addEventListener('submit', (event) => {
     const message = event.target.getAttribute('data-confirm');
@@ -99,12 +101,15 @@ export const SCRIPT = `
   });
   const editing = (region) =>
     (region.contains(document.activeElement) && document.activeElement !== body) || region.querySelector('details[open]') !== null;
+  // A change pushed while a re-read is on its way may not be in it: one more follows it.
   const refresh = async () => {
-    if (paused || busy || document.hidden) return;
+    if (paused || halted || document.hidden) return;
+    if (busy) { again = true; return; }
     busy = true;
     try {
       const response = await fetch(location.href, { credentials: 'same-origin', cache: 'no-store' });
       if (!response.ok) {
+        halted = true;
         clearInterval(timer);
         if (source) source.close();
         say('live refresh stopped (HTTP ' + response.status + '): reload the page');
@@ -122,6 +127,7 @@ export const SCRIPT = `
       say('refresh failed, retrying');
     } finally {
       busy = false;
+      if (again) { again = false; void refresh(); }
     }
   };
   // Push: the server says when something changed (Server-Sent Events); while that stream is down

@@ -236,6 +236,11 @@ export class MysqlEngine implements StorageEngine {
 
   async notifyTaskEvents(): Promise<void> {}
 
+  /** No notification channel: the dashboard polls its change counter. */
+  async watchChanges(): Promise<null> {
+    return null;
+  }
+
   async listenTaskEvents(): Promise<null> {
     return null; // no channel between processes: the feed polls runsAfter
   }

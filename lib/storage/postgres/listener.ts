@@ -1,7 +1,8 @@
 import type { Client, ClientConfig } from 'pg';
 import type { PostgresConnectionConfig } from '../postgres-options.js';
 import { EVENT_CHANNEL } from './run-feed.sql.js';
-import { CHANNEL } from './sql.js';
+import type { ChangeSignal } from '../engine.js';
+import { CHANGE_CHANNEL, CHANNEL } from './sql.js';
 
 export interface ListenerOptions {
   /** Builds a fresh, unconnected client for each (re)connection. */
@@ -29,6 +30,8 @@ export class TaskListener {
   private pending = false;
   /** Cluster task events (`events: { cluster: true }`): told each payload on `EVENT_CHANNEL` while set. */
   private onEvent?: (payload: string) => void;
+  /** The dashboard's change watchers (`watchChanges`): LISTEN on `CHANGE_CHANNEL` while there are some. */
+  private readonly watchers = new Set<(signal: ChangeSignal) => void>();
 
   constructor(private readonly options: ListenerOptions) {}
 
@@ -66,6 +69,39 @@ export class TaskListener {
     await this.client
       .query(`${onEvent ? 'LISTEN' : 'UNLISTEN'} ${EVENT_CHANNEL}`)
       .catch((error: Error) => this.options.onError?.(error));
+  }
+
+  /**
+   * Be told of every change notice (`CHANGE_CHANNEL`) and enqueue wake-up (`CHANNEL`), and of the
+   * connection going down (`interrupted`: notices sent meanwhile are lost) and coming back
+   * (`listening`). LISTENs on `CHANGE_CHANNEL` while some watcher is set, again after each
+   * reconnection; returns the function that removes the watcher.
+   */
+  async watchChanges(watcher: (signal: ChangeSignal) => void): Promise<() => Promise<void>> {
+    this.watchers.add(watcher);
+    if (this.watchers.size === 1) await this.query(`LISTEN ${CHANGE_CHANNEL}`);
+    return async () => {
+      if (!this.watchers.delete(watcher) || this.watchers.size > 0) return;
+      await this.query(`UNLISTEN ${CHANGE_CHANNEL}`);
+    };
+  }
+
+  /** A statement on the connection when it is up; a failure is reported and the connection's own handling reconnects. */
+  private async query(text: string): Promise<void> {
+    await this.client?.query(text).catch((error: Error) => this.options.onError?.(error));
+  }
+
+  private tell(signal: ChangeSignal): void {
+    for (const watcher of [...this.watchers]) watcher(signal);
+  }
+
+  /**
+   * The listening connection while it is up, for the worker's claim (see `PostgresEngine.claim`):
+   * its server process has just delivered the wake-up, so the claim that follows goes to a
+   * process that is awake, without a pool checkout. Undefined while the connection is down.
+   */
+  get connection(): Client | undefined {
+    return this.client;
   }
 
   /** Resolve on a notification, after `timeoutMs`, or when `signal` aborts. */
@@ -106,7 +142,10 @@ export class TaskListener {
     const drop = (error?: Error) => {
       if (dropped) return;
       dropped = true;
-      if (this.client === client) this.client = undefined;
+      if (this.client === client) {
+        this.client = undefined;
+        this.tell('interrupted');
+      }
       client.end().catch(() => undefined);
       if (this.closed) return;
       if (error) this.options.onError?.(error);
@@ -115,13 +154,17 @@ export class TaskListener {
     client.on('error', drop);
     client.on('end', () => drop(new Error('Kronos listener connection ended')));
     client.on('notification', (message) => {
-      if (message.channel === CHANNEL) this.wakeAll();
+      if (message.channel === CHANNEL) {
+        this.wakeAll();
+        this.tell('change');
+      } else if (message.channel === CHANGE_CHANNEL) this.tell('change');
       else if (message.channel === EVENT_CHANNEL && message.payload) this.onEvent?.(message.payload);
     });
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANNEL}`);
       if (this.onEvent) await client.query(`LISTEN ${EVENT_CHANNEL}`);
+      if (this.watchers.size > 0) await client.query(`LISTEN ${CHANGE_CHANNEL}`);
     } catch (error) {
       drop(error as Error);
       return;
@@ -133,6 +176,7 @@ export class TaskListener {
     this.client = client;
     if (this.failures > 0) this.wakeAll();
     this.failures = 0;
+    this.tell('listening');
   }
 
   private schedule(): void {

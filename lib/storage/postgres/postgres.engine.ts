@@ -3,6 +3,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type {
   AuditRecord,
   BatchState,
+  ChangeSignal,
+  ChangeWatch,
   PausedGroup,
   BulkTaskAction,
   ClaimedTask,
@@ -32,6 +34,7 @@ import type {
 import type { RecordedRun } from '../run-feed.js';
 import type { WorkerStatus } from '../../entities/worker.entity.js';
 import type { TaskStatus } from '../../types.js';
+import { ChangeNotices } from '../change-notices.js';
 import { PgAdmin } from './admin.sql.js';
 import { ensureClaimIndex } from './claim-index.sql.js';
 import { auditStatement, recordAudit } from './audit.sql.js';
@@ -48,7 +51,7 @@ import { directListenerConfig, listenerConfig, TaskListener } from './listener.j
 import { lastRunId, notifyTaskEvents, runsAfter } from './run-feed.sql.js';
 import { progressStatement, saveProgress } from './progress.sql.js';
 import { rescueOrphans, rescueStatement } from './rescue.sql.js';
-import { poolQuery, statement, unnamedStatement, type MakeStatement } from './sql.js';
+import { CHANGE_CHANNEL, poolQuery, statement, unnamedStatement, type MakeStatement } from './sql.js';
 import type { PostgresConnectionConfig } from '../postgres-options.js';
 import { pgTables, type PgTables } from './tables.js';
 import { heartbeat, removeWorker, stopRequests, workerStatements } from './workers.sql.js';
@@ -65,6 +68,7 @@ const buildStatements = (t: PgTables, make: MakeStatement) => ({
   rescue: rescueStatement(t, make),
   expire: expireStatement(t, make),
   expireReporting: expireStatement(t, make, true),
+  changed: make('changed', `NOTIFY ${CHANGE_CHANNEL}`),
 });
 
 export interface PostgresEngineOptions {
@@ -95,6 +99,15 @@ export class PostgresEngine implements StorageEngine {
   /** False when there is no connection to LISTEN on: `waitForWork` is then a plain poll interval. */
   private readonly listens: boolean;
   private starting?: Promise<void>;
+  /**
+   * The dashboard's change notices (NOTIFY on `kronos_change`), coalesced to at most one a second
+   * per process and sent after the change committed, never on the caller's path. Enqueues need
+   * none: their statement's wake-up (`kronos_task`) is heard by the pages too, and like it travels
+   * with the caller's transaction.
+   */
+  private readonly notices = new ChangeNotices(() => poolQuery(this.pool, this.sql.changed, []));
+  /** Each worker's last counts, per heartbeat: a heartbeat that changes none is no change. */
+  private readonly beats = new Map<string, string>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -125,6 +138,7 @@ export class PostgresEngine implements StorageEngine {
   }
 
   start(): Promise<void> {
+    this.notices.open();
     this.starting ??= (async () => {
       await ensureClaimIndex(this.pool, this.tables);
       if (this.listens) await this.listener.start();
@@ -137,6 +151,7 @@ export class PostgresEngine implements StorageEngine {
 
   async close(): Promise<void> {
     this.starting = undefined;
+    this.notices.close();
     await this.listener.close();
   }
 
@@ -146,13 +161,18 @@ export class PostgresEngine implements StorageEngine {
       : enqueueWithPool(this.pool, this.sql.enqueue, tasks);
   }
 
-  enqueueUnique(task: NewTask, dedup: DedupRequest, manager?: EntityManager): Promise<UniqueEnqueueResult> {
-    return manager
-      ? enqueueUniqueWithManager(manager, this.sql.dedup, task, dedup)
-      : enqueueUniqueWithPool(this.pool, this.sql.dedup, task, dedup);
+  async enqueueUnique(task: NewTask, dedup: DedupRequest, manager?: EntityManager): Promise<UniqueEnqueueResult> {
+    if (manager) return enqueueUniqueWithManager(manager, this.sql.dedup, task, dedup);
+    const result = await enqueueUniqueWithPool(this.pool, this.sql.dedup, task, dedup);
+    if (result.deduplicated === 'replaced' || result.deduplicated === 'extended') this.notices.mark();
+    return result;
   }
 
   claim(request: ClaimRequest): Promise<ClaimedTask[]> {
+    return this.changing(this.claimDue(request), (claimed) => claimed.length > 0);
+  }
+
+  private claimDue(request: ClaimRequest): Promise<ClaimedTask[]> {
     if (request.maxRunning !== undefined || request.rate !== undefined || request.groupRate !== undefined)
       return claimLimitedTasks(this.pool, this.tables, this.sql.claim, request);
     return claimTasks(this.pool, this.sql.claim, request);
@@ -163,6 +183,7 @@ export class PostgresEngine implements StorageEngine {
     const fenced = runIds
       ? await completeTasksWithRunIds(this.pool, this.sql.completeWithRunIds, outcomes, runIds, flagged)
       : await completeTasks(this.pool, this.sql.complete, outcomes, flagged);
+    if (fenced.length < outcomes.length) this.notices.mark();
     if (flagged.length > 0) await this.settleAfterCompletion(flagged);
     return fenced;
   }
@@ -177,23 +198,32 @@ export class PostgresEngine implements StorageEngine {
   }
 
   saveProgress(updates: ProgressUpdate[]): Promise<number[]> {
-    return saveProgress(this.pool, this.sql.progress, updates);
+    return this.changing(saveProgress(this.pool, this.sql.progress, updates), (lost) => lost.length < updates.length);
   }
 
   stopRequests(worker: string): Promise<number[]> {
     return stopRequests(this.pool, this.sql.workers, worker);
   }
 
-  heartbeat(worker: WorkerRecord, now: Instant): Promise<string> {
-    return heartbeat(this.pool, this.sql.workers, worker, now);
+  async heartbeat(worker: WorkerRecord, now: Instant): Promise<string> {
+    const status = await heartbeat(this.pool, this.sql.workers, worker, now);
+    const counts = `${worker.running}.${worker.completed}.${worker.failed}.${status}`;
+    if (this.beats.get(worker.name) !== counts) {
+      this.beats.set(worker.name, counts);
+      this.notices.mark();
+    }
+    return status;
   }
 
-  removeWorker(name: string): Promise<void> {
-    return removeWorker(this.pool, this.sql.workers, name);
+  async removeWorker(name: string): Promise<void> {
+    await removeWorker(this.pool, this.sql.workers, name);
+    this.beats.delete(name);
+    this.notices.mark();
   }
 
   async rescueOrphans(deadAfterMs: number, now: Instant, lost?: LostRun[]): Promise<RescueReport> {
     const report = await rescueOrphans(this.pool, this.sql.rescue, deadAfterMs, now, lost);
+    if (report.requeued + report.failed > 0) this.notices.mark();
     if (report.failed > 0) await this.settleFlow([], now); // their dependents and batches
     return report;
   }
@@ -202,12 +232,14 @@ export class PostgresEngine implements StorageEngine {
     const count = expired
       ? await expireTasksReporting(this.pool, this.sql.expireReporting, now, expired)
       : await expireTasks(this.pool, this.sql.expire, now);
+    if (count > 0) this.notices.mark();
     if (count > 0) await this.settleFlow([], now); // their dependents and batches
     return count;
   }
 
   async stopTask(taskId: number, now: number, stopped?: StoppedTask[]): Promise<TaskStatus | null> {
     const status = await this.admin.stopTask(taskId, now, stopped);
+    if (status !== null) this.notices.mark();
     if (status === 'STOPPED') await this.settleFlow([taskId], now);
     return status;
   }
@@ -221,35 +253,42 @@ export class PostgresEngine implements StorageEngine {
   }
 
   commandWorkers(names: string[], status: WorkerStatus): Promise<void> {
-    return this.admin.commandWorkers(names, status);
+    return this.changing(this.admin.commandWorkers(names, status));
   }
 
   addDefinition(definition: DefinitionSpec, now: number): Promise<boolean> {
-    return this.admin.addDefinition(definition, now);
+    return this.changing(this.admin.addDefinition(definition, now), (added) => added);
   }
 
   updateDefinition(definition: DefinitionSpec, now: number, changed: boolean): Promise<void> {
-    return this.admin.updateDefinition(definition, now, changed);
+    return this.changing(this.admin.updateDefinition(definition, now, changed));
   }
 
   markDefinitionMissing(name: string, now: number): Promise<void> {
-    return this.admin.markDefinitionMissing(name, now);
+    return this.changing(this.admin.markDefinitionMissing(name, now));
   }
 
   setDefinitionActive(name: string, active: boolean, now: number): Promise<void> {
-    return this.admin.setDefinitionActive(name, active, now);
+    return this.changing(this.admin.setDefinitionActive(name, active, now));
   }
 
   moveSchedule(move: ScheduleMove, definition?: DefinitionSchedule): Promise<void> {
-    return this.admin.moveSchedule(move, definition);
+    return this.changing(this.admin.moveSchedule(move, definition));
   }
 
   moveSlot(move: SlotMove): Promise<boolean> {
-    return this.admin.moveSlot(move);
+    return this.changing(this.admin.moveSlot(move), (moved) => moved);
   }
 
   pruneBatch(kind: 'runs' | 'tasks', filter: PruneFilter, limit: number): Promise<number> {
-    return this.admin.pruneBatch(kind, filter, limit);
+    return this.changing(this.admin.pruneBatch(kind, filter, limit), (deleted) => deleted > 0);
+  }
+
+  /** `work`'s result, with a change notice once it is done when `changed` says it changed something. */
+  private async changing<T>(work: Promise<T>, changed: (result: T) => boolean = () => true): Promise<T> {
+    const result = await work;
+    if (changed(result)) this.notices.mark();
+    return result;
   }
 
   waitForWork(timeoutMs: number, signal: AbortSignal): Promise<void> {
@@ -272,6 +311,18 @@ export class PostgresEngine implements StorageEngine {
     return notifyTaskEvents(this.pool, payloads);
   }
 
+  async watchChanges(onSignal: (signal: ChangeSignal) => void): Promise<ChangeWatch | null> {
+    if (!this.listens) return null;
+    const listener = this.listener;
+    const stop = await listener.watchChanges(onSignal);
+    return {
+      get listening() {
+        return listener.connected;
+      },
+      stop,
+    };
+  }
+
   async listenTaskEvents(onPayload: (payload: string) => void): Promise<(() => Promise<void>) | null> {
     if (!this.listens) return null;
     await this.listener.listenEvents(onPayload);
@@ -279,12 +330,13 @@ export class PostgresEngine implements StorageEngine {
   }
 
   recordAudit(entry: AuditRecord): Promise<void> {
-    return recordAudit(this.pool, auditStatement(this.dataSource), entry);
+    return this.changing(recordAudit(this.pool, auditStatement(this.dataSource), entry));
   }
 
   async bulkTasks(action: BulkTaskAction, taskIds: number[], now: Instant): Promise<number> {
     const stopped: number[] = [];
     const changed = await bulkTasks(this.pool, this.tables, action, taskIds, now, stopped);
+    if (changed > 0) this.notices.mark();
     // As stopTask does: dependents of a stopped task are cancelled, its batch may be finished.
     if (stopped.length > 0) await this.settleFlow(stopped, now);
     // Retried tasks may be QUEUED again: workers waiting for work look now.
@@ -302,7 +354,9 @@ export class PostgresEngine implements StorageEngine {
   private flowSql?: PgFlow;
 
   enqueueFlow(tasks: FlowTask[], batch: NewBatch | null, manager?: EntityManager): Promise<FlowEnqueueResult> {
-    return this.flow.enqueueFlow(tasks, batch, manager);
+    // In the caller's transaction, its commit is announced by the wake-up the caller sends after it.
+    if (manager) return this.flow.enqueueFlow(tasks, batch, manager);
+    return this.changing(this.flow.enqueueFlow(tasks, batch));
   }
 
   async settleFlow(taskIds: number[], now: Instant): Promise<void> {
@@ -311,6 +365,7 @@ export class PostgresEngine implements StorageEngine {
 
   async stopBatch(batchId: number, now: Instant): Promise<number | null> {
     const stopped = await this.flow.stopBatch(batchId, now);
+    if (stopped && stopped.length > 0) this.notices.mark();
     if (stopped && stopped.length > 0) await this.settleFlow(stopped, now);
     return stopped === null ? null : stopped.length;
   }
@@ -329,11 +384,11 @@ export class PostgresEngine implements StorageEngine {
   }
 
   pauseGroup(group: string, by: string | null, now: Instant): Promise<boolean> {
-    return this.groups.pause(group, by, now);
+    return this.changing(this.groups.pause(group, by, now), (paused) => paused);
   }
 
   resumeGroup(group: string): Promise<boolean> {
-    return this.groups.resume(group);
+    return this.changing(this.groups.resume(group), (resumed) => resumed);
   }
 
   pausedGroups(): Promise<PausedGroup[]> {

@@ -9,6 +9,12 @@ export const DB_NOW_MS = 'floor(extract(epoch from clock_timestamp()) * 1000)::b
 export const CHANNEL = 'kronos_task';
 
 /**
+ * Channel of the dashboard's change notices: each process sends one, coalesced, after it changed
+ * something the pages show (`ChangeNotices`); enqueues are heard on `CHANNEL`.
+ */
+export const CHANGE_CHANNEL = 'kronos_change';
+
+/**
  * A statement of the engine. Named, it is a prepared statement: the name carries a hash of the
  * text, so the same operation on tables with another schema or prefix is another statement (pg
  * refuses one name for two texts). Unnamed (`name` undefined), it is parsed on every execution,
