@@ -9,17 +9,18 @@ import {
 import { ModuleRef } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { loadConfigFile } from './config/ini-loader.js';
-import { formatIniProblem, type IniProblem } from './config/ini-reader.js';
+import type { IniProblem } from './config/ini-reader.js';
 import { EventListenerExplorer } from './discovery/event-listener-explorer.js';
 import { JobExplorer } from './discovery/job-explorer.js';
 import { inProcessOnly } from './execution/executor.js';
-import { ChildServer } from './isolation/child-server.js';
+import type { ChildServer } from './isolation/child-server.js';
 import { assertIsolationConfigured } from './isolation/isolation-options.js';
-import { createIsolation, type ProcessPool } from './isolation/process-pool.js';
+import type { ProcessPool } from './isolation/process-pool.js';
 import { isKronosChild } from './isolation/protocol.js';
 import { KronosRuntime } from './kronos.runtime.js';
 import { Retention } from './maintenance/retention.js';
+import { HistoryPartitionKeeper } from './maintenance/history-partitions.js';
+import { historyMaintenance } from './storage/history-maintenance.js';
 import { startTelemetry } from './observability/telemetry.js';
 import { KRONOS_DATA_SOURCE_NAME } from './scheduler.module-definition.js';
 import type { UserResolver } from './scheduler.options.js';
@@ -49,6 +50,7 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
   private pool?: ProcessPool;
   private childServer?: ChildServer;
   private retention?: Retention;
+  private partitionKeeper?: HistoryPartitionKeeper;
   private report?: StartupReport;
 
   constructor(
@@ -64,8 +66,15 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
     this.explorer.explore(this.runtime.registry, this.runtime.options);
     this.listenerExplorer.explore(this.runtime.events);
     const configFile = this.runtime.options.configFile;
-    const iniProblems = configFile ? await loadConfigFile(configFile, this.runtime.registry, this.runtime.options) : [];
-    for (const problem of iniProblems) this.logger.warn(`scheduler.ini section left out: ${formatIniProblem(problem)}`);
+    // The scheduler.ini reader, the isolation pool and its child side are loaded only when used:
+    // a worker that needs none of them does not carry their code.
+    const ini = configFile ? await import('./config/ini-loader.js') : null;
+    const iniProblems = ini ? await ini.loadConfigFile(configFile!, this.runtime.registry, this.runtime.options) : [];
+    if (iniProblems.length > 0) {
+      const { formatIniProblem } = await import('./config/ini-reader.js');
+      for (const problem of iniProblems)
+        this.logger.warn(`scheduler.ini section left out: ${formatIniProblem(problem)}`);
+    }
     if (!isKronosChild()) assertIsolationConfigured(this.runtime.registry.all(), this.runtime.options.isolation);
     const engine = await createEngine(dataSource, this.runtime.options.postgres);
     if (this.runtime.options.postgres.given && engine.dialect !== 'postgres') {
@@ -92,7 +101,7 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    if (isKronosChild()) return this.serveParent();
+    if (isKronosChild()) return await this.serveParent();
     const config = this.runtime.options.worker;
     if (!config) return;
     const moved = await applyMisfirePolicies(
@@ -104,12 +113,14 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
     if (moved > 0)
       this.logger.log(`Applied misfire policies to ${moved} recurring task(s) that missed slots while no worker ran`);
     const resolveUser = this.userResolver();
-    const isolation = createIsolation(
-      this.runtime.registry.all(),
-      this.runtime.options.isolation,
-      config.concurrency,
-      resolveUser,
-    );
+    const isolation = this.runtime.options.isolation
+      ? (await import('./isolation/process-pool.js')).createIsolation(
+          this.runtime.registry.all(),
+          this.runtime.options.isolation,
+          config.concurrency,
+          resolveUser,
+        )
+      : null;
     isolation?.pool.start();
     this.pool = isolation?.pool;
     this.worker = new TaskWorker(
@@ -135,14 +146,26 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
     this.logger.log(
       `Worker ${this.worker.name} started (groups ${config.groups.join(', ')}, concurrency ${config.concurrency})`,
     );
+    // A partitioned run table (docs/partitioning.md): partitions ahead, and retention drops whole ones.
+    const history = await historyMaintenance(this.runtime.dataSource, this.runtime.options.postgres.partitionHistory);
+    if (history?.partitioning) {
+      this.partitionKeeper = new HistoryPartitionKeeper(history, this.runtime.options.clock);
+      await this.partitionKeeper.start();
+    }
     if (this.runtime.options.retention) {
-      this.retention = new Retention(this.runtime.engine, this.runtime.options.retention, this.runtime.options.clock);
+      this.retention = new Retention(
+        this.runtime.engine,
+        this.runtime.options.retention,
+        this.runtime.options.clock,
+        history,
+      );
       this.retention.start();
     }
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.retention?.stop();
+    await this.partitionKeeper?.stop();
     if (this.worker) {
       await this.worker.stop();
       this.logger.log(`Worker ${this.worker.name} stopped`);
@@ -176,7 +199,8 @@ export class SchedulerBootstrap implements OnModuleInit, OnApplicationBootstrap,
   }
 
   /** In an isolation child process: serve the parent worker's run requests instead of running a worker. */
-  private serveParent(): void {
+  private async serveParent(): Promise<void> {
+    const { ChildServer } = await import('./isolation/child-server.js');
     this.childServer = new ChildServer(this.runtime.registry, this.userResolver(), this.runtime.telemetry.tracing);
     this.childServer.start();
   }

@@ -99,7 +99,7 @@ const RETENTION = nested(
 const POSTGRES = nested(
   'postgres',
   'a postgres option',
-  keysOf<PostgresOptions>({ pooling: true, listenConnection: true }),
+  keysOf<PostgresOptions>({ pooling: true, listenConnection: true, partitionHistory: true }),
 );
 
 const EVENTS = nested('events', 'an events option', keysOf<EventsOptions>({ cluster: true, pollInterval: true }));

@@ -1,3 +1,4 @@
+import { historyMaintenance } from '../storage/history-maintenance.js';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { KronosRuntime } from '../kronos.runtime.js';
@@ -41,9 +42,13 @@ export class DashboardBulk implements OnModuleInit {
     this.runtime = this.moduleRef.get(KronosRuntime, { strict: false });
   }
 
-  /** Delete finished runs and tasks older than `before`, in batches (`prune`, the engine's `pruneBatch`). */
+  /**
+   * Delete finished runs and tasks older than `before`, in batches (`prune`, the engine's
+   * `pruneBatch`); partitions of a partitioned run table wholly older than it are dropped.
+   */
   async cleanup(before: { text: string; at: number }): Promise<Done> {
-    const done = await prune(this.runtime.engine, { before: before.at });
+    const history = await historyMaintenance(this.runtime.dataSource, this.runtime.options.postgres.partitionHistory);
+    const done = await prune(this.runtime.engine, { before: before.at, history });
     return {
       text: `Deleted ${done.runs} run(s) and ${done.tasks} finished task(s) older than ${before.text}.`,
       rows: done.runs + done.tasks,

@@ -2,6 +2,7 @@ import { In, IsNull, LessThan, Not, Like, type DataSource, type FindOptionsWhere
 import { Run, Task } from '../entities/index.js';
 import { SCHEDULED_TASK_UUID_LIKE } from '../scheduled-task-uuid.js';
 import type { StorageEngine } from '../storage/engine.js';
+import type { HistoryMaintenance } from '../storage/history-maintenance.js';
 import { FINISHED_RUN_STATUSES, FINISHED_TASK_STATUSES, type RunStatus, type TaskStatus } from '../types.js';
 
 /** Run statuses that `prune` may delete: every status but RUNNING. */
@@ -20,6 +21,19 @@ export interface PruneOptions {
   onProgress?: (done: PruneCounts) => void;
   /** Checked between batches: an aborted prune stops after the current batch. */
   signal?: AbortSignal;
+  /**
+   * A partitioned run table (PostgreSQL, docs/partitioning.md): when every run status is pruned,
+   * the partitions wholly older than `before` are dropped first, then what is left is deleted in
+   * batches. Null or absent: batches only.
+   */
+  history?: HistoryMaintenance | null;
+  /**
+   * With `history`: leave the rows of the range partitions still kept to their partition's drop,
+   * deleting in batches only the older rows the default partition caught (retention does: a run
+   * is then kept for at most one partition period longer than `before` says). Default false: every
+   * run older than `before` is deleted (`kronos prune`).
+   */
+  wholePartitionsOnly?: boolean;
 }
 
 export interface PruneCounts {
@@ -72,11 +86,21 @@ export async function prune(engine: StorageEngine, options: PruneOptions): Promi
     ['runs', where.runs ? where.runStatuses : []],
     ['tasks', where.tasks ? where.taskStatuses : []],
   ];
+  let runsBefore = options.before;
+  if (options.history && where.runStatuses.length === PRUNABLE_RUN_STATUSES.length && !options.signal?.aborted) {
+    const dropped = await options.history.dropPartitions(options.before);
+    if (dropped) {
+      done.runs += dropped.runs;
+      if (dropped.partitions.length > 0) options.onProgress?.({ ...done });
+      if (options.wholePartitionsOnly && dropped.keptFrom !== null) runsBefore = Math.min(runsBefore, dropped.keptFrom);
+    }
+  }
   for (const [key, statuses] of steps) {
     if (statuses.length === 0) continue;
+    const before = key === 'runs' ? runsBefore : options.before;
     for (;;) {
       if (options.signal?.aborted) return done;
-      const deleted = await engine.pruneBatch(key, { before: options.before, statuses }, batchSize);
+      const deleted = await engine.pruneBatch(key, { before, statuses }, batchSize);
       if (deleted === 0) break;
       done[key] += deleted;
       options.onProgress?.({ ...done });

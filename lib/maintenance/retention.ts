@@ -1,11 +1,13 @@
 import { Logger } from '@nestjs/common';
 import type { Clock, ResolvedSchedulerOptions } from '../scheduler.options.js';
 import type { StorageEngine } from '../storage/engine.js';
+import type { HistoryMaintenance } from '../storage/history-maintenance.js';
 import { prune } from './prune.js';
 
 /**
  * The `retention` option: every `interval`, delete runs and finished tasks older than
- * `olderThan` (see `prune`). Runs in processes that run a worker; several processes pruning at
+ * `olderThan` (see `prune`); on a partitioned run table, whole partitions past the horizon are
+ * dropped instead (docs/partitioning.md). Runs in processes that run a worker; several processes pruning at
  * once only delete the same rows once.
  */
 export class Retention {
@@ -18,6 +20,8 @@ export class Retention {
     private readonly engine: StorageEngine,
     private readonly options: NonNullable<ResolvedSchedulerOptions['retention']>,
     private readonly clock: Clock,
+    /** A partitioned run table's upkeep: whole partitions are dropped (docs/partitioning.md). */
+    private readonly history: HistoryMaintenance | null = null,
   ) {}
 
   start(): void {
@@ -38,6 +42,8 @@ export class Retention {
       before: this.clock.now() - this.options.olderThanMs,
       batchSize: this.options.batchSize,
       signal: this.stopping.signal,
+      history: this.history,
+      wholePartitionsOnly: true,
     })
       .then(({ runs, tasks }) => {
         if (runs + tasks > 0) this.logger.log(`Retention deleted ${runs} run(s) and ${tasks} finished task(s)`);

@@ -1,5 +1,6 @@
 import { InvalidSchedulerOptionError } from '../errors.js';
 import { isOptionsObject } from '../option-keys.js';
+import type { HistoryPartitioning } from './postgres/history-partitions.sql.js';
 
 /**
  * Settings of a direct PostgreSQL connection, handed to the `pg` driver's `Client` as they are
@@ -36,6 +37,23 @@ export interface PostgresOptions {
    * none, and idle workers poll every `worker.pollInterval` instead.
    */
   listenConnection?: string | PostgresConnectionConfig;
+  /**
+   * Time-partitioned run history (docs/partitioning.md): the run table, converted once by the
+   * opt-in migration `KronosPartitionedRunsPostgres1771000000000`, holds one partition per UTC
+   * `day` or ISO `week` of run start times. Processes that run a worker create the partitions of
+   * the current period and of `ahead` more (default 4) at start and every hour, and `retention`
+   * drops whole partitions past its horizon instead of deleting rows in batches. Default: off
+   * (one plain run table, pruned in batches).
+   */
+  partitionHistory?: PartitionHistoryOptions;
+}
+
+/** `postgres.partitionHistory`: how the run history is partitioned. */
+export interface PartitionHistoryOptions {
+  /** One partition per UTC day or per ISO week (Monday 00:00 UTC). */
+  by: 'day' | 'week';
+  /** Partitions created ahead of the current period. Default 4. */
+  ahead?: number;
 }
 
 /** `PostgresOptions` after defaults and validation (internal). */
@@ -43,6 +61,8 @@ export interface ResolvedPostgresOptions {
   pooling: 'session' | 'transaction';
   /** The LISTEN connection's settings, or null for the default. */
   listenConnection: PostgresConnectionConfig | null;
+  /** Partitioned run history, or null (plain run table). */
+  partitionHistory: HistoryPartitioning | null;
   /** Whether the application set `postgres` at all (a warning on other databases). */
   given: boolean;
 }
@@ -51,7 +71,7 @@ const POOLING = ['session', 'transaction'] as const;
 
 /** Apply defaults and validate `postgres` once, at start-up. */
 export function resolvePostgresOptions(value: unknown): ResolvedPostgresOptions {
-  if (value === undefined) return { pooling: 'session', listenConnection: null, given: false };
+  if (value === undefined) return { pooling: 'session', listenConnection: null, partitionHistory: null, given: false };
   if (!isOptionsObject(value))
     throw new InvalidSchedulerOptionError('postgres', value, "must be an object such as { pooling: 'transaction' }");
   const pooling = value.pooling ?? 'session';
@@ -65,8 +85,38 @@ export function resolvePostgresOptions(value: unknown): ResolvedPostgresOptions 
   return {
     pooling: pooling as ResolvedPostgresOptions['pooling'],
     listenConnection: listenConnection(value.listenConnection),
+    partitionHistory: partitionHistory(value.partitionHistory),
     given: true,
   };
+}
+
+const PERIODS = ['day', 'week'] as const;
+
+function partitionHistory(value: unknown): HistoryPartitioning | null {
+  if (value === undefined) return null;
+  if (!isOptionsObject(value))
+    throw new InvalidSchedulerOptionError(
+      'postgres.partitionHistory',
+      value,
+      "must be an object such as { by: 'day', ahead: 4 }",
+    );
+  if (!PERIODS.includes(value.by as (typeof PERIODS)[number]))
+    throw new InvalidSchedulerOptionError('postgres.partitionHistory.by', value.by, "must be 'day' or 'week'");
+  const ahead = value.ahead ?? 4;
+  if (typeof ahead !== 'number' || !Number.isInteger(ahead) || ahead < 1 || ahead > 366)
+    throw new InvalidSchedulerOptionError(
+      'postgres.partitionHistory.ahead',
+      value.ahead,
+      'must be a whole number of periods from 1 to 366',
+    );
+  for (const key of Object.keys(value))
+    if (key !== 'by' && key !== 'ahead')
+      throw new InvalidSchedulerOptionError(
+        `postgres.partitionHistory.${key}`,
+        value[key],
+        'is not a partitionHistory option (by, ahead)',
+      );
+  return { by: value.by as HistoryPartitioning['by'], ahead };
 }
 
 function listenConnection(value: unknown): PostgresConnectionConfig | null {

@@ -18,9 +18,14 @@ import { writeBackCases } from './contract/write-back.cases.js';
  * tests, solid_queue's TARGET_DB). Cases only touch the database through the engine and TypeORM
  * repositories, so the same text checks PostgreSQL, MySQL and SQLite.
  */
-export function describeEngineContract(dialect: Dialect, makeEngine: (dataSource: DataSource) => StorageEngine): void {
+export function describeEngineContract(
+  dialect: Dialect,
+  makeEngine: (dataSource: DataSource) => StorageEngine,
+  /** Another layout of the same schema (e.g. partitioned runs): its title, and how to get there after the migrations. */
+  variant?: { title: string; prepare: (dataSource: DataSource) => Promise<void> },
+): void {
   describeForDialects(
-    'StorageEngine contract',
+    variant ? `StorageEngine contract, ${variant.title}` : 'StorageEngine contract',
     () => {
       let ctx: ContractContext | undefined;
       const get = (): ContractContext => {
@@ -30,6 +35,7 @@ export function describeEngineContract(dialect: Dialect, makeEngine: (dataSource
 
       beforeAll(async () => {
         const dataSource = await createTestDataSource(dialect, { schema: 'migrations' });
+        await variant?.prepare(dataSource);
         const engine = makeEngine(dataSource);
         ctx = { dialect, dataSource, engine };
         await engine.start();

@@ -1,3 +1,4 @@
+import { historyMaintenance } from '../../storage/history-maintenance.js';
 import { countPrunable, prune, PRUNABLE_RUN_STATUSES, PRUNABLE_TASK_STATUSES } from '../../maintenance/prune.js';
 import { tryParseDuration } from '../../schedule/duration.js';
 import { UsageError } from '../cli-error.js';
@@ -15,7 +16,9 @@ export const pruneCommand: Command = {
 TIMEOUT, STOPPED, EXPIRED, CANCELLED) last updated before it, --batch-size rows per statement
 (default 1000), with a progress bar on a terminal. Recurring task rows and waiting, queued or
 running tasks are never deleted. --status keeps the deletion to those statuses (run and task statuses).
---dry-run only counts. The module option retention: { olderThan } does the same periodically.`,
+--dry-run only counts. On a partitioned PostgreSQL run table (docs/partitioning.md) the
+partitions wholly older than the horizon are dropped instead (their row count is estimated).
+The module option retention: { olderThan } does the same periodically.`,
   options: {
     'older-than': { type: 'string' },
     status: { type: 'string' },
@@ -54,8 +57,10 @@ running tasks are never deleted. --status keeps the deletion to those statuses (
       return 0;
     }
     const bar = new ProgressBar(io.err, planned.runs + planned.tasks, 'pruning');
+    const history = await historyMaintenance(app.runtime.dataSource, app.runtime.options.postgres.partitionHistory);
     const deleted = await prune(app.runtime.engine, {
       ...options,
+      history,
       onProgress: (done) => bar.update(done.runs + done.tasks),
     });
     bar.finish(deleted.runs + deleted.tasks);
