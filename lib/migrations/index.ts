@@ -21,6 +21,7 @@ export {
   KronosFlowPostgres1769000000000,
   KronosGroupsPostgres1770000000000,
   KronosGroupRateLimitPostgres1772000000000,
+  KronosTaskFillfactorPostgres1773000000000,
 } from './postgres/index.js';
 export {
   KronosInitSqlite1764000000000,

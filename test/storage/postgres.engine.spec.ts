@@ -8,6 +8,8 @@ import {
   KronosRateLimitPostgres1768000000000,
   KronosFlowPostgres1769000000000,
   KronosGroupsPostgres1770000000000,
+  KronosGroupRateLimitPostgres1772000000000,
+  KronosTaskFillfactorPostgres1773000000000,
   POSTGRES_MIGRATIONS,
 } from '../../lib/migrations/postgres/index.js';
 import { PostgresEngine } from '../../lib/storage/postgres/index.js';
@@ -16,6 +18,9 @@ import { claimRequest, newTask, sleep, T0 } from './contract/fixtures.js';
 import { describeEngineContract } from './engine-contract.js';
 
 describeEngineContract('postgres', (dataSource) => new PostgresEngine(dataSource));
+
+const taskOptions = async (dataSource: DataSource): Promise<string[] | null> =>
+  (await dataSource.query(`SELECT reloptions FROM pg_class WHERE oid = 'kronos_task'::regclass`))[0].reloptions;
 
 const indexDefinition = async (
   dataSource: DataSource,
@@ -45,6 +50,8 @@ describe('PostgreSQL migration', () => {
       KronosRateLimitPostgres1768000000000,
       KronosFlowPostgres1769000000000,
       KronosGroupsPostgres1770000000000,
+      KronosGroupRateLimitPostgres1772000000000,
+      KronosTaskFillfactorPostgres1773000000000,
     ]);
   });
 
@@ -58,6 +65,13 @@ describe('PostgreSQL migration', () => {
     expect(await indexDefinition(dataSource, 'kronos_task_due')).toBe(
       "CREATE INDEX kronos_task_due ON public.kronos_task USING btree (group_name, priority DESC, next_run_time, id) WHERE ((status)::text = 'QUEUED'::text)",
     );
+  });
+
+  it("leaves room in the task table's pages for the versions its claim and completion write (fillfactor 70)", async () => {
+    dataSource = await createTestDataSource('postgres', { schema: 'migrations' });
+    expect(await taskOptions(dataSource)).toEqual(['fillfactor=70']);
+    await dataSource.undoLastMigration({ transaction: 'all' });
+    expect(await taskOptions(dataSource)).toBeNull();
   });
 
   it('down() drops the five tables', async () => {
@@ -117,6 +131,20 @@ describe('PostgresEngine specifics', () => {
     await Promise.all([engine.start(), engine.start()]);
     expect(await indexDefinition(dataSource, 'kronos_task_due')).toContain("WHERE ((status)::text = 'QUEUED'::text)");
     expect(await listenerBackends()).toHaveLength(1);
+  });
+
+  it("start() gives a synchronized task table the migrations' fillfactor, and keeps one a DBA chose", async () => {
+    await engine.start();
+    expect(await taskOptions(dataSource)).toEqual(['fillfactor=70']);
+    await dataSource.query('ALTER TABLE kronos_task SET (fillfactor = 90)');
+    const another = new PostgresEngine(dataSource);
+    try {
+      await another.start();
+      expect(await taskOptions(dataSource)).toEqual(['fillfactor=90']);
+    } finally {
+      await another.close();
+      await dataSource.query('ALTER TABLE kronos_task SET (fillfactor = 70)');
+    }
   });
 
   it('runs the hot path as named prepared statements on the pool TypeORM owns', async () => {

@@ -6,6 +6,7 @@ import { KronosRateLimitPostgres1768000000000 } from './1768000000000-kronos-rat
 import { KronosFlowPostgres1769000000000 } from './1769000000000-kronos-flow.js';
 import { KronosGroupsPostgres1770000000000 } from './1770000000000-kronos-groups.js';
 import { KronosGroupRateLimitPostgres1772000000000 } from './1772000000000-kronos-group-rate-limit.js';
+import { KronosTaskFillfactorPostgres1773000000000 } from './1773000000000-kronos-task-fillfactor.js';
 
 export {
   KronosInitPostgres1764000000000,
@@ -16,6 +17,7 @@ export {
   KronosFlowPostgres1769000000000,
   KronosGroupsPostgres1770000000000,
   KronosGroupRateLimitPostgres1772000000000,
+  KronosTaskFillfactorPostgres1773000000000,
 };
 export const POSTGRES_MIGRATIONS = [
   KronosInitPostgres1764000000000,
@@ -26,4 +28,5 @@ export const POSTGRES_MIGRATIONS = [
   KronosFlowPostgres1769000000000,
   KronosGroupsPostgres1770000000000,
   KronosGroupRateLimitPostgres1772000000000,
+  KronosTaskFillfactorPostgres1773000000000,
 ];

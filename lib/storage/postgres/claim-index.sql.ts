@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { PgTables } from './tables.js';
+import { ensureTaskFillfactor } from './task-fillfactor.sql.js';
 
 export const CLAIM_INDEX = 'kronos_task_due';
 
@@ -7,8 +8,10 @@ export const CLAIM_INDEX = 'kronos_task_due';
  * The claim index: partial, so finished history never enters it, and ordered like the claim.
  * Checked through the catalog first because CREATE INDEX takes a SHARE lock on the table even
  * when the index exists, which would queue behind any open transaction that wrote a task.
+ * The task table's fillfactor is checked on the same occasion (`ensureTaskFillfactor`).
  */
 export async function ensureClaimIndex(pool: Pool, t: PgTables): Promise<void> {
+  await ensureTaskFillfactor(pool, t);
   const exists = await pool.query(
     'SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1::regclass AND c.relname = $2',
     [t.task, CLAIM_INDEX],
