@@ -1,57 +1,76 @@
 /**
  * The Kronos benchmark (`npm run bench`): Kronos, graphile-worker and pg-boss against the same
  * PostgreSQL in one run, each in its default and its tuned configuration, plus Kronos on SQLite
- * and MariaDB. Prints a table with the ratio Kronos/peer for each pair and writes it as JSON and
- * Markdown under `bench/results/`. Exits non-zero when any task ran twice or never.
+ * and MariaDB. Runs of the systems alternate; every figure is the median of its runs with their
+ * spread, every ratio Kronos/peer has a bootstrap interval. Prints the comparison and writes it as
+ * JSON and Markdown under `bench/results/`. Exits non-zero when any task ran twice or never.
  *
- *   npm run bench                      full run (about 6 minutes)
+ *   npm run bench                      full run (about 25 minutes)
  *   npm run bench -- --smoke           tiny sizes, to check that everything still works
- *   npm run bench -- --only=throughput,latency,claim,cluster,bulk,sqlite,mysql
+ *   npm run bench -- --only=throughput,latency,sustained,scaling,enqueue,claim,bulk,sqlite,mysql
  *   npm run bench -- --repeats=5       throughput runs per configuration (median reported)
- *   npm run bench -- --tasks=50000     tasks per throughput run
+ *   npm run bench -- --tasks=100000    tasks per throughput run
+ *   npm run bench -- --rates=50,500    latency enqueue rates
+ *   npm run bench -- --processes=1,4   worker process counts of the scaling scenario
+ *   npm run bench -- --rounds=2        rounds of the latency, scaling and enqueue scenarios
  *   npm run bench -- --configs=kronos:defaults,graphile-worker:tuned   only these PostgreSQL configurations
+ *   npm run bench -- --render=bench/results/results.json   rewrite the Markdown and chart of a saved run
  *   BENCH_KRONOS_VARIANTS='{"b1000":{"batchSize":1000}}' npm run bench -- --configs=kronos:b1000   other Kronos settings
  */
 import 'reflect-metadata';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import {
   judge,
   markdown,
-  type ClusterFigure,
+  ratios,
+  type EnqueueScaleFigure,
   type LatencyFigure,
   type Results,
+  type ScalingFigure,
+  type SustainedFigure,
   type ThroughputFigure,
 } from './report.js';
 import { bulkEnqueue } from './scenarios/bulk-enqueue.js';
 import { kronosClaimCost, pgbossClaimCost } from './scenarios/claim-cost.js';
-import { latency } from './scenarios/latency.js';
+import { enqueueScale, singleCall, type EnqueueScaleResult } from './scenarios/enqueue-scale.js';
+import { latency, type LatencyResult } from './scenarios/latency.js';
 import { throughput, type ThroughputResult } from './scenarios/throughput.js';
 import { ensureMysqlDatabase, ensurePostgresDatabase } from './support/databases.js';
-import { connectionString, machine, mysql, postgres, sizes as sizesFor } from './support/settings.js';
+import { PgBouncer, PGBOUNCER_BIN, pgbouncerInstalled } from './support/pgbouncer.js';
+import { connectionString, latencyTasks, machine, mysql, postgres, sizes as sizesFor } from './support/settings.js';
+import { spread } from './support/stats.js';
+import { lineChart } from './support/svg.js';
 import { GraphileBackend, graphileConfigurations } from './systems/graphile.js';
-import { KronosBackend, kronosConfigurations, kronosDataSourceOptions } from './systems/kronos.js';
+import {
+  KronosBackend,
+  kronosConfigurations,
+  kronosDataSourceOptions,
+  kronosPgBouncerConfiguration,
+} from './systems/kronos.js';
 import { PgBossBackend, pgbossConfigurations } from './systems/pgboss.js';
-import type { Backend, Configuration } from './systems/system.js';
+import type { Backend, Configuration, Producer } from './systems/system.js';
 
 const args = process.argv.slice(2);
+const arg = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const list = (name: string) => arg(name)?.split(',').filter(Boolean);
 const smoke = args.includes('--smoke');
-const only = args
-  .find((a) => a.startsWith('--only='))
-  ?.slice('--only='.length)
-  .split(',');
+// `cluster` was the 4-process run the scaling scenario replaced.
+const only = list('only')?.map((p) => (p === 'cluster' ? 'scaling' : p));
 const wants = (part: string) => !only || only.includes(part);
 const sizes = sizesFor(smoke);
-const configsArg = args
-  .find((a) => a.startsWith('--configs='))
-  ?.slice('--configs='.length)
-  .split(',');
-const repeatsArg = args.find((a) => a.startsWith('--repeats='));
-const tasksArg = args.find((a) => a.startsWith('--tasks='));
-if (tasksArg) sizes.throughputTasks = Number(tasksArg.slice('--tasks='.length));
-if (repeatsArg) sizes.repeats = Math.max(1, Number(repeatsArg.slice('--repeats='.length)));
+const configsArg = list('configs');
+if (arg('tasks')) sizes.throughputTasks = Number(arg('tasks'));
+if (arg('repeats')) sizes.repeats = Math.max(1, Number(arg('repeats')));
+if (arg('rates')) sizes.latencyRates = list('rates')!.map(Number);
+if (arg('processes')) sizes.scalingProcesses = list('processes')!.map(Number);
+if (arg('rounds')) {
+  // Rounds of the latency, scaling and enqueue scenarios (throughput has --repeats).
+  const rounds = Math.max(1, Number(arg('rounds')));
+  sizes.latencyRepeats = sizes.scalingRepeats = sizes.enqueueRepeats = rounds;
+}
 
 const say = (line: string) => console.log(`bench: ${line}`);
 const problems: string[] = [];
@@ -80,30 +99,37 @@ async function mariadbVersion(): Promise<string | null> {
 const onPostgres = (config: Configuration) =>
   config.system !== 'kronos' || config.settings.dataSource?.type === 'postgres';
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const label = (config: Configuration) => `${config.system} ${config.name}`;
 
-/** Throughput runs, round-robin over configurations so load from elsewhere spreads evenly. */
-async function throughputFigures(
-  entries: { backend: Backend; config: Configuration; timeBoxed?: boolean }[],
-  tasks: number,
-  repeats: number,
-): Promise<ThroughputFigure[]> {
+interface Entry {
+  backend: Backend;
+  config: Configuration;
+  /** Measured over a window instead of drained. */
+  timeBoxed?: boolean;
+  /** One window is enough: it finishes a handful of jobs (pg-boss defaults). */
+  once?: boolean;
+}
+
+/** The order of round `round`: each round starts one configuration later, so none always runs first. */
+const rotate = <T>(items: T[], round: number): T[] => items.map((_, i) => items[(i + round) % items.length]);
+
+/** Throughput runs, interleaved: every round runs each configuration once, each round in another order. */
+async function throughputFigures(entries: Entry[], tasks: number, repeats: number): Promise<ThroughputFigure[]> {
   const runs = new Map<Configuration, ThroughputResult[]>();
   for (let round = 0; round < repeats; round++) {
-    // Each round starts with another configuration, so none always runs first (or after the same one).
-    const order = entries.map((_, i) => entries[(i + round) % entries.length]);
-    for (const { backend, config, timeBoxed } of order) {
-      if (timeBoxed && round > 0) continue; // one window is enough for a configuration that cannot drain
-      const label = `throughput ${config.system} ${config.name}`;
+    for (const { backend, config, timeBoxed, once } of rotate(entries, round)) {
+      if (once && round > 0) continue;
+      const name = `throughput ${label(config)}`;
       const result = await throughput(backend, config, {
-        tasks,
+        tasks: timeBoxed ? Math.min(tasks, sizes.timeBoxedTasks) : tasks,
         processes: 1,
         timeBoxMs: timeBoxed ? sizes.timeBoxMs : undefined,
         databaseCpu: onPostgres(config),
       });
-      checked(label, result);
+      checked(name, result);
       const db = result.databaseCpuMsPer1k === null ? '' : `, database ${fmt(result.databaseCpuMsPer1k)}`;
       say(
-        `${label} (run ${round + 1}): ${fmt(result.jobsPerSec)} jobs/s, peak RSS ${fmt(result.peakRssMb)} MB, CPU ms per 1,000 jobs: worker ${fmt(result.workerCpuMsPer1k)}${db}${result.exactlyOnce ? '' : `, PROBLEMS: ${result.problems.join('; ')}`}`,
+        `${name} (round ${round + 1}/${repeats}): ${fmt(result.jobsPerSec)} jobs/s over ${(result.durationMs / 1000).toFixed(1)} s, peak RSS ${fmt(result.peakRssMb)} MB, CPU ms per 1,000 jobs: worker ${fmt(result.workerCpuMsPer1k)}${db}${result.exactlyOnce ? '' : `, PROBLEMS: ${result.problems.join('; ')}`}`,
       );
       runs.set(config, [...(runs.get(config) ?? []), result]);
     }
@@ -118,11 +144,230 @@ async function throughputFigures(
       median: sorted[Math.floor((sorted.length - 1) / 2)],
       runs: all.map((x) => x.jobsPerSec),
       peakRssMb: Math.max(...all.map((x) => x.peakRssMb)),
+      results: all,
+      spreads: {
+        jobsPerSec: spread(all.map((x) => x.jobsPerSec)),
+        workerCpuMsPer1k: spread(all.map((x) => x.workerCpuMsPer1k)),
+        databaseCpuMsPer1k: spread(all.map((x) => x.databaseCpuMsPer1k ?? Number.NaN)),
+        rssAtFirstTaskMb: spread(all.map((x) => x.rssAtFirstTaskMb)),
+        peakRssMb: spread(all.map((x) => x.peakRssMb)),
+      },
     };
   });
 }
 
+/** Latency at every rate, interleaved like throughput; a configuration that cannot keep up (pg-boss defaults) runs once, at the lowest rate. */
+async function latencyFigures(entries: Entry[]): Promise<LatencyFigure[]> {
+  const rates = sizes.latencyRates;
+  const runs = new Map<string, { config: Configuration; results: LatencyResult[] }>();
+  for (let round = 0; round < sizes.latencyRepeats; round++) {
+    for (const { backend, config, once } of rotate(entries, round)) {
+      if (once && round > 0) continue;
+      const steps = (once ? rates.slice(0, 1) : rates).map((rate) => ({
+        ratePerSec: rate,
+        tasks: latencyTasks(sizes, rate),
+      }));
+      const results = await latency(backend, config, {
+        steps,
+        warmup: sizes.latencyWarmup,
+        graceMs: once ? sizes.timeBoxMs : 60_000,
+      });
+      for (const result of results) {
+        // A configuration that cannot keep up leaves tasks unstarted: that is its figure, not a fault.
+        checked(`latency ${label(config)} at ${result.ratePerSec}/s`, {
+          problems: result.problems.filter((p) => !p.includes('had not started') || !once),
+        });
+        const after =
+          result.afterCommitP50 === null
+            ? ''
+            : `; enqueue ${result.enqueueP50!.toFixed(2)} / ${result.enqueueP99!.toFixed(2)} ms, returned → handler ${result.afterCommitP50.toFixed(2)} / ${result.afterCommitP99!.toFixed(2)} ms`;
+        say(
+          `latency ${label(config)} at ${result.ratePerSec}/s (round ${round + 1}/${sizes.latencyRepeats}): p50 ${result.p50.toFixed(2)} ms, p95 ${result.p95.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms${result.lowerBound ? ` (${result.notStarted} not started: lower bounds)` : ''}${after}`,
+        );
+        const k = `${label(config)}@${result.ratePerSec}`;
+        const slot = runs.get(k) ?? { config, results: [] };
+        slot.results.push(result);
+        runs.set(k, slot);
+      }
+    }
+  }
+  const figures: LatencyFigure[] = [];
+  for (const rate of rates)
+    for (const { config } of entries) {
+      const slot = runs.get(`${label(config)}@${rate}`);
+      if (!slot) continue;
+      const of = (get: (r: LatencyResult) => number | null) => spread(slot.results.map((r) => get(r) ?? Number.NaN));
+      figures.push({
+        system: config.system,
+        name: config.name,
+        description: config.description,
+        ratePerSec: rate,
+        result: slot.results[0],
+        runs: slot.results,
+        spreads: {
+          p50: of((r) => r.p50),
+          p95: of((r) => r.p95),
+          p99: of((r) => r.p99),
+          enqueueP50: of((r) => r.enqueueP50),
+          enqueueP99: of((r) => r.enqueueP99),
+          afterCommitP50: of((r) => r.afterCommitP50),
+          afterCommitP99: of((r) => r.afterCommitP99),
+        },
+      });
+    }
+  return figures;
+}
+
+/** Settings for `processes` worker processes on one database: each process's pool limited to `pool` connections. */
+function pooled(config: Configuration, pool: number): Configuration {
+  const s = config.settings;
+  if (config.system === 'kronos' && s.postgres?.pooling !== 'transaction')
+    return {
+      ...config,
+      settings: { ...s, dataSource: { ...s.dataSource, extra: { ...s.dataSource.extra, max: pool } } },
+    };
+  if (config.system === 'graphile-worker')
+    return { ...config, settings: { ...s, preset: { ...s.preset, maxPoolSize: pool } } };
+  if (config.system === 'pg-boss')
+    return { ...config, settings: { ...s, constructor: { ...s.constructor, max: pool } } };
+  return config;
+}
+
+/** Scaling: every configuration at every process count, rounds interleaved over all cells. */
+async function scalingFigures(entries: Entry[]): Promise<ScalingFigure[]> {
+  const cells = entries.flatMap((entry) => sizes.scalingProcesses.map((processes) => ({ ...entry, processes })));
+  const runs = new Map<(typeof cells)[number], ThroughputResult[]>();
+  for (let round = 0; round < sizes.scalingRepeats; round++) {
+    for (const cell of rotate(cells, round)) {
+      const name = `scaling ${label(cell.config)} × ${cell.processes}`;
+      const result = await throughput(cell.backend, cell.config, {
+        tasks: sizes.scalingTasks,
+        processes: cell.processes,
+        databaseCpu: true,
+      });
+      checked(name, result);
+      say(
+        `${name} (round ${round + 1}/${sizes.scalingRepeats}): ${fmt(result.jobsPerSec)} jobs/s, PostgreSQL CPU ${result.databaseCpuMsPer1k === null ? 'n/a' : fmt(result.databaseCpuMsPer1k)} ms per 1,000, exactly once: ${result.exactlyOnce ? 'yes' : result.problems.join('; ')}`,
+      );
+      runs.set(cell, [...(runs.get(cell) ?? []), result]);
+    }
+  }
+  return cells.map((cell) => {
+    const all = runs.get(cell)!;
+    return {
+      system: cell.config.system,
+      name: cell.config.name,
+      description: cell.config.description,
+      processes: cell.processes,
+      runs: all,
+      jobsPerSec: spread(all.map((r) => r.jobsPerSec)),
+      databaseCpuMsPer1k: spread(all.map((r) => r.databaseCpuMsPer1k ?? Number.NaN)),
+      exactlyOnce: all.every((r) => r.exactlyOnce),
+    };
+  });
+}
+
+/** Enqueue throughput: every system, mode and producer count, rounds interleaved over all cells. */
+async function enqueueFigures(entries: Entry[]): Promise<EnqueueScaleFigure[]> {
+  const connections = Math.max(...sizes.enqueueProducers);
+  const producers = new Map<Entry, Producer>();
+  try {
+    for (const entry of entries) {
+      await entry.backend.reset(entry.config);
+      const producer = await entry.backend.producer(entry.config, { connections });
+      producers.set(entry, producer);
+      // Open every connection of the pool and prepare what the calls prepare, outside the measurement.
+      await Promise.all(Array.from({ length: connections }, (_, i) => producer.enqueue(i)));
+      await producer.enqueueMany(Array.from({ length: sizes.enqueueBulkSize }, (_, i) => connections + i));
+    }
+    const cells = (['single', 'bulk'] as const).flatMap((mode) =>
+      sizes.enqueueProducers.flatMap((count) => entries.map((entry) => ({ entry, mode, count }))),
+    );
+    const runs = new Map<(typeof cells)[number], EnqueueScaleResult[]>();
+    for (let round = 0; round < sizes.enqueueRepeats; round++) {
+      for (const cell of rotate(cells, round)) {
+        const { backend, config } = cell.entry;
+        const result = await enqueueScale(backend, producers.get(cell.entry)!, {
+          producers: cell.count,
+          mode: cell.mode,
+          windowMs: sizes.enqueueWindowMs,
+          bulkSize: sizes.enqueueBulkSize,
+          singleCall: singleCall(config),
+        });
+        const name = `enqueue ${config.system} ${result.call} × ${cell.count}`;
+        checked(name, result);
+        say(
+          `${name} (round ${round + 1}/${sizes.enqueueRepeats}): ${fmt(result.tasksPerSec)} tasks/s (${fmt(result.tasks)} in ${(result.durationMs / 1000).toFixed(2)} s)${result.problems.length ? `, PROBLEMS: ${result.problems.join('; ')}` : ''}`,
+        );
+        runs.set(cell, [...(runs.get(cell) ?? []), result]);
+      }
+    }
+    return cells.map((cell) => {
+      const all = runs.get(cell)!;
+      return {
+        system: cell.entry.config.system,
+        name: cell.entry.config.name,
+        description: cell.entry.config.description,
+        producers: cell.count,
+        mode: cell.mode,
+        call: all[0].call,
+        runs: all,
+        tasksPerSec: spread(all.map((r) => r.tasksPerSec)),
+      };
+    });
+  } finally {
+    await Promise.allSettled([...producers.values()].map((p) => p.close()));
+    for (const entry of entries) await entry.backend.clear().catch(() => undefined);
+  }
+}
+
+/** The sustained scenario's chart: per-second throughput and worker RSS of each configuration. */
+function sustainedChart(r: Results): string | null {
+  const s = r.sustained?.filter((f) => f.result.series);
+  if (!s?.length) return null;
+  const points = (ys: number[], ts: number[]) => ts.map((t, i): [number, number] => [t, ys[i]]);
+  return lineChart(
+    `Sustained load: ${fmt(s[0].result.tasks)} no-op tasks, one worker process each`,
+    `${r.date} · ${r.machine.cores} cores (${r.machine.cpu}) · ${r.machine.postgres} · Node ${r.machine.node} · load ${r.load.before.toFixed(2)} before${r.smoke ? ' · smoke run' : ''}`,
+    [
+      {
+        title: 'Throughput (handler starts per second)',
+        unit: 'jobs/s',
+        lines: s.map((f) => ({
+          label: `${f.system} ${f.name}`,
+          points: points(f.result.series!.jobsPerSec, f.result.series!.t),
+        })),
+      },
+      {
+        title: 'Worker RSS',
+        unit: 'MB',
+        lines: s.map((f) => ({
+          label: `${f.system} ${f.name}`,
+          points: points(f.result.series!.rssMb, f.result.series!.t),
+        })),
+      },
+    ],
+  );
+}
+
+/** Writes the Markdown (and the chart) of saved results again, without running anything. */
+function render(file: string): void {
+  const results = JSON.parse(readFileSync(file, 'utf8')) as Results;
+  results.ratios = ratios(results);
+  results.targets = judge(results);
+  const text = markdown(results);
+  const md = file.replace(/\.json(\.tmp)?$/, '.md$1');
+  writeFileSync(md, text);
+  const chart = sustainedChart(results);
+  if (chart) {
+    const svg = file.replace(/\.json(\.tmp)?$/, '.sustained.svg$1');
+    writeFileSync(svg, chart);
+    say(`written ${md} and ${svg}`);
+  } else say(`written ${md}`);
+}
+
 async function main(): Promise<void> {
+  const began = Date.now();
   const loadBefore = loadavg()[0];
   await ensurePostgresDatabase(postgres());
   const mariadb = wants('mysql') ? await mariadbVersion() : null;
@@ -139,14 +384,17 @@ async function main(): Promise<void> {
   const [kronosDefaults, ...kronosVariants] = kronosConfigurations('postgres', pgOptions);
   const [graphileDefaults, graphileTuned] = graphileConfigurations();
   const [pgbossDefaults, pgbossTuned] = pgbossConfigurations();
-  const all: { backend: Backend; config: Configuration; timeBoxed?: boolean }[] = [
-    { backend: kronos as Backend, config: kronosDefaults },
-    ...kronosVariants.map((config) => ({ backend: kronos, config })),
-    { backend: graphile as Backend, config: graphileDefaults },
-    { backend: graphile as Backend, config: graphileTuned },
-    { backend: pgboss as Backend, config: pgbossDefaults, timeBoxed: true },
-    { backend: pgboss as Backend, config: pgbossTuned },
-  ].filter(({ config }) => !configsArg || configsArg.includes(`${config.system}:${config.name}`));
+  const selected = (config: Configuration) => !configsArg || configsArg.includes(`${config.system}:${config.name}`);
+  const all = (
+    [
+      { backend: kronos, config: kronosDefaults },
+      ...kronosVariants.map((config) => ({ backend: kronos, config })),
+      { backend: graphile, config: graphileDefaults, timeBoxed: true },
+      { backend: graphile, config: graphileTuned },
+      { backend: pgboss, config: pgbossDefaults, timeBoxed: true, once: true },
+      { backend: pgboss, config: pgbossTuned },
+    ] satisfies Entry[] as Entry[]
+  ).filter(({ config }) => selected(config));
 
   const results: Results = {
     date: new Date().toISOString(),
@@ -158,60 +406,105 @@ async function main(): Promise<void> {
     latency: [],
     peakRss: [],
     claimCost: [],
-    cluster: [],
-    bulkEnqueue: [],
     targets: [],
     runsChecked: 0,
     problems,
   };
 
+  let bouncer: PgBouncer | undefined;
   try {
     if (wants('throughput')) {
       say(
-        `throughput: ${fmt(sizes.throughputTasks)} no-op tasks, one worker process, ${sizes.repeats} run(s) per configuration`,
+        `throughput: ${fmt(sizes.throughputTasks)} no-op tasks, one worker process, ${sizes.repeats} round(s) over ${all.length} configuration(s)`,
       );
       results.throughput = await throughputFigures(all, sizes.throughputTasks, sizes.repeats);
       results.peakRss = results.throughput.map((f) => ({
         system: f.system,
         name: f.name,
         peakRssMb: f.peakRssMb,
-        rssAtFirstTaskMb: f.median.rssAtFirstTaskMb,
+        rssAtFirstTaskMb: f.spreads.rssAtFirstTaskMb.median,
       }));
     }
 
     if (wants('latency')) {
-      say(
-        `latency: ${sizes.latencyTasks} tasks enqueued one at a time at ${sizes.latencyRatePerSec}/s into an idle worker`,
+      // kronos tuned only claims more at a time: an idle worker's wake-up is the defaults'.
+      const entries = all.filter(
+        ({ config }) => !(config.system === 'kronos' && config.name === 'tuned') || configsArg,
       );
-      for (const { backend, config, timeBoxed } of all) {
-        const result = await latency(backend, config, {
-          tasks: sizes.latencyTasks,
-          ratePerSec: sizes.latencyRatePerSec,
-          warmup: sizes.latencyWarmup,
-          graceMs: timeBoxed ? sizes.timeBoxMs : 60_000,
+      say(
+        `latency: one task at a time at ${sizes.latencyRates.join(', ')}/s into an idle worker, ${sizes.latencyRepeats} round(s) over ${entries.length} configuration(s)`,
+      );
+      results.latency = await latencyFigures(entries);
+    }
+
+    if (wants('sustained')) {
+      const sustained = all.filter(
+        ({ config }) =>
+          (config.system === 'kronos' && (config.name === 'defaults' || config.name === 'service')) ||
+          (config.system !== 'kronos' && config.name === 'tuned'),
+      );
+      say(`sustained: ${fmt(sizes.sustainedTasks)} tasks per configuration, one worker process, per-second series`);
+      results.sustained = [];
+      for (const { backend, config } of sustained) {
+        const result = await throughput(backend, config, {
+          tasks: sizes.sustainedTasks,
+          processes: 1,
+          databaseCpu: true,
+          series: true,
+          limitMs: 600_000,
         });
-        // A configuration that cannot keep up leaves tasks unstarted: that is its figure, not a fault.
-        checked(`latency ${config.system} ${config.name}`, {
-          problems: result.problems.filter((p) => !p.includes('had not started') || !timeBoxed),
-        });
-        const call =
-          result.enqueueP50 === null
-            ? ''
-            : `; the enqueue call itself p50 ${result.enqueueP50.toFixed(2)} ms, p99 ${result.enqueueP99!.toFixed(2)} ms`;
-        const after =
-          result.afterCommitP50 === null
-            ? ''
-            : `; from its return to the handler p50 ${result.afterCommitP50.toFixed(2)} ms, p99 ${result.afterCommitP99!.toFixed(2)} ms`;
+        checked(`sustained ${label(config)}`, result);
+        const series = result.series!;
         say(
-          `latency ${config.system} ${config.name}: p50 ${result.p50.toFixed(2)} ms, p95 ${result.p95.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms${result.lowerBound ? ` (${result.notStarted} not started: lower bounds)` : ''}${call}${after}`,
+          `sustained ${label(config)}: ${fmt(result.jobsPerSec)} jobs/s over ${(result.durationMs / 1000).toFixed(1)} s; per second ${series.jobsPerSec.map(fmt).join(' ')}; RSS ${series.rssMb.map(fmt).join(' ')} MB; exactly once: ${result.exactlyOnce ? 'yes' : result.problems.join('; ')}`,
         );
-        results.latency.push({
+        results.sustained.push({
           system: config.system,
           name: config.name,
           description: config.description,
           result,
-        } satisfies LatencyFigure);
+        } satisfies SustainedFigure);
       }
+    }
+
+    if (wants('scaling')) {
+      const pool = sizes.scalingPoolPerProcess;
+      const entries: Entry[] = [
+        { backend: kronos, config: pooled(kronosDefaults, pool) },
+        { backend: graphile, config: pooled(graphileTuned, pool) },
+      ];
+      if (list('scaling-configs')?.includes('pg-boss:tuned'))
+        entries.push({ backend: pgboss, config: pooled(pgbossTuned, pool) });
+      for (const e of entries)
+        e.config = { ...e.config, description: `${e.config.description}; ${pool} connections per process` };
+      if (pgbouncerInstalled()) {
+        bouncer = await new PgBouncer(sizes.pgbouncerPoolSize).start();
+        entries.push({
+          backend: kronos,
+          config: kronosPgBouncerConfiguration(pgOptions, bouncer.port, sizes.pgbouncerPoolSize),
+        });
+      } else if (process.env.CI === 'true') {
+        problems.push(`scaling: pgbouncer is not installed (${PGBOUNCER_BIN}); CI must install it`);
+      } else {
+        say(`pgbouncer is not installed (${PGBOUNCER_BIN}): the PgBouncer runs are skipped`);
+      }
+      say(
+        `scaling: ${sizes.scalingProcesses.join(', ')} worker processes drain ${fmt(sizes.scalingTasks)} tasks, ${sizes.scalingRepeats} round(s) over ${entries.length} configuration(s)`,
+      );
+      results.scaling = await scalingFigures(entries);
+    }
+
+    if (wants('enqueue')) {
+      const entries: Entry[] = [
+        { backend: kronos, config: kronosDefaults },
+        { backend: graphile, config: graphileTuned },
+        { backend: pgboss, config: pgbossTuned },
+      ];
+      results.sizes.enqueueBulkSize = sizes.enqueueBulkSize;
+      say(
+        `enqueue: ${sizes.enqueueProducers.join(', ')} concurrent producers, one task per call and ${sizes.enqueueBulkSize} per bulk call, ${sizes.enqueueWindowMs} ms per run, ${sizes.enqueueRepeats} round(s)`,
+      );
+      results.enqueueScale = await enqueueFigures(entries);
     }
 
     if (wants('claim')) {
@@ -224,34 +517,11 @@ async function main(): Promise<void> {
         say(`claim cost ${c.system} with ${fmt(c.history)} history rows: ${c.medianMs.toFixed(2)} ms`);
     }
 
-    if (wants('cluster')) {
-      say(`multi-process: ${sizes.clusterProcesses} worker processes drain ${fmt(sizes.clusterTasks)} tasks`);
-      const clustered = all.filter(({ config }) =>
-        config.system === 'kronos' ? config.name === 'defaults' : config.name === 'tuned',
-      );
-      for (const { backend, config } of clustered) {
-        const result = await throughput(backend, config, {
-          tasks: sizes.clusterTasks,
-          processes: sizes.clusterProcesses,
-          databaseCpu: true,
-        });
-        checked(`multi-process ${config.system} ${config.name}`, result);
-        say(
-          `multi-process ${config.system} ${config.name}: ${fmt(result.jobsPerSec)} jobs/s, exactly once: ${result.exactlyOnce ? 'yes' : result.problems.join('; ')}`,
-        );
-        results.cluster.push({
-          system: config.system,
-          name: config.name,
-          description: config.description,
-          result,
-        } satisfies ClusterFigure);
-      }
-    }
-
     if (wants('bulk')) {
       say(
-        `bulk enqueue: ${fmt(sizes.bulkTasks)} tasks from an idle system, 5,000 per call, best of ${sizes.bulkRepeats}`,
+        `bulk enqueue: ${fmt(sizes.bulkTasks)} tasks from an idle system, 5,000 per call, ${sizes.bulkRepeats} run(s)`,
       );
+      results.bulkEnqueue = [];
       const kronosBulk = await kronos.bulkEnqueuer();
       try {
         for (const system of [kronosBulk, graphile.bulkEnqueuer(), pgboss.bulkEnqueuer(pgbossDefaults)]) {
@@ -260,14 +530,14 @@ async function main(): Promise<void> {
           say(
             `bulk enqueue ${system.system} (${system.call}): ${fmt(figure.rowsPerSec)} rows/s (${figure.seconds.toFixed(2)} s)`,
           );
-          results.bulkEnqueue!.push(figure);
+          results.bulkEnqueue.push(figure);
         }
       } finally {
         await kronosBulk.close();
       }
     }
   } finally {
-    await Promise.allSettled([kronos.close(), graphile.close(), pgboss.close()]);
+    await Promise.allSettled([kronos.close(), graphile.close(), pgboss.close(), bouncer?.stop()]);
   }
 
   if (wants('sqlite')) {
@@ -276,17 +546,16 @@ async function main(): Promise<void> {
     await sqlite.setUp();
     try {
       const [config] = kronosConfigurations('sqlite', options);
-      const [tp] = await throughputFigures([{ backend: sqlite, config }], sizes.throughputTasks, 1);
-      const lat = await latency(sqlite, config, {
-        tasks: sizes.latencyTasks,
-        ratePerSec: sizes.latencyRatePerSec,
+      const [tp] = await throughputFigures([{ backend: sqlite, config }], sizes.otherTasks, sizes.otherRepeats);
+      const [lat] = await latency(sqlite, config, {
+        steps: [{ ratePerSec: 50, tasks: latencyTasks(sizes, 50) }],
         warmup: sizes.latencyWarmup,
         graceMs: 60_000,
         selfEnqueue: true,
       });
       checked('latency kronos sqlite', lat);
       say(
-        `sqlite: ${fmt(tp.median.jobsPerSec)} jobs/s; latency p50 ${lat.p50.toFixed(2)} ms, p95 ${lat.p95.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms`,
+        `sqlite: ${fmt(tp.spreads.jobsPerSec.median)} jobs/s; latency p50 ${lat.p50.toFixed(2)} ms, p95 ${lat.p95.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms`,
       );
       results.sqlite = { throughput: tp, latency: lat };
     } finally {
@@ -302,7 +571,7 @@ async function main(): Promise<void> {
       await maria.setUp();
       try {
         const [config] = kronosConfigurations('mysql', options);
-        const [tp] = await throughputFigures([{ backend: maria, config }], sizes.mysqlTasks, 1);
+        const [tp] = await throughputFigures([{ backend: maria, config }], sizes.otherTasks, sizes.otherRepeats);
         results.mysql = { throughput: tp };
       } finally {
         await maria.close();
@@ -311,25 +580,48 @@ async function main(): Promise<void> {
   }
 
   results.load.after = loadavg()[0];
+  results.durationSec = (Date.now() - began) / 1000;
   results.runsChecked = runsChecked;
+  results.ratios = ratios(results);
   results.targets = judge(results);
   const text = markdown(results);
   console.log(`\n${text}`);
-  const dir = join(import.meta.dirname, '..', '..', '..', 'bench', 'results');
+  const root = join(import.meta.dirname, '..', '..', '..');
+  const dir = join(root, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   // Only a full run replaces the published results; smoke and partial runs write scratch files.
-  const partial = Boolean(only || configsArg || tasksArg || repeatsArg || process.env.BENCH_KRONOS_VARIANTS);
+  const partial = Boolean(
+    only ||
+    configsArg ||
+    arg('tasks') ||
+    arg('repeats') ||
+    arg('rates') ||
+    arg('processes') ||
+    arg('rounds') ||
+    process.env.BENCH_KRONOS_VARIANTS,
+  );
   const base = smoke ? 'smoke' : partial ? 'partial' : 'results';
   const suffix = smoke || partial ? '.tmp' : '';
   writeFileSync(join(dir, `${base}.json${suffix}`), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(dir, `${base}.md${suffix}`), text);
   say(`written to bench/results/${base}.json${suffix} and ${base}.md${suffix}`);
+  const chart = sustainedChart(results);
+  if (chart) {
+    const svg =
+      base === 'results'
+        ? join(root, 'docs', 'performance-sustained.svg')
+        : join(dir, `${base}.sustained.svg${suffix}`);
+    writeFileSync(svg, chart);
+    say(`sustained chart written to ${svg.slice(root.length + 1)}`);
+  }
   if (problems.length) {
     console.error(`\nbench: FAILED exactly-once checks:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     process.exitCode = 1;
   }
 }
 
-await main();
+const renderArg = arg('render');
+if (renderArg) render(renderArg);
+else await main();
 // Pools of the peers' libraries may keep timers alive.
 process.exit(process.exitCode ?? 0);

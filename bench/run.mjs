@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
  * `npm run bench`: compiles the library and the benchmark with tsc (decorator metadata needs it)
- * into the git-ignored `.build/bench/`, then runs the benchmark in a fresh Node process.
- * Arguments are passed through: `npm run bench -- --smoke`, `npm run bench -- --only=throughput`.
+ * into a git-ignored folder of its own under `.build/` (`.build/bench-<pid>`, removed at the end,
+ * so two benchmarks started from one checkout never rebuild each other's files), then runs the
+ * benchmark in a fresh Node process. Arguments are passed through: `npm run bench -- --smoke`,
+ * `npm run bench -- --only=throughput`.
  */
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -11,16 +13,24 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
+const out = join('.build', `bench-${process.pid}`);
+const clean = () => rmSync(join(root, out), { recursive: true, force: true });
 // A clean build every time: what runs is exactly the sources, never an output left from before.
-rmSync(join(root, '.build/bench'), { recursive: true, force: true });
-console.log('bench: compiling (tsc -p bench/tsconfig.json)');
-const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'bench/tsconfig.json'], {
-  stdio: 'inherit',
-});
+clean();
+console.log(`bench: compiling (tsc -p bench/tsconfig.json --outDir ${out})`);
+const tsc = spawnSync(
+  process.execPath,
+  ['node_modules/typescript/bin/tsc', '-p', 'bench/tsconfig.json', '--outDir', out],
+  { stdio: 'inherit' },
+);
 // tsc exits with 2 when it reported type errors but still wrote the JavaScript.
 if (tsc.status === 2) console.warn('bench: tsc reported type errors (above); running the emitted JavaScript anyway');
-else if (tsc.status !== 0) process.exit(tsc.status ?? 1);
-const { status, signal } = spawnSync(process.execPath, ['.build/bench/bench/main.js', ...process.argv.slice(2)], {
+else if (tsc.status !== 0) {
+  clean();
+  process.exit(tsc.status ?? 1);
+}
+const { status, signal } = spawnSync(process.execPath, [join(out, 'bench', 'main.js'), ...process.argv.slice(2)], {
   stdio: 'inherit',
 });
+clean();
 process.exit(status ?? (signal ? 1 : 0));

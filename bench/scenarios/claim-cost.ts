@@ -1,4 +1,4 @@
-import { median, sleep, wallMs } from '../support/stats.js';
+import { sleep, spread, wallMs, type Spread } from '../support/stats.js';
 import type { KronosBackend } from '../systems/kronos.js';
 import type { PgBossBackend } from '../systems/pgboss.js';
 import { pgbossConfigurations } from '../systems/pgboss.js';
@@ -8,7 +8,17 @@ export interface ClaimCostResult {
   history: number;
   /** Median wall time of one claim of 50 due tasks, ms (client round trip included). */
   medianMs: number;
+  /** Fastest and slowest claim, ms. */
+  min?: number;
+  max?: number;
+  /** Every timed claim, with the bootstrap interval of the median. */
+  spread?: Spread;
   claims: number;
+}
+
+function figure(system: string, history: number, times: number[], claims: number): ClaimCostResult {
+  const s = spread(times);
+  return { system, history, medianMs: s.median, min: s.min, max: s.max, spread: s, claims };
 }
 
 const BATCH = 50;
@@ -81,7 +91,7 @@ export async function kronosClaimCost(
       });
       return claimed.length;
     });
-    results.push({ system: 'kronos', history, medianMs: median(times), claims });
+    results.push(figure('kronos', history, times, claims));
   }
   return results;
 }
@@ -112,7 +122,7 @@ export async function pgbossClaimCost(
       claims,
       async () => (await backend.instance.fetch(backend.queue, { batchSize: BATCH })).length,
     );
-    results.push({ system: 'pg-boss', history, medianMs: median(times), claims });
+    results.push(figure('pg-boss', history, times, claims));
   }
   return results;
 }

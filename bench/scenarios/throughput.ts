@@ -22,6 +22,15 @@ export interface ThroughputResult {
   /** CPU time per 1,000 finished tasks: the worker processes, and their PostgreSQL backends (null: not measured). */
   workerCpuMsPer1k: number;
   databaseCpuMsPer1k: number | null;
+  /** Per second from the first handler start (sustained scenario): handler starts and worker RSS. */
+  series?: ThroughputSeries;
+}
+
+/** Seconds since the first handler start, handler starts in that second (all processes), highest worker RSS. */
+export interface ThroughputSeries {
+  t: number[];
+  jobsPerSec: number[];
+  rssMb: number[];
 }
 
 export interface ThroughputOptions {
@@ -33,6 +42,45 @@ export interface ThroughputOptions {
   limitMs?: number;
   /** Measure the CPU time of the PostgreSQL backends serving the workers. */
   databaseCpu?: boolean;
+  /** Keep the per-second series of handler starts and worker RSS. */
+  series?: boolean;
+}
+
+/** Handler calls so far of one process at wall time `t`, interpolated between its samples. */
+function callsAt(samples: number[], t: number): number {
+  let before = 0;
+  for (let i = 0; i < samples.length; i += 3) {
+    const at = samples[i];
+    if (at >= t) {
+      if (i === 0) return samples[1];
+      const t0 = samples[i - 3];
+      const c0 = samples[i - 2];
+      return c0 + ((samples[i + 1] - c0) * (t - t0)) / (at - t0 || 1);
+    }
+    before = samples[i + 1];
+  }
+  return before;
+}
+
+/** Per-second handler starts summed over the processes, and the highest RSS any of them had in that second. */
+export function seriesOf(reports: WorkerReport[], first: number, end: number): ThroughputSeries {
+  const series: ThroughputSeries = { t: [], jobsPerSec: [], rssMb: [] };
+  const seconds = Math.ceil((end - first) / 1000);
+  for (let k = 0; k < seconds; k++) {
+    const from = first + k * 1000;
+    const to = Math.min(end, from + 1000);
+    const calls = reports.reduce((sum, r) => sum + callsAt(r.samples, to) - callsAt(r.samples, from), 0);
+    let rss = 0;
+    for (const r of reports) {
+      for (let i = 0; i < r.samples.length; i += 3) {
+        if (r.samples[i] >= from - 250 && r.samples[i] <= to) rss = Math.max(rss, r.samples[i + 2]);
+      }
+    }
+    series.t.push(k + 1);
+    series.jobsPerSec.push(Math.round((calls * 1000) / (to - from)));
+    series.rssMb.push(Math.round(rss * 10) / 10);
+  }
+  return series;
 }
 
 /** Handler calls per task number over all worker processes: what ran twice, what never ran. */
@@ -118,6 +166,7 @@ export async function throughput(
       workerCpuMsPer1k: timeBoxed ? Number.NaN : (reports.reduce((sum, r) => sum + r.cpuMs, 0) / completed) * 1000,
       databaseCpuMsPer1k:
         timeBoxed || cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) / completed) * 1000,
+      series: options.series ? seriesOf(reports, first, end) : undefined,
     };
   } finally {
     await Promise.all(workers.map((w) => w.stop()));

@@ -17,7 +17,7 @@ const workers = join(import.meta.dirname, '..', 'workers');
 
 /**
  * A configuration's worker process: its `bench/workers/<name>.worker.ts`, or for Kronos's
- * `service` configuration the `kronos worker` command (compiled into `.build/bench/lib/cli/`)
+ * `service` configuration the `kronos worker` command (compiled beside the benchmark, `.build/bench-<pid>/lib/cli/`)
  * booting kronos.app.ts, with the Node.js flags Kronos's service files give it.
  */
 export function workerLaunch(config: Configuration): WorkerLaunch {

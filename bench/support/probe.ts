@@ -18,6 +18,9 @@ function rssMb(field: 'VmRSS' | 'VmHWM'): number {
   return process.memoryUsage.rss() / (1024 * 1024);
 }
 
+/** How often the worker records its handler count and RSS (the sustained scenario's series). */
+const SAMPLE_MS = 250;
+
 const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
 
 /** Counts handler calls per task number; throttled progress messages let the benchmark see the end. */
@@ -32,6 +35,8 @@ export class Probe {
   private timer?: NodeJS.Timeout;
   private cpuAtFirst?: NodeJS.CpuUsage;
   private rssAtFirst = 0;
+  /** Every SAMPLE_MS: wall-clock ms, handler calls so far, RSS in MB (flat triples). */
+  private readonly samples: number[] = [];
 
   constructor(
     private readonly expected: number,
@@ -40,6 +45,12 @@ export class Probe {
     this.counts = new Uint8Array(expected);
     this.starts = keepStarts ? new Float64Array(expected) : null;
     this.enqueued = keepStarts ? new Float64Array(expected) : null;
+    this.sample();
+    setInterval(() => this.sample(), SAMPLE_MS).unref();
+  }
+
+  private sample(): void {
+    this.samples.push(wallMs(), this.total, rssMb('VmRSS'));
   }
 
   record(n: unknown): void {
@@ -77,6 +88,7 @@ export class Probe {
       peakRssMb: rssMb('VmHWM'),
       rssAtFirstMb: this.rssAtFirst,
       cpuMs: this.cpuAtFirst ? cpuMs(process.cpuUsage(this.cpuAtFirst)) : 0,
+      samples: (this.sample(), this.samples),
     };
   }
 }

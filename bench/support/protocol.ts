@@ -38,6 +38,8 @@ export interface WorkerReport {
   rssAtFirstMb: number;
   /** CPU time (user + system) of the process since its first handler started, ms. */
   cpuMs: number;
+  /** Every 250 ms since the process started: wall-clock ms, handler calls so far, RSS MB (flat triples). */
+  samples: number[];
 }
 
 export type ParentMessage = { type: 'report' } | { type: 'stop' };

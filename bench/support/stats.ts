@@ -11,7 +11,92 @@ export function percentile(values: number[], p: number): number {
   return sorted[rank];
 }
 
-export const median = (values: number[]): number => percentile(values, 50);
+/** The middle value (the mean of the two middle values of an even-sized list). */
+export function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
 
 export const round = (value: number, digits = 1): number =>
   Number.isFinite(value) ? Number(value.toFixed(digits)) : value;
+
+/**
+ * One figure measured over several runs: the median, the range, and a bootstrap 95% interval of
+ * the median (resampling the runs). `values` holds every run, in the order they ran.
+ */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  /** Bootstrap 95% interval of the median (equal to the median for a single run). */
+  lo: number;
+  hi: number;
+  n: number;
+  values: number[];
+}
+
+/** A fixed-seed generator (mulberry32): the same runs give the same intervals every time. */
+function generator(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const RESAMPLES = 2000;
+
+function resampledMedians(values: number[], random: () => number): number[] {
+  const medians = new Array<number>(RESAMPLES);
+  const sample = new Array<number>(values.length);
+  for (let i = 0; i < RESAMPLES; i++) {
+    for (let j = 0; j < values.length; j++) sample[j] = values[Math.floor(random() * values.length)];
+    medians[i] = median(sample);
+  }
+  return medians;
+}
+
+/** Median, range and bootstrap 95% interval of the median of `values` (NaN values are left out). */
+export function spread(values: number[]): Spread {
+  const finite = values.filter((v) => Number.isFinite(v));
+  if (finite.length === 0)
+    return { median: Number.NaN, min: Number.NaN, max: Number.NaN, lo: Number.NaN, hi: Number.NaN, n: 0, values };
+  const m = median(finite);
+  let lo = m;
+  let hi = m;
+  if (finite.length > 1) {
+    const medians = resampledMedians(finite, generator(finite.length * 7919));
+    lo = percentile(medians, 2.5);
+    hi = percentile(medians, 97.5);
+  }
+  return { median: m, min: Math.min(...finite), max: Math.max(...finite), lo, hi, n: finite.length, values: finite };
+}
+
+/** A ratio of two spread figures: the ratio of the medians and a bootstrap 95% interval of it. */
+export interface RatioSpread {
+  ratio: number;
+  lo: number;
+  hi: number;
+  /**
+   * `true` when the two figures' 95% intervals do not overlap; `false` when they do ("not
+   * significant"); `null` when either figure has fewer than 3 runs (no interval to judge by).
+   */
+  significant: boolean | null;
+}
+
+export function ratioSpread(a: Spread, b: Spread): RatioSpread {
+  const ratio = a.median / b.median;
+  if (a.n < 2 || b.n < 2 || !Number.isFinite(ratio) || b.median === 0)
+    return { ratio, lo: ratio, hi: ratio, significant: null };
+  const random = generator(a.n * 31 + b.n * 7);
+  const ma = resampledMedians(a.values, random);
+  const mb = resampledMedians(b.values, random);
+  const ratios = ma.map((x, i) => x / mb[i]).filter((x) => Number.isFinite(x));
+  const significant = a.n < 3 || b.n < 3 ? null : a.hi < b.lo || b.hi < a.lo;
+  return { ratio, lo: percentile(ratios, 2.5), hi: percentile(ratios, 97.5), significant };
+}

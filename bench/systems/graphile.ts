@@ -2,7 +2,7 @@ import { makeWorkerUtils, runMigrations, type WorkerUtils } from 'graphile-worke
 import pg from 'pg';
 import { WORKER_APPLICATION } from '../support/pg-cpu.js';
 import { connectionString, postgres } from '../support/settings.js';
-import { inChunks, type Backend, type Configuration, type Producer } from './system.js';
+import { inChunks, type Backend, type Configuration, type Producer, type ProducerOptions } from './system.js';
 import type { BulkEnqueuer } from '../scenarios/bulk-enqueue.js';
 
 const url = () => connectionString(postgres());
@@ -60,17 +60,42 @@ export class GraphileBackend implements Backend {
     await this.pool.query('ANALYZE graphile_worker._private_jobs');
   }
 
-  async producer(): Promise<Producer> {
-    const utils = await makeWorkerUtils({ connectionString: url() });
+  /** `WorkerUtils` over a pool of `connections` (default 10): `addJob` per task, `addJobs` in bulk. */
+  async producer(_config?: Configuration, options: ProducerOptions = {}): Promise<Producer> {
+    const pgPool = new pg.Pool({ connectionString: url(), max: options.connections ?? 10 });
+    pgPool.on('error', (error) => console.error('graphile-worker (producer pool):', error.message));
+    const utils = await makeWorkerUtils({ pgPool });
     return {
+      bulkCall: 'addJobs',
       enqueue: async (n) => {
         await utils.addJob('noop', { n });
         this.enqueued++;
       },
+      enqueueMany: async (ns) => {
+        await utils.addJobs(ns.map((n) => ({ identifier: 'noop', payload: { n } })));
+        this.enqueued += ns.length;
+      },
       close: async () => {
         await utils.release();
+        await pgPool.end();
       },
     };
+  }
+
+  async clear(): Promise<void> {
+    await this.pool.query('TRUNCATE graphile_worker._private_jobs');
+    this.enqueued = 0;
+  }
+
+  async verifyEnqueued(count: number): Promise<string[]> {
+    const { rows } = await this.pool.query(
+      `SELECT count(*)::int AS total, count(DISTINCT payload::text)::int AS distinct FROM graphile_worker._private_jobs`,
+    );
+    return rows[0].total === count && rows[0].distinct === count
+      ? []
+      : [
+          `graphile_worker._private_jobs: ${rows[0].total} job(s), ${rows[0].distinct} distinct payloads; ${count} acknowledged`,
+        ];
   }
 
   async drained(): Promise<boolean> {

@@ -13,7 +13,7 @@ import { createEngine } from '../../lib/storage/create-engine.js';
 import type { NewTask, StorageEngine } from '../../lib/storage/engine.js';
 import { WORKER_APPLICATION } from '../support/pg-cpu.js';
 import { mysql, postgres } from '../support/settings.js';
-import { inChunks, type Backend, type Configuration, type Producer } from './system.js';
+import { inChunks, type Backend, type Configuration, type Producer, type ProducerOptions } from './system.js';
 import type { BulkEnqueuer } from '../scenarios/bulk-enqueue.js';
 
 export type KronosDialect = 'postgres' | 'mysql' | 'sqlite';
@@ -95,6 +95,39 @@ export function kronosConfigurations(dialect: KronosDialect, dataSource: DataSou
   return configurations;
 }
 
+/**
+ * Kronos defaults through a PgBouncer in transaction pooling mode on `port`: the worker's
+ * DataSource goes through it with `postgres: { pooling: 'transaction' }`, its wake-up listener
+ * straight to PostgreSQL (`listenConnection`), as docs/pgbouncer.md sets it up.
+ */
+export function kronosPgBouncerConfiguration(
+  dataSource: DataSourceOptions,
+  port: number,
+  poolSize: number,
+): Configuration {
+  const direct = postgres();
+  return {
+    system: 'kronos',
+    name: 'pgbouncer',
+    description: `the defaults through PgBouncer (pool_mode transaction, default_pool_size ${poolSize}): postgres: { pooling: 'transaction', listenConnection: <PostgreSQL itself> }`,
+    worker: 'kronos',
+    settings: {
+      dataSource: { ...dataSource, host: '127.0.0.1', port, applicationName: WORKER_APPLICATION },
+      worker: {},
+      postgres: {
+        pooling: 'transaction',
+        listenConnection: {
+          host: direct.host,
+          port: direct.port,
+          user: direct.user,
+          password: direct.password,
+          database: direct.database,
+        },
+      },
+    },
+  };
+}
+
 /** The job the benchmark's own (worker-less) application enqueues. */
 @Injectable()
 class BenchJobs {
@@ -145,23 +178,28 @@ export class KronosBackend implements Backend {
   /** Drop whatever Kronos tables are there and build them with the shipped migrations. */
   async setUp(): Promise<void> {
     await this.dataSource.initialize();
-    const tables = [
-      'kronos_audit',
-      'kronos_task_dependency',
-      'kronos_task_batch',
-      'kronos_task_group',
-      'kronos_worker',
-      'kronos_run',
-      'kronos_task',
-      'kronos_job',
-      MIGRATIONS_TABLE,
-    ];
+    // Every Kronos table there is, whatever migrations made it (new ones included), then ours.
+    const tables = [...(await this.kronosTables()), MIGRATIONS_TABLE];
+    if (this.dialect === 'mysql') await this.dataSource.query('SET FOREIGN_KEY_CHECKS = 0');
     for (const table of tables) {
-      await this.dataSource.query(`DROP TABLE IF EXISTS ${table}`);
+      await this.dataSource.query(`DROP TABLE IF EXISTS ${table}${this.dialect === 'postgres' ? ' CASCADE' : ''}`);
     }
+    if (this.dialect === 'mysql') await this.dataSource.query('SET FOREIGN_KEY_CHECKS = 1');
     await this.dataSource.runMigrations({ transaction: 'all' });
     this.engine = await createEngine(this.dataSource);
     await this.engine.start();
+  }
+
+  /** Names of the tables starting with `kronos_` in the benchmark's database (its current schema). */
+  private async kronosTables(): Promise<string[]> {
+    const sql =
+      this.dialect === 'postgres'
+        ? `SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'kronos\\_%'`
+        : this.dialect === 'mysql'
+          ? `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE 'kronos\\_%'`
+          : `SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'kronos\\_%' ESCAPE '\\'`;
+    const rows: { name?: string; NAME?: string }[] = await this.dataSource.query(sql);
+    return rows.map((r) => String(r.name ?? r.NAME)).filter((name) => name !== MIGRATIONS_TABLE);
   }
 
   get storage(): StorageEngine {
@@ -190,11 +228,20 @@ export class KronosBackend implements Backend {
     else await this.dataSource.query('ANALYZE');
   }
 
-  async producer(): Promise<Producer> {
+  /**
+   * A worker-less Nest application enqueuing through `SchedulerService`: `enqueue` one task per
+   * call, `enqueueMany` for the bulk form; its TypeORM pool holds `connections` (default 10).
+   */
+  async producer(_config?: Configuration, producerOptions: ProducerOptions = {}): Promise<Producer> {
     const options = this.options;
+    const extra = {
+      ...(('extra' in options ? options.extra : undefined) ?? {}),
+      max: producerOptions.connections ?? 10,
+    };
+    const typeorm: DataSourceOptions = this.dialect === 'sqlite' ? { ...options } : { ...options, extra };
     @Module({
       imports: [
-        TypeOrmModule.forRoot({ ...options, autoLoadEntities: true, synchronize: false }),
+        TypeOrmModule.forRoot({ ...typeorm, autoLoadEntities: true, synchronize: false }),
         SchedulerModule.forRoot({ worker: false }),
       ],
       providers: [BenchJobs],
@@ -205,11 +252,32 @@ export class KronosBackend implements Backend {
     });
     const scheduler = app.get(SchedulerService);
     return {
+      bulkCall: 'SchedulerService.enqueueMany',
       enqueue: async (n) => {
         await scheduler.enqueue('bench.noop', { n });
       },
+      enqueueMany: async (ns) => {
+        await scheduler.enqueueMany(
+          'bench.noop',
+          ns.map((n) => ({ n })),
+          { chunkSize: 5000 },
+        );
+      },
       close: () => app.close(),
     };
+  }
+
+  async clear(): Promise<void> {
+    await this.reset();
+  }
+
+  async verifyEnqueued(count: number): Promise<string[]> {
+    const [row] = await this.dataSource.query(
+      `SELECT count(*) AS total, count(DISTINCT payload) AS distinct_payloads FROM kronos_task WHERE status = 'QUEUED'`,
+    );
+    return Number(row.total) === count && Number(row.distinct_payloads) === count
+      ? []
+      : [`kronos_task: ${row.total} QUEUED task(s), ${row.distinct_payloads} distinct payloads; ${count} acknowledged`];
   }
 
   /**

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import { WORKER_APPLICATION } from '../support/pg-cpu.js';
 import { connectionString, postgres } from '../support/settings.js';
-import { inChunks, type Backend, type Configuration, type Producer } from './system.js';
+import { inChunks, type Backend, type Configuration, type Producer, type ProducerOptions } from './system.js';
 import type { BulkEnqueuer } from '../scenarios/bulk-enqueue.js';
 
 const url = () => connectionString(postgres());
@@ -62,14 +62,44 @@ export class PgBossBackend implements Backend {
     await this.pool.query('ANALYZE pgboss.job');
   }
 
-  async producer(): Promise<Producer> {
-    const boss = this.boss!;
+  /** A PgBoss instance of its own (no maintenance) over `connections` (default 10): `send` per task, `insert` in bulk. */
+  async producer(_config?: Configuration, options: ProducerOptions = {}): Promise<Producer> {
+    const boss = new PgBoss({
+      connectionString: url(),
+      supervise: false,
+      schedule: false,
+      migrate: false,
+      max: options.connections ?? 10,
+    });
+    boss.on('error', (error) => console.error('pg-boss (producer):', error.message));
+    await boss.start();
     return {
+      bulkCall: 'insert',
       enqueue: async (n) => {
         await boss.send(QUEUE, { n });
       },
-      close: async () => undefined,
+      enqueueMany: async (ns) => {
+        await boss.insert(
+          QUEUE,
+          ns.map((n) => ({ data: { n } })),
+        );
+      },
+      close: () => boss.stop({ graceful: false, timeout: 1000 }),
     };
+  }
+
+  async clear(): Promise<void> {
+    await this.pool.query('TRUNCATE pgboss.job');
+  }
+
+  async verifyEnqueued(count: number): Promise<string[]> {
+    const { rows } = await this.pool.query(
+      `SELECT count(*)::int AS total, count(DISTINCT data)::int AS distinct FROM pgboss.job WHERE name = $1`,
+      [QUEUE],
+    );
+    return rows[0].total === count && rows[0].distinct === count
+      ? []
+      : [`pgboss.job: ${rows[0].total} job(s), ${rows[0].distinct} distinct payloads; ${count} acknowledged`];
   }
 
   /** The engine behind `fetch()`, for the claim-cost scenario. */

@@ -16,10 +16,19 @@ export interface Configuration {
   cli?: { nodeFlags: readonly string[] };
 }
 
-/** Enqueues one task at a time, as an application would. */
+/** Enqueues tasks as an application would: one per call, or many per call through the bulk API. */
 export interface Producer {
   enqueue(n: number): Promise<void>;
+  /** One bulk call for tasks `ns` (Kronos `enqueueMany`, graphile-worker `addJobs`, pg-boss `insert`). */
+  enqueueMany(ns: number[]): Promise<void>;
+  /** The bulk call's name, for the report. */
+  readonly bulkCall: string;
   close(): Promise<void>;
+}
+
+export interface ProducerOptions {
+  /** Database connections of the producer's pool (default 10). */
+  connections?: number;
 }
 
 export interface Backend {
@@ -28,7 +37,11 @@ export interface Backend {
   reset(config: Configuration): Promise<void>;
   /** Enqueue tasks numbered `0 .. count - 1` in bulk, before the worker starts. */
   enqueueBulk(count: number): Promise<void>;
-  producer(config: Configuration): Promise<Producer>;
+  producer(config: Configuration, options?: ProducerOptions): Promise<Producer>;
+  /** Empty the system's queue, its schema kept (between enqueue runs). */
+  clear(): Promise<void>;
+  /** What the database says is wrong after `count` acknowledged enqueues of distinct numbers (empty when all is well). */
+  verifyEnqueued(count: number): Promise<string[]>;
   /** True once every enqueued task is finished and recorded. */
   drained(): Promise<boolean>;
   /** Tasks recorded as finished successfully. */

@@ -35,7 +35,11 @@ class BenchJobs implements OnApplicationBootstrap {
 @Module({
   imports: [
     TypeOrmModule.forRoot({ ...spec.settings.dataSource, autoLoadEntities: true, synchronize: false }),
-    SchedulerModule.forRoot({ worker: spec.settings.worker ?? {} }),
+    SchedulerModule.forRoot({
+      worker: spec.settings.worker ?? {},
+      // PgBouncer runs: { pooling: 'transaction', listenConnection }
+      ...(spec.settings.postgres ? { postgres: spec.settings.postgres } : {}),
+    }),
   ],
   providers: [BenchJobs],
 })
