@@ -151,8 +151,11 @@ export interface DeadLetter {
   job: string;
   /** Its payload (null when it had none). */
   payload: JsonValue | null;
-  /** Its last attempt's status, number and error. */
-  status: 'FAILED' | 'TIMEOUT';
+  /**
+   * Its last attempt's status, number and error: `'LOST'` when that attempt was lost with its
+   * worker and the rescue found no retry left (the error is then `worker lost: ...`).
+   */
+  status: 'FAILED' | 'TIMEOUT' | 'LOST';
   attempts: number;
   error: { message: string | null; traceback: string | null };
   /** When the last attempt ended (epoch ms). */

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { WorkerStatus } from '../entities/worker.entity.js';
 import type { JobKind, RunStatus, TaskStatus } from '../types.js';
+import type { DeadLetterRoutes } from './dead-letter-task.js';
 import type { RecordedRun } from './run-feed.js';
 
 /** The run statuses, from lib/types.ts (the one list). */
@@ -114,6 +115,11 @@ export interface TaskOutcome {
   timesFailed: number;
   /** Attempt counter stored on the task (reset to 0 when a new occurrence starts). */
   nextAttempt: number;
+  /**
+   * The dead letter of a last failure (`JobOptions.deadLetter`): queued by `complete` in the
+   * transaction that writes this outcome, and only if the outcome is written (not fenced out).
+   */
+  deadLetter?: NewTask;
 }
 
 /** Live state of a running attempt, synced while it runs. */
@@ -417,6 +423,9 @@ export interface StorageEngine {
    * `runIds`, when given (only while lifecycle events have listeners: it costs a little more),
    * receives the id of the run row written for each outcome, by index, once the batch is
    * committed; 0 for an outcome fenced out.
+   *
+   * An outcome carrying a `deadLetter` has it inserted in the same transaction (idempotent by its
+   * uuid): the last failure and its dead letter are committed together or not at all.
    */
   complete(outcomes: TaskOutcome[], runIds?: number[]): Promise<number[]>;
   /** Sync progress/output of running attempts (fenced). Returns the ids whose lease is lost. */
@@ -431,9 +440,16 @@ export interface StorageEngine {
   /**
    * Re-queue RUNNING tasks whose worker has not heartbeated for `deadAfterMs` (recording a LOST
    * run and counting the attempt), or fail them when no retries remain. Idempotent. `lost`, when
-   * given, receives every attempt rescued, once the rescue is committed.
+   * given, receives every attempt rescued, once the rescue is committed. A task failed this way
+   * whose job has a route in `deadLetters` gets its dead letter (status LOST) in the rescue's
+   * transaction.
    */
-  rescueOrphans(deadAfterMs: number, now: Instant, lost?: LostRun[]): Promise<RescueReport>;
+  rescueOrphans(
+    deadAfterMs: number,
+    now: Instant,
+    lost?: LostRun[],
+    deadLetters?: DeadLetterRoutes,
+  ): Promise<RescueReport>;
   /**
    * Mark QUEUED tasks whose stop time has passed EXPIRED. `expired`, when given, receives each
    * task expired, once the change is committed.

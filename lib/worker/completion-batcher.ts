@@ -2,7 +2,7 @@ import type { Logger } from '@nestjs/common';
 import { batchEvents } from '../events/event-builders.js';
 import type { TaskEvents } from '../events/task-events.js';
 import { logLine } from '../logging/log-record.js';
-import type { NewTask, StorageEngine, TaskOutcome } from '../storage/engine.js';
+import type { StorageEngine, TaskOutcome } from '../storage/engine.js';
 import { settledWithin, sleep } from './timing.js';
 
 /**
@@ -21,10 +21,6 @@ export class CompletionBatcher {
   private retryDelayMs = 100;
   /** FAILED and TIMEOUT outcomes waiting to be written: their batches ask for run ids, to log them. */
   private failedPending = 0;
-  /** Dead letters of outcomes waiting to be written (`deadLetter` job option); empty for other jobs. */
-  private readonly deadLetters = new Map<TaskOutcome, NewTask>();
-  /** Dead letters of written outcomes, to queue (again after a failed attempt: their uuid makes it once). */
-  private deadLetterQueue: NewTask[] = [];
 
   constructor(
     private readonly engine: StorageEngine,
@@ -55,9 +51,8 @@ export class CompletionBatcher {
     return this.pending.length === 0 && this.flushing === null;
   }
 
-  /** Queue an outcome; `deadLetter` is queued once the outcome is written (unless fenced out). */
-  add(outcome: TaskOutcome, deadLetter?: NewTask): void {
-    if (deadLetter) this.deadLetters.set(outcome, deadLetter);
+  /** Queue an outcome (its `deadLetter`, if any, is written with it, in the same transaction). */
+  add(outcome: TaskOutcome): void {
     this.pending.push(outcome);
     if (outcome.runStatus === 'FAILED' || outcome.runStatus === 'TIMEOUT') this.failedPending++;
     if (!this.flushing) this.flushing = this.loop();
@@ -74,11 +69,7 @@ export class CompletionBatcher {
   private async loop(): Promise<void> {
     try {
       await new Promise<void>((resolve) => setImmediate(resolve));
-      while (this.pending.length > 0 || this.deadLetterQueue.length > 0) {
-        if (this.deadLetterQueue.length > 0) {
-          await this.sendDeadLetters();
-          continue;
-        }
+      while (this.pending.length > 0) {
         const batch = this.pending.length > MAX_BATCH ? this.pending.splice(0, MAX_BATCH) : this.pending;
         if (batch === this.pending) this.pending = [];
         try {
@@ -91,7 +82,6 @@ export class CompletionBatcher {
           if (runIds && this.failedPending > 0) this.logFailures(batch, runIds);
           if (runIds && this.events?.active) this.events.publish(() => batchEvents(batch, runIds));
           if (fenced.length > 0) this.onFenced(fenced);
-          if (this.deadLetters.size > 0) this.collectDeadLetters(batch, fenced);
           this.onWritten();
         } catch (error) {
           this.pending = batch.concat(this.pending);
@@ -104,37 +94,6 @@ export class CompletionBatcher {
       }
     } finally {
       this.flushing = null;
-    }
-  }
-
-  /** Move the dead letters of a written batch to the queue; a fenced-out outcome wrote nothing, so has none. */
-  private collectDeadLetters(batch: readonly TaskOutcome[], fenced: readonly number[]): void {
-    const lost = new Set(fenced);
-    for (const outcome of batch) {
-      const letter = this.deadLetters.get(outcome);
-      if (letter === undefined) continue;
-      this.deadLetters.delete(outcome);
-      if (!lost.has(outcome.taskId)) this.deadLetterQueue.push(letter);
-    }
-  }
-
-  /**
-   * Queue the dead letters of written outcomes, after their outcomes were committed; idempotent by
-   * uuid (one per task and occurrence), so a retry after a lost reply queues nothing twice. A
-   * failure keeps them and retries with back-off, like outcomes.
-   */
-  private async sendDeadLetters(): Promise<void> {
-    const letters = this.deadLetterQueue;
-    this.deadLetterQueue = [];
-    try {
-      await this.engine.enqueue(letters);
-    } catch (error) {
-      this.deadLetterQueue = letters.concat(this.deadLetterQueue);
-      this.logger.error(
-        `Could not queue ${letters.length} dead letter(s), retrying in ${this.retryDelayMs} ms: ${(error as Error).message}`,
-      );
-      await sleep(this.retryDelayMs);
-      this.retryDelayMs = Math.min(this.retryDelayMs * 2, 5000);
     }
   }
 

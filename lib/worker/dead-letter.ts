@@ -1,55 +1,48 @@
-import type { RegisteredJob } from '../registry/registered-job.js';
+import type { JobRegistry } from '../registry/job-registry.js';
+import { deadLetterTask, type DeadLetterRoute, type DeadLetterRoutes } from '../storage/dead-letter-task.js';
 import type { ClaimedTask, Instant, NewTask, TaskOutcome } from '../storage/engine.js';
-import type { DeadLetter, JsonValue } from '../types.js';
 
-/** The uuid of a task's dead letter: one per task and occurrence, so writing it twice writes it once. */
-export const deadLetterUuid = (task: ClaimedTask): string => `kronos:dead-letter:${task.id}:${task.scheduledFor}`;
+export { deadLetterUuid } from '../storage/dead-letter-task.js';
+
+/** The dead-letter routes of the registered jobs that have a `deadLetter` job (empty when none has). */
+export function deadLetterRoutes(registry: JobRegistry): DeadLetterRoutes {
+  const routes = new Map<string, DeadLetterRoute>();
+  for (const job of registry.all()) {
+    const target = job.deadLetter === null ? undefined : registry.get(job.deadLetter);
+    if (target)
+      routes.set(job.name, {
+        jobName: target.name,
+        group: target.group,
+        priority: target.priority,
+        retries: target.retries,
+      });
+  }
+  return routes;
+}
 
 /**
  * The dead letter of an attempt, if it was the task's last failure: FAILED or TIMEOUT with no
  * retry left (a recurring task's occurrence counts once its retries are spent). Null otherwise.
+ * It travels with the outcome (`TaskOutcome.deadLetter`): the engine writes both in one transaction.
  */
-export function deadLetterTask(
+export function attemptDeadLetter(
   task: ClaimedTask,
   outcome: TaskOutcome,
-  target: RegisteredJob,
+  route: DeadLetterRoute,
   now: Instant,
 ): NewTask | null {
   if (outcome.runStatus !== 'FAILED' && outcome.runStatus !== 'TIMEOUT') return null;
   if (outcome.taskStatus === 'QUEUED' && outcome.nextAttempt === outcome.attempt) return null; // retrying
-  const letter: DeadLetter = {
-    taskId: task.id,
-    uuid: task.uuid,
-    job: task.jobName,
-    payload: parsePayload(task.payload),
-    status: outcome.runStatus,
-    attempts: outcome.attempt,
-    error: { message: outcome.message, traceback: outcome.traceback },
-    failedAt: outcome.stopTime,
-    runAs: task.runAs,
-  };
-  return {
-    uuid: deadLetterUuid(task),
-    jobName: target.name,
-    payload: JSON.stringify(letter),
-    group: target.group,
-    priority: target.priority,
-    nextRunTime: now,
-    stopTime: null,
-    timeoutMs: null,
-    retries: target.retries,
-    runAs: null,
-    queuedBy: null,
-    schedule: null,
-    repeats: 0,
-  };
-}
-
-function parsePayload(payload: string | null): JsonValue | null {
-  if (payload === null) return null;
-  try {
-    return JSON.parse(payload) as JsonValue;
-  } catch {
-    return payload; // written by hand, not JSON: handed on as the text it is
-  }
+  return deadLetterTask(
+    task,
+    {
+      status: outcome.runStatus,
+      attempts: outcome.attempt,
+      message: outcome.message,
+      traceback: outcome.traceback,
+      failedAt: outcome.stopTime,
+    },
+    route,
+    now,
+  );
 }

@@ -15,6 +15,7 @@ import type {
   WorkerRecord,
 } from '../storage/engine.js';
 import { Liveness } from './liveness.js';
+import type { DeadLetterRoutes } from '../storage/dead-letter-task.js';
 import type { RunningTasks } from './running-tasks.js';
 
 type WorkerConfig = Exclude<ResolvedSchedulerOptions['worker'], false>;
@@ -42,6 +43,8 @@ export interface HousekeepingHost {
   releasePhantoms(tasks: ClaimedTask[]): void;
   /** The groups paused by an administrator, read after each heartbeat. */
   pausedGroups(paused: ReadonlySet<string>): void;
+  /** Where dead letters go, by job: a task the rescue fails for good gets its dead letter in the rescue's transaction. */
+  readonly deadLetters: DeadLetterRoutes;
 }
 
 /**
@@ -293,7 +296,7 @@ export class WorkerHousekeeping {
       const metrics = this.telemetry.metrics;
       const cluster = this.events?.cluster; // set only with events: { cluster: true } on PostgreSQL
       const lost: LostRun[] | undefined = events || metrics || cluster ? [] : undefined;
-      const report = await this.engine.rescueOrphans(this.config.deadAfterMs, null, lost);
+      const report = await this.engine.rescueOrphans(this.config.deadAfterMs, null, lost, this.host.deadLetters);
       if (report.requeued + report.failed > 0) {
         this.logger.warn(
           logLine(`Rescued tasks of dead workers: ${report.requeued} re-queued, ${report.failed} failed`, {

@@ -15,7 +15,8 @@ import { ClaimAhead } from './claim-ahead.js';
 import { RunningTasks } from './running-tasks.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import { taskOutcome } from './task-outcome.js';
-import { deadLetterTask } from './dead-letter.js';
+import { attemptDeadLetter, deadLetterRoutes } from './dead-letter.js';
+import type { DeadLetterRoutes } from '../storage/dead-letter-task.js';
 import { settledWithin, sleep } from './timing.js';
 import { WorkerHousekeeping, type HousekeepingHost } from './worker-housekeeping.js';
 
@@ -63,6 +64,8 @@ export class TaskWorker implements HousekeepingHost {
   private readonly ahead: ClaimAhead;
   /** Which jobs are claimed together and which one by one (concurrency limits). */
   private readonly plan: ReturnType<JobRegistry['claimPlan']>;
+  /** Where the registered jobs' dead letters go (`JobOptions.deadLetter`), by job name; read by the rescue too. */
+  readonly deadLetters: DeadLetterRoutes;
   /** Claims started so far: an unchanged value means no claim started meanwhile. */
   claims = 0;
   /** The groups claimed from: the configured ones less those paused, as read on the last heartbeat. */
@@ -102,6 +105,7 @@ export class TaskWorker implements HousekeepingHost {
   ) {
     this.name = name;
     this.plan = registry.claimPlan();
+    this.deadLetters = deadLetterRoutes(registry);
     this.claimGroups = [...config.groups];
     [this.freeGroups, this.ratedGroups] = this.splitGroups(this.claimGroups);
     this.ahead = new ClaimAhead(config.concurrency, config.batchSize);
@@ -595,12 +599,9 @@ export class TaskWorker implements HousekeepingHost {
 
   /** The dead letter of a failed attempt (see `JobOptions.deadLetter`), or undefined. */
   private deadLetterOf(task: ClaimedTask, outcome: TaskOutcome): NewTask | undefined {
-    const target = this.registry.get(this.registry.get(task.jobName)?.deadLetter ?? '');
-    if (!target) return undefined;
-    return (
-      deadLetterTask(task, outcome, target, this.options.clock.isSystemClock ? null : this.options.clock.now()) ??
-      undefined
-    );
+    const route = this.deadLetters.get(task.jobName);
+    if (!route) return undefined;
+    return attemptDeadLetter(task, outcome, route, engineInstant(this.options.clock)) ?? undefined;
   }
 
   /** Book a settled attempt: free its slot, count it, queue its outcome for writing. */
@@ -625,8 +626,12 @@ export class TaskWorker implements HousekeepingHost {
       if (outcome.taskStatus === 'QUEUED' && outcome.nextRunTime === null && !this.options.clock.isSystemClock) {
         outcome.nextRunTime = this.options.clock.now() + outcome.delayMs;
       }
-      // A last failure of a job with a deadLetter job also queues its dead letter, once written.
-      this.batcher.add(outcome, attempt.status === 'COMPLETED' ? undefined : this.deadLetterOf(task, outcome));
+      // A last failure of a job with a deadLetter job carries its dead letter: written with the outcome.
+      if (attempt.status !== 'COMPLETED' && this.deadLetters.size > 0) {
+        const letter = this.deadLetterOf(task, outcome);
+        if (letter) outcome.deadLetter = letter;
+      }
+      this.batcher.add(outcome);
     }
     this.wake();
     return outcome;

@@ -1,4 +1,6 @@
+import { carriesDeadLetters, writtenDeadLetters } from '../dead-letter-task.js';
 import type { TaskOutcome } from '../engine.js';
+import { insertTasks } from './enqueue.sql.js';
 import type { MysqlConnections } from './connection.js';
 import { lockLeases } from './leases.sql.js';
 import { insertedRunIds } from './run-ids.sql.js';
@@ -73,7 +75,9 @@ const runRow = (o: TaskOutcome): unknown[] => [
  * Write back a batch of finished attempts in one transaction of three statements: lock the tasks
  * and keep the outcomes whose claim token still matches (a rescued and re-claimed task has a new
  * one), update those tasks, and insert their run rows with one multi-row INSERT. A worker that
- * lost its lease writes nothing at all; its task ids are returned.
+ * lost its lease writes nothing at all; its task ids are returned. The dead letters the held
+ * outcomes carry (last failures of jobs with a `deadLetter`) are inserted in the same
+ * transaction; `letters` receives how many were created.
  */
 export async function completeTasks(
   db: MysqlConnections,
@@ -81,10 +85,12 @@ export async function completeTasks(
   outcomes: TaskOutcome[],
   runIds?: number[],
   flagged?: number[],
+  letters?: { created: number },
 ): Promise<number[]> {
   if (outcomes.length === 0) return [];
   const { lost, written } = await db.transaction(async (session) => {
     flagged?.splice(0); // a deadlock runs the transaction again
+    if (letters) letters.created = 0;
     const { held, lost } = await lockLeases(session, t, outcomes, flagged);
     let written: Map<number, number> | null = null;
     if (held.length > 0) {
@@ -99,6 +105,10 @@ export async function completeTasks(
           insert.insertId,
           held.map((o) => o.taskId),
         );
+      if (carriesDeadLetters(held)) {
+        const created = await insertTasks(session, t, writtenDeadLetters(held, []));
+        if (letters) letters.created = created.filter((r) => r.created).length;
+      }
     }
     return { lost, written };
   });

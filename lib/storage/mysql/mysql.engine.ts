@@ -38,6 +38,7 @@ import { bulkTasks } from './bulk.sql.js';
 import { lastRunId, runsAfter } from './run-feed.sql.js';
 import { claimStatements, claimTasks } from './claim.sql.js';
 import { completeTasks } from './complete.sql.js';
+import type { DeadLetterRoutes } from '../dead-letter-task.js';
 import { MysqlFlow } from './flow.sql.js';
 import { MysqlGroups } from './groups.sql.js';
 import { managerSession, MysqlConnections } from './connection.js';
@@ -120,7 +121,9 @@ export class MysqlEngine implements StorageEngine {
 
   async complete(outcomes: TaskOutcome[], runIds?: number[]): Promise<number[]> {
     const flagged: number[] = []; // tasks with dependents or a batch (flow <> 0): none for most batches
-    const lost = await completeTasks(this.db, this.tables, outcomes, runIds, flagged);
+    const letters = { created: 0 }; // dead letters written with the outcomes
+    const lost = await completeTasks(this.db, this.tables, outcomes, runIds, flagged, letters);
+    if (letters.created > 0) await this.notify();
     if (flagged.length > 0) {
       // The completion is committed; settling after it never fails it (it is idempotent, a later settle catches up).
       await this.settleFlow(flagged, null).catch(() => undefined);
@@ -144,8 +147,22 @@ export class MysqlEngine implements StorageEngine {
     return removeWorker(this.db, this.sql.workers, name);
   }
 
-  async rescueOrphans(deadAfterMs: number, now: Instant, lost?: LostRun[]): Promise<RescueReport> {
-    const report = await rescueOrphans(this.db, this.sql.rescue, this.tables, deadAfterMs, now, lost);
+  async rescueOrphans(
+    deadAfterMs: number,
+    now: Instant,
+    lost?: LostRun[],
+    deadLetters?: DeadLetterRoutes,
+  ): Promise<RescueReport> {
+    const { deadLetters: queued, ...report } = await rescueOrphans(
+      this.db,
+      this.sql.rescue,
+      this.tables,
+      deadAfterMs,
+      now,
+      lost,
+      deadLetters,
+    );
+    if (queued > 0) await this.notify();
     if (report.failed > 0) await this.settleFlow([], now); // their dependents and batches
     return report;
   }

@@ -1,4 +1,6 @@
-import type { Instant, LostRun, RescueReport } from '../engine.js';
+import { lostDeadLetter, type DeadLetterRoutes } from '../dead-letter-task.js';
+import type { Instant, LostRun, NewTask, RescueReport } from '../engine.js';
+import { insertTasks } from './enqueue.sql.js';
 import { requeuesLostAttempt, workerLostMessage } from '../lost-attempt.js';
 import type { MysqlConnections, Row } from './connection.js';
 import { insertedRunIds } from './run-ids.sql.js';
@@ -47,8 +49,8 @@ export function rescueStatements(t: MysqlTables): RescueStatements {
   return {
     clock: `SELECT ${CLOCK} AS now`,
     candidates: `SELECT t.id FROM ${t.task} t WHERE t.status = 'RUNNING' AND ${orphaned}`,
-    orphans: `SELECT t.id, t.job_name, t.assigned_worker, t.claimed_at, t.attempt, t.retries, t.schedule,
-                     t.next_run_time, t.output, t.run_as
+    orphans: `SELECT t.id, t.uuid, t.job_name, t.assigned_worker, t.claimed_at, t.attempt, t.retries, t.schedule,
+                     t.next_run_time, t.output, t.run_as, t.payload
                 FROM ${t.task} t FORCE INDEX (PRIMARY)
                WHERE t.id IN (?) AND t.status = 'RUNNING' AND ${orphaned}
                ORDER BY t.id
@@ -96,7 +98,8 @@ export async function rescueOrphans(
   deadAfterMs: number,
   at: Instant,
   lost?: LostRun[],
-): Promise<RescueReport> {
+  deadLetters?: DeadLetterRoutes,
+): Promise<RescueReport & { deadLetters: number }> {
   const { report, rescued } = await db.transaction(async (session) => {
     const now = num((await session.rows(sql.clock, [at]))[0].now);
     const deadline = now - Math.floor(deadAfterMs);
@@ -120,6 +123,27 @@ export async function rescueOrphans(
     }
     if (requeued.length > 0) await session.write(sql.requeue, [now, now, requeued]);
     if (failed.length > 0) await session.write(sql.fail, [now, failed]);
+    // The dead letters of the tasks failed for good, in this transaction (idempotent by uuid).
+    const letters: NewTask[] = [];
+    for (const o of orphans) {
+      if (retries(o)) continue;
+      const letter = lostDeadLetter(
+        {
+          id: num(o.id),
+          uuid: String(o.uuid),
+          jobName: String(o.job_name),
+          payload: o.payload as string | null,
+          scheduledFor: num(o.next_run_time),
+          runAs: o.run_as as string | null,
+          attempt: num(o.attempt),
+          worker: o.assigned_worker as string | null,
+        },
+        deadLetters,
+        now,
+      );
+      if (letter) letters.push(letter);
+    }
+    const created = letters.length > 0 ? (await insertTasks(session, tables, letters)).filter((r) => r.created) : [];
     const dead = await session.rows(sql.deadWorkers, [deadline]);
     if (dead.length > 0) await session.write(sql.removeWorkers, [dead.map((w) => w.name)]);
     const rescued: LostRun[] = orphans.map((o) => ({
@@ -132,7 +156,7 @@ export async function rescueOrphans(
       taskStatus: retries(o) ? 'QUEUED' : 'FAILED',
       at: now,
     }));
-    return { report: { requeued: requeued.length, failed: failed.length }, rescued };
+    return { report: { requeued: requeued.length, failed: failed.length, deadLetters: created.length }, rescued };
   });
   lost?.push(...rescued);
   return report;

@@ -32,6 +32,7 @@ import type {
   WorkerRecord,
 } from '../engine.js';
 import type { RecordedRun } from '../run-feed.js';
+import { carriesDeadLetters, writtenDeadLetters, type DeadLetterRoutes } from '../dead-letter-task.js';
 import type { WorkerStatus } from '../../entities/worker.entity.js';
 import type { TaskStatus } from '../../types.js';
 import { ChangeNotices } from '../change-notices.js';
@@ -51,7 +52,7 @@ import { directListenerConfig, listenerConfig, TaskListener } from './listener.j
 import { lastRunId, notifyTaskEvents, runsAfter } from './run-feed.sql.js';
 import { progressStatement, saveProgress } from './progress.sql.js';
 import { rescueOrphans, rescueStatement } from './rescue.sql.js';
-import { CHANGE_CHANNEL, poolQuery, statement, unnamedStatement, type MakeStatement } from './sql.js';
+import { CHANGE_CHANNEL, poolQuery, poolTransaction, statement, unnamedStatement, type MakeStatement } from './sql.js';
 import type { PostgresConnectionConfig } from '../postgres-options.js';
 import { pgTables, type PgTables } from './tables.js';
 import { heartbeat, removeWorker, stopRequests, workerStatements } from './workers.sql.js';
@@ -180,11 +181,34 @@ export class PostgresEngine implements StorageEngine {
 
   async complete(outcomes: TaskOutcome[], runIds?: number[]): Promise<number[]> {
     const flagged: number[] = []; // tasks with dependents or a batch (flow <> 0): none for most batches
-    const fenced = runIds
-      ? await completeTasksWithRunIds(this.pool, this.sql.completeWithRunIds, outcomes, runIds, flagged)
-      : await completeTasks(this.pool, this.sql.complete, outcomes, flagged);
+    const fenced = carriesDeadLetters(outcomes)
+      ? await poolTransaction(this.pool, (client) => this.completeOn(client, outcomes, runIds, flagged, true))
+      : await this.completeOn(this.pool, outcomes, runIds, flagged, false);
     if (fenced.length < outcomes.length) this.notices.mark();
     if (flagged.length > 0) await this.settleAfterCompletion(flagged);
+    return fenced;
+  }
+
+  /**
+   * The completion statement (one statement, its own transaction on the pool); with `letters`,
+   * inside the caller's transaction followed by the insert of the written outcomes' dead letters,
+   * so a last failure and its dead letter commit together.
+   */
+  private async completeOn(
+    db: Pool,
+    outcomes: TaskOutcome[],
+    runIds: number[] | undefined,
+    flagged: number[],
+    letters: boolean,
+  ): Promise<number[]> {
+    if (letters) runIds?.splice(0); // a retried transaction starts over
+    const fenced = runIds
+      ? await completeTasksWithRunIds(db, this.sql.completeWithRunIds, outcomes, runIds, flagged)
+      : await completeTasks(db, this.sql.complete, outcomes, flagged);
+    if (letters) {
+      const deadLetters = writtenDeadLetters(outcomes, fenced);
+      if (deadLetters.length > 0) await enqueueWithPool(db, this.sql.enqueue, deadLetters);
+    }
     return fenced;
   }
 
@@ -221,8 +245,21 @@ export class PostgresEngine implements StorageEngine {
     this.notices.mark();
   }
 
-  async rescueOrphans(deadAfterMs: number, now: Instant, lost?: LostRun[]): Promise<RescueReport> {
-    const report = await rescueOrphans(this.pool, this.sql.rescue, deadAfterMs, now, lost);
+  async rescueOrphans(
+    deadAfterMs: number,
+    now: Instant,
+    lost?: LostRun[],
+    deadLetters?: DeadLetterRoutes,
+  ): Promise<RescueReport> {
+    const report =
+      deadLetters && deadLetters.size > 0
+        ? await poolTransaction(this.pool, (client) =>
+            rescueOrphans(client, this.sql.rescue, deadAfterMs, now, lost, {
+              routes: deadLetters,
+              enqueue: (letters) => enqueueWithPool(client, this.sql.enqueue, letters),
+            }),
+          )
+        : await rescueOrphans(this.pool, this.sql.rescue, deadAfterMs, now, lost);
     if (report.requeued + report.failed > 0) this.notices.mark();
     if (report.failed > 0) await this.settleFlow([], now); // their dependents and batches
     return report;

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
-import type { Instant, LostRun, RescueReport } from '../engine.js';
+import type { Instant, LostRun, NewTask, RescueReport } from '../engine.js';
+import { lostDeadLetter, type DeadLetterRoutes } from '../dead-letter-task.js';
 import { requeuesLostAttemptSql, workerLostMessageSql } from '../lost-attempt.js';
 import type { PgTables } from './tables.js';
 import { DB_NOW_MS, INT_MAX, num, poolQuery, type MakeStatement, type Statement } from './sql.js';
@@ -26,8 +27,8 @@ export function rescueStatement(t: PgTables, statement: MakeStatement): Statemen
     'rescue',
     `WITH clock AS (SELECT COALESCE($2::bigint, ${DB_NOW_MS}) AS now),
      orphans AS (
-       SELECT t.id, t.job_name, t.assigned_worker, t.claimed_at, t.attempt, t.retries, t.schedule,
-              t.next_run_time, t.output, t.run_as
+       SELECT t.id, t.uuid, t.job_name, t.assigned_worker, t.claimed_at, t.attempt, t.retries, t.schedule,
+              t.next_run_time, t.output, t.run_as, t.payload
          FROM ${t.task} t
          CROSS JOIN clock c
          LEFT JOIN ${t.worker} w ON w.name = t.assigned_worker
@@ -68,7 +69,8 @@ export function rescueStatement(t: PgTables, statement: MakeStatement): Statemen
                                              AND NOT EXISTS (SELECT 1 FROM orphans o WHERE o.id = t.id))
                           FOR UPDATE OF w SKIP LOCKED)
      )
-     SELECT o.id, o.job_name, o.assigned_worker, o.attempt, o.run_as, r.status, l.id AS run_id, c.now
+     SELECT o.id, o.job_name, o.assigned_worker, o.attempt, o.run_as, r.status, l.id AS run_id, c.now,
+            o.uuid, o.next_run_time, CASE WHEN r.status = 'FAILED' THEN o.payload END AS payload
        FROM orphans o
        JOIN requeued r ON r.id = o.id
        JOIN lost l ON l.task_id = o.id
@@ -78,6 +80,9 @@ export function rescueStatement(t: PgTables, statement: MakeStatement): Statemen
 
 interface RescuedRow {
   id: string;
+  uuid: string;
+  next_run_time: string;
+  payload: string | null;
   job_name: string;
   assigned_worker: string | null;
   attempt: number;
@@ -87,19 +92,43 @@ interface RescuedRow {
   now: string;
 }
 
-/** One row per rescued attempt (as many as were rescued, usually none), counted here. */
+/**
+ * One row per rescued attempt (as many as were rescued, usually none), counted here. With
+ * `deadLetters` (`pool` is then a transaction's connection), the dead letters of the tasks failed
+ * are queued by `deadLetters.enqueue` before that transaction commits.
+ */
 export async function rescueOrphans(
   pool: Pool,
   sql: Statement,
   deadAfterMs: number,
   now: Instant,
   lost?: LostRun[],
+  deadLetters?: { routes: DeadLetterRoutes; enqueue: (letters: NewTask[]) => Promise<unknown> },
 ): Promise<RescueReport> {
   const { rows } = await poolQuery<RescuedRow>(pool, sql, [Math.floor(deadAfterMs), now]);
   const report: RescueReport = { requeued: 0, failed: 0 };
+  const letters: NewTask[] = [];
   for (const r of rows) {
     if (r.status === 'QUEUED') report.requeued++;
     else report.failed++;
+    const letter =
+      r.status === 'FAILED' && deadLetters
+        ? lostDeadLetter(
+            {
+              id: num(r.id),
+              uuid: r.uuid,
+              jobName: r.job_name,
+              payload: r.payload,
+              scheduledFor: num(r.next_run_time),
+              runAs: r.run_as,
+              attempt: num(r.attempt),
+              worker: r.assigned_worker,
+            },
+            deadLetters.routes,
+            num(r.now),
+          )
+        : null;
+    if (letter) letters.push(letter);
     lost?.push({
       taskId: num(r.id),
       runId: num(r.run_id),
@@ -111,5 +140,6 @@ export async function rescueOrphans(
       at: num(r.now),
     });
   }
+  if (letters.length > 0) await deadLetters!.enqueue(letters);
   return report;
 }

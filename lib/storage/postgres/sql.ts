@@ -49,6 +49,25 @@ export async function poolQuery<R extends QueryResultRow>(
 }
 
 /**
+ * Run `work` in one transaction on a connection of the pool (handed to it as a `Pool`: the
+ * statement helpers only call `query`), committed when it resolves, rolled back when it throws.
+ */
+export async function poolTransaction<T>(pool: Pool, work: (client: Pool) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client as unknown as Pool);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/**
  * Run a statement on the caller's EntityManager, i.e. inside its transaction when it has one.
  * TypeORM answers UPDATE/DELETE with `[rows, count]` and everything else with `rows`; the
  * structured result of the manager's query runner avoids guessing.

@@ -31,6 +31,7 @@ import type {
   TaskOutcome,
   WorkerRecord,
 } from '../engine.js';
+import { lostDeadLetter, type DeadLetterRoutes } from '../dead-letter-task.js';
 import type { RecordedRun } from '../run-feed.js';
 import type { WorkerStatus } from '../../entities/worker.entity.js';
 import type { TaskStatus } from '../../types.js';
@@ -108,24 +109,7 @@ export class SqliteEngine implements StorageEngine {
 
   async enqueue(tasks: NewTask[], manager?: EntityManager): Promise<EnqueueResult[]> {
     const now = Date.now();
-    const params = (t: NewTask) => [
-      t.uuid,
-      t.jobName,
-      t.payload,
-      t.group,
-      t.priority,
-      t.nextRunTime ?? now,
-      t.stopTime,
-      t.timeoutMs,
-      t.retries,
-      t.repeats,
-      t.schedule,
-      t.runAs,
-      t.queuedBy,
-      now,
-      now,
-      t.traceContext ?? null,
-    ];
+    const params = (t: NewTask) => insertTaskParams(t, now);
     if (manager) {
       // Inside the caller's transaction, on the caller's connection: a rollback removes the task.
       const results: EnqueueResult[] = [];
@@ -137,19 +121,20 @@ export class SqliteEngine implements StorageEngine {
       }
       return results;
     }
-    const insert = this.statement('insertTask');
-    const lookup = this.statement('taskByUuid');
-    const results = await withBusyRetry(() =>
-      this.connection().transaction(() =>
-        tasks.map((task): EnqueueResult => {
-          const row = insert.get(...params(task)) as Row | undefined;
-          if (row) return { id: Number(row.id), uuid: task.uuid, created: true };
-          return existingTask(task.uuid, lookup.get(task.uuid) as Row);
-        }),
-      )(),
-    );
+    const results = await withBusyRetry(() => this.connection().transaction(() => this.insertTasks(tasks, now))());
     await this.notify();
     return results;
+  }
+
+  /** Insert tasks in the transaction the caller holds (one per uuid: an existing uuid returns that task). */
+  private insertTasks(tasks: NewTask[], now: number): EnqueueResult[] {
+    const insert = this.statement('insertTask');
+    const lookup = this.statement('taskByUuid');
+    return tasks.map((task): EnqueueResult => {
+      const row = insert.get(...insertTaskParams(task, now)) as Row | undefined;
+      if (row) return { id: Number(row.id), uuid: task.uuid, created: true };
+      return existingTask(task.uuid, lookup.get(task.uuid) as Row);
+    });
   }
 
   async enqueueUnique(task: NewTask, dedup: DedupRequest, manager?: EntityManager): Promise<UniqueEnqueueResult> {
@@ -240,8 +225,10 @@ export class SqliteEngine implements StorageEngine {
     const update = this.statement('completeTask');
     const insertRun = this.statement('insertRun');
     const now = Date.now();
+    let letters = 0; // dead letters written with the outcomes
     const { fenced, written, flagged } = await withBusyRetry(() =>
       this.connection().transaction(() => {
+        letters = 0;
         const fenced: number[] = [];
         const written: number[] | null = runIds ? [] : null; // asked for by lifecycle events only
         const flagged: number[] = []; // tasks with dependents or a batch (docs/flow-control.md)
@@ -281,11 +268,14 @@ export class SqliteEngine implements StorageEngine {
             runAs: o.runAs,
           });
           written?.push(Number(run.lastInsertRowid));
+          // A last failure's dead letter commits with it (idempotent by uuid).
+          if (o.deadLetter !== undefined) letters += this.insertTasks([o.deadLetter], now)[0].created ? 1 : 0;
         }
         return { fenced, written, flagged };
       })(),
     );
     if (written) runIds?.push(...written);
+    if (letters > 0) await this.notify();
     // The completion is committed; settling after it never fails it (it is idempotent, a later settle catches up).
     if (flagged.length > 0) await this.settleFlow(flagged, now).catch(() => undefined);
     return fenced;
@@ -328,17 +318,29 @@ export class SqliteEngine implements StorageEngine {
     await withBusyRetry(() => this.statement('removeWorker').run(name));
   }
 
-  async rescueOrphans(deadAfterMs: number, now: Instant, lost?: LostRun[]): Promise<RescueReport> {
-    const report = await this.rescueOnly(deadAfterMs, now, lost);
+  async rescueOrphans(
+    deadAfterMs: number,
+    now: Instant,
+    lost?: LostRun[],
+    deadLetters?: DeadLetterRoutes,
+  ): Promise<RescueReport> {
+    const report = await this.rescueOnly(deadAfterMs, now, lost, deadLetters);
     if (report.failed > 0) await this.settleFlow([], now); // their dependents and batches
     return report;
   }
 
-  private async rescueOnly(deadAfterMs: number, now: Instant, lost?: LostRun[]): Promise<RescueReport> {
+  private async rescueOnly(
+    deadAfterMs: number,
+    now: Instant,
+    lost?: LostRun[],
+    deadLetters?: DeadLetterRoutes,
+  ): Promise<RescueReport> {
     const at = now ?? Date.now();
     const deadline = at - deadAfterMs;
+    let letters = 0; // dead letters of the tasks failed for good, written in the rescue's transaction
     const rescued = await withBusyRetry(() =>
       this.connection().transaction(() => {
+        letters = 0;
         const rescued: LostRun[] = [];
         for (const t of this.statement('orphans').all({ deadline }) as Row[]) {
           const attempt = Number(t.attempt);
@@ -376,12 +378,30 @@ export class SqliteEngine implements StorageEngine {
             taskStatus: retry ? 'QUEUED' : 'FAILED',
             at,
           });
+          const letter = retry
+            ? null
+            : lostDeadLetter(
+                {
+                  id: Number(t.id),
+                  uuid: String(t.uuid),
+                  jobName: String(t.job_name),
+                  payload: t.payload as string | null,
+                  scheduledFor: Number(t.next_run_time),
+                  runAs: t.run_as as string | null,
+                  attempt,
+                  worker: t.assigned_worker as string | null,
+                },
+                deadLetters,
+                at,
+              );
+          if (letter) letters += this.insertTasks([letter], at)[0].created ? 1 : 0;
         }
         this.statement('deleteDeadWorkers').run({ deadline });
         return rescued;
       })(),
     );
     lost?.push(...rescued);
+    if (letters > 0) await this.notify();
     const requeued = rescued.filter((r) => r.taskStatus === 'QUEUED').length;
     return { requeued, failed: rescued.length - requeued };
   }
@@ -615,4 +635,26 @@ export class SqliteEngine implements StorageEngine {
     }
     return statement;
   }
+}
+
+/** The parameters of the `insertTask` statement for `task`, stamped `now` (also its due time when it has none). */
+function insertTaskParams(t: NewTask, now: number): unknown[] {
+  return [
+    t.uuid,
+    t.jobName,
+    t.payload,
+    t.group,
+    t.priority,
+    t.nextRunTime ?? now,
+    t.stopTime,
+    t.timeoutMs,
+    t.retries,
+    t.repeats,
+    t.schedule,
+    t.runAs,
+    t.queuedBy,
+    now,
+    now,
+    t.traceContext ?? null,
+  ];
 }

@@ -75,8 +75,8 @@ export const SQLITE_SQL = {
   removeWorker: `DELETE FROM {worker} WHERE "name" = ?`,
 
   /** RUNNING tasks whose worker is gone or silent. */
-  orphans: `SELECT t."id", t."job_name", t."assigned_worker", t."attempt", t."retries", t."schedule", t."claimed_at",
-      t."next_run_time", t."output", t."run_as"
+  orphans: `SELECT t."id", t."uuid", t."job_name", t."assigned_worker", t."attempt", t."retries", t."schedule", t."claimed_at",
+      t."next_run_time", t."output", t."run_as", t."payload"
     FROM {task} t LEFT JOIN {worker} w ON w."name" = t."assigned_worker"
     WHERE t."status" = 'RUNNING' AND ${notCompleted('t."status"')} -- the partial status index's condition
       AND ((w."name" IS NULL AND t."claimed_at" < @deadline) OR w."last_heartbeat" < @deadline)`,
