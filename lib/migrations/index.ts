@@ -1,5 +1,5 @@
 import { MYSQL_MIGRATIONS } from './mysql/index.js';
-import { POSTGRES_MIGRATIONS } from './postgres/index.js';
+import { KronosPartitionedRunsPostgres1771000000000, POSTGRES_MIGRATIONS } from './postgres/index.js';
 import { SQLITE_MIGRATIONS } from './sqlite/index.js';
 
 export {
@@ -21,6 +21,7 @@ export {
   KronosFlowPostgres1769000000000,
   KronosGroupsPostgres1770000000000,
   KronosGroupRateLimitPostgres1772000000000,
+  KronosPartitionedRunsPostgres1771000000000,
   KronosTaskFillfactorPostgres1773000000000,
 } from './postgres/index.js';
 export {
@@ -41,9 +42,13 @@ export {
  * ```ts
  * TypeOrmModule.forRoot({ type: 'postgres', ..., migrations: [...KRONOS_MIGRATIONS.postgres], migrationsRun: true })
  * ```
+ *
+ * `postgresPartitionedRuns` is opt-in, after `postgres`: it makes the run table time-partitioned,
+ * for `postgres: { partitionHistory }` (docs/partitioning.md).
  */
 export const KRONOS_MIGRATIONS = {
   postgres: POSTGRES_MIGRATIONS,
+  postgresPartitionedRuns: [KronosPartitionedRunsPostgres1771000000000],
   mysql: MYSQL_MIGRATIONS,
   sqlite: SQLITE_MIGRATIONS,
 } as const;
