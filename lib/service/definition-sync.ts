@@ -4,7 +4,36 @@ import type { RegisteredJob } from '../registry/registered-job.js';
 import { nextRun } from '../schedule/next-run.js';
 import type { NormalizedSchedule } from '../schedule/schedule.types.js';
 import { scheduledTaskUuid } from '../scheduled-task-uuid.js';
-import type { DefinitionSpec, ScheduleMove, StorageEngine } from '../storage/engine.js';
+import type { DefinitionSpec, NewTask, ScheduleMove, StorageEngine } from '../storage/engine.js';
+
+/**
+ * How many definition writes a start-up keeps in flight: each is its own statement and commit,
+ * and commits in flight together share the database's flush (a first deployment of 10,000
+ * definitions is 10,000 inserts).
+ */
+const WRITES_IN_FLIGHT = 8;
+/** Recurring task rows per batch enqueue, and names per `IN (...)` look-up (PostgreSQL takes 65,535 parameters). */
+const CHUNK = 1000;
+
+/** `work` for each item, at most `limit` at a time; results in the items' order. */
+async function inFlight<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const n = next++;
+      results[n] = await work(items[n]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let n = 0; n < items.length; n += size) out.push(items.slice(n, n + size));
+  return out;
+}
 
 /** What a sync changed, for logs and the `kronos discover` command. */
 export interface SyncReport {
@@ -44,6 +73,11 @@ function definitionFields(job: RegisteredJob): DefinitionSpec {
  * `source: 'ini'`): new definitions inserted, changed ones updated,
  * the admin's `active` choice kept, definitions no longer in code flagged `missing` (kept, never
  * run). Safe when several processes start at once (insert-or-ignore, then update).
+ *
+ * A definition the stored row already matches is not written at all (its `last_seen` then keeps
+ * the last start that wrote it): a restart of an application with 10,000 unchanged definitions
+ * reads them and writes nothing. New and changed ones are written a few at a time
+ * (`WRITES_IN_FLIGHT`), so their commits share the database's flushes.
  */
 export async function syncDefinitions(
   dataSource: DataSource,
@@ -54,11 +88,13 @@ export async function syncDefinitions(
 ): Promise<SyncReport> {
   const report: SyncReport = { added: [], changed: [], missing: [] };
   const existing = new Map((await dataSource.getRepository(JobDefinition).find()).map((row) => [row.name, row]));
+  const fresh: DefinitionSpec[] = [];
+  const updates: { fields: DefinitionSpec; changed: boolean }[] = [];
   for (const job of jobs) {
     const fields = definitionFields(job);
     const row = existing.get(job.name);
     if (!row) {
-      if (await engine.addDefinition(fields, now)) report.added.push(job.name);
+      fresh.push(fields);
       continue;
     }
     // What an admin set (the active toggle, a reschedule) wins over the code. The engine writes
@@ -73,8 +109,13 @@ export async function syncDefinitions(
       (Object.keys(rest) as (keyof typeof rest)[]).some((key) => row[key] !== rest[key]) ||
       row.missing;
     if (changed) report.changed.push(job.name);
-    await engine.updateDefinition(fields, now, changed);
+    // The code's `active` applies while no admin has set it; it is not part of `changed`.
+    const activeMoves = row.activeSetBy === 'code' && row.active !== fields.active;
+    if (changed || activeMoves) updates.push({ fields, changed });
   }
+  const added = await inFlight(fresh, WRITES_IN_FLIGHT, (fields) => engine.addDefinition(fields, now));
+  fresh.forEach((fields, n) => added[n] && report.added.push(fields.name));
+  await inFlight(updates, WRITES_IN_FLIGHT, (u) => engine.updateDefinition(u.fields, now, u.changed));
   const inCode = new Set(jobs.map((job) => job.name));
   for (const row of existing.values()) {
     const authoritative = row.source === 'code' || (row.source === 'ini' && options.configFileLoaded);
@@ -88,7 +129,9 @@ export async function syncDefinitions(
 
 /**
  * Ensure each recurring job has its task row (inserted once, by uuid, whatever the number of
- * processes starting), and move it to the new schedule when the schedule changed.
+ * processes starting), and move it to the new schedule when the schedule changed. Missing rows
+ * are inserted with the engine's batch enqueue, `CHUNK` per statement, in uuid order (two
+ * processes inserting the same rows take their unique-index entries in the same order).
  */
 export async function ensureScheduledTasks(
   dataSource: DataSource,
@@ -103,8 +146,13 @@ export async function ensureScheduledTasks(
     scheduled.map((job) => job.name),
   );
   const repo = dataSource.getRepository(Task);
-  const rows = await repo.find({ where: { uuid: In(scheduled.map((job) => scheduledTaskUuid(job.name))) } });
-  const byUuid = new Map(rows.map((row) => [row.uuid, row]));
+  const byUuid = new Map<string, Task>();
+  for (const names of chunks(scheduled, CHUNK)) {
+    const rows = await repo.find({ where: { uuid: In(names.map((job) => scheduledTaskUuid(job.name))) } });
+    for (const row of rows) byUuid.set(row.uuid, row);
+  }
+  const missing: NewTask[] = [];
+  const moves: Parameters<StorageEngine['moveSchedule']>[0][] = [];
   for (const job of scheduled) {
     const schedule = overrides.get(job.name) ?? job.schedule!;
     const json = JSON.stringify(schedule);
@@ -112,43 +160,47 @@ export async function ensureScheduledTasks(
     const row = byUuid.get(scheduledTaskUuid(job.name));
     if (!row && first === null) continue; // no slot left (stopAt passed): nothing to run
     if (!row) {
-      await engine.enqueue([
-        {
-          uuid: scheduledTaskUuid(job.name),
-          jobName: job.name,
-          payload: job.payload ? JSON.stringify(job.payload) : null,
-          group: job.group,
-          priority: job.priority,
-          nextRunTime: first,
-          stopTime: schedule.limits.stopAt,
-          timeoutMs: null,
-          retries: job.retries,
-          runAs: job.runAs,
-          queuedBy: null,
-          schedule: json,
-          repeats: schedule.limits.repeats,
-        },
-      ]);
+      missing.push({
+        uuid: scheduledTaskUuid(job.name),
+        jobName: job.name,
+        payload: job.payload ? JSON.stringify(job.payload) : null,
+        group: job.group,
+        priority: job.priority,
+        nextRunTime: first,
+        stopTime: schedule.limits.stopAt,
+        timeoutMs: null,
+        retries: job.retries,
+        runAs: job.runAs,
+        queuedBy: null,
+        schedule: json,
+        repeats: schedule.limits.repeats,
+      });
       continue;
     }
     const payload = job.payload ? JSON.stringify(job.payload) : null;
     const same = row.schedule === json && row.group === job.group && row.runAs === job.runAs;
     // A scheduler.ini section edited only in its keyword arguments, priority or retries moves too.
     if (same && row.payload === payload && row.priority === job.priority && row.retries === job.retries) continue;
-    await engine.moveSchedule({
+    moves.push({
       ...scheduleMove(job.name, schedule, now),
       task: { payload, group: job.group, priority: job.priority, retries: job.retries, runAs: job.runAs },
       // A running attempt keeps its lease; it re-queues itself on the new schedule when it ends.
       nextRunTime: row.schedule !== json ? first : null,
     });
   }
+  missing.sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
+  for (const tasks of chunks(missing, CHUNK)) await engine.enqueue(tasks);
+  await inFlight(moves, WRITES_IN_FLIGHT, (move) => engine.moveSchedule(move));
 }
 
 /** Schedules an admin set with `reschedule()`, by job name. */
 async function adminSchedules(dataSource: DataSource, names: string[]): Promise<Map<string, NormalizedSchedule>> {
-  const rows = await dataSource
-    .getRepository(JobDefinition)
-    .find({ where: { name: In(names), scheduleSetBy: 'admin' } });
+  const rows: JobDefinition[] = [];
+  for (const some of chunks(names, CHUNK)) {
+    rows.push(
+      ...(await dataSource.getRepository(JobDefinition).find({ where: { name: In(some), scheduleSetBy: 'admin' } })),
+    );
+  }
   return new Map(
     rows.filter((row) => row.scheduleNormalized).map((row) => [row.name, JSON.parse(row.scheduleNormalized!)]),
   );

@@ -127,6 +127,54 @@ describeForDialects(
       }
     });
 
+    it("applies the code's active flag on restart while no admin has set it", async () => {
+      @Injectable()
+      class ReportJobsV1 {
+        @ScheduledTask('reports.weekly', { every: 'monday', at: '08:00' })
+        async weekly() {}
+      }
+      @Injectable()
+      class ReportJobsV2 {
+        @ScheduledTask('reports.weekly', { every: 'monday', at: '08:00', active: false })
+        async weekly() {}
+      }
+      let t = await bootApp(db, [ReportJobsV1], { worker: false });
+      await t.close();
+      t = await bootApp(db, [ReportJobsV2], { worker: false });
+      try {
+        expect((await definitions(t)).get('reports.weekly')).toMatchObject({ active: false, activeSetBy: 'code' });
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('starts with 1,500 recurring jobs: one definition and one task row each, and a restart rewrites none', async () => {
+      const count = 1_500;
+      class ManyJobs {}
+      for (let i = 0; i < count; i++) {
+        const descriptor: PropertyDescriptor = { value: async () => {}, writable: true, configurable: true };
+        Object.defineProperty(ManyJobs.prototype, `job${i}`, descriptor);
+        ScheduledTask(`many.${i}`, { cron: `${i % 60} * * * *` })(ManyJobs.prototype, `job${i}`, descriptor);
+      }
+      Injectable()(ManyJobs);
+      let t = await bootApp(db, [ManyJobs], { worker: false });
+      const stored = await definitions(t);
+      await t.close();
+      expect(stored.size).toBe(count);
+      t = await bootApp(db, [ManyJobs], { worker: false });
+      try {
+        const tasks = await t.dataSource.getRepository(Task).find();
+        expect(tasks).toHaveLength(count);
+        expect(new Set(tasks.map((task) => task.uuid)).size).toBe(count);
+        expect(tasks.every((task) => task.status === 'QUEUED' && task.jobName.startsWith('many.'))).toBe(true);
+        // Nothing of the definitions changed, so the restart did not write their rows.
+        const again = await definitions(t);
+        for (const [name, row] of stored) expect(again.get(name)!.lastSeen).toBe(row.lastSeen);
+      } finally {
+        await t.close();
+      }
+    });
+
     it('warns about request-scoped providers instead of registering their jobs', async () => {
       @Injectable({ scope: Scope.REQUEST })
       class PerRequestJobs {
