@@ -69,6 +69,8 @@ select { max-width: 100%; }
   dl.fields { grid-template-columns: 1fr; gap: 2px; }
   dl.fields dd { margin-bottom: 6px; }
   details textarea { width: min(320px, 80vw); }
+  .filters label { max-width: 100%; }
+  .filters input { width: 100%; box-sizing: border-box; }
 }
 `;
 
