@@ -8,6 +8,7 @@
  *   npm run bench                      full run (about 25 minutes)
  *   npm run bench -- --smoke           tiny sizes, to check that everything still works
  *   npm run bench -- --only=throughput,latency,sustained,scaling,enqueue,claim,bulk,sqlite,mysql
+ *   npm run bench -- --only=prune      prune of 10,000,000 runs, batched DELETE vs dropped partitions (not in the default run: it is long)
  *   npm run bench -- --repeats=5       throughput runs per configuration (median reported)
  *   npm run bench -- --tasks=100000    tasks per throughput run
  *   npm run bench -- --rates=50,500    latency enqueue rates
@@ -36,6 +37,7 @@ import {
 import { bulkEnqueue } from './scenarios/bulk-enqueue.js';
 import { kronosClaimCost, pgbossClaimCost } from './scenarios/claim-cost.js';
 import { enqueueScale, singleCall, type EnqueueScaleResult } from './scenarios/enqueue-scale.js';
+import { historyPrune } from './scenarios/history-prune.js';
 import { latency, type LatencyResult } from './scenarios/latency.js';
 import { throughput, type ThroughputResult } from './scenarios/throughput.js';
 import { ensureMysqlDatabase, ensurePostgresDatabase } from './support/databases.js';
@@ -534,6 +536,20 @@ async function main(): Promise<void> {
         }
       } finally {
         await kronosBulk.close();
+      }
+    }
+    // Long at full size (10,000,000 runs per layout): only when asked for, and in the smoke run.
+    if (only?.includes('prune') || (smoke && !only)) {
+      const size = smoke ? { runs: 20_000, keep: 2_000 } : {};
+      say(`history prune: ${fmt(size.runs ?? 10_000_000)} old runs, batched DELETE (plain) vs dropped day partitions`);
+      results.historyPrune = await historyPrune({ server: postgres(), ...size, log: (line) => say(line) });
+      for (const f of results.historyPrune) {
+        checked(`history prune ${f.layout}`, {
+          problems: f.left === f.kept ? [] : [`${f.left} run(s) left after the prune, ${f.kept} expected`],
+        });
+        say(
+          `history prune ${f.layout}: ${fmt(f.runs)} runs in ${(f.pruneMs / 1000).toFixed(1)} s${f.vacuumMs === null ? '' : ` + VACUUM ${(f.vacuumMs / 1000).toFixed(1)} s`}; inserts meanwhile p99 ${f.inserts.p99Ms.toFixed(1)} ms, max ${f.inserts.maxMs.toFixed(1)} ms`,
+        );
       }
     }
   } finally {

@@ -1,6 +1,7 @@
 import type { BulkEnqueueFigure } from './scenarios/bulk-enqueue.js';
 import type { ClaimCostResult } from './scenarios/claim-cost.js';
 import type { EnqueueScaleResult } from './scenarios/enqueue-scale.js';
+import type { HistoryPruneFigure } from './scenarios/history-prune.js';
 import type { LatencyResult } from './scenarios/latency.js';
 import type { ThroughputResult } from './scenarios/throughput.js';
 import { ratioSpread, spread, type RatioSpread, type Spread } from './support/stats.js';
@@ -114,6 +115,8 @@ export interface Results {
   bulkEnqueue?: BulkEnqueueFigure[];
   sqlite?: { throughput?: ThroughputFigure; latency?: LatencyResult };
   mysql?: { throughput?: ThroughputFigure; skipped?: string };
+  /** Prune of old runs: batched DELETE on the plain run table and dropped partitions (`--only=prune`). */
+  historyPrune?: HistoryPruneFigure[];
   extra?: ExtraSection[];
   ratios?: RatioFigure[];
   targets: Target[];
@@ -133,6 +136,8 @@ export const fmtSpread = (s: Spread | undefined, digits = 0): string => {
   if (s.n === 1 || s.min === s.max) return fmt(s.median, digits);
   return `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
 };
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 const times = (r: number): string => (r >= 0.01 && r < 1000 ? r.toFixed(2) : r.toPrecision(2));
 
@@ -294,7 +299,7 @@ export function markdown(r: Results): string {
     lines.push('## PostgreSQL, one worker process', '');
     lines.push(
       ...figureTables(
-        `Throughput, CPU and memory (${Math.max(...r.throughput.map((f) => f.runs.length))} runs per configuration)`,
+        `Throughput, CPU and memory (${plural(Math.max(...r.throughput.map((f) => f.runs.length)), 'run')} per configuration)`,
         throughputRows(r),
         uniqueColumns(r.throughput),
         ratioList,
@@ -542,6 +547,38 @@ export function markdown(r: Results): string {
     lines.push(...table(['database', 'throughput, jobs/s', 'latency p50 / p95 / p99, ms', 'peak RSS, MB'], rows), '');
     lines.push(
       '- SQLite latency: the application enqueues into the worker of its own process (the embedded default), one task at a time, one run.',
+      '',
+    );
+  }
+
+  if (r.historyPrune?.length) {
+    const mb = (bytes: number) => fmt(bytes / (1024 * 1024));
+    lines.push('## History prune on PostgreSQL (old runs removed; the kept ones must all be left)', '');
+    lines.push(
+      ...table(
+        [
+          'layout',
+          'runs pruned',
+          'prune, s',
+          'VACUUM after, s',
+          'runs/s',
+          'run table MB, before → after',
+          'run inserts meanwhile, p50 / p99 / max ms',
+          'kept runs left',
+        ],
+        r.historyPrune.map((f) => [
+          f.layout === 'plain' ? 'plain (batched DELETE)' : 'partitioned (drop day partitions)',
+          fmt(f.runs),
+          fmt(f.pruneMs / 1000, 1),
+          f.vacuumMs === null ? '' : fmt(f.vacuumMs / 1000, 1),
+          fmt((f.runs * 1000) / (f.pruneMs + (f.vacuumMs ?? 0))),
+          `${mb(f.bytesBefore)} → ${mb(f.bytesAfter)}`,
+          `${fmt(f.inserts.p50Ms, 1)} / ${fmt(f.inserts.p99Ms, 1)} / ${fmt(f.inserts.maxMs, 1)}`,
+          f.left === f.kept ? `${fmt(f.left)}, all` : `**${fmt(f.left)} of ${fmt(f.kept)}**`,
+        ]),
+      ),
+      '',
+      "- One run per layout (10,000,000 runs take minutes to fill and to delete): runs/s counts the VACUUM that makes the deleted rows' space reusable. See docs/partitioning.md.",
       '',
     );
   }
