@@ -12,7 +12,7 @@ export const BULK_RETRYABLE: readonly TaskStatus[] = FINISHED_TASK_STATUSES.filt
 export const BULK_STOPPED_AT_ONCE: readonly TaskStatus[] = UNFINISHED_TASK_STATUSES.filter((s) => s !== 'RUNNING');
 
 /** Statuses of a dependency that ended without completing (a dependent that cancels on failure never runs after it). */
-const DEPENDENCY_FAILED: readonly TaskStatus[] = FINISHED_TASK_STATUSES.filter((s) => s !== 'COMPLETED');
+export const DEPENDENCY_FAILED: readonly TaskStatus[] = FINISHED_TASK_STATUSES.filter((s) => s !== 'COMPLETED');
 
 /** The recurring task of a `@ScheduledTask` job (see definition-sync.ts): bulk actions leave it alone. */
 export const NOT_RECURRING = (uuid: string): string => `${uuid} NOT LIKE '${SCHEDULED_TASK_UUID_LIKE}'`;
@@ -28,7 +28,9 @@ export interface BulkTables {
 }
 
 /** The columns a retry resets: the task starts over, due at `now`. */
-const RESET = (now: string) => `"next_run_time" = ${now}, "stop_time" = NULL, "attempt" = 0, "assigned_worker" = NULL,
+export const RESET = (
+  now: string,
+) => `"next_run_time" = ${now}, "stop_time" = NULL, "attempt" = 0, "assigned_worker" = NULL,
         "claim_token" = NULL, "claimed_at" = NULL, "progress" = NULL, "progress_message" = NULL, "output" = NULL,
         "stop_requested" = FALSE, "updated_at" = ${now}`;
 

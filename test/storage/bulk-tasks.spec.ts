@@ -5,6 +5,7 @@ import type { FlowTask, StorageEngine } from '../../lib/storage/engine.js';
 import { FINISHED_TASK_STATUSES } from '../../lib/types.js';
 import { createTestDataSource, describeForDialects, dropKronosTables } from '../support/databases.js';
 import { newTask } from './contract/fixtures.js';
+import { mysqlRetryUpdates } from '../../lib/storage/mysql/bulk.sql.js';
 
 const NOW = 1_900_000_000_000;
 
@@ -212,5 +213,29 @@ describeForDialects('StorageEngine.bulkTasks', (dialect) => {
       expect(await edges()).toBe(0);
       expect(await engine.batchState(batchId as number)).toBeNull();
     });
+  });
+});
+
+/**
+ * MySQL 8 refuses an UPDATE or DELETE whose subquery reads the table it writes (error 1093, "You
+ * can't specify target table for update in FROM clause"); MariaDB accepts it, and no MySQL 8
+ * server is at hand here, so the shape is checked on the statements themselves: the task table
+ * is read only inside a derived table that cannot be merged (SELECT DISTINCT), which MySQL
+ * materializes before updating. The statements' effect is specified above, on MariaDB.
+ */
+describe('bulk retry on MySQL', () => {
+  const t = { task: '`kronos_task`', run: '`kronos_run`', dependency: '`kronos_dep`', batch: '`kronos_batch`' };
+  it('reads the task table it updates only through a materialized derived table (MySQL 8 error 1093)', () => {
+    const statements = mysqlRetryUpdates(t, '?');
+    expect(statements).toHaveLength(2);
+    for (const sql of statements) {
+      const flat = sql.replace(/\s+/g, ' ');
+      expect(flat).toMatch(/^UPDATE `kronos_task` AS tk LEFT JOIN \(SELECT DISTINCT /);
+      const derived = flat.slice(flat.indexOf('(SELECT DISTINCT'), flat.indexOf(') AS held'));
+      // The task table appears twice: as the target, and inside the derived table; nowhere else.
+      expect(flat.split('`kronos_task`')).toHaveLength(3);
+      expect(derived).toContain('`kronos_task` p');
+      expect(flat.slice(flat.indexOf(') AS held'))).not.toMatch(/SELECT/i);
+    }
   });
 });

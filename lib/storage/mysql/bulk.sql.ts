@@ -1,6 +1,10 @@
 import { flowTables } from '../../migrations/flow-tables.js';
 import type { BulkTaskAction, Instant } from '../engine.js';
 import {
+  BULK_RETRYABLE,
+  DEPENDENCY_FAILED,
+  NOT_RECURRING,
+  RESET,
   bulkDeletable,
   bulkStoppedAtOnce,
   bulkUpdates,
@@ -12,6 +16,32 @@ import type { MysqlConnections } from './connection.js';
 import { DB_NOW_MS, type MysqlTables } from './sql.js';
 
 const backticks = (sql: string): string => sql.replaceAll('"', '`');
+
+const list = (statuses: readonly string[]): string => statuses.map((s) => `'${s}'`).join(', ');
+
+/**
+ * The retry statements of `bulkUpdates('retry')` in the form MySQL 8 accepts. The shared form
+ * tests the dependencies with a subquery that reads the task table the UPDATE writes, which
+ * MariaDB allows and MySQL refuses (error 1093, "You can't specify target table for update in
+ * FROM clause"). Here the tasks held back are a derived table joined to the update; `DISTINCT`
+ * makes it one the optimizer cannot merge into the outer query, so it is materialized before any
+ * row is updated, as MySQL requires. Same rows, same order of statements; each takes the id list
+ * twice (`[ids, ids]`).
+ */
+export function mysqlRetryUpdates(t: BulkTables, at: string): string[] {
+  const own = `tk.id IN (?) AND ${NOT_RECURRING('tk.uuid')} AND tk.status IN (${list(BULK_RETRYABLE)})`;
+  const held = (condition: string) =>
+    `LEFT JOIN (SELECT DISTINCT d.task_id FROM ${t.dependency} d JOIN ${t.task} p ON p.id = d.depends_on
+                 WHERE d.task_id IN (?) AND ${condition}) AS held ON held.task_id = tk.id`;
+  return [
+    `UPDATE ${t.task} AS tk ${held(`p.status <> 'COMPLETED'`)}
+        SET tk.status = 'QUEUED', ${RESET(at).replaceAll('"', '')}
+      WHERE held.task_id IS NULL AND ${own}`,
+    `UPDATE ${t.task} AS tk ${held(`d.on_failure = 'cancel' AND p.status IN (${list(DEPENDENCY_FAILED)})`)}
+        SET tk.status = 'WAITING', ${RESET(at).replaceAll('"', '')}
+      WHERE held.task_id IS NULL AND ${own}`,
+  ];
+}
 
 /**
  * One batch of a bulk action in one short transaction (mysql2 expands the id list of `IN (?)`).
@@ -48,13 +78,15 @@ export async function bulkTasks(
     if (action === 'stop')
       for (const row of await session.rows(`${backticks(bulkStoppedAtOnce(t, '(?)'))} FOR UPDATE`, [ids]))
         stopped.push(Number(row.id));
-    const statements = bulkUpdates(action, t, '(?)', at).map(backticks);
+    // Retry in MySQL 8's form (no subquery on the updated table); ids bound twice.
+    const statements = action === 'retry' ? mysqlRetryUpdates(t, at) : bulkUpdates(action, t, '(?)', at).map(backticks);
+    const values = action === 'retry' ? [ids, ids] : [ids];
     let changed = 0;
-    for (const statement of statements) changed += (await session.write(statement, [ids])).affectedRows;
+    for (const statement of statements) changed += (await session.write(statement, values)).affectedRows;
     if (action === 'retry') {
       // A chain retried together: each run puts the next link back to WAITING.
       for (let more = 1; more > 0; changed += more)
-        more = (await session.write(statements[statements.length - 1], [ids])).affectedRows;
+        more = (await session.write(statements[statements.length - 1], values)).affectedRows;
     }
     return changed;
   });
