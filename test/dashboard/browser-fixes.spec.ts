@@ -11,15 +11,16 @@ import {
   phoneContext,
   phoneLayout,
 } from './support/browser.js';
-import { bootDashboardApp, type DashboardApp } from './support/dashboard-app.js';
+import { ADMIN_HEADER, ADMIN_TOKEN, bootDashboardApp, type DashboardApp } from './support/dashboard-app.js';
 import { DashboardTestJobs } from './support/jobs.js';
 
 /**
  * What an administrator found wrong with the pages, held on every platform and database, in
  * Chromium: secrets stay out of results, output, messages and progress, and out of live
  * refreshes; bidirectional controls show as escapes; the timeout that applies is shown; an
- * invalid filter is refused; a trailing slash leads to the page; and no page is wider than a
- * phone's screen.
+ * invalid filter is refused; a trailing slash leads to the page; every mutation, the new ones
+ * included, is refused without the page's CSRF token or from another origin; and no page is wider
+ * than a phone's screen.
  */
 describe.each<['express' | 'fastify', Dialect]>([
   ['fastify', 'postgres'],
@@ -137,6 +138,61 @@ describe.each<['express' | 'fastify', Dialect]>([
       expect([response?.status(), new URL(page.url()).pathname]).toEqual([200, `/scheduler${path.slice(0, -1)}`]);
       await expectText(page.locator('h1'), title);
     }
+  });
+
+  it('refuses every mutation posted without the page token or from another origin, changing and recording nothing', async () => {
+    await page.goto(`${d.url}/jobs`);
+    const token = (await context.cookies()).find((c) => c.name === 'kronos_csrf')!.value;
+    const audited = async () => (await d.dataSource.query<unknown[]>('SELECT id FROM kronos_audit')).length;
+    const before = await audited();
+    const form = {
+      name: 'echo',
+      task: '1',
+      command: 'kill',
+      op: 'delete',
+      scope: 'filter',
+      group: 'main',
+      worker: 'any',
+    };
+    for (const action of [
+      'deactivate',
+      'run-now',
+      'stop',
+      'retry',
+      'workers',
+      'bulk',
+      'cleanup',
+      'reschedule',
+      'reset-schedule',
+      'group-pause',
+      'group-resume',
+      'worker',
+    ]) {
+      const url = `${d.url}/actions/${action}`;
+      const withoutToken = await page.evaluate(
+        async ([to, fields]) => (await fetch(to, { method: 'POST', body: new URLSearchParams(fields) })).status,
+        [url, form] as const,
+      );
+      const crossSite = await fetch(url, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: {
+          [ADMIN_HEADER]: ADMIN_TOKEN,
+          cookie: `kronos_csrf=${token}`,
+          origin: 'https://evil.example',
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ ...form, _csrf: token }),
+      });
+      expect({ action, withoutToken, crossSite: crossSite.status }).toEqual({
+        action,
+        withoutToken: 403,
+        crossSite: 403,
+      });
+    }
+    expect(await audited()).toBe(before);
+    expect((await d.scheduler.listJobs()).find((j) => j.name === 'echo')!.active).toBe(true);
+    expect((await d.scheduler.groups()).some((g) => g.paused)).toBe(false);
   });
 
   it('fits a phone on every page: none is wider than the screen, and the header does not overlap', async () => {
