@@ -10,7 +10,7 @@
  *   npm run bench -- --only=throughput,latency,sustained,scaling,enqueue,claim,bulk,sqlite,mysql
  *   npm run bench -- --only=prune      prune of 10,000,000 runs, batched DELETE vs dropped partitions (not in the default run: it is long)
  *   npm run bench -- --repeats=5       throughput runs per configuration (median reported)
- *   npm run bench -- --tasks=100000    tasks per throughput run
+ *   npm run bench -- --tasks=175000    tasks per throughput run
  *   npm run bench -- --rates=50,500    latency enqueue rates
  *   npm run bench -- --processes=1,4   worker process counts of the scaling scenario
  *   npm run bench -- --rounds=2        rounds of the latency, scaling and enqueue scenarios

@@ -102,18 +102,20 @@ export function sizes(smoke: boolean): Sizes {
         bulkRepeats: 1,
       }
     : {
-        throughputTasks: 100_000,
+        // At least 5 s of work for the fastest drain measured (about 35,000 jobs/s on a quiet 2-core machine).
+        throughputTasks: 175_000,
         repeats: 5,
         timeBoxMs: 10_000,
         timeBoxedTasks: 50_000,
         latencyRates: [50, 500, 2000],
-        latencySecondsPerRate: 4,
+        latencySecondsPerRate: 3,
         latencyMinTasks: 400,
         latencyRepeats: 3,
         latencyWarmup: 20,
         history: [10_000, 100_000, 1_000_000],
         claimsMeasured: 100,
-        sustainedTasks: 200_000,
+        // At least 10 s of work at the fastest drain measured.
+        sustainedTasks: 400_000,
         scalingProcesses: [1, 2, 4, 8],
         scalingTasks: 50_000,
         scalingRepeats: 3,
