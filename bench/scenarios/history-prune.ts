@@ -11,8 +11,10 @@ import { percentile, sleep, wallMs } from '../support/stats.js';
 
 /** How `historyPrune` runs (docs/partitioning.md, "Benchmark"). */
 export interface HistoryPruneSettings {
-  /** The PostgreSQL server and database; the scenario works in a schema of its own, `kronos_history_bench`, dropped and recreated. */
+  /** The PostgreSQL server and database. */
   server: Server;
+  /** The schema the scenario works in, dropped and recreated. Default `kronos_history_bench`. */
+  schema?: string;
   /** Runs older than the horizon, all of which the prune removes. Default 10,000,000. */
   runs?: number;
   /** Over how many days before the horizon they started. Default 10. */
@@ -55,7 +57,6 @@ export interface HistoryPruneFigure {
   inserts: { count: number; p50Ms: number; p99Ms: number; maxMs: number };
 }
 
-const SCHEMA = 'kronos_history_bench';
 const DAY = 86_400_000;
 
 /**
@@ -75,6 +76,7 @@ export async function historyPrune(settings: HistoryPruneSettings): Promise<Hist
   const keep = settings.keep ?? 100_000;
   const batchSize = settings.batchSize ?? 1000;
   const log = settings.log ?? (() => undefined);
+  const SCHEMA = settings.schema ?? 'kronos_history_bench';
   const figures: HistoryPruneFigure[] = [];
   for (const layout of settings.layouts ?? ['plain', 'partitioned']) {
     const now = Date.now();
