@@ -1,6 +1,8 @@
 import { In, IsNull, LessThan, Not, Like, type DataSource, type FindOptionsWhere } from 'typeorm';
 import { Run, Task } from '../entities/index.js';
 import { SCHEDULED_TASK_UUID_LIKE } from '../scheduled-task-uuid.js';
+import { flowTables } from '../migrations/flow-tables.js';
+import { noWaitingDependents } from '../storage/bulk-tasks.js';
 import type { StorageEngine } from '../storage/engine.js';
 import type { HistoryMaintenance } from '../storage/history-maintenance.js';
 import { FINISHED_RUN_STATUSES, FINISHED_TASK_STATUSES, type RunStatus, type TaskStatus } from '../types.js';
@@ -64,13 +66,36 @@ function filters(options: PruneOptions) {
   };
 }
 
-/** How many rows `prune(options)` would delete now. */
+/**
+ * How many rows `prune(options)` would delete now: the same filters, and for tasks the same rule
+ * that keeps a task another task still waits for (`noWaitingDependents`), so the dry run of the
+ * dashboard's clean-up and `kronos prune` announce what the prune then deletes.
+ */
 export async function countPrunable(dataSource: DataSource, options: PruneOptions): Promise<PruneCounts> {
   const where = filters(options);
   return {
     runs: where.runs ? await dataSource.getRepository(Run).countBy(where.runs) : 0,
-    tasks: where.tasks ? await dataSource.getRepository(Task).countBy(where.tasks) : 0,
+    tasks: where.tasks ? await countPrunableTasks(dataSource, where.tasks) : 0,
   };
+}
+
+/** Finished tasks matching `where` that no WAITING task depends on. */
+async function countPrunableTasks(dataSource: DataSource, where: FindOptionsWhere<Task>): Promise<number> {
+  const repo = dataSource.getRepository(Task);
+  const { driver } = dataSource;
+  const task = repo.metadata.tablePath
+    .split('.')
+    .map((part) => driver.escape(part))
+    .join('.');
+  const flow = { task, run: '', ...flowTables(task) };
+  // The shared condition is written with double quotes; MySQL quotes names with backticks.
+  const quote = (sql: string) =>
+    driver.options.type === 'mysql' || driver.options.type === 'mariadb' ? sql.replaceAll('"', '`') : sql;
+  return repo
+    .createQueryBuilder('tk')
+    .where(where)
+    .andWhere(quote(noWaitingDependents(flow, driver.escape('tk'))))
+    .getCount();
 }
 
 /**

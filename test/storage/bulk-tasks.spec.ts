@@ -6,6 +6,7 @@ import { FINISHED_TASK_STATUSES } from '../../lib/types.js';
 import { createTestDataSource, describeForDialects, dropKronosTables } from '../support/databases.js';
 import { newTask } from './contract/fixtures.js';
 import { mysqlRetryUpdates } from '../../lib/storage/mysql/bulk.sql.js';
+import { countPrunable, prune } from '../../lib/maintenance/prune.js';
 
 const NOW = 1_900_000_000_000;
 
@@ -212,6 +213,51 @@ describeForDialects('StorageEngine.bulkTasks', (dialect) => {
       expect(await prune()).toBe(2);
       expect(await edges()).toBe(0);
       expect(await engine.batchState(batchId as number)).toBeNull();
+    });
+
+    it("the clean-up's dry run (countPrunable) counts what prune deletes: not a task another still waits for", async () => {
+      await reset();
+      const {
+        tasks: [p, d],
+      } = await engine.enqueueFlow(
+        [flowTask([]), flowTask([], { dependsOnItems: [0], onDependencyFailure: 'wait' })],
+        batch,
+      );
+      const [alone] = await engine.enqueue([newTask()]);
+      await setStatus(p.id, 'FAILED');
+      await setStatus(alone.id, 'COMPLETED');
+      await engine.settleFlow([p.id], NOW);
+      expect((await task(d.id)).status).toBe('WAITING');
+      await dataSource.query('UPDATE kronos_task SET updated_at = 1');
+      const options = { before: NOW, statuses: FINISHED_TASK_STATUSES };
+      expect((await countPrunable(dataSource, options)).tasks).toBe(1); // the failed task is waited for
+      expect((await prune(engine, options)).tasks).toBe(1);
+      await setStatus(d.id, 'CANCELLED');
+      await dataSource.query('UPDATE kronos_task SET updated_at = 1');
+      expect((await countPrunable(dataSource, options)).tasks).toBe(2);
+      expect((await prune(engine, options)).tasks).toBe(2);
+      expect((await countPrunable(dataSource, options)).tasks).toBe(0);
+    });
+
+    it('prune in batches of one task leaves no dependency edge nor batch row behind', async () => {
+      await reset();
+      const { tasks, batchId } = await engine.enqueueFlow(
+        [flowTask([]), flowTask([], { dependsOnItems: [0] }), flowTask([], { dependsOnItems: [1] })],
+        batch,
+      );
+      for (const t of tasks) await setStatus(t.id, 'COMPLETED');
+      await engine.settleFlow(
+        tasks.map((t) => t.id),
+        NOW,
+      );
+      await dataSource.query('UPDATE kronos_task SET updated_at = 1');
+      expect(await edges()).toBe(2);
+      const options = { before: NOW, statuses: FINISHED_TASK_STATUSES, batchSize: 1 };
+      expect((await countPrunable(dataSource, options)).tasks).toBe(3);
+      expect((await prune(engine, options)).tasks).toBe(3);
+      expect(await edges()).toBe(0);
+      expect(await engine.batchState(batchId as number)).toBeNull();
+      expect(Number((await dataSource.query('SELECT COUNT(*) AS n FROM kronos_task_batch'))[0].n)).toBe(0);
     });
   });
 });
