@@ -471,9 +471,14 @@ export class SchedulerService {
     return resumed;
   }
 
-  /** Every group with its paused state, QUEUED and RUNNING counts and the workers serving it. */
+  /** Every group with its paused state, QUEUED and RUNNING counts, the workers serving it and its rate limit. */
   groups(): Promise<GroupInfo[]> {
-    return listGroups(this.runtime.dataSource, this.runtime.engine, this.runtime.options.clock.now());
+    return listGroups(
+      this.runtime.dataSource,
+      this.runtime.engine,
+      this.runtime.options.clock.now(),
+      this.runtime.options.groupRates,
+    );
   }
 
   /** Address a command to one worker by name; returns whether a worker of that name was told. */

@@ -13,19 +13,21 @@ class FixtureJobs {
   async send() {}
 }
 
-/** `kronos groups`: groups with their paused state and counts, and pausing / resuming one. */
+/** `kronos groups`: groups with their paused state, counts and rate limit, and pausing / resuming one. */
 describeForDialects('kronos groups', (dialect) => {
   const fx = useFixtureApp(dialect);
   beforeAll(() => buildCliFixtures(), 180_000);
 
-  it('lists groups with their queued tasks, pauses one (stored, with who paused it) and resumes it', async () => {
+  it('lists groups with their queued tasks and rate limit, pauses one (stored, with who paused it) and resumes it', async () => {
     const web = await bootApp(fx.db, [FixtureJobs], { worker: false });
     try {
       await web.scheduler.enqueue('report.send', { to: 'a' });
       const listed = await fx.cli('groups');
       expect(listed.code).toBe(0);
       const lines = listed.stdout.trim().split('\n');
-      expect(lines[0]).toMatch(/^GROUP\s+STATE\s+QUEUED\s+RUNNING\s+WORKERS\s+PAUSED AT\s+PAUSED BY$/);
+      expect(lines[0]).toMatch(/^GROUP\s+STATE\s+QUEUED\s+RUNNING\s+WORKERS\s+RATE LIMIT\s+PAUSED AT\s+PAUSED BY$/);
+      // The application's rate-limited group (its groups option), listed with its limit though no task uses it yet.
+      expect(lines.find((l) => l.startsWith('mail'))).toMatch(/^mail\s+active\s+0\s+0\s+0\s+50\/1m \(0 used\)$/);
       // The fixture app's recurring jobs wait QUEUED in the group too.
       const queued = (await web.scheduler.groups()).find((g) => g.name === 'main')!.queued;
       expect(queued).toBeGreaterThanOrEqual(1);
@@ -37,13 +39,15 @@ describeForDialects('kronos groups', (dialect) => {
         changed: true,
       });
       expect((await fx.cli('groups', 'pause', 'main')).stdout).toContain('Group main was already paused.');
-      const paused = json<{ name: string; paused: boolean; pausedBy: string | null }[]>(
+      const paused = json<{ name: string; paused: boolean; pausedBy: string | null; rateLimit: unknown }[]>(
         await fx.cli('groups', '--json'),
       );
       expect(paused.find((g) => g.name === 'main')).toMatchObject({
         paused: true,
         pausedBy: expect.stringMatching(/^kronos-cli/),
+        rateLimit: null,
       });
+      expect(paused.find((g) => g.name === 'mail')!.rateLimit).toEqual({ limit: 50, perMs: 60_000, used: 0 });
       expect((await web.scheduler.groups()).find((g) => g.name === 'main')!.paused).toBe(true);
 
       expect((await fx.cli('groups', 'resume', 'main')).stdout).toContain('Group main resumed.');

@@ -29,6 +29,8 @@ describe.each<['express' | 'fastify', Dialect]>([
       adapter,
       db: await freshDatabase(dialect),
       providers: [DashboardTestJobs],
+      // A rate-limited group no worker serves here: the Workers page shows its limit.
+      scheduler: { groups: { mail: { rateLimit: { limit: 100, per: '1m' } } } },
       dashboardOptions: {
         refreshInterval: 0,
         actor: (request: { headers: Record<string, string | undefined> }) => request.headers[ADMIN_NAME_HEADER],
@@ -150,6 +152,13 @@ describe.each<['express' | 'fastify', Dialect]>([
 
   describe('queue control on the Workers page', () => {
     const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    it("shows each group's rate limit and the starts counted in its current window", async () => {
+      await page.goto(`${d.url}/workers`);
+      await expectText(page.locator('tr[data-group="mail"] [data-rate-limit]'), '100/1m');
+      await expectText(page.locator('tr[data-group="mail"] [data-rate-limit]'), '0 started this window');
+      await expectText(page.locator('tr[data-group="main"] [data-rate-limit]'), 'none');
+    });
 
     it('pauses a group (its tasks stay QUEUED, shown with the count), resumes it (they run), both recorded', async () => {
       await page.goto(`${d.url}/workers`);

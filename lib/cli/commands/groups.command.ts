@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';
+import { formatIniRateLimit } from '../../config/ini-values.js';
 import { formatTime, print, printJson, table } from '../format.js';
 
 /** Who pauses a group from the command line, for the record. */
@@ -15,12 +16,14 @@ const byCli = (): string => {
 /** `kronos groups [pause NAME | resume NAME]`: list groups with their paused state, or pause / resume one. */
 export const groupsCommand: Command = {
   name: 'groups',
-  summary: 'list groups (paused or not, queued and running), or pause / resume one',
+  summary: 'list groups (paused or not, queued and running, rate limit), or pause / resume one',
   usage: 'kronos groups [pause NAME | resume NAME] [--json]',
   help: `Without arguments, lists every group: paused or not (by whom, since when), its queued and
-running tasks and the workers serving it. "pause NAME" stops every worker from claiming the
-group's tasks (running ones finish) until "resume NAME"; workers read the paused groups on each
-heartbeat, so either takes effect within one worker.heartbeatInterval.`,
+running tasks, the workers serving it and its rate limit (the application's groups option, as
+100/1m, with the starts counted in the current window across the cluster). "pause NAME" stops
+every worker from claiming the group's tasks (running ones finish) until "resume NAME"; workers
+read the paused groups on each heartbeat, so either takes effect within one
+worker.heartbeatInterval.`,
   options: {},
   boot: 'app',
   async run({ app, positionals, values, io }) {
@@ -53,13 +56,16 @@ heartbeat, so either takes effect within one worker.heartbeatInterval.`,
     print(
       io.out,
       table(
-        ['GROUP', 'STATE', 'QUEUED', 'RUNNING', 'WORKERS', 'PAUSED AT', 'PAUSED BY'],
+        ['GROUP', 'STATE', 'QUEUED', 'RUNNING', 'WORKERS', 'RATE LIMIT', 'PAUSED AT', 'PAUSED BY'],
         groups.map((g) => [
           g.name,
           g.paused ? 'paused' : 'active',
           String(g.queued),
           String(g.running),
           String(g.workers.length),
+          g.rateLimit === null
+            ? ''
+            : `${formatIniRateLimit(g.rateLimit.limit, g.rateLimit.perMs)} (${g.rateLimit.used} used)`,
           g.pausedAt === null ? '' : formatTime(g.pausedAt),
           g.pausedBy ?? '',
         ]),

@@ -1,3 +1,4 @@
+import { formatIniRateLimit } from '../../../config/ini-values.js';
 import type { GroupInfo } from '../../../service/groups.js';
 import type { WorkerInfo } from '../../../service/worker-commands.js';
 import { WORKER_COMMANDS, type WorkerCommand } from '../../dashboard-actions.js';
@@ -41,20 +42,27 @@ function workerCommands(ctx: PageContext, w: WorkerInfo): SafeHtml {
   )}</div>`;
 }
 
-/** Groups: paused or not, their queued and running tasks, who serves them, and Pause / Resume. */
+/** A group's rate limit (`groups` module option) and the starts counted in the current window, or "none". */
+function rateLimitCell(g: GroupInfo): SafeHtml {
+  if (g.rateLimit === null) return html`<td data-rate-limit><span class="muted">none</span></td>`;
+  const { limit, perMs, used } = g.rateLimit;
+  return html`<td data-rate-limit>${formatIniRateLimit(limit, perMs)}<div class="muted">${count(used)} started this window</div></td>`;
+}
+
+/** Groups: paused or not, their queued and running tasks, who serves them, their rate limit, and Pause / Resume. */
 function groupsSection(ctx: PageContext, groups: GroupInfo[]): SafeHtml {
   const tz = ctx.config.timezone;
   return html`<h2>Groups</h2>
-<p class="muted">A paused group keeps its tasks QUEUED: no worker claims them (running ones finish) until it is resumed. Workers read the paused groups on each heartbeat, so a pause or resume takes effect within one heartbeat interval.</p>
+<p class="muted">A paused group keeps its tasks QUEUED: no worker claims them (running ones finish) until it is resumed. Workers read the paused groups on each heartbeat, so a pause or resume takes effect within one heartbeat interval. A rate limit (the application's <code>groups</code> option) lets at most so many of the group's tasks start per window across the cluster; the others wait QUEUED.</p>
 <section id="groups" data-live>
 ${
   groups.length === 0
     ? html`<p class="muted">No group yet.</p>`
-    : html`<table><thead><tr><th>Group</th><th>State</th><th class="num">Queued</th><th class="num">Running</th><th>Workers</th><th></th></tr></thead><tbody>
+    : html`<table><thead><tr><th>Group</th><th>State</th><th class="num">Queued</th><th class="num">Running</th><th>Workers</th><th>Rate limit</th><th></th></tr></thead><tbody>
 ${groups.map(
   (g) => html`<tr data-group="${g.name}"><td>${g.name}</td>
 <td data-group-state>${g.paused ? html`<span class="badge s-disabled">paused</span> <span class="muted">${g.pausedBy ? `by ${g.pausedBy}, ` : ''}</span>${when(g.pausedAt, tz, ctx.now)}` : html`<span class="badge s-active">active</span>`}</td>
-<td class="num" data-queued>${count(g.queued)}</td><td class="num" data-running>${count(g.running)}</td><td>${g.workers.length === 0 ? html`<span class="muted">none</span>` : g.workers.join(', ')}</td>
+<td class="num" data-queued>${count(g.queued)}</td><td class="num" data-running>${count(g.running)}</td><td>${g.workers.length === 0 ? html`<span class="muted">none</span>` : g.workers.join(', ')}</td>${rateLimitCell(g)}
 <td>${g.paused ? actionForm(ctx, 'group-resume', { group: g.name }, 'Resume group') : actionForm(ctx, 'group-pause', { group: g.name }, 'Pause group', { confirm: `Pause group "${g.name}"? No worker will claim its tasks until it is resumed.` })}</td></tr>`,
 )}</tbody></table>`
 }
