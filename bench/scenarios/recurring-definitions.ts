@@ -72,6 +72,7 @@ const TABLES = [
   'kronos_task_dependency',
   'kronos_task_batch',
   'kronos_task_group',
+  'kronos_task_group_rate',
   'kronos_worker',
   'kronos_run',
   'kronos_task',

@@ -4,36 +4,8 @@ import type { RegisteredJob } from '../registry/registered-job.js';
 import { nextRun } from '../schedule/next-run.js';
 import type { NormalizedSchedule } from '../schedule/schedule.types.js';
 import { scheduledTaskUuid } from '../scheduled-task-uuid.js';
+import { CHUNK, chunks, inFlight, WRITES_IN_FLIGHT } from './batching.js';
 import type { DefinitionSpec, NewTask, ScheduleMove, StorageEngine } from '../storage/engine.js';
-
-/**
- * How many definition writes a start-up keeps in flight: each is its own statement and commit,
- * and commits in flight together share the database's flush (a first deployment of 10,000
- * definitions is 10,000 inserts).
- */
-const WRITES_IN_FLIGHT = 8;
-/** Recurring task rows per batch enqueue, and names per `IN (...)` look-up (PostgreSQL takes 65,535 parameters). */
-const CHUNK = 1000;
-
-/** `work` for each item, at most `limit` at a time; results in the items' order. */
-async function inFlight<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const n = next++;
-      results[n] = await work(items[n]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return results;
-}
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let n = 0; n < items.length; n += size) out.push(items.slice(n, n + size));
-  return out;
-}
 
 /** What a sync changed, for logs and the `kronos discover` command. */
 export interface SyncReport {
