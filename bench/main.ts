@@ -9,6 +9,7 @@
  *   npm run bench -- --smoke           tiny sizes, to check that everything still works
  *   npm run bench -- --only=throughput,latency,sustained,scaling,enqueue,claim,bulk,sqlite,mysql
  *   npm run bench -- --only=prune      prune of 10,000,000 runs, batched DELETE vs dropped partitions (not in the default run: it is long)
+ *   npm run bench -- --only=recurring  10,000 recurring definitions: start-up, memory, cost per minute (not in the default run: it is long)
  *   npm run bench -- --repeats=5       throughput runs per configuration (median reported)
  *   npm run bench -- --tasks=175000    tasks per throughput run
  *   npm run bench -- --rates=50,500    latency enqueue rates
@@ -38,6 +39,7 @@ import { bulkEnqueue } from './scenarios/bulk-enqueue.js';
 import { kronosClaimCost, pgbossClaimCost } from './scenarios/claim-cost.js';
 import { enqueueScale, singleCall, type EnqueueScaleResult } from './scenarios/enqueue-scale.js';
 import { historyPrune } from './scenarios/history-prune.js';
+import { recurringDefinitions } from './scenarios/recurring-definitions.js';
 import { latency, type LatencyResult } from './scenarios/latency.js';
 import { throughput, type ThroughputResult } from './scenarios/throughput.js';
 import { ensureMysqlDatabase, ensurePostgresDatabase } from './support/databases.js';
@@ -554,6 +556,24 @@ async function main(): Promise<void> {
     }
   } finally {
     await Promise.allSettled([kronos.close(), graphile.close(), pgboss.close(), bouncer?.stop()]);
+  }
+
+  // Rebuilds the Kronos tables in the benchmark's database: after every other PostgreSQL scenario.
+  // Long at full size (10,000 definitions kept scheduled for 2 minutes, in two modes): only when
+  // asked for, and in the smoke run.
+  if (only?.includes('recurring') || (smoke && !only)) {
+    const runs = smoke
+      ? [{ definitions: 200, minutes: 0, mode: 'burst' as const }]
+      : (['burst', 'spread'] as const).map((mode) => ({ definitions: 10_000, minutes: 2, mode }));
+    results.recurring = [];
+    for (const run of runs) {
+      say(`recurring definitions: ${fmt(run.definitions)} (${run.mode}), kept scheduled for ${run.minutes} minute(s)`);
+      const result = await recurringDefinitions({ server: postgres(), ...run, log: (line) => say(line) });
+      say(
+        `recurring definitions ${run.mode}: first start ${(result.firstStart.ms / 1000).toFixed(1)} s, restart ${(result.restart.ms / 1000).toFixed(1)} s, heap +${result.memory.heapMb.toFixed(1)} MB${result.perMinute ? `; per minute ${fmt(result.perMinute.runs)} runs, ${fmt(result.perMinute.transactions)} transactions, database CPU ${fmt(result.perMinute.databaseCpuMs)} ms` : ''}`,
+      );
+      results.recurring.push(result);
+    }
   }
 
   if (wants('sqlite')) {

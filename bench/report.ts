@@ -2,6 +2,7 @@ import type { BulkEnqueueFigure } from './scenarios/bulk-enqueue.js';
 import type { ClaimCostResult } from './scenarios/claim-cost.js';
 import type { EnqueueScaleResult } from './scenarios/enqueue-scale.js';
 import type { HistoryPruneFigure } from './scenarios/history-prune.js';
+import type { RecurringDefinitionsResult } from './scenarios/recurring-definitions.js';
 import type { LatencyResult } from './scenarios/latency.js';
 import type { ThroughputResult } from './scenarios/throughput.js';
 import { ratioSpread, spread, type RatioSpread, type Spread } from './support/stats.js';
@@ -117,6 +118,8 @@ export interface Results {
   mysql?: { throughput?: ThroughputFigure; skipped?: string };
   /** Prune of old runs: batched DELETE on the plain run table and dropped partitions (`--only=prune`). */
   historyPrune?: HistoryPruneFigure[];
+  /** Recurring definitions at scale: start-up, memory, cost per minute (`--only=recurring`). */
+  recurring?: RecurringDefinitionsResult[];
   extra?: ExtraSection[];
   ratios?: RatioFigure[];
   targets: Target[];
@@ -579,6 +582,36 @@ export function markdown(r: Results): string {
       ),
       '',
       "- One run per layout (10,000,000 runs take minutes to fill and to delete): runs/s counts the VACUUM that makes the deleted rows' space reusable. See docs/partitioning.md.",
+      '',
+    );
+  }
+
+  if (r.recurring?.length) {
+    const start = (f: { ms: number; transactions: number }) => `${fmt(f.ms / 1000, 1)} s, ${fmt(f.transactions)}`;
+    lines.push('## Recurring definitions at scale on PostgreSQL (one application, its worker running)', '');
+    lines.push(
+      ...table(
+        [
+          'definitions',
+          'first start: time, transactions',
+          'restart: time, transactions',
+          'heap / RSS added, MB',
+          'per minute: runs',
+          'per minute: transactions',
+          'per minute: database / worker CPU, ms',
+        ],
+        r.recurring.map((f) => [
+          `${fmt(f.definitions)} (${f.mode})`,
+          start(f.firstStart),
+          start(f.restart),
+          `${fmt(f.memory.heapMb, 1)} / ${fmt(f.memory.rssMb, 1)}`,
+          f.perMinute ? fmt(f.perMinute.runs) : 'n/a',
+          f.perMinute ? fmt(f.perMinute.transactions) : 'n/a',
+          f.perMinute ? `${fmt(f.perMinute.databaseCpuMs)} / ${fmt(f.perMinute.workerCpuMs)}` : 'n/a',
+        ]),
+      ),
+      '',
+      '- burst: every definition due at the top of every minute; spread: definition i due at second i % 60 of every minute. Per minute: averaged over the minutes measured. One run each (see bench/scenarios/recurring-definitions.ts).',
       '',
     );
   }
