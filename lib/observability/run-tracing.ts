@@ -1,7 +1,7 @@
-import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
+import type { Attributes, Context, Link, Span, Tracer } from '@opentelemetry/api';
 import type { ClaimedTask } from '../storage/engine.js';
 import type { OpenTelemetryApi } from './open-telemetry.js';
-import type { EnqueueTrace, RunSpan, Tracing } from './telemetry.js';
+import type { BatchSpan, EnqueueTrace, RunSpan, Tracing } from './telemetry.js';
 import { formatTraceContext, parseTraceContext, setTraceCapture } from './trace-context.js';
 
 /** Statuses that mark the run span as an error. */
@@ -105,6 +105,53 @@ export class KronosTracing implements Tracing {
           });
           span.setStatus({ code: api.SpanStatusCode.ERROR, message });
         }
+        span.end();
+      },
+    };
+  }
+
+  /**
+   * Open the span of a batch handler call: one CONSUMER span `kronos.run <job>` for the call, as
+   * the messaging semantic conventions ask of a batch that is received and processed together (a
+   * "process" span for the batch, `messaging.batch.message_count`, and a link to the creation
+   * context of each message instead of one parent). It is a root span: the tasks came from many
+   * enqueues, each its own trace, and each of those is linked. `end` marks it ERROR when some task
+   * of the call failed or timed out, with how many in `kronos.batch.failed`.
+   */
+  startBatch(job: string, tasks: readonly ClaimedTask[], worker: string): BatchSpan {
+    const api = this.api;
+    const links: Link[] = [];
+    for (const task of tasks) {
+      const remote = parseTraceContext(task.traceContext, api.createTraceState);
+      if (remote) links.push({ context: remote, attributes: { 'kronos.task.id': task.id } });
+    }
+    const span = this.tracer.startSpan(
+      `kronos.run ${job}`,
+      {
+        kind: api.SpanKind.CONSUMER,
+        root: true,
+        links,
+        attributes: {
+          'messaging.system': 'kronos',
+          'messaging.operation.type': 'process',
+          'messaging.operation.name': 'run',
+          'messaging.destination.name': job,
+          'messaging.batch.message_count': tasks.length,
+          'kronos.job': job,
+          'kronos.task.ids': tasks.map((task) => task.id),
+          'kronos.group': tasks[0]?.group ?? '',
+          'kronos.worker': worker,
+        },
+      },
+      api.ROOT_CONTEXT,
+    );
+    const active = api.trace.setSpan(api.ROOT_CONTEXT, span);
+    return {
+      within: (fn) => api.context.with(active, fn),
+      end: (failed) => {
+        span.setAttribute('kronos.batch.failed', failed);
+        if (failed > 0)
+          span.setStatus({ code: api.SpanStatusCode.ERROR, message: `${failed} of ${tasks.length} failed` });
         span.end();
       },
     };

@@ -27,8 +27,16 @@ export interface EnqueueTrace {
 export interface Tracing {
   enqueue<T extends { id: number }>(what: EnqueueTrace, write: (traceContext: string) => Promise<T>): Promise<T>;
   startRun(task: ClaimedTask, worker: string): RunSpan;
+  /** The span of one batch handler call (`@Job(name, { batch })`), linked to each task's enqueue; `end` once every task settled. */
+  startBatch(job: string, tasks: readonly ClaimedTask[], worker: string): BatchSpan;
   /** Run `fn` with a remote parent from a stored or handed-over trace context (isolation children). */
   continueTrace<T>(traceContext: string | null, fn: () => T): T;
+}
+
+/** The span of a batch handler call: the call runs `within` it; `end` takes how many of its tasks failed. */
+export interface BatchSpan {
+  within<T>(fn: () => T): T;
+  end(failed: number): void;
 }
 
 /** Kronos' metrics (`KronosMetrics`). */

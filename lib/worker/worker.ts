@@ -483,14 +483,22 @@ export class TaskWorker implements HousekeepingHost {
       let remaining = group.length;
       this.batchAdjust += 1 - group.length;
       this.batchLaunched += group.length;
+      // Observed like single tasks: one span for the call (linked to each task's enqueue), metrics per task.
+      const { tracing, metrics } = this.telemetry;
+      const span = tracing?.startBatch(job.name, group, this.name);
+      let failed = 0;
       for (const task of group) {
         const running: RunningTask = new RunningTask(task, job, deps, (attempt) => {
+          if (attempt.status === 'FAILED' || attempt.status === 'TIMEOUT') failed++;
           if (--remaining > 0) this.batchAdjust++;
-          this.settled(running, task, attempt, launched);
+          else span?.end(failed);
+          const outcome = this.settled(running, task, attempt, launched);
+          metrics?.attempt(task, attempt, outcome);
         });
         this.running.add(running);
       }
-      void call.start();
+      if (span) void span.within(() => call.start());
+      else void call.start();
     }
   }
 
