@@ -64,6 +64,10 @@ export class DashboardBulk implements OnModuleInit {
       selected += ids.length;
       batches++;
       changed += await this.runtime.engine.bulkTasks(action, ids, this.runtime.instant());
+      // Let the process's other work run between batches (pages, a worker's heartbeat): on SQLite
+      // every statement completes synchronously, and without this a long action would hold the
+      // event loop until its last batch.
+      await new Promise((resolve) => setImmediate(resolve));
     };
     if ('ids' in selection) {
       for (let i = 0; i < selection.ids.length; i += BULK_BATCH) await batch(selection.ids.slice(i, i + BULK_BATCH));
