@@ -46,6 +46,7 @@ const ROOT_EXPORTS = [
   'InvalidDashboardOptionError',
   'InvalidEnqueueOptionError',
   'InvalidGroupError',
+  'InvalidGroupOptionError',
   'InvalidJobDeclarationError',
   'InvalidJobOptionError',
   'InvalidScheduleError',
