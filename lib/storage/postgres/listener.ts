@@ -104,15 +104,6 @@ export class TaskListener {
     return this.client;
   }
 
-  /**
-   * The listening connection while it is up, for the worker's claim (see `PostgresEngine.claim`):
-   * its server process has just delivered the wake-up, so the claim that follows goes to a
-   * process that is awake, without a pool checkout. Undefined while the connection is down.
-   */
-  get connection(): Client | undefined {
-    return this.client;
-  }
-
   /** Resolve on a notification, after `timeoutMs`, or when `signal` aborts. */
   wait(timeoutMs: number, signal: AbortSignal): Promise<void> {
     if (this.pending || signal.aborted) {
