@@ -27,6 +27,27 @@ export interface BulkTables {
   batch: string;
 }
 
+/**
+ * How one dialect writes the terms that pick a batch's rows in the statements below. The rows are
+ * found by primary key, whatever the table's statistics say: the ids are the only indexable term
+ * on the task table, and a task's status is tested through an expression no index serves
+ * (`status`). With the bare column, right after a large bulk action (before the table is analysed
+ * again) PostgreSQL believed a status that a million tasks now had to be rare, walked the status
+ * index for it and joined every such row to the batch's 500 ids: seconds per batch.
+ */
+export interface BatchTerms {
+  /** `column` is one of the batch's ids (on PostgreSQL `= ANY($1::int[])`). */
+  isBatchId(column: string): string;
+  /** A task's status column as an expression with the same value that no index serves. */
+  status(column: string): string;
+  /**
+   * Ends the subquery that looks up a task's dependency edges, so it runs per task of the batch
+   * (edge by its key, the other task by primary key) rather than being joined as a whole, which
+   * with the status unindexed could read the whole task table (PostgreSQL: `OFFSET 0`).
+   */
+  perTask: string;
+}
+
 /** The columns a retry resets: the task starts over, due at `now`. */
 export const RESET = (
   now: string,
@@ -36,7 +57,7 @@ export const RESET = (
 
 /**
  * The UPDATE statements of a bulk action on the task table (aliased `tk`), identical on every
- * dialect but for how the ids are bound (`ids`) and the instant (`now`), run in this order in one
+ * dialect but for how the batch is written (`batch`) and the instant (`now`), run in this order in one
  * transaction:
  *
  * - `retry`: a task none of whose dependencies is unfinished or failed is QUEUED; then one whose
@@ -49,42 +70,47 @@ export const RESET = (
 export function bulkUpdates(
   action: Exclude<BulkTaskAction, 'delete'>,
   t: BulkTables,
-  ids: string,
+  batch: BatchTerms,
   now: string,
 ): string[] {
-  const own = `tk."id" IN ${ids} AND ${NOT_RECURRING('tk."uuid"')}`;
+  const own = `${batch.isBatchId('tk."id"')} AND ${NOT_RECURRING('tk."uuid"')}`;
+  const status = batch.status('tk."status"');
   if (action === 'retry') {
+    // A dependency (p) is found through its edge, by primary key too.
     const edges = `SELECT 1 FROM ${t.dependency} d JOIN ${t.task} p ON p."id" = d."depends_on" WHERE d."task_id" = tk."id"`;
-    const retryable = `${own} AND tk."status" IN (${list(BULK_RETRYABLE)})`;
+    const dependency = batch.status('p."status"');
+    const retryable = `${own} AND ${status} IN (${list(BULK_RETRYABLE)})`;
     return [
       `UPDATE ${t.task} AS tk SET "status" = 'QUEUED', ${RESET(now)}
-        WHERE ${retryable} AND NOT EXISTS (${edges} AND p."status" <> 'COMPLETED')`,
+        WHERE ${retryable} AND NOT EXISTS (${edges} AND ${dependency} <> 'COMPLETED'${batch.perTask})`,
       `UPDATE ${t.task} AS tk SET "status" = 'WAITING', ${RESET(now)}
-        WHERE ${retryable} AND NOT EXISTS (${edges} AND d."on_failure" = 'cancel' AND p."status" IN (${list(DEPENDENCY_FAILED)}))`,
+        WHERE ${retryable} AND NOT EXISTS (${edges} AND d."on_failure" = 'cancel' AND ${dependency} IN (${list(DEPENDENCY_FAILED)})${batch.perTask})`,
     ];
   }
   return [
-    `UPDATE ${t.task} AS tk SET "status" = 'STOPPED', "updated_at" = ${now} WHERE ${own} AND tk."status" IN (${list(BULK_STOPPED_AT_ONCE)})`,
-    `UPDATE ${t.task} AS tk SET "stop_requested" = TRUE, "updated_at" = ${now} WHERE ${own} AND tk."status" = 'RUNNING' AND tk."stop_requested" = FALSE`,
+    `UPDATE ${t.task} AS tk SET "status" = 'STOPPED', "updated_at" = ${now} WHERE ${own} AND ${status} IN (${list(BULK_STOPPED_AT_ONCE)})`,
+    `UPDATE ${t.task} AS tk SET "stop_requested" = TRUE, "updated_at" = ${now} WHERE ${own} AND ${status} = 'RUNNING' AND tk."stop_requested" = FALSE`,
   ];
 }
 
 /** The ids a bulk stop ends at once (selected before `bulkUpdates('stop')`, in its transaction, to settle their flow after). */
-export const bulkStoppedAtOnce = (t: BulkTables, ids: string): string =>
-  `SELECT tk."id" FROM ${t.task} AS tk WHERE tk."id" IN ${ids} AND ${NOT_RECURRING('tk."uuid"')} AND tk."status" IN (${list(BULK_STOPPED_AT_ONCE)})`;
+export const bulkStoppedAtOnce = (t: BulkTables, batch: BatchTerms): string =>
+  `SELECT tk."id" FROM ${t.task} AS tk WHERE ${batch.isBatchId('tk."id"')} AND ${NOT_RECURRING('tk."uuid"')} AND ${batch.status('tk."status"')} IN (${list(BULK_STOPPED_AT_ONCE)})`;
 
 /**
- * Tasks that another task still waits for (a WAITING dependent not among `ids`): deleting them
- * would leave it waiting forever, so bulk delete and prune leave them (delete or stop the
- * dependent first, or both together). `task` is the task row's alias.
+ * Tasks that another task still waits for (a WAITING dependent, not in the `batch` when one is
+ * given): deleting them would leave it waiting forever, so bulk delete and prune leave them
+ * (delete or stop the dependent first, or both together). `task` is the task row's alias.
  */
-export const noWaitingDependents = (t: BulkTables, task: string, ids?: string): string =>
-  `NOT EXISTS (SELECT 1 FROM ${t.dependency} d JOIN ${t.task} w ON w."id" = d."task_id"
-     WHERE d."depends_on" = ${task}."id" AND w."status" = 'WAITING'${ids ? ` AND w."id" NOT IN ${ids}` : ''})`;
+export function noWaitingDependents(t: BulkTables, task: string, batch?: BatchTerms): string {
+  const waiting = `${batch ? batch.status('w."status"') : 'w."status"'} = 'WAITING'`;
+  return `NOT EXISTS (SELECT 1 FROM ${t.dependency} d JOIN ${t.task} w ON w."id" = d."task_id"
+     WHERE d."depends_on" = ${task}."id" AND ${waiting}${batch ? ` AND NOT (${batch.isBatchId('w."id"')})${batch.perTask}` : ''})`;
+}
 
 /** The WHERE of a bulk delete on the task table aliased `tk`: every task but a running or recurring one, or one a task not deleted waits for. */
-export const bulkDeletable = (t: BulkTables, ids: string): string =>
-  `tk."id" IN ${ids} AND ${NOT_RECURRING('tk."uuid"')} AND tk."status" <> 'RUNNING' AND ${noWaitingDependents(t, 'tk', ids)}`;
+export const bulkDeletable = (t: BulkTables, batch: BatchTerms): string =>
+  `${batch.isBatchId('tk."id"')} AND ${NOT_RECURRING('tk."uuid"')} AND ${batch.status('tk."status"')} <> 'RUNNING' AND ${noWaitingDependents(t, 'tk', batch)}`;
 
 /** After tasks were deleted (`gone`: a list of their ids): their dependency edges, both ways. */
 export const deleteDependencies = (t: BulkTables, gone: string): string =>

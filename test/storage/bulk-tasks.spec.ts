@@ -6,6 +6,9 @@ import { FINISHED_TASK_STATUSES } from '../../lib/types.js';
 import { createTestDataSource, describeForDialects, dropKronosTables } from '../support/databases.js';
 import { newTask } from './contract/fixtures.js';
 import { mysqlRetryUpdates } from '../../lib/storage/mysql/bulk.sql.js';
+import { bulkStatements } from '../../lib/storage/postgres/bulk.sql.js';
+import { flowTables } from '../../lib/migrations/flow-tables.js';
+import { BULK_BATCH } from '../../lib/dashboard/dashboard-bulk.js';
 import { countPrunable, prune } from '../../lib/maintenance/prune.js';
 
 const NOW = 1_900_000_000_000;
@@ -284,4 +287,76 @@ describe('bulk retry on MySQL', () => {
       expect(flat.slice(flat.indexOf(') AS held'))).not.toMatch(/SELECT/i);
     }
   });
+});
+
+/** A node of PostgreSQL's EXPLAIN (FORMAT JSON) plan. */
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+const planNodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(planNodes)];
+
+/**
+ * Right after a large bulk action, before PostgreSQL analyses the task table again, its
+ * statistics still describe the table as it was: here every task was FAILED when analysed, then
+ * all became QUEUED (a "retry all failed"). A status condition the planner may serve from the
+ * status index then looks nearly free, and the next action's batches walked every QUEUED task
+ * for their 500 ids (seconds per batch on a million tasks). The statements the engine runs find
+ * their tasks by primary key whatever the statistics say.
+ */
+describe('bulk batches on PostgreSQL with stale statistics', () => {
+  const TASKS = 20_000;
+  let dataSource: DataSource;
+  beforeAll(async () => {
+    dataSource = await createTestDataSource('postgres', { schema: 'migrations' });
+    await dataSource.query('ALTER TABLE kronos_task SET (autovacuum_enabled = false)');
+    await dataSource.query(
+      `INSERT INTO kronos_task (uuid, job_name, status, group_name, next_run_time, created_at, updated_at)
+       SELECT 'stale-' || g, 'bulk.job', 'FAILED', 'default', 0, 0, 0 FROM generate_series(1, ${TASKS}) g`,
+    );
+    await dataSource.query('ANALYZE kronos_task');
+    await dataSource.query(`UPDATE kronos_task SET status = 'QUEUED'`);
+  }, 60_000);
+  afterAll(async () => {
+    if (dataSource?.isInitialized) await dropKronosTables(dataSource);
+    await dataSource?.destroy();
+  });
+
+  it('the statistics are stale: the planner believes almost no task is QUEUED, while all are', async () => {
+    const [{ 'QUERY PLAN': plan }]: { 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }[] = await dataSource.query(
+      `EXPLAIN (FORMAT JSON) SELECT id FROM kronos_task WHERE status = 'QUEUED'`,
+    );
+    expect(plan[0].Plan['Plan Rows']).toBeLessThan(100);
+    expect(await dataSource.query(`SELECT count(*)::int AS n FROM kronos_task WHERE status = 'QUEUED'`)).toEqual([
+      { n: TASKS },
+    ]);
+  });
+
+  it.each(['stop', 'retry', 'delete'] as const)(
+    '%s: every statement of a batch reads the task table through its primary key',
+    async (action) => {
+      const rows: { id: number }[] = await dataSource.query(
+        'SELECT id FROM kronos_task ORDER BY id LIMIT $1 OFFSET 5000',
+        [BULK_BATCH],
+      );
+      const ids = rows.map((row) => row.id);
+      const { lock, updates } = bulkStatements(
+        { task: '"kronos_task"', run: '"kronos_run"', ...flowTables('"kronos_task"') },
+        action,
+      );
+      for (const sql of [...(lock ? [lock] : []), ...updates]) {
+        const params = action === 'delete' || sql === lock ? [ids] : [ids, NOW];
+        const [{ 'QUERY PLAN': plan }]: { 'QUERY PLAN': [{ Plan: PlanNode }] }[] = await dataSource.query(
+          `EXPLAIN (FORMAT JSON) ${sql}`,
+          params,
+        );
+        const reads = planNodes(plan[0].Plan).filter((node) => node['Relation Name'] === 'kronos_task');
+        expect(reads.length).toBeGreaterThan(0);
+        for (const read of reads.filter((node) => node['Node Type'] !== 'ModifyTable'))
+          expect([read['Node Type'], read['Index Name']]).toEqual(['Index Scan', 'kronos_task_pkey']);
+      }
+    },
+  );
 });

@@ -10,12 +10,23 @@ import {
   bulkUpdates,
   deleteDependencies,
   deleteEmptyBatches,
+  type BatchTerms,
   type BulkTables,
 } from '../bulk-tasks.js';
 import type { MysqlConnections } from './connection.js';
 import { DB_NOW_MS, type MysqlTables } from './sql.js';
 
 const backticks = (sql: string): string => sql.replaceAll('"', '`');
+
+/**
+ * The batch's ids, one `IN (?)` list per use (mysql2 expands it), found by primary key; a status
+ * is tested as `CONCAT(status, '')`, which no index serves (`||` is OR on MySQL).
+ */
+const BATCH: BatchTerms = {
+  isBatchId: (column) => `${column} IN (?)`,
+  status: (column) => `CONCAT(${column}, '')`,
+  perTask: '',
+};
 
 const list = (statuses: readonly string[]): string => statuses.map((s) => `'${s}'`).join(', ');
 
@@ -29,15 +40,16 @@ const list = (statuses: readonly string[]): string => statuses.map((s) => `'${s}
  * twice (`[ids, ids]`).
  */
 export function mysqlRetryUpdates(t: BulkTables, at: string): string[] {
-  const own = `tk.id IN (?) AND ${NOT_RECURRING('tk.uuid')} AND tk.status IN (${list(BULK_RETRYABLE)})`;
+  const own = `${BATCH.isBatchId('tk.id')} AND ${NOT_RECURRING('tk.uuid')} AND ${BATCH.status('tk.status')} IN (${list(BULK_RETRYABLE)})`;
   const held = (condition: string) =>
     `LEFT JOIN (SELECT DISTINCT d.task_id FROM ${t.dependency} d JOIN ${t.task} p ON p.id = d.depends_on
-                 WHERE d.task_id IN (?) AND ${condition}) AS held ON held.task_id = tk.id`;
+                 WHERE ${BATCH.isBatchId('d.task_id')} AND ${condition}) AS held ON held.task_id = tk.id`;
+  const dependency = BATCH.status('p.status');
   return [
-    `UPDATE ${t.task} AS tk ${held(`p.status <> 'COMPLETED'`)}
+    `UPDATE ${t.task} AS tk ${held(`${dependency} <> 'COMPLETED'`)}
         SET tk.status = 'QUEUED', ${RESET(at).replaceAll('"', '')}
       WHERE held.task_id IS NULL AND ${own}`,
-    `UPDATE ${t.task} AS tk ${held(`d.on_failure = 'cancel' AND p.status IN (${list(DEPENDENCY_FAILED)})`)}
+    `UPDATE ${t.task} AS tk ${held(`d.on_failure = 'cancel' AND ${dependency} IN (${list(DEPENDENCY_FAILED)})`)}
         SET tk.status = 'WAITING', ${RESET(at).replaceAll('"', '')}
       WHERE held.task_id IS NULL AND ${own}`,
   ];
@@ -63,7 +75,7 @@ export async function bulkTasks(
     if (action === 'delete') {
       // bulkDeletable names the ids twice (the tasks, and the dependents deleted with them).
       const rows = await session.rows(
-        `SELECT tk.id, tk.batch_id FROM ${t.task} AS tk WHERE ${backticks(bulkDeletable(t, '(?)'))} FOR UPDATE`,
+        `SELECT tk.id, tk.batch_id FROM ${t.task} AS tk WHERE ${backticks(bulkDeletable(t, BATCH))} FOR UPDATE`,
         [ids, ids],
       );
       const gone = rows.map((row) => Number(row.id));
@@ -76,10 +88,10 @@ export async function bulkTasks(
       return deleted;
     }
     if (action === 'stop')
-      for (const row of await session.rows(`${backticks(bulkStoppedAtOnce(t, '(?)'))} FOR UPDATE`, [ids]))
+      for (const row of await session.rows(`${backticks(bulkStoppedAtOnce(t, BATCH))} FOR UPDATE`, [ids]))
         stopped.push(Number(row.id));
     // Retry in MySQL 8's form (no subquery on the updated table); ids bound twice.
-    const statements = action === 'retry' ? mysqlRetryUpdates(t, at) : bulkUpdates(action, t, '(?)', at).map(backticks);
+    const statements = action === 'retry' ? mysqlRetryUpdates(t, at) : bulkUpdates(action, t, BATCH, at).map(backticks);
     const values = action === 'retry' ? [ids, ids] : [ids];
     let changed = 0;
     for (const statement of statements) changed += (await session.write(statement, values)).affectedRows;

@@ -9,12 +9,17 @@ import {
   deleteEmptyBatches,
   noWaitingDependents,
   NOT_RECURRING,
+  type BatchTerms,
   type BulkTables,
 } from '../bulk-tasks.js';
 import { withBusyRetry } from './sqlite-connection.js';
 
-/** The batch's ids, bound as one JSON array. */
-const IDS = '(SELECT value FROM json_each(@ids))';
+/** The batch's ids, bound as one JSON array (`@ids`), found by primary key; a status is tested as `status || ''`, which no index serves. */
+const BATCH: BatchTerms = {
+  isBatchId: (column) => `${column} IN (SELECT value FROM json_each(@ids))`,
+  status: (column) => `(${column} || '')`,
+  perTask: '',
+};
 
 /**
  * One batch of a bulk action in one transaction (SQLite serialises writers: it is short). The
@@ -35,7 +40,7 @@ export function bulkTasks(
     stopped.length = 0; // a transaction run again after a busy database starts over
     if (action === 'delete') {
       const rows = db
-        .prepare(`SELECT tk."id", tk."batch_id" FROM ${t.task} AS tk WHERE ${bulkDeletable(t, IDS)}`)
+        .prepare(`SELECT tk."id", tk."batch_id" FROM ${t.task} AS tk WHERE ${bulkDeletable(t, BATCH)}`)
         .all({ ids: params.ids }) as { id: number; batch_id: number | null }[];
       if (rows.length === 0) return 0;
       const gone = { gone: JSON.stringify(rows.map((row) => row.id)) };
@@ -51,9 +56,9 @@ export function bulkTasks(
       return deleted;
     }
     if (action === 'stop')
-      for (const row of db.prepare(bulkStoppedAtOnce(t, IDS)).all({ ids: params.ids }) as { id: number }[])
+      for (const row of db.prepare(bulkStoppedAtOnce(t, BATCH)).all({ ids: params.ids }) as { id: number }[])
         stopped.push(row.id);
-    const statements = bulkUpdates(action, t, IDS, '@now');
+    const statements = bulkUpdates(action, t, BATCH, '@now');
     let changed = 0;
     for (const statement of statements) changed += db.prepare(statement).run(params).changes;
     if (action === 'retry') {
