@@ -1,6 +1,15 @@
 import { InvalidSchedulerOptionError } from '../errors.js';
 import { isOptionsObject } from '../option-keys.js';
-import type { HistoryPartitioning } from './postgres/history-partitions.sql.js';
+
+/** How long the run history's range partitions are. */
+export type HistoryPeriod = 'day' | 'week';
+
+/** The `postgres.partitionHistory` module option, resolved. */
+export interface HistoryPartitioning {
+  by: HistoryPeriod;
+  /** Periods created ahead of the current one. */
+  ahead: number;
+}
 
 /**
  * Settings of a direct PostgreSQL connection, handed to the `pg` driver's `Client` as they are

@@ -46,7 +46,12 @@ async function busyRounds(engine: PostgresEngine, rounds: number): Promise<{ cod
 
 describe('the postgres module option', () => {
   it('takes pooling and listenConnection, as a connection string or pg client settings', () => {
-    expect(resolveSchedulerOptions({}).postgres).toEqual({ pooling: 'session', listenConnection: null, given: false });
+    expect(resolveSchedulerOptions({}).postgres).toEqual({
+      pooling: 'session',
+      listenConnection: null,
+      partitionHistory: null,
+      given: false,
+    });
     expect(
       resolveSchedulerOptions({
         postgres: { pooling: 'transaction', listenConnection: 'postgres://kronos@db:5432/app' },
@@ -54,6 +59,7 @@ describe('the postgres module option', () => {
     ).toEqual({
       pooling: 'transaction',
       listenConnection: { connectionString: 'postgres://kronos@db:5432/app' },
+      partitionHistory: null,
       given: true,
     });
     expect(

@@ -7,6 +7,7 @@ import {
   KronosRateLimitSqlite1768000000000,
   KronosFlowSqlite1769000000000,
   KronosGroupsSqlite1770000000000,
+  KronosGroupRateLimitSqlite1772000000000,
   SQLITE_MIGRATIONS,
 } from '../../lib/migrations/sqlite/index.js';
 import { SqliteEngine } from '../../lib/storage/sqlite/sqlite.engine.js';
@@ -32,6 +33,7 @@ describe('SQLite migration', () => {
       KronosRateLimitSqlite1768000000000,
       KronosFlowSqlite1769000000000,
       KronosGroupsSqlite1770000000000,
+      KronosGroupRateLimitSqlite1772000000000,
     ]);
   });
 

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import type { HistoryPartitioning, HistoryPeriod } from '../postgres-options.js';
 import { quoteIdent } from './tables.js';
 
 /**
@@ -13,15 +14,7 @@ import { quoteIdent } from './tables.js';
  * inserts queue behind a waiting DDL statement: a timed-out round is retried on the next one.
  */
 
-/** How long the run history's range partitions are. */
-export type HistoryPeriod = 'day' | 'week';
-
-/** The `postgres.partitionHistory` module option, resolved. */
-export interface HistoryPartitioning {
-  by: HistoryPeriod;
-  /** Periods created ahead of the current one. */
-  ahead: number;
-}
+export type { HistoryPartitioning, HistoryPeriod } from '../postgres-options.js';
 
 /** What a round of partition dropping did. */
 export interface DroppedHistory {
