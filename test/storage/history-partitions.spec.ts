@@ -114,7 +114,7 @@ describe('partitioned run history [postgres]', () => {
     );
     expect(pk.def).toBe('PRIMARY KEY (id, start_time)');
     const indexes = await dataSource.query<{ indexname: string }[]>(
-      `SELECT indexname FROM pg_indexes WHERE tablename = 'kronos_run' ORDER BY indexname`,
+      `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'kronos_run' ORDER BY indexname`,
     );
     expect(indexes.map((i) => i.indexname)).toEqual([
       'kronos_run_job',
