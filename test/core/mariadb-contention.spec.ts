@@ -33,7 +33,10 @@ describeForDialects(
       pollInterval: 5,
       syncInterval: 25,
       heartbeatInterval: 100,
-      deadAfter: 2000,
+      // Rescue runs every deadAfter / 2 (2.5 s here: during the drain). A heartbeat later than
+      // half of deadAfter is a WARN by design; at 5 s a machine that pauses the process or the
+      // server for a second or two (CI neighbours, an fsync stall) does not make one.
+      deadAfter: 5000,
       concurrency: 4,
       batchSize: 20,
     };
