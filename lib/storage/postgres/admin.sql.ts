@@ -14,7 +14,7 @@ import { flowTables } from '../../migrations/flow-tables.js';
 import { SCHEDULED_TASK_UUID_LIKE } from '../../scheduled-task-uuid.js';
 import { noWaitingDependents } from '../bulk-tasks.js';
 import type { TaskStatus } from '../../types.js';
-import { num } from './sql.js';
+import { num, transaction } from './sql.js';
 import type { PgTables } from './tables.js';
 
 /**
@@ -38,19 +38,8 @@ export class PgAdmin {
     return { rows: result.rows, rowCount: result.rowCount ?? 0 };
   }
 
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool().connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  private transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return transaction(this.pool(), work);
   }
 
   /** Lock the task row, then stop it (QUEUED) or ask its worker to (RUNNING). */

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import type { EntityManager } from 'typeorm';
 import { flowTables } from '../../migrations/flow-tables.js';
 import type { BatchState, FlowEnqueueResult, FlowTask, Instant, NewBatch, NewTask, EnqueueResult } from '../engine.js';
@@ -15,7 +15,7 @@ import {
   type FlowTables,
 } from '../task-flow.js';
 import type { PgTables } from './tables.js';
-import { DB_NOW_MS } from './sql.js';
+import { DB_NOW_MS, transaction } from './sql.js';
 
 type Query = (text: string, params: unknown[]) => Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
 
@@ -65,21 +65,12 @@ export class PgFlow {
       };
       return runFlow(enqueueFlow(this.t, tasks, batch), this.step(query));
     }
-    const client: PoolClient = await this.pool().connect();
-    try {
-      await client.query('BEGIN');
-      const result = await runFlow(
+    return transaction(this.pool(), (client) =>
+      runFlow(
         enqueueFlow(this.t, tasks, batch),
         this.step((text, params) => client.query(text, params)),
-      );
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      ),
+    );
   }
 
   async settleFlow(taskIds: number[], now: Instant): Promise<number> {

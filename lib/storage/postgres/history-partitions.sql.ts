@@ -1,5 +1,6 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import type { HistoryPartitioning, HistoryPeriod } from '../postgres-options.js';
+import { transaction } from './sql.js';
 import { quoteIdent } from './tables.js';
 
 /**
@@ -153,22 +154,12 @@ async function createRange(query: Query, run: string, layout: RunTableLayout, fr
 }
 
 /** Run `work` in a transaction holding the run table's maintenance lock. */
-async function maintenance<T>(pool: Pool, run: string, work: (query: Query) => Promise<T>): Promise<T> {
-  const client: PoolClient = await pool.connect();
-  const query: Query = async (text, values) => (await client.query<Record<string, unknown>>(text, values)).rows;
-  try {
-    await client.query('BEGIN');
+function maintenance<T>(pool: Pool, run: string, work: (query: Query) => Promise<T>): Promise<T> {
+  return transaction(pool, async (client) => {
     await client.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('kronos history ' || $1::regclass::oid::text))`, [run]);
-    const result = await work(query);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+    return work(async (text, values) => (await client.query<Record<string, unknown>>(text, values)).rows);
+  });
 }
 
 /**

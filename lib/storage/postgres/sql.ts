@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Pool, QueryResultRow } from 'pg';
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import type { EntityManager } from 'typeorm';
 
 /** The database clock in epoch milliseconds (clock_timestamp, not now(): a long transaction must not freeze it). */
@@ -49,14 +49,14 @@ export async function poolQuery<R extends QueryResultRow>(
 }
 
 /**
- * Run `work` in one transaction on a connection of the pool (handed to it as a `Pool`: the
- * statement helpers only call `query`), committed when it resolves, rolled back when it throws.
+ * Run `work` in one transaction on a connection of the pool: BEGIN, then COMMIT when it resolves,
+ * ROLLBACK when it throws; the connection goes back to the pool either way.
  */
-export async function poolTransaction<T>(pool: Pool, work: (client: Pool) => Promise<T>): Promise<T> {
+export async function transaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const result = await work(client as unknown as Pool);
+    const result = await work(client);
     await client.query('COMMIT');
     return result;
   } catch (error) {
@@ -65,6 +65,14 @@ export async function poolTransaction<T>(pool: Pool, work: (client: Pool) => Pro
   } finally {
     client.release();
   }
+}
+
+/**
+ * `transaction`, with the connection handed to `work` as a `Pool`: the statement helpers only
+ * call `query`.
+ */
+export function poolTransaction<T>(pool: Pool, work: (client: Pool) => Promise<T>): Promise<T> {
+  return transaction(pool, (client) => work(client as unknown as Pool));
 }
 
 /**
