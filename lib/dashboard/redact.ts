@@ -118,7 +118,7 @@ export class Redaction {
 }
 
 /** The strings and numbers at the sensitive paths of a stored payload (all of them with `everything`). */
-function sensitiveValues(json: string, sensitive: readonly string[], everything: boolean): string[] {
+export function sensitiveValues(json: string, sensitive: readonly string[], everything: boolean): string[] {
   let payload: unknown;
   try {
     payload = JSON.parse(json);
@@ -147,14 +147,15 @@ function sensitiveValues(json: string, sensitive: readonly string[], everything:
   return values;
 }
 
+/** How a sensitive value may appear in a text: as it is, and as JSON writes it inside a string. */
+export function secretForms(value: string): string[] {
+  return value === '' ? [] : [value, JSON.stringify(value).slice(1, -1)];
+}
+
 /** One pattern matching any of the values, longest first, also as JSON would write them inside a string. */
-function secretPattern(values: string[]): RegExp | null {
+export function secretPattern(values: string[]): RegExp | null {
   const forms = new Set<string>();
-  for (const value of values) {
-    if (value === '') continue;
-    forms.add(value);
-    forms.add(JSON.stringify(value).slice(1, -1));
-  }
+  for (const value of values) for (const form of secretForms(value)) forms.add(form);
   if (forms.size === 0) return null;
   const alternatives = [...forms]
     .sort((a, b) => b.length - a.length)

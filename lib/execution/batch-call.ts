@@ -1,5 +1,6 @@
 import type { RegisteredJob } from '../registry/registered-job.js';
 import type { JsonValue } from '../types.js';
+import { CallSecrets } from './call-secrets.js';
 import type { AttemptIO, TaskExecutor } from './executor.js';
 import {
   fromError,
@@ -9,9 +10,14 @@ import {
   type Invocation,
   type ResolveUser,
 } from './handler-run.js';
+import { runInBatchContext } from './job-context.js';
+import { formatLogLine } from './output-buffer.js';
 import type { Result } from './result.js';
 
-/** One task of a batch handler call (`BatchContext.tasks`), in the order of the payloads. */
+/**
+ * One task of a batch handler call (`BatchContext.tasks`), in the order of the payloads. Its
+ * `log` and `progress` write to this task's run alone, as `JobContext`'s do for a single task.
+ */
 export interface BatchTask<T = unknown> {
   taskId: number;
   uuid: string;
@@ -20,6 +26,16 @@ export interface BatchTask<T = unknown> {
   /** When the task was due (epoch ms). */
   scheduledFor: number;
   payload: T;
+  /**
+   * Report this task's progress (0-100) with an optional message; visible through `status()`
+   * and the dashboard while it runs. Ignored once the task has ended (stopped, timed out).
+   */
+  progress(percent: number, message?: string): void;
+  /**
+   * Append a line to this task's run output (for admins), built like `console.log`'s; a line
+   * `!clear!` clears what came before. Ignored once the task has ended (stopped, timed out).
+   */
+  log(...args: unknown[]): void;
 }
 
 /**
@@ -27,7 +43,14 @@ export interface BatchTask<T = unknown> {
  * call, in the order of the payloads, the user they run as (tasks of different `runAs` users are
  * never in one call) and a signal that fires once every task of the call is cut short (the call's
  * timeout, shutdown, a lost lease, or stop requests for all of them; a task stopped alone ends
- * STOPPED and its result is ignored, the others go on).
+ * STOPPED and its result is ignored, the others go on). Also `SchedulerContext.currentBatch()`
+ * anywhere in the handler's call chain.
+ *
+ * Output and progress belong to each task's run: `tasks[i].log(...)` and `tasks[i].progress(...)`
+ * write to task `i`; `log(...)` and `progress(...)` here write to every task of the call still
+ * running. In the texts a task receives, the sensitive payload values (the job's `sensitive`
+ * option) of the call's other tasks are replaced by `[redacted]`; its own are redacted by the
+ * dashboard, as a single task's are.
  * @publicApi
  */
 export interface BatchContext<T = unknown, TUser = unknown> {
@@ -38,6 +61,17 @@ export interface BatchContext<T = unknown, TUser = unknown> {
   /** That user, as the impersonation resolver returned it (null without `runAs`). */
   user: TUser | null;
   signal: AbortSignal;
+  /**
+   * Report the progress of the whole call: every task of the call still running gets this
+   * percent (0-100) and message as its own progress (a later `tasks[i].progress` overrides it
+   * for that task). Progress is kept per task while it runs, as for single tasks.
+   */
+  progress(percent: number, message?: string): void;
+  /**
+   * Append a line to the run output of every task of the call still running, built like
+   * `console.log`'s; a task that has ended (stopped, timed out) receives nothing more.
+   */
+  log(...args: unknown[]): void;
 }
 
 /**
@@ -47,6 +81,80 @@ export interface BatchContext<T = unknown, TUser = unknown> {
  * @publicApi
  */
 export type BatchItemResult = JsonValue | Result | Error | undefined;
+
+/** One task of a call, as the handler sees it (`BatchTask`); its writes go to its attempt's IO. */
+class CallTask<T = unknown> implements BatchTask<T> {
+  readonly taskId: number;
+  readonly uuid: string;
+  readonly attempt: number;
+  readonly scheduledFor: number;
+  readonly #io: AttemptIO;
+  readonly #index: number;
+  readonly #secrets: CallSecrets | null;
+
+  constructor(
+    invocation: Invocation,
+    readonly payload: T,
+    io: AttemptIO,
+    index: number,
+    secrets: CallSecrets | null,
+  ) {
+    this.taskId = invocation.taskId;
+    this.uuid = invocation.uuid;
+    this.attempt = invocation.attempt;
+    this.scheduledFor = invocation.scheduledFor;
+    this.#io = io;
+    this.#index = index;
+    this.#secrets = secrets;
+  }
+
+  /** True until the task has ended: an ended task's output and progress are final. */
+  get running(): boolean {
+    return !this.#io.signal.aborted;
+  }
+
+  progress(percent: number, message?: string): void {
+    if (this.running) this.#io.progress.report(percent, message === undefined ? undefined : this.text(message));
+  }
+
+  log(...args: unknown[]): void {
+    if (this.running) this.#io.output.log(this.#secrets ? [this.text(formatLogLine(args))] : args);
+  }
+
+  /** Write a line already formatted (a call-wide one). */
+  logLine(line: string): void {
+    if (this.running) this.#io.output.log([this.text(line)]);
+  }
+
+  /** A text as this task may store it. */
+  private text(value: string): string {
+    return this.#secrets ? this.#secrets.forTask(String(value), this.#index) : value;
+  }
+}
+
+/** The handler's `BatchContext`: call-wide writes go to each task still running. */
+class CallContext<T = unknown, TUser = unknown> implements BatchContext<T, TUser> {
+  readonly #tasks: readonly CallTask<T>[];
+
+  constructor(
+    readonly jobName: string,
+    readonly tasks: CallTask<T>[],
+    readonly userId: string | null,
+    readonly user: TUser | null,
+    readonly signal: AbortSignal,
+  ) {
+    this.#tasks = [...tasks]; // the handler may reorder or empty `tasks`; the call's writes still reach every task
+  }
+
+  progress(percent: number, message?: string): void {
+    for (const task of this.#tasks) task.progress(percent, message);
+  }
+
+  log(...args: unknown[]): void {
+    const line = formatLogLine(args);
+    for (const task of this.#tasks) task.logLine(line);
+  }
+}
 
 interface Member {
   invocation: Invocation;
@@ -81,22 +189,26 @@ export class BatchCall implements TaskExecutor {
     let settlements: HandlerSettlement[];
     try {
       const user = userId === null ? null : await resolveRunAs(this.job.name, userId, this.resolveUser);
-      const tasks = members.map(({ invocation }): BatchTask => ({
-        taskId: invocation.taskId,
-        uuid: invocation.uuid,
-        attempt: invocation.attempt,
-        scheduledFor: invocation.scheduledFor,
-        payload: invocation.payload === null ? (this.job.payload ?? null) : (JSON.parse(invocation.payload) as unknown),
-      }));
-      const context: BatchContext = {
-        jobName: this.job.name,
-        tasks,
-        userId,
-        user,
-        signal: allAborted(members.map(({ io }) => io.signal)),
-      };
+      const secrets = CallSecrets.of(
+        this.job.sensitive,
+        members.map(({ invocation }) => invocation.payload),
+      );
+      const tasks = members.map(
+        ({ invocation, io }, index) =>
+          new CallTask(
+            invocation,
+            invocation.payload === null ? (this.job.payload ?? null) : (JSON.parse(invocation.payload) as unknown),
+            io,
+            index,
+            secrets,
+          ),
+      );
+      const signal = allAborted(members.map(({ io }) => io.signal));
+      const context = new CallContext(this.job.name, tasks, userId, user, signal);
       const handler = this.job.handler as unknown as (payloads: unknown[], ctx: BatchContext) => unknown;
-      const returned = await handler(
+      const returned = await runInBatchContext(
+        context,
+        handler,
         tasks.map((task) => task.payload),
         context,
       );

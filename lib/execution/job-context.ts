@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { BatchContext } from './batch-call.js';
 import type { OutputSink } from './output-buffer.js';
 
 /**
@@ -18,6 +19,11 @@ export class ProgressState {
     this.message = message;
     this.dirty = true;
     this.onChange?.();
+  }
+
+  /** `progress(percent, message?)` as handlers call it: percent rounded into 0-100; no message keeps the last. */
+  report(percent: number, message: string | undefined): void {
+    this.update(Math.max(0, Math.min(100, Math.round(Number(percent) || 0))), message ?? this.message);
   }
 }
 
@@ -84,8 +90,7 @@ export class JobContext<TPayload = unknown, TUser = unknown> {
 
   /** Report progress (0-100) with an optional message; visible through `status()` while running. */
   progress(percent: number, message?: string): void {
-    const bounded = Math.max(0, Math.min(100, Math.round(Number(percent) || 0)));
-    this.progressState.update(bounded, message ?? this.progressState.message);
+    this.progressState.report(percent, message);
   }
 
   /** Append a line to the run's output (for admins). A line `!clear!` clears what came before. */
@@ -97,22 +102,43 @@ export class JobContext<TPayload = unknown, TUser = unknown> {
 /** The context of one run, for the handler runner (in the worker and in isolation child processes); not public. */
 export const createJobContext = (...args: Parameters<typeof construct>): JobContext => construct(...args);
 
-const storage = new AsyncLocalStorage<JobContext>();
+/** The context of the run, or of the batch handler call, in progress (one store: a call chain is in one or the other). */
+const storage = new AsyncLocalStorage<JobContext | BatchContext>();
 
 /**
  * Access to the current run from anywhere in its call chain, including other injected services.
  * @publicApi
  */
 export const SchedulerContext: {
-  /** The context of the run in progress, or undefined outside a run. */
+  /**
+   * The context of the run in progress, or undefined outside a run. Undefined inside a batch
+   * handler too: a call runs several tasks at once, and a `JobContext` is one task's; use
+   * `currentBatch()` there.
+   */
   current<TPayload = unknown, TUser = unknown>(): JobContext<TPayload, TUser> | undefined;
+  /**
+   * The context of the batch handler call in progress (`@Job(name, { batch })`): the same
+   * `BatchContext` the handler received, its tasks, user, signal, `log` and `progress`.
+   * Undefined outside a batch handler call (in a single task's run, `current()` is set instead).
+   */
+  currentBatch<TPayload = unknown, TUser = unknown>(): BatchContext<TPayload, TUser> | undefined;
 } = Object.freeze({
   current<TPayload = unknown, TUser = unknown>(): JobContext<TPayload, TUser> | undefined {
-    return storage.getStore() as JobContext<TPayload, TUser> | undefined;
+    const store = storage.getStore();
+    return store instanceof JobContext ? (store as JobContext<TPayload, TUser>) : undefined;
+  },
+  currentBatch<TPayload = unknown, TUser = unknown>(): BatchContext<TPayload, TUser> | undefined {
+    const store = storage.getStore();
+    return store === undefined || store instanceof JobContext ? undefined : (store as BatchContext<TPayload, TUser>);
   },
 });
 
 /** Calls `fn(...args)` with `context` as the current run (the handler runner's; not public). */
 export function runInContext<T, A extends unknown[]>(context: JobContext, fn: (...args: A) => T, ...args: A): T {
+  return storage.run(context, fn, ...args);
+}
+
+/** Calls `fn(...args)` with `context` as the current batch handler call (`BatchCall`'s; not public). */
+export function runInBatchContext<T, A extends unknown[]>(context: BatchContext, fn: (...args: A) => T, ...args: A): T {
   return storage.run(context, fn, ...args);
 }
