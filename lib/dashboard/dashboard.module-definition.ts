@@ -5,11 +5,14 @@ import {
   type SchedulerDashboardOptions,
 } from './dashboard.options.js';
 import { DASHBOARD_PATH } from './dashboard.tokens.js';
-import { createDashboardController } from './http/dashboard.controller.js';
 
 /**
  * `register()` / `registerAsync()`. The path is an extra, fixed at import time, because Nest
  * declares routes before any options factory runs; everything else may come from a factory.
+ *
+ * This file stays light: the routes (`createDashboardController`) and the providers are in
+ * `dashboard-core.module.ts`, which `SchedulerDashboardModule` imports only when an application
+ * registers the dashboard.
  */
 export const {
   ConfigurableModuleClass,
@@ -17,12 +20,11 @@ export const {
   OPTIONS_TYPE,
   ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<SchedulerDashboardOptions>({ moduleName: 'KronosDashboard' })
-  .setExtras<SchedulerDashboardExtras>({ path: '/scheduler' }, (definition, extras) => {
-    const path = normalizeDashboardPath(extras.path ?? '/scheduler');
-    return {
-      ...definition,
-      controllers: [...(definition.controllers ?? []), createDashboardController(path)],
-      providers: [...(definition.providers ?? []), { provide: DASHBOARD_PATH, useValue: path }],
-    };
-  })
+  .setExtras<SchedulerDashboardExtras>({ path: '/scheduler' }, (definition, extras) => ({
+    ...definition,
+    providers: [
+      ...(definition.providers ?? []),
+      { provide: DASHBOARD_PATH, useValue: normalizeDashboardPath(extras.path ?? '/scheduler') },
+    ],
+  }))
   .build();
