@@ -1,18 +1,11 @@
 import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
-import { context, metrics, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  AggregationTemporality,
-  InMemoryMetricExporter,
-  MeterProvider,
-  PeriodicExportingMetricReader,
-  type DataPoint,
-} from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { Job } from '../../lib/index.js';
 import { describeForDialects } from '../support/databases.js';
 import { bootApp, freshDatabase, waitForTask, type TestApp } from '../support/test-app.js';
+import { inMemoryOpenTelemetry } from './support/open-telemetry-sdk.js';
 
 @Injectable()
 class BatchJobs {
@@ -24,40 +17,14 @@ class BatchJobs {
   }
 }
 
-const spans = new InMemorySpanExporter();
-const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
-let reader: PeriodicExportingMetricReader;
-let meterProvider: MeterProvider;
-
-beforeAll(() => {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  trace.setGlobalTracerProvider(tracerProvider);
-});
-afterAll(async () => {
-  await tracerProvider.shutdown();
-  trace.disable();
-  context.disable();
-});
-
-async function points(name: string): Promise<DataPoint<unknown>[]> {
-  const { resourceMetrics } = await reader.collect();
-  return resourceMetrics.scopeMetrics
-    .flatMap((s) => s.metrics)
-    .filter((m) => m.descriptor.name === name)
-    .flatMap((m) => m.dataPoints as DataPoint<unknown>[]);
-}
+const { spans, freshMeterProvider, points } = inMemoryOpenTelemetry();
 
 describeForDialects('OpenTelemetry on batch handlers', (dialect) => {
   let t: TestApp;
+  let meterProvider: MeterProvider;
   beforeAll(async () => {
     spans.reset();
-    metrics.disable();
-    reader = new PeriodicExportingMetricReader({
-      exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
-      exportIntervalMillis: 60_000,
-    });
-    meterProvider = new MeterProvider({ readers: [reader] });
-    metrics.setGlobalMeterProvider(meterProvider);
+    meterProvider = freshMeterProvider();
     t = await bootApp(await freshDatabase(dialect), [BatchJobs]);
   });
   afterAll(async () => {

@@ -1,24 +1,12 @@
 import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
-import { context, metrics, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  AggregationTemporality,
-  InMemoryMetricExporter,
-  MeterProvider,
-  PeriodicExportingMetricReader,
-  type DataPoint,
-  type Histogram,
-} from '@opentelemetry/sdk-metrics';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  type ReadableSpan,
-} from '@opentelemetry/sdk-trace-base';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Histogram, MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Job, JobContext, Task } from '../../lib/index.js';
 import { describeForDialects } from '../support/databases.js';
 import { bootApp, freshDatabase, waitFor, waitForTask, type TestApp } from '../support/test-app.js';
+import { inMemoryOpenTelemetry } from './support/open-telemetry-sdk.js';
 
 @Injectable()
 class TracedJobs {
@@ -35,52 +23,20 @@ class TracedJobs {
   }
 }
 
-const spans = new InMemorySpanExporter();
-const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
-let reader: PeriodicExportingMetricReader;
-let meterProvider: MeterProvider;
-
-beforeAll(() => {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  trace.setGlobalTracerProvider(tracerProvider);
-});
-afterAll(async () => {
-  await tracerProvider.shutdown();
-  trace.disable();
-  context.disable();
-});
-
-/** Each database's application gets a meter provider of its own: its counts start at zero. */
-function freshMeterProvider(): void {
-  metrics.disable();
-  reader = new PeriodicExportingMetricReader({
-    exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
-    exportIntervalMillis: 60_000,
-  });
-  meterProvider = new MeterProvider({ readers: [reader] });
-  metrics.setGlobalMeterProvider(meterProvider);
-}
+const { spans, freshMeterProvider, points } = inMemoryOpenTelemetry();
 
 const spanNamed = (name: string, taskId: number): ReadableSpan[] =>
   spans.getFinishedSpans().filter((s) => s.name === name && s.attributes['kronos.task.id'] === taskId);
-
-/** Every data point of a metric, read now through the SDK's reader. */
-async function points(name: string): Promise<DataPoint<unknown>[]> {
-  const { resourceMetrics } = await reader.collect();
-  return resourceMetrics.scopeMetrics
-    .flatMap((s) => s.metrics)
-    .filter((m) => m.descriptor.name === name)
-    .flatMap((m) => m.dataPoints as DataPoint<unknown>[]);
-}
 
 describeForDialects(
   'OpenTelemetry',
   (dialect) => {
     let t: TestApp;
+    let meterProvider: MeterProvider;
 
     beforeAll(async () => {
       spans.reset();
-      freshMeterProvider();
+      meterProvider = freshMeterProvider();
       t = await bootApp(await freshDatabase(dialect), [TracedJobs], { retryBackoff: 20 });
     });
     afterAll(async () => {
