@@ -3,7 +3,7 @@ import { claimedTaskFromRow } from '../claimed-task-row.js';
 import type { ClaimedTask, ClaimRequest } from '../engine.js';
 import type { MysqlConnections } from './connection.js';
 import { groupRateTable } from '../../migrations/group-table.js';
-import { rateState } from '../rate-window.js';
+import { judgeClaim, type StoredRate } from '../rate-window.js';
 import { CLAIM_INDEX } from './claim-index.sql.js';
 import { CLOCK, type MysqlTables, num } from './sql.js';
 
@@ -112,17 +112,15 @@ async function claimOnce(
   return db.transaction(async (session) => {
     let now = request.now;
     let room = limit;
-    let window: { start: number; used: number } | null = null;
-    let groupWindow: { start: number; used: number } | null = null;
+    let job: StoredRate | null = null;
+    let group: StoredRate | null = null;
     if (request.rate !== undefined) {
       // The window and its count, read under the lock that serialises the job's claimers.
       const [row] = await session.rows(sql.lockRate, [now, request.jobNames[0]]);
       if (!row) return [];
-      const state = rateState(request.rate, num(row.now), row.rate_window, row.rate_count);
-      room = Math.min(room, state.room);
-      if (room <= 0) return [];
-      window = { start: state.window, used: state.used };
-      now = num(row.now); // the claim's clock is the one the window was judged by
+      job = { rate: request.rate, window: row.rate_window, count: row.rate_count };
+      now = num(row.now);
+      if (judgeClaim(now, job, null).room <= 0) return [];
     } else if (request.maxRunning !== undefined) {
       await session.rows(sql.lockJob, [request.jobNames[0]]);
     }
@@ -130,11 +128,14 @@ async function claimOnce(
       // The group's window and count, under the lock that serialises the group's claimers.
       const [row] = await session.rows(sql.lockGroupRate, [now, request.groupRate.group]);
       if (!row) return NO_GROUP_ROW;
-      const state = rateState(request.groupRate, num(row.now), row.rate_window, row.rate_count);
-      room = Math.min(room, state.room);
-      if (room <= 0) return [];
-      groupWindow = { start: state.window, used: state.used };
+      group = { rate: request.groupRate, window: row.rate_window, count: row.rate_count };
       now = num(row.now);
+    }
+    const judged = job || group ? judgeClaim(now!, job, group) : null;
+    if (judged) {
+      room = Math.min(room, judged.room);
+      if (room <= 0) return [];
+      now = judged.at; // the claim's clock is the one the windows were judged by
     }
     if (request.maxRunning !== undefined) {
       // READ COMMITTED: the count after the lock sees every claim committed before ours.
@@ -147,11 +148,12 @@ async function claimOnce(
     const ids = due.map((row) => num(row.id));
     const at = num(due[0].now);
     await session.write(sql.take, [request.worker, token, at, at, ids]);
-    if (window) await session.write(sql.saveRate, [window.start, window.used + ids.length, request.jobNames[0]]);
-    if (groupWindow)
+    if (judged?.job)
+      await session.write(sql.saveRate, [judged.job.window, judged.job.used + ids.length, request.jobNames[0]]);
+    if (judged?.group)
       await session.write(sql.saveGroupRate, [
-        groupWindow.start,
-        groupWindow.used + ids.length,
+        judged.group.window,
+        judged.group.used + ids.length,
         request.groupRate!.group,
       ]);
     return (await session.rows(sql.read, [ids])).map((row) => claimedTaskFromRow(row));

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { ClaimedTask, ClaimRequest } from '../engine.js';
 import { groupRateTable } from '../../migrations/group-table.js';
-import { rateState } from '../rate-window.js';
+import { judgeClaim, type StoredRate } from '../rate-window.js';
 import { claimTasks, type ClaimStatements } from './claim.sql.js';
 import { DB_NOW_MS } from './sql.js';
 import type { PgTables } from './tables.js';
@@ -28,8 +28,8 @@ export async function claimLimitedTasks(
   try {
     await client.query('BEGIN');
     let room = request.limit;
-    let window: { start: number; used: number } | null = null;
-    let groupWindow: { start: number; used: number } | null = null;
+    let jobRate: StoredRate | null = null;
+    let groupRow: StoredRate | null = null;
     let now = request.now;
     if (rate) {
       const { rows } = await client.query<{ rate_window: string | null; rate_count: number; now: string }>(
@@ -38,10 +38,9 @@ export async function claimLimitedTasks(
       );
       if (rows.length === 0) room = 0;
       else {
-        const state = rateState(rate, Number(rows[0].now), rows[0].rate_window, rows[0].rate_count);
-        room = Math.min(room, state.room);
-        window = { start: state.window, used: state.used };
-        now = Number(rows[0].now); // the claim's clock is the one the window was judged by
+        jobRate = { rate, window: rows[0].rate_window, count: rows[0].rate_count };
+        now = Number(rows[0].now);
+        room = Math.min(room, judgeClaim(now, jobRate, null).room);
       }
     } else if (maxRunning !== undefined) {
       await client.query(`SELECT 1 FROM ${t.job} WHERE name = $1 FOR UPDATE`, [job]);
@@ -62,10 +61,14 @@ export async function claimLimitedTasks(
         ]);
         ({ rows } = await lock());
       }
-      const state = rateState(groupRate, Number(rows[0].now), rows[0].rate_window, rows[0].rate_count);
-      room = Math.min(room, state.room);
-      groupWindow = { start: state.window, used: state.used };
+      groupRow = { rate: groupRate, window: rows[0].rate_window, count: rows[0].rate_count };
       now = Number(rows[0].now);
+    }
+    // Both windows judged at one instant, the claim's clock (see judgeClaim).
+    const judged = room > 0 && (jobRate || groupRow) ? judgeClaim(now!, jobRate, groupRow) : null;
+    if (judged) {
+      room = Math.min(room, judged.room);
+      now = judged.at;
     }
     if (maxRunning !== undefined && room > 0) {
       const { rows } = await client.query<{ n: number }>(
@@ -76,18 +79,18 @@ export async function claimLimitedTasks(
     }
     const claimed =
       room > 0 ? await claimTasks(client as unknown as Pool, claim, { ...request, limit: room, now }) : [];
-    if (window && claimed.length > 0) {
+    if (judged?.job && claimed.length > 0) {
       await client.query(`UPDATE ${t.job} SET rate_window = $2, rate_count = $3 WHERE name = $1`, [
         job,
-        window.start,
-        window.used + claimed.length,
+        judged.job.window,
+        judged.job.used + claimed.length,
       ]);
     }
-    if (groupRate && groupWindow && claimed.length > 0) {
+    if (groupRate && judged?.group && claimed.length > 0) {
       await client.query(`UPDATE ${groupRateTable(t.task)} SET rate_window = $2, rate_count = $3 WHERE name = $1`, [
         groupRate.group,
-        groupWindow.start,
-        groupWindow.used + claimed.length,
+        judged.group.window,
+        judged.group.used + claimed.length,
       ]);
     }
     await client.query('COMMIT');

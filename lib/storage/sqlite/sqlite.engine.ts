@@ -42,7 +42,7 @@ import { SqliteFlow } from './flow.sql.js';
 import { SqliteGroups } from './groups.sql.js';
 import { lastRunId, runsAfter } from './run-feed.sql.js';
 import { groupRateTable } from '../../migrations/group-table.js';
-import { rateState } from '../rate-window.js';
+import { judgeClaim, type StoredRate } from '../rate-window.js';
 import { SQLITE_SQL, type SqliteStatement } from './sqlite.sql.js';
 import { DEDUP_SQL, dedupParams } from './dedup.sql.js';
 import { runDedupFlow, runDedupFlowSync, type DedupStep } from '../dedup-flow.js';
@@ -183,16 +183,13 @@ export class SqliteEngine implements StorageEngine {
         .transaction(() => {
           const job = request.jobNames[0];
           let room = request.limit;
-          let window: { start: number; used: number } | null = null;
-          let groupWindow: { start: number; used: number } | null = null;
-          const now = request.now ?? Date.now();
+          let jobRate: StoredRate | null = null;
+          let groupRow: StoredRate | null = null;
           if (rate !== undefined) {
             const row = this.statement('rateOfJob').get(job) as
               { rate_window: unknown; rate_count: unknown } | undefined;
             if (!row) return [];
-            const state = rateState(rate, now, row.rate_window, row.rate_count);
-            room = Math.min(room, state.room);
-            window = { start: state.window, used: state.used };
+            jobRate = { rate, window: row.rate_window, count: row.rate_count };
           }
           if (groupRate !== undefined) {
             this.statement('createGroupRate').run(groupRate.group);
@@ -200,19 +197,25 @@ export class SqliteEngine implements StorageEngine {
               rate_window: unknown;
               rate_count: unknown;
             };
-            const state = rateState(groupRate, now, row.rate_window, row.rate_count);
-            room = Math.min(room, state.room);
-            groupWindow = { start: state.window, used: state.used };
+            groupRow = { rate: groupRate, window: row.rate_window, count: row.rate_count };
           }
+          // Both windows judged at one instant, the claim's clock (see judgeClaim).
+          const judged = jobRate || groupRow ? judgeClaim(request.now ?? Date.now(), jobRate, groupRow) : null;
+          const now = judged?.at ?? request.now ?? Date.now();
+          if (judged) room = Math.min(room, judged.room);
           if (maxRunning !== undefined) {
             const { n } = this.statement('runningOfJob').get(job) as { n: number };
             room = Math.min(room, maxRunning - Number(n));
           }
           const claimed = room > 0 ? claim(room, now) : [];
-          if (window && claimed.length > 0)
-            this.statement('saveRate').run(window.start, window.used + claimed.length, job);
-          if (groupRate && groupWindow && claimed.length > 0)
-            this.statement('saveGroupRate').run(groupWindow.start, groupWindow.used + claimed.length, groupRate.group);
+          if (judged?.job && claimed.length > 0)
+            this.statement('saveRate').run(judged.job.window, judged.job.used + claimed.length, job);
+          if (groupRate && judged?.group && claimed.length > 0)
+            this.statement('saveGroupRate').run(
+              judged.group.window,
+              judged.group.used + claimed.length,
+              groupRate.group,
+            );
           return claimed;
         })
         .immediate();

@@ -35,6 +35,23 @@ export function groupRateLimitCases(get: () => ContractContext): void {
     expect(await rated(T0 + 4500)).toHaveLength(2);
   });
 
+  it("judges a claimer whose clock is behind the group's stored window in that window, and stamps its tasks inside it", async () => {
+    const { dataSource, engine } = get();
+    const group = freshGroup();
+    const groupRate = { group, limit: 3, perMs: 1000 };
+    await addJob(dataSource, JOB);
+    await engine.enqueue(Array.from({ length: 8 }, () => newTask({ group })));
+    const rated = (now: number, limit = 10) => engine.claim(claimRequest({ groups: [group], groupRate, now, limit }));
+    expect(await rated(T0 + 1010, 2)).toHaveLength(2);
+    // A clock from the window before: judged in the stored window, where one start is left.
+    const late = await rated(T0 + 990);
+    expect(late).toHaveLength(1);
+    const [row] = await dataSource.getRepository(Task).findBy({ id: late[0].id });
+    expect(Math.floor(row.claimedAt! / 1000)).toBe(Math.floor((T0 + 1000) / 1000));
+    expect(await rated(T0 + 1500)).toEqual([]);
+    expect(await rated(T0 + 2000)).toHaveLength(3);
+  });
+
   it('holds back only its own group: the same jobs in another group are claimed as usual', async () => {
     const { dataSource, engine } = get();
     const group = freshGroup();

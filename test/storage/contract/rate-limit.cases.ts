@@ -46,6 +46,19 @@ export function rateLimitCases(get: () => ContractContext): void {
     expect(await engine.claim(claimRequest({ rate: RATE, maxRunning: 5 }))).toEqual([]);
   });
 
+  it('judges a claimer whose clock is behind the stored window (it waited for the lock) in that window, never in the one before', async () => {
+    const { dataSource, engine } = get();
+    await addJob(dataSource, JOB);
+    await engine.enqueue(Array.from({ length: 8 }, () => newTask()));
+    expect(await engine.claim(claimRequest({ rate: RATE, now: T0 + 1010 }))).toHaveLength(3);
+    // Its clock was read before the other claim committed, in the window before: that window is
+    // over, and the current one is full.
+    expect(await engine.claim(claimRequest({ worker: 'worker-b', rate: RATE, now: T0 + 990 }))).toEqual([]);
+    // The full window's count was not overwritten: a later claim in it gets nothing either.
+    expect(await engine.claim(claimRequest({ rate: RATE, now: T0 + 1500 }))).toEqual([]);
+    expect(await engine.claim(claimRequest({ rate: RATE, now: T0 + 2000 }))).toHaveLength(3);
+  });
+
   it('claims nothing for a job that has no definition row (nowhere to count)', async () => {
     const { engine } = get();
     await engine.enqueue([newTask()]);
