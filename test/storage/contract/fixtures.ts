@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import { In, type DataSource } from 'typeorm';
 import { JobDefinition, Run, Task, Worker } from '../../../lib/entities/index.js';
 import type {
   ClaimedTask,
@@ -135,3 +135,44 @@ export async function emptyTables(dataSource: DataSource): Promise<void> {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Claimers working at once, one a request, each claiming on the database clock (`now: null`) and
+ * completing what it got, until `total` tasks are claimed (20 s at most). Gives the claimed_at of
+ * every task claimed: the clock its claim's window was judged by.
+ */
+export async function claimConcurrently(
+  { dataSource, engine }: ContractContext,
+  total: number,
+  claimers: Partial<ClaimRequest>[],
+): Promise<number[]> {
+  const starts: number[] = [];
+  let done = 0;
+  const deadline = Date.now() + 20_000;
+  const loop = async (request: Partial<ClaimRequest>) => {
+    const worker = request.worker ?? 'worker-a';
+    while (done < total && Date.now() < deadline) {
+      const tasks = await engine.claim(claimRequest({ ...request, now: null }));
+      if (tasks.length === 0) {
+        await sleep(5);
+        continue;
+      }
+      done += tasks.length;
+      const claimed = await dataSource.getRepository(Task).findBy({ id: In(tasks.map((task) => task.id)) });
+      starts.push(...claimed.map((task) => task.claimedAt!));
+      await engine.complete(tasks.map((task) => outcome(task, worker)));
+    }
+  };
+  await Promise.all(claimers.map(loop));
+  return starts;
+}
+
+/** Claims counted per fixed window of `perMs`: the most any window saw, and how many windows saw one. */
+export function claimsPerWindow(starts: number[], perMs: number): { most: number; windows: number } {
+  const perWindow = new Map<number, number>();
+  for (const at of starts) {
+    const window = Math.floor(at / perMs);
+    perWindow.set(window, (perWindow.get(window) ?? 0) + 1);
+  }
+  return { most: Math.max(...perWindow.values()), windows: perWindow.size };
+}

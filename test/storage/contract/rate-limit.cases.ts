@@ -1,7 +1,15 @@
-import { In } from 'typeorm';
 import { Task } from '../../../lib/entities/index.js';
-import type { ClaimedTask } from '../../../lib/storage/engine.js';
-import { addJob, claimRequest, type ContractContext, JOB, newTask, outcome, T0 } from './fixtures.js';
+import {
+  addJob,
+  claimConcurrently,
+  claimRequest,
+  claimsPerWindow,
+  type ContractContext,
+  JOB,
+  newTask,
+  outcome,
+  T0,
+} from './fixtures.js';
 
 const RATE = { limit: 3, perMs: 1000 };
 
@@ -70,32 +78,12 @@ export function rateLimitCases(get: () => ContractContext): void {
     await addJob(dataSource, JOB);
     await engine.enqueue(Array.from({ length: 30 }, () => newTask()));
     const rate = { limit: 5, perMs: 200 };
-    const starts: number[] = [];
-    let done = 0;
-    const deadline = Date.now() + 20_000;
-    const loop = async (worker: string) => {
-      while (done < 30 && Date.now() < deadline) {
-        const tasks: ClaimedTask[] = await engine.claim(claimRequest({ worker, rate, limit: 3, now: null }));
-        if (tasks.length === 0) {
-          await new Promise((r) => setTimeout(r, 5));
-          continue;
-        }
-        done += tasks.length;
-        const claimedAt = await dataSource.getRepository(Task).findBy({ id: In(tasks.map((task) => task.id)) });
-        starts.push(...claimedAt.map((task) => task.claimedAt!));
-        await engine.complete(tasks.map((task) => outcome(task, worker)));
-      }
-    };
-    await Promise.all(['w1', 'w2', 'w3', 'w4', 'w5', 'w6'].map(loop));
-    expect(done).toBe(30);
-    // Each task's claimed_at is the clock its window was judged by: count claims per window.
+    const claimers = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6'].map((worker) => ({ worker, rate, limit: 3 }));
+    const starts = await claimConcurrently(get(), 30, claimers);
     expect(starts).toHaveLength(30);
-    const perWindow = new Map<number, number>();
-    for (const at of starts) {
-      const window = Math.floor(at / rate.perMs);
-      perWindow.set(window, (perWindow.get(window) ?? 0) + 1);
-    }
-    expect(Math.max(...perWindow.values())).toBeLessThanOrEqual(rate.limit);
-    expect(perWindow.size).toBeGreaterThanOrEqual(6);
+    // Each task's claimed_at is the clock its window was judged by: count claims per window.
+    const { most, windows } = claimsPerWindow(starts, rate.perMs);
+    expect(most).toBeLessThanOrEqual(rate.limit);
+    expect(windows).toBeGreaterThanOrEqual(6);
   });
 }
