@@ -108,8 +108,9 @@ describe('the public API', () => {
       // @ts-expect-error the constructor is private: contexts are built by Kronos only.
       new JobContext(1, 'uuid', 'job', 1, null, null, null, 0, new AbortController().signal, null, null);
     expect(build).toBeDefined();
-    // @ts-expect-error SchedulerContext has current() only.
+    // @ts-expect-error SchedulerContext has current() and currentBatch() only.
     expect(SchedulerContext.run).toBeUndefined();
+    expect([SchedulerContext.current(), SchedulerContext.currentBatch()]).toEqual([undefined, undefined]);
     expect(Object.isFrozen(SchedulerContext)).toBe(true);
   });
 });
