@@ -10,7 +10,15 @@ import { NO_TELEMETRY, type Telemetry } from '../observability/telemetry.js';
 import type { JobRegistry } from '../registry/job-registry.js';
 import { engineInstant } from '../scheduler.clock.js';
 import type { ResolvedSchedulerOptions } from '../scheduler.options.js';
-import type { ClaimedTask, Instant, NewTask, StorageEngine, TaskOutcome, WorkerRecord } from '../storage/engine.js';
+import type {
+  ClaimedTask,
+  ClaimRequest,
+  Instant,
+  NewTask,
+  StorageEngine,
+  TaskOutcome,
+  WorkerRecord,
+} from '../storage/engine.js';
 import { ClaimAhead } from './claim-ahead.js';
 import { RunningTasks } from './running-tasks.js';
 import { CompletionBatcher } from './completion-batcher.js';
@@ -335,15 +343,32 @@ export class TaskWorker implements HousekeepingHost {
    * (its unlimited jobs together, then each limited job), counting the group's window.
    */
   private async claimPlanned(limit: number): Promise<ClaimedTask[]> {
-    const plan = this.plan;
     if (this.claimGroups.length === 0) return [];
-    const groups = this.freeGroups;
-    const base = { worker: this.name, groups, now: this.instant() };
-    const claimed =
-      plan.unlimited.length > 0 && groups.length > 0
-        ? await this.engine.claim({ ...base, jobNames: plan.unlimited, limit })
-        : [];
-    for (const job of groups.length > 0 ? plan.limited : []) {
+    const now = this.instant();
+    const claimed: ClaimedTask[] = [];
+    await this.claimJobs({ groups: this.freeGroups }, now, claimed, limit);
+    for (const groupRate of this.ratedGroups)
+      await this.claimJobs({ groups: [groupRate.group], groupRate }, now, claimed, limit);
+    if (this.plan.batched.length > 0) await this.claimBatches(this.plan.batched, claimed.length);
+    return claimed;
+  }
+
+  /**
+   * The plan's jobs in `scope`, into `claimed` until it holds `limit`: the unlimited jobs in one
+   * claim, then each job with a concurrency or rate limit in a claim of its own.
+   */
+  private async claimJobs(
+    scope: Pick<ClaimRequest, 'groups' | 'groupRate'>,
+    now: Instant,
+    claimed: ClaimedTask[],
+    limit: number,
+  ): Promise<void> {
+    if (scope.groups.length === 0) return;
+    const { unlimited, limited } = this.plan;
+    const base = { ...scope, worker: this.name, now };
+    if (unlimited.length > 0 && claimed.length < limit)
+      claimed.push(...(await this.engine.claim({ ...base, jobNames: unlimited, limit: limit - claimed.length })));
+    for (const job of limited) {
       if (claimed.length >= limit) break;
       claimed.push(
         ...(await this.engine.claim({
@@ -355,25 +380,6 @@ export class TaskWorker implements HousekeepingHost {
         })),
       );
     }
-    for (const groupRate of this.ratedGroups) {
-      const one = { ...base, groups: [groupRate.group], groupRate };
-      if (plan.unlimited.length > 0 && claimed.length < limit)
-        claimed.push(...(await this.engine.claim({ ...one, jobNames: plan.unlimited, limit: limit - claimed.length })));
-      for (const job of plan.limited) {
-        if (claimed.length >= limit) break;
-        claimed.push(
-          ...(await this.engine.claim({
-            ...one,
-            jobNames: [job.name],
-            limit: limit - claimed.length,
-            maxRunning: job.maxRunning,
-            rate: job.rate,
-          })),
-        );
-      }
-    }
-    if (plan.batched.length > 0) await this.claimBatches(plan.batched, claimed.length);
-    return claimed;
   }
 
   /**
