@@ -1,10 +1,10 @@
 /**
  * What a worker process holds before its first task: a probe, not part of `npm run bench`.
  *
- * In one process, after a full garbage collection at each step, it prints the resident set size
- * and the V8 heap in use: Node alone, then with the framework imported (Nest, TypeORM, pg), then
- * with `nestjs-kronos` imported, then with a Nest application context running a Kronos worker
- * (PostgreSQL, the benchmark's database settings) and one task run.
+ * In one process, after a full garbage collection at each step, it prints the resident set size,
+ * its peak so far (`VmHWM`) and the V8 heap in use: Node alone, then with the framework imported
+ * (Nest, TypeORM, pg), then with `nestjs-kronos` imported, then with a Nest application context
+ * running a Kronos worker (PostgreSQL, the benchmark's database settings) and one task run.
  *
  *   node node_modules/typescript/bin/tsc -p bench/tsconfig.json --outDir .build/wake
  *   PGDATABASE=kronos_wake_probe node --expose-gc .build/wake/bench/probes/memory.js
@@ -43,7 +43,7 @@ function step(name: string): void {
   gc!();
   const { heapUsed, heapTotal } = process.memoryUsage();
   rows.push(
-    `| ${name} | ${vm('VmRSS').toFixed(1)} | ${(heapUsed / 2 ** 20).toFixed(1)} | ${(heapTotal / 2 ** 20).toFixed(1)} |`,
+    `| ${name} | ${vm('VmRSS').toFixed(1)} | ${vm('VmHWM').toFixed(1)} | ${(heapUsed / 2 ** 20).toFixed(1)} | ${(heapTotal / 2 ** 20).toFixed(1)} |`,
   );
 }
 
@@ -62,7 +62,7 @@ const { Injectable, Module } = await import('@nestjs/common');
 const { NestFactory } = await import('@nestjs/core');
 const { TypeOrmModule } = await import('@nestjs/typeorm');
 const { postgres } = await import('../support/settings.js');
-const s = postgres();
+const { typeormConnection } = await import('../support/typeorm.js');
 let ran: () => void = () => undefined;
 const firstTask = new Promise<void>((resolve) => (ran = resolve));
 
@@ -76,12 +76,7 @@ class MemoryJobs {
 @Module({
   imports: [
     TypeOrmModule.forRoot({
-      type: 'postgres',
-      host: s.host,
-      port: s.port,
-      username: s.user,
-      password: s.password,
-      database: s.database,
+      ...typeormConnection('postgres', postgres()),
       autoLoadEntities: true,
       synchronize: false,
     }),
@@ -98,7 +93,7 @@ await firstTask;
 step('+ one task run');
 await app.close();
 
-console.log('| step | RSS, MB | heap used, MB | heap total, MB |\n|---|---:|---:|---:|');
+console.log('| step | RSS, MB | peak RSS, MB | heap used, MB | heap total, MB |\n|---|---:|---:|---:|---:|');
 console.log(rows.join('\n'));
 if (listModules) {
   const own = loaded.filter((url) => url.includes('/lib/')).map((url) => url.replace(/^.*\/lib\//, 'lib/'));
