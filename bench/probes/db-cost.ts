@@ -25,16 +25,18 @@
  * writing its migration. `--json` prints the medians as one JSON line.
  */
 import { readFileSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
 import 'reflect-metadata';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { KRONOS_ENTITIES, KRONOS_MIGRATIONS } from '../../lib/index.js';
 import { createEngine } from '../../lib/storage/create-engine.js';
 import type { ClaimedTask, NewTask, StorageEngine, TaskOutcome } from '../../lib/storage/engine.js';
+import { taskOutcome } from '../../lib/worker/task-outcome.js';
+import { dueTask } from '../../test/support/bulk.js';
 import { ensurePostgresDatabase } from '../support/databases.js';
 import { connectionString, postgres } from '../support/settings.js';
 import { median } from '../support/stats.js';
+import { typeormConnection } from '../support/typeorm.js';
 
 const args = new Map(
   process.argv.slice(2).map((a) => {
@@ -89,57 +91,31 @@ interface Phase {
   hotUpdates: number;
 }
 
-const noopTask = (n: number): NewTask => ({
-  uuid: randomUUID(),
-  jobName: 'bench.noop',
-  payload: JSON.stringify({ n }),
-  group: 'main',
-  priority: 0,
-  nextRunTime: null,
-  stopTime: null,
-  timeoutMs: null,
-  retries: 0,
-  runAs: null,
-  queuedBy: null,
-  schedule: null,
-  repeats: 0,
-});
+const noopTask = (n: number): NewTask => dueTask('bench.noop', { n });
 
-/** A successful no-op attempt, as `task-outcome.ts` writes it for a one-off task. */
-const success = (task: ClaimedTask, worker: string, now: number): TaskOutcome => ({
-  taskId: task.id,
-  claimToken: task.claimToken,
-  jobName: task.jobName,
-  worker,
-  attempt: task.attempt,
-  runAs: task.runAs,
-  scheduledFor: task.scheduledFor,
-  runStatus: 'COMPLETED',
-  startTime: now,
-  stopTime: now,
-  result: null,
-  message: null,
-  output: null,
-  traceback: null,
-  taskStatus: 'COMPLETED',
-  nextRunTime: null,
-  delayMs: 0,
-  timesRun: task.timesRun + 1,
-  timesFailed: task.timesFailed,
-  nextAttempt: task.attempt,
-});
+/** A successful no-op attempt, as the worker writes it back (`taskOutcome`) for a one-off task. */
+const success = (task: ClaimedTask, worker: string, now: number): TaskOutcome =>
+  taskOutcome(
+    task,
+    {
+      status: 'COMPLETED',
+      retryable: true,
+      startTime: now,
+      stopTime: now,
+      result: null,
+      message: null,
+      output: null,
+      traceback: null,
+    },
+    { worker, retryBackoffMs: 0, maxRetryBackoffMs: 0 },
+  );
 
 async function main(): Promise<void> {
   const server = postgres();
   if (!process.env.PGDATABASE) server.database = 'kronos_bench_cost';
   await ensurePostgresDatabase(server);
   const dataSource = new DataSource({
-    type: 'postgres',
-    host: server.host,
-    port: server.port,
-    username: server.user,
-    password: server.password,
-    database: server.database,
+    ...typeormConnection('postgres', server),
     poolSize: 1,
     applicationName: 'kronos-cost-probe',
     entities: KRONOS_ENTITIES,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +10,10 @@ import { Job, KRONOS_ENTITIES, KRONOS_MIGRATIONS, SchedulerModule, SchedulerServ
 import { WORKER_NODE_FLAGS } from '../../lib/cli/worker-node-flags.js';
 import { createEngine } from '../../lib/storage/create-engine.js';
 import type { NewTask, StorageEngine } from '../../lib/storage/engine.js';
+import { dueTask } from '../../test/support/bulk.js';
 import { WORKER_APPLICATION } from '../support/pg-cpu.js';
 import { mysql, postgres } from '../support/settings.js';
+import { typeormConnection } from '../support/typeorm.js';
 import { inChunks, type Backend, type Configuration, type Producer, type ProducerOptions } from './system.js';
 import type { BulkEnqueuer } from '../scenarios/bulk-enqueue.js';
 
@@ -22,28 +23,10 @@ const MIGRATIONS_TABLE = 'kronos_bench_migrations';
 
 export function kronosDataSourceOptions(dialect: KronosDialect): DataSourceOptions {
   switch (dialect) {
-    case 'postgres': {
-      const s = postgres();
-      return {
-        type: 'postgres',
-        host: s.host,
-        port: s.port,
-        username: s.user,
-        password: s.password,
-        database: s.database,
-      };
-    }
-    case 'mysql': {
-      const s = mysql();
-      return {
-        type: 'mysql',
-        host: s.host,
-        port: s.port,
-        username: s.user,
-        password: s.password,
-        database: s.database,
-      };
-    }
+    case 'postgres':
+      return typeormConnection('postgres', postgres());
+    case 'mysql':
+      return typeormConnection('mysql', mysql());
     case 'sqlite':
       return { type: 'better-sqlite3', database: join(mkdtempSync(join(tmpdir(), 'kronos-bench-')), 'kronos.db') };
   }
@@ -135,21 +118,7 @@ class BenchJobs {
   noop() {}
 }
 
-const noopTask = (n: number): NewTask => ({
-  uuid: randomUUID(),
-  jobName: 'bench.noop',
-  payload: JSON.stringify({ n }),
-  group: 'main',
-  priority: 0,
-  nextRunTime: null,
-  stopTime: null,
-  timeoutMs: null,
-  retries: 0,
-  runAs: null,
-  queuedBy: null,
-  schedule: null,
-  repeats: 0,
-});
+const noopTask = (n: number): NewTask => dueTask('bench.noop', { n });
 
 /**
  * Kronos from the outside: the schema comes from the shipped migrations; bulk set-up goes

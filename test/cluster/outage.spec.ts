@@ -1,9 +1,8 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Job, Run, Task } from '../../lib/index.js';
 import { KronosRuntime } from '../../lib/kronos.runtime.js';
-import type { NewTask } from '../../lib/storage/engine.js';
+import { dueTask } from '../support/bulk.js';
 import { createTestDataSource } from '../support/databases.js';
 import { banner, isCI } from '../support/settings.js';
 import { mariadbBinary, PrivateMariadb } from '../support/private-mariadb.js';
@@ -83,21 +82,9 @@ describe.each(servers)('a %s outage under two busy worker processes', (_name, ma
   async function outageRound(outageMs: number): Promise<void> {
     round++;
     const engine = web.app.get(KronosRuntime, { strict: false }).engine;
-    const tasks: NewTask[] = Array.from({ length: TASKS_PER_ROUND }, (_, i) => ({
-      uuid: randomUUID(),
-      jobName: 'cluster.varied',
-      payload: JSON.stringify({ n: round * 1000 + i, ms: durationOf(round * 1000 + i) }),
-      group: 'main',
-      priority: 0,
-      nextRunTime: null,
-      stopTime: null,
-      timeoutMs: null,
-      retries: 0,
-      runAs: null,
-      queuedBy: null,
-      schedule: null,
-      repeats: 0,
-    }));
+    const tasks = Array.from({ length: TASKS_PER_ROUND }, (_, i) =>
+      dueTask('cluster.varied', { n: round * 1000 + i, ms: durationOf(round * 1000 + i) }),
+    );
     const ids = new Set((await engine.enqueue(tasks)).map((r) => r.id));
     const started = () => workers.flatMap(executions).filter((id) => ids.has(id));
     await waitFor(() => started().length >= 12, 20_000, `round ${round}: both workers busy`);

@@ -4,6 +4,29 @@ import { KronosRuntime } from '../../lib/kronos.runtime.js';
 import type { NewTask } from '../../lib/storage/engine.js';
 
 /**
+ * A task due now in group `main`, with no timeout, schedule or author, as the engine's batch
+ * `enqueue(tasks[])` takes it; `payload` is written as JSON.
+ */
+export function dueTask(jobName: string, payload: unknown, overrides: Partial<NewTask> = {}): NewTask {
+  return {
+    uuid: randomUUID(),
+    jobName,
+    payload: JSON.stringify(payload),
+    group: 'main',
+    priority: 0,
+    nextRunTime: null,
+    stopTime: null,
+    timeoutMs: null,
+    retries: 0,
+    runAs: null,
+    queuedBy: null,
+    schedule: null,
+    repeats: 0,
+    ...overrides,
+  };
+}
+
+/**
  * Enqueue many tasks fast for fleet tests: the engine's batch insert, in chunks. (Users call
  * `SchedulerService.enqueue`; the specs of that path are in test/core.)
  */
@@ -17,21 +40,7 @@ export async function enqueueMany(
   for (let start = 0; start < count; start += chunk) {
     const tasks: NewTask[] = [];
     for (let n = start; n < Math.min(count, start + chunk); n++) {
-      tasks.push({
-        uuid: randomUUID(),
-        jobName,
-        payload: JSON.stringify({ n }),
-        group: 'main',
-        priority: 0,
-        nextRunTime: null,
-        stopTime: null,
-        timeoutMs: null,
-        retries: 5,
-        runAs: null,
-        queuedBy: null,
-        schedule: null,
-        repeats: 0,
-      });
+      tasks.push(dueTask(jobName, { n }, { retries: 5 }));
     }
     await engine.enqueue(tasks);
   }
