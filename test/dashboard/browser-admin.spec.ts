@@ -1,61 +1,37 @@
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import type { Dialect } from '../support/databases.js';
+import type { Locator, Page } from 'playwright-core';
 import { freshDatabase, waitFor, waitForTask } from '../support/test-app.js';
-import { acceptDialogs, launchChromium, phoneContext, phoneLayout, screenshot } from './support/browser.js';
+import { phoneContext, phoneLayout, screenshot } from './support/browser.js';
 import { ADMIN_HEADER, ADMIN_TOKEN, bootDashboardApp, type DashboardApp } from './support/dashboard-app.js';
 import { DashboardTestJobs } from './support/jobs.js';
-
-/** Who the test's administrator is: the application's `actor` option reads it off the request. */
-const ADMIN_NAME_HEADER = 'x-admin-name';
+import {
+  actorFromHeader,
+  aliceContext,
+  dashboardInChromium,
+  PLATFORMS_AND_DATABASES,
+} from './support/chromium-suite.js';
 
 /**
  * What administrators do beyond single clicks, in Chromium, on Express and Fastify, on SQLite
  * and PostgreSQL: every action they take is on the record, and the record is a page.
  */
-describe.each<['express' | 'fastify', Dialect]>([
-  ['express', 'sqlite'],
-  ['fastify', 'postgres'],
-  ['express', 'postgres'],
-  ['fastify', 'sqlite'],
-])('Dashboard administration in a browser [%s, %s]', (adapter, dialect) => {
-  let browser: Browser;
-  let d: DashboardApp;
-  let context: BrowserContext;
-  let page: Page;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-    d = await bootDashboardApp({
+describe.each(PLATFORMS_AND_DATABASES)('Dashboard administration in a browser [%s, %s]', (adapter, dialect) => {
+  const ui = dashboardInChromium(
+    dialect,
+    {
       adapter,
-      db: await freshDatabase(dialect),
-      providers: [DashboardTestJobs],
-      dashboardOptions: {
-        refreshInterval: 0,
-        actor: (request: { headers: Record<string, string | undefined> }) => request.headers[ADMIN_NAME_HEADER],
-      },
-    });
-  });
-  afterAll(async () => {
-    await d?.close();
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    context = await browser.newContext({
-      extraHTTPHeaders: { [ADMIN_HEADER]: ADMIN_TOKEN, [ADMIN_NAME_HEADER]: 'alice' },
-      viewport: { width: 1360, height: 900 },
-    });
-    page = await context.newPage();
-    acceptDialogs(page);
-  });
-  afterEach(() => context.close());
+      dashboardOptions: { refreshInterval: 0, actor: actorFromHeader },
+    },
+    aliceContext,
+  );
 
   const auditRows = async () =>
-    await d.dataSource.query<
+    await ui.d.dataSource.query<
       { id: number; actor: string; action: string; target: string | null; rows_changed: number; outcome: string }[]
     >('SELECT * FROM kronos_audit ORDER BY id DESC');
 
   describe('audit trail', () => {
     it('records who toggled a job, retried a task and commanded workers, and shows it newest first', async () => {
+      const { d, page } = ui;
       await page.goto(`${d.url}/jobs`);
       await page.locator('tr[data-job="explode"]').getByRole('button', { name: 'Deactivate' }).click();
       await expectText(page.locator('.flash'), 'deactivated');
@@ -103,6 +79,7 @@ describe.each<['express' | 'fastify', Dialect]>([
     });
 
     it('records a refused action as refused with nothing changed', async () => {
+      const { d, page } = ui;
       await page.goto(`${d.url}/jobs`);
       const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
       const { id } = await d.scheduler.enqueue('echo', { n: 1 });
@@ -129,6 +106,7 @@ describe.each<['express' | 'fastify', Dialect]>([
     });
 
     it('records nothing for a request refused by the CSRF check', async () => {
+      const { d, page } = ui;
       const before = (await auditRows()).length;
       await page.goto(`${d.url}/jobs`);
       const status = await page.evaluate(
@@ -140,6 +118,7 @@ describe.each<['express' | 'fastify', Dialect]>([
     });
 
     it('answers an invalid audit filter with 400, and fits a phone', async () => {
+      const { browser, d, page } = ui;
       expect((await page.goto(`${d.url}/audit?before=abc`))?.status()).toBe(400);
       await expectText(page.locator('[data-filter-error]'), 'before "abc" is not an audit entry id');
       const phone = await phoneContext(browser);
@@ -158,14 +137,15 @@ describe.each<['express' | 'fastify', Dialect]>([
   });
 
   describe('search and filters', () => {
-    const taskIds = (p: Page = page) =>
+    const taskIds = (p: Page = ui.page) =>
       p.locator('tr[data-task]').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-task'))));
     const runTaskIds = () =>
-      page
+      ui.page
         .locator('tr[data-run] a[href*="tasks/"]')
         .evaluateAll((as) => as.map((a) => Number(/tasks\/(\d+)/.exec(a.getAttribute('href'))![1])));
 
     it('finds tasks by payload content and user, keeps the search in the URL, in the tabs and across pages', async () => {
+      const { browser, d, page } = ui;
       const mine = await d.scheduler.enqueue(
         'echo',
         { customer: { id: 42, name: 'Ada' }, items: ['x', 'y'] },
@@ -221,6 +201,7 @@ describe.each<['express' | 'fastify', Dialect]>([
     });
 
     it('finds runs by worker, group, payload and time range', async () => {
+      const { d, page } = ui;
       const task = await d.scheduler.enqueue('explode', { html: 'find me', order: { ref: 'A-17' } });
       const run = (await waitForTask(d.scheduler, task.id, ['FAILED'])).latestRun!;
       const [worker] = await d.scheduler.workers();
@@ -246,6 +227,7 @@ describe.each<['express' | 'fastify', Dialect]>([
     });
 
     it('answers an invalid search with 400 naming each parameter', async () => {
+      const { d, page } = ui;
       expect((await page.goto(`${d.url}/tasks?payload=nonsense&from=yesterday`))?.status()).toBe(400);
       await expectText(page.locator('[data-filter-error]'), 'payload "nonsense" is not path=value');
       await expectText(page.locator('[data-filter-error]'), 'from "yesterday" is not a date and time');
@@ -261,6 +243,7 @@ describe.each<['express' | 'fastify', Dialect]>([
     });
 
     it('keeps the filter form inside a phone screen', async () => {
+      const { browser, d } = ui;
       const phone = await phoneContext(browser);
       try {
         const small = await phone.newPage();
@@ -277,6 +260,7 @@ describe.each<['express' | 'fastify', Dialect]>([
 
   describe('per-job insight', () => {
     it("shows a job's runs and failures per hour, durations, wait and its last error, reached from the Jobs page", async () => {
+      const { d, page } = ui;
       const ok = await d.scheduler.enqueue('echo', { insight: 1 });
       const failing = await d.scheduler.enqueue('explode', { html: 'insight <b>x</b>' }, { retries: 1 });
       await waitForTask(d.scheduler, ok.id, ['COMPLETED']);
@@ -304,6 +288,7 @@ describe.each<['express' | 'fastify', Dialect]>([
     });
 
     it("keeps the payload's secrets out of a job's last error", async () => {
+      const { d, page } = ui;
       const leak = await d.scheduler.enqueue('leak', { password: 'hunter2-insight', cards: [{ cvc: '999' }] });
       await waitForTask(d.scheduler, leak.id, ['FAILED']);
       await page.goto(`${d.url}/jobs/leak`);
@@ -312,6 +297,7 @@ describe.each<['express' | 'fastify', Dialect]>([
     });
 
     it("shows a task's attempts as a timeline: queued, each attempt with its worker, wait and duration, the retry", async () => {
+      const { d, page } = ui;
       const failing = await d.scheduler.enqueue('explode', { html: 'timeline' }, { retries: 1 });
       const view = await waitForTask(d.scheduler, failing.id, ['FAILED']);
       await page.goto(`${d.url}/tasks/${failing.id}`);
@@ -342,6 +328,7 @@ describe.each<['express' | 'fastify', Dialect]>([
     });
 
     it('fits the job page on a phone', async () => {
+      const { browser, d } = ui;
       const phone = await phoneContext(browser);
       try {
         const small = await phone.newPage();
@@ -361,9 +348,10 @@ describe.each<['express' | 'fastify', Dialect]>([
   });
 
   describe('bulk actions', () => {
-    const statusOf = async (id: number) => (await d.scheduler.status(id)).task.status;
+    const statusOf = async (id: number) => (await ui.d.scheduler.status(id)).task.status;
 
     it('stops ticked tasks, then deletes all tasks matching a filter, reporting and recording the rows changed', async () => {
+      const { d, page } = ui;
       // A group no worker serves: the tasks stay QUEUED.
       const queued = await Promise.all(
         [1, 2, 3].map((n) => d.scheduler.enqueue('echo', { bulk: n }, { group: 'parked' })),
@@ -401,6 +389,7 @@ describe.each<['express' | 'fastify', Dialect]>([
     });
 
     it('"Retry all failed" on a job page queues every failed task of that job again, in batches', async () => {
+      const { d, page } = ui;
       const failing = await Promise.all([1, 2].map((n) => d.scheduler.enqueue('explode', { html: `bulk ${n}` })));
       for (const t of failing) await waitForTask(d.scheduler, t.id, ['FAILED']);
       const failed = await d.dataSource.query<unknown[]>(
@@ -426,6 +415,7 @@ describe.each<['express' | 'fastify', Dialect]>([
     });
 
     it('refuses a bulk action without a selection or with an invalid filter, changing nothing', async () => {
+      const { d, page } = ui;
       await page.goto(`${d.url}/tasks`);
       await page.locator('#bulk').getByRole('button', { name: 'Apply' }).click();
       await expectText(page.locator('.flash.error'), 'No task was selected.');
@@ -445,6 +435,7 @@ describe.each<['express' | 'fastify', Dialect]>([
 
   describe('clean-up', () => {
     it('counts what a clean-up would delete, then deletes exactly that, recorded in the audit trail', async () => {
+      const { d, page } = ui;
       const old = await d.scheduler.enqueue('echo', { old: true });
       const recent = await d.scheduler.enqueue('echo', { recent: true });
       await waitForTask(d.scheduler, old.id, ['COMPLETED']);
@@ -484,6 +475,7 @@ describe.each<['express' | 'fastify', Dialect]>([
     });
 
     it('answers an invalid date with 400', async () => {
+      const { d, page } = ui;
       expect((await page.goto(`${d.url}/cleanup?before=soon`))?.status()).toBe(400);
       await expectText(page.locator('[data-filter-error]'), 'before "soon" is not a date and time');
     });
@@ -491,6 +483,7 @@ describe.each<['express' | 'fastify', Dialect]>([
 
   describe('dependencies and batches', () => {
     it('a task page links the tasks it depends on and shows its batch with counts; WAITING and CANCELLED have tabs and badges of their own', async () => {
+      const { d, page } = ui;
       const { id: batchId, tasks } = await d.scheduler.batch({ description: 'import' }, [
         { job: 'explode', payload: {} },
         { job: 'echo', payload: {}, dependsOn: [{ item: 0 }] },
@@ -531,8 +524,8 @@ describe.each<['express' | 'fastify', Dialect]>([
     beforeAll(async () => {
       // The application of the blocks above runs a worker on the same database; on PostgreSQL its
       // changes are the cluster's and are pushed to this page too. Quiet means nothing runs.
-      await d.close();
-      d = undefined as unknown as DashboardApp;
+      await ui.d.close();
+      ui.d = undefined as unknown as DashboardApp;
       live = await bootDashboardApp({
         adapter,
         db: await freshDatabase(dialect),
@@ -544,6 +537,7 @@ describe.each<['express' | 'fastify', Dialect]>([
     const refreshes = async (p: Page) => Number((await p.getAttribute('body', 'data-refreshes')) ?? 0);
 
     it('re-reads an open page only when something changed, pushed over Server-Sent Events', async () => {
+      const { page } = ui;
       await page.goto(`${live.url}/tasks`);
       await waitFor(async () => (await page.getAttribute('body', 'data-stream')) === 'push', 10_000, 'the push stream');
       await waitFor(async () => (await refreshes(page)) >= 1, 10_000, 'the refresh on connecting');
@@ -566,6 +560,7 @@ describe.each<['express' | 'fastify', Dialect]>([
     });
 
     it('falls back to polling when the stream cannot be opened', async () => {
+      const { page } = ui;
       await page.route('**/events', (route) => route.abort());
       await page.goto(`${live.url}/tasks`);
       const { id } = await live.scheduler.enqueue('echo', { polled: true });

@@ -1,18 +1,9 @@
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 import { TASK_STATUSES } from '../../lib/types.js';
-import type { Dialect } from '../support/databases.js';
-import { freshDatabase, waitFor, waitForTask } from '../support/test-app.js';
-import {
-  acceptDialogs,
-  adminContext,
-  BIDI_CONTROL,
-  launchChromium,
-  nextRefresh,
-  phoneContext,
-  phoneLayout,
-} from './support/browser.js';
-import { ADMIN_HEADER, ADMIN_TOKEN, bootDashboardApp, type DashboardApp } from './support/dashboard-app.js';
-import { DashboardTestJobs } from './support/jobs.js';
+import { waitFor, waitForTask } from '../support/test-app.js';
+import { BIDI_CONTROL, nextRefresh, phoneContext, phoneLayout } from './support/browser.js';
+import { ADMIN_HEADER, ADMIN_TOKEN } from './support/dashboard-app.js';
+import { dashboardInChromium, PLATFORMS_AND_DATABASES } from './support/chromium-suite.js';
 
 /**
  * What an administrator found wrong with the pages, held on every platform and database, in
@@ -22,38 +13,11 @@ import { DashboardTestJobs } from './support/jobs.js';
  * included, is refused without the page's CSRF token or from another origin; and no page is wider
  * than a phone's screen.
  */
-describe.each<['express' | 'fastify', Dialect]>([
-  ['fastify', 'postgres'],
-  ['express', 'postgres'],
-  ['fastify', 'sqlite'],
-  ['express', 'sqlite'],
-])('Dashboard fixes in a browser [%s, %s]', (adapter, dialect) => {
-  let browser: Browser;
-  let d: DashboardApp;
-  let context: BrowserContext;
-  let page: Page;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-    d = await bootDashboardApp({
-      adapter,
-      db: await freshDatabase(dialect),
-      providers: [DashboardTestJobs],
-      dashboardOptions: { refreshInterval: '500ms' },
-    });
-  });
-  afterAll(async () => {
-    await d?.close();
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    context = await adminContext(browser);
-    page = await context.newPage();
-    acceptDialogs(page);
-  });
-  afterEach(() => context.close());
+describe.each(PLATFORMS_AND_DATABASES)('Dashboard fixes in a browser [%s, %s]', (adapter, dialect) => {
+  const ui = dashboardInChromium(dialect, { adapter, dashboardOptions: { refreshInterval: '500ms' } });
 
   it('keeps sensitive values out of a run’s result, output and message, and out of progress after a live refresh', async () => {
+    const { d, page } = ui;
     const secrets = ['hunter2', '4111-1111-1111-1111', 'cvc-9z9', 'tok-123-abc'];
     const payload = {
       user: 'ann',
@@ -100,6 +64,7 @@ describe.each<['express' | 'fastify', Dialect]>([
   });
 
   it('shows bidirectional control characters as visible escapes, never raw', async () => {
+    const { d, page } = ui;
     const { id } = await d.scheduler.enqueue('explode', { html: 'RTL:\u202Egnp.exe \u2066x\u2069' });
     const run = (await waitForTask(d.scheduler, id, ['FAILED'])).latestRun!;
     for (const path of [`runs/${run.id}`, 'runs', `tasks/${id}`]) {
@@ -110,6 +75,7 @@ describe.each<['express' | 'fastify', Dialect]>([
   });
 
   it('shows the timeout that applies to a task and where it comes from', async () => {
+    const { d, page } = ui;
     const own = await d.scheduler.enqueue('slow', undefined, { timeout: '30s', delay: '1h' });
     const fromJob = await d.scheduler.enqueue('slow', undefined, { delay: '1h' });
     for (const [id, shown] of [
@@ -123,6 +89,7 @@ describe.each<['express' | 'fastify', Dialect]>([
   });
 
   it('answers an invalid filter with 400 naming it, and sends a trailing slash to the page', async () => {
+    const { d, page } = ui;
     const tasks = await page.goto(`${d.url}/tasks?status=BOGUS&before=abc`);
     expect(tasks?.status()).toBe(400);
     const message = (await page.locator('[data-filter-error]').textContent()) ?? '';
@@ -141,6 +108,7 @@ describe.each<['express' | 'fastify', Dialect]>([
   });
 
   it('refuses every mutation posted without the page token or from another origin, changing and recording nothing', async () => {
+    const { d, context, page } = ui;
     await page.goto(`${d.url}/jobs`);
     const token = (await context.cookies()).find((c) => c.name === 'kronos_csrf')!.value;
     const audited = async () => (await d.dataSource.query<unknown[]>('SELECT id FROM kronos_audit')).length;
@@ -196,6 +164,7 @@ describe.each<['express' | 'fastify', Dialect]>([
   });
 
   it('fits a phone on every page: none is wider than the screen, and the header does not overlap', async () => {
+    const { browser, d } = ui;
     const { id } = await d.scheduler.enqueue('explode', { html: 'a very long value '.repeat(20) });
     const run = (await waitForTask(d.scheduler, id, ['FAILED'])).latestRun!;
     const phone = await phoneContext(browser);

@@ -1,66 +1,41 @@
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import type { Dialect } from '../support/databases.js';
-import { freshDatabase, waitFor } from '../support/test-app.js';
-import { acceptDialogs, launchChromium, phoneContext, phoneLayout } from './support/browser.js';
-import { ADMIN_HEADER, ADMIN_TOKEN, bootDashboardApp, type DashboardApp } from './support/dashboard-app.js';
-import { DashboardTestJobs } from './support/jobs.js';
-
-const ADMIN_NAME_HEADER = 'x-admin-name';
+import type { Locator } from 'playwright-core';
+import { waitFor } from '../support/test-app.js';
+import { phoneContext, phoneLayout } from './support/browser.js';
+import {
+  actorFromHeader,
+  aliceContext,
+  dashboardInChromium,
+  PLATFORMS_AND_DATABASES,
+} from './support/chromium-suite.js';
 
 /**
  * Schedules and queues from the dashboard, in Chromium, on Express and Fastify, on SQLite and
  * PostgreSQL: an administrator reschedules a recurring job after previewing its next runs, gives
  * it its schedule from code back, and every change is on the record.
  */
-describe.each<['express' | 'fastify', Dialect]>([
-  ['express', 'sqlite'],
-  ['fastify', 'postgres'],
-  ['express', 'postgres'],
-  ['fastify', 'sqlite'],
-])('Dashboard schedules and queues in a browser [%s, %s]', (adapter, dialect) => {
-  let browser: Browser;
-  let d: DashboardApp;
-  let context: BrowserContext;
-  let page: Page;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-    d = await bootDashboardApp({
+describe.each(PLATFORMS_AND_DATABASES)('Dashboard schedules and queues in a browser [%s, %s]', (adapter, dialect) => {
+  const ui = dashboardInChromium(
+    dialect,
+    {
       adapter,
-      db: await freshDatabase(dialect),
-      providers: [DashboardTestJobs],
       // A rate-limited group no worker serves here: the Workers page shows its limit.
       scheduler: { groups: { mail: { rateLimit: { limit: 100, per: '1m' } } } },
-      dashboardOptions: {
-        refreshInterval: 0,
-        actor: (request: { headers: Record<string, string | undefined> }) => request.headers[ADMIN_NAME_HEADER],
-      },
-    });
-  });
-  afterAll(async () => {
-    await d?.close();
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    context = await browser.newContext({
-      extraHTTPHeaders: { [ADMIN_HEADER]: ADMIN_TOKEN, [ADMIN_NAME_HEADER]: 'alice' },
-      viewport: { width: 1360, height: 900 },
-    });
-    page = await context.newPage();
-    acceptDialogs(page);
-  });
-  afterEach(() => context.close());
+      dashboardOptions: { refreshInterval: 0, actor: actorFromHeader },
+    },
+    aliceContext,
+  );
 
   const lastAudit = async () =>
     (
-      await d.dataSource.query<
+      await ui.d.dataSource.query<
         { actor: string; action: string; target: string | null; outcome: string; detail: string | null }[]
       >('SELECT * FROM kronos_audit ORDER BY id DESC')
     )[0];
-  const nightly = async () => (await d.scheduler.listJobs()).find((j) => j.name === 'nightly')!;
+  const nightly = async () => (await ui.d.scheduler.listJobs()).find((j) => j.name === 'nightly')!;
 
   describe('schedules from the job page', () => {
     it('previews the next ten runs in the time zone of a typed spec, saves it, then resets to the schedule from code, both recorded', async () => {
+      const { d, page } = ui;
       await page.goto(`${d.url}/jobs/nightly`);
       const spec = '{"cron": "30 6 * * 1-5", "timezone": "America/New_York"}';
       await page.locator('[data-schedule-form] input[name="spec"]').fill(spec);
@@ -102,6 +77,7 @@ describe.each<['express' | 'fastify', Dialect]>([
     });
 
     it('says why a typed spec is refused, naming the value, and saves nothing', async () => {
+      const { d, page } = ui;
       for (const [typed, says] of [
         ['every other day', '"every other day" is not JSON'],
         ['{"every": "fortnightly"}', 'fortnightly'],
@@ -132,6 +108,7 @@ describe.each<['express' | 'fastify', Dialect]>([
     });
 
     it('offers no schedule form on a queued job, and refuses a reschedule without the CSRF token', async () => {
+      const { d, page } = ui;
       await page.goto(`${d.url}/jobs/echo`);
       expect(await page.locator('[data-schedule-form]').count()).toBe(0);
       await page.goto(`${d.url}/jobs/nightly`);
@@ -154,6 +131,7 @@ describe.each<['express' | 'fastify', Dialect]>([
     const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
     it("shows each group's rate limit and the starts counted in its current window", async () => {
+      const { d, page } = ui;
       await page.goto(`${d.url}/workers`);
       await expectText(page.locator('tr[data-group="mail"] [data-rate-limit]'), '100/1m');
       await expectText(page.locator('tr[data-group="mail"] [data-rate-limit]'), '0 started this window');
@@ -161,6 +139,7 @@ describe.each<['express' | 'fastify', Dialect]>([
     });
 
     it('pauses a group (its tasks stay QUEUED, shown with the count), resumes it (they run), both recorded', async () => {
+      const { d, page } = ui;
       await page.goto(`${d.url}/workers`);
       const main = page.locator('tr[data-group="main"]');
       await expectText(main.locator('[data-group-state]'), 'active');
@@ -201,6 +180,7 @@ describe.each<['express' | 'fastify', Dialect]>([
     });
 
     it('addresses a command to one worker by its own buttons, recorded with its name', async () => {
+      const { d, page } = ui;
       await page.goto(`${d.url}/workers`);
       const row = page.locator('tr[data-worker]').first();
       const name = (await row.getAttribute('data-worker'))!;
@@ -232,6 +212,7 @@ describe.each<['express' | 'fastify', Dialect]>([
     });
 
     it('fits a phone: the Workers page with its groups and the job page with a schedule preview are no wider than the screen', async () => {
+      const { browser, d } = ui;
       const phone = await phoneContext(browser);
       try {
         const small = await phone.newPage();
@@ -250,6 +231,7 @@ describe.each<['express' | 'fastify', Dialect]>([
     });
 
     it('refuses a pause without the CSRF token', async () => {
+      const { d, page } = ui;
       await page.goto(`${d.url}/workers`);
       const status = await page.evaluate(
         async (url) => (await fetch(url, { method: 'POST', body: new URLSearchParams({ group: 'main' }) })).status,

@@ -1,12 +1,11 @@
 import { Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { of } from 'rxjs';
-import type { Browser } from 'playwright-core';
 import { DashboardGuardMissingError, InvalidDashboardOptionError, SchedulerDashboardModule } from '../../lib/index.js';
-import type { Dialect } from '../support/databases.js';
-import { CollectingLogger, freshDatabase, waitFor, waitForTask } from '../support/test-app.js';
-import { adminContext, launchChromium, screenshot } from './support/browser.js';
-import { ADMIN_HEADER, ADMIN_TOKEN, bootDashboardApp, type DashboardApp } from './support/dashboard-app.js';
+import { CollectingLogger, waitFor, waitForTask } from '../support/test-app.js';
+import { screenshot } from './support/browser.js';
+import { ADMIN_HEADER, ADMIN_TOKEN, bootDashboardApp } from './support/dashboard-app.js';
 import { DashboardTestJobs } from './support/jobs.js';
+import { dashboardInChromium, PLATFORMS_AND_DATABASES } from './support/chromium-suite.js';
 
 /** A guard class the application does not provide anywhere: the dashboard builds it. */
 @Injectable()
@@ -110,33 +109,13 @@ describe('Dashboard security', () => {
    * commands), each posted with the page's CSRF token and a form that would be carried out
    * otherwise: nothing changes and nothing is recorded in the audit trail.
    */
-  describe.each<['express' | 'fastify', Dialect]>([
-    ['fastify', 'postgres'],
-    ['express', 'postgres'],
-    ['fastify', 'sqlite'],
-    ['express', 'sqlite'],
-  ])('read-only [%s, %s]', (adapter, dialect) => {
-    let browser: Browser;
-    let d: DashboardApp;
-    beforeAll(async () => {
-      browser = await launchChromium();
-      d = await bootDashboardApp({
-        adapter,
-        db: await freshDatabase(dialect),
-        providers: [DashboardTestJobs],
-        dashboardOptions: { readOnly: true },
-      });
-    });
-    afterAll(async () => {
-      await d?.close();
-      await browser?.close();
-    });
+  describe.each(PLATFORMS_AND_DATABASES)('read-only [%s, %s]', (adapter, dialect) => {
+    const ui = dashboardInChromium(dialect, { adapter, dashboardOptions: { readOnly: true } });
 
     it('shows no action in any page', async () => {
+      const { d, page } = ui;
       const { id } = await d.scheduler.enqueue('slow');
-      const context = await adminContext(browser);
       try {
-        const page = await context.newPage();
         for (const path of [
           '',
           '/jobs',
@@ -164,12 +143,12 @@ describe('Dashboard security', () => {
         await page.goto(`${d.url}/jobs`);
         await screenshot(page, `read-only-jobs-${adapter}-${dialect}`);
       } finally {
-        await context.close();
         await d.scheduler.stop(id);
       }
     });
 
     it('refuses every mutation, even with a valid CSRF token, changing and recording nothing', async () => {
+      const { d, context, page } = ui;
       // The task the other test stopped has ended (its run recorded): nothing changes by itself while the forms are posted.
       const runningNow = async () =>
         (await d.dataSource.query<unknown[]>(`SELECT id FROM kronos_task WHERE status = 'RUNNING'`)).length;
@@ -215,27 +194,21 @@ describe('Dashboard security', () => {
         ['activate', 'name=echo'],
         ['cleanup', 'before=2100-01-01T00:00'],
       ];
-      const context = await adminContext(browser);
-      try {
-        const page = await context.newPage();
-        await page.goto(`${d.url}/jobs`);
-        const token = (await context.cookies()).find((c) => c.name === 'kronos_csrf')!.value;
-        for (const [action, form] of mutations) {
-          const answer = await page.evaluate(
-            async ([url, body]) => {
-              const response = await fetch(url, { method: 'POST', body: new URLSearchParams(body) });
-              return [response.status, await response.text()] as const;
-            },
-            [`${d.url}/actions/${action}`, `_csrf=${encodeURIComponent(token)}&${form}`] as const,
-          );
-          expect({ action, form, answer }).toEqual({
-            action,
-            form,
-            answer: [403, expect.stringContaining('read-only')],
-          });
-        }
-      } finally {
-        await context.close();
+      await page.goto(`${d.url}/jobs`);
+      const token = (await context.cookies()).find((c) => c.name === 'kronos_csrf')!.value;
+      for (const [action, form] of mutations) {
+        const answer = await page.evaluate(
+          async ([url, body]) => {
+            const response = await fetch(url, { method: 'POST', body: new URLSearchParams(body) });
+            return [response.status, await response.text()] as const;
+          },
+          [`${d.url}/actions/${action}`, `_csrf=${encodeURIComponent(token)}&${form}`] as const,
+        );
+        expect({ action, form, answer }).toEqual({
+          action,
+          form,
+          answer: [403, expect.stringContaining('read-only')],
+        });
       }
       expect(await state()).toEqual(before);
     });
