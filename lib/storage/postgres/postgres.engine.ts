@@ -99,8 +99,6 @@ export class PostgresEngine implements StorageEngine {
   private readonly admin: PgAdmin;
   /** False when there is no connection to LISTEN on: `waitForWork` is then a plain poll interval. */
   private readonly listens: boolean;
-  /** Claims go to the listening connection (see `claimConnection`). */
-  private readonly claimOnListener: boolean;
   private starting?: Promise<void>;
   /**
    * The dashboard's change notices (NOTIFY on `kronos_change`), coalesced to at most one a second
@@ -127,21 +125,10 @@ export class PostgresEngine implements StorageEngine {
         ? null
         : listenerConfig(driver.options);
     this.listens = listen !== null;
-    this.claimOnListener = this.listens && !transactionPooling;
     this.listener = new TaskListener({
       createClient: () => new driver.postgres.Client(listen ?? undefined),
       onError: options.onListenerError,
     });
-  }
-
-  /**
-   * Where plain claims go: the listening connection while it is up (one statement, its own
-   * transaction; queries on one connection run one after another), otherwise the pool. The
-   * wake-up and the claim that follows it then use the same server process, already awake, with
-   * no pool checkout in between. Not through a transaction-pooling PgBouncer's listen connection.
-   */
-  private get claimConnection(): Pool | undefined {
-    return this.claimOnListener ? (this.listener.connection as unknown as Pool | undefined) : undefined;
   }
 
   /** The pool TypeORM created for the DataSource (the primary when replication is configured). */
@@ -189,7 +176,7 @@ export class PostgresEngine implements StorageEngine {
   private claimDue(request: ClaimRequest): Promise<ClaimedTask[]> {
     if (request.maxRunning !== undefined || request.rate !== undefined || request.groupRate !== undefined)
       return claimLimitedTasks(this.pool, this.tables, this.sql.claim, request);
-    return claimTasks(this.claimConnection ?? this.pool, this.sql.claim, request);
+    return claimTasks(this.pool, this.sql.claim, request);
   }
 
   async complete(outcomes: TaskOutcome[], runIds?: number[]): Promise<number[]> {
