@@ -334,6 +334,14 @@ export function markdown(r: Results): string {
         (f) =>
           `${key(f)} at ${rate}/s is a lower bound: ${Math.max(...f.runs.map((x) => x.notStarted))} of ${f.result.tasks} tasks had not started when the run was cut; their latency counts as the time they had waited.`,
       );
+    notes.push(
+      ...figures
+        .filter((f) => f.runs.some((x) => (x.refused ?? 0) > 0))
+        .map(
+          (f) =>
+            `${key(f)} at ${rate}/s: up to ${Math.max(...f.runs.map((x) => x.refused ?? 0))} of ${f.result.tasks} enqueue calls failed (its pool timed out waiting for a connection); the figures are of the tasks that were enqueued.`,
+        ),
+    );
     const slow = figures.filter((f) => f.runs.some((x) => (x.achievedRatePerSec ?? rate) < rate * 0.9));
     notes.push(
       ...slow.map(

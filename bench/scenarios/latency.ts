@@ -21,6 +21,8 @@ export interface LatencyResult {
   achievedRatePerSec?: number;
   /** Tasks that had not started when the run was cut; their latency counts as "at least". */
   notStarted: number;
+  /** Enqueue calls that failed (a peer's pool timing out under the rate): left out of every figure. */
+  refused?: number;
   /** True when a percentile is only a lower bound (some tasks never started in time). */
   lowerBound: boolean;
   problems: string[];
@@ -57,10 +59,15 @@ function summarise(
   const callTimes: number[] = [];
   let notStarted = 0;
   let twice = 0;
+  let refused = 0;
   for (let i = 0; i < step.tasks; i++) {
     const n = offset + i;
     const start = report.starts![n];
     if (report.counts[n] > 1) twice++;
+    if (calls && Number.isNaN(calls[i])) {
+      refused++; // never enqueued: nothing to start
+      continue;
+    }
     if (calls) callTimes.push(calls[i]);
     if (start > 0) {
       latencies.push(start - enqueued[i]);
@@ -72,6 +79,7 @@ function summarise(
   }
   const problems: string[] = [];
   if (twice) problems.push(`${twice} task(s) ran more than once`);
+  if (refused) problems.push(`${refused} of ${step.tasks} enqueue call(s) at ${step.ratePerSec}/s failed`);
   if (notStarted)
     problems.push(
       `${notStarted} of ${step.tasks} task(s) enqueued at ${step.ratePerSec}/s had not started ${graceMs} ms after the last enqueue`,
@@ -91,6 +99,7 @@ function summarise(
     afterCommitP99: calls && afterCommit.length ? percentile(afterCommit, 99) : null,
     achievedRatePerSec: span > 0 ? ((enqueued.length - 1) * 1000) / span : undefined,
     notStarted,
+    refused,
     lowerBound: notStarted > 0,
     problems,
   };
@@ -105,9 +114,10 @@ async function enqueueAtRate(
   producer: Producer,
   step: LatencyStep,
   offset: number,
-): Promise<{ times: Float64Array; calls: Float64Array }> {
+): Promise<{ times: Float64Array; calls: Float64Array; failures: string[] }> {
   const times = new Float64Array(step.tasks);
   const calls = new Float64Array(step.tasks);
+  const failures: string[] = [];
   const gap = 1000 / step.ratePerSec;
   const pending: Promise<void>[] = [];
   const t0 = wallMs();
@@ -119,15 +129,23 @@ async function enqueueAtRate(
       const at = wallMs();
       times[i] = at;
       pending.push(
-        producer.enqueue(offset + i).then(() => {
-          calls[i] = wallMs() - at;
-        }),
+        producer.enqueue(offset + i).then(
+          () => {
+            calls[i] = wallMs() - at;
+          },
+          // A refused enqueue (a peer's pool timing out under the rate) is that task's figure:
+          // NaN, left out of the latencies and counted, never an unhandled rejection.
+          (error: unknown) => {
+            calls[i] = Number.NaN;
+            failures.push((error as Error).message);
+          },
+        ),
       );
     }
     if (next < step.tasks) await sleep(t0 + next * gap - wallMs());
   }
   await Promise.all(pending);
-  return { times, calls };
+  return { times, calls, failures };
 }
 
 /**
@@ -175,7 +193,11 @@ export async function latency(
       let expectedSoFar = warmup;
       for (const step of steps) {
         await sleep(1000); // idle again: the wake-up is part of what is measured
-        const { times, calls } = await enqueueAtRate(producer, step, offset);
+        const { times, calls, failures } = await enqueueAtRate(producer, step, offset);
+        if (failures.length > 0)
+          console.log(
+            `bench: latency ${spec.label} at ${step.ratePerSec}/s: ${failures.length} enqueue call(s) failed, the first with: ${failures[0]}`,
+          );
         expectedSoFar += step.tasks;
         const lastEnqueue = wallMs();
         while (worker.total < expectedSoFar && wallMs() < lastEnqueue + options.graceMs) await sleep(20);
