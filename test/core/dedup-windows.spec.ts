@@ -122,6 +122,21 @@ describeForDialects('deduplication windows', (dialect) => {
     expect((await tasks().findOneByOrFail({ id: second.id })).dedupKey).toBe('expiring-1');
   });
 
+  it('enqueuers racing for a key whose window keeps passing all get their task, none an error', async () => {
+    // Eight enqueues of one key at once, each on its own pooled connection, with a window so
+    // short that nearly every round frees the key while the others insert: on MySQL/MariaDB this
+    // is InnoDB's duplicate-key deadlock, which the losing statement must not pass on.
+    const results: { id: number; deduplicated?: string }[] = [];
+    for (let round = 0; round < 40; round++) {
+      results.push(...(await Promise.all(Array.from({ length: 8 }, () => enqueue('churn-1', { round }, { for: 3 })))));
+      await sleep(4);
+    }
+    expect(results).toHaveLength(320);
+    const created = results.filter((r) => r.deduplicated === undefined);
+    expect(created.length).toBeGreaterThanOrEqual(40);
+    expect(await tasks().countBy({ dedupKey: 'churn-1' })).toBe(1);
+  }, 60_000);
+
   it('a repeated uuid is judged as without unique: the same work returns the task, other work is a conflict', async () => {
     const first = await enqueue('uuid-1', { n: 1 }, {}, { uuid: 'dedup-uuid-1' });
     await expect(enqueue('uuid-1', { n: 1 }, {}, { uuid: 'dedup-uuid-1' })).resolves.toMatchObject({ id: first.id });

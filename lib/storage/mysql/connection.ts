@@ -50,6 +50,32 @@ const ER_LOCK_DEADLOCK = 1213;
 const MAX_ATTEMPTS = 5;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Whether a statement or transaction was rolled back for a deadlock or a lock wait, and may be run again. */
+const lostLock = (error: unknown) => {
+  const code = errno(error);
+  return code === ER_LOCK_DEADLOCK || code === ER_LOCK_WAIT_TIMEOUT;
+};
+
+/** Back-off before attempt `attempt + 1`: 10, 20, 40, 80 ms, each ±50%, so the losers do not collide again. */
+const backOff = (attempt: number) => sleep(5 * 2 ** attempt * (0.5 + Math.random()));
+
+/** A session whose statements, each its own autocommit transaction, are sent again when they lose a lock. */
+function retryingSession(session: Session): Session {
+  const again =
+    <R>(send: (sql: string, values?: unknown[]) => Promise<R>) =>
+    async (sql: string, values?: unknown[]): Promise<R> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await send(sql, values);
+        } catch (error) {
+          if (!lostLock(error) || attempt >= MAX_ATTEMPTS) throw error;
+        }
+        await backOff(attempt);
+      }
+    };
+  return { rows: again(session.rows), write: again(session.write) };
+}
+
 /**
  * Connections come from the mysql2 pool TypeORM created for the DataSource (its `master` when
  * replication is configured): the engine opens none of its own, and the application's
@@ -64,11 +90,17 @@ export class MysqlConnections {
     return driver.obtainMasterConnection();
   }
 
-  /** Run single statements in autocommit mode on one borrowed connection. */
+  /**
+   * Run single statements in autocommit mode on one borrowed connection. Each statement is its
+   * own transaction, and one statement can still lose a deadlock: enqueuers racing on one unique
+   * key each take a shared lock on the duplicate entry when its holder changes, then all want to
+   * insert (InnoDB's documented duplicate-key deadlock). The loser's statement was rolled back
+   * whole and changed nothing, so it is sent again, as the transaction below is run again.
+   */
   async autocommit<T>(work: (session: Session) => Promise<T>): Promise<T> {
     const connection = await this.acquire();
     try {
-      return await work(connectionSession(connection));
+      return await work(retryingSession(connectionSession(connection)));
     } finally {
       connection.release();
     }
@@ -99,15 +131,13 @@ export class MysqlConnections {
           () => true,
           () => false,
         );
-        const code = errno(error);
-        const retry = code === ER_LOCK_DEADLOCK || code === ER_LOCK_WAIT_TIMEOUT;
-        if (!retry || attempt >= MAX_ATTEMPTS) throw error;
+        if (!lostLock(error) || attempt >= MAX_ATTEMPTS) throw error;
       } finally {
         // A connection whose rollback failed may still hold a transaction: never hand it back.
         if (healthy) connection.release();
         else connection.destroy();
       }
-      await sleep(5 * 2 ** attempt * (0.5 + Math.random()));
+      await backOff(attempt);
     }
   }
 }

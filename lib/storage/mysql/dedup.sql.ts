@@ -9,8 +9,11 @@ const INSERT_COLUMNS = `uuid, job_name, payload, status, group_name, priority, n
 
 /**
  * `enqueueUnique` on MySQL/MariaDB (the flow: lib/storage/dedup-flow.ts). Each step is one
- * statement: in autocommit on the engine's own connection (no lock outlives its statement, so
- * enqueuers racing on one key cannot deadlock), or in the caller's transaction. A plain INSERT
+ * statement: in autocommit on the engine's own connection (no lock outlives its statement; a
+ * statement that loses InnoDB's duplicate-key deadlock, when enqueuers race for a key whose
+ * holder is being freed, changed nothing and is sent again), or in the caller's transaction,
+ * where such a deadlock rolls the caller's transaction back and reaches the caller, as any
+ * deadlock in its transaction does. A plain INSERT
  * whose duplicate-key error says "skipped" (not `INSERT IGNORE`, which would also swallow
  * truncation); reads of the holder are locking reads, which see the latest committed row even in
  * a REPEATABLE READ transaction whose snapshot predates it; UPDATEs repeat their condition.
