@@ -73,7 +73,10 @@ function retryingSession(session: Session): Session {
         await backOff(attempt);
       }
     };
-  return { rows: again(session.rows), write: again(session.write) };
+  return {
+    rows: again((sql, values) => session.rows(sql, values)),
+    write: again((sql, values) => session.write(sql, values)),
+  };
 }
 
 /**
