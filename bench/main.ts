@@ -359,11 +359,15 @@ function sustainedChart(r: Results): string | null {
   );
 }
 
-/** Writes the Markdown (and the chart) of saved results again, without running anything. */
+/**
+ * Writes the Markdown (and the chart) of saved results again, without running anything; the
+ * figures derived from the runs (ratios and targets) are computed again and saved with them.
+ */
 function render(file: string): void {
   const results = JSON.parse(readFileSync(file, 'utf8')) as Results;
   results.ratios = ratios(results);
   results.targets = judge(results);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   const text = markdown(results);
   const md = file.replace(/\.json(\.tmp)?$/, '.md$1');
   writeFileSync(md, text);

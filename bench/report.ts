@@ -176,6 +176,8 @@ function table(head: string[], rows: string[][]): string[] {
 
 interface FigureRow {
   label: string;
+  /** What the figure's ratios are filed under, where the label alone repeats across tables (each latency rate). */
+  id?: string;
   digits: number;
   get: (c: ConfigKey) => Spread | undefined;
   bound?: (c: ConfigKey) => boolean;
@@ -205,7 +207,7 @@ function latencyRows(r: Results, rate: number): FigureRow[] {
   const lat = new Map(r.latency.filter((f) => f.ratePerSec === rate).map((f) => [key(f), f]));
   const bound = (c: ConfigKey) => lat.get(key(c))?.runs.some((x) => x.lowerBound) ?? false;
   const tasks = r.latency.find((f) => f.ratePerSec === rate)?.result.tasks;
-  return [
+  const rows: FigureRow[] = [
     {
       label: `end to end p50, ms (${fmt(tasks)} at ${rate}/s)`,
       digits: 2,
@@ -227,6 +229,7 @@ function latencyRows(r: Results, rate: number): FigureRow[] {
       get: (c) => lat.get(key(c))?.spreads.afterCommitP99,
     },
   ];
+  return rows.map((row) => ({ ...row, id: `at ${rate}/s: ${row.label}` }));
 }
 
 /** Every Kronos/peer ratio of the one-worker figures, with its bootstrap interval. */
@@ -238,7 +241,7 @@ export function ratios(r: Results): RatioFigure[] {
         const a = row.get(k);
         const b = row.get(p);
         if (!a || !b || a.n === 0 || b.n === 0) continue;
-        out.push({ figure: row.label, kronos: key(k), peer: key(p), ...ratioSpread(a, b) });
+        out.push({ figure: row.id ?? row.label, kronos: key(k), peer: key(p), ...ratioSpread(a, b) });
       }
   };
   add(throughputRows(r), r.throughput);
@@ -263,15 +266,12 @@ function figureTables(title: string, rows: FigureRow[], columns: ConfigKey[], ra
   );
   const pairs = ratioPairs(columns);
   if (pairs.length === 0) return lines;
-  const find = (label: string, k: ConfigKey, p: ConfigKey) =>
-    ratioList.find((x) => x.figure === label && x.kronos === key(k) && x.peer === key(p));
+  const find = (row: FigureRow, k: ConfigKey, p: ConfigKey) =>
+    ratioList.find((x) => x.figure === (row.id ?? row.label) && x.kronos === key(k) && x.peer === key(p));
   lines.push(
     ...table(
       ['Kronos/peer', ...pairs.map(([k, p]) => `${key(k)} / ${key(p)}`)],
-      rows.map((f) => [
-        f.label,
-        ...pairs.map(([k, p]) => `${f.bound?.(p) ? '≤ ' : ''}${fmtRatio(find(f.label, k, p))}`),
-      ]),
+      rows.map((f) => [f.label, ...pairs.map(([k, p]) => `${f.bound?.(p) ? '≤ ' : ''}${fmtRatio(find(f, k, p))}`)]),
     ),
     '',
   );
