@@ -241,7 +241,7 @@ export function ratios(r: Results): RatioFigure[] {
         const a = row.get(k);
         const b = row.get(p);
         if (!a || !b || a.n === 0 || b.n === 0) continue;
-        out.push({ figure: row.id ?? row.label, kronos: key(k), peer: key(p), ...ratioSpread(a, b) });
+        out.push({ figure: row.id ?? row.label, kronos: key(k), peer: key(p), ...ratioSpread(a, b, { paired: true }) });
       }
   };
   add(throughputRows(r), r.throughput);
@@ -293,7 +293,7 @@ export function markdown(r: Results): string {
     '',
   );
   lines.push(
-    "Every figure is the median over its runs with the range in brackets (min–max); runs of the systems alternate (each round in another order). Every ratio Kronos/peer is the ratio of the medians with a bootstrap 95% interval in brackets; it is marked *not significant* when the two figures' own 95% intervals (bootstrap, of the median) overlap, *one run* when there are fewer than three runs to judge by. Throughput: above 1 means Kronos is faster; latency, memory and CPU: below 1 means Kronos needs less.",
+    "Every figure is the median over its runs with the range in brackets (min–max); runs of the systems alternate (each round in another order). Every ratio Kronos/peer of figures measured in the same rounds is the median of the per-round ratios (each round's Kronos run against the peer's run of that round), with a bootstrap 95% interval over the rounds in brackets, marked *not significant* when that interval includes 1; where the two figures have different numbers of runs it is the ratio of the medians, marked *not significant* when the two figures' own 95% intervals overlap, *one run* when there are fewer than three runs to judge by. Throughput: above 1 means Kronos is faster; latency, memory and CPU: below 1 means Kronos needs less.",
     '',
   );
   const ratioList = r.ratios ?? ratios(r);
@@ -426,7 +426,7 @@ export function markdown(r: Results): string {
           ...counts.map((n) => {
             const a = cell(k, n);
             const b = cell(p, n);
-            return a && b ? fmtRatio(ratioSpread(a.jobsPerSec, b.jobsPerSec)) : 'n/a';
+            return a && b ? fmtRatio(ratioSpread(a.jobsPerSec, b.jobsPerSec, { paired: true })) : 'n/a';
           }),
         ]);
     if (ratioRows.length) lines.push(...table(['Kronos/peer, jobs/s', ...counts.map((p) => `${p}`)], ratioRows), '');
@@ -470,7 +470,7 @@ export function markdown(r: Results): string {
           ...producers.map((p) => {
             const a = cell('kronos', mode, p);
             const b = cell(peer, mode, p);
-            return a && b ? fmtRatio(ratioSpread(a.tasksPerSec, b.tasksPerSec)) : 'n/a';
+            return a && b ? fmtRatio(ratioSpread(a.tasksPerSec, b.tasksPerSec, { paired: true })) : 'n/a';
           }),
         ]);
     lines.push(...table(['Kronos/peer', ...producers.map((p) => `${p}`)], ratioRows), '');
@@ -653,10 +653,11 @@ export function judge(r: Results): Target[] {
   const k = tp('kronos', 'defaults');
   const check = (label: string, peer: Spread | undefined, factor: number) => {
     if (!k || !peer) return;
+    const ratio = ratioSpread(k, peer, { paired: true });
     targets.push({
       target: `throughput (Kronos defaults) ≥ ${factor}x ${label}`,
-      measured: `${fmt(k.median)} vs ${fmt(peer.median)} jobs/s = ${fmtRatio(ratioSpread(k, peer))}`,
-      met: k.median >= factor * peer.median,
+      measured: `${fmt(k.median)} vs ${fmt(peer.median)} jobs/s = ${fmtRatio(ratio)}`,
+      met: ratio.ratio >= factor,
     });
   };
   check('graphile-worker tuned', tp('graphile-worker', 'tuned'), 1.0);
@@ -722,12 +723,14 @@ export function judge(r: Results): Target[] {
     r.scaling?.find((f) => f.system === system && f.name === name && f.processes === p)?.jobsPerSec;
   const k4 = scale('kronos', 'defaults', 4);
   const g4 = scale('graphile-worker', 'tuned', 4);
-  if (k4 && g4)
+  if (k4 && g4) {
+    const ratio = ratioSpread(k4, g4, { paired: true });
     targets.push({
       target: 'throughput with 4 worker processes: Kronos defaults > graphile-worker tuned',
-      measured: `${fmt(k4.median)} vs ${fmt(g4.median)} jobs/s = ${fmtRatio(ratioSpread(k4, g4))}`,
-      met: k4.median > g4.median,
+      measured: `${fmt(k4.median)} vs ${fmt(g4.median)} jobs/s = ${fmtRatio(ratio)}`,
+      met: ratio.ratio > 1,
     });
+  }
   targets.push({
     target: 'every task ran exactly once (every run of every system)',
     measured: r.problems.length

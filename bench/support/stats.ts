@@ -87,9 +87,32 @@ export interface RatioSpread {
    * significant"); `null` when either figure has fewer than 3 runs (no interval to judge by).
    */
   significant: boolean | null;
+  /** The median of per-round ratios (see `ratioSpread`), not the ratio of the medians. */
+  paired?: boolean;
 }
 
-export function ratioSpread(a: Spread, b: Spread): RatioSpread {
+/**
+ * The ratio of two figures. With `paired`, for figures whose runs were made in the same rounds
+ * (the i-th value of each in round i, the systems alternating within the round): when both have
+ * the same number of runs, at least three, the ratio is the median of the per-round ratios, its
+ * 95% interval a bootstrap over the rounds, and it is significant when that interval leaves out 1.
+ * A round's runs are minutes apart at most, so what slows the machine for a while (another
+ * tenant of the host, the database's own background work) slows both figures of the round and
+ * cancels out of their ratio, where it would move one median and not the other. Otherwise, the
+ * ratio of the medians, its interval from resampling each figure's runs, and significant when the
+ * two figures' own intervals do not overlap.
+ */
+export function ratioSpread(a: Spread, b: Spread, options: { paired?: boolean } = {}): RatioSpread {
+  if (options.paired && a.n === b.n && a.n >= 3 && a.values.length === b.values.length) {
+    const perRound = a.values.map((x, i) => x / b.values[i]);
+    if (perRound.every((x) => Number.isFinite(x))) {
+      const ratio = median(perRound);
+      const medians = resampledMedians(perRound, generator(a.n * 131));
+      const lo = percentile(medians, 2.5);
+      const hi = percentile(medians, 97.5);
+      return { ratio, lo, hi, significant: lo > 1 || hi < 1, paired: true };
+    }
+  }
   const ratio = a.median / b.median;
   if (a.n < 2 || b.n < 2 || !Number.isFinite(ratio) || b.median === 0)
     return { ratio, lo: ratio, hi: ratio, significant: null };
