@@ -18,6 +18,7 @@
  *   npm run bench -- --configs=kronos:defaults,graphile-worker:tuned   only these PostgreSQL configurations
  *   npm run bench -- --render=bench/results/results.json   rewrite the Markdown and chart of a saved run
  *   BENCH_KRONOS_VARIANTS='{"b1000":{"batchSize":1000}}' npm run bench -- --configs=kronos:b1000   other Kronos settings
+ *   BENCH_KRONOS_VARIANTS='{"b250":{"batchSize":250}}' npm run bench -- --only=scaling --scaling-configs=kronos:b250   and in the scaling scenario
  */
 import 'reflect-metadata';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -488,6 +489,10 @@ async function main(): Promise<void> {
       ];
       if (list('scaling-configs')?.includes('pg-boss:tuned'))
         entries.push({ backend: pgboss, config: pooled(pgbossTuned, pool) });
+      // Other Kronos settings beside the defaults: --scaling-configs=kronos:b250 with BENCH_KRONOS_VARIANTS.
+      for (const variant of kronosVariants)
+        if (list('scaling-configs')?.includes(label(variant).replace(' ', ':')))
+          entries.push({ backend: kronos, config: pooled(variant, pool) });
       for (const e of entries)
         e.config = { ...e.config, description: `${e.config.description}; ${pool} connections per process` };
       if (pgbouncerInstalled()) {
