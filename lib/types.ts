@@ -137,6 +137,18 @@ export interface JobOptions {
    * Only on `@Job`, in the worker's process (docs/flow-control.md). Default: one task per call.
    */
   batch?: { size: number; wait?: Duration };
+  /**
+   * Delete a task's row when it completes, keeping its runs: the run history (output, result,
+   * timings, who ran it) stays, queryable and pruned like any run, while the task table holds only
+   * unfinished and unsuccessful tasks. Completing then costs the database a delete instead of a
+   * new row version and its index entries (docs/performance.md). Once deleted, `status(uuid)` and
+   * the dashboard's task page no longer find the task; its runs still show.
+   *
+   * Only a task that completes for good is deleted: a retry, the next slot of a recurring task, a
+   * failure, a timeout or a stop keep the row. A task with a `dedupKey` (its window needs the row),
+   * dependencies or a batch (docs/flow-control.md) is kept too. Default false.
+   */
+  removeOnComplete?: boolean;
 }
 
 /**

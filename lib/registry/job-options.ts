@@ -29,6 +29,8 @@ export interface NormalizedJobOptions {
   rateLimit: RateLimitSpec | null;
   /** One handler call takes up to `size` tasks, gathered for up to `waitMs` (`JobOptions.batch`), or null. */
   batch: BatchSpec | null;
+  /** Delete the task's row when it completes for good, keeping its runs (`JobOptions.removeOnComplete`). */
+  removeOnComplete: boolean;
 }
 
 /** A validated `batch`: up to `size` tasks per call, gathered for up to `waitMs`. */
@@ -234,6 +236,9 @@ export function normalizeJobOptions(
   if (options.active !== undefined && typeof options.active !== 'boolean') {
     throw new InvalidJobOptionError(job, 'active', options.active, 'is not a boolean');
   }
+  if (options.removeOnComplete !== undefined && typeof options.removeOnComplete !== 'boolean') {
+    throw new InvalidJobOptionError(job, 'removeOnComplete', options.removeOnComplete, 'is not a boolean');
+  }
   return {
     timeoutMs: options.timeout === undefined ? defaults.timeoutMs : validateTimeout(job, options.timeout),
     timeoutFrom: options.timeout === undefined ? 'module' : 'job',
@@ -248,5 +253,6 @@ export function normalizeJobOptions(
     deadLetter: options.deadLetter === undefined ? null : validateDeadLetter(job, options.deadLetter),
     rateLimit: options.rateLimit === undefined ? null : validateRateLimit(job, options.rateLimit),
     batch: options.batch === undefined ? null : validateBatch(job, options.batch),
+    removeOnComplete: options.removeOnComplete ?? false,
   };
 }

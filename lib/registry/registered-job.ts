@@ -34,6 +34,8 @@ export interface RegisteredJob {
   rateLimit: { limit: number; perMs: number } | null;
   /** A batch handler: up to `size` tasks per call, gathered for up to `waitMs`; null for one task per call. */
   batch: { size: number; waitMs: number } | null;
+  /** Delete the task's row when it completes for good, keeping its runs. */
+  removeOnComplete: boolean;
   /** Recurring jobs only. */
   schedule: NormalizedSchedule | null;
   scheduleSpec: ScheduleSpec | null;

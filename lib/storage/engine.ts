@@ -120,6 +120,12 @@ export interface TaskOutcome {
    * transaction that writes this outcome, and only if the outcome is written (not fenced out).
    */
   deadLetter?: NewTask;
+  /**
+   * Delete the task instead of updating it (`JobOptions.removeOnComplete`): set only with
+   * `taskStatus` COMPLETED. The run row is inserted all the same. A task with a dedup key,
+   * dependencies or a batch (`flow <> 0`) is updated instead: those need their row.
+   */
+  removeTask?: boolean;
 }
 
 /** Live state of a running attempt, synced while it runs. */

@@ -8,6 +8,8 @@ export interface OutcomePolicy {
   worker: string;
   retryBackoffMs: number;
   maxRetryBackoffMs: number;
+  /** Jobs whose tasks are deleted when they complete for good (`JobOptions.removeOnComplete`). */
+  removable?: ReadonlySet<string>;
 }
 
 /** Delay before retry `attempt + 1`: the base doubled per attempt already made, capped. */
@@ -100,5 +102,6 @@ function outcome(
     timesRun,
     timesFailed,
     nextAttempt,
+    removeTask: taskStatus === 'COMPLETED' && policy.removable !== undefined && policy.removable.has(task.jobName),
   };
 }

@@ -22,7 +22,7 @@ import type {
 import { ClaimAhead } from './claim-ahead.js';
 import { RunningTasks } from './running-tasks.js';
 import { CompletionBatcher } from './completion-batcher.js';
-import { taskOutcome } from './task-outcome.js';
+import { taskOutcome, type OutcomePolicy } from './task-outcome.js';
 import { attemptDeadLetter, deadLetterRoutes } from './dead-letter.js';
 import type { DeadLetterRoutes } from '../storage/dead-letter-task.js';
 import { settledWithin, sleep } from './timing.js';
@@ -74,6 +74,8 @@ export class TaskWorker implements HousekeepingHost {
   private readonly plan: ReturnType<JobRegistry['claimPlan']>;
   /** Where the registered jobs' dead letters go (`JobOptions.deadLetter`), by job name; read by the rescue too. */
   readonly deadLetters: DeadLetterRoutes;
+  /** How an attempt's outcome is built: the worker, its retry back-off, the jobs whose completed tasks are deleted. */
+  private readonly outcomePolicy: OutcomePolicy;
   /** Claims started so far: an unchanged value means no claim started meanwhile. */
   claims = 0;
   /** The groups claimed from: the configured ones less those paused, as read on the last heartbeat. */
@@ -114,6 +116,17 @@ export class TaskWorker implements HousekeepingHost {
     this.name = name;
     this.plan = registry.claimPlan();
     this.deadLetters = deadLetterRoutes(registry);
+    this.outcomePolicy = {
+      worker: name,
+      retryBackoffMs: options.retryBackoffMs,
+      maxRetryBackoffMs: options.maxRetryBackoffMs,
+      removable: new Set(
+        registry
+          .all()
+          .filter((job) => job.removeOnComplete)
+          .map((job) => job.name),
+      ),
+    };
     this.claimGroups = [...config.groups];
     [this.freeGroups, this.ratedGroups] = this.splitGroups(this.claimGroups);
     this.ahead = new ClaimAhead(config.concurrency, config.batchSize);
@@ -546,11 +559,7 @@ export class TaskWorker implements HousekeepingHost {
             output: null,
             traceback: null,
           },
-          {
-            worker: this.name,
-            retryBackoffMs: this.options.retryBackoffMs,
-            maxRetryBackoffMs: this.options.maxRetryBackoffMs,
-          },
+          this.outcomePolicy,
         ),
       );
     }
@@ -632,11 +641,7 @@ export class TaskWorker implements HousekeepingHost {
     else this.counters.failed++;
     let outcome: TaskOutcome | null = null;
     if (!attempt.leaseLost) {
-      outcome = taskOutcome(task, attempt, {
-        worker: this.name,
-        retryBackoffMs: this.options.retryBackoffMs,
-        maxRetryBackoffMs: this.options.maxRetryBackoffMs,
-      });
+      outcome = taskOutcome(task, attempt, this.outcomePolicy);
       if (outcome.taskStatus === 'QUEUED' && outcome.nextRunTime === null && !this.options.clock.isSystemClock) {
         outcome.nextRunTime = this.options.clock.now() + outcome.delayMs;
       }

@@ -10,6 +10,9 @@ import { bootApp, freshDatabase, waitFor, type TestApp } from '../support/test-a
 class ClusterJobs {
   @Job('cluster.work', { retries: 5 })
   async work() {}
+
+  @Job('cluster.receipt', { retries: 5, removeOnComplete: true })
+  async receipt() {}
 }
 
 /** Runs per task and status, from the Activity log. */
@@ -79,6 +82,32 @@ describeForDialects(
       // Every task the victim was running was finished by a survivor.
       const survivors = new Set(fleet.workers.slice(1).flatMap(executions));
       for (const run of lost) expect(survivors.has(run.taskId)).toBe(true);
+    }, 120_000);
+
+    it('removeOnComplete: 3 processes, one killed with SIGKILL mid-run, leave one COMPLETED run per task and no task row', async () => {
+      const db = await freshDatabase(dialect);
+      fleet.web = await bootApp(db, [ClusterJobs], { worker: false });
+      const env = { KRONOS_FIXTURE_DELAY_MS: '20', KRONOS_FIXTURE_CONCURRENCY: '5' };
+      fleet.workers = await Promise.all([0, 1, 2].map(() => startWorkerProcess(db.options, env)));
+      await enqueueMany(fleet.web.app, 'cluster.receipt', 600);
+      const victim = fleet.workers[0];
+      await waitFor(() => executions(victim).length >= 20, 20_000, 'the victim to be mid-run');
+      victim.child.kill('SIGKILL');
+      expect(await victim.exited).toEqual({ code: null, signal: 'SIGKILL' });
+
+      await waitFor(
+        async () => (await fleet.web!.dataSource.getRepository(Task).count()) === 0,
+        60_000,
+        'no task left',
+      );
+      const perTask = await runsPerTask(fleet.web);
+      const completed = perTask.filter((r) => r.status === 'COMPLETED');
+      expect(completed).toHaveLength(600);
+      expect(completed.every((r) => r.runs === 1)).toBe(true);
+      // A task the victim held ran again (its LOST run kept beside the COMPLETED one), never completed twice.
+      const lost = await fleet.web.dataSource.getRepository(Run).findBy({ status: 'LOST' });
+      expect(lost.length).toBeGreaterThan(0);
+      expect(lost.every((r) => completed.some((c) => c.taskId === r.taskId))).toBe(true);
     }, 120_000);
   },
   ['postgres', 'mysql'],

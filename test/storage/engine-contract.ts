@@ -7,6 +7,7 @@ import { flowCases } from './contract/flow.cases.js';
 import { groupCases } from './contract/groups.cases.js';
 import { groupRateLimitCases } from './contract/group-rate-limit.cases.js';
 import { rateLimitCases } from './contract/rate-limit.cases.js';
+import { removeOnCompleteCases } from './contract/remove-on-complete.cases.js';
 import { enqueueAndClaimCases } from './contract/enqueue-claim.cases.js';
 import { type ContractContext, emptyTables } from './contract/fixtures.js';
 import { stateChangeCases } from './contract/state-changes.cases.js';
@@ -56,6 +57,7 @@ export function describeEngineContract(
       describe('state changes off the hot path', () => stateChangeCases(get));
       describe('deduplication windows', () => dedupCases(get));
       describe('dependencies and batches', () => flowCases(get));
+      describe('removeOnComplete', () => removeOnCompleteCases(get));
       describe('per-job rate limits', () => rateLimitCases(get));
       describe('paused groups', () => groupCases(get));
       describe('group rate limits', () => groupRateLimitCases(get));

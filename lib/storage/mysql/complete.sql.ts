@@ -74,7 +74,9 @@ const runRow = (o: TaskOutcome): unknown[] => [
 /**
  * Write back a batch of finished attempts in one transaction of three statements: lock the tasks
  * and keep the outcomes whose claim token still matches (a rescued and re-claimed task has a new
- * one), update those tasks, and insert their run rows with one multi-row INSERT. A worker that
+ * one), update those tasks, and insert their run rows with one multi-row INSERT. Tasks completed
+ * for good of `removeOnComplete` jobs are deleted instead of updated (a fourth statement), unless
+ * a dedup window, dependencies or a batch still need the row. A worker that
  * lost its lease writes nothing at all; its task ids are returned. The dead letters the held
  * outcomes carry (last failures of jobs with a `deadLetter`) are inserted in the same
  * transaction; `letters` receives how many were created.
@@ -94,6 +96,10 @@ export async function completeTasks(
     const { held, lost } = await lockLeases(session, t, outcomes, flagged);
     let written: Map<number, number> | null = null;
     if (held.length > 0) {
+      // removeOnComplete: the completed tasks whose rows nothing else needs go first; the update then skips them.
+      const removable = held.filter((o) => o.removeTask === true).map((o) => o.taskId);
+      if (removable.length > 0)
+        await session.write(`DELETE FROM ${t.task} WHERE id IN (?) AND flow = 0 AND dedup_key IS NULL`, [removable]);
       const update = updateStatement(t, held);
       await session.write(update.sql, update.values);
       // `VALUES ?` with an array of rows: mysql2 writes one parenthesised tuple per row.

@@ -226,6 +226,7 @@ export class SqliteEngine implements StorageEngine {
   async complete(outcomes: TaskOutcome[], runIds?: number[]): Promise<number[]> {
     if (outcomes.length === 0) return [];
     const update = this.statement('completeTask');
+    const remove = outcomes.some((o) => o.removeTask === true) ? this.statement('removeTask') : null;
     const insertRun = this.statement('insertRun');
     const now = Date.now();
     let letters = 0; // dead letters written with the outcomes
@@ -236,18 +237,25 @@ export class SqliteEngine implements StorageEngine {
         const written: number[] | null = runIds ? [] : null; // asked for by lifecycle events only
         const flagged: number[] = []; // tasks with dependents or a batch (docs/flow-control.md)
         for (const o of outcomes) {
-          const changed = update.get({
-            status: o.taskStatus,
-            nextRunTime: o.nextRunTime,
-            now,
-            delayMs: o.delayMs,
-            nextAttempt: o.nextAttempt,
-            timesRun: o.timesRun,
-            timesFailed: o.timesFailed,
-            stopTime: o.stopTime,
-            taskId: o.taskId,
-            claimToken: o.claimToken,
-          }) as { flow: number } | undefined;
+          // A task deleted as it completes (removeOnComplete); one whose row is still needed is updated.
+          const removed =
+            remove !== null && o.removeTask === true
+              ? (remove.get({ taskId: o.taskId, claimToken: o.claimToken }) as { flow: number } | undefined)
+              : undefined;
+          const changed =
+            removed ??
+            (update.get({
+              status: o.taskStatus,
+              nextRunTime: o.nextRunTime,
+              now,
+              delayMs: o.delayMs,
+              nextAttempt: o.nextAttempt,
+              timesRun: o.timesRun,
+              timesFailed: o.timesFailed,
+              stopTime: o.stopTime,
+              taskId: o.taskId,
+              claimToken: o.claimToken,
+            }) as { flow: number } | undefined);
           if (changed === undefined) {
             fenced.push(o.taskId);
             written?.push(0);

@@ -55,6 +55,11 @@ export const SQLITE_SQL = {
     WHERE "id" = @taskId AND "claim_token" = @claimToken
     RETURNING "flow"`,
 
+  /** `removeOnComplete`: the completed task's row goes, unless a dedup window, dependencies or a batch need it. */
+  removeTask: `DELETE FROM {task}
+    WHERE "id" = @taskId AND "claim_token" = @claimToken AND "flow" = 0 AND "dedup_key" IS NULL
+    RETURNING "flow"`,
+
   insertRun: `INSERT INTO {run} ("task_id", "job_name", "status", "worker", "attempt", "scheduled_for", "start_time",
       "stop_time", "duration_ms", "result", "message", "output", "traceback", "run_as")
     VALUES (@taskId, @jobName, @runStatus, @worker, @attempt, @scheduledFor, @startTime, @stopTime, @durationMs,
