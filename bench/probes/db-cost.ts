@@ -22,7 +22,8 @@
  * - the tables' and indexes' sizes after the drain.
  *
  * `--variant` is SQL run once after the migrations (`;`-separated), to try a schema change before
- * writing its migration. `--json` prints the medians as one JSON line.
+ * writing its migration. `--remove-on-complete` completes as a job with `removeOnComplete` does
+ * (the task deleted, its run kept). `--json` prints the medians as one JSON line.
  */
 import { readFileSync } from 'node:fs';
 import 'reflect-metadata';
@@ -48,12 +49,18 @@ const TASKS = Number(args.get('tasks') ?? 20000);
 const BATCH = Number(args.get('batch') ?? 1000);
 const ROUNDS = Number(args.get('rounds') ?? 3);
 const VARIANT = args.get('variant') ?? '';
-const LABEL = args.get('label') ?? (VARIANT || 'schema of the migrations');
+/** `--remove-on-complete`: the job has `removeOnComplete`, so each completion deletes its task. */
+const REMOVE = args.get('remove-on-complete') === 'true';
+const REMOVABLE: ReadonlySet<string> = new Set(REMOVE ? ['bench.noop'] : []);
+const LABEL =
+  args.get('label') ??
+  [VARIANT || 'schema of the migrations', REMOVE ? 'removeOnComplete' : ''].filter(Boolean).join(', ');
 const TABLES = [
   'kronos_audit',
   'kronos_task_dependency',
   'kronos_task_batch',
   'kronos_task_group',
+  'kronos_task_group_rate',
   'kronos_worker',
   'kronos_run',
   'kronos_task',
@@ -107,7 +114,7 @@ const success = (task: ClaimedTask, worker: string, now: number): TaskOutcome =>
       output: null,
       traceback: null,
     },
-    { worker, retryBackoffMs: 0, maxRetryBackoffMs: 0 },
+    { worker, retryBackoffMs: 0, maxRetryBackoffMs: 0, removable: REMOVABLE },
   );
 
 async function main(): Promise<void> {

@@ -69,11 +69,20 @@ export function kronosConfigurations(dialect: KronosDialect, dataSource: DataSou
       cli: { nodeFlags: WORKER_NODE_FLAGS },
     });
   }
-  // Extra configurations to compare, e.g. BENCH_KRONOS_VARIANTS='{"b50":{"batchSize":50}}'
-  for (const [name, worker] of Object.entries<Record<string, unknown>>(
+  // Extra configurations to compare, e.g. BENCH_KRONOS_VARIANTS='{"b50":{"batchSize":50}}'; a `job`
+  // key holds options of the benchmark's job instead: '{"remove":{"job":{"removeOnComplete":true}}}'.
+  for (const [name, variant] of Object.entries<Record<string, unknown>>(
     JSON.parse(process.env.BENCH_KRONOS_VARIANTS ?? '{}'),
   )) {
-    configurations.push(configuration(name, `SchedulerModule.forRoot({ worker: ${JSON.stringify(worker)} })`, worker));
+    const { job, ...worker } = variant;
+    const described = `SchedulerModule.forRoot({ worker: ${JSON.stringify(worker)} })`;
+    const config = configuration(
+      name,
+      job === undefined ? described : `${described}, @Job('bench.noop', ${JSON.stringify(job)})`,
+      worker,
+    );
+    if (job !== undefined) config.settings.job = job;
+    configurations.push(config);
   }
   return configurations;
 }
@@ -129,6 +138,8 @@ export class KronosBackend implements Backend {
   readonly system = 'kronos' as const;
   readonly dataSource: DataSource;
   private engine?: StorageEngine;
+  /** The configuration last reset for deletes its tasks as they complete (a `removeOnComplete` job). */
+  private removesTasks = false;
 
   constructor(
     readonly dialect: KronosDialect,
@@ -175,7 +186,8 @@ export class KronosBackend implements Backend {
     return this.engine!;
   }
 
-  async reset(): Promise<void> {
+  async reset(config?: Configuration): Promise<void> {
+    this.removesTasks = (config?.settings.job as { removeOnComplete?: boolean } | undefined)?.removeOnComplete === true;
     const tables = ['kronos_task', 'kronos_run', 'kronos_worker'];
     if (this.dialect === 'postgres') await this.dataSource.query(`TRUNCATE ${tables.join(', ')} RESTART IDENTITY`);
     else if (this.dialect === 'mysql') for (const t of tables) await this.dataSource.query(`TRUNCATE TABLE ${t}`);
@@ -303,7 +315,11 @@ export class KronosBackend implements Backend {
       `SELECT count(*) AS total, count(DISTINCT task_id) AS tasks, sum(CASE WHEN status = 'COMPLETED' THEN 1 ELSE 0 END) AS done FROM kronos_run`,
     );
     const problems: string[] = [];
-    if (Number(tasks.total) !== count || Number(tasks.done) !== count)
+    if (this.removesTasks) {
+      // removeOnComplete: every task's row is gone, its run row kept.
+      if (Number(tasks.total) !== 0)
+        problems.push(`kronos_task: ${tasks.total} row(s) left, none expected (removeOnComplete)`);
+    } else if (Number(tasks.total) !== count || Number(tasks.done) !== count)
       problems.push(`kronos_task: ${tasks.done} of ${tasks.total} COMPLETED once, ${count} expected`);
     if (Number(runs.total) !== count || Number(runs.tasks) !== count || Number(runs.done) !== count) {
       problems.push(

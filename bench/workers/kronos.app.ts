@@ -1,7 +1,7 @@
 /**
  * The Kronos application of the benchmark's worker processes: TypeORM and SchedulerModule, one
  * no-op `@Job` that records its task number. `settings.worker` is passed to `forRoot` as is, so
- * `{}` measures the library's defaults.
+ * `{}` measures the library's defaults; `settings.job`, when set, is the job's options.
  *
  * Two ways to run it: `kronos.worker.ts` boots it inside a Nest application context of its own
  * (a worker embedded in an application), and the `kronos worker` command boots it by name
@@ -16,7 +16,7 @@ import { VIA_CLI } from '../support/protocol.js';
 
 @Injectable()
 class BenchJobs implements OnApplicationBootstrap {
-  @Job('bench.noop')
+  @Job('bench.noop', spec.settings.job ?? {})
   noop(payload: { n: number }) {
     probe.record(payload.n);
   }
