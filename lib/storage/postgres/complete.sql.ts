@@ -24,28 +24,37 @@ import { DB_NOW_MS, INT_MAX, num, poolQuery, type MakeStatement, type Statement 
  * A task that takes part in dependencies or a batch (`flow <> 0`, docs/flow-control.md) comes
  * back as its negated id, for `settleFlow`; no row is added for any other task.
  *
- * An outcome with `rm` (`removeOnComplete`, a task completed for good) deletes its task instead of
- * updating it, unless the row is still needed: a dedup key's window, dependencies or a batch. The
- * two data-modifying CTEs take complementary rows, so each task is either updated or deleted, and
- * its run row is inserted either way.
+ * With `remove` (a batch holding an outcome with `rm`: `removeOnComplete`, a task completed for
+ * good) such a task is deleted instead of updated, unless the row is still needed: a dedup key's
+ * window, dependencies or a batch. The two data-modifying CTEs take complementary rows, so each
+ * task is either updated or deleted, and its run row is inserted either way. Batches without such
+ * an outcome run the statement without the DELETE.
  */
-export function completeStatement(t: PgTables, statement: MakeStatement, runIds = false): Statement {
+export function completeStatement(t: PgTables, statement: MakeStatement, runIds = false, remove = false): Statement {
+  // Without `remove` (no outcome of the batch asks for it) the statement has no DELETE at all.
+  const removable = remove ? 'AND NOT (i.rm AND t.flow = 0 AND t.dedup_key IS NULL)' : '';
+  // The tasks written, updated or deleted: what the run insert and the fenced-out check read.
+  const written = remove ? 'finished' : 'updated';
   return statement(
-    runIds ? 'complete_runs' : 'complete',
+    `complete${runIds ? '_runs' : ''}${remove ? '_rm' : ''}`,
     `WITH input AS (
        SELECT j.i, ($3::text[])[j.k] AS k, COALESCE(j.w, $4) AS w, j.a, j.f, j.s, j.b, j.e, j.r, j.m, j.o, j.x,
-              COALESCE(j.t, j.s) AS t, j.n, j.d, j.tr, j.tf, j.na, j.rm IS NOT NULL AS rm
+              COALESCE(j.t, j.s) AS t, j.n, j.d, j.tr, j.tf, j.na${remove ? ', j.rm IS NOT NULL AS rm' : ''}
          FROM json_to_recordset($1::json)
            AS j(i bigint, k int, w text, a int, f bigint, s text, b bigint, e bigint, r text, m text, o text, x text,
-                t text, n bigint, d bigint, tr int, tf int, na int, rm int)
-     ), clock AS (SELECT ${DB_NOW_MS} AS now),
+                t text, n bigint, d bigint, tr int, tf int, na int${remove ? ', rm int' : ''})
+     ), clock AS (SELECT ${DB_NOW_MS} AS now),${
+       remove
+         ? `
      removed AS (
        DELETE FROM ${t.task} t
         USING input i
         WHERE t.id = ANY ($2::bigint[]) AND t.id = i.i AND t.claim_token = i.k
           AND i.rm AND t.flow = 0 AND t.dedup_key IS NULL
        RETURNING t.id, i.k AS token, t.job_name, t.run_as, t.flow
-     ),
+     ),`
+         : ''
+     }
      updated AS (
        UPDATE ${t.task} t
           SET status = i.t,
@@ -54,21 +63,20 @@ export function completeStatement(t: PgTables, statement: MakeStatement, runIds 
               last_run_time = i.e, assigned_worker = NULL, claim_token = NULL, claimed_at = NULL,
               progress = NULL, progress_message = NULL, output = NULL, stop_requested = false, updated_at = c.now
          FROM input i CROSS JOIN clock c
-        WHERE t.id = ANY ($2::bigint[]) AND t.id = i.i AND t.claim_token = i.k
-          AND NOT (i.rm AND t.flow = 0 AND t.dedup_key IS NULL)
+        WHERE t.id = ANY ($2::bigint[]) AND t.id = i.i AND t.claim_token = i.k ${removable}
        RETURNING t.id, i.k AS token, t.job_name, t.run_as, t.flow
      ),
-     finished AS (SELECT * FROM updated UNION ALL SELECT * FROM removed),
+     ${remove ? 'finished AS (SELECT * FROM updated UNION ALL SELECT * FROM removed),' : ''}
      runs AS (
        INSERT INTO ${t.run} (task_id, job_name, status, worker, attempt, scheduled_for, start_time, stop_time,
                              duration_ms, result, message, output, traceback, run_as)
        SELECT i.i, u.job_name, i.s, i.w, i.a, i.f, i.b, i.e,
               LEAST(GREATEST(i.e - i.b, 0), ${INT_MAX})::int, i.r, i.m, i.o, i.x, u.run_as
-         FROM input i JOIN finished u ON u.id = i.i AND u.token = i.k
+         FROM input i JOIN ${written} u ON u.id = i.i AND u.token = i.k
        ${runIds ? 'RETURNING task_id, id' : ''}
      )
      SELECT i.i AS id${runIds ? ', NULL::int AS run_id' : ''} FROM input i
-      WHERE NOT EXISTS (SELECT 1 FROM finished u WHERE u.id = i.i AND u.token = i.k)
+      WHERE NOT EXISTS (SELECT 1 FROM ${written} u WHERE u.id = i.i AND u.token = i.k)
      UNION ALL SELECT -u.id${runIds ? ', -1' : ''} FROM updated u WHERE u.flow <> 0
      ${runIds ? 'UNION ALL SELECT r.task_id, r.id FROM runs r' : ''}`,
   );

@@ -64,6 +64,9 @@ const buildStatements = (t: PgTables, make: MakeStatement) => ({
   claim: claimStatements(t, make),
   complete: completeStatement(t, make),
   completeWithRunIds: completeStatement(t, make, true),
+  /** The same, for batches with a task to delete (`removeOnComplete`). */
+  completeRemoving: completeStatement(t, make, false, true),
+  completeRemovingWithRunIds: completeStatement(t, make, true, true),
   progress: progressStatement(t, make),
   workers: workerStatements(t, make),
   rescue: rescueStatement(t, make),
@@ -202,9 +205,16 @@ export class PostgresEngine implements StorageEngine {
     letters: boolean,
   ): Promise<number[]> {
     if (letters) runIds?.splice(0); // a retried transaction starts over
+    const removing = outcomes.some((o) => o.removeTask === true);
     const fenced = runIds
-      ? await completeTasksWithRunIds(db, this.sql.completeWithRunIds, outcomes, runIds, flagged)
-      : await completeTasks(db, this.sql.complete, outcomes, flagged);
+      ? await completeTasksWithRunIds(
+          db,
+          removing ? this.sql.completeRemovingWithRunIds : this.sql.completeWithRunIds,
+          outcomes,
+          runIds,
+          flagged,
+        )
+      : await completeTasks(db, removing ? this.sql.completeRemoving : this.sql.complete, outcomes, flagged);
     if (letters) {
       const deadLetters = writtenDeadLetters(outcomes, fenced);
       if (deadLetters.length > 0) await enqueueWithPool(db, this.sql.enqueue, deadLetters);

@@ -49,6 +49,28 @@ export function removeOnCompleteCases(get: () => ContractContext): void {
     expect(await runsOf(ctx, kept.id)).toHaveLength(1);
   });
 
+  it('asked for run ids (lifecycle events), a batch that deletes tasks returns the id of each run row written', async () => {
+    const ctx = get();
+    const removed = await running(ctx, 'worker-a');
+    const kept = await running(ctx, 'worker-a');
+    const stale = await running(ctx, 'worker-a');
+    const runIds: number[] = [];
+    expect(
+      await ctx.engine.complete(
+        [
+          outcome(removed, 'worker-a', { removeTask: true }),
+          outcome(kept, 'worker-a', { runStatus: 'FAILED', taskStatus: 'FAILED' }),
+          outcome(stale, 'worker-a', { claimToken: 'stale', removeTask: true }),
+        ],
+        runIds,
+      ),
+    ).toEqual([stale.id]);
+    expect(runIds).toEqual([(await runsOf(ctx, removed.id))[0].id, (await runsOf(ctx, kept.id))[0].id, 0]);
+    expect(await exists(ctx, removed.id)).toBe(false);
+    expect((await taskRow(ctx, kept.id)).status).toBe('FAILED');
+    expect((await taskRow(ctx, stale.id)).status).toBe('RUNNING');
+  });
+
   it('removeTask with a stale claim token deletes nothing and is reported as fenced', async () => {
     const ctx = get();
     const task = await running(ctx, 'worker-a');
