@@ -441,9 +441,11 @@ async function main(): Promise<void> {
     }
 
     if (wants('latency')) {
-      // kronos tuned only claims more at a time: an idle worker's wake-up is the defaults'.
+      // kronos tuned only claims more at a time, kronos remove only completes differently: an idle
+      // worker's wake-up is the defaults'.
       const entries = all.filter(
-        ({ config }) => !(config.system === 'kronos' && config.name === 'tuned') || configsArg,
+        ({ config }) =>
+          !(config.system === 'kronos' && (config.name === 'tuned' || config.name === 'remove')) || configsArg,
       );
       say(
         `latency: one task at a time at ${sizes.latencyRates.join(', ')}/s into an idle worker, ${sizes.latencyRepeats} round(s) over ${entries.length} configuration(s)`,
@@ -489,9 +491,13 @@ async function main(): Promise<void> {
       ];
       if (list('scaling-configs')?.includes('pg-boss:tuned'))
         entries.push({ backend: pgboss, config: pooled(pgbossTuned, pool) });
-      // Other Kronos settings beside the defaults: --scaling-configs=kronos:b250 with BENCH_KRONOS_VARIANTS.
+      // removeOnComplete, and other Kronos settings beside the defaults: --scaling-configs=kronos:b250
+      // with BENCH_KRONOS_VARIANTS.
       for (const variant of kronosVariants)
-        if (list('scaling-configs')?.includes(label(variant).replace(' ', ':')))
+        if (
+          (variant.name === 'remove' && selected(variant)) ||
+          list('scaling-configs')?.includes(label(variant).replace(' ', ':'))
+        )
           entries.push({ backend: kronos, config: pooled(variant, pool) });
       for (const e of entries)
         e.config = { ...e.config, description: `${e.config.description}; ${pool} connections per process` };

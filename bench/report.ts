@@ -161,7 +161,12 @@ function ratioPairs(columns: ConfigKey[]): [ConfigKey, ConfigKey][] {
   const peers = columns.filter((c) => c.system !== 'kronos');
   return kronos.flatMap((k) =>
     peers
-      .filter((p) => k.name === 'defaults' || (k.name === 'service' && p.name === 'tuned') || p.name === k.name)
+      .filter(
+        (p) =>
+          k.name === 'defaults' ||
+          ((k.name === 'service' || k.name === 'remove') && p.name === 'tuned') ||
+          p.name === k.name,
+      )
       .map((p): [ConfigKey, ConfigKey] => [k, p]),
   );
 }
@@ -728,6 +733,15 @@ export function judge(r: Results): Target[] {
     targets.push({
       target: 'throughput with 4 worker processes: Kronos defaults > graphile-worker tuned',
       measured: `${fmt(k4.median)} vs ${fmt(g4.median)} jobs/s = ${fmtRatio(ratio)}`,
+      met: ratio.ratio > 1,
+    });
+  }
+  const r4 = scale('kronos', 'remove', 4);
+  if (r4 && g4) {
+    const ratio = ratioSpread(r4, g4, { paired: true });
+    targets.push({
+      target: 'throughput with 4 worker processes: Kronos with `removeOnComplete` > graphile-worker tuned',
+      measured: `${fmt(r4.median)} vs ${fmt(g4.median)} jobs/s = ${fmtRatio(ratio)}`,
       met: ratio.ratio > 1,
     });
   }

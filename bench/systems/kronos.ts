@@ -68,6 +68,13 @@ export function kronosConfigurations(dialect: KronosDialect, dataSource: DataSou
       ),
       cli: { nodeFlags: WORKER_NODE_FLAGS },
     });
+    const remove = configuration(
+      'remove',
+      "the defaults, with the job's `removeOnComplete: true`: each completed task's row is deleted, its run row kept (docs/partitioning.md)",
+      {},
+    );
+    remove.settings.job = { removeOnComplete: true };
+    configurations.push(remove);
   }
   // Extra configurations to compare, e.g. BENCH_KRONOS_VARIANTS='{"b50":{"batchSize":50}}'; a `job`
   // key holds options of the benchmark's job instead: '{"remove":{"job":{"removeOnComplete":true}}}'.
