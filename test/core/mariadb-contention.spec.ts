@@ -33,10 +33,11 @@ describeForDialects(
       pollInterval: 5,
       syncInterval: 25,
       heartbeatInterval: 100,
-      // Rescue runs every deadAfter / 2 (2.5 s here: during the drain). A heartbeat later than
-      // half of deadAfter is a WARN by design; at 5 s a machine that pauses the process or the
-      // server for a second or two (CI neighbours, an fsync stall) does not make one.
-      deadAfter: 5000,
+      // Rescue runs every deadAfter / 2 (5 s here: during the drain). A heartbeat later than half
+      // of deadAfter is a WARN by design; at 10 s a machine that pauses the process or the server
+      // for a few seconds (CI neighbours, an fsync stall: 2.5 s was seen on a loaded machine, both
+      // workers at once) does not make one.
+      deadAfter: 10_000,
       concurrency: 4,
       batchSize: 20,
     };

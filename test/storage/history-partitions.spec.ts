@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { Run } from '../../lib/entities/index.js';
@@ -233,6 +233,9 @@ describe('partitioned run history [postgres]', () => {
     const settings = postgresSettings();
     for (let repeat = 0; repeat < 3; repeat++) {
       const start = now + (repeat * 40 + 10) * DAY;
+      // Each process connects and says `ready`; all three start on one `go`.
+      let ready = 0;
+      const children: ChildProcess[] = [];
       const results = await Promise.all(
         [0, 1, 2].map(
           () =>
@@ -246,8 +249,12 @@ describe('partitioned run history [postgres]', () => {
                 },
                 stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
               });
+              children.push(child);
               let result: { created: string[]; dropped: string[] } | undefined;
-              child.on('message', (message) => (result = message as typeof result));
+              child.on('message', (message) => {
+                if (message !== 'ready') result = message as typeof result;
+                else if (++ready === 3) for (const c of children) c.send('go');
+              });
               child.on('exit', (code) =>
                 code === 0 && result ? resolve(result) : reject(new Error(`process exited with ${code}`)),
               );
