@@ -141,12 +141,13 @@ export interface JobOptions {
    * Delete a task's row when it completes, keeping its runs: the run history (output, result,
    * timings, who ran it) stays, queryable and pruned like any run, while the task table holds only
    * unfinished and unsuccessful tasks. Completing then costs the database a delete instead of a
-   * new row version and its index entries (docs/performance.md). Once deleted, `status(uuid)` and
-   * the dashboard's task page no longer find the task; its runs still show.
+   * new row version and its index entries (docs/performance.md). Once deleted, `status(id)` throws
+   * `TaskNotFoundError` and the dashboard's task page no longer finds the task; its runs still show.
    *
    * Only a task that completes for good is deleted: a retry, the next slot of a recurring task, a
-   * failure, a timeout or a stop keep the row. A task with a `dedupKey` (its window needs the row),
-   * dependencies or a batch (docs/flow-control.md) is kept too. Default false.
+   * failure, a timeout or a stop keep the row. A task enqueued with `unique` (its deduplication
+   * window needs the row), with dependents or in a batch (docs/flow-control.md) is kept too.
+   * Default false (docs/partitioning.md, "Completed tasks deleted as they complete").
    */
   removeOnComplete?: boolean;
 }
