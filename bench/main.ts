@@ -17,6 +17,7 @@
  *   npm run bench -- --rounds=2        rounds of the latency, scaling and enqueue scenarios
  *   npm run bench -- --configs=kronos:defaults,graphile-worker:tuned   only these PostgreSQL configurations
  *   npm run bench -- --render=bench/results/results.json   rewrite the Markdown and chart of a saved run
+ *   npm run bench -- --render=second.json --compare=first.json   and print the headline ratios of both runs side by side
  *   BENCH_KRONOS_VARIANTS='{"b1000":{"batchSize":1000}}' npm run bench -- --configs=kronos:b1000   other Kronos settings
  *   BENCH_KRONOS_VARIANTS='{"b250":{"batchSize":250}}' npm run bench -- --only=scaling --scaling-configs=kronos:b250   and in the scaling scenario
  */
@@ -26,6 +27,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import {
+  compareRuns,
   judge,
   markdown,
   ratios,
@@ -676,8 +678,17 @@ async function main(): Promise<void> {
   }
 }
 
+/** The headline ratios of two saved runs side by side (`--render=<second> --compare=<first>`). */
+function compare(first: string, second: string): void {
+  const load = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Results;
+  console.log(compareRuns(load(first), load(second)).join('\n'));
+}
+
 const renderArg = arg('render');
-if (renderArg) render(renderArg);
-else await main();
+if (renderArg) {
+  render(renderArg);
+  const compareArg = arg('compare');
+  if (compareArg) compare(compareArg, renderArg);
+} else await main();
 // Pools of the peers' libraries may keep timers alive.
 process.exit(process.exitCode ?? 0);

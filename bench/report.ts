@@ -5,7 +5,7 @@ import type { HistoryPruneFigure } from './scenarios/history-prune.js';
 import type { RecurringDefinitionsResult } from './scenarios/recurring-definitions.js';
 import type { LatencyResult } from './scenarios/latency.js';
 import type { ThroughputResult } from './scenarios/throughput.js';
-import { ratioSpread, spread, type RatioSpread, type Spread } from './support/stats.js';
+import { pooledSpread, ratioSpread, spread, type Histogram, type RatioSpread, type Spread } from './support/stats.js';
 import type { SystemName } from './systems/system.js';
 
 export interface ConfigRef {
@@ -208,30 +208,72 @@ function throughputRows(r: Results): FigureRow[] {
   ];
 }
 
+const pooledCache = new WeakMap<LatencyFigure, LatencyFigure['spreads']>();
+
+/**
+ * A latency figure's percentiles over all its runs' tasks pooled (the median of the runs'
+ * percentiles for results saved without histograms); each with the range of the runs' own.
+ */
+export function latencySpreads(f: LatencyFigure): LatencyFigure['spreads'] {
+  const cached = pooledCache.get(f);
+  if (cached) return cached;
+  const runs = f.runs;
+  if (!runs.every((x) => x.histograms)) return f.spreads;
+  const pool = (
+    metric: 'e2e' | 'enqueue' | 'afterCommit',
+    p: number,
+    get: (x: LatencyResult) => number | null,
+    stored: Spread,
+  ): Spread => {
+    const histograms = runs.map((x) => x.histograms![metric]);
+    if (histograms.some((h) => h === null)) return stored;
+    return pooledSpread(
+      histograms as Histogram[],
+      runs.map((x) => get(x) ?? Number.NaN),
+      p,
+    );
+  };
+  const spreads: LatencyFigure['spreads'] = {
+    p50: pool('e2e', 50, (x) => x.p50, f.spreads.p50),
+    p95: pool('e2e', 95, (x) => x.p95, f.spreads.p95),
+    p99: pool('e2e', 99, (x) => x.p99, f.spreads.p99),
+    enqueueP50: pool('enqueue', 50, (x) => x.enqueueP50, f.spreads.enqueueP50),
+    enqueueP99: pool('enqueue', 99, (x) => x.enqueueP99, f.spreads.enqueueP99),
+    afterCommitP50: pool('afterCommit', 50, (x) => x.afterCommitP50, f.spreads.afterCommitP50),
+    afterCommitP99: pool('afterCommit', 99, (x) => x.afterCommitP99, f.spreads.afterCommitP99),
+  };
+  pooledCache.set(f, spreads);
+  return spreads;
+}
+
 function latencyRows(r: Results, rate: number): FigureRow[] {
   const lat = new Map(r.latency.filter((f) => f.ratePerSec === rate).map((f) => [key(f), f]));
+  const spreadsOf = (c: ConfigKey) => {
+    const f = lat.get(key(c));
+    return f ? latencySpreads(f) : undefined;
+  };
   const bound = (c: ConfigKey) => lat.get(key(c))?.runs.some((x) => x.lowerBound) ?? false;
   const tasks = r.latency.find((f) => f.ratePerSec === rate)?.result.tasks;
   const rows: FigureRow[] = [
     {
       label: `end to end p50, ms (${fmt(tasks)} at ${rate}/s)`,
       digits: 2,
-      get: (c) => lat.get(key(c))?.spreads.p50,
+      get: (c) => spreadsOf(c)?.p50,
       bound,
     },
-    { label: 'end to end p95, ms', digits: 2, get: (c) => lat.get(key(c))?.spreads.p95, bound },
-    { label: 'end to end p99, ms', digits: 2, get: (c) => lat.get(key(c))?.spreads.p99, bound },
-    { label: 'the enqueue call alone, p50, ms', digits: 2, get: (c) => lat.get(key(c))?.spreads.enqueueP50 },
-    { label: 'the enqueue call alone, p99, ms', digits: 2, get: (c) => lat.get(key(c))?.spreads.enqueueP99 },
+    { label: 'end to end p95, ms', digits: 2, get: (c) => spreadsOf(c)?.p95, bound },
+    { label: 'end to end p99, ms', digits: 2, get: (c) => spreadsOf(c)?.p99, bound },
+    { label: 'the enqueue call alone, p50, ms', digits: 2, get: (c) => spreadsOf(c)?.enqueueP50 },
+    { label: 'the enqueue call alone, p99, ms', digits: 2, get: (c) => spreadsOf(c)?.enqueueP99 },
     {
       label: 'enqueue returned → handler first line, p50, ms',
       digits: 2,
-      get: (c) => lat.get(key(c))?.spreads.afterCommitP50,
+      get: (c) => spreadsOf(c)?.afterCommitP50,
     },
     {
       label: 'enqueue returned → handler first line, p99, ms',
       digits: 2,
-      get: (c) => lat.get(key(c))?.spreads.afterCommitP99,
+      get: (c) => spreadsOf(c)?.afterCommitP99,
     },
   ];
   return rows.map((row) => ({ ...row, id: `at ${rate}/s: ${row.label}` }));
@@ -298,7 +340,7 @@ export function markdown(r: Results): string {
     '',
   );
   lines.push(
-    "Every figure is the median over its runs with the range in brackets (min–max); runs of the systems alternate (each round in another order). Every ratio Kronos/peer of figures measured in the same rounds is the median of the per-round ratios (each round's Kronos run against the peer's run of that round), with a bootstrap 95% interval over the rounds in brackets, marked *not significant* when that interval includes 1; where the two figures have different numbers of runs it is the ratio of the medians, marked *not significant* when the two figures' own 95% intervals overlap, *one run* when there are fewer than three runs to judge by. Throughput: above 1 means Kronos is faster; latency, memory and CPU: below 1 means Kronos needs less.",
+    "Every figure is the median over its runs with the range in brackets (min–max); runs of the systems alternate (each round in another order). Every ratio Kronos/peer of figures measured in the same rounds is the median of the per-round ratios (each round's Kronos run against the peer's run of that round), with a bootstrap 95% interval over the rounds in brackets, marked *not significant* when that interval includes 1; where the two figures have different numbers of runs it is the ratio of the medians, marked *not significant* when the two figures' own 95% intervals overlap, *one run* when there are fewer than three runs to judge by. A latency percentile is that of every round's tasks pooled (the range in brackets is that of the rounds' own percentiles), and its ratio is the ratio of the pooled percentiles, with a bootstrap interval that resamples whole rounds for both systems. Throughput: above 1 means Kronos is faster; latency, memory and CPU: below 1 means Kronos needs less.",
     '',
   );
   const ratioList = r.ratios ?? ratios(r);
@@ -673,26 +715,29 @@ export function judge(r: Results): Target[] {
   const l50 = lat('kronos', 'defaults', 50);
   if (l50) {
     const bound = l50.runs.some((x) => x.lowerBound);
+    const { p50, p99 } = latencySpreads(l50);
     targets.push({
       target: 'latency p50 ≤ 3 ms at 50/s (PostgreSQL)',
-      measured: `${fmtSpread(l50.spreads.p50, 2)} ms`,
-      met: l50.spreads.p50.median <= 3 && !bound,
+      measured: `${fmtSpread(p50, 2)} ms`,
+      met: p50.median <= 3 && !bound,
     });
     targets.push({
       target: 'latency p99 ≤ 6 ms at 50/s (PostgreSQL)',
-      measured: `${fmtSpread(l50.spreads.p99, 2)} ms`,
-      met: l50.spreads.p99.median <= 6 && !bound,
+      measured: `${fmtSpread(p99, 2)} ms`,
+      met: p99.median <= 6 && !bound,
     });
   }
   for (const rate of latencyRates(r)) {
     const kr = lat('kronos', 'defaults', rate);
     const gr = lat('graphile-worker', 'tuned', rate);
     if (!kr || !gr) continue;
+    const ks = latencySpreads(kr);
+    const gs = latencySpreads(gr);
     for (const p of ['afterCommitP50', 'afterCommitP99'] as const) {
       targets.push({
         target: `enqueue returned → handler ${p === 'afterCommitP50' ? 'p50' : 'p99'} at ${rate}/s below graphile-worker tuned's`,
-        measured: `${fmtSpread(kr.spreads[p], 2)} vs ${fmtSpread(gr.spreads[p], 2)} ms`,
-        met: kr.spreads[p].median < gr.spreads[p].median,
+        measured: `${fmtSpread(ks[p], 2)} vs ${fmtSpread(gs[p], 2)} ms`,
+        met: ks[p].median < gs[p].median,
       });
     }
   }
@@ -748,4 +793,93 @@ export function judge(r: Results): Target[] {
     met: r.problems.length === 0,
   });
   return targets;
+}
+
+/** A ratio the README and docs/performance.md publish, found again in every full run. */
+interface Headline {
+  label: string;
+  figure: string;
+  peer: string;
+  /** Scaling cells are not in `ratios`: a 1-, 4- or 8-process cell's paired ratio. */
+  processes?: number;
+}
+
+const HEADLINES: Headline[] = [
+  ...['graphile-worker tuned', 'pg-boss tuned', 'graphile-worker defaults'].map((peer) => ({
+    label: `throughput / ${peer}`,
+    figure: 'throughput',
+    peer,
+  })),
+  ...['graphile-worker tuned', 'pg-boss tuned'].map((peer) => ({
+    label: `PostgreSQL CPU per job / ${peer}`,
+    figure: 'PostgreSQL CPU',
+    peer,
+  })),
+  { label: 'worker CPU per job / graphile-worker tuned', figure: 'worker CPU', peer: 'graphile-worker tuned' },
+  { label: 'peak RSS / graphile-worker tuned', figure: 'worker peak RSS', peer: 'graphile-worker tuned' },
+  {
+    label: 'RSS at first task / graphile-worker tuned',
+    figure: 'worker RSS at its first task',
+    peer: 'graphile-worker tuned',
+  },
+  ...[
+    ['end to end p50', 'end to end p50'],
+    ['end to end p99', 'end to end p99'],
+    ['enqueue returned → handler p50', 'enqueue returned → handler first line, p50'],
+    ['enqueue returned → handler p99', 'enqueue returned → handler first line, p99'],
+  ].map(([label, figure]) => ({
+    label: `50/s, ${label} / graphile-worker tuned`,
+    figure: `at 50/s: ${figure}`,
+    peer: 'graphile-worker tuned',
+  })),
+  ...[1, 4, 8].map((processes) => ({
+    label: `${processes} process${processes === 1 ? '' : 'es'}, jobs/s / graphile-worker tuned`,
+    figure: 'scaling',
+    peer: 'graphile-worker tuned',
+    processes,
+  })),
+];
+
+function headlineRatio(r: Results, h: Headline): RatioSpread | undefined {
+  if (h.processes !== undefined) {
+    const cell = (system: string, name: string) =>
+      r.scaling?.find((f) => key(f) === `${system} ${name}` && f.processes === h.processes)?.jobsPerSec;
+    const k = cell('kronos', 'defaults');
+    const [system, ...name] = h.peer.split(' ');
+    const p = cell(system, name.join(' '));
+    return k && p ? ratioSpread(k, p, { paired: true }) : undefined;
+  }
+  return ratios(r).find((x) => x.kronos === 'kronos defaults' && x.peer === h.peer && x.figure.startsWith(h.figure));
+}
+
+/**
+ * The headline ratios of Kronos defaults in two runs side by side, with the change from the first
+ * to the second and whether it stays within ±10% (`npm run bench -- --render=b.json --compare=a.json`).
+ */
+export function compareRuns(a: Results, b: Results): string[] {
+  const rows = HEADLINES.map((h) => {
+    const x = headlineRatio(a, h);
+    const y = headlineRatio(b, h);
+    const change = x && y ? (y.ratio / x.ratio - 1) * 100 : Number.NaN;
+    return [
+      h.label,
+      fmtRatio(x),
+      fmtRatio(y),
+      Number.isFinite(change) ? `${change >= 0 ? '+' : ''}${change.toFixed(0)}%` : 'n/a',
+      Number.isFinite(change) ? (Math.abs(change) <= 10 ? 'yes' : '**no**') : 'n/a',
+    ];
+  });
+  const held = rows.filter((row) => row[4] === 'yes').length;
+  const compared = rows.filter((row) => row[4] !== 'n/a').length;
+  return [
+    `## Headline ratios of Kronos defaults: ${a.date} against ${b.date}`,
+    '',
+    ...table(
+      ['ratio', `run 1 (${a.date.slice(0, 16)})`, `run 2 (${b.date.slice(0, 16)})`, 'run 2 / run 1', 'within ±10%'],
+      rows,
+    ),
+    '',
+    `${held} of ${compared} ratios held within ±10%.`,
+    '',
+  ];
 }

@@ -1,6 +1,6 @@
 import { WorkerProcess, workerLaunch } from '../support/child.js';
 import type { WorkerReport } from '../support/protocol.js';
-import { percentile, sleep, wallMs } from '../support/stats.js';
+import { histogram, percentile, sleep, wallMs, type Histogram } from '../support/stats.js';
 import type { Backend, Configuration, Producer } from '../systems/system.js';
 
 export interface LatencyResult {
@@ -25,6 +25,11 @@ export interface LatencyResult {
   refused?: number;
   /** True when a percentile is only a lower bound (some tasks never started in time). */
   lowerBound: boolean;
+  /**
+   * Every task's figures counted in 2%-wide buckets (end to end; the enqueue call; from its return
+   * to the handler), so the report can pool the rounds; absent in results written before them.
+   */
+  histograms?: { e2e: Histogram; enqueue: Histogram | null; afterCommit: Histogram | null };
   problems: string[];
 }
 
@@ -101,6 +106,11 @@ function summarise(
     notStarted,
     refused,
     lowerBound: notStarted > 0,
+    histograms: {
+      e2e: histogram(latencies),
+      enqueue: calls ? histogram(callTimes) : null,
+      afterCommit: calls && afterCommit.length ? histogram(afterCommit) : null,
+    },
     problems,
   };
 }

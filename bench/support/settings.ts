@@ -110,7 +110,7 @@ export function sizes(smoke: boolean): Sizes {
         latencyRates: [50, 500, 2000],
         latencySecondsPerRate: 3,
         latencyMinTasks: 400,
-        latencyRepeats: 3,
+        latencyRepeats: 5,
         latencyWarmup: 20,
         history: [10_000, 100_000, 1_000_000],
         claimsMeasured: 100,
