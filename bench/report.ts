@@ -865,7 +865,7 @@ export function compareRuns(a: Results, b: Results): string[] {
       h.label,
       fmtRatio(x),
       fmtRatio(y),
-      Number.isFinite(change) ? `${change >= 0 ? '+' : ''}${change.toFixed(0)}%` : 'n/a',
+      Number.isFinite(change) ? `${change >= 0 ? '+' : '-'}${Math.abs(change).toFixed(1)}%` : 'n/a',
       Number.isFinite(change) ? (Math.abs(change) <= 10 ? 'yes' : '**no**') : 'n/a',
     ];
   });

@@ -135,15 +135,18 @@ export function ratioSpread(a: Spread, b: Spread, options: { paired?: boolean } 
 
 /**
  * Latencies of one run counted in logarithmic buckets 2% wide: bucket `i` holds the values in
- * [0.01 · 1.02^i, 0.01 · 1.02^(i+1)) ms (everything under 0.01 ms in bucket 0), `counts[k]` the
- * count of bucket `first + k`. A percentile read from it is within 1% of the exact one; a run's
- * thousands of samples fit in a few hundred numbers, so results.json keeps every run's and the
- * rounds can be pooled when the report is written again (`--render`).
+ * [0.01 · 1.02^i, 0.01 · 1.02^(i+1)) ms (everything under 0.01 ms in bucket 0). A percentile read
+ * from it is within 1% of the exact one; a run's thousands of samples fit in a few hundred
+ * numbers, so results.json keeps every run's and the rounds can be pooled when the report is
+ * written again (`--render`).
  */
 export interface Histogram {
   first: number;
-  counts: number[];
+  /** The counts of buckets `first`, `first + 1`, …, comma-separated: one line in results.json. */
+  counts: string;
 }
+
+const countsOf = (h: Histogram): number[] => (h.counts ? h.counts.split(',').map(Number) : []);
 
 const BUCKET_BASE_MS = 0.01;
 const BUCKET_GROWTH = Math.log(1.02);
@@ -154,12 +157,12 @@ const bucketValue = (bucket: number): number => BUCKET_BASE_MS * Math.exp((bucke
 
 export function histogram(values: number[]): Histogram {
   const finite = values.filter((v) => Number.isFinite(v));
-  if (finite.length === 0) return { first: 0, counts: [] };
+  if (finite.length === 0) return { first: 0, counts: '' };
   const buckets = finite.map(bucketOf);
   const first = Math.min(...buckets);
   const counts = new Array<number>(Math.max(...buckets) - first + 1).fill(0);
   for (const b of buckets) counts[b - first]++;
-  return { first, counts };
+  return { first, counts: counts.join(',') };
 }
 
 /** Several runs' histograms on one bucket range, so that pooling a choice of them is a sum. */
@@ -170,15 +173,16 @@ interface Aligned {
 }
 
 function align(histograms: Histogram[]): Aligned {
-  const used = histograms.filter((h) => h.counts.length > 0);
+  const runs = histograms.map((h) => ({ first: h.first, counts: countsOf(h) }));
+  const used = runs.filter((h) => h.counts.length > 0);
   const first = used.length ? Math.min(...used.map((h) => h.first)) : 0;
   const last = used.length ? Math.max(...used.map((h) => h.first + h.counts.length - 1)) : -1;
-  const rows = histograms.map((h) => {
+  const rows = runs.map((h) => {
     const row = new Float64Array(last - first + 1);
     h.counts.forEach((c, k) => (row[h.first + k - first] += c));
     return row;
   });
-  return { first, rows, totals: histograms.map((h) => h.counts.reduce((a, b) => a + b, 0)) };
+  return { first, rows, totals: runs.map((h) => h.counts.reduce((a, b) => a + b, 0)) };
 }
 
 /**
