@@ -840,16 +840,16 @@ const HEADLINES: Headline[] = [
   })),
 ];
 
-function headlineRatio(r: Results, h: Headline): RatioSpread | undefined {
+/** `list`: the run's one-worker ratios (`ratios(r)`), computed once for all the headlines. */
+function headlineRatio(r: Results, list: RatioFigure[], h: Headline): RatioSpread | undefined {
   if (h.processes !== undefined) {
-    const cell = (system: string, name: string) =>
-      r.scaling?.find((f) => key(f) === `${system} ${name}` && f.processes === h.processes)?.jobsPerSec;
-    const k = cell('kronos', 'defaults');
-    const [system, ...name] = h.peer.split(' ');
-    const p = cell(system, name.join(' '));
+    const cell = (config: string) =>
+      r.scaling?.find((f) => key(f) === config && f.processes === h.processes)?.jobsPerSec;
+    const k = cell('kronos defaults');
+    const p = cell(h.peer);
     return k && p ? ratioSpread(k, p, { paired: true }) : undefined;
   }
-  return ratios(r).find((x) => x.kronos === 'kronos defaults' && x.peer === h.peer && x.figure.startsWith(h.figure));
+  return list.find((x) => x.kronos === 'kronos defaults' && x.peer === h.peer && x.figure.startsWith(h.figure));
 }
 
 /**
@@ -857,9 +857,11 @@ function headlineRatio(r: Results, h: Headline): RatioSpread | undefined {
  * to the second and whether it stays within ±10% (`npm run bench -- --render=b.json --compare=a.json`).
  */
 export function compareRuns(a: Results, b: Results): string[] {
+  const listA = ratios(a);
+  const listB = ratios(b);
   const rows = HEADLINES.map((h) => {
-    const x = headlineRatio(a, h);
-    const y = headlineRatio(b, h);
+    const x = headlineRatio(a, listA, h);
+    const y = headlineRatio(b, listB, h);
     const change = x && y ? (y.ratio / x.ratio - 1) * 100 : Number.NaN;
     return [
       h.label,
