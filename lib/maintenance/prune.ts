@@ -101,7 +101,8 @@ async function countPrunableTasks(dataSource: DataSource, where: FindOptionsWher
 /**
  * Delete old runs, then old finished tasks, in batches of `batchSize` rows (`StorageEngine.pruneBatch`:
  * one short statement, or a plain read of the ids then a delete by primary key), so no statement
- * holds locks for long and a big backlog never blocks workers.
+ * holds locks for long and a big backlog never blocks workers. The batches go up the ids, each
+ * from where the last one stopped, so a batch costs the same however many went before it.
  */
 export async function prune(engine: StorageEngine, options: PruneOptions): Promise<PruneCounts> {
   const where = filters(options);
@@ -123,13 +124,18 @@ export async function prune(engine: StorageEngine, options: PruneOptions): Promi
   for (const [key, statuses] of steps) {
     if (statuses.length === 0) continue;
     const before = key === 'runs' ? runsBefore : options.before;
+    // Each batch resumes after the last id the one before deleted: rows that become prunable
+    // behind it meanwhile (a transaction that took a lower id and committed later) are the next
+    // prune's.
+    let afterId = 0;
     for (;;) {
       if (options.signal?.aborted) return done;
-      const deleted = await engine.pruneBatch(key, { before, statuses }, batchSize);
-      if (deleted === 0) break;
-      done[key] += deleted;
+      const batch = await engine.pruneBatch(key, { before, statuses, afterId }, batchSize);
+      if (batch.deleted === 0) break;
+      done[key] += batch.deleted;
+      afterId = Math.max(afterId, batch.lastId);
       options.onProgress?.({ ...done });
-      if (deleted < batchSize) break;
+      if (batch.deleted < batchSize) break;
     }
   }
   return done;

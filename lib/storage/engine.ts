@@ -284,6 +284,19 @@ export interface PruneFilter {
   /** Runs by start time, tasks by last update: older than this instant (epoch ms). */
   before: number;
   statuses: readonly string[];
+  /**
+   * Only rows with a greater id: the previous batch's `lastId` (0 or absent: from the start). Each
+   * batch then starts where the last one stopped instead of walking again past what it deleted.
+   */
+  afterId?: number;
+}
+
+/** What one `pruneBatch` call deleted. */
+export interface PrunedBatch {
+  /** How many rows. */
+  deleted: number;
+  /** The highest id the batch deleted (0 when none): where the next batch resumes (`afterId`). */
+  lastId: number;
 }
 
 /** One action taken from the dashboard, for the audit trail (`kronos_audit`). */
@@ -499,9 +512,10 @@ export interface StorageEngine {
   /**
    * Delete one batch of up to `limit` history rows of the given statuses, oldest id first: runs
    * (never RUNNING ones), or tasks (never QUEUED or RUNNING ones, nor the task row of a recurring
-   * job, whatever its age). Returns how many were deleted.
+   * job, whatever its age), with an id above `filter.afterId`. Returns how many were deleted and
+   * the highest id among them.
    */
-  pruneBatch(kind: 'runs' | 'tasks', filter: PruneFilter, limit: number): Promise<number>;
+  pruneBatch(kind: 'runs' | 'tasks', filter: PruneFilter, limit: number): Promise<PrunedBatch>;
 
   /** Resolve when new work may be available (a notification) or after `timeoutMs`. */
   waitForWork(timeoutMs: number, signal: AbortSignal): Promise<void>;

@@ -209,7 +209,8 @@ describeForDialects('StorageEngine.bulkTasks', (dialect) => {
       await engine.settleFlow([p.id], NOW);
       expect((await task(d.id)).status).toBe('WAITING');
       await dataSource.query('UPDATE kronos_task SET updated_at = 1');
-      const prune = () => engine.pruneBatch('tasks', { before: NOW, statuses: FINISHED_TASK_STATUSES }, 100);
+      const prune = async () =>
+        (await engine.pruneBatch('tasks', { before: NOW, statuses: FINISHED_TASK_STATUSES }, 100)).deleted;
       expect(await prune()).toBe(0); // its dependent waits for it
       await setStatus(d.id, 'CANCELLED');
       await dataSource.query('UPDATE kronos_task SET updated_at = 1');

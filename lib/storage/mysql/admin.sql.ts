@@ -9,6 +9,7 @@ import type {
   DefinitionSchedule,
   DefinitionSpec,
   PruneFilter,
+  PrunedBatch,
   ScheduleMove,
   SlotMove,
   StoppedTask,
@@ -227,30 +228,35 @@ export class MysqlAdmin {
     return affectedRows > 0;
   }
 
-  /** Select a batch of ids with a plain read, then delete them by primary key (checking the filter again). */
-  async pruneBatch(kind: 'runs' | 'tasks', filter: PruneFilter, limit: number): Promise<number> {
+  /**
+   * Select a batch of ids with a plain read from `afterId` on, then delete them by primary key
+   * (checking the filter again).
+   */
+  async pruneBatch(kind: 'runs' | 'tasks', filter: PruneFilter, limit: number): Promise<PrunedBatch> {
     const { t } = this;
     const statuses = [...filter.statuses];
-    if (statuses.length === 0) return 0;
+    if (statuses.length === 0) return { deleted: 0, lastId: 0 };
     const where =
       kind === 'runs'
         ? `start_time < ? AND status IN (?) AND status <> 'RUNNING'`
         : `updated_at < ? AND status IN (?) AND status NOT IN ('QUEUED', 'RUNNING') AND schedule IS NULL AND uuid NOT LIKE '${SCHEDULED_TASK_UUID_LIKE}'`;
-    const table = kind === 'runs' ? t.run : t.task;
-    if (kind === 'tasks') return this.pruneTasks(where, [filter.before, statuses], limit);
+    const afterId = filter.afterId ?? 0;
+    if (kind === 'tasks') return this.pruneTasks(where, [afterId, filter.before, statuses], limit);
     return this.db.autocommit(async (session) => {
-      const rows = await session.rows(`SELECT id FROM ${table} WHERE ${where} ORDER BY id LIMIT ?`, [
+      const rows = await session.rows(`SELECT id FROM ${t.run} WHERE id > ? AND ${where} ORDER BY id LIMIT ?`, [
+        afterId,
         filter.before,
         statuses,
         limit,
       ]);
-      if (rows.length === 0) return 0;
-      const { affectedRows } = await session.write(`DELETE FROM ${table} WHERE id IN (?) AND ${where}`, [
-        rows.map((row) => num(row.id)),
+      if (rows.length === 0) return { deleted: 0, lastId: 0 };
+      const ids = rows.map((row) => num(row.id));
+      const { affectedRows } = await session.write(`DELETE FROM ${t.run} WHERE id IN (?) AND ${where}`, [
+        ids,
         filter.before,
         statuses,
       ]);
-      return affectedRows;
+      return { deleted: affectedRows, lastId: ids[ids.length - 1] };
     });
   }
 
@@ -258,21 +264,21 @@ export class MysqlAdmin {
    * Prune tasks with their dependency edges, and the batches left without a task, in one short
    * transaction. A task another still waits for stays (deleting it would leave that one waiting).
    */
-  private pruneTasks(where: string, values: unknown[], limit: number): Promise<number> {
+  private pruneTasks(where: string, values: unknown[], limit: number): Promise<PrunedBatch> {
     const flow = { task: this.t.task, run: this.t.run, ...flowTables(this.t.task) };
     const waitedFor = noWaitingDependents(flow, this.t.task).replaceAll('"', '`');
     return this.db.transaction(async (session) => {
       const rows = await session.rows(
-        `SELECT id, batch_id FROM ${this.t.task} WHERE ${where} AND ${waitedFor} ORDER BY id LIMIT ? FOR UPDATE`,
+        `SELECT id, batch_id FROM ${this.t.task} WHERE id > ? AND ${where} AND ${waitedFor} ORDER BY id LIMIT ? FOR UPDATE`,
         [...values, limit],
       );
-      if (rows.length === 0) return 0;
+      if (rows.length === 0) return { deleted: 0, lastId: 0 };
       const gone = rows.map((row) => num(row.id));
       const { affectedRows } = await session.write(`DELETE FROM ${this.t.task} WHERE id IN (?)`, [gone]);
       await session.write(deleteDependencies(flow, '(?)').replaceAll('"', '`'), [gone, gone]);
       const batches = [...new Set(rows.filter((row) => row.batch_id !== null).map((row) => num(row.batch_id)))];
       if (batches.length > 0) await session.write(deleteEmptyBatches(flow, '(?)').replaceAll('"', '`'), [batches]);
-      return affectedRows;
+      return { deleted: affectedRows, lastId: gone[gone.length - 1] };
     });
   }
 }

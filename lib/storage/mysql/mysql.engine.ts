@@ -20,6 +20,7 @@ import type {
   NewTask,
   ProgressUpdate,
   PruneFilter,
+  PrunedBatch,
   RescueReport,
   ScheduleMove,
   SlotMove,
@@ -217,7 +218,7 @@ export class MysqlEngine implements StorageEngine {
     return this.admin.moveSlot(move);
   }
 
-  pruneBatch(kind: 'runs' | 'tasks', filter: PruneFilter, limit: number): Promise<number> {
+  pruneBatch(kind: 'runs' | 'tasks', filter: PruneFilter, limit: number): Promise<PrunedBatch> {
     return this.admin.pruneBatch(kind, filter, limit);
   }
 

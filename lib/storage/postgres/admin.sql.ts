@@ -6,6 +6,7 @@ import type {
   DefinitionSchedule,
   DefinitionSpec,
   PruneFilter,
+  PrunedBatch,
   ScheduleMove,
   SlotMove,
   StoppedTask,
@@ -229,26 +230,39 @@ export class PgAdmin {
     return rowCount > 0;
   }
 
-  async pruneBatch(kind: 'runs' | 'tasks', filter: PruneFilter, limit: number): Promise<number> {
+  /**
+   * One prune batch: a scan of the primary key from `afterId` on picks the rows, and the DELETE
+   * finds them by `id = ANY (ARRAY(...))`. Until VACUUM removes them, the deleted rows' entries stay
+   * in the primary key, and three things would walk past all of them in every batch, making a
+   * prune of millions of rows quadratic (docs/performance.md, "Run history prune"):
+   * - a scan from the key's start (hence the `afterId` cursor);
+   * - the planner costing an `id IN (subquery)` join, which reads the key's actual lowest value
+   *   (hence no join);
+   * - the planner estimating `id > constant` for a constant in the statistics' first bucket,
+   *   which reads it too (hence `(SELECT $4::int)`: a value the planner cannot see).
+   */
+  async pruneBatch(kind: 'runs' | 'tasks', filter: PruneFilter, limit: number): Promise<PrunedBatch> {
     const { t } = this;
     const flow = { task: t.task, run: t.run, ...flowTables(t.task) };
-    const { rowCount } = await this.query(
+    const { rows } = await this.query<{ deleted: number; last: string | null }>(
       kind === 'runs'
-        ? `DELETE FROM ${t.run} WHERE id IN (
-             SELECT id FROM ${t.run} WHERE start_time < $1 AND status = ANY($2::text[]) AND status <> 'RUNNING' ORDER BY id LIMIT $3)`
+        ? `WITH gone AS (DELETE FROM ${t.run} WHERE id = ANY (ARRAY(
+             SELECT id FROM ${t.run} WHERE id > (SELECT $4::int) AND start_time < $1 AND status = ANY($2::text[]) AND status <> 'RUNNING'
+              ORDER BY id LIMIT $3)) RETURNING id)
+           SELECT COUNT(*)::int AS deleted, MAX(id) AS last FROM gone`
         : // Dependency edges go with the tasks, and so do batches left without a task (one snapshot: the
           // batch check discounts the tasks this statement deletes). A task another still waits for stays.
-          `WITH gone AS (DELETE FROM ${t.task} WHERE id IN (
+          `WITH gone AS (DELETE FROM ${t.task} WHERE id = ANY (ARRAY(
              SELECT tk.id FROM ${t.task} AS tk
-              WHERE tk.updated_at < $1 AND tk.status = ANY($2::text[]) AND tk.status NOT IN ('QUEUED', 'RUNNING') AND tk.schedule IS NULL
-                AND tk.uuid NOT LIKE '${SCHEDULED_TASK_UUID_LIKE}' AND ${noWaitingDependents(flow, 'tk')}
-              ORDER BY tk.id LIMIT $3) RETURNING id, batch_id),
+              WHERE tk.id > (SELECT $4::int) AND tk.updated_at < $1 AND tk.status = ANY($2::text[]) AND tk.status NOT IN ('QUEUED', 'RUNNING')
+                AND tk.schedule IS NULL AND tk.uuid NOT LIKE '${SCHEDULED_TASK_UUID_LIKE}' AND ${noWaitingDependents(flow, 'tk')}
+              ORDER BY tk.id LIMIT $3)) RETURNING id, batch_id),
            edges AS (DELETE FROM ${flow.dependency} WHERE task_id IN (SELECT id FROM gone) OR depends_on IN (SELECT id FROM gone)),
            batches AS (DELETE FROM ${flow.batch} b WHERE b.id IN (SELECT batch_id FROM gone)
               AND NOT EXISTS (SELECT 1 FROM ${t.task} x WHERE x.batch_id = b.id AND x.id NOT IN (SELECT id FROM gone)))
-           SELECT id FROM gone`,
-      [filter.before, [...filter.statuses], limit],
+           SELECT COUNT(*)::int AS deleted, MAX(id) AS last FROM gone`,
+      [filter.before, [...filter.statuses], limit, filter.afterId ?? 0],
     );
-    return rowCount;
+    return { deleted: rows[0].deleted, lastId: rows[0].last === null ? 0 : num(rows[0].last) };
   }
 }

@@ -23,6 +23,7 @@ import type {
   NewTask,
   ProgressUpdate,
   PruneFilter,
+  PrunedBatch,
   RescueReport,
   ScheduleMove,
   SlotMove,
@@ -327,8 +328,8 @@ export class PostgresEngine implements StorageEngine {
     return this.changing(this.admin.moveSlot(move), (moved) => moved);
   }
 
-  pruneBatch(kind: 'runs' | 'tasks', filter: PruneFilter, limit: number): Promise<number> {
-    return this.changing(this.admin.pruneBatch(kind, filter, limit), (deleted) => deleted > 0);
+  pruneBatch(kind: 'runs' | 'tasks', filter: PruneFilter, limit: number): Promise<PrunedBatch> {
+    return this.changing(this.admin.pruneBatch(kind, filter, limit), (batch) => batch.deleted > 0);
   }
 
   /** `work`'s result, with a change notice once it is done when `changed` says it changed something. */

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { flowTables } from '../../migrations/flow-tables.js';
-import type { BulkTaskAction, Instant, PruneFilter } from '../engine.js';
+import type { BulkTaskAction, Instant, PruneFilter, PrunedBatch } from '../engine.js';
 import {
   bulkDeletable,
   bulkStoppedAtOnce,
@@ -80,20 +80,25 @@ export function pruneTasks(
   tables: { task: string; run: string },
   filter: PruneFilter,
   limit: number,
-): Promise<number> {
+): Promise<PrunedBatch> {
   const t: BulkTables = { ...tables, ...flowTables(tables.task) };
-  const params = { before: filter.before, statuses: JSON.stringify(filter.statuses), limit };
-  const run = db.transaction((): number => {
+  const params = {
+    before: filter.before,
+    statuses: JSON.stringify(filter.statuses),
+    limit,
+    afterId: filter.afterId ?? 0,
+  };
+  const run = db.transaction((): PrunedBatch => {
     const rows = db
       .prepare(
         `DELETE FROM ${t.task} WHERE "id" IN (SELECT tk."id" FROM ${t.task} AS tk
-           WHERE tk."updated_at" < @before AND tk."status" IN (SELECT value FROM json_each(@statuses))
+           WHERE tk."id" > @afterId AND tk."updated_at" < @before AND tk."status" IN (SELECT value FROM json_each(@statuses))
              AND tk."status" NOT IN ('QUEUED', 'RUNNING') AND tk."schedule" IS NULL
              AND ${NOT_RECURRING('tk."uuid"')} AND ${noWaitingDependents(t, 'tk')} ORDER BY tk."id" LIMIT @limit)
          RETURNING "id", "batch_id"`,
       )
       .all(params) as { id: number; batch_id: number | null }[];
-    if (rows.length === 0) return 0;
+    if (rows.length === 0) return { deleted: 0, lastId: 0 };
     const gone = { gone: JSON.stringify(rows.map((row) => row.id)) };
     db.prepare(deleteDependencies(t, '(SELECT value FROM json_each(@gone))')).run(gone);
     const batches = [...new Set(rows.map((row) => row.batch_id).filter((id) => id !== null))];
@@ -101,7 +106,7 @@ export function pruneTasks(
       db.prepare(deleteEmptyBatches(t, '(SELECT value FROM json_each(@batches))')).run({
         batches: JSON.stringify(batches),
       });
-    return rows.length;
+    return { deleted: rows.length, lastId: rows.reduce((last, row) => Math.max(last, row.id), 0) };
   });
   return withBusyRetry(() => run.immediate());
 }

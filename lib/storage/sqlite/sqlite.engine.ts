@@ -23,6 +23,7 @@ import type {
   NewTask,
   ProgressUpdate,
   PruneFilter,
+  PrunedBatch,
   RescueReport,
   ScheduleMove,
   SlotMove,
@@ -530,10 +531,16 @@ export class SqliteEngine implements StorageEngine {
     return result.changes > 0;
   }
 
-  async pruneBatch(kind: 'runs' | 'tasks', filter: PruneFilter, limit: number): Promise<number> {
-    const params = { before: filter.before, statuses: JSON.stringify(filter.statuses), limit };
+  async pruneBatch(kind: 'runs' | 'tasks', filter: PruneFilter, limit: number): Promise<PrunedBatch> {
+    const params = {
+      before: filter.before,
+      statuses: JSON.stringify(filter.statuses),
+      limit,
+      afterId: filter.afterId ?? 0,
+    };
     if (kind === 'tasks') return pruneTasks(this.connection(), this.tables, filter, limit);
-    return (await withBusyRetry(() => this.statement('pruneRuns').run(params))).changes;
+    const gone = (await withBusyRetry(() => this.statement('pruneRuns').all(params))) as { id: number }[];
+    return { deleted: gone.length, lastId: gone.reduce((last, row) => Math.max(last, row.id), 0) };
   }
 
   waitForWork(timeoutMs: number, signal: AbortSignal): Promise<void> {

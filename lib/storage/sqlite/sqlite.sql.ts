@@ -165,7 +165,8 @@ export const SQLITE_SQL = {
     WHERE "id" = @taskId AND "status" = 'QUEUED' AND "next_run_time" = @from`,
 
   pruneRuns: `DELETE FROM {run} WHERE "id" IN (SELECT "id" FROM {run}
-      WHERE "start_time" < @before AND "status" IN (SELECT value FROM json_each(@statuses)) AND "status" <> 'RUNNING' ORDER BY "id" LIMIT @limit)`,
+      WHERE "id" > @afterId AND "start_time" < @before AND "status" IN (SELECT value FROM json_each(@statuses)) AND "status" <> 'RUNNING' ORDER BY "id" LIMIT @limit)
+    RETURNING "id"`,
 } as const;
 
 export type SqliteStatement = keyof typeof SQLITE_SQL;

@@ -325,19 +325,51 @@ export function stateChangeCases(get: () => ContractContext): void {
       const runs = ctx.dataSource.getRepository(Run);
       const filter = { before: T0 + 1_000, statuses: ['COMPLETED', 'FAILED'] };
 
-      expect(await ctx.engine.pruneBatch('runs', filter, 2)).toBe(2);
+      expect((await ctx.engine.pruneBatch('runs', filter, 2)).deleted).toBe(2);
       expect((await runs.find({ order: { id: 'ASC' } })).map((r) => r.taskId)).toEqual([done[2].id, failed.id]);
-      expect(await ctx.engine.pruneBatch('runs', filter, 2)).toBe(1);
-      expect(await ctx.engine.pruneBatch('runs', filter, 2)).toBe(0);
+      expect((await ctx.engine.pruneBatch('runs', filter, 2)).deleted).toBe(1);
+      expect(await ctx.engine.pruneBatch('runs', filter, 2)).toEqual({ deleted: 0, lastId: 0 });
       expect(await runs.count()).toBe(1); // the FAILED run started after `before`
 
-      expect(await ctx.engine.pruneBatch('tasks', { before: T0 + 1, statuses: ['COMPLETED'] }, 10)).toBe(3);
-      expect(await ctx.engine.pruneBatch('tasks', { before: T0, statuses: ['FAILED'] }, 10)).toBe(0);
+      expect((await ctx.engine.pruneBatch('tasks', { before: T0 + 1, statuses: ['COMPLETED'] }, 10)).deleted).toBe(3);
+      expect((await ctx.engine.pruneBatch('tasks', { before: T0, statuses: ['FAILED'] }, 10)).deleted).toBe(0);
       expect(
-        await ctx.engine.pruneBatch('tasks', { before: T0 + 1, statuses: ['FAILED', 'QUEUED', 'RUNNING'] }, 10),
+        (await ctx.engine.pruneBatch('tasks', { before: T0 + 1, statuses: ['FAILED', 'QUEUED', 'RUNNING'] }, 10))
+          .deleted,
       ).toBe(1);
       const left = (await ctx.dataSource.getRepository(Task).find({ order: { id: 'ASC' } })).map((t) => t.id);
       expect(left).toEqual([live.id, recurring, queued.id]);
+    });
+
+    it('reports the last id it deleted, and a batch given it (afterId) resumes above it, leaving lower ids alone', async () => {
+      const ctx = get();
+      const done = [];
+      for (let i = 0; i < 5; i++) done.push(await running(ctx, 'worker-a'));
+      await ctx.engine.complete(done.map((task) => outcome(task, 'worker-a', { startTime: T0, stopTime: T0 + 1 })));
+      await ctx.dataSource.getRepository(Task).createQueryBuilder().update().set({ updatedAt: T0 }).execute();
+      const runs = ctx.dataSource.getRepository(Run);
+      const ids = (await runs.find({ order: { id: 'ASC' } })).map((r) => r.id);
+      const filter = { before: T0 + 1_000, statuses: ['COMPLETED'] };
+
+      expect(await ctx.engine.pruneBatch('runs', { ...filter, afterId: ids[1] }, 2)).toEqual({
+        deleted: 2,
+        lastId: ids[3],
+      });
+      expect(await ctx.engine.pruneBatch('runs', { ...filter, afterId: ids[3] }, 2)).toEqual({
+        deleted: 1,
+        lastId: ids[4],
+      });
+      expect(await ctx.engine.pruneBatch('runs', { ...filter, afterId: ids[4] }, 2)).toEqual({ deleted: 0, lastId: 0 });
+      expect((await runs.find({ order: { id: 'ASC' } })).map((r) => r.id)).toEqual(ids.slice(0, 2));
+
+      const tasks = done.map((task) => task.id).sort((a, b) => a - b);
+      const taskFilter = { before: T0 + 1, statuses: ['COMPLETED'] };
+      expect(await ctx.engine.pruneBatch('tasks', { ...taskFilter, afterId: tasks[2] }, 10)).toEqual({
+        deleted: 2,
+        lastId: tasks[4],
+      });
+      const left = (await ctx.dataSource.getRepository(Task).find({ order: { id: 'ASC' } })).map((t) => t.id);
+      expect(left).toEqual(tasks.slice(0, 3));
     });
   });
 }
