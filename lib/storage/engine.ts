@@ -295,7 +295,10 @@ export interface PruneFilter {
 export interface PrunedBatch {
   /** How many rows. */
   deleted: number;
-  /** The highest id the batch deleted (0 when none): where the next batch resumes (`afterId`). */
+  /**
+   * The highest id the batch took (0 when none): where the next batch resumes (`afterId`). Where
+   * rows are read first and deleted after (MySQL), a row changed in between is passed over too.
+   */
   lastId: number;
 }
 
