@@ -22,7 +22,10 @@
  * - the tables' and indexes' sizes after the drain.
  *
  * `--variant` is SQL run once after the migrations (`;`-separated), to try a schema change before
- * writing its migration. `--remove-on-complete` completes as a job with `removeOnComplete` does
+ * writing its migration. `--history=N` puts N finished tasks (a month old) in the table before each
+ * round, as retention keeps them, then a CHECKPOINT, so the enqueue too starts where a checkpoint
+ * left the pages; `--uuid=random` makes the tasks' uuids (history's too) random, version 4,
+ * instead of time-ordered as `SchedulerService.enqueue` makes them. `--remove-on-complete` completes as a job with `removeOnComplete` does
  * (the task deleted, its run kept). `--json` prints the medians as one JSON line.
  */
 import { readFileSync } from 'node:fs';
@@ -33,6 +36,7 @@ import { KRONOS_ENTITIES, KRONOS_MIGRATIONS } from '../../lib/index.js';
 import { createEngine } from '../../lib/storage/create-engine.js';
 import type { ClaimedTask, NewTask, StorageEngine, TaskOutcome } from '../../lib/storage/engine.js';
 import { taskOutcome } from '../../lib/worker/task-outcome.js';
+import { randomUUID } from 'node:crypto';
 import { dueTask } from '../../test/support/bulk.js';
 import { ensurePostgresDatabase } from '../support/databases.js';
 import { connectionString, postgres } from '../support/settings.js';
@@ -49,12 +53,23 @@ const TASKS = Number(args.get('tasks') ?? 20000);
 const BATCH = Number(args.get('batch') ?? 1000);
 const ROUNDS = Number(args.get('rounds') ?? 3);
 const VARIANT = args.get('variant') ?? '';
+/** Finished tasks in the table before each round (`--history`). */
+const HISTORY = Number(args.get('history') ?? 0);
+/** `--uuid=random`: version 4 uuids, as `SchedulerService.enqueue` made them before they were time-ordered. */
+const RANDOM_UUIDS = args.get('uuid') === 'random';
 /** `--remove-on-complete`: the job has `removeOnComplete`, so each completion deletes its task. */
 const REMOVE = args.get('remove-on-complete') === 'true';
 const REMOVABLE: ReadonlySet<string> = new Set(REMOVE ? ['bench.noop'] : []);
 const LABEL =
   args.get('label') ??
-  [VARIANT || 'schema of the migrations', REMOVE ? 'removeOnComplete' : ''].filter(Boolean).join(', ');
+  [
+    VARIANT || 'schema of the migrations',
+    REMOVE ? 'removeOnComplete' : '',
+    HISTORY ? `${HISTORY} finished tasks` : '',
+    RANDOM_UUIDS ? 'random uuids' : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
 const TABLES = [
   'kronos_audit',
   'kronos_task_dependency',
@@ -98,7 +113,20 @@ interface Phase {
   hotUpdates: number;
 }
 
-const noopTask = (n: number): NewTask => dueTask('bench.noop', { n });
+const noopTask = (n: number): NewTask => dueTask('bench.noop', { n }, RANDOM_UUIDS ? { uuid: randomUUID() } : {});
+
+/**
+ * `--history`: finished tasks a month old, their uuids random or time-ordered (the millisecond
+ * they were made, as hex, in front of random digits: older than any uuid made now).
+ */
+const historySql = (count: number): string => `
+  INSERT INTO kronos_task (uuid, job_name, payload, status, group_name, next_run_time, created_at, updated_at, times_run)
+  SELECT ${
+    RANDOM_UUIDS
+      ? 'gen_random_uuid()::text'
+      : `substr(lpad(to_hex(m), 12, '0'), 1, 8) || '-' || substr(lpad(to_hex(m), 12, '0'), 9, 4) || substr(gen_random_uuid()::text, 14)`
+  }, 'bench.noop', '{"n":0}', 'COMPLETED', 'main', m, m, m, 1
+    FROM generate_series(1, ${count}) AS g, LATERAL (SELECT ${Date.now() - 30 * 86_400_000} + g AS m) AS x`;
 
 /** A successful no-op attempt, as the worker writes it back (`taskOutcome`) for a one-off task. */
 const success = (task: ClaimedTask, worker: string, now: number): TaskOutcome =>
@@ -210,6 +238,11 @@ async function main(): Promise<void> {
   let sizes: Array<{ name: string; mb: number }> = [];
   for (let round = 0; round < ROUNDS; round++) {
     await dataSource.query('TRUNCATE kronos_task, kronos_run RESTART IDENTITY');
+    if (HISTORY > 0) {
+      await dataSource.query(historySql(HISTORY));
+      await dataSource.query('VACUUM ANALYZE kronos_task');
+      await observer.query('CHECKPOINT');
+    }
     const s0 = await snapshot();
     for (let from = 0; from < TASKS; from += 5000) {
       const tasks: NewTask[] = [];

@@ -1,5 +1,4 @@
 import type { EntityManager } from 'typeorm';
-import { randomUUID } from 'node:crypto';
 import { InvalidEnqueueOptionError, InvalidJobOptionError } from '../errors.js';
 import { validateGroup, validatePriority, validateRetries, validateTimeout } from '../registry/job-options.js';
 import type { RegisteredJob } from '../registry/registered-job.js';
@@ -7,6 +6,7 @@ import { toUserId } from '../registry/user-id.js';
 import { tryParseDuration } from '../schedule/duration.js';
 import type { NewTask } from '../storage/engine.js';
 import type { Duration } from '../types.js';
+import { taskUuid } from './task-uuid.js';
 
 /** Options of `SchedulerService.enqueue`. */
 export interface EnqueueOptions {
@@ -189,7 +189,7 @@ function build(job: RegisteredJob, payload: string | null, options: EnqueueOptio
   }
   const runAs = userId(name, 'runAs', options.runAs);
   return {
-    uuid: options.uuid ?? randomUUID(),
+    uuid: options.uuid ?? taskUuid(),
     jobName: name,
     payload,
     group: options.group === undefined ? job.group : validateGroup(name, options.group),

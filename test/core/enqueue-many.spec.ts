@@ -56,6 +56,12 @@ describeForDialects('enqueueMany', (dialect) => {
       expect(row).toMatchObject({ jobName: 'mail.send', status: 'QUEUED', priority: 7 });
     }
     expect(new Set(ids.map(({ id }) => id)).size).toBe(2500);
+    // Their uuids are time-ordered (UUIDv7): in the order given, so the uuid index grows at its end.
+    const uuids = ids.map(({ uuid }) => uuid);
+    expect(
+      uuids.every((uuid) => /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(uuid)),
+    ).toBe(true);
+    expect([...uuids].sort()).toEqual(uuids);
   });
 
   it('takes tasks of several jobs with options of their own over the shared ones', async () => {

@@ -1,15 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import { KronosRuntime } from '../../lib/kronos.runtime.js';
 import type { NewTask } from '../../lib/storage/engine.js';
+import { taskUuid } from '../../lib/service/task-uuid.js';
 
 /**
  * A task due now in group `main`, with no timeout, schedule or author, as the engine's batch
- * `enqueue(tasks[])` takes it; `payload` is written as JSON.
+ * `enqueue(tasks[])` takes it; `payload` is written as JSON, and the uuid is made as
+ * `SchedulerService.enqueue` makes it (`taskUuid`, time-ordered).
  */
 export function dueTask(jobName: string, payload: unknown, overrides: Partial<NewTask> = {}): NewTask {
   return {
-    uuid: randomUUID(),
+    uuid: taskUuid(),
     jobName,
     payload: JSON.stringify(payload),
     group: 'main',
